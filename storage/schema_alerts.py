@@ -28,3 +28,51 @@ def m001_alerts(db: Database) -> None:
     )
     db["alerts"].create_index(["watchlist", "post_id"], unique=True, index_name="alerts_watchlist_post")
     db["alerts"].create_index(["status"], index_name="alerts_status")
+
+
+@migrations()
+def m002_deliveries(db: Database) -> None:
+    """One row per (alert, recipient): the outbox the delivery worker drains."""
+    db["deliveries"].create(
+        {
+            "id": int,
+            "alert_id": int,
+            "recipient": str,
+            "mode": str,  # "instant" | "digest"
+            "status": str,  # "pending" | "sending" | "sent" | "failed" | "digest" (waiting for the next digest) | "in_digest"
+            "attempts": int,
+            "generation": int,  # raised by "monitor alerts resend": a new copy, not a retry
+            "next_attempt_at": str,
+            "last_error": str,
+            "message_id": str,
+            "digest_id": int,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"alert_id", "recipient", "status", "created_at"},
+        defaults={"attempts": 0, "generation": 0},
+        foreign_keys=[("alert_id", "alerts", "id")],
+    )
+    db["deliveries"].create_index(["alert_id", "recipient"], unique=True, index_name="deliveries_alert_recipient")
+    db["deliveries"].create_index(["status", "next_attempt_at"], index_name="deliveries_due")
+    db["deliveries"].create_index(["recipient", "sent_at"], index_name="deliveries_recipient_sent")
+    db["digests"].create(
+        {
+            "id": int,
+            "recipient": str,
+            "period_start": str,
+            "period_end": str,
+            "status": str,  # "pending" | "sending" | "sent" | "failed"
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "message_id": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"recipient", "status", "created_at"},
+        defaults={"attempts": 0},
+    )
+    db["alerts"].add_column("settled_at", str)

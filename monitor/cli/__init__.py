@@ -101,5 +101,6 @@ def main(ctx: click.Context, config_path: str | None, log_level: str, log_format
 
 
 from . import check_cmd  # noqa: E402,F401  (registers commands)
+from . import alerts_cmd  # noqa: E402,F401
 
 __all__ = ["main", "App", "pass_app"]
