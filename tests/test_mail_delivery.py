@@ -406,3 +406,20 @@ def test_killed_mid_delivery_and_restarted_mails_each_alert_once(tmp_path):
         assert sorted(ids_sent) == sorted(str(i) for i in ids), ids_sent
     finally:
         server.stop()
+
+
+def test_digest_jobs_fire_at_the_configured_desk_times(tmp_path):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from monitor.mail.jobs import digest_triggers, schedule_outbox
+
+    config = load_config(email_config(tmp_path, free_port(), extra='digest_times = ["07:30", "19:00"]'))
+    triggers = digest_triggers(config)
+    now = datetime(2024, 8, 6, 3, 10, tzinfo=timezone.utc)  # 06:10 in Kyiv
+    fires = sorted(t.get_next_fire_time(None, now).astimezone(timezone.utc) for t in triggers["daily"])
+    assert fires == [datetime(2024, 8, 6, 4, 30, tzinfo=timezone.utc), datetime(2024, 8, 6, 16, 0, tzinfo=timezone.utc)]
+    assert triggers["hourly"][0].get_next_fire_time(None, now).astimezone(timezone.utc) == datetime(2024, 8, 6, 4, 0, tzinfo=timezone.utc)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    archive = Archive(config.storage.path)
+    jobs = schedule_outbox(scheduler, Outbox(archive, config), config)
+    assert {j.id for j in jobs} == {"outbox-deliver", "digest-hourly-0", "digest-daily-0", "digest-daily-1"}

@@ -44,9 +44,9 @@ def alerts(ctx: click.Context, since: str | None, status: str | None, watchlist:
 
 
 def _outbox(app):
-    from ..mail import Outbox
+    from ..mail import outbox_for
 
-    return Outbox(app.archive(), app.config)
+    return outbox_for(app.archive(), app.config)
 
 
 @alerts.command()

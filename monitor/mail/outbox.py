@@ -304,3 +304,16 @@ class Outbox:
             ).rowcount
             conn.execute("UPDATE alerts SET status = 'pending', settled_at = NULL WHERE id = ?", (alert_id,))
         return n
+
+
+def outbox_for(archive: Archive, config: Config, *, clock: Callable[[], datetime] = system_clock,
+               transport: Transport | None = None) -> Outbox:
+    """The outbox as the daemon and the CLI use it: an alert whose post still waits for its
+    translation gives the translator up to ``translation.timeout_seconds`` before it is mailed."""
+    before = None
+    if config.translation.backend != "none":
+        from ..translation import Translator
+
+        translator = Translator(archive, config, clock=clock)
+        before = translator.translate_post
+    return Outbox(archive, config, transport=transport, clock=clock, before_compose=before)
