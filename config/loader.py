@@ -307,9 +307,13 @@ class _Validator:
                 if not _REGION_CODE.match(code):
                     self.error("watchlist", index, "regions", f'"{code}" is not an ISO 3166-2 code (like "RU-KRS" or "UA-59")')
                 else:
-                    from .gazetteer import known_region_codes
+                    from .gazetteer import GazetteerError, imported_dir, known_region_codes
 
-                    known = known_region_codes()
+                    try:  # bundled regions, plus those imported beside the archive
+                        known = known_region_codes(imported_dir(getattr(self, "storage_path", None)))
+                    except GazetteerError as exc:
+                        self.error("watchlist", index, "regions", f"cannot read the gazetteer: {exc}")
+                        continue
                     if known and code not in known:
                         self.error("watchlist", index, "regions", f'"{code}" is not a region in the gazetteer' + suggest(code, sorted(known)))
             for address in node.recipients or []:
@@ -341,6 +345,8 @@ class _Validator:
         elif section.name == "webpreview":
             if node.base_url and not re.match(r"^https?://", node.base_url):
                 self.error("webpreview", None, "base_url", f'"{node.base_url}" is not an http(s) URL')
+        elif section.name == "storage":
+            self.storage_path = node.path  # watchlists are checked against the gazetteer beside it
         elif section.name == "translation":
             if node.backend == "libre" and not node.url:
                 self.error("translation", None, "url", 'required when backend = "libre" (the LibreTranslate server)')

@@ -66,7 +66,13 @@ def _chunks(items: Iterable[Post], size: int) -> Iterator[list[Post]]:
 
 def default_stages(archive: Archive, config: Config, clock: Callable[[], datetime]) -> list[Stage]:
     """The stages after storage, in order. Each capability adds itself here."""
-    return []
+    from .matching.stage import MatchingStage
+    from .translation import TranslationStage
+
+    stages: list[Stage] = []
+    stages.append(MatchingStage(config))  # first: later stages read stored.match
+    stages.append(TranslationStage(config))
+    return stages
 
 
 class Pipeline:

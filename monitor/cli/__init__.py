@@ -102,5 +102,7 @@ def main(ctx: click.Context, config_path: str | None, log_level: str, log_format
 
 from . import check_cmd  # noqa: E402,F401  (registers commands)
 from . import alerts_cmd  # noqa: E402,F401
+from . import translate_cmd  # noqa: E402,F401
+from . import archive_cmd  # noqa: E402,F401
 
 __all__ = ["main", "App", "pass_app"]

@@ -1,0 +1,184 @@
+"""Language of a post: script cues first, langdetect only where they do not settle it.
+
+Most posts are settled at once by letters and words that belong to one language:
+і ї є ґ and the apostrophe inside a word are Ukrainian; ы э ъ ё are Russian;
+ў is Belarusian; function words («и», «что», «это» against «та», «що», «це»)
+settle most of the rest. langdetect (seeded, so the same text always gets the
+same answer) decides only what remains: Latin-script text, and the few
+Cyrillic posts without a single cue. It is slow (hundreds of posts a second)
+and weak on one short sentence, which is why it comes last.
+
+``detect(text)`` returns ``Language(code, confidence)``; text without letters
+(a link, emoji, figures) is ``und`` with confidence 0.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import NamedTuple
+
+UNDETERMINED = "und"
+
+
+class Language(NamedTuple):
+    code: str
+    confidence: float
+
+
+_NOISE = re.compile(
+    r"https?://\S+|www\.\S+|t\.me/\S+|\S+@\S+\.\w+|@\w+",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*", re.UNICODE)
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+
+_UK_LETTERS = set("іїєґ")
+_RU_LETTERS = set("ыэъё")
+_BE_LETTERS = set("ў")
+_KK_LETTERS = set("әғқңөұүһ")
+_SR_LETTERS = set("ђћџљњј")
+
+# Function words and common words written only in one of the two languages
+# (those with a cue letter need no entry).
+_RU_WORDS = frozenset(
+    """и что это как его ее или при после также только более если года году будет
+    время против который которая которое которые человек результате ранены погибли
+    мирных жителей города ночью сообщил сообщает сообщили заявил заявила заявили
+    она они он мы вы нас вас них ему где когда уже сейчас тоже всего очень много
+    была был было были ранее сегодня вчера завтра около между через чтобы потому
+    нет есть здесь там свой своей свои нужно можно должен должны стало стал стала
+    район района области область село поселок город пострадал пострадали погиб
+    обстрел обстрела обстреляли атаки атака атаковали ударил удар беспилотник
+    беспилотника беспилотников ракета ракеты сбиты сбит уничтожен уничтожены
+    противник противника войска военные граница границы жилой дом дома около
+    российские российских украинские украинских власти также кроме""".split()
+)
+_UK_WORDS = frozenset(
+    """та що як це вже або чи його було буде року через зараз тому ворог ворога
+    внаслідок також щодо дуже ще коли який яка яке вона вони ми ви нас вас них йому
+    де тут там свою свого своє треба можна має мають стало став стала ранком вранці
+    вночі ввечері вчора завтра село селище город місто область району районі
+    постраждав постраждали загинув загинули обстрел обстріляли атакував атакували
+    удару ударив безпілотник безпілотника безпілотників ракета ракети збито збили
+    знищено знищили противник противника війська військові кордон кордону житловий
+    будинок будинки близько проти людей людина громади громада наслідки повідомив
+    повідомила повідомили заявив заявила заявили влада російські українські
+    окупанти окупантів рашисти""".split()
+)
+# Words spelled the same in both languages must not vote.
+_SHARED = _RU_WORDS & _UK_WORDS
+_RU_WORDS = _RU_WORDS - _SHARED
+_UK_WORDS = _UK_WORDS - _SHARED
+
+_EN_WORDS = frozenset(
+    """the and of to in is are was were for on with by at from that this it as has
+    have had be been will an not but which their they after near said says over
+    into more than its about who new two three one out up during against
+    """.split()
+)
+
+_lock = threading.Lock()
+_factory_ready = False
+
+
+def _detector_probabilities(text: str) -> list[tuple[str, float]]:
+    """langdetect's probabilities, best first, deterministic (seed 0); [] if it finds no features."""
+    global _factory_ready
+    from langdetect import DetectorFactory, detector_factory
+    from langdetect.lang_detect_exception import LangDetectException
+
+    with _lock:
+        if not _factory_ready:
+            DetectorFactory.seed = 0
+            detector_factory.init_factory()
+            _factory_ready = True
+    # detect() would hide the probabilities; a Detector per call is what it does inside.
+    detector = detector_factory._factory.create()  # noqa: SLF001
+    detector.append(text)
+    try:
+        return [(p.lang, p.prob) for p in detector.get_probabilities()]
+    except LangDetectException:
+        return []
+
+
+def _clean(text: str) -> str:
+    return _NOISE.sub(" ", text)
+
+
+def _cyrillic(words: list[str], text: str) -> Language:
+    lowered = [w.lower() for w in words]
+    letters = set("".join(lowered))
+    for cues, code in ((_BE_LETTERS, "be"), (_KK_LETTERS, "kk"), (_SR_LETTERS, "sr")):
+        if letters & cues and not letters & (_UK_LETTERS | _RU_LETTERS):
+            return Language(code, 0.9)
+    uk = ru = 0.0
+    for word in lowered:
+        chars = set(word)
+        if chars & _UK_LETTERS or ("'" in word or "’" in word or "ʼ" in word):
+            uk += 1
+        elif chars & _RU_LETTERS:
+            ru += 1
+        elif word in _UK_WORDS:
+            uk += 0.75
+        elif word in _RU_WORDS:
+            ru += 0.75
+        elif word.endswith(("ться", "ння", "ння")) and len(word) > 5:
+            uk += 0.25
+        elif word.endswith(("ого", "ому", "ой", "ый", "ие", "ые", "ая", "ое")) and len(word) > 3:
+            # Russian adjective endings («-ый», «-ая», «-ое», «-ие» do not end Ukrainian adjectives)
+            if word.endswith(("ой", "ая", "ое", "ие", "ые", "ый")):
+                ru += 0.35
+    total = uk + ru
+    if total >= 0.75 and uk != ru:
+        code = "uk" if uk > ru else "ru"
+        share = max(uk, ru) / total
+        confidence = round(min(0.99, 0.5 + 0.5 * share * min(1.0, total / 2)), 2)
+        if share >= 0.7:
+            return Language(code, max(confidence, 0.8))
+    # No decisive cue: ask the detector, between Russian and Ukrainian.
+    probs = dict(_detector_probabilities(text))
+    ru_p, uk_p = probs.get("ru", 0.0), probs.get("uk", 0.0)
+    if total and uk != ru:
+        (ru_p, uk_p) = (ru_p + 0.3 * ru / total, uk_p + 0.3 * uk / total)
+    if not ru_p and not uk_p:
+        other = max(probs.items(), key=lambda kv: kv[1], default=None)
+        if other and other[1] > 0.9:
+            return Language(other[0], round(other[1], 2))
+        return Language("ru" if ru >= uk else "uk", 0.5)
+    code = "uk" if uk_p > ru_p else "ru"
+    return Language(code, round(min(0.95, max(ru_p, uk_p) / (ru_p + uk_p)), 2))
+
+
+def _latin(words: list[str], text: str) -> Language:
+    lowered = [w.lower() for w in words]
+    english = sum(1 for w in lowered if w in _EN_WORDS)
+    if english >= 2 and english / len(lowered) >= 0.15:
+        return Language("en", round(min(0.99, 0.7 + english / len(lowered)), 2))
+    probs = _detector_probabilities(text)
+    if not probs:
+        return Language(UNDETERMINED, 0.0)
+    code, prob = probs[0]
+    if english and code != "en" and prob < 0.9:
+        return Language("en", 0.6)
+    return Language(code, round(prob, 2))
+
+
+def detect(text: str | None) -> Language:
+    """The language of ``text`` as an ISO 639-1 code and a confidence between 0 and 1."""
+    if not text:
+        return Language(UNDETERMINED, 0.0)
+    cleaned = _clean(text)
+    words = _WORD.findall(cleaned)
+    cyrillic = sum(len(_CYRILLIC.findall(w)) for w in words)
+    latin = sum(len(_LATIN.findall(w)) for w in words)
+    if cyrillic + latin == 0:
+        letters = sum(len(w) for w in words)
+        if not letters:
+            return Language(UNDETERMINED, 0.0)
+        probs = _detector_probabilities(cleaned)  # another script: Greek, Arabic, ...
+        return Language(*probs[0]) if probs else Language(UNDETERMINED, 0.0)
+    if cyrillic >= latin:
+        return _cyrillic([w for w in words if _CYRILLIC.search(w)], cleaned)
+    return _latin([w for w in words if _LATIN.search(w)], cleaned)

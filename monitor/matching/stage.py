@@ -1,0 +1,84 @@
+"""The matching stage of the pipeline, and the ``post_matches`` table it keeps.
+
+For every new or edited post of a batch it sets ``stored.match`` (a MatchResult,
+read by the stages after it) and replaces the post's rows in ``post_matches``:
+one row per watchlist the post fired, inside the batch's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from storage import Archive, Stored
+
+from .matcher import Matcher, MatchResult, matcher_for
+
+log = logging.getLogger(__name__)
+
+
+def store_matches(archive: Archive, results: Iterable[tuple[int, MatchResult]]) -> int:
+    """Replace the ``post_matches`` rows of each post with its result's watchlists. Returns rows written."""
+    results = list(results)
+    rows = []
+    for post_id, result in results:
+        for hit in result.watchlists:
+            rows.append(
+                (
+                    post_id,
+                    hit.name,
+                    json.dumps(hit.regions, ensure_ascii=False),
+                    json.dumps([asdict(p) for p in hit.places], ensure_ascii=False),
+                    json.dumps(hit.keywords, ensure_ascii=False),
+                )
+            )
+    with archive.transaction() as conn:
+        conn.executemany("DELETE FROM post_matches WHERE post_id = ?", [(post_id,) for post_id, _ in results])
+        conn.executemany(
+            "INSERT INTO post_matches (post_id, watchlist, regions, places, keywords) VALUES (?, ?, ?, ?, ?)", rows
+        )
+    return len(rows)
+
+
+class MatchingStage:
+    """Matches each new or edited post against the configuration's watchlists."""
+
+    name = "matching"
+
+    def __init__(self, config: Any, matcher: Matcher | None = None):
+        self.config = config
+        self._matcher = matcher
+
+    @property
+    def matcher(self) -> Matcher:
+        if self._matcher is None:
+            self._matcher = matcher_for(self.config)
+        return self._matcher
+
+    def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None:
+        matcher = self.matcher
+        results = []
+        for s in stored:
+            post = s.post
+            result = matcher.match(post.text or "", lang=post.lang, translation=post.translation)
+            s.match = result  # type: ignore[attr-defined]
+            results.append((s.id, result))
+        written = store_matches(archive, results)
+        if written:
+            log.debug("matching: %d posts, %d watchlist matches", len(results), written)
+
+
+def rematch(archive: Archive, config: Any, post_ids: Iterable[int]) -> dict[int, MatchResult]:
+    """Match stored posts again (e.g. once their translation has arrived) and store the results."""
+    matcher = matcher_for(config)
+    results: dict[int, MatchResult] = {}
+    for post_id in post_ids:
+        row = archive.conn.execute("SELECT text, lang, translation FROM posts WHERE id = ?", (post_id,)).fetchone()
+        if row is None:
+            continue
+        results[post_id] = matcher.match(row[0] or "", lang=row[1], translation=row[2])
+    store_matches(archive, results.items())
+    return results

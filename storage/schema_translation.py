@@ -1,0 +1,29 @@
+"""Translation: the cache, the daily budget and the backends' health."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("translation")
+
+
+@migrations()
+def m001_translation(db: Database) -> None:
+    db["translation_cache"].create(
+        {"key": str, "backend": str, "source": str, "target": str, "translation": str, "created_at": str},
+        pk="key",
+    )
+    db["translation_usage"].create({"day": str, "backend": str, "characters": int}, pk=("day", "backend"))
+    db["translation_state"].create(
+        {
+            "backend": str,
+            "backoff_until": str,
+            "backoff_seconds": float,
+            "last_error": str,
+            "last_error_at": str,
+            "last_success_at": str,
+        },
+        pk="backend",
+    )
+    db["posts"].create_index(["translation_status"], index_name="posts_translation_status")
