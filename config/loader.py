@@ -23,6 +23,8 @@ DEFAULT_NAME = "monitor.toml"
 
 _REGION_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# Secret-looking keys someone may write into monitor.toml, and the setting that names where they belong.
+_SECRET_KEYS = {"password": "password_env", "api_key": "api_key_env", "api_hash": "api_hash_env", "api_id": "api_id_env"}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -254,7 +256,13 @@ class _Validator:
         names = [s.name for s in section.settings]
         for key in table:
             if section.setting(key) is None:
-                self.error(section.name, index, key, "unknown key" + suggest(key, names))
+                secret = _SECRET_KEYS.get(key)
+                if secret and section.setting(secret):
+                    default = section.setting(secret).default
+                    self.error(section.name, index, key, f"secrets do not belong in the configuration file; put it in the"
+                               f" environment variable (or systemd credential) named by {secret} (default {default})")
+                else:
+                    self.error(section.name, index, key, "unknown key" + suggest(key, names))
         for setting in section.settings:
             if setting.name in table:
                 value = self._value(section, index, setting, table[setting.name])

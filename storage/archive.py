@@ -63,8 +63,9 @@ class Archive:
                 self.db.enable_wal()
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
-                for migration_set in all_sets():
-                    migration_set.apply(self.db)
+            # Readers too: an archive made by an older version is upgraded in place before use.
+            for migration_set in all_sets():
+                migration_set.apply(self.db)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.path}: not a usable SQLite archive: {exc}") from None
 

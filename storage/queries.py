@@ -75,8 +75,10 @@ def _where(filters: Filters) -> tuple[list[str], list[Any]]:
     params: list[Any] = []
     if filters.channel:
         name = filters.channel.lstrip("@").lower()
-        where.append("(lower(p.channel) = ? OR lower(p.channel_username) = ? OR lower(p.channel_title) = ?)")
-        params += [name, name, filters.channel.lower()]
+        # SQLite's lower() folds ASCII only: titles (often Cyrillic) are compared as given or ASCII-folded.
+        where.append("(lower(p.channel) = ? OR lower(p.channel_username) = ? OR p.channel_title = ?"
+                     " OR lower(p.channel_title) = lower(?))")
+        params += [name, name, filters.channel, filters.channel]
     if filters.lang:
         langs = [code.strip() for code in filters.lang.split(",") if code.strip()]
         where.append(f"p.lang IN ({', '.join('?' for _ in langs)})")

@@ -75,7 +75,7 @@ def _load(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) - 1:
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             what = "the file ends early (truncated export?)"
         else:
             what = f"invalid JSON: {exc.msg}"

@@ -1,0 +1,140 @@
+"""The SQLite archive: keys, revisions, full-text search kept in sync, WAL, migrations of older archives."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from storage import NEW, UNCHANGED, UPDATED, Archive, Post
+from storage.migrations import all_sets, migrations as core_migrations
+from storage.queries import Filters, QueryError, iter_posts, search_posts
+
+import pytest
+
+T0 = datetime(2024, 8, 6, 11, 5, tzinfo=timezone.utc)
+
+
+def post(message_id=1, text="Обстрел Суджи", **extra) -> Post:
+    return Post(source="telegram", channel="100", message_id=message_id, date=T0, text=text,
+                channel_title="Канал", **extra)
+
+
+def test_storing_the_same_post_twice_changes_nothing(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        first = archive.store_posts([post()])
+        second = archive.store_posts([post()])
+        assert [s.status for s in first] == [NEW] and [s.status for s in second] == [UNCHANGED]
+        assert archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 1
+
+
+def test_the_same_message_id_in_another_channel_is_another_post(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        other = Post(source="telegram", channel="200", message_id=1, date=T0, text="x")
+        archive.store_posts([post(), other])
+        assert archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 2
+
+
+def test_an_edit_keeps_the_earlier_text_as_a_revision_and_search_follows(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_posts([post(text="Пострадали пять человек")])
+        [stored] = archive.store_posts([post(text="Пострадали двадцать четыре человека")])
+        assert stored.status == UPDATED and stored.previous_text == "Пострадали пять человек"
+        assert [r["text"] for r in archive.revisions(stored.id)] == ["Пострадали пять человек"]
+        assert search_posts(archive.conn, "пять") == []
+        assert [r["message_id"] for r in search_posts(archive.conn, "двадцать")] == [1]
+
+
+def test_views_and_titles_refresh_without_counting_as_an_edit(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_posts([post(views=10)])
+        [stored] = archive.store_posts([post(views=99, channel_username="kursk_gov")])
+        assert stored.status == UNCHANGED
+        row = archive.get_post(stored.id)
+        assert row["views"] == 99 and row["channel_username"] == "kursk_gov"
+        assert archive.revisions(stored.id) == []
+
+
+def test_translation_is_searchable(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        [stored] = archive.store_posts([post()])
+        archive.set_translation(stored.id, "Shelling of Sudzha", "en", "done")
+        assert [r["id"] for r in search_posts(archive.conn, "Sudzha")] == [stored.id]
+
+
+def test_the_archive_is_in_wal_mode_so_readers_do_not_wait_for_the_writer(tmp_path):
+    path = tmp_path / "a.db"
+    with Archive(path) as archive:
+        archive.store_posts([post()])
+        assert archive.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        with archive.transaction():  # a write transaction held open
+            archive.store_posts([post(2, "второй")])
+            seen = []
+            reader = threading.Thread(target=lambda: seen.append(
+                sqlite3.connect(path, timeout=0.5).execute("SELECT count(*) FROM posts").fetchone()[0]))
+            reader.start()
+            reader.join()
+            assert seen == [1]  # the reader sees the last commit, without waiting
+        assert archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 2
+
+
+def test_a_failed_batch_leaves_nothing_behind(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_posts([post()])
+        with pytest.raises(RuntimeError):
+            with archive.transaction():
+                archive.store_posts([post(2, "два"), post(3, "три")])
+                raise RuntimeError("crash in a later stage")
+        assert archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 1
+        assert search_posts(archive.conn, "два") == []
+
+
+def test_an_archive_made_by_an_older_version_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    core_migrations.apply(db, stop_before="m002_post_state")  # the first release's schema
+    db["posts"].insert({"source": "telegram", "channel": "100", "message_id": 5, "date": "2024-08-06T11:05:00+00:00",
+                        "text": "Старый пост про Суджу", "ingested_at": "2024-08-06T11:06:00+00:00"})
+    db.close()
+    with Archive(path) as archive:
+        columns = {c.name for c in archive.db["posts"].columns}
+        assert {"deleted", "external_id", "translation_status", "updated_at"} <= columns
+        applied = {m["name"] for m in archive.db["_sqlite_migrations"].rows}
+        assert all(name in applied for s in all_sets() for name in [m.name for m in s._migrations])
+        old = archive.conn.execute("SELECT id, text, deleted FROM posts").fetchone()
+        assert old[1:] == ("Старый пост про Суджу", 0)
+        assert [r["id"] for r in search_posts(archive.conn, "Старый")] == [old[0]]
+        [stored] = archive.store_posts([post(5, "Старый пост про Суджу")])
+        assert stored.status == UNCHANGED and stored.id == old[0]
+
+
+def test_opening_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
+    from storage import ArchiveError
+
+    bad = tmp_path / "bad.db"
+    bad.write_text("this is not a database" * 100)
+    with pytest.raises(ArchiveError, match="not a usable SQLite archive"):
+        Archive(bad)
+    assert bad.read_text().startswith("this is not a database")
+
+
+def test_a_query_syntax_error_is_a_query_error(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_posts([post()])
+        for bad in ['"unclosed', "(a OR b", "AND", "a NOT"]:
+            with pytest.raises(QueryError, match="cannot search for"):
+                search_posts(archive.conn, bad)
+
+
+def test_filters_narrow_by_channel_language_and_time(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_posts([
+            post(1, "дрон над Суджей", lang="ru", channel_username="kursk_gov"),
+            Post(source="telegram", channel="200", message_id=1, date=T0.replace(day=8), text="дрон над Сумами", lang="uk"),
+        ])
+        assert [r["channel"] for r in search_posts(archive.conn, "дрон", Filters(channel="@kursk_gov"))] == ["100"]
+        assert [r["channel"] for r in search_posts(archive.conn, "дрон", Filters(lang="uk"))] == ["200"]
+        assert [r["channel"] for r in search_posts(archive.conn, "дрон", Filters(since="2024-08-07T00:00:00+00:00"))] == ["200"]
+        assert [r["channel"] for r in iter_posts(archive.conn, Filters(until="2024-08-07T00:00:00+00:00"))] == ["100"]
