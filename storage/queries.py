@@ -6,6 +6,7 @@ fields decoded), so the CLI, the exporter and tests share one shape.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import sqlite3
@@ -132,6 +133,99 @@ def check_query(query: str) -> None:
         raise QueryError(f"cannot search for {query!r}: parentheses do not pair up")
 
 
+_TERM = re.compile(r'"((?:[^"]|"")*)"(\*?)|([^\s()"*]+)(\*?)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _terms(expression: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The words (and prefixes) of an FTS5 expression, folded as FTS5's unicode61 tokenizer folds them."""
+    words: set[str] = set()
+    prefixes: list[str] = []
+    for quoted, quoted_star, bare, bare_star in _TERM.findall(expression):
+        text = quoted.replace('""', '"') if quoted else bare
+        if not quoted and text in ("AND", "OR", "NOT", "NEAR"):
+            continue
+        parts = [w.casefold() for w in _WORD.findall(text)]
+        if not parts:
+            continue
+        if quoted_star or bare_star:
+            words.update(parts[:-1])
+            prefixes.append(parts[-1])
+        else:
+            words.update(parts)
+    return frozenset(words), tuple(prefixes)
+
+
+def snippet(text: str, terms: tuple[frozenset[str], tuple[str, ...]], width: int = 12) -> str:
+    """Up to ``width`` words around the first match, matched words in [brackets]; "" if none match."""
+    words, prefixes = terms
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    hits = [i for i, (a, b) in enumerate(spans)
+            if (w := text[a:b].casefold()) in words or (prefixes and w.startswith(prefixes))]
+    if not hits:
+        return ""
+    first = max(0, min(hits[0] - width // 3, len(spans) - width))
+    last = min(len(spans), first + width)
+    out, cursor = [], spans[first][0]
+    hit_set = set(hits)
+    for i in range(first, last):
+        a, b = spans[i]
+        out.append(text[cursor:a])
+        out.append(f"[{text[a:b]}]" if i in hit_set else text[a:b])
+        cursor = b
+    return ("…" if first > 0 else "") + "".join(out) + ("…" if last < len(spans) else text[cursor:])
+
+
+def _newest_ids(conn: sqlite3.Connection, expression: str, where: list[str], params: list[Any],
+                limit: int | None) -> list[int]:
+    """Ids of the newest matching posts, by (date, id) descending.
+
+    FTS5 walks its matches cheaply in rowid order, newest rowid first, and rowid
+    order is close to date order (posts are stored as they arrive). So matches
+    are read in growing chunks from the highest rowid down, and the search stops
+    as soon as no post below the chunk (matching or not) is newer than the
+    oldest of the ``limit`` kept. An archive whose rowids do not follow dates
+    (history imported after live posts) only costs more chunks, never a wrong
+    answer. Snippets are made afterwards, for the page alone.
+    """
+    filters_sql = "".join(" AND " + w for w in where)
+    if limit is None:
+        sql = (f"SELECT p.id FROM posts p WHERE p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
+               f"{filters_sql} ORDER BY p.date DESC, p.id DESC")
+        return [row[0] for row in conn.execute(sql, [expression, *params])]
+    kept: list[tuple[str, int]] = []  # min-heap of (date, id)
+    below: int | None = None
+    chunk = max(4 * limit, 200)
+    while True:
+        rowids = [row[0] for row in conn.execute(
+            "SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?"
+            + (" AND rowid < ?" if below is not None else "") + " ORDER BY rowid DESC LIMIT ?",
+            [expression, *([below] if below is not None else []), chunk],
+        )]
+        if not rowids:
+            break
+        below = rowids[-1]
+        marks = ", ".join("?" for _ in rowids)
+        for day, post_id in conn.execute(
+            f"SELECT p.date, p.id FROM posts p WHERE p.id IN ({marks}){filters_sql}", [*rowids, *params]
+        ):
+            item = (day or "", post_id)
+            if len(kept) < limit:
+                heapq.heappush(kept, item)
+            elif item > kept[0]:
+                heapq.heapreplace(kept, item)
+        if len(rowids) < chunk:
+            break
+        if len(kept) == limit:
+            newest_below = conn.execute(
+                "SELECT date FROM posts WHERE id < ? ORDER BY date DESC LIMIT 1", [below]
+            ).fetchone()
+            if newest_below is None or kept[0][0] >= (newest_below[0] or ""):
+                break
+        chunk = min(chunk * 2, 20000)
+    return [post_id for _, post_id in sorted(kept, reverse=True)]
+
+
 def search_posts(
     conn: sqlite3.Connection,
     query: str,
@@ -151,17 +245,16 @@ def search_posts(
     check_query(query)
     expression = expand(query) if expand else query
     where, params = _where(filters)
-    sql = (
-        f"SELECT {_COLUMNS_SQL}, snippet(posts_fts, -1, '[', ']', '…', 12) AS snippet"
-        " FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid"
-        f" WHERE posts_fts MATCH ?{''.join(' AND ' + w for w in where)}"
-        " ORDER BY p.date DESC, p.id DESC"
-    )
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
     try:
-        cursor = conn.execute(sql, [expression, *params])
-        return [_row(cursor, values) for values in cursor.fetchall()]
+        ids = _newest_ids(conn, expression, where, params, limit)
+        if not ids:
+            return []
+        cursor = conn.execute(f"SELECT {_COLUMNS_SQL} FROM posts p WHERE p.id IN ({', '.join('?' for _ in ids)})", ids)
+        found = {row["id"]: row for row in (_row(cursor, values) for values in cursor.fetchall())}
+        terms = _terms(expression)
+        for row in found.values():
+            row["snippet"] = snippet(row["text"] or "", terms) or snippet(row["translation"] or "", terms)
+        return [found[i] for i in ids if i in found]
     except sqlite3.OperationalError as exc:
         if "fts5" in str(exc) or "MATCH" in str(exc) or "no such column" in str(exc):
             raise _fts_error(query, exc) from None

@@ -101,7 +101,7 @@ def test_a_reimport_picks_up_an_edit_and_keeps_the_earlier_text(tmp_path, config
 def test_an_old_export_without_unixtime_is_read_in_the_given_time_zone(tmp_path, config_path):
     old = chat([{"id": 7, "type": "message", "date": "2021-03-01T12:00:00", "text": "Старый пост"}])
     path = write(tmp_path / "old.json", old)
-    result = run_cli("import", "--export-tz", "Europe/Moscow", str(path), config=config_path)
+    result = run_cli("import", "--timezone", "Europe/Moscow", str(path), config=config_path)
     assert result.returncode == 0, result.stderr
     assert rows(tmp_path / "archive.db", "SELECT date FROM posts")[0]["date"] == "2021-03-01T09:00:00+00:00"
     assert read_export(path).posts[0].date == datetime(2021, 3, 1, 12, tzinfo=timezone.utc)  # default: UTC

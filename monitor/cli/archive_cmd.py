@@ -68,7 +68,7 @@ def _progress_factory():
 
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--export-tz", default="UTC", show_default=True,
+@click.option("--timezone", "export_tz", default="UTC", show_default=True,
               help="time zone of the machine that made an old export without date_unixtime")
 @click.pass_obj
 def import_(app, paths: tuple[Path, ...], export_tz: str) -> None:
@@ -88,7 +88,7 @@ def import_(app, paths: tuple[Path, ...], export_tz: str) -> None:
     try:
         tz = ZoneInfo(export_tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f'"{export_tz}" is not a time zone name like Europe/Moscow', param_hint="--export-tz") from None
+        raise click.BadParameter(f'"{export_tz}" is not a time zone name like Europe/Moscow', param_hint="--timezone") from None
     archive = app.archive()
     pipeline = Pipeline(archive, app.config)
     progress = _progress_factory()

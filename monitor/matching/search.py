@@ -150,4 +150,11 @@ def expand_query(query: str) -> str:
             depth += 1
         balanced.append(item)
     out = balanced + [")"] * depth
+    joined: list[str] = []
+    for item in out:  # FTS5 takes implicit AND between phrases, not between groups: spell it out
+        if joined and item not in _OPERATORS and item != ")" and joined[-1] not in _OPERATORS and joined[-1] != "(" \
+                and not joined[-1].endswith(":"):
+            joined.append("AND")
+        joined.append(item)
+    out = joined
     return " ".join(out).replace("( ", "(").replace(" )", ")")

@@ -1,0 +1,89 @@
+"""Search latency on a large archive: p50 / p95 of 20 typical analyst searches.
+
+    .venv/bin/python benchmarks/search.py [--posts 1000000] [--keep PATH]
+
+Builds the archive with the real schema (migrations, FTS5 triggers), then runs each
+search the way ``monitor search`` does (newest first, limit 20), with and without
+the inflection-aware expansion. Target: p95 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic import make_texts  # noqa: E402
+
+from storage import Archive  # noqa: E402
+from storage.queries import Filters, search_posts  # noqa: E402
+
+SEARCHES = [
+    ("Суджа", None), ("Судже", None), ("Sudzha", None), ("Курске", None), ("Шебекино", None),
+    ('"воздушная тревога"', None), ("беспилотников", None), ("drones", None), ("евакуювали", None),
+    ("Вовчанську", None), ("Kharkiv", None), ("эвакуированы AND Суджей", None), ("Tyotkino OR Тёткино", None),
+    ("пострадали", Filters(lang="ru")), ("shelling", Filters(since="2024-08-20T00:00:00+00:00")),
+    ("Сумах", Filters(channel="Канал 3")), ("обстрел*", None), ("бібліотеку", None),
+    ("курс доллара", None), ("Глушково NOT Коренево", None),
+]
+
+
+def build(path: Path, count: int) -> None:
+    texts = make_texts(count, seed=11)
+    start = datetime(2024, 8, 1, tzinfo=timezone.utc)
+    with Archive(path) as archive:
+        conn = archive.conn
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO posts (source, channel, message_id, channel_title, date, text, lang, deleted, ingested_at)"
+            " VALUES ('telegram', ?, ?, ?, ?, ?, ?, 0, ?)",
+            (
+                (str(i % 50), i, f"Канал {i % 50}", (start + timedelta(seconds=3 * i)).isoformat(), text, lang,
+                 start.isoformat())
+                for i, (lang, text) in enumerate(texts)
+            ),
+        )
+        conn.execute("COMMIT")
+        conn.execute("INSERT INTO posts_fts (posts_fts) VALUES ('optimize')")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the archive at this path")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.keep or Path(tmp) / "archive.db"
+        if not path.exists():
+            started = time.perf_counter()
+            build(path, args.posts)
+            print(f"built {args.posts:,} posts in {time.perf_counter() - started:.0f} s")
+        try:
+            from monitor.matching import expand_query
+        except Exception:  # noqa: BLE001 - matching not available: raw FTS only
+            expand_query = None
+        with Archive(path, readonly=True) as archive:
+            for label, expand in (("raw FTS5", None), ("expanded (monitor search default)", expand_query)):
+                if label.startswith("expanded") and expand is None:
+                    continue
+                times = []
+                for query, filters in SEARCHES:
+                    search_posts(archive.conn, query, filters, limit=20, expand=expand)  # warm
+                    started = time.perf_counter()
+                    search_posts(archive.conn, query, filters, limit=20, expand=expand)
+                    times.append((time.perf_counter() - started) * 1000)
+                times.sort()
+                p95 = times[int(round(0.95 * (len(times) - 1)))]
+                print(f"{label}: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms"
+                      f" over {len(times)} searches (target p95 < 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
