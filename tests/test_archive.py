@@ -138,3 +138,26 @@ def test_filters_narrow_by_channel_language_and_time(tmp_path):
         assert [r["channel"] for r in search_posts(archive.conn, "дрон", Filters(lang="uk"))] == ["200"]
         assert [r["channel"] for r in search_posts(archive.conn, "дрон", Filters(since="2024-08-07T00:00:00+00:00"))] == ["200"]
         assert [r["channel"] for r in iter_posts(archive.conn, Filters(until="2024-08-07T00:00:00+00:00"))] == ["100"]
+
+
+def test_newest_first_is_exact_when_rowids_do_not_follow_dates(tmp_path):
+    from datetime import timedelta
+
+    with Archive(tmp_path / "a.db") as archive:
+        live = [Post(source="telegram", channel="1", message_id=i, date=T0 + timedelta(minutes=i), text=f"дрон {i}")
+                for i in range(600)]
+        history = [Post(source="telegram", channel="2", message_id=i, date=T0 - timedelta(days=1, minutes=i),
+                        text=f"дрон архив {i}") for i in range(600)]
+        late_but_new = [Post(source="telegram", channel="3", message_id=1, date=T0 + timedelta(days=3), text="дрон поздний")]
+        archive.store_posts(live)
+        archive.store_posts(history)  # older posts, higher rowids
+        archive.store_posts(late_but_new)
+        archive.store_posts([Post(source="telegram", channel="4", message_id=i, date=T0 + timedelta(days=5), text="кот")
+                             for i in range(300)])
+        expected = [r[0] for r in archive.conn.execute(
+            "SELECT id FROM posts WHERE text LIKE 'дрон%' ORDER BY date DESC, id DESC LIMIT 7")]
+        assert [r["id"] for r in search_posts(archive.conn, "дрон", limit=7)] == expected
+        assert search_posts(archive.conn, "дрон", limit=7)[0]["text"] == "дрон поздний"
+        until = (T0 - timedelta(days=1, hours=9)).isoformat()  # history posts 541..599 are older than this
+        older = search_posts(archive.conn, "архив", Filters(until=until), limit=3)
+        assert [r["message_id"] for r in older] == [541, 542, 543]
