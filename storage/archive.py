@@ -108,20 +108,41 @@ class Archive:
         Idempotent: storing the same post twice changes nothing the second time.
         Call inside ``transaction()`` to make a batch atomic.
         """
+        posts = list(posts)
         results = []
         with self.transaction():
+            known = self._known_keys(posts)
             for post in posts:
-                results.append(self._store(post))
+                key = post.key
+                results.append(self._store(post, lookup=key in known))
+                known.add(key)  # a second copy in the same batch finds the first
         return results
 
-    def _store(self, post: Post) -> Stored:
+    def _known_keys(self, posts: list[Post]) -> set[tuple[str, str, int]]:
+        """Which of these posts are stored already: one query per channel, not one per post."""
+        by_channel: dict[tuple[str, str], list[int]] = {}
+        for post in posts:
+            by_channel.setdefault((post.source, post.channel), []).append(post.message_id)
+        known: set[tuple[str, str, int]] = set()
+        for (source, channel), ids in by_channel.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                for (message_id,) in self.conn.execute(
+                    f"SELECT message_id FROM posts WHERE source = ? AND channel = ? AND message_id IN ({marks})",
+                    (source, channel, *chunk),
+                ):
+                    known.add((source, channel, message_id))
+        return known
+
+    def _store(self, post: Post, *, lookup: bool = True) -> Stored:
         conn = self.conn
         now = iso(self.clock())
         row = conn.execute(
             "SELECT id, text, entities, edit_date, deleted, views, channel_username, channel_title, url,"
             " media_kind, grouped_id, lang FROM posts WHERE source = ? AND channel = ? AND message_id = ?",
             (post.source, post.channel, post.message_id),
-        ).fetchone()
+        ).fetchone() if lookup else None
         entities = json.dumps(post.entities, ensure_ascii=False) if post.entities else None
         if row is None:
             cursor = conn.execute(

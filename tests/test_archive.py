@@ -161,3 +161,11 @@ def test_newest_first_is_exact_when_rowids_do_not_follow_dates(tmp_path):
         until = (T0 - timedelta(days=1, hours=9)).isoformat()  # history posts 541..599 are older than this
         older = search_posts(archive.conn, "архив", Filters(until=until), limit=3)
         assert [r["message_id"] for r in older] == [541, 542, 543]
+
+
+def test_the_same_post_twice_in_one_batch_is_stored_once_and_the_edit_kept(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        results = archive.store_posts([post(text="первая версия"), post(text="первая версия"), post(text="вторая версия")])
+        assert [s.status for s in results] == [NEW, UNCHANGED, UPDATED]
+        assert archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 1
+        assert [r["text"] for r in archive.revisions(results[0].id)] == ["первая версия"]

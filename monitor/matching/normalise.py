@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 APOSTROPHES = "'’ʼ`′ʹ‘"
 _LETTER = r"(?:[^\W_]|[\u0300-\u036f])"
@@ -83,14 +84,19 @@ def _is_initial(text: str, start: int) -> bool:
     return i < 0 or text[i] in SENTENCE_END
 
 
+@lru_cache(maxsize=200_000)
+def _folded(raw: str) -> tuple[str, str]:
+    norm = fold(raw)
+    return norm, script_of(norm)
+
+
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for m in WORD_RE.finditer(text):
         raw = m.group()
-        norm = fold(raw)
-        tokens.append(
-            Token(m.start(), m.end(), raw, norm, script_of(norm), raw[:1].isupper(), _is_initial(text, m.start()))
-        )
+        start = m.start()
+        norm, script = _folded(raw)
+        tokens.append(Token(start, m.end(), raw, norm, script, raw[:1].isupper(), _is_initial(text, start)))
     return tokens
 
 

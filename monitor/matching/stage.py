@@ -13,15 +13,18 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from storage import Archive, Stored
+from storage import NEW, Archive, Stored
 
 from .matcher import Matcher, MatchResult, matcher_for
 
 log = logging.getLogger(__name__)
 
 
-def store_matches(archive: Archive, results: Iterable[tuple[int, MatchResult]]) -> int:
-    """Replace the ``post_matches`` rows of each post with its result's watchlists. Returns rows written."""
+def store_matches(archive: Archive, results: Iterable[tuple[int, MatchResult]], fresh: frozenset[int] = frozenset()) -> int:
+    """Replace the ``post_matches`` rows of each post with its result's watchlists. Returns rows written.
+
+    ``fresh``: ids of posts stored just now, which have no rows to replace.
+    """
     results = list(results)
     rows = []
     for post_id, result in results:
@@ -36,7 +39,8 @@ def store_matches(archive: Archive, results: Iterable[tuple[int, MatchResult]]) 
                 )
             )
     with archive.transaction() as conn:
-        conn.executemany("DELETE FROM post_matches WHERE post_id = ?", [(post_id,) for post_id, _ in results])
+        replaced = [(post_id,) for post_id, _ in results if post_id not in fresh]
+        conn.executemany("DELETE FROM post_matches WHERE post_id = ?", replaced)
         conn.executemany(
             "INSERT INTO post_matches (post_id, watchlist, regions, places, keywords) VALUES (?, ?, ?, ?, ?)", rows
         )
@@ -66,7 +70,7 @@ class MatchingStage:
             result = matcher.match(post.text or "", lang=post.lang, translation=post.translation)
             s.match = result  # type: ignore[attr-defined]
             results.append((s.id, result))
-        written = store_matches(archive, results)
+        written = store_matches(archive, results, frozenset(s.id for s in stored if s.status == NEW))
         if written:
             log.debug("matching: %d posts, %d watchlist matches", len(results), written)
 
