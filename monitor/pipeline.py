@@ -67,10 +67,12 @@ def _chunks(items: Iterable[Post], size: int) -> Iterator[list[Post]]:
 def default_stages(archive: Archive, config: Config, clock: Callable[[], datetime]) -> list[Stage]:
     """The stages after storage, in order. Each capability adds itself here."""
     from .matching.stage import MatchingStage
+    from .stories import StoriesStage
     from .translation import TranslationStage
 
     stages: list[Stage] = []
     stages.append(MatchingStage(config))  # first: later stages read stored.match
+    stages.append(StoriesStage(config, clock))  # decides alerts in the batch's transaction
     stages.append(TranslationStage(config))
     return stages
 

@@ -76,3 +76,11 @@ def m002_deliveries(db: Database) -> None:
         defaults={"attempts": 0},
     )
     db["alerts"].add_column("settled_at", str)
+
+
+@migrations()
+def m003_alerts_per_revision(db: Database) -> None:
+    """An edit that changes a claim's figures is alerted again: one alert per (watchlist, post, revision)."""
+    db["alerts"].add_column("revision", int, not_null_default=0)
+    db.execute("DROP INDEX IF EXISTS alerts_watchlist_post")
+    db["alerts"].create_index(["watchlist", "post_id", "revision"], unique=True, index_name="alerts_watchlist_post_revision")

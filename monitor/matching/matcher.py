@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import weakref
 from dataclasses import asdict, dataclass, field
@@ -70,6 +71,7 @@ CONJUNCTIONS = ["и", "й", "та", "і", "а", "или", "або", "чи", "and
 _EN_REGION_WORDS = (" oblast", " region", " province")
 
 _FILLER = "\x01"
+_LINKS = re.compile(r"(?:https?://|www\.|t\.me/)\S+|(?<!\w)@\w+", re.IGNORECASE)
 
 
 def _symbol(class_id: int) -> str:
@@ -353,7 +355,8 @@ class Matcher:
         return info
 
     def _scan(self, text: str) -> tuple[list[Token], list[int], list[tuple[int, int, _Term]]]:
-        tokens = tokenize(text)
+        # links and @mentions name no place (t.me/example_kursk_help): blanked, offsets kept
+        tokens = tokenize(_LINKS.sub(lambda m: " " * len(m.group()), text))
         if not tokens or self._automaton is None:
             return tokens, [], []
         chars: list[str] = []
@@ -454,6 +457,10 @@ class Matcher:
             if len(regions) == 1 and not any(self.places[t.ref]["ambiguous"] for t in terms):
                 evidence |= regions
         for (s, e), terms in place_spans.items():
+            if s == e and s in adjective_starts:
+                # «курского губернатора», «Курском направлении»: the region's adjective, not the city
+                cued = has(e + 1, CUE_REGION)  # «под Курском» is the city, «Курском направлении» the region
+                terms = [t for t in terms if not cued and self._noun_form(tokens[s], self.places[t.ref])]
             first = tokens[s]
             cue = has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR) or has(e + 1, CUE_SETTLEMENT)
             kept = []
@@ -468,6 +475,12 @@ class Matcher:
                 narrowed = [t for t in kept if self.places[t.ref]["region"] in evidence]
                 kept = narrowed or kept
             for term in kept:
+                place = self.places[term.ref]
+                region = self.regions.get(place["region"], {})
+                if has(e + 1, CUE_REGION) and place["kind"] == "city" and place["en"] == region.get("capital"):
+                    # "Kursk governor", «Сумская ОВА»: the capital's name standing for the region
+                    accepted.append((s, e, "region", place["region"]))
+                    continue
                 accepted.append((s, e, "place", term.ref))
 
         # a hit inside a longer one is part of it (Kursk in «Kursk Oblast»)
@@ -485,6 +498,19 @@ class Matcher:
             else:
                 out["regions"].append((span, kind, ref))
         return out
+
+    def _noun_form(self, token: Token, place: dict[str, Any]) -> bool:
+        """Whether a word is a form of the place's own (one-word) name rather than an adjective made from it."""
+        langs = languages_of(token.raw, token.norm)
+        own = {k for k in analyse(token.norm, langs)[0] if not k.startswith("~")}
+        for names in place["names"].values():
+            for name in names:
+                folded = fold(name)
+                if " " in folded:
+                    continue
+                if folded in own or folded == token.norm:
+                    return True
+        return False
 
     # -- public API ---------------------------------------------------------------------------
     def find_places(self, text: str, lang: str | None = None) -> list[tuple[int, int, PlaceHit]]:

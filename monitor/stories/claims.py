@@ -1,0 +1,247 @@
+"""What a post claims, in a form that survives rewording and translation.
+
+- ``figures``: numbers with what they count (300 soldiers, 11 tanks, 24 injured), the unit a
+  language-independent name from a small bundled lexicon; dates and times («7 августа»,
+  «08.00», 2024) are not figures.
+- ``kinds``: the kinds of event the post speaks of (attack, shelling, evacuation, ...), from a
+  multilingual lexicon of event terms (attack / атака / атака; shelling / обстрел / обстріл; ...).
+- ``signature``: a MinHash of the post's normalised word 3-shingles, for near-duplicate lookup
+  (locality-sensitive hashing in bands, so finding similar posts costs the same whatever the size
+  of the archive).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..matching.normalise import fold
+
+NUM_PERM = 64
+BANDS = 16  # 16 bands of 4 rows: posts with Jaccard similarity >= 0.5 meet in some band with probability > 0.6..1
+ROWS = NUM_PERM // BANDS
+
+# Units: stems (folded, lower case) -> unit. Specific units name what happened to whom; GENERIC
+# nouns (people, residents) count whatever the nearest event word says.
+UNIT_STEMS: dict[str, tuple[str, ...]] = {
+    "injured": ("пострада", "ранен", "ранили", "травмир", "травм", "постражд", "поранен", "травмован", "injur",
+                "wound", "hurt"),
+    "killed": ("погиб", "убит", "погибш", "загину", "загибл", "вбит", "killed", "dead", "died", "death", "fatalit"),
+    "soldiers": ("военнослуж", "военных", "военные", "бойц", "солдат", "боевик", "военн", "військов", "бійц",
+                 "вояк", "soldier", "troop", "servicem", "fighter"),
+    "tanks": ("танк", "tank"),
+    "armoured vehicles": ("ббм", "бронетехн", "бронемашин", "бтр", "бмп", "бронирован", "броньован", "бронетранспорт",
+                          "бронеавтомоб", "armou", "armor"),
+    "drones": ("беспилотн", "бпла", "дрон", "безпілотн", "бпла", "drone", "uav"),
+    "missiles": ("ракет", "missile", "rocket"),
+    "evacuated": ("эвакуир", "эвакуац", "евакуйов", "евакую", "евакуац", "евакуюв", "evacu"),
+    "children": ("детей", "ребен", "ребён", "дет", "діт", "дитин", "child"),
+    "houses": ("домов", "жилых", "дома", "здани", "будин", "будинк", "house", "home", "building"),
+    "settlements": ("населенн", "населён", "насел", "сел", "посел", "village", "settlement"),
+}
+GENERIC_STEMS = ("человек", "люд", "жител", "осіб", "особ", "мешкан", "граждан", "people", "person",
+                 "resident", "civilian", "individual")
+# Words that may sit between a number and its noun.
+FILLER = {"более", "менее", "около", "свыше", "до", "почти", "порядка", "понад", "близько", "майже", "about",
+          "more", "than", "over", "nearly", "almost", "up", "to", "боевых", "бойових", "мирных", "мирних",
+          "единиц", "одиниць", "units", "of", "украинских", "українських", "ukrainian", "russian", "российских",
+          "російських", "вражеских", "ворожих", "enemy", "жилых", "житлових", "боевых", "бронированных",
+          "броньованих", "разных", "разведывательных", "ударных", "people"}
+MONTHS = ("январ", "феврал", "март", "апрел", "мая", "май", "июн", "июл", "август", "сентябр", "октябр", "ноябр",
+          "декабр", "січн", "лют", "берез", "квітн", "травн", "червн", "липн", "серпн", "вересн", "жовтн",
+          "листопад", "грудн", "january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+          "sept", "oct", "nov", "dec")
+NOT_FIGURES = ("год", "рок", "year", "час", "годин", "hour", "минут", "хвилин", "minute", "секунд", "second",
+               "рубл", "гривн", "грн", "доллар", "долар", "евро", "євро", "dollar", "euro", "копе", "процент",
+               "відсот", "percent", "км", "km", "метр", "meter", "сутк", "доб", "day", "день", "дня", "дней",
+               "днів", "недел", "тижн", "week", "месяц", "місяц", "month", "раз", "times", "разів")
+
+# Event kinds: stems -> kind (folded, lower case).
+KIND_STEMS: dict[str, tuple[str, ...]] = {
+    "attack": ("атак", "атаку", "attack", "напад", "штурм", "assault", "наступ", "offensive", "incursion",
+               "вторжен", "вторгл", "прорыв", "прорив", "прорвал", "вторгн", "invasion", "raid"),
+    "shelling": ("обстрел", "обстріл", "shell", "артиллер", "артилер", "artiller", "миномет", "міномет", "mortar"),
+    "evacuation": ("эвакуа", "евакуа", "евакуй", "евакую", "эвакуир", "evacu"),
+    "emergency": ("чс", "чрезвычайн", "надзвичайн", "emergency"),
+    "drone": ("беспилот", "бпла", "дрон", "безпілот", "drone", "uav", "fpv"),
+    "casualties": ("пострада", "ранен", "постражд", "поранен", "injur", "wound", "погиб", "загину", "загибл",
+                   "killed", "dead"),
+    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic"),
+    "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
+    "air alert": ("тревог", "тривог", "air raid", "alert"),
+    "fire": ("пожар", "пожеж", "fire", "blaze"),
+    "losses": ("потер", "втрат", "losses", "уничтож", "знищ", "destroy"),
+}
+
+_NUMBER = re.compile(r"(?<![\w.,:])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,:](\d+))?(?![\w])")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_SENTENCE = re.compile(r"[.!?…\n;]")
+
+
+@dataclass(frozen=True)
+class Figure:
+    unit: str
+    value: int
+    words: str  # as written: "31 человек", "24 people injured"
+
+    def key(self) -> tuple[str, int]:
+        return (self.unit, self.value)
+
+
+@dataclass
+class Claim:
+    figures: list[Figure] = field(default_factory=list)
+    kinds: set[str] = field(default_factory=set)
+    signature: np.ndarray | None = None
+    bands: list[int] = field(default_factory=list)
+    shingles: int = 0
+
+
+def _stem_of(word: str, table: dict[str, tuple[str, ...]]) -> str | None:
+    for unit, stems in table.items():
+        if word.startswith(stems):
+            return unit
+    return None
+
+
+def _words_between(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    return [(m.start() + start, m.end() + start, fold(m.group())) for m in _WORD.finditer(text[start:end])]
+
+
+def extract_figures(text: str) -> list[Figure]:
+    """Numbers with what they count. See the module doc."""
+    figures: list[Figure] = []
+    seen: set[tuple[str, int]] = set()
+    for m in _NUMBER.finditer(text):
+        if m.group(2) is not None:
+            continue  # 08.00, 12:30, 7.5, 1,5: times and fractions, not counts
+        value = int(re.sub(r"\D", "", m.group(1)))
+        # the sentence the number stands in
+        left = max((s.end() for s in _SENTENCE.finditer(text, 0, m.start())), default=0)
+        right_match = _SENTENCE.search(text, m.end())
+        right = right_match.start() if right_match else len(text)
+        after = _words_between(text, m.end(), right)[:4]
+        before = _words_between(text, left, m.start())[-6:]
+        if after and after[0][2].startswith(MONTHS):
+            continue  # 7 августа
+        if before and before[-1][2].startswith(MONTHS) and value <= 31:
+            continue  # August 7
+        if m.group(1).isdigit() and 1900 <= value <= 2100 and (not after or not _stem_of(after[0][2], UNIT_STEMS)):
+            continue  # a year
+        unit = None
+        noun = None
+        generic = False
+        for start, end, word in after[:3]:
+            if word.startswith(NOT_FIGURES) and not _stem_of(word, UNIT_STEMS):
+                break
+            found = _stem_of(word, UNIT_STEMS)
+            if found:
+                unit, noun = found, (start, end)
+                break
+            if word.startswith(GENERIC_STEMS):
+                generic, noun = True, (start, end)
+                # "24 people injured": an event word right after the generic noun
+                following = [w for w in after if w[0] > end and not text[end:w[0]].strip()
+                             and w[2] not in ("were", "was", "are", "have", "been", "had")][:1]
+                if following and _stem_of(following[0][2], {"injured": UNIT_STEMS["injured"], "killed": UNIT_STEMS["killed"], "evacuated": UNIT_STEMS["evacuated"]}):
+                    unit = _stem_of(following[0][2], UNIT_STEMS)
+                    noun = (start, following[0][1])
+                break
+            if word not in FILLER:
+                break
+        if unit is None:
+            if after and after[0][2].startswith(NOT_FIGURES):
+                continue
+            for start, end, word in reversed(before):
+                found = _stem_of(word, {k: UNIT_STEMS[k] for k in ("injured", "killed", "evacuated")})
+                if found:
+                    unit = found
+                    break
+        if unit is None and generic:
+            unit = "people"
+        if unit is None:
+            continue
+        end = noun[1] if noun else m.end()
+        figure = Figure(unit, value, " ".join(text[m.start():end].split()))
+        if figure.key() not in seen:
+            seen.add(figure.key())
+            figures.append(figure)
+    return figures
+
+
+def extract_kinds(text: str) -> set[str]:
+    kinds = set()
+    folded = fold(text)
+    for word in _WORD.findall(folded):
+        kind = _stem_of(word, KIND_STEMS)
+        if kind:
+            kinds.add(kind)
+    if "air raid" in folded:
+        kinds.add("air alert")
+    return kinds
+
+
+_URL = re.compile(r"https?://\S+|t\.me/\S+|[@#]\w+")
+_MERSENNE = (1 << 61) - 1
+_rng = np.random.RandomState(20240806)
+_A = _rng.randint(1, _MERSENNE, size=NUM_PERM, dtype=np.uint64)
+_B = _rng.randint(0, _MERSENNE, size=NUM_PERM, dtype=np.uint64)
+
+
+def shingles(text: str) -> set[str]:
+    words = [fold(w) for w in _WORD.findall(_URL.sub(" ", text))]
+    if len(words) < 3:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
+
+
+def minhash(items: set[str]) -> np.ndarray | None:
+    """A NUM_PERM-value MinHash of a set of strings (universal hashing mod 2^61-1), or None for an empty set."""
+    if not items:
+        return None
+    hashes = np.array(
+        [struct.unpack("<Q", hashlib.blake2b(s.encode(), digest_size=8).digest())[0] & 0xFFFFFFFF for s in items],
+        dtype=np.uint64,
+    )
+    values = (np.outer(hashes, _A) + _B) % np.uint64(_MERSENNE)
+    return values.min(axis=0).astype(np.uint64)
+
+
+def band_keys(signature: np.ndarray) -> list[int]:
+    """One 63-bit key per band: posts sharing a key are candidates for near-duplicates."""
+    keys = []
+    for band in range(BANDS):
+        chunk = signature[band * ROWS:(band + 1) * ROWS].tobytes()
+        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
+        keys.append(struct.unpack("<q", digest)[0] >> 1)
+    return keys
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two MinHash signatures."""
+    return float(np.mean(a == b))
+
+
+def to_blob(signature: np.ndarray | None) -> bytes | None:
+    return None if signature is None else signature.astype("<u8").tobytes()
+
+
+def from_blob(blob: bytes | None) -> np.ndarray | None:
+    return None if blob is None else np.frombuffer(blob, dtype="<u8").astype(np.uint64)
+
+
+def claim_of(text: str, translation: str | None = None) -> Claim:
+    items = shingles(text)
+    signature = minhash(items)
+    figures = extract_figures(text)
+    kinds = extract_kinds(text)
+    if translation:
+        known = {f.key() for f in figures}
+        figures += [f for f in extract_figures(translation) if f.key() not in known]
+        kinds |= extract_kinds(translation)
+    return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items))

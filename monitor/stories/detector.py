@@ -1,0 +1,306 @@
+"""Stories and alert decisions: one alert per new claim, another only when its figures or places change.
+
+For each watchlist a post matched, the post joins the story that carries the same claim, or
+opens a new one. Same claim, first rule that applies:
+
+1. a forward (Telegram ``fwd_from``) of a post already in a story;
+2. near-identical text: MinHash similarity >= ``similarity`` (default 0.5) with a post of the
+   window, found through LSH band keys (an index lookup, whatever the archive's size);
+3. the same claim reworded or translated: shared places (gazetteer ids) with a shared figure or
+   event kind; or two shared figures; or the same figure unit and event kind in the same region
+   with a changed value (24 injured after 5).
+
+Only stories whose latest post is within ``window_hours`` of the post are considered.
+Decisions: NEW when the post opens a story; UPDATE when it adds a figure or a place the story did
+not have; otherwise the post is corroboration (recorded, the story's source count grows). Every
+decision is stored with its reason in plain words.
+
+The detector keeps its state in the story tables of a schema: ``main`` for the live archive, an
+attached scratch database for ``monitor replay`` (so a dry run changes nothing stored).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import struct
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from storage import iso, parse_iso
+
+from .claims import Claim, Figure, claim_of, from_blob, similarity, to_blob
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Decision:
+    watchlist: str
+    kind: str  # "new" | "update" | "repeat"
+    story_id: int
+    post_id: int
+    reason: str
+    changes: dict[str, Any] = field(default_factory=dict)
+    similarity: float | None = None
+    regions: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+
+    @property
+    def alerts(self) -> bool:
+        return self.kind in ("new", "update")
+
+
+def _key(kind: str, value: str) -> int:
+    return struct.unpack("<q", hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest())[0] >> 1
+
+
+def _label(post: dict[str, Any]) -> str:
+    channel = post.get("channel_username") or post.get("channel_title") or post.get("channel")
+    return f"{channel}/{post.get('message_id')}"
+
+
+def _figure_text(f: Figure) -> str:
+    return f.words if f.unit in f.words or not f.words else f"{f.words} ({f.unit})"
+
+
+class StoryDetector:
+    def __init__(self, conn, *, window_hours: float = 72, threshold: float = 0.5, schema: str = "main"):
+        self.conn = conn
+        self.window = timedelta(hours=window_hours)
+        self.threshold = threshold
+        self.s = f"{schema}."
+
+    # -- lookups -----------------------------------------------------------------------------
+    def _story(self, story_id: int) -> dict[str, Any]:
+        cursor = self.conn.execute(f"SELECT * FROM {self.s}stories WHERE id = ?", (story_id,))
+        row = cursor.fetchone()
+        story = dict(zip([d[0] for d in cursor.description], row))
+        for column in ("channels", "languages", "regions", "places", "figures", "kinds"):
+            story[column] = json.loads(story[column])
+        return story
+
+    def _post_label(self, post_id: int) -> str:
+        row = self.conn.execute(
+            "SELECT channel, channel_username, channel_title, message_id FROM posts WHERE id = ?", (post_id,)
+        ).fetchone()
+        if row is None:
+            return f"post {post_id}"
+        return _label(dict(zip(("channel", "channel_username", "channel_title", "message_id"), row)))
+
+    def _forwarded_story(self, watchlist: str, post: dict[str, Any]) -> tuple[int, int] | None:
+        channel, message_id = post.get("fwd_from_channel"), post.get("fwd_from_id")
+        if not channel or not message_id:
+            return None
+        row = self.conn.execute(
+            f"SELECT sp.story_id, p.id FROM posts p JOIN {self.s}story_posts sp ON sp.post_id = p.id AND sp.watchlist = ?"
+            " WHERE (p.channel = ? OR lower(p.channel_username) = lower(?)) AND p.message_id = ? LIMIT 1",
+            (watchlist, str(channel), str(channel), int(message_id)),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def _near_duplicate(self, watchlist: str, claim: Claim, since: str, post_id: int) -> tuple[int, int, float] | None:
+        if claim.signature is None or claim.shingles < 3:
+            return None
+        marks = ", ".join("?" for _ in claim.bands)
+        rows = self.conn.execute(
+            f"SELECT DISTINCT k.post_id, k.story_id FROM {self.s}story_keys k WHERE k.watchlist = ? AND k.key IN ({marks})"
+            " AND k.date >= ? AND k.post_id != ?",
+            (watchlist, *claim.bands, since, post_id),
+        ).fetchall()
+        best = None
+        for other_post, story_id in rows:
+            blob = self.conn.execute(
+                f"SELECT signature FROM {self.s}story_posts WHERE watchlist = ? AND post_id = ?", (watchlist, other_post)
+            ).fetchone()
+            other = from_blob(blob[0]) if blob else None
+            if other is None:
+                continue
+            score = similarity(claim.signature, other)
+            if score >= self.threshold and (best is None or score > best[2]):
+                best = (story_id, other_post, score)
+        return best
+
+    def _same_claim(self, watchlist: str, claim: Claim, places: list[str], regions: list[str], since: str,
+                    post_id: int) -> tuple[int, str] | None:
+        keys = self._claim_keys(claim, places, regions)
+        if not keys:
+            return None
+        marks = ", ".join("?" for _ in keys)
+        candidates = [row[0] for row in self.conn.execute(
+            f"SELECT DISTINCT story_id FROM {self.s}story_keys WHERE watchlist = ? AND key IN ({marks}) AND date >= ?"
+            " AND post_id != ?",
+            (watchlist, *keys, since, post_id),
+        )]
+        best = None
+        post_figures = {f.key() for f in claim.figures}
+        post_units = {f.unit for f in claim.figures} - {"people"}
+        for story_id in candidates:
+            story = self._story(story_id)
+            story_figures = {(unit, v) for unit, values in story["figures"].items() for v in values}
+            shared_places = set(places) & set(story["places"])
+            shared_figures = post_figures & story_figures
+            shared_units = post_units & set(story["figures"])
+            shared_kinds = claim.kinds & set(story["kinds"])
+            shared_regions = set(regions) & set(story["regions"])
+            same = (
+                (shared_places and (shared_figures or shared_kinds))
+                or len(shared_figures) >= 2
+                or (shared_figures and shared_regions and shared_kinds)
+                or (shared_units and shared_kinds and (shared_places or (shared_regions and not places)))
+                # a claim about a whole region (a state of emergency), in any language
+                or (shared_regions and shared_kinds and not places and not story["places"] and not shared_units
+                    and not (post_units and set(story["figures"])))
+            )
+            if not same:
+                continue
+            score = 3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
+            if best is None or score > best[0]:
+                parts = []
+                if shared_places:
+                    parts.append("places " + ", ".join(sorted(shared_places)))
+                if shared_figures:
+                    parts.append("figures " + ", ".join(f"{v} {u}" for u, v in sorted(shared_figures)))
+                elif shared_units:
+                    parts.append("counts of " + ", ".join(sorted(shared_units)))
+                if shared_kinds:
+                    parts.append("event " + ", ".join(sorted(shared_kinds)))
+                best = (score, story_id, "; ".join(parts))
+        if best is None:
+            return None
+        story = self._story(best[1])
+        return best[1], f"same claim as {self._post_label(story['first_post_id'])}: {best[2]}"
+
+    # -- decisions ----------------------------------------------------------------------------
+    def process(self, post: dict[str, Any], hits: list[Any], *, edited: bool = False) -> list[Decision]:
+        """Decide for each watchlist hit of ``post`` (a posts row as a dict)."""
+        if not hits:
+            return []
+        claim = claim_of(post.get("text") or "", post.get("translation"))
+        date = parse_iso(post["date"]) if isinstance(post["date"], str) else post["date"]
+        since = iso(date - self.window)
+        decisions = []
+        for hit in hits:
+            watchlist = hit.name
+            places = [p.id for p in hit.places if p.kind != "region"]
+            regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
+            decision = self._decide(watchlist, post, claim, places, regions, since, edited)
+            decision.regions = regions
+            decision.keywords = list(hit.keywords)
+            decisions.append(decision)
+        return decisions
+
+    def _decide(self, watchlist: str, post: dict[str, Any], claim: Claim, places: list[str], regions: list[str],
+                since: str, edited: bool) -> Decision:
+        post_id = post["id"]
+        existing = self.conn.execute(
+            f"SELECT story_id FROM {self.s}story_posts WHERE watchlist = ? AND post_id = ?", (watchlist, post_id)
+        ).fetchone()
+        sim = None
+        if existing:  # an edit of a post already in a story: only what it adds counts
+            story_id, reason = existing[0], "edited post"
+        elif (forwarded := self._forwarded_story(watchlist, post)) is not None:
+            story_id, reason = forwarded[0], f"forward of {self._post_label(forwarded[1])}"
+        elif (near := self._near_duplicate(watchlist, claim, since, post_id)) is not None:
+            story_id, sim = near[0], near[2]
+            reason = f"repeat of {self._post_label(near[1])}, similarity {near[2]:.2f}"
+        elif (same := self._same_claim(watchlist, claim, places, regions, since, post_id)) is not None:
+            story_id, reason = same
+        else:
+            story_id = self._open(watchlist, post, claim, places, regions)
+            self._record(watchlist, story_id, post, claim, places, regions, "new", "first post of a new story", None, existing=False)
+            what = []
+            if claim.figures:
+                what.append("figures " + ", ".join(_figure_text(f) for f in claim.figures))
+            if places:
+                what.append("places " + ", ".join(places))
+            elif regions:
+                what.append("regions " + ", ".join(regions))
+            return Decision(watchlist, "new", story_id, post_id,
+                            "new claim" + (f": {'; '.join(what)}" if what else ""),
+                            {"figures": [f.__dict__ for f in claim.figures], "places": places})
+        story = self._story(story_id)
+        new_figures, changed = [], []
+        for f in claim.figures:
+            values = story["figures"].get(f.unit)
+            if values is None:
+                new_figures.append(f)
+            elif f.value not in values:
+                changed.append((f, values[-1]))
+        new_places = [p for p in places if p not in story["places"]]
+        kind = "update" if (new_figures or changed or new_places) else "repeat"
+        if kind == "update":
+            parts = [f"new figure: {_figure_text(f)}" for f in new_figures]
+            parts += [f"new figure: {_figure_text(f)} (was {old})" for f, old in changed]
+            parts += [f"new place: {p}" for p in new_places]
+            reason = "; ".join(parts) + f" ({reason})"
+        self._merge(story, post, claim, places, regions)
+        self._record(watchlist, story_id, post, claim, places, regions, kind, reason, sim, existing=bool(existing))
+        changes = {"figures": [f.__dict__ | ({"was": None}) for f in new_figures]
+                   + [f.__dict__ | {"was": old} for f, old in changed], "places": new_places}
+        return Decision(watchlist, kind, story_id, post_id, reason, changes if kind == "update" else {}, sim)
+
+    def _open(self, watchlist: str, post: dict[str, Any], claim: Claim, places: list[str], regions: list[str]) -> int:
+        figures: dict[str, list[int]] = {}
+        for f in claim.figures:
+            figures.setdefault(f.unit, []).append(f.value)
+        cursor = self.conn.execute(
+            f"INSERT INTO {self.s}stories (watchlist, first_post_id, first_seen, last_seen, posts, sources, channels,"
+            " languages, regions, places, figures, kinds, title) VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?, ?, ?, ?, ?)",
+            (watchlist, post["id"], post["date"], post["date"],
+             json.dumps([f"{post['source']}:{post['channel']}"]), json.dumps([post.get("lang") or "und"]),
+             json.dumps(regions), json.dumps(places, ensure_ascii=False), json.dumps(figures, ensure_ascii=False),
+             json.dumps(sorted(claim.kinds)), (post.get("text") or "")[:200]),
+        )
+        return cursor.lastrowid
+
+    def _merge(self, story: dict[str, Any], post: dict[str, Any], claim: Claim, places: list[str], regions: list[str]) -> None:
+        channels = story["channels"]
+        channel = f"{post['source']}:{post['channel']}"
+        if channel not in channels:
+            channels.append(channel)
+        languages = story["languages"]
+        if (post.get("lang") or "und") not in languages:
+            languages.append(post.get("lang") or "und")
+        for f in claim.figures:
+            values = story["figures"].setdefault(f.unit, [])
+            if f.value not in values:
+                values.append(f.value)
+        self.conn.execute(
+            f"UPDATE {self.s}stories SET last_seen = max(last_seen, ?), posts = posts + 1, sources = ?, channels = ?,"
+            " languages = ?, regions = ?, places = ?, figures = ?, kinds = ? WHERE id = ?",
+            (post["date"], len(channels), json.dumps(channels), json.dumps(languages),
+             json.dumps(list(dict.fromkeys([*story["regions"], *regions]))),
+             json.dumps(list(dict.fromkeys([*story["places"], *places])), ensure_ascii=False),
+             json.dumps(story["figures"], ensure_ascii=False), json.dumps(sorted(set(story["kinds"]) | claim.kinds)),
+             story["id"]),
+        )
+
+    @staticmethod
+    def _claim_keys(claim: Claim, places: list[str], regions: list[str]) -> list[int]:
+        """Index keys of a post's claim: its places, its figure units, and (region, event kind) pairs."""
+        keys = [_key("p", p) for p in places] + [_key("u", f.unit) for f in claim.figures]
+        keys += [_key("k", f"{r}:{k}") for r in regions for k in sorted(claim.kinds)]
+        return keys
+
+    def _record(self, watchlist: str, story_id: int, post: dict[str, Any], claim: Claim, places: list[str],
+                regions: list[str], decision: str, reason: str, sim: float | None, *, existing: bool) -> None:
+        if existing:
+            self.conn.execute(
+                f"UPDATE {self.s}story_posts SET signature = ?, reason = ? WHERE watchlist = ? AND post_id = ?",
+                (to_blob(claim.signature), reason, watchlist, post["id"]),
+            )
+            self.conn.execute(f"UPDATE {self.s}stories SET posts = posts - 1 WHERE id = ?", (story_id,))
+        else:
+            self.conn.execute(
+                f"INSERT INTO {self.s}story_posts (story_id, post_id, watchlist, decision, reason, similarity, date, signature)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (story_id, post["id"], watchlist, decision, reason, sim, post["date"], to_blob(claim.signature)),
+            )
+        keys = list(claim.bands) + self._claim_keys(claim, places, regions)
+        self.conn.executemany(
+            f"INSERT INTO {self.s}story_keys (watchlist, key, story_id, post_id, date) VALUES (?, ?, ?, ?, ?)",
+            [(watchlist, k, story_id, post["id"], post["date"]) for k in dict.fromkeys(keys)],
+        )

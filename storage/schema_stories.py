@@ -1,0 +1,61 @@
+"""Stories (one claim about one event, per watchlist), their posts, and the keys that find them."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("stories")
+
+STORY_TABLES = """
+CREATE TABLE IF NOT EXISTS {p}stories (
+    id INTEGER PRIMARY KEY,
+    watchlist TEXT NOT NULL,
+    first_post_id INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,         -- date of the first post (UTC)
+    last_seen TEXT NOT NULL,          -- date of the latest post
+    posts INTEGER NOT NULL DEFAULT 1,
+    sources INTEGER NOT NULL DEFAULT 1, -- distinct channels carrying it
+    channels TEXT NOT NULL,           -- JSON list of source:channel
+    languages TEXT NOT NULL,          -- JSON list
+    regions TEXT NOT NULL,            -- JSON list of ISO 3166-2 codes
+    places TEXT NOT NULL,             -- JSON list of gazetteer ids
+    figures TEXT NOT NULL,            -- JSON object: unit -> values in the order seen
+    kinds TEXT NOT NULL,              -- JSON list of event kinds
+    title TEXT
+);
+CREATE INDEX IF NOT EXISTS {p}stories_watchlist_last ON stories (watchlist, last_seen);
+CREATE TABLE IF NOT EXISTS {p}story_posts (
+    story_id INTEGER NOT NULL,
+    post_id INTEGER NOT NULL,
+    watchlist TEXT NOT NULL,
+    decision TEXT NOT NULL,           -- new | update | repeat
+    reason TEXT NOT NULL,
+    similarity REAL,
+    date TEXT NOT NULL,
+    signature BLOB,
+    PRIMARY KEY (watchlist, post_id)
+);
+CREATE INDEX IF NOT EXISTS {p}story_posts_story ON story_posts (story_id, date);
+CREATE TABLE IF NOT EXISTS {p}story_keys (
+    watchlist TEXT NOT NULL,
+    key INTEGER NOT NULL,             -- an LSH band of a post, or a place / region / unit key
+    story_id INTEGER NOT NULL,
+    post_id INTEGER NOT NULL,
+    date TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS {p}story_keys_lookup ON story_keys (watchlist, key, date);
+"""
+
+
+def create_story_tables(conn, schema: str = "main") -> None:
+    """The story tables in ``schema`` (``main``, or an attached scratch database for replay)."""
+    prefix = f"{schema}."
+    for statement in STORY_TABLES.format(p=prefix).split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+@migrations()
+def m001_stories(db: Database) -> None:
+    create_story_tables(db.conn)
