@@ -106,5 +106,6 @@ from . import translate_cmd  # noqa: E402,F401
 from . import archive_cmd  # noqa: E402,F401
 from . import match_cmd  # noqa: E402,F401
 from . import stories_cmd  # noqa: E402,F401
+from . import run_cmd  # noqa: E402,F401
 
 __all__ = ["main", "App", "pass_app"]
