@@ -143,10 +143,9 @@ class Daemon:
         self.pipeline = Pipeline(self.archive, self.config, clock=self.clock)
 
     def _build_sources(self) -> dict[str, Any]:
-        from .sources.feeds import FeedSource
-        from .sources.webpreview import WebPreviewSource
-
         sources: dict[str, Any] = {}
+        if self.config.feeds:
+            from .sources.feeds import FeedSource
         for feed in self.config.feeds:
             sources[f"feed:{feed.name}"] = (
                 FeedSource(feed.name, feed.url, self.archive, self.pipeline, self._client, self.clock),
@@ -154,6 +153,8 @@ class Daemon:
             )
         preview = self.config.webpreview
         if preview is not None:
+            from .sources.webpreview import WebPreviewSource
+
             for channel in preview.channels:
                 name = channel.rsplit("/", 1)[-1].lstrip("@")
                 sources[f"webpreview:{name}"] = (
