@@ -143,10 +143,9 @@ def _cyrillic(words: list[str], text: str) -> Language:
     if total and uk != ru:
         (ru_p, uk_p) = (ru_p + 0.3 * ru / total, uk_p + 0.3 * uk / total)
     if not ru_p and not uk_p:
-        other = max(probs.items(), key=lambda kv: kv[1], default=None)
-        if other and other[1] > 0.9:
-            return Language(other[0], round(other[1], 2))
-        return Language("ru" if ru >= uk else "uk", 0.5)
+        # Bulgarian, Macedonian, Serbian guesses without their own letters: a short Russian or
+        # Ukrainian text (their letters were checked above)
+        return Language("uk" if uk > ru else "ru", 0.5)
     code = "uk" if uk_p > ru_p else "ru"
     return Language(code, round(min(0.95, max(ru_p, uk_p) / (ru_p + uk_p)), 2))
 
@@ -156,6 +155,10 @@ def _latin(words: list[str], text: str) -> Language:
     english = sum(1 for w in lowered if w in _EN_WORDS)
     if english >= 2 and english / len(lowered) >= 0.15:
         return Language("en", round(min(0.99, 0.7 + english / len(lowered)), 2))
+    if len(lowered) <= 3 and all(c.isascii() for w in lowered for c in w):
+        # a name or two ("Sudzha", "Kursk Oblast"): too little for the detector, and the
+        # desk's Latin-script sources are English
+        return Language("en", 0.5)
     probs = _detector_probabilities(text)
     if not probs:
         return Language(UNDETERMINED, 0.0)
