@@ -75,7 +75,7 @@ class Backend:
         try:
             return future.result(timeout=timeout)
         except concurrent.futures.TimeoutError:
-            raise Unavailable(f"{self.name} did not answer within {timeout:g}s") from None
+            raise Unavailable(f"{self.name} did not answer within {round(timeout, 1):g}s") from None
 
     def _call(self, text: str, source: str, target: str) -> str:
         try:
