@@ -65,7 +65,9 @@ _UK_WORDS = frozenset(
     знищено знищили противник противника війська військові кордон кордону житловий
     будинок будинки близько проти людей людина громади громада наслідки повідомив
     повідомила повідомили заявив заявила заявили влада російські українські
-    окупанти окупантів рашисти""".split()
+    окупанти окупантів рашисти рух влучила влучив влучили влучання ухвалила ухвалив ухвалили житлову
+    житловий житлова житлових закликав закликала закликали вибухи вибух вибухову ворожий ворожа ворожі
+    наслідки триває тривога зараз щогодини""".split()
 )
 # Words spelled the same in both languages must not vote.
 _SHARED = _RU_WORDS & _UK_WORDS
@@ -124,8 +126,10 @@ def _cyrillic(words: list[str], text: str) -> Language:
             uk += 0.75
         elif word in _RU_WORDS:
             ru += 0.75
-        elif word.endswith(("ться", "ння", "ння")) and len(word) > 5:
+        elif word.endswith(("ться", "ння")) and len(word) > 5:
             uk += 0.25
+        elif word.endswith(("ував", "ював", "ав", "ив")) and len(word) > 5:
+            uk += 0.3  # Ukrainian masculine past tense (атакував, закликав); Russian has -ал, -ил
         elif word.endswith(("ого", "ому", "ой", "ый", "ие", "ые", "ая", "ое")) and len(word) > 3:
             # Russian adjective endings («-ый», «-ая», «-ое», «-ие» do not end Ukrainian adjectives)
             if word.endswith(("ой", "ая", "ое", "ие", "ые", "ый")):
