@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS {p}story_keys (
     date TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS {p}story_keys_lookup ON story_keys (watchlist, key, date);
+CREATE UNIQUE INDEX IF NOT EXISTS {p}story_keys_unique ON story_keys (watchlist, key, story_id, post_id);
 """
 
 
@@ -59,3 +60,11 @@ def create_story_tables(conn, schema: str = "main") -> None:
 @migrations()
 def m001_stories(db: Database) -> None:
     create_story_tables(db.conn)
+
+
+@migrations()
+def m002_story_keys_unique(db: Database) -> None:
+    """Claim keys (places, figure units, region and event kind) are kept once per story, not per post."""
+    db.execute("DELETE FROM story_keys WHERE rowid NOT IN"
+               " (SELECT min(rowid) FROM story_keys GROUP BY watchlist, key, story_id, post_id)")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS story_keys_unique ON story_keys (watchlist, key, story_id, post_id)")

@@ -35,6 +35,8 @@ from .claims import Claim, Figure, claim_of, from_blob, similarity, to_blob
 
 log = logging.getLogger(__name__)
 
+CANDIDATES = 25  # stories (or posts) compared per decision: the best-connected ones, whatever the window holds
+
 
 @dataclass
 class Decision:
@@ -105,17 +107,17 @@ class StoryDetector:
         if claim.signature is None or claim.shingles < 3:
             return None
         marks = ", ".join("?" for _ in claim.bands)
+        # the posts sharing the most bands are the likeliest near-duplicates: a bounded candidate list
         rows = self.conn.execute(
-            f"SELECT DISTINCT k.post_id, k.story_id FROM {self.s}story_keys k WHERE k.watchlist = ? AND k.key IN ({marks})"
-            " AND k.date >= ? AND k.post_id != ?",
-            (watchlist, *claim.bands, since, post_id),
+            f"SELECT k.post_id, k.story_id, sp.signature FROM {self.s}story_keys k"
+            f" JOIN {self.s}story_posts sp ON sp.watchlist = k.watchlist AND sp.post_id = k.post_id"
+            f" WHERE k.watchlist = ? AND k.key IN ({marks}) AND k.date >= ? AND k.post_id != ?"
+            " GROUP BY k.post_id ORDER BY count(*) DESC, k.post_id DESC LIMIT ?",
+            (watchlist, *claim.bands, since, post_id, CANDIDATES),
         ).fetchall()
         best = None
-        for other_post, story_id in rows:
-            blob = self.conn.execute(
-                f"SELECT signature FROM {self.s}story_posts WHERE watchlist = ? AND post_id = ?", (watchlist, other_post)
-            ).fetchone()
-            other = from_blob(blob[0]) if blob else None
+        for other_post, story_id, blob in rows:
+            other = from_blob(blob)
             if other is None:
                 continue
             score = similarity(claim.signature, other)
@@ -130,9 +132,9 @@ class StoryDetector:
             return None
         marks = ", ".join("?" for _ in keys)
         candidates = [row[0] for row in self.conn.execute(
-            f"SELECT DISTINCT story_id FROM {self.s}story_keys WHERE watchlist = ? AND key IN ({marks}) AND date >= ?"
-            " AND post_id != ?",
-            (watchlist, *keys, since, post_id),
+            f"SELECT story_id FROM {self.s}story_keys WHERE watchlist = ? AND key IN ({marks}) AND date >= ?"
+            " AND post_id != ? GROUP BY story_id ORDER BY count(DISTINCT key) DESC, max(date) DESC LIMIT ?",
+            (watchlist, *keys, since, post_id, CANDIDATES),
         )]
         best = None
         post_figures = {f.key() for f in claim.figures}
@@ -299,8 +301,11 @@ class StoryDetector:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (story_id, post["id"], watchlist, decision, reason, sim, post["date"], to_blob(claim.signature)),
             )
-        keys = list(claim.bands) + self._claim_keys(claim, places, regions)
+        # bands per post (near-duplicates are found post by post); claim keys once per story
+        rows = [(watchlist, k, story_id, post["id"], post["date"]) for k in dict.fromkeys(claim.bands)]
+        rows += [(watchlist, k, story_id, 0, post["date"]) for k in dict.fromkeys(self._claim_keys(claim, places, regions))]
         self.conn.executemany(
-            f"INSERT INTO {self.s}story_keys (watchlist, key, story_id, post_id, date) VALUES (?, ?, ?, ?, ?)",
-            [(watchlist, k, story_id, post["id"], post["date"]) for k in dict.fromkeys(keys)],
+            f"INSERT INTO {self.s}story_keys (watchlist, key, story_id, post_id, date) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (watchlist, key, story_id, post_id) DO UPDATE SET date = max(date, excluded.date)",
+            rows,
         )
