@@ -171,3 +171,30 @@ def test_a_full_account_export_imports_channels_and_skips_personal_chats(tmp_pat
     export = read_export(ACCOUNT)
     assert export.chats == 3 and export.skipped_chats == 1
     assert {p.channel_title for p in export.posts} == {"Фронтовая сводка", "Сумщина онлайн", "Border Watch"}
+
+
+def test_a_progress_bar_is_drawn_on_a_terminal_and_not_in_a_pipe(tmp_path, config_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    primary, secondary = pty.openpty()
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config_path), "import", str(MOD)],
+                          stdout=subprocess.PIPE, stderr=secondary, env=env, timeout=120)
+    os.close(secondary)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(primary)
+    assert proc.returncode == 0
+    assert b"100%" in drawn and b"####" in drawn
+    piped = run_cli("import", str(MOD), config=config_path)
+    assert "%" not in piped.stderr
