@@ -113,3 +113,17 @@ def test_the_archive_opens_in_datasette_with_full_text_search(loaded, tmp_path):
     status, rows = asyncio.run(query())
     assert status == 200
     assert [r["message_id"] for r in rows] == [301]
+
+
+def test_demo_loads_the_examples_and_shows_the_archive_stories_and_alerts(tmp_path, config_path):
+    result = run_cli("demo", config=config_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "imported 3 of 3 files: 33 new" in out
+    assert "posts per channel" in out and "Минобороны России" in out
+    assert "== watchlist kursk (RU-KRS)" in out
+    assert "== stories" in out and "== the alerts monitor would have mailed" in out
+    assert "NEW    [kursk] Губернатор Курской области/2101" in out
+    assert "Курском вокзале" not in out.split("== watchlist kursk")[1]  # the false friend matched nothing
+    again = run_cli("demo", config=config_path)
+    assert again.returncode == 0 and "0 new, 0 updated, 33 unchanged" in again.stdout

@@ -248,7 +248,7 @@ def demo(ctx, examples: Path | None) -> None:
     click.echo(f"\n== archive {app.config.storage.path}: {t['posts']} posts from {t['channels']} channels,"
                f" {t['first']} to {t['last']}")
     ctx.invoke(stats_, by="all", channel=None, lang=None, since=None, until=None, fmt="table")
-    for watch in app.config.watchlist:
+    for watch in app.config.watchlists:
         rows = archive.conn.execute(
             "SELECT p.date, coalesce(p.channel_username, p.channel_title), p.lang, substr(p.text, 1, 90), p.url"
             " FROM post_matches m JOIN posts p ON p.id = m.post_id WHERE m.watchlist = ? ORDER BY p.date LIMIT 15",
@@ -258,7 +258,17 @@ def demo(ctx, examples: Path | None) -> None:
                    f"{'; ' + ', '.join(watch.keywords) if watch.keywords else ''}): {len(rows)} matching posts")
         emit([dict(zip(["date", "channel", "lang", "text", "url"], r)) for r in rows],
              ["date", "channel", "lang", "text", "url"], "table", wide=["text"])
-    click.echo("\nTry: monitor search Суджа   |   monitor stats --json   |   monitor export --format csv")
+    if _has_table(archive, "stories"):
+        click.echo("\n== stories (posts carrying the same claim, across channels and languages)")
+        ctx.invoke(main.get_command(ctx, "stories"), since=None, watchlist=None, limit=10, fmt="table")
+        from ..stories import replay
+
+        click.echo("\n== the alerts monitor would have mailed for these posts (monitor replay --dry-run)")
+        for alert in replay(archive, app.config):
+            click.echo(f"{alert['date'][:16]}  {alert['kind'].upper():6} [{alert['watchlist']}] "
+                       f"{alert['channel_title'] or alert['channel']}/{alert['message_id']}: {alert['reason'][:110]}")
+    click.echo("\nTry: monitor search Суджа   |   monitor stories   |   monitor replay --dry-run --json   |"
+               "   monitor match --text 'Обстрел в Судже'")
 
 
 def _has_table(archive, name: str) -> bool:
