@@ -161,6 +161,10 @@ def test_a_refused_key_is_recorded_and_shown_and_nothing_is_lost(tmp_path, monke
         report = Translator(archive, config).drain()
         assert report.pending == 1 and "API key refused" in report.error
         assert archive.get_post(post_id)["translation_status"] == "pending"
+        status = run_cli("status", config=tmp_path / "monitor.toml")
+        assert status.returncode == 1
+        assert "translation backlog: 1" in status.stdout and "API key refused" in status.stdout
+        assert "wrong-key" not in status.stdout + status.stderr  # the secret itself is never shown
         monkeypatch.setenv("TEST_TRANSLATE_KEY", "right-key")
         assert Translator(archive, translation_config(tmp_path, server.url)).drain().done == 1
     finally:

@@ -82,14 +82,22 @@ def status_report(archive, config, now: datetime) -> dict:
     if outbox.get("failed"):
         problems.append(f"{outbox['failed']} alert mails failed (monitor alerts --status failed)")
     backlog = 0
+    translation_error = None
     if config.translation.backend != "none":
         from ..translation.service import backlog as translation_backlog
 
         backlog = translation_backlog(archive)
+        if _table_exists(conn, "translation_state"):
+            state = conn.execute("SELECT backend, last_error, last_error_at, last_success_at FROM translation_state"
+                                 " ORDER BY coalesce(last_error_at, '') DESC LIMIT 1").fetchone()
+            if state and state[1] and (not state[3] or state[2] > state[3]):
+                translation_error = f"{state[0]}: {state[1]}"
+                if backlog:
+                    problems.append(f"translation: {translation_error} ({backlog} posts waiting)")
     path = archive.path
     size = sum(os.path.getsize(p) for p in (path, f"{path}-wal") if os.path.exists(p))
     return {"healthy": not problems, "problems": problems, "sources": sources, "outbox": outbox,
-            "translation_backlog": backlog, "archive": str(path), "archive_bytes": size,
+            "translation_backlog": backlog, "translation_error": translation_error, "archive": str(path), "archive_bytes": size,
             "posts": conn.execute("SELECT count(*) FROM posts").fetchone()[0], "checked_at": now.isoformat()}
 
 
@@ -110,7 +118,8 @@ def status(app, as_json: bool) -> None:
     else:
         click.echo(f"archive: {report['archive']} ({report['archive_bytes'] / 1e6:.1f} MB, {report['posts']} posts)")
         click.echo("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(report["outbox"].items())) or "empty"))
-        click.echo(f"translation backlog: {report['translation_backlog']}")
+        click.echo(f"translation backlog: {report['translation_backlog']}"
+                   + (f" (last error: {report['translation_error']})" if report["translation_error"] else ""))
         if report["sources"]:
             emit(report["sources"], ["source", "channel", "last_post", "lag_seconds", "last_success", "last_error",
                                      "posts_today"], "table")
