@@ -51,6 +51,8 @@ def bare(texts: list[str], folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100_000)
+    parser.add_argument("--stages", default="all",
+                        help="all (the daemon's pipeline) or a comma list of stage names to keep, e.g. matching")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -68,6 +70,9 @@ def main() -> None:
         config = load_config(config_path)
         archive = Archive(config.storage.path)
         pipeline = Pipeline(archive, config)
+        if args.stages != "all":
+            keep = {name.strip() for name in args.stages.split(",") if name.strip()}
+            pipeline.stages = [s for s in pipeline.stages if s.name in keep]
         stages = ", ".join(s.name for s in pipeline.stages) or "none"
         started = time.perf_counter()
         report = import_exports(archive, pipeline, [path])
