@@ -175,6 +175,17 @@ class StoryDetector:
         story = self._story(best[1])
         return best[1], f"same claim as {self._post_label(story['first_post_id'])}: {best[2]}"
 
+    def prune(self, before: str) -> None:
+        """Forget stories whose latest post is older than ``before`` (they can no longer be joined).
+
+        Used by replay, whose scratch database would otherwise grow with the archive; the live
+        archive keeps its stories for browsing.
+        """
+        self.conn.execute(f"DELETE FROM {self.s}story_keys WHERE date < ?", (before,))
+        self.conn.execute(f"DELETE FROM {self.s}story_posts WHERE story_id IN"
+                          f" (SELECT id FROM {self.s}stories WHERE last_seen < ?)", (before,))
+        self.conn.execute(f"DELETE FROM {self.s}stories WHERE last_seen < ?", (before,))
+
     # -- decisions ----------------------------------------------------------------------------
     def process(self, post: dict[str, Any], hits: list[Any], *, edited: bool = False) -> list[Decision]:
         """Decide for each watchlist hit of ``post`` (a posts row as a dict)."""

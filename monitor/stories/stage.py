@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from storage import Archive, Stored, iso
+from storage import Archive, Stored, iso, parse_iso
 from storage.queries import POST_COLUMNS, Filters, iter_posts
 from storage.schema_stories import create_story_tables
 
@@ -84,7 +84,9 @@ def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
         create_story_tables(conn, "replay")
         detector = StoryDetector(conn, window_hours=window, threshold=threshold, schema="replay")
         matcher = matcher_for(config)
-        for post in iter_posts(conn, filters or Filters()):
+        for count, post in enumerate(iter_posts(conn, filters or Filters()), 1):
+            if count % 1000 == 0:  # memory bounded by the window, not by the archive
+                detector.prune(iso(parse_iso(post["date"]) - timedelta(hours=window)))
             result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
             hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
             for d in detector.process(post, hits):
