@@ -209,6 +209,53 @@ class Daemon:
         return (f"{len(self.sources) - len(self.stopped)} sources, {posts} posts, {self.summary.alerts} alerts"
                 f" decided, {pending} mails queued")
 
+    # -- Telegram (Telethon) -------------------------------------------------------------------
+    telegram = None
+    telegram_client = None
+    exit_code = 0
+    _stopping_telegram = False
+
+    async def _start_telegram(self) -> None:
+        """Connect the user session; without an authorised session, stop with how to log in."""
+        if self.config.telegram is None or not self.config.telegram.channels:
+            return
+        from .sources.telegram import TelegramSetupError, TelegramSource, make_client
+
+        session = Path(self.config.telegram.session)
+        if not session.exists() and not Path(str(session) + ".session").exists():
+            raise TelegramSetupError(f"no Telegram session at {session}: run 'monitor telegram login' once first")
+        self.telegram_client = make_client(self.config)
+        await self.telegram_client.connect()
+        if not await self.telegram_client.is_user_authorized():
+            await self.telegram_client.disconnect()
+            raise TelegramSetupError(f"the Telegram session {session} is not logged in: run 'monitor telegram login'")
+        self.telegram = TelegramSource(self.config.telegram.channels, self.archive, self.pipeline, self.telegram_client)
+        resolved = await self.telegram.resolve()
+        self.telegram.register()
+        log.warning("telegram: following %d of %d channels", len(resolved), len(self.config.telegram.channels))
+
+    async def _telegram_catch_up(self) -> None:
+        try:
+            new = await self.telegram.catch_up()
+            self.summary.posts_new += new
+            if new:
+                self.mail.wake()
+        except Exception:  # noqa: BLE001
+            self.summary.errors += 1
+            log.exception("telegram: catch-up failed")
+
+    def _telegram_lost(self, stop: asyncio.Event) -> None:
+        if self._stopping_telegram:
+            return
+        log.error("telegram: the connection is lost and reconnecting failed; stopping so the service restarts")
+        self.exit_code = 1
+        stop.set()
+
+    async def _stop_telegram(self) -> None:
+        if self.telegram_client is not None:
+            self._stopping_telegram = True
+            await self.telegram_client.disconnect()
+
     # -- scheduling -----------------------------------------------------------------------------
     scheduler = None
 
@@ -221,6 +268,11 @@ class Daemon:
                 name=f"poll {key}", max_instances=1, coalesce=True, misfire_grace_time=int(interval),
                 replace_existing=True, next_run_time=datetime.now(timezone.utc) + timedelta(seconds=random.random()),
             )
+        if self.telegram is not None:
+            self.scheduler.add_job(self._telegram_catch_up, IntervalTrigger(seconds=self.config.telegram.poll_seconds,
+                                                                            jitter=10),
+                                   id="telegram-catch-up", name="telegram history safety poll", max_instances=1,
+                                   coalesce=True, replace_existing=True)
         if self.config.translation.backend != "none":
             self.scheduler.add_job(self._translate, IntervalTrigger(seconds=60), id="translation",
                                    name="translation backlog", max_instances=1, coalesce=True, replace_existing=True)
@@ -286,12 +338,16 @@ class Daemon:
                                      headers={"User-Agent": "monitor/0.1 (news desk monitoring)"}) as client:
             self._client = client
             self.sources = self._build_sources()
+            await self._start_telegram()
             if once:
+                if self.telegram is not None:
+                    self.summary.posts_new += await self.telegram.catch_up()
                 for key in list(self.sources):
                     await self.poll(key)
                 if self.config.translation.backend != "none":
                     await asyncio.to_thread(self._translate)
                 self.summary.mails_sent += await asyncio.to_thread(self.mail.run_once)
+                await self._stop_telegram()
                 self.archive.close()
                 return self.summary
             self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=timezone.utc)
@@ -301,6 +357,10 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
             loop.add_signal_handler(signal.SIGHUP, self.reload)
+            if self.telegram is not None:
+                self._catch_up_task = asyncio.create_task(self._telegram_catch_up())
+                lost = asyncio.ensure_future(self.telegram_client.disconnected)
+                lost.add_done_callback(lambda _: self._telegram_lost(stop))
             self.notifier.ready(self._status())
             log.warning("monitor running: %s", self._status())
             interval = watchdog_interval()
@@ -323,6 +383,7 @@ class Daemon:
             if running:
                 await asyncio.wait(running, timeout=STOP_SECONDS)
             await asyncio.to_thread(self.mail.stop, STOP_SECONDS)
+            await self._stop_telegram()
         self.summary.mails_sent += self.mail.sent
         self.summary.errors += self.mail.errors + self.swallowed.count
         self.archive.close()

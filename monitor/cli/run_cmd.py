@@ -36,13 +36,20 @@ def run(app, once: bool) -> None:
         daemon = Daemon(app.config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    summary = asyncio.run(daemon.run(once=once))
+    from ..sources.telegram import TelegramSetupError
+
+    try:
+        summary = asyncio.run(daemon.run(once=once))
+    except TelegramSetupError as exc:
+        raise click.ClickException(str(exc)) from None
     if once:
         click.echo(f"{summary.polls} polls, {summary.posts_new} new posts, {summary.alerts} alerts,"
                    f" {summary.mails_sent} mails sent, {summary.errors} errors")
         if daemon.stopped:
             for key, why in daemon.stopped.items():
                 click.echo(f"{key}: {why}", err=True)
+    if daemon.exit_code:
+        raise SystemExit(daemon.exit_code)
 
 
 def _table_exists(conn, name: str) -> bool:
