@@ -72,6 +72,7 @@ class Handler:
         if self.data_reply:
             return self.data_reply
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        msg["X-Received-At"] = f"{time.time():.6f}"  # when the server accepted it (latency measurements)
         with self.lock:
             self.messages.append((envelope.rcpt_tos[:], msg))
         return "250 Message accepted for delivery"
