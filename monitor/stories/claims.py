@@ -18,10 +18,12 @@ import struct
 from dataclasses import dataclass, field
 
 import numpy as np
+from datasketch import MinHash
 
 from ..matching.normalise import fold
 
 NUM_PERM = 64
+SEED = 20240806  # fixed: signatures stored in the archive must stay comparable
 BANDS = 16  # 16 bands of 4 rows: posts with Jaccard similarity >= 0.5 meet in some band with probability > 0.6..1
 ROWS = NUM_PERM // BANDS
 
@@ -187,12 +189,6 @@ def extract_kinds(text: str) -> set[str]:
 
 
 _URL = re.compile(r"https?://\S+|t\.me/\S+|[@#]\w+")
-_MERSENNE = (1 << 61) - 1
-_rng = np.random.RandomState(20240806)
-_A = _rng.randint(1, _MERSENNE, size=NUM_PERM, dtype=np.uint64)
-_B = _rng.randint(0, _MERSENNE, size=NUM_PERM, dtype=np.uint64)
-
-
 def shingles(text: str) -> set[str]:
     words = [fold(w) for w in _WORD.findall(_URL.sub(" ", text))]
     if len(words) < 3:
@@ -201,15 +197,12 @@ def shingles(text: str) -> set[str]:
 
 
 def minhash(items: set[str]) -> np.ndarray | None:
-    """A NUM_PERM-value MinHash of a set of strings (universal hashing mod 2^61-1), or None for an empty set."""
+    """A NUM_PERM-value MinHash (datasketch) of a set of strings, or None for an empty set."""
     if not items:
         return None
-    hashes = np.array(
-        [struct.unpack("<Q", hashlib.blake2b(s.encode(), digest_size=8).digest())[0] & 0xFFFFFFFF for s in items],
-        dtype=np.uint64,
-    )
-    values = (np.outer(hashes, _A) + _B) % np.uint64(_MERSENNE)
-    return values.min(axis=0).astype(np.uint64)
+    signature = MinHash(num_perm=NUM_PERM, seed=SEED)
+    signature.update_batch([s.encode("utf-8") for s in items])
+    return signature.hashvalues.astype(np.uint64)
 
 
 def band_keys(signature: np.ndarray) -> list[int]:
