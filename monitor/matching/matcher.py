@@ -71,6 +71,7 @@ CONJUNCTIONS = ["и", "й", "та", "і", "а", "или", "або", "чи", "and
 _EN_REGION_WORDS = (" oblast", " region", " province")
 
 _FILLER = "\x01"
+_NOTHING: tuple[tuple[int, ...], int] = ((), 0)
 _LINKS = re.compile(r"(?:https?://|www\.|t\.me/)\S+|(?<!\w)@\w+", re.IGNORECASE)
 
 
@@ -321,6 +322,8 @@ class Matcher:
 
     # -- per post -----------------------------------------------------------------------
     def _token_info(self, token: Token) -> tuple[tuple[int, ...], int]:
+        if token.script == "num" and token.norm not in self._key_class:
+            return _NOTHING  # a figure no term contains ("Су-34" keeps its 34): not cached, or they would fill it
         found = self._token_cache.get(token.raw)
         if found is not None:
             return found
