@@ -70,6 +70,18 @@ class RunSummary:
                 f" {self.alerts} alerts decided, {self.mails_sent} mails sent, {self.errors} errors")
 
 
+async def watch_reconnects(client: Any, catch_up: Callable[[], Any], *, every: float = 5.0) -> None:
+    """Catch up on history after every reconnect: updates missed while disconnected are in the history."""
+    was_connected = client.is_connected()
+    while True:
+        await asyncio.sleep(every)
+        connected = client.is_connected()
+        if connected and not was_connected:
+            log.warning("telegram: reconnected; reading the history missed meanwhile")
+            await catch_up()
+        was_connected = connected
+
+
 class MailWorker:
     """Delivers due alert mails from one thread with its own archive connection."""
 
@@ -359,6 +371,7 @@ class Daemon:
             loop.add_signal_handler(signal.SIGHUP, self.reload)
             if self.telegram is not None:
                 self._catch_up_task = asyncio.create_task(self._telegram_catch_up())
+                self._watch_task = asyncio.create_task(watch_reconnects(self.telegram_client, self._telegram_catch_up))
                 lost = asyncio.ensure_future(self.telegram_client.disconnected)
                 lost.add_done_callback(lambda _: self._telegram_lost(stop))
             self.notifier.ready(self._status())
@@ -386,6 +399,8 @@ class Daemon:
             await self._stop_telegram()
         self.summary.mails_sent += self.mail.sent
         self.summary.errors += self.mail.errors + self.swallowed.count
+        if self.telegram is not None:
+            self.summary.errors += self.telegram.handler_errors
         self.archive.close()
         log.warning("%s", self.summary.line())
         return self.summary

@@ -185,3 +185,25 @@ def test_the_session_file_is_made_readable_by_its_owner_only(tmp_path):
     os.chmod(session, 0o644)
     secure_session_file(tmp_path / "monitor")  # Telethon appends .session to the name it is given
     assert stat.S_IMODE(os.stat(session).st_mode) == 0o600
+
+
+def test_a_reconnect_triggers_a_catch_up():
+    from monitor.daemon import watch_reconnects
+
+    states = iter([True, False, False, True, True, False, True])
+    calls = []
+
+    class Client:
+        def is_connected(self):
+            return next(states, True)
+
+    async def catch_up():
+        calls.append(1)
+
+    async def scenario():
+        task = asyncio.create_task(watch_reconnects(Client(), catch_up, every=0.001))
+        await asyncio.sleep(0.1)
+        task.cancel()
+
+    asyncio.run(scenario())
+    assert len(calls) == 2  # two transitions from disconnected to connected
