@@ -47,6 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=20.0, help="posts per second")
     parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--log", help="write the daemon's info log to this file")
     args = parser.parse_args()
     rnd = random.Random(1)
     entries: list[tuple[str, str, float]] = []
@@ -60,7 +61,8 @@ def main() -> None:
         items = "".join(f"<item><title>{text}</title><guid>{guid}</guid><link>https://news.example.org/{guid}</link>"
                         f"<pubDate>{format_datetime(base + timedelta(seconds=i))}</pubDate></item>"
                         for i, (guid, text, _) in enumerate(latest, start=len(entries) - len(latest)))
-        return 200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>soak</title>{items}</channel></rss>'.encode(), {}
+        return 200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>soak</title>{items}</channel></rss>'.encode(), \
+            {"Content-Type": "application/rss+xml; charset=utf-8"}
 
     http = HttpServer().start()
     http.route("/feed.xml", body=render)
@@ -71,8 +73,10 @@ def main() -> None:
 sender = "monitor@example.org"\nstarttls = false\nrate_limit = 100000\n
 [[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\nrecipients = ["desk@example.org"]\n
 [[feed]]\nname = "soak"\nurl = "{http.url}/feed.xml"\ninterval_seconds = 1\n""", encoding="utf-8")
-        proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run"], cwd=str(ROOT),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = open(args.log, "wb") if args.log else subprocess.DEVNULL
+        proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "--log-level",
+                                 "info" if args.log else "warning", "run"], cwd=str(ROOT),
+                                stdout=subprocess.DEVNULL, stderr=log)
         started = time.monotonic()
         end = started + args.minutes * 60
         next_sample = started

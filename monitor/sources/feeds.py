@@ -101,6 +101,7 @@ class FeedSource:
         self.pipeline = pipeline
         self.client = client
         self.clock = clock
+        self._bozo_reported = False
 
     async def poll(self) -> int:
         """Fetch and store new entries; returns how many posts were new. Raises Transient/PermanentSourceError."""
@@ -137,8 +138,10 @@ class FeedSource:
         if parsed.bozo and not parsed.entries:
             raise TransientSourceError(f"feed {self.name}: not a readable feed: {parsed.get('bozo_exception')}")
         if parsed.bozo:
-            log.warning("feed %s is not well-formed (%s); using its %d entries", self.name,
-                        parsed.get("bozo_exception"), len(parsed.entries))
+            (log.debug if self._bozo_reported else log.warning)(
+                "feed %s is not well-formed (%s); using its %d entries", self.name, parsed.get("bozo_exception"),
+                len(parsed.entries))
+            self._bozo_reported = True
         now = self.clock()
         title = parsed.feed.get("title")
         posts = [entry_to_post(self.name, entry, now, title) for entry in parsed.entries]

@@ -35,6 +35,7 @@ from .claims import Claim, Figure, claim_of, from_blob, similarity, to_blob
 
 log = logging.getLogger(__name__)
 
+MAX_VALUES = 30  # figure values remembered per unit and story
 CANDIDATES = 25  # stories (or posts) compared per decision: the best-connected ones, whatever the window holds
 
 
@@ -281,6 +282,7 @@ class StoryDetector:
             values = story["figures"].setdefault(f.unit, [])
             if f.value not in values:
                 values.append(f.value)
+                del values[:-MAX_VALUES]  # the latest values are what a repeat is checked against
         self.conn.execute(
             f"UPDATE {self.s}stories SET last_seen = max(last_seen, ?), posts = posts + 1, sources = ?, channels = ?,"
             " languages = ?, regions = ?, places = ?, figures = ?, kinds = ? WHERE id = ?",
