@@ -78,6 +78,7 @@ sender = "monitor@example.org"\nstarttls = false\nrate_limit = 100000\n
                                  "info" if args.log else "warning", "run"], cwd=str(ROOT),
                                 stdout=subprocess.DEVNULL, stderr=log)
         started = time.monotonic()
+        wall_start = time.time()
         end = started + args.minutes * 60
         next_sample = started
         n = 0
@@ -94,20 +95,23 @@ sender = "monitor@example.org"\nstarttls = false\nrate_limit = 100000\n
                     published[guid] = time.time()
                     n += 1
             if now >= next_sample:
-                print(f"  t={now - started:5.0f} s  posts published {n:6d}  daemon RSS {rss_of(proc.pid):6.1f} MB",
-                      flush=True)
+                wal = Path(tmp) / "archive.db-wal"
+                print(f"  t={now - started:5.0f} s  posts published {n:6d}  daemon RSS {rss_of(proc.pid):6.1f} MB"
+                      f"  WAL {wal.stat().st_size / 1e6 if wal.exists() else 0:6.1f} MB", flush=True)
                 next_sample += 30
             time.sleep(0.05)
         time.sleep(5)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
     latencies = []
+    by_minute: dict[int, list[float]] = {}
     for _, message in smtp.messages:
         body = message.get_body(("plain",)).get_content()
         found = re.search(r"https://news\.example\.org/(soak-\d+)", body)
         if found and found.group(1) in published:
             latencies.append(float(message["X-Received-At"]) - published[found.group(1)] if message["X-Received-At"]
                              else None)
+            by_minute.setdefault(int((published[found.group(1)] - wall_start) // 60), []).append(latencies[-1])
     http.stop()
     smtp.stop()
     latencies = sorted(x for x in latencies if x is not None)
@@ -116,6 +120,10 @@ sender = "monitor@example.org"\nstarttls = false\nrate_limit = 100000\n
         return
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     print(f"alerts mailed: {len(latencies)} of {n} posts published")
+    for minute, values in sorted(by_minute.items()):
+        values.sort()
+        print(f"  minute {minute:2d}: {len(values):5d} alerts, latency p50 {statistics.median(values):6.2f} s,"
+              f" p95 {values[int(0.95 * (len(values) - 1))]:6.2f} s")
     print(f"alert latency: p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s (target p95 < 2 s + 1 s poll)")
 
 

@@ -84,3 +84,10 @@ def m003_alerts_per_revision(db: Database) -> None:
     db["alerts"].add_column("revision", int, not_null_default=0)
     db.execute("DROP INDEX IF EXISTS alerts_watchlist_post")
     db["alerts"].create_index(["watchlist", "post_id", "revision"], unique=True, index_name="alerts_watchlist_post_revision")
+
+
+@migrations()
+def m004_rate_index(db: Database) -> None:
+    """The per-recipient rate limit counts recent deliveries through an index, whatever the outbox's size."""
+    db["deliveries"].create_index(["recipient", "created_at"], index_name="deliveries_recipient_created",
+                                  if_not_exists=True)

@@ -130,9 +130,11 @@ class Outbox:
 
     def _over_rate(self, conn, recipient: str, now: datetime) -> bool:
         since = iso(now - self.settings.rate_window)
-        (count,) = conn.execute(
-            "SELECT count(*) FROM deliveries WHERE recipient = ? AND mode = 'instant' AND created_at > ?",
-            (recipient, since),
+        limit = self.settings.rate_limit
+        (count,) = conn.execute(  # counts at most `limit` rows, through (recipient, created_at)
+            "SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE recipient = ? AND created_at > ? AND mode = 'instant'"
+            " LIMIT ?)",
+            (recipient, since, limit),
         ).fetchone()
         return count >= self.settings.rate_limit
 

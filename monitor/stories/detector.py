@@ -36,7 +36,8 @@ from .claims import Claim, Figure, claim_of, from_blob, similarity, to_blob
 log = logging.getLogger(__name__)
 
 MAX_VALUES = 30  # figure values remembered per unit and story
-CANDIDATES = 25  # stories (or posts) compared per decision: the best-connected ones, whatever the window holds
+CANDIDATES = 25
+PER_KEY = 50  # index rows read per key: the most recent ones  # stories (or posts) compared per decision: the best-connected ones, whatever the window holds
 
 
 @dataclass
@@ -107,15 +108,24 @@ class StoryDetector:
     def _near_duplicate(self, watchlist: str, claim: Claim, since: str, post_id: int) -> tuple[int, int, float] | None:
         if claim.signature is None or claim.shingles < 3:
             return None
-        marks = ", ".join("?" for _ in claim.bands)
-        # the posts sharing the most bands are the likeliest near-duplicates: a bounded candidate list
-        rows = self.conn.execute(
-            f"SELECT k.post_id, k.story_id, sp.signature FROM {self.s}story_keys k"
-            f" JOIN {self.s}story_posts sp ON sp.watchlist = k.watchlist AND sp.post_id = k.post_id"
-            f" WHERE k.watchlist = ? AND k.key IN ({marks}) AND k.date >= ? AND k.post_id != ?"
-            " GROUP BY k.post_id ORDER BY count(*) DESC, k.post_id DESC LIMIT ?",
-            (watchlist, *claim.bands, since, post_id, CANDIDATES),
-        ).fetchall()
+        # the most recent posts of each band (an index range, bounded whatever the window holds);
+        # those sharing the most bands are the likeliest near-duplicates
+        shared: dict[tuple[int, int], int] = {}
+        for band in claim.bands:
+            for other_post, story_id in self.conn.execute(
+                f"SELECT post_id, story_id FROM {self.s}story_keys WHERE watchlist = ? AND key = ? AND date >= ?"
+                " ORDER BY date DESC LIMIT ?",
+                (watchlist, band, since, PER_KEY),
+            ):
+                if other_post != post_id:
+                    shared[(other_post, story_id)] = shared.get((other_post, story_id), 0) + 1
+        ranked = sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0][0]))[:CANDIDATES]
+        rows = []
+        for (other_post, story_id), _ in ranked:
+            blob = self.conn.execute(
+                f"SELECT signature FROM {self.s}story_posts WHERE watchlist = ? AND post_id = ?", (watchlist, other_post)
+            ).fetchone()
+            rows.append((other_post, story_id, blob[0] if blob else None))
         best = None
         for other_post, story_id, blob in rows:
             other = from_blob(blob)
@@ -131,12 +141,15 @@ class StoryDetector:
         keys = self._claim_keys(claim, places, regions)
         if not keys:
             return None
-        marks = ", ".join("?" for _ in keys)
-        candidates = [row[0] for row in self.conn.execute(
-            f"SELECT story_id FROM {self.s}story_keys WHERE watchlist = ? AND key IN ({marks}) AND date >= ?"
-            " AND post_id != ? GROUP BY story_id ORDER BY count(DISTINCT key) DESC, max(date) DESC LIMIT ?",
-            (watchlist, *keys, since, post_id, CANDIDATES),
-        )]
+        hits: dict[int, int] = {}
+        for key in dict.fromkeys(keys):  # per key, the stories seen most recently (bounded)
+            for (story_id,) in self.conn.execute(
+                f"SELECT story_id FROM {self.s}story_keys WHERE watchlist = ? AND key = ? AND date >= ? AND post_id = 0"
+                " ORDER BY date DESC LIMIT ?",
+                (watchlist, key, since, PER_KEY),
+            ):
+                hits[story_id] = hits.get(story_id, 0) + 1
+        candidates = [story_id for story_id, _ in sorted(hits.items(), key=lambda kv: (-kv[1], -kv[0]))[:CANDIDATES]]
         best = None
         post_figures = {f.key() for f in claim.figures}
         post_units = {f.unit for f in claim.figures} - {"people"}
