@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from typing import NamedTuple
 
 UNDETERMINED = "und"
@@ -105,8 +106,33 @@ def _detector_probabilities(text: str) -> list[tuple[str, float]]:
         return []
 
 
+_LINKS_ONLY = re.compile(r"https?://\S+|www\.\S+|t\.me/\S+", re.IGNORECASE)
+
+
 def _clean(text: str) -> str:
-    return _NOISE.sub(" ", text)
+    # the address and mention patterns are the slow part; most posts have no "@"
+    return (_NOISE if "@" in text else _LINKS_ONLY).sub(" ", text)
+
+
+@lru_cache(maxsize=200_000)
+def _word_votes(word: str) -> tuple[float, float]:
+    """What one lower-case Cyrillic word says: (Ukrainian votes, Russian votes)."""
+    chars = set(word)
+    if chars & _UK_LETTERS or ("'" in word or "’" in word or "ʼ" in word):
+        return 1.0, 0.0
+    if chars & _RU_LETTERS:
+        return 0.0, 1.0
+    if word in _UK_WORDS:
+        return 0.75, 0.0
+    if word in _RU_WORDS:
+        return 0.0, 0.75
+    if word.endswith(("ться", "ння")) and len(word) > 5:
+        return 0.25, 0.0
+    if word.endswith(("ував", "ював", "ав", "ив")) and len(word) > 5:
+        return 0.3, 0.0  # Ukrainian masculine past tense (атакував, закликав); Russian has -ал, -ил
+    if word.endswith(("ой", "ая", "ое", "ие", "ые", "ый")) and len(word) > 3:
+        return 0.0, 0.35  # Russian adjective endings («-ый», «-ая», «-ое», «-ие» do not end Ukrainian adjectives)
+    return 0.0, 0.0
 
 
 def _cyrillic(words: list[str], text: str) -> Language:
@@ -117,23 +143,9 @@ def _cyrillic(words: list[str], text: str) -> Language:
             return Language(code, 0.9)
     uk = ru = 0.0
     for word in lowered:
-        chars = set(word)
-        if chars & _UK_LETTERS or ("'" in word or "’" in word or "ʼ" in word):
-            uk += 1
-        elif chars & _RU_LETTERS:
-            ru += 1
-        elif word in _UK_WORDS:
-            uk += 0.75
-        elif word in _RU_WORDS:
-            ru += 0.75
-        elif word.endswith(("ться", "ння")) and len(word) > 5:
-            uk += 0.25
-        elif word.endswith(("ував", "ював", "ав", "ив")) and len(word) > 5:
-            uk += 0.3  # Ukrainian masculine past tense (атакував, закликав); Russian has -ал, -ил
-        elif word.endswith(("ого", "ому", "ой", "ый", "ие", "ые", "ая", "ое")) and len(word) > 3:
-            # Russian adjective endings («-ый», «-ая», «-ое», «-ие» do not end Ukrainian adjectives)
-            if word.endswith(("ой", "ая", "ое", "ие", "ые", "ый")):
-                ru += 0.35
+        u, r = _word_votes(word)
+        uk += u
+        ru += r
     total = uk + ru
     if total >= 0.75 and uk != ru:
         code = "uk" if uk > ru else "ru"
@@ -178,8 +190,9 @@ def detect(text: str | None) -> Language:
         return Language(UNDETERMINED, 0.0)
     cleaned = _clean(text)
     words = _WORD.findall(cleaned)
-    cyrillic = sum(len(_CYRILLIC.findall(w)) for w in words)
-    latin = sum(len(_LATIN.findall(w)) for w in words)
+    joined = "".join(words)
+    cyrillic = len(_CYRILLIC.findall(joined))
+    latin = len(_LATIN.findall(joined))
     if cyrillic + latin == 0:
         letters = sum(len(w) for w in words)
         if not letters:

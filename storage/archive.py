@@ -62,6 +62,7 @@ class Archive:
             if not readonly:
                 self.db.enable_wal()
                 conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages: the story and search indexes are read at random
                 conn.execute("PRAGMA foreign_keys = ON")
             # Readers too: an archive made by an older version is upgraded in place before use.
             for migration_set in all_sets():

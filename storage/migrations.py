@@ -80,3 +80,18 @@ def m002_post_state(db: Database) -> None:
     posts.add_column("translation_status", str)
     posts.add_column("updated_at", str)
     posts.create_index(["channel", "date"], index_name="posts_channel_date")
+
+
+@migrations()
+def m003_lighter_updates(db: Database) -> None:
+    """The full-text index is rewritten only when text or translation change, not when
+    views, deletion or translation state do."""
+    db.executescript(
+        """
+        DROP TRIGGER IF EXISTS posts_au;
+        CREATE TRIGGER posts_au AFTER UPDATE OF text, translation ON posts BEGIN
+          INSERT INTO posts_fts (posts_fts, rowid, text, translation) VALUES ('delete', old.rowid, old.text, old.translation);
+          INSERT INTO posts_fts (rowid, text, translation) VALUES (new.rowid, new.text, new.translation);
+        END;
+        """
+    )

@@ -169,3 +169,57 @@ def test_the_same_post_twice_in_one_batch_is_stored_once_and_the_edit_kept(tmp_p
         assert [s.status for s in results] == [NEW, UNCHANGED, UPDATED]
         assert archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 1
         assert [r["text"] for r in archive.revisions(results[0].id)] == ["первая версия"]
+
+
+OLD_STORY_KEYS = """
+CREATE TABLE IF NOT EXISTS {p}story_keys (
+    watchlist TEXT NOT NULL, key INTEGER NOT NULL, story_id INTEGER NOT NULL, post_id INTEGER NOT NULL, date TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS {p}story_keys_lookup ON story_keys (watchlist, key, date);
+"""
+
+
+def test_story_keys_of_an_older_archive_move_to_the_keyed_table_without_duplicates(tmp_path, monkeypatch):
+    from storage import schema_stories
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    for migration_set in all_sets():
+        if migration_set.name != "stories":
+            migration_set.apply(db)
+    first_release = schema_stories.STORY_TABLES.split("CREATE TABLE IF NOT EXISTS {p}story_keys")[0] + OLD_STORY_KEYS
+    monkeypatch.setattr(schema_stories, "STORY_TABLES", first_release)
+    schema_stories.migrations.apply(db, stop_before="m002_story_keys_unique")
+    rows = [("kursk", 11, 1, 7, "2024-08-06T11:00:00+00:00"), ("kursk", 11, 1, 7, "2024-08-06T11:00:00+00:00"),
+            ("kursk", 12, 1, 0, "2024-08-06T12:00:00+00:00"), ("sumy", 11, 2, 8, "2024-08-07T09:00:00+00:00")]
+    db.conn.executemany("INSERT INTO story_keys VALUES (?, ?, ?, ?, ?)", rows)
+    db.conn.commit()
+    db.close()
+    monkeypatch.undo()
+    with Archive(path) as archive:
+        ddl = archive.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'story_keys'").fetchone()[0]
+        assert "WITHOUT ROWID" in ddl
+        assert sorted(archive.conn.execute("SELECT * FROM story_keys")) == sorted(set(rows))
+        plan = " ".join(r[3] for r in archive.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT post_id, story_id FROM story_keys WHERE watchlist = ? AND key = ?"
+            " AND date >= ? ORDER BY date DESC LIMIT 10", ("kursk", 11, "2024")))
+        assert "COVERING INDEX story_keys_lookup" in plan
+
+
+def test_the_full_text_index_follows_text_edits_but_not_metadata_updates(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        [stored] = archive.store_posts([post(1, "дрон над Суджей")])
+        fts_writes = []
+        archive.conn.set_trace_callback(lambda sql: fts_writes.append(sql) if "posts_fts" in sql else None)
+        archive.conn.execute("UPDATE posts SET views = 100, deleted = 1, translation_status = 'pending' WHERE id = ?",
+                             (stored.id,))
+        assert fts_writes == []
+        archive.conn.execute("UPDATE posts SET translation = 'drone over Sudzha' WHERE id = ?", (stored.id,))
+        assert fts_writes
+        archive.conn.set_trace_callback(None)
+        assert [r["id"] for r in search_posts(archive.conn, "Sudzha")] == [stored.id]
+        [edited] = archive.store_posts([post(1, "обстрел Суджи")])
+        assert edited.status == UPDATED
+        assert [r["id"] for r in search_posts(archive.conn, "обстрел")] == [stored.id]
+        assert search_posts(archive.conn, "дрон") == []
+        assert search_posts(archive.conn, "Sudzha") == []  # an edit clears the old translation

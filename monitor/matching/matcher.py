@@ -8,14 +8,15 @@ Construction (once per configuration):
 2. Each word gets its keys (``morphology.analyse``: surface, lemmas, stem). Words
    sharing a key fall into one *word class* (union-find), so «Суджа», «Судже»
    and «Суджей» are one class, and «Курской» and «курский» another.
-3. Each phrase becomes a string of class symbols, one character per word; all
-   of them go into one pyahocorasick automaton.
+3. Each phrase becomes a string of class symbols, one fixed-width base-64 number
+   per word; all of them go into one pyahocorasick automaton.
 
 Matching a post: each token is mapped (cached per distinct token) to its word
 classes, the post becomes a string of class symbols (a filler for words in no
 phrase), and the automaton reports every phrase occurrence at token boundaries
-in one pass. The cost per post depends on its length, never on the number of
-watch terms. The rules that need context (adjectives, ambiguous places, false
+in one pass (a match that does not start and end on a word boundary is
+dropped). The cost per post depends on its length, never on the number of
+watch terms: no trie node has more than 65 children. The rules that need context (adjectives, ambiguous places, false
 friends, street names) then look only at the few hits found.
 """
 
@@ -34,7 +35,7 @@ import ahocorasick
 from config.gazetteer import Gazetteer, imported_dir, load_gazetteer
 
 from .morphology import analyse, lemmas
-from .normalise import Token, fold, languages_of, tokenize
+from .normalise import WORD_RE, Token, fold, folded, is_initial, languages_of, tokenize
 from .translit import variants
 
 log = logging.getLogger(__name__)
@@ -70,16 +71,28 @@ STREET_ABBREVIATIONS = ["ул", "пр", "просп", "пер", "наб", "ву�
 CONJUNCTIONS = ["и", "й", "та", "і", "а", "или", "або", "чи", "and", "or"]
 _EN_REGION_WORDS = (" oblast", " region", " province")
 
-_FILLER = "\x01"
-_NOTHING: tuple[tuple[int, ...], int] = ((), 0)
+# Word classes are written as fixed-width numbers in base 64, so that no trie node has
+# more than 65 children (pyahocorasick looks a character up among a node's children
+# one by one: one character per class would make the root thousands wide).
+_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/"
+_FILLER = "\x01"  # a word in no phrase
+_LINK_HINT = re.compile(r"[@/]|www\.", re.IGNORECASE)
 _LINKS = re.compile(r"(?:https?://|www\.|t\.me/)\S+|(?<!\w)@\w+", re.IGNORECASE)
 
 
-def _symbol(class_id: int) -> str:
-    code = 0x100 + class_id
-    if code >= 0xD800:
-        code += 0x800  # skip the surrogate range
-    return chr(code)
+def _symbol(class_id: int, width: int) -> str:
+    digits = []
+    for _ in range(width):
+        class_id, digit = divmod(class_id, len(_DIGITS))
+        digits.append(_DIGITS[digit])
+    return "".join(digits)
+
+
+def _width(classes: int) -> int:
+    width = 1
+    while len(_DIGITS) ** width < classes:
+        width += 1
+    return width
 
 
 # -- results -------------------------------------------------------------------
@@ -180,6 +193,33 @@ def _cue_keys(words: dict[str, list[str]] | list[str]) -> set[str]:
     return out
 
 
+class _Tokens:
+    """The words of a text as Tokens, each made when first asked for: a post with a hit
+    needs only the few around it."""
+
+    __slots__ = ("_text", "_n", "_matches", "_made")
+
+    def __init__(self, text: str, n: int) -> None:
+        self._text = text
+        self._n = n
+        self._matches: list[re.Match] | None = None
+        self._made: dict[int, Token] = {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: int) -> Token:
+        token = self._made.get(i)
+        if token is None:
+            if self._matches is None:
+                self._matches = list(WORD_RE.finditer(self._text))  # the words findall gave
+            m = self._matches[i]
+            raw = m.group()
+            norm, script = folded(raw)
+            token = self._made[i] = Token(m.start(), m.end(), raw, norm, script, raw[:1].isupper())
+        return token
+
+
 class Matcher:
     """Matches posts against the gazetteer and a set of watchlists (see the module doc)."""
 
@@ -195,7 +235,7 @@ class Matcher:
         self.regions = gazetteer.regions
         self.places = gazetteer.places
         self._lock = threading.Lock()
-        self._token_cache: dict[str, tuple[tuple[int, ...], int]] = {}
+        self._token_cache: dict[str, tuple[str, tuple[int, ...], int]] = {}
         self._build()
 
     # -- construction ---------------------------------------------------------------
@@ -273,7 +313,9 @@ class Matcher:
             if cid is None:
                 cid = roots[root] = len(roots)
             self._key_class[key] = cid
-        self._symbols = [_symbol(i) for i in range(len(roots))]
+        self._width = width = _width(len(roots))
+        self._symbols = [_symbol(i, width) for i in range(len(roots))]
+        self._nothing = (_FILLER * width, (), 0)
 
         automaton = ahocorasick.Automaton()
         grouped: dict[str, list[int]] = {}
@@ -281,7 +323,7 @@ class Matcher:
             pattern = "".join(self._symbols[self._key_class[word]] for word in sequence)
             grouped.setdefault(pattern, []).extend(term_ids)
         for pattern, term_ids in grouped.items():
-            automaton.add_word(pattern, (len(pattern), tuple(term_ids)))
+            automaton.add_word(pattern, (len(pattern) // width, tuple(term_ids)))
         if grouped:
             automaton.make_automaton()
         self._automaton = automaton if grouped else None
@@ -321,15 +363,16 @@ class Matcher:
         self._sequences.setdefault(sequence, []).append(term_id)
 
     # -- per post -----------------------------------------------------------------------
-    def _token_info(self, token: Token) -> tuple[tuple[int, ...], int]:
-        if token.script == "num" and token.norm not in self._key_class:
-            return _NOTHING  # a figure no term contains ("Су-34" keeps its 34): not cached, or they would fill it
-        found = self._token_cache.get(token.raw)
+    def _word_info(self, raw: str) -> tuple[str, tuple[int, ...], int]:
+        """(automaton symbol, word classes, cue flags) of one word as written, cached."""
+        found = self._token_cache.get(raw)
         if found is not None:
             return found
-        norm = token.norm
-        keys = analyse(norm, languages_of(token.raw, norm))[0]
+        norm, script = folded(raw)
         key_class = self._key_class
+        if script == "num" and norm not in key_class:
+            return self._nothing  # a figure no term contains ("Су-34" keeps its 34): not cached, or they would fill it
+        keys = analyse(norm, languages_of(raw, norm))[0]
         classes: list[int] = []
         first = key_class.get(norm)
         if first is not None:
@@ -351,57 +394,64 @@ class Matcher:
             flags |= CUE_STREET_ABBR
         if norm in self._conjunctions:
             flags |= CONJ
-        info = (tuple(classes), flags)
+        info = (self._symbols[classes[0]] if classes else self._nothing[0], tuple(classes), flags)
         if len(self._token_cache) > 500_000:
             self._token_cache.clear()
-        self._token_cache[token.raw] = info
+        self._token_cache[raw] = info
         return info
 
-    def _scan(self, text: str) -> tuple[list[Token], list[int], list[tuple[int, int, _Term]]]:
-        # links and @mentions name no place (t.me/example_kursk_help): blanked, offsets kept
-        tokens = tokenize(_LINKS.sub(lambda m: " " * len(m.group()), text))
-        if not tokens or self._automaton is None:
-            return tokens, [], []
-        chars: list[str] = []
-        flags: list[int] = []
-        multi: list[tuple[int, tuple[int, ...]]] = []
-        symbols = self._symbols
-        info = self._token_info
-        for i, token in enumerate(tokens):
-            classes, f = info(token)
-            flags.append(f)
-            if classes:
-                chars.append(symbols[classes[0]])
-                if len(classes) > 1:
-                    multi.append((i, classes))
-            else:
-                chars.append(_FILLER)
+    def _scan(self, text: str) -> tuple[str, Any, list[int], list[tuple[int, int, _Term]]]:
+        """The automaton's hits in one text, with its tokens and their cue flags.
+
+        The words go through the automaton as plain strings; Token objects (offsets,
+        capitals) are made only for a text that has a hit, which most posts do not.
+        """
+        if _LINK_HINT.search(text):
+            # links and @mentions name no place (t.me/example_kursk_help): blanked, offsets kept
+            text = _LINKS.sub(lambda m: " " * len(m.group()), text)
+        if self._automaton is None:
+            return text, [], [], []
+        cache_get = self._token_cache.get
+        word_info = self._word_info
+        infos = [cache_get(raw) or word_info(raw) for raw in WORD_RE.findall(text)]
+        if not infos:
+            return text, [], [], []
+        strings = ["".join([info[0] for info in infos])]
+        multi = [(i, info[1]) for i, info in enumerate(infos) if len(info[1]) > 1]
+        if multi:
+            symbols = self._symbols
+            width = self._width
+            for alt in range(1, max(len(c) for _, c in multi)):
+                alt_string = strings[0]
+                for i, classes in multi:
+                    if alt < len(classes):
+                        at = i * width
+                        alt_string = alt_string[:at] + symbols[classes[alt]] + alt_string[at + width :]
+                strings.append(alt_string)
         found: set[tuple[int, int]] = set()
         hits: list[tuple[int, int, _Term]] = []
         terms = self._terms
-        strings = ["".join(chars)]
-        if multi:
-            for alt in range(1, max(len(c) for _, c in multi)):
-                alt_chars = list(chars)
-                for i, classes in multi:
-                    if alt < len(classes):
-                        alt_chars[i] = symbols[classes[alt]]
-                strings.append("".join(alt_chars))
+        width = self._width
         for string in strings:
-            for end, (length, term_ids) in self._automaton.iter(string):
+            for end, (words, term_ids) in self._automaton.iter(string):
+                if (end + 1) % width:
+                    continue  # a match across word boundaries
+                end //= width
                 for term_id in term_ids:
                     if (end, term_id) in found:
                         continue
                     found.add((end, term_id))
-                    hits.append((end - length + 1, end, terms[term_id]))
-        return tokens, flags, hits
+                    hits.append((end - words + 1, end, terms[term_id]))
+        if not hits:
+            return text, [], [], []
+        return text, _Tokens(text, len(infos)), [info[2] for info in infos], hits
 
     def _abbr(self, text: str, token: Token) -> bool:
         return text[token.end : token.end + 1] == "."
 
     def _resolve(self, text: str) -> dict[str, Any]:
         """Regions, places, keywords and excludes found in one text, with their spans."""
-        tokens, flags, hits = self._scan(text)
+        text, tokens, flags, hits = self._scan(text)
         out: dict[str, Any] = {"regions": [], "places": [], "keywords": set(), "excludes": set()}
         if not hits:
             return out
@@ -470,7 +520,7 @@ class Matcher:
             for term in terms:
                 place = self.places[term.ref]
                 if place["ambiguous"] and not (
-                    cue or (first.capital and (not first.initial or place["region"] in evidence))
+                    cue or (first.capital and (not is_initial(text, first.start) or place["region"] in evidence))
                 ):
                     continue
                 kept.append(term)

@@ -38,7 +38,6 @@ class Token:
     norm: str  # folded
     script: str  # "cyr" | "lat" | "num" | "other"
     capital: bool  # first letter upper case
-    initial: bool  # first word of a sentence (or of the text)
 
 
 def fold(word: str) -> str:
@@ -77,7 +76,8 @@ def languages_of(raw: str, norm: str | None = None) -> tuple[str, ...]:
     return ("ru", "uk")
 
 
-def _is_initial(text: str, start: int) -> bool:
+def is_initial(text: str, start: int) -> bool:
+    """Whether the word at ``start`` begins a sentence (or the text)."""
     i = start - 1
     while i >= 0 and text[i] in _OPENERS:
         i -= 1
@@ -85,7 +85,7 @@ def _is_initial(text: str, start: int) -> bool:
 
 
 @lru_cache(maxsize=200_000)
-def _folded(raw: str) -> tuple[str, str]:
+def folded(raw: str) -> tuple[str, str]:
     norm = fold(raw)
     return norm, script_of(norm)
 
@@ -94,9 +94,8 @@ def tokenize(text: str) -> list[Token]:
     tokens = []
     for m in WORD_RE.finditer(text):
         raw = m.group()
-        start = m.start()
-        norm, script = _folded(raw)
-        tokens.append(Token(start, m.end(), raw, norm, script, raw[:1].isupper(), _is_initial(text, start)))
+        norm, script = folded(raw)
+        tokens.append(Token(m.start(), m.end(), raw, norm, script, raw[:1].isupper()))
     return tokens
 
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict
 from typing import Any
 
 from storage import NEW, Archive, Stored
 
-from .matcher import Matcher, MatchResult, matcher_for
+from .matcher import Matcher, MatchResult, PlaceHit, matcher_for
 
 log = logging.getLogger(__name__)
+
+
+def _place_row(place: PlaceHit) -> dict[str, Any]:
+    # what dataclasses.asdict gives, without its deep copies (this runs for every match)
+    return {"id": place.id, "name": place.name, "region": place.region, "kind": place.kind, "words": list(place.words)}
 
 
 def store_matches(archive: Archive, results: Iterable[tuple[int, MatchResult]], fresh: frozenset[int] = frozenset()) -> int:
@@ -34,7 +38,7 @@ def store_matches(archive: Archive, results: Iterable[tuple[int, MatchResult]], 
                     post_id,
                     hit.name,
                     json.dumps(hit.regions, ensure_ascii=False),
-                    json.dumps([asdict(p) for p in hit.places], ensure_ascii=False),
+                    json.dumps([_place_row(p) for p in hit.places], ensure_ascii=False),
                     json.dumps(hit.keywords, ensure_ascii=False),
                 )
             )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -196,11 +197,18 @@ def shingles(text: str) -> set[str]:
     return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
 
 
+@lru_cache(maxsize=1)
+def _template() -> MinHash:
+    # its permutations are what MinHash(NUM_PERM, SEED) draws itself: drawn once, not for every post
+    return MinHash(num_perm=NUM_PERM, seed=SEED)
+
+
 def minhash(items: set[str]) -> np.ndarray | None:
     """A NUM_PERM-value MinHash (datasketch) of a set of strings, or None for an empty set."""
     if not items:
         return None
-    signature = MinHash(num_perm=NUM_PERM, seed=SEED)
+    template = _template()
+    signature = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=template.permutations, scheme=template.scheme)
     signature.update_batch([s.encode("utf-8") for s in items])
     return signature.hashvalues.astype(np.uint64)
 
@@ -217,7 +225,13 @@ def band_keys(signature: np.ndarray) -> list[int]:
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Estimated Jaccard similarity of two MinHash signatures."""
-    return float(np.mean(a == b))
+    return np.count_nonzero(a == b) / len(a)
+
+
+def similarities(signature: np.ndarray, blobs: list[bytes]) -> np.ndarray:
+    """The estimated Jaccard similarity of one signature with each of many stored ones, at once."""
+    others = np.frombuffer(b"".join(blobs), dtype="<u8").reshape(len(blobs), NUM_PERM)
+    return np.count_nonzero(others == signature, axis=1) / NUM_PERM
 
 
 def to_blob(signature: np.ndarray | None) -> bytes | None:

@@ -31,13 +31,17 @@ from typing import Any
 
 from storage import iso, parse_iso
 
-from .claims import Claim, Figure, claim_of, from_blob, similarity, to_blob
+import numpy as np
+
+from .claims import Claim, Figure, claim_of, similarities, to_blob
 
 log = logging.getLogger(__name__)
 
 MAX_VALUES = 30  # figure values remembered per unit and story
-CANDIDATES = 25
-PER_KEY = 50  # index rows read per key: the most recent ones  # stories (or posts) compared per decision: the best-connected ones, whatever the window holds
+CANDIDATES = 25  # stories (or posts) compared per decision: the best-connected ones, whatever the window holds
+BAND_ROWS = 10  # posts read per LSH band: the most recent ones (posts sharing a band are mostly one story)
+STORY_CACHE = 5_000  # stories held in memory by one detector
+PER_KEY = 50  # index rows read per claim key: the most recent ones
 
 
 @dataclass
@@ -76,14 +80,23 @@ class StoryDetector:
         self.window = timedelta(hours=window_hours)
         self.threshold = threshold
         self.s = f"{schema}."
+        # Stories read so far, kept in step with every change this detector writes. A detector
+        # lives for one batch (one transaction) or one replay, and is the only writer of its tables.
+        self._stories: dict[int, dict[str, Any]] = {}
 
     # -- lookups -----------------------------------------------------------------------------
     def _story(self, story_id: int) -> dict[str, Any]:
+        story = self._stories.get(story_id)
+        if story is not None:
+            return story
         cursor = self.conn.execute(f"SELECT * FROM {self.s}stories WHERE id = ?", (story_id,))
         row = cursor.fetchone()
         story = dict(zip([d[0] for d in cursor.description], row))
         for column in ("channels", "languages", "regions", "places", "figures", "kinds"):
             story[column] = json.loads(story[column])
+        if len(self._stories) >= STORY_CACHE:
+            self._stories.clear()
+        self._stories[story_id] = story
         return story
 
     def _post_label(self, post_id: int) -> str:
@@ -108,33 +121,29 @@ class StoryDetector:
     def _near_duplicate(self, watchlist: str, claim: Claim, since: str, post_id: int) -> tuple[int, int, float] | None:
         if claim.signature is None or claim.shingles < 3:
             return None
-        # the most recent posts of each band (an index range, bounded whatever the window holds);
-        # those sharing the most bands are the likeliest near-duplicates
-        shared: dict[tuple[int, int], int] = {}
-        for band in claim.bands:
-            for other_post, story_id in self.conn.execute(
-                f"SELECT post_id, story_id FROM {self.s}story_keys WHERE watchlist = ? AND key = ? AND date >= ?"
-                " ORDER BY date DESC LIMIT ?",
-                (watchlist, band, since, PER_KEY),
-            ):
-                if other_post != post_id:
-                    shared[(other_post, story_id)] = shared.get((other_post, story_id), 0) + 1
-        ranked = sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0][0]))[:CANDIDATES]
-        rows = []
-        for (other_post, story_id), _ in ranked:
-            blob = self.conn.execute(
-                f"SELECT signature FROM {self.s}story_posts WHERE watchlist = ? AND post_id = ?", (watchlist, other_post)
-            ).fetchone()
-            rows.append((other_post, story_id, blob[0] if blob else None))
-        best = None
-        for other_post, story_id, blob in rows:
-            other = from_blob(blob)
-            if other is None:
-                continue
-            score = similarity(claim.signature, other)
-            if score >= self.threshold and (best is None or score > best[2]):
-                best = (story_id, other_post, score)
-        return best
+        # the most recent posts of each band (an index range per band, bounded whatever the window
+        # holds, all in one statement); those sharing the most bands are the likeliest near-duplicates
+        bands = list(dict.fromkeys(claim.bands))
+        recent = " UNION ALL ".join(
+            [f"SELECT * FROM (SELECT post_id, story_id FROM {self.s}story_keys WHERE watchlist = ? AND key = ?"
+             " AND date >= ? ORDER BY date DESC LIMIT ?)"] * len(bands)
+        )
+        rows = self.conn.execute(
+            f"SELECT c.post_id, c.story_id, sp.signature FROM"
+            f" (SELECT post_id, story_id, count(*) AS n FROM ({recent}) WHERE post_id != ?"
+            f"  GROUP BY post_id, story_id ORDER BY n DESC, post_id DESC LIMIT ?) AS c"
+            f" JOIN {self.s}story_posts sp ON sp.watchlist = ? AND sp.post_id = c.post_id"
+            " WHERE sp.signature IS NOT NULL ORDER BY c.n DESC, c.post_id DESC",
+            [*(v for band in bands for v in (watchlist, band, since, BAND_ROWS)), post_id, CANDIDATES, watchlist],
+        ).fetchall()
+        if not rows:
+            return None
+        scores = similarities(claim.signature, [blob for _, _, blob in rows])
+        best = int(np.argmax(scores))  # among equals, the one sharing the most bands
+        if scores[best] < self.threshold:
+            return None
+        other_post, story_id, _ = rows[best]
+        return story_id, other_post, float(scores[best])
 
     def _same_claim(self, watchlist: str, claim: Claim, places: list[str], regions: list[str], since: str,
                     post_id: int) -> tuple[int, str] | None:
@@ -199,6 +208,7 @@ class StoryDetector:
         self.conn.execute(f"DELETE FROM {self.s}story_posts WHERE story_id IN"
                           f" (SELECT id FROM {self.s}stories WHERE last_seen < ?)", (before,))
         self.conn.execute(f"DELETE FROM {self.s}stories WHERE last_seen < ?", (before,))
+        self._stories.clear()
 
     # -- decisions ----------------------------------------------------------------------------
     def process(self, post: dict[str, Any], hits: list[Any], *, edited: bool = False) -> list[Decision]:
@@ -296,14 +306,19 @@ class StoryDetector:
             if f.value not in values:
                 values.append(f.value)
                 del values[:-MAX_VALUES]  # the latest values are what a repeat is checked against
+        date = post["date"] if isinstance(post["date"], str) else iso(post["date"])
+        story["last_seen"] = max(story["last_seen"], date)
+        story["posts"] += 1
+        story["sources"] = len(channels)
+        story["regions"] = list(dict.fromkeys([*story["regions"], *regions]))
+        story["places"] = list(dict.fromkeys([*story["places"], *places]))
+        story["kinds"] = sorted(set(story["kinds"]) | claim.kinds)
         self.conn.execute(
-            f"UPDATE {self.s}stories SET last_seen = max(last_seen, ?), posts = posts + 1, sources = ?, channels = ?,"
+            f"UPDATE {self.s}stories SET last_seen = ?, posts = ?, sources = ?, channels = ?,"
             " languages = ?, regions = ?, places = ?, figures = ?, kinds = ? WHERE id = ?",
-            (post["date"], len(channels), json.dumps(channels), json.dumps(languages),
-             json.dumps(list(dict.fromkeys([*story["regions"], *regions]))),
-             json.dumps(list(dict.fromkeys([*story["places"], *places])), ensure_ascii=False),
-             json.dumps(story["figures"], ensure_ascii=False), json.dumps(sorted(set(story["kinds"]) | claim.kinds)),
-             story["id"]),
+            (story["last_seen"], story["posts"], story["sources"], json.dumps(channels), json.dumps(languages),
+             json.dumps(story["regions"]), json.dumps(story["places"], ensure_ascii=False),
+             json.dumps(story["figures"], ensure_ascii=False), json.dumps(story["kinds"]), story["id"]),
         )
 
     @staticmethod
@@ -321,6 +336,8 @@ class StoryDetector:
                 (to_blob(claim.signature), reason, watchlist, post["id"]),
             )
             self.conn.execute(f"UPDATE {self.s}stories SET posts = posts - 1 WHERE id = ?", (story_id,))
+            if story_id in self._stories:
+                self._stories[story_id]["posts"] -= 1
         else:
             self.conn.execute(
                 f"INSERT INTO {self.s}story_posts (story_id, post_id, watchlist, decision, reason, similarity, date, signature)"
