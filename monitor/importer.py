@@ -17,6 +17,7 @@ from pathlib import Path
 from storage import Archive
 
 from .pipeline import IngestSummary, Pipeline
+from .prepare import MIN_BYTES, Preparer, preparer_for
 from .sources.telegram_export import ExportError, read_export
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class FileResult:
 @dataclass
 class ImportReport:
     files: list[FileResult] = field(default_factory=list)
+    prepared_batches: int = 0  # batches whose languages and matches came from the worker process
+    fallback_batches: int = 0  # batches the worker should have prepared but this process did
 
     @property
     def failed(self) -> list[FileResult]:
@@ -55,6 +58,13 @@ def known_usernames(archive: Archive) -> dict[int, str]:
     return {channel_id: username for channel_id, username in rows}
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # read_export reports it
+
+
 def import_exports(
     archive: Archive,
     pipeline: Pipeline,
@@ -62,33 +72,46 @@ def import_exports(
     *,
     local_tz: tzinfo = timezone.utc,
     progress: Callable[[int, int], Callable[[int], None]] | None = None,
+    parallel_from: int | None = MIN_BYTES,
 ) -> ImportReport:
-    """Import each export file; ``progress(file_index, posts)`` may return a callback fed with batch sizes."""
+    """Import each export file; ``progress(file_index, posts)`` may return a callback fed with batch sizes.
+
+    From the first file of at least ``parallel_from`` bytes on, languages and matches are found in
+    a worker process (``monitor.prepare``) while this one stores; None keeps to one process.
+    """
     report = ImportReport()
     usernames = known_usernames(archive)
-    for index, raw in enumerate(paths):
-        path = Path(raw)
-        result = FileResult(path)
-        report.files.append(result)
-        try:
-            export = read_export(path, local_tz=local_tz, usernames=usernames)
-        except ExportError as exc:
-            result.error = str(exc)
-            log.error("%s", exc)
-            continue
-        result.chats = export.chats
-        result.skipped_service = export.skipped_service
-        advance = progress(index, len(export.posts)) if progress else None
-        try:
-            with archive.transaction():
-                result.summary = pipeline.ingest(export.posts, alerts=False, progress=advance)
-        except Exception as exc:  # the transaction rolled back: nothing of this file is stored
-            result.summary = IngestSummary()
-            result.error = f"{path}: not imported: {exc}"
-            log.exception("import of %s failed; nothing of it was stored", path)
-            continue
-        log.info(
-            "%s: %d chats, %d new, %d updated, %d unchanged posts",
-            path, export.chats, result.summary.new, result.summary.updated, result.summary.unchanged,
-        )
+    preparer: Preparer | None = None
+    try:
+        for index, raw in enumerate(paths):
+            path = Path(raw)
+            result = FileResult(path)
+            report.files.append(result)
+            if preparer is None and parallel_from is not None:
+                preparer = preparer_for(pipeline, _size(path), min_bytes=parallel_from)
+            try:
+                export = read_export(path, local_tz=local_tz, usernames=usernames)
+            except ExportError as exc:
+                result.error = str(exc)
+                log.error("%s", exc)
+                continue
+            result.chats = export.chats
+            result.skipped_service = export.skipped_service
+            advance = progress(index, len(export.posts)) if progress else None
+            try:
+                with archive.transaction():
+                    result.summary = pipeline.ingest(export.posts, alerts=False, progress=advance, preparer=preparer)
+            except Exception as exc:  # the transaction rolled back: nothing of this file is stored
+                result.summary = IngestSummary()
+                result.error = f"{path}: not imported: {exc}"
+                log.exception("import of %s failed; nothing of it was stored", path)
+                continue
+            log.info(
+                "%s: %d chats, %d new, %d updated, %d unchanged posts",
+                path, export.chats, result.summary.new, result.summary.updated, result.summary.unchanged,
+            )
+    finally:
+        if preparer is not None:
+            preparer.close()
+            report.prepared_batches, report.fallback_batches = preparer.batches, preparer.fallbacks
     return report

@@ -8,17 +8,21 @@ crash leaves either all of it or none of it.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from config import Config
 from storage import NEW, UNCHANGED, UPDATED, Archive, Post, Stored
 
 from .clock import system_clock
 from .language import detect
+
+if TYPE_CHECKING:
+    from .prepare import Prepared, Preparer
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +81,21 @@ def default_stages(archive: Archive, config: Config, clock: Callable[[], datetim
     return stages
 
 
+def _ahead(batches: Iterator[list[Post]], preparer: "Preparer", depth: int = 4
+           ) -> Iterator[tuple[list[Post], "Prepared"]]:
+    """Each batch with its preparation, with up to ``depth`` batches submitted ahead, so the
+    worker never waits for this process to finish a batch before it starts the next."""
+    queue: deque[tuple[list[Post], Any]] = deque()
+    for batch in batches:
+        queue.append((batch, preparer.submit(batch)))
+        if len(queue) > depth:
+            done, future = queue.popleft()
+            yield done, preparer.collect(done, future)
+    while queue:
+        done, future = queue.popleft()
+        yield done, preparer.collect(done, future)
+
+
 class Pipeline:
     def __init__(
         self,
@@ -99,20 +118,26 @@ class Pipeline:
         batch_size: int = 500,
         keep: bool = False,
         progress: Callable[[int], None] | None = None,
+        preparer: "Preparer | None" = None,
     ) -> IngestSummary:
         """Store posts and run every stage on the new and edited ones.
 
         Inside ``archive.transaction()`` the whole call is one transaction;
         otherwise each batch of ``batch_size`` posts is. ``keep`` keeps the
-        ``Stored`` results in the summary.
+        ``Stored`` results in the summary. ``preparer`` (``monitor.prepare``)
+        finds each batch's languages and matches in a worker process, one batch ahead.
         """
         summary = IngestSummary()
-        for batch in _chunks(posts, batch_size):
-            for post in batch:
-                annotate_language(post)
+        for batch, prepared in self._prepared_batches(posts, batch_size, preparer):
+            if prepared is None:
+                for post in batch:
+                    annotate_language(post)
             with self.archive.transaction():
                 stored = self.archive.store_posts(batch)
                 changed = [s for s in stored if s.status != UNCHANGED]
+                if prepared is not None:
+                    for s in changed:
+                        s.prepared, s.match = prepared.match_for(s.post)  # type: ignore[attr-defined]
                 for stage in self.stages:
                     if changed:
                         stage.process(self.archive, changed, alerts=alerts)
@@ -128,3 +153,11 @@ class Pipeline:
             if progress:
                 progress(len(batch))
         return summary
+
+    @staticmethod
+    def _prepared_batches(posts: Iterable[Post], batch_size: int, preparer: "Preparer | None"
+                          ) -> Iterator[tuple[list[Post], "Prepared | None"]]:
+        batches = _chunks(posts, batch_size)
+        if preparer is None:
+            return ((batch, None) for batch in batches)
+        return _ahead(batches, preparer)

@@ -112,10 +112,11 @@ class Archive:
         posts = list(posts)
         results = []
         with self.transaction():
+            now = iso(self.clock())  # one time of ingestion for the whole batch
             known = self._known_keys(posts)
             for post in posts:
                 key = post.key
-                results.append(self._store(post, lookup=key in known))
+                results.append(self._store(post, now, lookup=key in known))
                 known.add(key)  # a second copy in the same batch finds the first
         return results
 
@@ -136,9 +137,8 @@ class Archive:
                     known.add((source, channel, message_id))
         return known
 
-    def _store(self, post: Post, *, lookup: bool = True) -> Stored:
+    def _store(self, post: Post, now: str, *, lookup: bool = True) -> Stored:
         conn = self.conn
-        now = iso(self.clock())
         row = conn.execute(
             "SELECT id, text, entities, edit_date, deleted, views, channel_username, channel_title, url,"
             " media_kind, grouped_id, lang FROM posts WHERE source = ? AND channel = ? AND message_id = ?",

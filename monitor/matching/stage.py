@@ -67,11 +67,13 @@ class MatchingStage:
         return self._matcher
 
     def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None:
-        matcher = self.matcher
         results = []
         for s in stored:
             post = s.post
-            result = matcher.match(post.text or "", lang=post.lang, translation=post.translation)
+            if getattr(s, "prepared", False):  # matched in the preparation worker (monitor.prepare)
+                result = s.match or MatchResult(post.lang or "und", [], [], [], [])  # type: ignore[attr-defined]
+            else:
+                result = self.matcher.match(post.text or "", lang=post.lang, translation=post.translation)
             s.match = result  # type: ignore[attr-defined]
             results.append((s.id, result))
         written = store_matches(archive, results, frozenset(s.id for s in stored if s.status == NEW))

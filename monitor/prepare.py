@@ -1,0 +1,162 @@
+"""Language and matching of the next batch in a second process, while this one stores the last.
+
+Both depend on nothing but a post's text, its translation and the configuration, so a
+long import can hand them to a worker process and keep the main process for what must
+happen in order: the archive, stories and their decisions (the two halves cost about
+the same, which is what keeps both cores busy). The worker comes from a fork server (a
+fresh interpreter, never a fork of this process and whatever threads it runs) and builds
+the Matcher itself, while this process reads the export; this process builds its own
+only if the worker fails.
+
+``Pipeline.ingest(preparer=...)`` submits each batch one step ahead. Whatever the
+worker cannot do (it died, or it raised) is done in this process instead: a batch is
+never lost, only slower. Live sources do not use this: their batches are small.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from storage import Post
+
+from .language import detect
+from .matching.matcher import Matcher, MatchResult, matcher_for
+
+log = logging.getLogger(__name__)
+
+MIN_BYTES = 2_000_000  # an export smaller than this (some 5,000 posts) is imported in one process
+
+_config: Any = None  # the worker's configuration (or this process's, after a worker failed)
+_matcher: Matcher | None = None
+
+
+def _init(config: Any) -> None:
+    global _config, _matcher
+    _config, _matcher = config, None
+
+
+def _warm() -> Matcher:
+    global _matcher
+    if _matcher is None:
+        _matcher = matcher_for(_config)
+    return _matcher
+
+
+def _warm_up() -> None:
+    _warm()  # (the Matcher stays in the worker: it is not sent back)
+
+
+def _prepare(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str | None, float | None, MatchResult | None]]:
+    """(language, confidence, match) of each (text, lang, translation): the language only where
+    the post had none; a match without a watchlist as None (nothing later needs it, and it
+    need not be pickled)."""
+    matcher = _warm()
+    out = []
+    match = matcher.match
+    for text, lang, translation in items:
+        confidence = None
+        if lang is None:
+            lang, confidence = detect(text)
+        result = match(text, lang=lang, translation=translation)
+        out.append((lang, confidence, result if result.watchlists else None))
+    return out
+
+
+def _items(batch: list[Post]) -> list[tuple[str, str | None, str | None]]:
+    return [(post.text or "", post.lang, post.translation) for post in batch]
+
+
+class Prepared:
+    """What the worker found for one batch: matches keyed by the post object and what was matched."""
+
+    def __init__(self) -> None:
+        self._matches: dict[int, tuple[Post, str, str | None, MatchResult | None]] = {}
+
+    def add(self, post: Post, result: MatchResult | None) -> None:
+        self._matches[id(post)] = (post, post.text or "", post.translation, result)
+
+    def match_for(self, post: Post) -> tuple[bool, MatchResult | None]:
+        """(found, result): found only if this very post, with this text, was prepared."""
+        entry = self._matches.get(id(post))
+        if entry is None or entry[0] is not post or entry[1] != (post.text or "") or entry[2] != post.translation:
+            return False, None
+        return True, entry[3]
+
+
+class Preparer:
+    """One worker process preparing batches ahead of the pipeline."""
+
+    def __init__(self, config: Any):
+        _init(config)  # for _prepare_here, if the worker fails
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            max_workers=1, mp_context=context, initializer=_init, initargs=(config,)
+        )
+        self.batches = 0  # prepared by the worker
+        self.fallbacks = 0  # prepared here, because the worker failed
+        self._pool.submit(_warm_up)  # the worker builds its Matcher while this process reads the export
+
+    def submit(self, batch: list[Post]) -> Future | None:
+        if self._pool is None:
+            return None
+        try:
+            return self._pool.submit(_prepare, _items(batch))
+        except Exception as exc:  # the pool is broken: prepare here from now on
+            self._broken(exc)
+            return None
+
+    def collect(self, batch: list[Post], future: Future | None) -> Prepared:
+        """Wait for a batch's results (or find them here, if the worker failed): languages are set
+        on the posts that had none, matches returned."""
+        results = None
+        if future is not None:
+            try:
+                results = future.result()
+                self.batches += 1
+            except Exception as exc:
+                self._broken(exc)
+        if results is None:
+            self.fallbacks += 1
+            results = _prepare_here(_items(batch))
+        prepared = Prepared()
+        for post, (lang, confidence, match) in zip(batch, results):
+            if post.lang is None:
+                post.lang, post.lang_confidence = lang, confidence
+            prepared.add(post, match)
+        return prepared
+
+    def _broken(self, exc: BaseException) -> None:
+        if self._pool is not None:
+            log.warning("preparation worker failed (%s); going on in one process", exc)
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> "Preparer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _prepare_here(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str | None, float | None, MatchResult | None]]:
+    return _prepare(items)
+
+
+def preparer_for(pipeline: Any, size: int, *, min_bytes: int = MIN_BYTES) -> Preparer | None:
+    """A Preparer for an import of ``size`` bytes, or None when one process is the better choice
+    (a small import, where starting a worker costs more than it saves; one core; no matching)."""
+    if size < min_bytes or (os.cpu_count() or 1) < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    if not any(getattr(s, "name", None) == "matching" for s in pipeline.stages):
+        return None
+    return Preparer(pipeline.config)

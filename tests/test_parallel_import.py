@@ -1,0 +1,110 @@
+"""A long import finds languages and matches in a worker process: the archive ends up exactly as
+a one-process import leaves it, even when the worker dies half-way."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+
+import pytest
+
+from config import load_config
+from monitor.importer import import_exports
+from monitor.pipeline import Pipeline
+from storage import Archive
+
+from .conftest import ROOT, write_config
+
+_spec = importlib.util.spec_from_file_location("synthetic", ROOT / "benchmarks" / "synthetic.py")
+synthetic = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(synthetic)
+
+WATCHLISTS = """
+[[watchlist]]
+name = "kursk"
+regions = ["RU-KRS"]
+keywords = ["эвакуация", "evacuation", "евакуація"]
+recipients = ["desk@example.org"]
+
+[[watchlist]]
+name = "sumy"
+regions = ["UA-59"]
+recipients = ["desk@example.org"]
+"""
+
+TABLES = {
+    "posts": "SELECT source, channel, message_id, lang, lang_confidence, text FROM posts ORDER BY id",
+    "post_matches": "SELECT post_id, watchlist, regions, places, keywords FROM post_matches ORDER BY post_id, watchlist",
+    "stories": "SELECT id, watchlist, first_post_id, posts, sources, regions, places, figures, kinds FROM stories ORDER BY id",
+    "story_posts": "SELECT story_id, post_id, watchlist, decision, reason FROM story_posts ORDER BY watchlist, post_id",
+}
+
+
+@pytest.fixture(scope="module")
+def export_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("export") / "result.json"
+    path.write_text(json.dumps(synthetic.make_export(3_000, channels=6), ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def run_import(folder, export_file, *, parallel: bool, progress=None):
+    folder.mkdir()
+    config = load_config(write_config(folder, WATCHLISTS))
+    with Archive(config.storage.path) as archive:
+        report = import_exports(archive, Pipeline(archive, config), [export_file],
+                                parallel_from=0 if parallel else None, progress=progress)
+    assert not report.failed
+    conn = sqlite3.connect(config.storage.path)
+    try:
+        return report, {name: conn.execute(sql).fetchall() for name, sql in TABLES.items()}
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory, export_file):
+    report, tables = run_import(tmp_path_factory.mktemp("serial") / "a", export_file, parallel=False)
+    assert report.prepared_batches == 0
+    assert len(tables["posts"]) == 3_000 and tables["post_matches"] and tables["story_posts"]
+    return tables
+
+
+def test_an_import_in_two_processes_stores_what_one_process_stores(tmp_path, export_file, one_process):
+    report, tables = run_import(tmp_path / "parallel", export_file, parallel=True)
+    assert report.prepared_batches == 6 and report.fallback_batches == 0
+    for name in TABLES:
+        assert tables[name] == one_process[name], name
+
+
+def test_an_import_goes_on_in_one_process_when_the_worker_dies(tmp_path, export_file, one_process):
+    killed = []
+
+    def progress(index, posts):
+        def advance(done):
+            if not killed:
+                for child in multiprocessing.active_children():
+                    os.kill(child.pid, signal.SIGKILL)
+                    killed.append(child.pid)
+        return advance
+
+    report, tables = run_import(tmp_path / "killed", export_file, parallel=True, progress=progress)
+    assert killed
+    assert report.prepared_batches >= 1 and report.fallback_batches >= 1
+    assert report.prepared_batches + report.fallback_batches == 6
+    for name in TABLES:
+        assert tables[name] == one_process[name], name
+
+
+def test_a_small_import_stays_in_one_process(tmp_path):
+    from monitor.prepare import preparer_for
+
+    config = load_config(write_config(tmp_path, WATCHLISTS))
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config)
+        assert preparer_for(pipeline, 10_000) is None
+        no_matching = Pipeline(archive, config, stages=[])
+        assert preparer_for(no_matching, 10**9) is None
