@@ -125,7 +125,7 @@ class Pipeline:
         Inside ``archive.transaction()`` the whole call is one transaction;
         otherwise each batch of ``batch_size`` posts is. ``keep`` keeps the
         ``Stored`` results in the summary. ``preparer`` (``monitor.prepare``)
-        finds each batch's languages and matches in a worker process, one batch ahead.
+        finds each batch's languages, matches and claims in a worker process, one batch ahead.
         """
         summary = IngestSummary()
         for batch, prepared in self._prepared_batches(posts, batch_size, preparer):
@@ -137,7 +137,7 @@ class Pipeline:
                 changed = [s for s in stored if s.status != UNCHANGED]
                 if prepared is not None:
                     for s in changed:
-                        s.prepared, s.match = prepared.match_for(s.post)  # type: ignore[attr-defined]
+                        s.prepared, s.match, s.claim = prepared.match_for(s.post)  # type: ignore[attr-defined]
                 for stage in self.stages:
                     if changed:
                         stage.process(self.archive, changed, alerts=alerts)

@@ -1,6 +1,6 @@
-"""Language and matching of the next batch in a second process, while this one stores the last.
+"""Language, matching and claims of the next batch in a second process, while this one stores the last.
 
-Both depend on nothing but a post's text, its translation and the configuration, so a
+All three depend on nothing but a post's text, its translation and the configuration, so a
 long import can hand them to a worker process and keep the main process for what must
 happen in order: the archive, stories and their decisions (the two halves cost about
 the same, which is what keeps both cores busy). The worker comes from a fork server (a
@@ -25,6 +25,7 @@ from storage import Post
 
 from .language import detect
 from .matching.matcher import Matcher, MatchResult, matcher_for
+from .stories.claims import Claim, claim_of
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,10 @@ def _warm_up() -> None:
     _warm()  # (the Matcher stays in the worker: it is not sent back)
 
 
-def _prepare(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str | None, float | None, MatchResult | None]]:
-    """(language, confidence, match) of each (text, lang, translation): the language only where
-    the post had none; a match without a watchlist as None (nothing later needs it, and it
-    need not be pickled)."""
+def _prepare(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str | None, float | None, MatchResult | None, Claim | None]]:
+    """(language, confidence, match, claim) of each (text, lang, translation): the language only
+    where the post had none; a match without a watchlist as None (nothing later needs it, and it
+    need not be pickled); the claim (figures, event kinds, MinHash) of a post that matched."""
     matcher = _warm()
     out = []
     match = matcher.match
@@ -62,7 +63,10 @@ def _prepare(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str 
         if lang is None:
             lang, confidence = detect(text)
         result = match(text, lang=lang, translation=translation)
-        out.append((lang, confidence, result if result.watchlists else None))
+        if result.watchlists:
+            out.append((lang, confidence, result, claim_of(text, translation)))
+        else:
+            out.append((lang, confidence, None, None))
     return out
 
 
@@ -74,17 +78,17 @@ class Prepared:
     """What the worker found for one batch: matches keyed by the post object and what was matched."""
 
     def __init__(self) -> None:
-        self._matches: dict[int, tuple[Post, str, str | None, MatchResult | None]] = {}
+        self._matches: dict[int, tuple[Post, str, str | None, MatchResult | None, Claim | None]] = {}
 
-    def add(self, post: Post, result: MatchResult | None) -> None:
-        self._matches[id(post)] = (post, post.text or "", post.translation, result)
+    def add(self, post: Post, result: MatchResult | None, claim: Claim | None = None) -> None:
+        self._matches[id(post)] = (post, post.text or "", post.translation, result, claim)
 
-    def match_for(self, post: Post) -> tuple[bool, MatchResult | None]:
-        """(found, result): found only if this very post, with this text, was prepared."""
+    def match_for(self, post: Post) -> tuple[bool, MatchResult | None, Claim | None]:
+        """(found, match, claim): found only if this very post, with this text, was prepared."""
         entry = self._matches.get(id(post))
         if entry is None or entry[0] is not post or entry[1] != (post.text or "") or entry[2] != post.translation:
-            return False, None
-        return True, entry[3]
+            return False, None, None
+        return True, entry[3], entry[4]
 
 
 class Preparer:
@@ -124,10 +128,10 @@ class Preparer:
             self.fallbacks += 1
             results = _prepare_here(_items(batch))
         prepared = Prepared()
-        for post, (lang, confidence, match) in zip(batch, results):
+        for post, (lang, confidence, match, claim) in zip(batch, results):
             if post.lang is None:
                 post.lang, post.lang_confidence = lang, confidence
-            prepared.add(post, match)
+            prepared.add(post, match, claim)
         return prepared
 
     def _broken(self, exc: BaseException) -> None:
@@ -148,7 +152,7 @@ class Preparer:
         self.close()
 
 
-def _prepare_here(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str | None, float | None, MatchResult | None]]:
+def _prepare_here(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str | None, float | None, MatchResult | None, Claim | None]]:
     return _prepare(items)
 
 

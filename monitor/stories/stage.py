@@ -61,7 +61,10 @@ class StoriesStage:
                 continue
             post = _post_row(archive, s.id)
             edited = s.status == "updated"
-            for decision in detector.process(post, match.watchlists, edited=edited):
+            claim = getattr(s, "claim", None)
+            if claim is not None and (post["text"] or "", post["translation"]) != (s.post.text or "", s.post.translation):
+                claim = None  # extracted from other words than those stored
+            for decision in detector.process(post, match.watchlists, edited=edited, claim=claim):
                 log.info("%s %s: %s", decision.watchlist, decision.kind, decision.reason)
                 if alerts and decision.alerts:
                     revision = archive.conn.execute(
