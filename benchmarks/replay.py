@@ -46,6 +46,12 @@ def build(archive: Archive, count: int) -> None:
     conn.execute("COMMIT")
 
 
+def rss_mb() -> float:
+    """Resident memory now (Linux /proc), in MB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,50000,100000")
@@ -67,11 +73,18 @@ def main() -> None:
             print(f"built {max(sizes):,} posts in {time.perf_counter() - started:.0f} s")
             for size in sizes:
                 until = iso(START + timedelta(seconds=30 * size))
+                before = rss_mb()
+                highest = before
                 started = time.perf_counter()
-                alerts = sum(1 for _ in replay(archive, config, filters=Filters(until=until)))
+                alerts = 0
+                for _ in replay(archive, config, filters=Filters(until=until)):
+                    alerts += 1
+                    if alerts % 2000 == 0:
+                        highest = max(highest, rss_mb())
                 elapsed = time.perf_counter() - started
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-                print(f"replay {size:>7,} posts: {size / elapsed:6,.0f} posts/s, {alerts:,} alerts, peak RSS {peak:.0f} MB")
+                print(f"replay {size:>7,} posts: {size / elapsed:6,.0f} posts/s, {alerts:,} alerts,"
+                      f" RSS {before:.0f} MB before, at most {highest:.0f} MB during (process peak {peak:.0f} MB)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ fresh interpreter, never a fork of this process and whatever threads it runs) an
 the Matcher itself, while this process reads the export; this process builds its own
 only if the worker fails.
 
-``Pipeline.ingest(preparer=...)`` submits each batch one step ahead. Whatever the
+``Pipeline.ingest(preparer=...)`` submits batches up to four ahead of the one it stores. Whatever the
 worker cannot do (it died, or it raised) is done in this process instead: a batch is
 never lost, only slower. Live sources do not use this: their batches are small.
 """

@@ -108,3 +108,24 @@ def test_a_small_import_stays_in_one_process(tmp_path):
         assert preparer_for(pipeline, 10_000) is None
         no_matching = Pipeline(archive, config, stages=[])
         assert preparer_for(no_matching, 10**9) is None
+
+
+def test_the_import_command_uses_a_second_process_for_a_large_export(tmp_path):
+    from .conftest import run_cli
+
+    export = tmp_path / "result.json"
+    export.write_text(json.dumps(synthetic.make_export(6_000, channels=4), ensure_ascii=False), encoding="utf-8")
+    assert export.stat().st_size >= 2_000_000
+    config = write_config(tmp_path, WATCHLISTS)
+    result = run_cli("import", str(export), config=config)
+    assert result.returncode == 0, result.stderr
+    assert "6000 new" in result.stdout
+    assert "two processes: 12 batches prepared by the worker" in result.stdout
+    assert "Traceback" not in result.stderr
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    try:
+        assert conn.execute("SELECT count(*) FROM posts WHERE lang IS NULL").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM post_matches").fetchone()[0] > 1000
+        assert conn.execute("SELECT count(*) FROM stories").fetchone()[0] > 0
+    finally:
+        conn.close()

@@ -138,3 +138,37 @@ def test_replay_needs_dry_run_and_a_known_watchlist(tmp_path, config_path):
     assert run_cli("replay", config=config_path).returncode == 2
     result = run_cli("replay", "--dry-run", "--watchlist", "nope", config=config_path)
     assert result.returncode == 2 and 'no watchlist "nope"' in result.stderr
+
+
+def test_replay_forgets_the_posts_of_a_long_lived_story_once_they_leave_the_window(tmp_path):
+    from datetime import timedelta
+
+    from monitor.matching import matcher_for
+    from monitor.stories.detector import StoryDetector
+    from storage import iso
+    from storage.schema_stories import create_story_tables
+
+    config = load_config(write_config(tmp_path, '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\n'))
+    t0 = datetime(2024, 8, 6, 9, tzinfo=timezone.utc)
+    text = "Противник снова обстрелял Суджу и Теткино, жителей просят оставаться в укрытиях до отбоя тревоги."
+    posts = [Post(source="telegram", channel="1", message_id=i, date=t0 + timedelta(days=i), text=text, lang="ru")
+             for i in range(10)]
+    with Archive(config.storage.path) as archive:
+        stored = archive.store_posts(posts)
+        conn = archive.conn
+        conn.execute("ATTACH DATABASE ':memory:' AS replay")
+        create_story_tables(conn, "replay")
+        detector = StoryDetector(conn, window_hours=72, schema="replay")
+        matcher = matcher_for(config)
+        for s in stored:
+            row = {"id": s.id, "source": "telegram", "channel": "1", "message_id": s.post.message_id,
+                   "date": iso(s.post.date), "text": text, "translation": None, "lang": "ru"}
+            decisions = detector.process(row, matcher.match(text, lang="ru").watchlists)
+        assert [d.kind for d in decisions] == ["repeat"]  # one story, repeated every day for ten days
+        before = iso(posts[-1].date - timedelta(hours=72))
+        detector.prune(before)
+        kept = [r[0] for r in conn.execute("SELECT date FROM replay.story_posts ORDER BY date")]
+        assert kept and all(date >= before for date in kept)
+        assert len(kept) == 4  # days 6 to 9
+        assert conn.execute("SELECT count(*) FROM replay.stories").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM replay.story_keys WHERE date < ?", (before,)).fetchone()[0] == 0

@@ -212,14 +212,17 @@ class StoryDetector:
         return best[1], f"same claim as {self._post_label(story['first_post_id'])}: {best[2]}"
 
     def prune(self, before: str) -> None:
-        """Forget stories whose latest post is older than ``before`` (they can no longer be joined).
+        """Forget stories whose latest post is older than ``before`` (they can no longer be joined),
+        and every story's posts older than ``before``.
 
         Used by replay, whose scratch database would otherwise grow with the archive; the live
-        archive keeps its stories for browsing.
+        archive keeps its stories for browsing. (A forward of a post older than the window then
+        joins its story only if the story is found another way: by text, places or figures.)
         """
         self.conn.execute(f"DELETE FROM {self.s}story_keys WHERE date < ?", (before,))
-        self.conn.execute(f"DELETE FROM {self.s}story_posts WHERE story_id IN"
-                          f" (SELECT id FROM {self.s}stories WHERE last_seen < ?)", (before,))
+        # a story may live for weeks (a claim repeated daily): its posts older than the window are
+        # no longer looked up either, so they go too, or such stories would grow with the archive
+        self.conn.execute(f"DELETE FROM {self.s}story_posts WHERE date < ?", (before,))
         self.conn.execute(f"DELETE FROM {self.s}stories WHERE last_seen < ?", (before,))
         self._stories.clear()
 
