@@ -58,6 +58,12 @@ def known_usernames(archive: Archive) -> dict[int, str]:
     return {channel_id: username for channel_id, username in rows}
 
 
+def _chronological(post) -> tuple:
+    # Across the channels of a full-account export, in the order things happened: the first post
+    # of a story is then the earliest one, not the first in the file's order of chats.
+    return (post.date is None, post.date or 0, post.source, post.channel, post.message_id)
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -100,7 +106,8 @@ def import_exports(
             advance = progress(index, len(export.posts)) if progress else None
             try:
                 with archive.transaction():
-                    result.summary = pipeline.ingest(export.posts, alerts=False, progress=advance, preparer=preparer)
+                    result.summary = pipeline.ingest(sorted(export.posts, key=_chronological), alerts=False,
+                                                     progress=advance, preparer=preparer)
             except Exception as exc:  # the transaction rolled back: nothing of this file is stored
                 result.summary = IngestSummary()
                 result.error = f"{path}: not imported: {exc}"

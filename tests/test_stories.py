@@ -172,3 +172,28 @@ def test_replay_forgets_the_posts_of_a_long_lived_story_once_they_leave_the_wind
         assert len(kept) == 4  # days 6 to 9
         assert conn.execute("SELECT count(*) FROM replay.stories").fetchone()[0] == 1
         assert conn.execute("SELECT count(*) FROM replay.story_keys WHERE date < ?", (before,)).fetchone()[0] == 0
+
+
+def test_an_import_builds_stories_in_the_order_things_happened_across_its_channels(tmp_path, config_path):
+    def message(i, unix, text):
+        return {"id": i, "type": "message", "date": "2024-08-06T10:00:00", "date_unixtime": str(unix), "text": text}
+
+    claim = "Противник обстрелял Суджу: пострадали 5 человек, повреждены 3 дома. Жителей просят оставаться в укрытиях."
+    export = {"chats": {"list": [
+        # the blogger's repost comes first in the file (with more than a batch of later posts),
+        # five minutes after the governor's post
+        {"name": "Блог", "type": "public_channel", "id": 11, "messages": [message(1, 1722938700, claim)] + [
+            message(i, 1722940000 + 60 * i, f"Прогноз погоды на завтра, выпуск {i}.") for i in range(2, 602)]},
+        {"name": "Губернатор", "type": "public_channel", "id": 22, "messages": [message(7, 1722938400, claim)]},
+    ]}}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+    assert run_cli("import", str(path), config=config_path).returncode == 0
+    with Archive(tmp_path / "archive.db") as archive:
+        rows = archive.conn.execute(
+            "SELECT p.channel_title, sp.decision FROM story_posts sp JOIN posts p ON p.id = sp.post_id ORDER BY sp.date"
+        ).fetchall()
+        first = archive.conn.execute(
+            "SELECT p.channel_title FROM stories s JOIN posts p ON p.id = s.first_post_id").fetchall()
+    assert rows == [("Губернатор", "new"), ("Блог", "repeat")]
+    assert first == [("Губернатор",)]
