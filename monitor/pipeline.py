@@ -125,7 +125,8 @@ class Pipeline:
         Inside ``archive.transaction()`` the whole call is one transaction;
         otherwise each batch of ``batch_size`` posts is. ``keep`` keeps the
         ``Stored`` results in the summary. ``preparer`` (``monitor.prepare``)
-        finds each batch's languages, matches and claims in a worker process, one batch ahead.
+        finds each batch's languages, matches and claims in a worker process, up to four
+        batches ahead.
         """
         summary = IngestSummary()
         for batch, prepared in self._prepared_batches(posts, batch_size, preparer):
