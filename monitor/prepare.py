@@ -32,12 +32,13 @@ log = logging.getLogger(__name__)
 MIN_BYTES = 2_000_000  # an export smaller than this (some 5,000 posts) is imported in one process
 
 _config: Any = None  # the worker's configuration (or this process's, after a worker failed)
+_claims = True  # whether claims are wanted (only when the pipeline builds stories)
 _matcher: Matcher | None = None
 
 
-def _init(config: Any) -> None:
-    global _config, _matcher
-    _config, _matcher = config, None
+def _init(config: Any, claims: bool = True) -> None:
+    global _config, _claims, _matcher
+    _config, _claims, _matcher = config, claims, None
 
 
 def _warm() -> Matcher:
@@ -64,7 +65,7 @@ def _prepare(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str 
             lang, confidence = detect(text)
         result = match(text, lang=lang, translation=translation)
         if result.watchlists:
-            out.append((lang, confidence, result, claim_of(text, translation)))
+            out.append((lang, confidence, result, claim_of(text, translation) if _claims else None))
         else:
             out.append((lang, confidence, None, None))
     return out
@@ -94,12 +95,12 @@ class Prepared:
 class Preparer:
     """One worker process preparing batches ahead of the pipeline."""
 
-    def __init__(self, config: Any):
-        _init(config)  # for _prepare_here, if the worker fails
+    def __init__(self, config: Any, *, claims: bool = True):
+        _init(config, claims)  # for _prepare_here, if the worker fails
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=_init, initargs=(config,)
+            max_workers=1, mp_context=context, initializer=_init, initargs=(config, claims)
         )
         self.batches = 0  # prepared by the worker
         self.fallbacks = 0  # prepared here, because the worker failed
@@ -161,6 +162,7 @@ def preparer_for(pipeline: Any, size: int, *, min_bytes: int = MIN_BYTES) -> Pre
     (a small import, where starting a worker costs more than it saves; one core; no matching)."""
     if size < min_bytes or (os.cpu_count() or 1) < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
         return None
-    if not any(getattr(s, "name", None) == "matching" for s in pipeline.stages):
+    names = {getattr(s, "name", None) for s in pipeline.stages}
+    if "matching" not in names:
         return None
-    return Preparer(pipeline.config)
+    return Preparer(pipeline.config, claims="stories" in names)

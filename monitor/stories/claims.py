@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-import struct
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
@@ -112,8 +111,24 @@ def _stem_of(word: str, table: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=200_000)
+def _fold(word: str) -> str:
+    return fold(word)
+
+
+@lru_cache(maxsize=200_000)
+def _unit(word: str) -> str | None:
+    """The unit a folded word counts (UNIT_STEMS), cached: the same words recur in every post."""
+    return _stem_of(word, UNIT_STEMS)
+
+
+@lru_cache(maxsize=200_000)
+def _kind(word: str) -> str | None:
+    return _stem_of(word, KIND_STEMS)
+
+
 def _words_between(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    return [(m.start() + start, m.end() + start, fold(m.group())) for m in _WORD.finditer(text[start:end])]
+    return [(m.start(), m.end(), _fold(m.group())) for m in _WORD.finditer(text, start, end)]
 
 
 def extract_figures(text: str) -> list[Figure]:
@@ -134,15 +149,15 @@ def extract_figures(text: str) -> list[Figure]:
             continue  # 7 августа
         if before and before[-1][2].startswith(MONTHS) and value <= 31:
             continue  # August 7
-        if m.group(1).isdigit() and 1900 <= value <= 2100 and (not after or not _stem_of(after[0][2], UNIT_STEMS)):
+        if m.group(1).isdigit() and 1900 <= value <= 2100 and (not after or not _unit(after[0][2])):
             continue  # a year
         unit = None
         noun = None
         generic = False
         for start, end, word in after[:3]:
-            if word.startswith(NOT_FIGURES) and not _stem_of(word, UNIT_STEMS):
+            if word.startswith(NOT_FIGURES) and not _unit(word):
                 break
-            found = _stem_of(word, UNIT_STEMS)
+            found = _unit(word)
             if found:
                 unit, noun = found, (start, end)
                 break
@@ -152,7 +167,7 @@ def extract_figures(text: str) -> list[Figure]:
                 following = [w for w in after if w[0] > end and not text[end:w[0]].strip()
                              and w[2] not in ("were", "was", "are", "have", "been", "had")][:1]
                 if following and _stem_of(following[0][2], {"injured": UNIT_STEMS["injured"], "killed": UNIT_STEMS["killed"], "evacuated": UNIT_STEMS["evacuated"]}):
-                    unit = _stem_of(following[0][2], UNIT_STEMS)
+                    unit = _unit(following[0][2])
                     noun = (start, following[0][1])
                 break
             if word not in FILLER:
@@ -181,7 +196,7 @@ def extract_kinds(text: str) -> set[str]:
     kinds = set()
     folded = fold(text)
     for word in _WORD.findall(folded):
-        kind = _stem_of(word, KIND_STEMS)
+        kind = _kind(word)
         if kind:
             kinds.add(kind)
     if "air raid" in folded:
@@ -191,7 +206,7 @@ def extract_kinds(text: str) -> set[str]:
 
 _URL = re.compile(r"https?://\S+|t\.me/\S+|[@#]\w+")
 def shingles(text: str) -> set[str]:
-    words = [fold(w) for w in _WORD.findall(_URL.sub(" ", text))]
+    words = [_fold(w) for w in _WORD.findall(_URL.sub(" ", text))]
     if len(words) < 3:
         return {" ".join(words)} if words else set()
     return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
@@ -213,14 +228,18 @@ def minhash(items: set[str]) -> np.ndarray | None:
     return signature.hashvalues.astype(np.uint64)
 
 
+_BAND_PREFIXES = [bytes([band]) for band in range(BANDS)]
+
+
 def band_keys(signature: np.ndarray) -> list[int]:
     """One 63-bit key per band: posts sharing a key are candidates for near-duplicates."""
-    keys = []
-    for band in range(BANDS):
-        chunk = signature[band * ROWS:(band + 1) * ROWS].tobytes()
-        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
-        keys.append(struct.unpack("<q", digest)[0] >> 1)
-    return keys
+    raw = signature.astype("<u8").tobytes()
+    width = ROWS * 8
+    return [
+        int.from_bytes(hashlib.blake2b(_BAND_PREFIXES[band] + raw[band * width:(band + 1) * width],
+                                       digest_size=8).digest(), "little", signed=True) >> 1
+        for band in range(BANDS)
+    ]
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
