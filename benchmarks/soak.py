@@ -12,7 +12,6 @@ p50 and p95 (target: p95 under 2 s plus the poll interval).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import signal

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from .schema import REQUIRED, SECTION_BY_NAME, SECTIONS, Section, Setting
+from .schema import SECTION_BY_NAME, SECTIONS, Section, Setting
 
 ENV_VAR = "MONITOR_CONFIG"
 DEFAULT_NAME = "monitor.toml"

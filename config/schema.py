@@ -8,7 +8,7 @@ tables (``[[watchlist]]``, ``[[feed]]``) is absent when empty.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 REQUIRED = object()  # marker: the setting has no default and must be given

@@ -27,10 +27,9 @@ class Language(NamedTuple):
     confidence: float
 
 
-_NOISE = re.compile(
-    r"https?://\S+|www\.\S+|t\.me/\S+|\S+@\S+\.\w+|@\w+",
-    re.IGNORECASE,
-)
+_LINKS = r"https?://\S+|www\.\S+|t\.me/\S+"
+_LINKS_ONLY = re.compile(_LINKS, re.IGNORECASE)
+_NOISE = re.compile(_LINKS + r"|\S+@\S+\.\w+|@\w+", re.IGNORECASE)  # links, addresses, mentions
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*", re.UNICODE)
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
@@ -104,9 +103,6 @@ def _detector_probabilities(text: str) -> list[tuple[str, float]]:
         return [(p.lang, p.prob) for p in detector.get_probabilities()]
     except LangDetectException:
         return []
-
-
-_LINKS_ONLY = re.compile(r"https?://\S+|www\.\S+|t\.me/\S+", re.IGNORECASE)
 
 
 def _clean(text: str) -> str:

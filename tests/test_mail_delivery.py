@@ -18,7 +18,7 @@ import pytest
 
 from config import load_config
 from monitor.clock import FixedClock
-from monitor.mail import MaildirTransport, Outbox, SmtpTransport
+from monitor.mail import Outbox, SmtpTransport
 from storage import Archive, Post
 
 from .conftest import ROOT, run_cli, write_config

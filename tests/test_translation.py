@@ -230,7 +230,6 @@ def test_translate_pending_command_drains_the_backlog(tmp_path, libre):
 
 
 def test_an_alert_waits_for_its_translation_at_most_the_timeout_then_goes_out_pending(tmp_path, libre):
-    import json
 
     from monitor.mail import outbox_for
 

@@ -7,7 +7,6 @@ when imported at the bottom of this file.
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import click

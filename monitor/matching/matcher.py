@@ -16,8 +16,9 @@ classes, the post becomes a string of class symbols (a filler for words in no
 phrase), and the automaton reports every phrase occurrence at token boundaries
 in one pass (a match that does not start and end on a word boundary is
 dropped). The cost per post depends on its length, never on the number of
-watch terms: no trie node has more than 65 children. The rules that need context (adjectives, ambiguous places, false
-friends, street names) then look only at the few hits found.
+watch terms: no trie node has more than 65 children. The rules that need
+context (adjectives, ambiguous places, false friends, street names) then look
+only at the few hits found.
 """
 
 from __future__ import annotations

@@ -104,6 +104,9 @@ class Claim:
     shingles: int = 0
 
 
+_EVENT_UNITS = {k: UNIT_STEMS[k] for k in ("injured", "killed", "evacuated")}  # units an event word names
+
+
 def _stem_of(word: str, table: dict[str, tuple[str, ...]]) -> str | None:
     for unit, stems in table.items():
         if word.startswith(stems):
@@ -112,7 +115,7 @@ def _stem_of(word: str, table: dict[str, tuple[str, ...]]) -> str | None:
 
 
 @lru_cache(maxsize=200_000)
-def _fold(word: str) -> str:
+def _fold(word: str) -> str:  # a cached normalise.fold: the same words recur in every post
     return fold(word)
 
 
@@ -166,7 +169,7 @@ def extract_figures(text: str) -> list[Figure]:
                 # "24 people injured": an event word right after the generic noun
                 following = [w for w in after if w[0] > end and not text[end:w[0]].strip()
                              and w[2] not in ("were", "was", "are", "have", "been", "had")][:1]
-                if following and _stem_of(following[0][2], {"injured": UNIT_STEMS["injured"], "killed": UNIT_STEMS["killed"], "evacuated": UNIT_STEMS["evacuated"]}):
+                if following and _stem_of(following[0][2], _EVENT_UNITS):
                     unit = _unit(following[0][2])
                     noun = (start, following[0][1])
                 break
@@ -176,7 +179,7 @@ def extract_figures(text: str) -> list[Figure]:
             if after and after[0][2].startswith(NOT_FIGURES):
                 continue
             for start, end, word in reversed(before):
-                found = _stem_of(word, {k: UNIT_STEMS[k] for k in ("injured", "killed", "evacuated")})
+                found = _stem_of(word, _EVENT_UNITS)
                 if found:
                     unit = found
                     break
@@ -242,11 +245,6 @@ def band_keys(signature: np.ndarray) -> list[int]:
     ]
 
 
-def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Estimated Jaccard similarity of two MinHash signatures."""
-    return np.count_nonzero(a == b) / len(a)
-
-
 def similarities(signature: np.ndarray, blobs: list[bytes]) -> np.ndarray:
     """The estimated Jaccard similarity of one signature with each of many stored ones, at once."""
     others = np.frombuffer(b"".join(blobs), dtype="<u8").reshape(len(blobs), NUM_PERM)
@@ -255,10 +253,6 @@ def similarities(signature: np.ndarray, blobs: list[bytes]) -> np.ndarray:
 
 def to_blob(signature: np.ndarray | None) -> bytes | None:
     return None if signature is None else signature.astype("<u8").tobytes()
-
-
-def from_blob(blob: bytes | None) -> np.ndarray | None:
-    return None if blob is None else np.frombuffer(blob, dtype="<u8").astype(np.uint64)
 
 
 def claim_of(text: str, translation: str | None = None) -> Claim:

@@ -26,7 +26,7 @@ import json
 import logging
 import struct
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from storage import iso, parse_iso
