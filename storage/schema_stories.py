@@ -37,15 +37,20 @@ CREATE TABLE IF NOT EXISTS {p}story_posts (
     PRIMARY KEY (watchlist, post_id)
 );
 CREATE INDEX IF NOT EXISTS {p}story_posts_story ON story_posts (story_id, date);
+CREATE INDEX IF NOT EXISTS {p}story_posts_date ON story_posts (date);
 CREATE TABLE IF NOT EXISTS {p}story_keys (
     watchlist TEXT NOT NULL,
-    key INTEGER NOT NULL,             -- an LSH band of a post, or a place / region / unit key
+    key INTEGER NOT NULL,             -- a place / region and event kind / figure unit key
     story_id INTEGER NOT NULL,
-    post_id INTEGER NOT NULL,         -- 0 for a claim key, which is kept once per story
-    date TEXT NOT NULL,
+    post_id INTEGER NOT NULL,         -- 0: a claim key is kept once per story
+    date TEXT NOT NULL,               -- the latest post of the story carrying it
     PRIMARY KEY (watchlist, key, story_id, post_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS {p}story_keys_lookup ON story_keys (watchlist, key, date);
+CREATE TABLE IF NOT EXISTS {p}story_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL       -- a random stamp written by each batch of story decisions
+);
 """
 # Without a rowid, the lookup index carries the primary key's columns: a lookup by key reads
 # story and post from the index alone, and an insert writes two b-trees, not three.
@@ -91,3 +96,12 @@ def m003_story_keys_without_rowid(db: Database) -> None:
     db.execute("INSERT OR IGNORE INTO story_keys (watchlist, key, story_id, post_id, date)"
                " SELECT watchlist, key, story_id, post_id, date FROM story_keys_old")
     db.execute("DROP TABLE story_keys_old")
+
+
+@migrations()
+def m004_bands_from_signatures(db: Database) -> None:
+    """Near-duplicates are found from the signatures in story_posts (band keys computed in memory,
+    ``monitor.stories.window``): the band rows of story_keys go, story_posts gets a date index,
+    and story_state holds the generation stamp of the detector's memory."""
+    db.execute("DELETE FROM story_keys WHERE post_id != 0")
+    create_story_tables(db.conn)

@@ -165,13 +165,14 @@ def test_replay_forgets_the_posts_of_a_long_lived_story_once_they_leave_the_wind
         create_story_tables(conn, "replay")
         detector = StoryDetector(conn, window_hours=72, schema="replay")
         matcher = matcher_for(config)
-        for s in stored:
-            row = {"id": s.id, "source": "telegram", "channel": "1", "message_id": s.post.message_id,
-                   "date": iso(s.post.date), "text": text, "translation": None, "lang": "ru"}
-            decisions = detector.process(row, matcher.match(text, lang="ru").watchlists)
-        assert [d.kind for d in decisions] == ["repeat"]  # one story, repeated every day for ten days
-        before = iso(posts[-1].date - timedelta(hours=72))
-        detector.prune(before)
+        with detector.batch():
+            for s in stored:
+                row = {"id": s.id, "source": "telegram", "channel": "1", "message_id": s.post.message_id,
+                       "date": iso(s.post.date), "text": text, "translation": None, "lang": "ru"}
+                decisions = detector.process(row, matcher.match(text, lang="ru").watchlists)
+            assert [d.kind for d in decisions] == ["repeat"]  # one story, repeated every day for ten days
+            before = iso(posts[-1].date - timedelta(hours=72))
+            detector.prune(before)
         kept = [r[0] for r in conn.execute("SELECT date FROM replay.story_posts ORDER BY date")]
         assert kept and all(date >= before for date in kept)
         assert len(kept) == 4  # days 6 to 9

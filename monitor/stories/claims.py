@@ -251,6 +251,10 @@ def similarities(signature: np.ndarray, blobs: list[bytes]) -> np.ndarray:
     return np.count_nonzero(others == signature, axis=1) / NUM_PERM
 
 
+def from_blob(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<u8")
+
+
 def to_blob(signature: np.ndarray | None) -> bytes | None:
     return None if signature is None else signature.astype("<u8").tobytes()
 

@@ -10,23 +10,36 @@ opens a new one. Same claim, first rule that applies:
    event kind; or two shared figures; or the same figure unit and event kind in the same region
    with a changed value (24 injured after 5).
 
-Only stories whose latest post is within ``window_hours`` of the post are considered.
+Only stories whose latest post is within ``window_hours`` of the post (before or after it) are
+considered.
 Decisions: NEW when the post opens a story; UPDATE when it adds a figure or a place the story did
 not have; otherwise the post is corroboration (recorded, the story's source count grows). Every
 decision is stored with its reason in plain words.
 
 The detector keeps its state in the story tables of a schema: ``main`` for the live archive, an
-attached scratch database for ``monitor replay`` (so a dry run changes nothing stored).
+attached scratch database for ``monitor replay`` (so a dry run changes nothing stored). It works in
+batches (``with detector.batch(): ...``), one per transaction, and keeps what it read in memory
+from one batch to the next: the window's posts with their band keys (``window.Window``) and the
+stories it has seen. Each batch that writes stamps ``story_state.generation`` with a fresh random
+value; the next batch finds its own stamp there or drops what it holds and reads afresh, so a batch
+rolled back, or stories written by another process (an import beside the daemon), are never
+answered from memory.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import logging
+import random
 import struct
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import chain
 from typing import Any
 
 from storage import iso, parse_iso
@@ -34,6 +47,7 @@ from storage import iso, parse_iso
 import numpy as np
 
 from .claims import Claim, Figure, claim_of, similarities, to_blob
+from .window import Window
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +55,7 @@ MAX_VALUES = 30  # figure values remembered per unit and story
 CANDIDATES = 25  # stories (or posts) compared per decision: the best-connected ones, whatever the window holds
 BAND_ROWS = 10  # posts read per LSH band: the most recent ones (posts sharing a band are mostly one story)
 STORY_CACHE = 5_000  # stories held in memory by one detector
+LABELS = 50_000  # post labels ("channel/message") held in memory
 PER_KEY = 50  # index rows read per claim key: the most recent ones
 
 
@@ -80,9 +95,77 @@ class StoryDetector:
         self.window = timedelta(hours=window_hours)
         self.threshold = threshold
         self.s = f"{schema}."
-        # Stories read so far, kept in step with every change this detector writes. A detector
-        # lives for one batch (one transaction) or one replay, and is the only writer of its tables.
+        # What this detector has read or written, valid while story_state.generation is the value
+        # it last wrote there (None: not known to be valid, read everything afresh).
+        self._generation: int | None = None
         self._stories: dict[int, dict[str, Any]] = {}
+        self._window = Window(schema)
+        self._labels: dict[int, str] = {}
+        # written at the end of the batch: stories changed, claim keys (watchlist, key, story) -> date
+        self._dirty: set[int] = set()
+        self._keys: dict[tuple[str, int, int], str] = {}
+        self._pending_of: dict[tuple[str, int], set[int]] = {}
+        self._in_batch = False
+
+    @property
+    def held(self) -> int:
+        """Story posts held in memory (the window of the latest decisions, and at most as much again)."""
+        return len(self._window)
+
+    # -- batches ------------------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator["StoryDetector"]:
+        """Decisions inside one transaction: what they change is written when the block ends."""
+        self._begin()
+        try:
+            yield self
+            self.flush()
+        except BaseException:
+            self._forget()  # the transaction will not keep what this batch wrote
+            raise
+        finally:
+            self._in_batch = False
+
+    def _begin(self) -> None:
+        row = self.conn.execute(f"SELECT generation FROM {self.s}story_state WHERE id = 1").fetchone()
+        if self._generation is None or row is None or row[0] != self._generation:
+            self._forget()
+        self._in_batch = True
+
+    def _forget(self) -> None:
+        self._generation = None
+        self._stories.clear()
+        self._window.clear()
+        self._labels.clear()
+        self._dirty.clear()
+        self._keys.clear()
+        self._pending_of.clear()
+
+    def flush(self) -> None:
+        """Write the batch's pending changes (story rows, claim keys) and stamp the generation."""
+        if not self._dirty and not self._keys and self._generation is not None:
+            return
+        for story_id in sorted(self._dirty):
+            story = self._stories[story_id]
+            self.conn.execute(
+                f"UPDATE {self.s}stories SET last_seen = ?, posts = ?, sources = ?, channels = ?,"
+                " languages = ?, regions = ?, places = ?, figures = ?, kinds = ? WHERE id = ?",
+                (story["last_seen"], story["posts"], story["sources"], json.dumps(story["channels"]),
+                 json.dumps(story["languages"]), json.dumps(story["regions"]),
+                 json.dumps(story["places"], ensure_ascii=False), json.dumps(story["figures"], ensure_ascii=False),
+                 json.dumps(story["kinds"]), story_id),
+            )
+        self.conn.executemany(
+            f"INSERT INTO {self.s}story_keys (watchlist, key, story_id, post_id, date) VALUES (?, ?, ?, 0, ?)"
+            " ON CONFLICT (watchlist, key, story_id, post_id) DO UPDATE SET date = max(date, excluded.date)",
+            [(*key, date) for key, date in sorted(self._keys.items())],
+        )
+        self._dirty.clear()
+        self._keys.clear()
+        self._pending_of.clear()
+        self._generation = random.getrandbits(62)
+        self.conn.execute(f"INSERT OR REPLACE INTO {self.s}story_state (id, generation) VALUES (1, ?)",
+                          (self._generation,))
 
     # -- lookups -----------------------------------------------------------------------------
     def _story(self, story_id: int) -> dict[str, Any]:
@@ -94,18 +177,32 @@ class StoryDetector:
         story = dict(zip([d[0] for d in cursor.description], row))
         for column in ("channels", "languages", "regions", "places", "figures", "kinds"):
             story[column] = json.loads(story[column])
-        if len(self._stories) >= STORY_CACHE:
-            self._stories.clear()
-        self._stories[story_id] = story
+        self._remember(story)
+        return story
+
+    def _remember(self, story: dict[str, Any]) -> None:
+        if len(self._stories) >= STORY_CACHE:  # those with unwritten changes stay
+            self._stories = {story_id: self._stories[story_id] for story_id in self._dirty}
+        self._stories[story["id"]] = story
         return story
 
     def _post_label(self, post_id: int) -> str:
+        label = self._labels.get(post_id)
+        if label is not None:
+            return label
         row = self.conn.execute(
             "SELECT channel, channel_username, channel_title, message_id FROM posts WHERE id = ?", (post_id,)
         ).fetchone()
         if row is None:
             return f"post {post_id}"
-        return _label(dict(zip(("channel", "channel_username", "channel_title", "message_id"), row)))
+        label = _label(dict(zip(("channel", "channel_username", "channel_title", "message_id"), row)))
+        self._remember_label(post_id, label)
+        return label
+
+    def _remember_label(self, post_id: int, label: str) -> None:
+        if len(self._labels) >= LABELS:
+            self._labels.clear()
+        self._labels[post_id] = label
 
     def _forwarded_story(self, watchlist: str, post: dict[str, Any]) -> tuple[int, int] | None:
         channel, message_id = post.get("fwd_from_channel"), post.get("fwd_from_id")
@@ -118,37 +215,27 @@ class StoryDetector:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def _near_duplicate(self, watchlist: str, claim: Claim, since: str, post_id: int) -> tuple[int, int, float] | None:
+    def _near_duplicate(self, watchlist: str, claim: Claim, since: str, until: str,
+                        post_id: int) -> tuple[int, int, float] | None:
         if claim.signature is None or claim.shingles < 3:
             return None
-        # the most recent posts of each band (an index range per band, bounded whatever the window
-        # holds, all in one statement); those sharing the most bands are the likeliest near-duplicates
-        bands = list(dict.fromkeys(claim.bands))
-        recent = " UNION ALL ".join(
-            [f"SELECT * FROM (SELECT post_id, story_id FROM {self.s}story_keys WHERE watchlist = ? AND key = ?"
-             " AND date >= ? ORDER BY date DESC LIMIT ?)"] * len(bands)
-        )
-        shared: dict[tuple[int, int], int] = {}
-        for row in self.conn.execute(recent, [v for band in bands for v in (watchlist, band, since, BAND_ROWS)]):
-            if row[0] != post_id:
-                shared[row] = shared.get(row, 0) + 1
+        # the most recent posts of each band (bounded, whatever the window holds); those sharing the
+        # most bands are the likeliest near-duplicates
+        recent = self._window.recent
+        shared = Counter(chain.from_iterable(
+            recent(watchlist, band, since, until, BAND_ROWS) for band in dict.fromkeys(claim.bands)))
         if not shared:
             return None
-        # counted here, not with GROUP BY in SQL: for a few hundred rows that is twice as fast
-        ranked = sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0][0]))[:CANDIDATES]
-        story_of = {other_post: story_id for (other_post, story_id), _ in ranked}
-        rank = {other_post: i for i, other_post in enumerate(story_of)}
-        rows = sorted(
-            (
-                (other_post, story_of[other_post], blob)
-                for other_post, blob in self.conn.execute(
-                    f"SELECT post_id, signature FROM {self.s}story_posts WHERE watchlist = ? AND post_id IN"
-                    f" ({', '.join('?' * len(story_of))}) AND signature IS NOT NULL",
-                    (watchlist, *story_of),
-                )
-            ),
-            key=lambda row: rank[row[0]],
-        )
+        ranked = sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0][1]))
+        rows = []
+        for (_, other_post, story_id), _ in ranked:
+            if other_post == post_id:
+                continue
+            if len(rows) == CANDIDATES:
+                break
+            held = self._window.get(watchlist, other_post)
+            if held is not None and held.signature is not None:
+                rows.append((other_post, story_id, held.signature))
         if not rows:
             return None
         scores = similarities(claim.signature, [blob for _, _, blob in rows])
@@ -158,18 +245,32 @@ class StoryDetector:
         other_post, story_id, _ = rows[best]
         return story_id, other_post, float(scores[best])
 
+    def _stories_of_key(self, watchlist: str, key: int, since: str, until: str) -> list[int]:
+        """The stories (at most PER_KEY, the latest) carrying a claim key in ``[since, until]``,
+        those of this batch's unwritten keys included."""
+        found = dict(self.conn.execute(
+            f"SELECT story_id, date FROM {self.s}story_keys WHERE watchlist = ? AND key = ? AND date >= ?"
+            " AND date <= ? AND post_id = 0 ORDER BY date DESC LIMIT ?",
+            (watchlist, key, since, until, PER_KEY),
+        ))
+        pending = self._pending_of.get((watchlist, key))
+        if pending:
+            for story_id in pending:
+                date = self._keys[(watchlist, key, story_id)]
+                if since <= date <= until and date > found.get(story_id, ""):
+                    found[story_id] = date
+            if len(found) > PER_KEY:
+                return heapq.nlargest(PER_KEY, found, key=lambda story_id: (found[story_id], story_id))
+        return list(found)
+
     def _same_claim(self, watchlist: str, claim: Claim, places: list[str], regions: list[str], since: str,
-                    post_id: int) -> tuple[int, str] | None:
+                    until: str) -> tuple[int, str] | None:
         keys = self._claim_keys(claim, places, regions)
         if not keys:
             return None
         hits: dict[int, int] = {}
         for key in dict.fromkeys(keys):  # per key, the stories seen most recently (bounded)
-            for (story_id,) in self.conn.execute(
-                f"SELECT story_id FROM {self.s}story_keys WHERE watchlist = ? AND key = ? AND date >= ? AND post_id = 0"
-                " ORDER BY date DESC LIMIT ?",
-                (watchlist, key, since, PER_KEY),
-            ):
+            for story_id in self._stories_of_key(watchlist, key, since, until):
                 hits[story_id] = hits.get(story_id, 0) + 1
         candidates = [story_id for story_id, _ in sorted(hits.items(), key=lambda kv: (-kv[1], -kv[0]))[:CANDIDATES]]
         best = None
@@ -219,50 +320,54 @@ class StoryDetector:
         archive keeps its stories for browsing. (A forward of a post older than the window then
         joins its story only if the story is found another way: by text, places or figures.)
         """
+        self.flush()
         self.conn.execute(f"DELETE FROM {self.s}story_keys WHERE date < ?", (before,))
         # a story may live for weeks (a claim repeated daily): its posts older than the window are
         # no longer looked up either, so they go too, or such stories would grow with the archive
         self.conn.execute(f"DELETE FROM {self.s}story_posts WHERE date < ?", (before,))
         self.conn.execute(f"DELETE FROM {self.s}stories WHERE last_seen < ?", (before,))
-        self._stories.clear()
+        self._forget()
+        self._generation = self.conn.execute(f"SELECT generation FROM {self.s}story_state WHERE id = 1").fetchone()[0]
 
     # -- decisions ----------------------------------------------------------------------------
-    def process(self, post: dict[str, Any], hits: list[Any], *, edited: bool = False,
-                claim: Claim | None = None) -> list[Decision]:
+    def process(self, post: dict[str, Any], hits: list[Any], *, claim: Claim | None = None) -> list[Decision]:
         """Decide for each watchlist hit of ``post`` (a posts row as a dict). ``claim``: the claim
-        of its text and translation, if it was extracted already (``monitor.prepare``)."""
+        of its text and translation, if it was extracted already (``monitor.prepare``). Only
+        inside ``batch()``."""
+        if not self._in_batch:
+            raise RuntimeError("StoryDetector.process() outside a batch(): its changes would not be written")
         if not hits:
             return []
         if claim is None:
             claim = claim_of(post.get("text") or "", post.get("translation"))
         date = parse_iso(post["date"]) if isinstance(post["date"], str) else post["date"]
-        since = iso(date - self.window)
+        post = post | {"date": iso(date)}
+        since, until = iso(date - self.window), iso(date + self.window)
+        self._window.cover(self.conn, since, until, span=since)
         decisions = []
         for hit in hits:
             watchlist = hit.name
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
-            decision = self._decide(watchlist, post, claim, places, regions, since, edited)
+            decision = self._decide(watchlist, post, claim, places, regions, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
             decisions.append(decision)
         return decisions
 
     def _decide(self, watchlist: str, post: dict[str, Any], claim: Claim, places: list[str], regions: list[str],
-                since: str, edited: bool) -> Decision:
+                since: str, until: str) -> Decision:
         post_id = post["id"]
-        existing = self.conn.execute(
-            f"SELECT story_id FROM {self.s}story_posts WHERE watchlist = ? AND post_id = ?", (watchlist, post_id)
-        ).fetchone()
+        existing = self._window.get(watchlist, post_id)  # the window holds the post's own date
         sim = None
         if existing:  # an edit of a post already in a story: only what it adds counts
-            story_id, reason = existing[0], "edited post"
+            story_id, reason = existing.story_id, "edited post"
         elif (forwarded := self._forwarded_story(watchlist, post)) is not None:
             story_id, reason = forwarded[0], f"forward of {self._post_label(forwarded[1])}"
-        elif (near := self._near_duplicate(watchlist, claim, since, post_id)) is not None:
+        elif (near := self._near_duplicate(watchlist, claim, since, until, post_id)) is not None:
             story_id, sim = near[0], near[2]
             reason = f"repeat of {self._post_label(near[1])}, similarity {near[2]:.2f}"
-        elif (same := self._same_claim(watchlist, claim, places, regions, since, post_id)) is not None:
+        elif (same := self._same_claim(watchlist, claim, places, regions, since, until)) is not None:
             story_id, reason = same
         else:
             story_id = self._open(watchlist, post, claim, places, regions)
@@ -310,6 +415,12 @@ class StoryDetector:
              json.dumps(regions), json.dumps(places, ensure_ascii=False), json.dumps(figures, ensure_ascii=False),
              json.dumps(sorted(claim.kinds)), (post.get("text") or "")[:200]),
         )
+        self._remember({
+            "id": cursor.lastrowid, "watchlist": watchlist, "first_post_id": post["id"], "first_seen": post["date"],
+            "last_seen": post["date"], "posts": 1, "sources": 1, "channels": [f"{post['source']}:{post['channel']}"],
+            "languages": [post.get("lang") or "und"], "regions": list(regions), "places": list(places),
+            "figures": figures, "kinds": sorted(claim.kinds), "title": (post.get("text") or "")[:200],
+        })
         return cursor.lastrowid
 
     def _merge(self, story: dict[str, Any], post: dict[str, Any], claim: Claim, places: list[str], regions: list[str]) -> None:
@@ -325,20 +436,13 @@ class StoryDetector:
             if f.value not in values:
                 values.append(f.value)
                 del values[:-MAX_VALUES]  # the latest values are what a repeat is checked against
-        date = post["date"] if isinstance(post["date"], str) else iso(post["date"])
-        story["last_seen"] = max(story["last_seen"], date)
+        story["last_seen"] = max(story["last_seen"], post["date"])
         story["posts"] += 1
         story["sources"] = len(channels)
         story["regions"] = list(dict.fromkeys([*story["regions"], *regions]))
         story["places"] = list(dict.fromkeys([*story["places"], *places]))
         story["kinds"] = sorted(set(story["kinds"]) | claim.kinds)
-        self.conn.execute(
-            f"UPDATE {self.s}stories SET last_seen = ?, posts = ?, sources = ?, channels = ?,"
-            " languages = ?, regions = ?, places = ?, figures = ?, kinds = ? WHERE id = ?",
-            (story["last_seen"], story["posts"], story["sources"], json.dumps(channels), json.dumps(languages),
-             json.dumps(story["regions"]), json.dumps(story["places"], ensure_ascii=False),
-             json.dumps(story["figures"], ensure_ascii=False), json.dumps(story["kinds"]), story["id"]),
-        )
+        self._dirty.add(story["id"])  # written when the batch ends
 
     @staticmethod
     def _claim_keys(claim: Claim, places: list[str], regions: list[str]) -> list[int]:
@@ -349,25 +453,25 @@ class StoryDetector:
 
     def _record(self, watchlist: str, story_id: int, post: dict[str, Any], claim: Claim, places: list[str],
                 regions: list[str], decision: str, reason: str, sim: float | None, *, existing: bool) -> None:
+        signature = to_blob(claim.signature)
         if existing:
             self.conn.execute(
                 f"UPDATE {self.s}story_posts SET signature = ?, reason = ? WHERE watchlist = ? AND post_id = ?",
-                (to_blob(claim.signature), reason, watchlist, post["id"]),
+                (signature, reason, watchlist, post["id"]),
             )
-            self.conn.execute(f"UPDATE {self.s}stories SET posts = posts - 1 WHERE id = ?", (story_id,))
-            if story_id in self._stories:
-                self._stories[story_id]["posts"] -= 1
+            self._story(story_id)["posts"] -= 1  # counted once, not once per edit
+            self._dirty.add(story_id)
         else:
             self.conn.execute(
                 f"INSERT INTO {self.s}story_posts (story_id, post_id, watchlist, decision, reason, similarity, date, signature)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (story_id, post["id"], watchlist, decision, reason, sim, post["date"], to_blob(claim.signature)),
+                (story_id, post["id"], watchlist, decision, reason, sim, post["date"], signature),
             )
-        # bands per post (near-duplicates are found post by post); claim keys once per story
-        rows = [(watchlist, k, story_id, post["id"], post["date"]) for k in dict.fromkeys(claim.bands)]
-        rows += [(watchlist, k, story_id, 0, post["date"]) for k in dict.fromkeys(self._claim_keys(claim, places, regions))]
-        self.conn.executemany(
-            f"INSERT INTO {self.s}story_keys (watchlist, key, story_id, post_id, date) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (watchlist, key, story_id, post_id) DO UPDATE SET date = max(date, excluded.date)",
-            rows,
-        )
+        self._window.add(watchlist, post["id"], story_id, post["date"], signature, tuple(dict.fromkeys(claim.bands)))
+        self._remember_label(post["id"], _label(post))
+        # claim keys once per story, with the date of its latest post carrying them
+        for key in dict.fromkeys(self._claim_keys(claim, places, regions)):
+            pending = (watchlist, key, story_id)
+            if post["date"] > self._keys.get(pending, ""):
+                self._keys[pending] = post["date"]
+                self._pending_of.setdefault((watchlist, key), set()).add(story_id)

@@ -52,24 +52,32 @@ class StoriesStage:
         self.config = config
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.window_hours, self.threshold = _settings(config)
+        # one detector per archive connection, kept from batch to batch (what it holds in memory
+        # is checked against the archive at the start of each batch)
+        self._detector: StoryDetector | None = None
+
+    def detector(self, archive: Archive) -> StoryDetector:
+        if self._detector is None or self._detector.conn is not archive.conn:
+            self._detector = StoryDetector(archive.conn, window_hours=self.window_hours, threshold=self.threshold)
+        return self._detector
 
     def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None:
-        detector = StoryDetector(archive.conn, window_hours=self.window_hours, threshold=self.threshold)
-        for s in sorted(stored, key=lambda s: (s.post.date, s.id)):
-            match = getattr(s, "match", None)
-            if match is None or not match.watchlists:
-                continue
-            post = _post_row(archive, s.id)
-            edited = s.status == "updated"
-            claim = getattr(s, "claim", None)
-            if claim is not None and (post["text"] or "", post["translation"]) != (s.post.text or "", s.post.translation):
-                claim = None  # extracted from other words than those stored
-            for decision in detector.process(post, match.watchlists, edited=edited, claim=claim):
-                log.info("%s %s: %s", decision.watchlist, decision.kind, decision.reason)
-                if alerts and decision.alerts:
-                    revision = archive.conn.execute(
-                        "SELECT count(*) FROM post_revisions WHERE post_id = ?", (s.id,)).fetchone()[0]
-                    write_alert(archive, decision, revision, self.clock())
+        with self.detector(archive).batch() as detector:
+            for s in sorted(stored, key=lambda s: (s.post.date, s.id)):
+                match = getattr(s, "match", None)
+                if match is None or not match.watchlists:
+                    continue
+                post = _post_row(archive, s.id)
+                claim = getattr(s, "claim", None)
+                if claim is not None and (post["text"] or "", post["translation"]) != (s.post.text or "",
+                                                                                        s.post.translation):
+                    claim = None  # extracted from other words than those stored
+                for decision in detector.process(post, match.watchlists, claim=claim):
+                    log.info("%s %s: %s", decision.watchlist, decision.kind, decision.reason)
+                    if alerts and decision.alerts:
+                        revision = archive.conn.execute(
+                            "SELECT count(*) FROM post_revisions WHERE post_id = ?", (s.id,)).fetchone()[0]
+                        write_alert(archive, decision, revision, self.clock())
 
 
 def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
@@ -87,20 +95,22 @@ def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
         create_story_tables(conn, "replay")
         detector = StoryDetector(conn, window_hours=window, threshold=threshold, schema="replay")
         matcher = matcher_for(config)
-        for count, post in enumerate(iter_posts(conn, filters or Filters()), 1):
-            if count % 1000 == 0:  # memory bounded by the window, not by the archive
-                detector.prune(iso(parse_iso(post["date"]) - timedelta(hours=window)))
-            result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
-            hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
-            for d in detector.process(post, hits):
-                if not d.alerts:
-                    continue
-                yield {
-                    "kind": d.kind, "watchlist": d.watchlist, "story_id": d.story_id, "source": post["source"],
-                    "channel": post["channel_username"] or post["channel"], "channel_title": post["channel_title"],
-                    "message_id": post["message_id"], "post_id": post["id"], "url": post["url"], "date": post["date"],
-                    "lang": post["lang"], "regions": d.regions, "keywords": d.keywords, "reason": d.reason,
-                    "changes": d.changes, "text": post["text"],
-                }
+        with detector.batch():
+            for count, post in enumerate(iter_posts(conn, filters or Filters()), 1):
+                if count % 1000 == 0:  # memory bounded by the window, not by the archive
+                    detector.prune(iso(parse_iso(post["date"]) - timedelta(hours=window)))
+                result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
+                hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
+                for d in detector.process(post, hits):
+                    if not d.alerts:
+                        continue
+                    yield {
+                        "kind": d.kind, "watchlist": d.watchlist, "story_id": d.story_id, "source": post["source"],
+                        "channel": post["channel_username"] or post["channel"],
+                        "channel_title": post["channel_title"], "message_id": post["message_id"],
+                        "post_id": post["id"], "url": post["url"], "date": post["date"], "lang": post["lang"],
+                        "regions": d.regions, "keywords": d.keywords, "reason": d.reason, "changes": d.changes,
+                        "text": post["text"],
+                    }
     finally:
         conn.execute("DETACH DATABASE replay")

@@ -1,0 +1,133 @@
+"""The story detector's memory between batches: never staler than the archive, bounded by the window."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from config import load_config
+from monitor.pipeline import Pipeline, default_stages
+from storage import Archive, Post
+
+from .conftest import write_config
+
+T0 = datetime(2024, 8, 6, 9, tzinfo=timezone.utc)
+SHELLING = "Противник обстрелял Суджу из артиллерии, пострадали 5 человек, повреждены 3 жилых дома."
+DRONES = "Над Курчатовым сбиты 4 беспилотника, обломки упали на окраине города, разрушений нет."
+
+
+def post(channel: str, message_id: int, text: str, when: datetime) -> Post:
+    return Post(source="telegram", channel=channel, message_id=message_id, date=when, text=text, lang="ru",
+                channel_title=f"Канал {channel}")
+
+
+def decisions(archive: Archive) -> list[tuple[str, str, str]]:
+    return archive.conn.execute(
+        "SELECT p.channel, sp.decision, sp.reason FROM story_posts sp JOIN posts p ON p.id = sp.post_id"
+        " ORDER BY sp.post_id").fetchall()
+
+
+@pytest.fixture
+def config(tmp_path):
+    return load_config(write_config(tmp_path, '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\n'
+                                              'recipients = ["desk@example.org"]\n'))
+
+
+class FailingStage:
+    name = "failing"
+
+    def __init__(self):
+        self.fail = True
+
+    def process(self, archive, stored, *, alerts):
+        if self.fail:
+            raise RuntimeError("the disk is full")
+
+
+def test_a_batch_rolled_back_after_its_decisions_is_not_remembered(config):
+    with Archive(config.storage.path) as archive:
+        failing = FailingStage()
+        clock = lambda: T0  # noqa: E731
+        pipeline = Pipeline(archive, config, clock=clock, stages=default_stages(archive, config, clock) + [failing])
+        with pytest.raises(RuntimeError, match="disk is full"):
+            pipeline.ingest([post("1", 10, SHELLING, T0)])
+        assert archive.conn.execute("SELECT count(*) FROM stories").fetchone()[0] == 0
+        failing.fail = False
+        pipeline.ingest([post("1", 10, SHELLING, T0)])  # the same post again, now for good
+        assert [d[1] for d in decisions(archive)] == ["new"]
+        assert archive.conn.execute("SELECT kind FROM alerts").fetchall() == [("new",)]
+        assert archive.conn.execute("SELECT posts FROM stories").fetchall() == [(1,)]
+
+
+def test_stories_another_process_wrote_are_seen_by_the_next_batch(config):
+    with Archive(config.storage.path) as daemon, Archive(config.storage.path) as importer:
+        live, other = Pipeline(daemon, config), Pipeline(importer, config)
+        live.ingest([post("1", 1, DRONES, T0)])  # the daemon's detector now holds this window
+        other.ingest([post("2", 1, SHELLING, T0 + timedelta(hours=1))])  # written by another connection
+        live.ingest([post("3", 1, SHELLING, T0 + timedelta(hours=2))])
+        made = decisions(daemon)
+    assert [d[:2] for d in made] == [("1", "new"), ("2", "new"), ("3", "repeat")]
+    # found as a near-duplicate of the other connection's post, not only by its places and figures
+    assert made[2][2].startswith("repeat of Канал 2/1, similarity 1.00")
+
+
+def test_only_stories_within_the_window_before_or_after_a_post_are_joined(config):
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config)
+        for channel, text, when in [
+            ("1", SHELLING, T0),
+            ("2", DRONES, T0 + timedelta(days=10)),
+            ("3", SHELLING, T0 + timedelta(hours=1)),  # back in time: the early window is read again
+            ("4", SHELLING, T0 + timedelta(days=10, hours=2)),  # ten days after the story: a new one
+            ("5", DRONES, T0 + timedelta(days=5)),  # five days before the drones story: not part of it
+        ]:
+            pipeline.ingest([post(channel, 1, text, when)])
+        made = decisions(archive)
+    assert [d[:2] for d in made] == [("1", "new"), ("2", "new"), ("3", "repeat"), ("4", "new"), ("5", "new")]
+    assert made[2][2].startswith("repeat of Канал 1/1")
+
+
+def test_the_detector_holds_the_window_not_the_archive(config):
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config)
+        stage = next(s for s in pipeline.stages if s.name == "stories")
+        held = []
+        for day in range(0, 150, 30):  # a claim repeated every hour for five months
+            pipeline.ingest([post("1", day * 24 + hour, SHELLING, T0 + timedelta(days=day, hours=hour))
+                             for day in range(day, day + 30) for hour in range(24)], batch_size=200)
+            held.append(stage.detector(archive).held)
+        stories = archive.conn.execute("SELECT count(*), sum(posts) FROM stories").fetchone()
+    assert stories == (1, 150 * 24)  # one story: each post is within the window of the one before
+    # 72 hours are 72 posts here; the detector drops what is out of reach in passes, so it holds
+    # at most a thousand or twice the window, not the 3,600 posts stored
+    assert max(held) <= 1_000 and held[-1] < held[0] * 2
+
+
+def test_an_archive_with_band_keys_stored_upgrades_and_finds_its_near_duplicates(config):
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config).ingest([post("1", 1, SHELLING, T0)])
+        # as the release before: band keys stored per post in story_keys, no story_state, no date index
+        archive.conn.executemany("INSERT INTO story_keys (watchlist, key, story_id, post_id, date) VALUES (?, ?, 1, 1, ?)",
+                                 [("kursk", band, T0.isoformat()) for band in range(100, 116)])
+        archive.conn.execute("DROP TABLE story_state")
+        archive.conn.execute("DROP INDEX story_posts_date")
+        archive.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm004_bands_from_signatures'")
+        archive.conn.commit()
+    with Archive(config.storage.path) as archive:
+        assert archive.conn.execute("SELECT count(*) FROM story_keys WHERE post_id != 0").fetchone()[0] == 0
+        assert archive.conn.execute("SELECT count(*) FROM story_keys WHERE post_id = 0").fetchone()[0] > 0
+        names = {r[0] for r in archive.conn.execute("SELECT name FROM sqlite_master")}
+        assert {"story_state", "story_posts_date"} <= names
+        Pipeline(archive, config).ingest([post("2", 1, SHELLING, T0 + timedelta(hours=1))])
+        made = decisions(archive)
+    assert [d[1] for d in made] == ["new", "repeat"] and made[1][2].startswith("repeat of Канал 1/1, similarity")
+
+
+def test_decisions_outside_a_batch_are_refused(config):
+    from monitor.stories import StoryDetector
+
+    with Archive(config.storage.path) as archive:
+        detector = StoryDetector(archive.conn)
+        with pytest.raises(RuntimeError, match="outside a batch"):
+            detector.process({"id": 1, "date": T0.isoformat(), "text": SHELLING}, [object()])
