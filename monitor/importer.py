@@ -7,6 +7,7 @@ same command are still imported.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -103,6 +104,10 @@ def import_exports(
                 continue
             result.chats = export.chats
             result.skipped_service = export.skipped_service
+            # the export's posts live until the file is stored: the cyclic garbage collector need
+            # not walk them (and everything loaded before) at each of its passes; that walk was
+            # a third of the import's time
+            gc.freeze()
             advance = progress(index, len(export.posts)) if progress else None
             try:
                 with archive.transaction():
@@ -118,6 +123,7 @@ def import_exports(
                 path, export.chats, result.summary.new, result.summary.updated, result.summary.unchanged,
             )
     finally:
+        gc.unfreeze()
         if preparer is not None:
             preparer.close()
             report.prepared_batches, report.fallback_batches = preparer.batches, preparer.fallbacks

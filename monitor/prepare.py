@@ -15,6 +15,7 @@ never lost, only slower. Live sources do not use this: their batches are small.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -50,6 +51,7 @@ def _warm() -> Matcher:
 
 def _warm_up() -> None:
     _warm()  # (the Matcher stays in the worker: it is not sent back)
+    gc.freeze()  # the Matcher's tables live as long as the worker: the garbage collector skips them
 
 
 def _prepare(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str | None, float | None, MatchResult | None, Claim | None]]:

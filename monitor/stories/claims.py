@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -94,6 +93,9 @@ class Figure:
     def key(self) -> tuple[str, int]:
         return (self.unit, self.value)
 
+    def __reduce__(self):  # pickled as its fields (claims go from the import worker by the thousand)
+        return Figure, (self.unit, self.value, self.words)
+
 
 @dataclass
 class Claim:
@@ -102,6 +104,13 @@ class Claim:
     signature: np.ndarray | None = None
     bands: list[int] = field(default_factory=list)
     shingles: int = 0
+
+    def __reduce__(self):
+        return _claim, (self.figures, self.kinds, to_blob(self.signature), self.bands, self.shingles)
+
+
+def _claim(figures: list[Figure], kinds: set[str], signature: bytes | None, bands: list[int], shingles: int) -> Claim:
+    return Claim(figures, kinds, None if signature is None else from_blob(signature), bands, shingles)
 
 
 _EVENT_UNITS = {k: UNIT_STEMS[k] for k in ("injured", "killed", "evacuated")}  # units an event word names
@@ -216,8 +225,8 @@ def shingles(text: str) -> set[str]:
 
 
 @lru_cache(maxsize=1)
-def _template() -> MinHash:
-    # its permutations are what MinHash(NUM_PERM, SEED) draws itself: drawn once, not for every post
+def _sketch() -> MinHash:
+    # one MinHash per process, cleared for each post: its permutations are drawn once, not per post
     return MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
@@ -225,24 +234,26 @@ def minhash(items: set[str]) -> np.ndarray | None:
     """A NUM_PERM-value MinHash (datasketch) of a set of strings, or None for an empty set."""
     if not items:
         return None
-    template = _template()
-    signature = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=template.permutations, scheme=template.scheme)
-    signature.update_batch([s.encode("utf-8") for s in items])
-    return signature.hashvalues.astype(np.uint64)
+    sketch = _sketch()
+    sketch.clear()
+    sketch.update_batch([s.encode("utf-8") for s in items])
+    return sketch.hashvalues.astype(np.uint64)
 
 
-_BAND_PREFIXES = [bytes([band]) for band in range(BANDS)]
+# Band keys mix a band's ROWS values with fixed odd multipliers (arithmetic modulo 2**64) and a
+# salt per band. They are computed, never stored (stored signatures give them again), so this
+# mixing may change between versions.
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93][:ROWS],
+                dtype=np.uint64)
+_SALT = (np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0xFF51AFD7ED558CCD))
 
 
 def band_keys(signature: np.ndarray) -> list[int]:
     """One 63-bit key per band: posts sharing a key are candidates for near-duplicates."""
-    raw = signature.astype("<u8").tobytes()
-    width = ROWS * 8
-    return [
-        int.from_bytes(hashlib.blake2b(_BAND_PREFIXES[band] + raw[band * width:(band + 1) * width],
-                                       digest_size=8).digest(), "little", signed=True) >> 1
-        for band in range(BANDS)
-    ]
+    rows = signature.astype(np.uint64).reshape(BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        keys = (rows * _MIX).sum(axis=1, dtype=np.uint64) ^ _SALT
+    return (keys >> np.uint64(1)).tolist()
 
 
 def similarities(signature: np.ndarray, blobs: list[bytes]) -> np.ndarray:

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import chain
+from functools import lru_cache
 from typing import Any
 
 from storage import iso, parse_iso
@@ -76,6 +76,7 @@ class Decision:
         return self.kind in ("new", "update")
 
 
+@lru_cache(maxsize=65_536)  # places, units and event kinds recur in every post
 def _key(kind: str, value: str) -> int:
     return struct.unpack("<q", hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest())[0] >> 1
 
@@ -221,21 +222,16 @@ class StoryDetector:
             return None
         # the most recent posts of each band (bounded, whatever the window holds); those sharing the
         # most bands are the likeliest near-duplicates
-        recent = self._window.recent
-        shared = Counter(chain.from_iterable(
-            recent(watchlist, band, since, until, BAND_ROWS) for band in dict.fromkeys(claim.bands)))
+        shared = Counter(self._window.candidates(watchlist, dict.fromkeys(claim.bands), since, until, BAND_ROWS))
         if not shared:
             return None
-        ranked = sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0][1]))
+        shared.pop(post_id, None)
         rows = []
-        for (_, other_post, story_id), _ in ranked:
-            if other_post == post_id:
-                continue
-            if len(rows) == CANDIDATES:
-                break
-            held = self._window.get(watchlist, other_post)
+        get = self._window.get
+        for other_post, _ in sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0]))[:CANDIDATES]:
+            held = get(watchlist, other_post)
             if held is not None and held.signature is not None:
-                rows.append((other_post, story_id, held.signature))
+                rows.append((other_post, held.story_id, held.signature))
         if not rows:
             return None
         scores = similarities(claim.signature, [blob for _, _, blob in rows])
@@ -278,7 +274,10 @@ class StoryDetector:
         post_units = {f.unit for f in claim.figures} - {"people"}
         for story_id in candidates:
             story = self._story(story_id)
-            story_figures = {(unit, v) for unit, values in story["figures"].items() for v in values}
+            story_figures = story.get("_figure_set")
+            if story_figures is None:  # kept until the story's figures change (_merge)
+                story_figures = story["_figure_set"] = {(unit, v) for unit, values in story["figures"].items()
+                                                        for v in values}
             shared_places = set(places) & set(story["places"])
             shared_figures = post_figures & story_figures
             shared_units = post_units & set(story["figures"])
@@ -432,6 +431,7 @@ class StoryDetector:
         if (post.get("lang") or "und") not in languages:
             languages.append(post.get("lang") or "und")
         for f in claim.figures:
+            story.pop("_figure_set", None)
             values = story["figures"].setdefault(f.unit, [])
             if f.value not in values:
                 values.append(f.value)

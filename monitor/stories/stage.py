@@ -30,9 +30,15 @@ def _settings(config: Any) -> tuple[float, float]:
     return float(window), float(threshold)
 
 
-def _post_row(archive: Archive, post_id: int) -> dict[str, Any]:
-    cursor = archive.conn.execute(f"SELECT {', '.join(POST_COLUMNS)} FROM posts WHERE id = ?", (post_id,))
-    return dict(zip(POST_COLUMNS, cursor.fetchone()))
+def _post_rows(archive: Archive, post_ids: list[int]) -> dict[int, dict[str, Any]]:
+    rows: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(post_ids), 500):
+        chunk = post_ids[start:start + 500]
+        for row in archive.conn.execute(
+                f"SELECT {', '.join(POST_COLUMNS)} FROM posts WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+            post = dict(zip(POST_COLUMNS, row))
+            rows[post["id"]] = post
+    return rows
 
 
 def write_alert(archive: Archive, decision: Decision, revision: int, now: datetime) -> int | None:
@@ -62,12 +68,14 @@ class StoriesStage:
         return self._detector
 
     def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None:
+        matched = [s for s in stored if getattr(s, "match", None) is not None and s.match.watchlists]
+        if not matched:
+            return
+        rows = _post_rows(archive, [s.id for s in matched])
         with self.detector(archive).batch() as detector:
-            for s in sorted(stored, key=lambda s: (s.post.date, s.id)):
-                match = getattr(s, "match", None)
-                if match is None or not match.watchlists:
-                    continue
-                post = _post_row(archive, s.id)
+            for s in sorted(matched, key=lambda s: (s.post.date, s.id)):
+                match = s.match
+                post = rows[s.id]
                 claim = getattr(s, "claim", None)
                 if claim is not None and (post["text"] or "", post["translation"]) != (s.post.text or "",
                                                                                         s.post.translation):

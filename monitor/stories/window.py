@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -35,14 +36,45 @@ class WindowPost(NamedTuple):
     bands: tuple[int, ...]
 
 
+class _Band:
+    """The posts sharing one band key, in date order: dates and (post, story) side by side."""
+
+    __slots__ = ("dates", "posts")
+
+    def __init__(self) -> None:
+        self.dates: list[tuple[str, int]] = []  # (date, post_id): the order
+        self.posts: list[int] = []
+
+    def add(self, date: str, post_id: int) -> None:
+        at = (date, post_id)
+        if not self.dates or self.dates[-1] <= at:
+            self.dates.append(at)
+            self.posts.append(post_id)
+        else:
+            i = bisect_right(self.dates, at)
+            self.dates.insert(i, at)
+            self.posts.insert(i, post_id)
+
+    def remove(self, date: str, post_id: int) -> None:
+        i = bisect_left(self.dates, (date, post_id))
+        if i < len(self.dates) and self.dates[i] == (date, post_id):
+            del self.dates[i]
+            del self.posts[i]
+
+    def drop_before(self, date: str) -> None:
+        i = bisect_left(self.dates, (date,))
+        if i:
+            del self.dates[:i]
+            del self.posts[:i]
+
+
 class Window:
     def __init__(self, schema: str = "main"):
         self.s = f"{schema}."
         self.lo: str | None = None
         self.hi: str | None = None
         self.posts: dict[tuple[str, int], WindowPost] = {}
-        # (watchlist, band key) -> [(date, post_id, story_id)], in date order
-        self.bands: dict[tuple[str, int], list[tuple[str, int, int]]] = {}
+        self.bands: dict[str, dict[int, _Band]] = {}  # watchlist -> band key -> its posts
         self._scan_at = SCAN_FROM
 
     def clear(self) -> None:
@@ -85,15 +117,16 @@ class Window:
             self.add(watchlist, post_id, story_id, date, blob, bands)
 
     def _drop_before(self, date: str) -> None:
-        gone = [key for key, post in self.posts.items() if post.date < date]
-        for key in gone:
-            del self.posts[key]
-        for band, entries in list(self.bands.items()):
-            kept = entries[bisect_left(entries, (date,)):]
-            if kept:
-                self.bands[band] = kept
-            else:
-                del self.bands[band]
+        gone = [(key, post) for key, post in self.posts.items() if post.date < date]
+        touched = set()
+        for (watchlist, post_id), post in gone:
+            del self.posts[(watchlist, post_id)]
+            touched.update((watchlist, band) for band in post.bands)
+        for watchlist, key in touched:
+            bands = self.bands[watchlist]
+            bands[key].drop_before(date)
+            if not bands[key].posts:
+                del bands[key]
         self.lo = date
 
     def add(self, watchlist: str, post_id: int, story_id: int, date: str, signature: bytes | None,
@@ -102,38 +135,44 @@ class Window:
         if key in self.posts:
             self.remove(watchlist, post_id)
         self.posts[key] = WindowPost(date, story_id, signature, bands)
-        entry = (date, post_id, story_id)
+        of_watchlist = self.bands.setdefault(watchlist, {})
         for band in bands:
-            entries = self.bands.get((watchlist, band))
-            if not entries:
-                self.bands[(watchlist, band)] = [entry]
-            elif entries[-1] <= entry:
-                entries.append(entry)
-            else:
-                entries.insert(bisect_right(entries, entry), entry)
+            entries = of_watchlist.get(band)
+            if entries is None:
+                entries = of_watchlist[band] = _Band()
+            entries.add(date, post_id)
 
     def remove(self, watchlist: str, post_id: int) -> None:
         post = self.posts.pop((watchlist, post_id), None)
         if post is None:
             return
-        entry = (post.date, post_id, post.story_id)
+        of_watchlist = self.bands.get(watchlist, {})
         for band in post.bands:
-            entries = self.bands.get((watchlist, band))
-            if entries:
-                i = bisect_left(entries, entry)
-                if i < len(entries) and entries[i] == entry:
-                    del entries[i]
-                if not entries:
-                    del self.bands[(watchlist, band)]
+            entries = of_watchlist.get(band)
+            if entries is not None:
+                entries.remove(post.date, post_id)
+                if not entries.posts:
+                    del of_watchlist[band]
 
     def get(self, watchlist: str, post_id: int) -> WindowPost | None:
         return self.posts.get((watchlist, post_id))
 
-    def recent(self, watchlist: str, band: int, since: str, until: str, limit: int) -> list[tuple[str, int, int]]:
-        """The latest ``limit`` posts of a band dated in ``[since, until]``: (date, post_id, story_id)."""
-        entries = self.bands.get((watchlist, band))
-        if not entries:
+    def candidates(self, watchlist: str, bands: Iterable[int], since: str, until: str, limit: int) -> list[int]:
+        """For each band, its latest ``limit`` posts dated in ``[since, until]``, all in one list
+        (a post appears once for each band it shares)."""
+        of_watchlist = self.bands.get(watchlist)
+        if not of_watchlist:
             return []
-        end = bisect_right(entries, (until, _LAST))
-        start = max(bisect_left(entries, (since,)), end - limit)
-        return entries[start:end]
+        found: list[int] = []
+        for band in bands:
+            entries = of_watchlist.get(band)
+            if entries is None:
+                continue
+            dates = entries.dates
+            # posts come mostly in time order: the last ones are usually those wanted, bisect otherwise
+            end = len(dates) if dates[-1][0] <= until else bisect_right(dates, (until, _LAST))
+            start = end - limit if end > limit else 0
+            if start < end and dates[start][0] < since:
+                start = bisect_left(dates, (since,), start, end)
+            found += entries.posts[start:end]
+        return found
