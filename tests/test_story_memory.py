@@ -45,19 +45,30 @@ class FailingStage:
             raise RuntimeError("the disk is full")
 
 
-def test_a_batch_rolled_back_after_its_decisions_is_not_remembered(config):
+@pytest.mark.parametrize("watchlist, earlier, text", [
+    ('name = "kursk"\nregions = ["RU-KRS"]', DRONES, SHELLING),
+    # posts whose stories have no claim keys (no place, figure or event kind): only story rows and
+    # story posts are written, and they must still invalidate what the detector holds
+    ('name = "trains"\nkeywords = ["бронепоезд"]', "Ещё один бронепоезд прошёл через переезд вечером, движение перекрывали.",
+     "Бронепоезд замечен у станции сегодня утром, очевидцы выложили видео."),
+], ids=["with claim keys", "without claim keys"])
+def test_a_batch_rolled_back_after_its_decisions_is_not_remembered(tmp_path, watchlist, earlier, text):
+    config = load_config(write_config(tmp_path, f'[[watchlist]]\n{watchlist}\nrecipients = ["desk@example.org"]\n'))
     with Archive(config.storage.path) as archive:
         failing = FailingStage()
         clock = lambda: T0  # noqa: E731
         pipeline = Pipeline(archive, config, clock=clock, stages=default_stages(archive, config, clock) + [failing])
-        with pytest.raises(RuntimeError, match="disk is full"):
-            pipeline.ingest([post("1", 10, SHELLING, T0)])
-        assert archive.conn.execute("SELECT count(*) FROM stories").fetchone()[0] == 0
         failing.fail = False
-        pipeline.ingest([post("1", 10, SHELLING, T0)])  # the same post again, now for good
-        assert [d[1] for d in decisions(archive)] == ["new"]
-        assert archive.conn.execute("SELECT kind FROM alerts").fetchall() == [("new",)]
-        assert archive.conn.execute("SELECT posts FROM stories").fetchall() == [(1,)]
+        pipeline.ingest([post("2", 1, earlier, T0 - timedelta(hours=1))])  # the detector's memory is now valid
+        failing.fail = True
+        with pytest.raises(RuntimeError, match="disk is full"):
+            pipeline.ingest([post("1", 10, text, T0)])
+        assert archive.conn.execute("SELECT count(*) FROM stories").fetchone()[0] == 1
+        failing.fail = False
+        pipeline.ingest([post("1", 10, text, T0)])  # the same post again, now for good
+        assert [d[:2] for d in decisions(archive)] == [("2", "new"), ("1", "new")]
+        assert archive.conn.execute("SELECT kind FROM alerts").fetchall() == [("new",), ("new",)]
+        assert archive.conn.execute("SELECT posts FROM stories").fetchall() == [(1,), (1,)]
 
 
 def test_stories_another_process_wrote_are_seen_by_the_next_batch(config):

@@ -106,6 +106,7 @@ class StoryDetector:
         self._dirty: set[int] = set()
         self._keys: dict[tuple[str, int, int], str] = {}
         self._pending_of: dict[tuple[str, int], set[int]] = {}
+        self._wrote = False  # whether this batch has written anything (then the stamp changes)
         self._in_batch = False
 
     @property
@@ -141,10 +142,11 @@ class StoryDetector:
         self._dirty.clear()
         self._keys.clear()
         self._pending_of.clear()
+        self._wrote = False
 
     def flush(self) -> None:
         """Write the batch's pending changes (story rows, claim keys) and stamp the generation."""
-        if not self._dirty and not self._keys and self._generation is not None:
+        if not self._wrote and self._generation is not None:
             return
         for story_id in sorted(self._dirty):
             story = self._stories[story_id]
@@ -164,6 +166,7 @@ class StoryDetector:
         self._dirty.clear()
         self._keys.clear()
         self._pending_of.clear()
+        self._wrote = False
         self._generation = random.getrandbits(62)
         self.conn.execute(f"INSERT OR REPLACE INTO {self.s}story_state (id, generation) VALUES (1, ?)",
                           (self._generation,))
@@ -454,6 +457,7 @@ class StoryDetector:
     def _record(self, watchlist: str, story_id: int, post: dict[str, Any], claim: Claim, places: list[str],
                 regions: list[str], decision: str, reason: str, sim: float | None, *, existing: bool) -> None:
         signature = to_blob(claim.signature)
+        self._wrote = True
         if existing:
             self.conn.execute(
                 f"UPDATE {self.s}story_posts SET signature = ?, reason = ? WHERE watchlist = ? AND post_id = ?",
