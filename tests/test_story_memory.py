@@ -142,3 +142,28 @@ def test_decisions_outside_a_batch_are_refused(config):
         detector = StoryDetector(archive.conn)
         with pytest.raises(RuntimeError, match="outside a batch"):
             detector.process({"id": 1, "date": T0.isoformat(), "text": SHELLING}, [object()])
+
+
+def test_a_flood_of_matching_posts_is_held_up_to_a_bound_and_recent_repeats_still_found(config, monkeypatch):
+    from monitor.stories import window
+
+    monkeypatch.setattr(window, "HELD", 200)
+    def word(i: int) -> str:  # a different word for each post, so that each text is its own
+        return "".join(chr(0x430 + (i // 32 ** k) % 32) for k in range(3))
+
+    texts = [f"Противник обстрелял Суджу, сводка {word(i)} {word(i + 1000)}: пострадали {i} человек, идёт эвакуация."
+             for i in range(600)]
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config)
+        stage = next(s for s in pipeline.stages if s.name == "stories")
+        held = []
+        for start in range(0, 600, 50):  # 600 matching posts within an hour: all inside the window
+            pipeline.ingest([post(str(i % 7), i, texts[i], T0 + timedelta(seconds=5 * i)) for i in range(start, start + 50)])
+            held.append(stage.detector(archive).held)
+        # a daemon started afresh reads at most the bound, the latest first
+        restarted = Pipeline(archive, config)
+        restarted.ingest([post("8", 1, texts[590], T0 + timedelta(hours=1))])
+        reread = next(s for s in restarted.stages if s.name == "stories").detector(archive).held
+        made = decisions(archive)
+    assert max(held) <= 200 and reread <= 201
+    assert made[-1][1] == "repeat" and made[-1][2].startswith("repeat of Канал 2/590, similarity 1.00")

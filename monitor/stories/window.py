@@ -6,7 +6,8 @@ lies in ``[lo, hi]`` (all watchlists), with its band keys indexed: a lookup is a
 reads instead of an index range per band. The detector widens the window before each decision
 (``cover``) and it reads what it lacks from ``story_posts``; what the detector writes it adds
 here too. Posts far behind the newest decision are dropped, so memory follows the window, not
-the archive.
+the archive; and it holds at most HELD posts: a window holding more (a flood of matching posts)
+is searched among its latest HELD, like the bounded reads per band and per claim key.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .claims import band_keys, from_blob
 
 _LAST = sys.maxsize
 SCAN_FROM = 1_000  # posts held before the first pass that drops those out of reach
+HELD = 20_000  # posts held at most (some 60 MB): beyond, near-duplicates are sought among the latest
 
 
 def _shift(date: str, towards: str, other: str) -> str:
@@ -76,45 +78,68 @@ class Window:
         self.posts: dict[tuple[str, int], WindowPost] = {}
         self.bands: dict[str, dict[int, _Band]] = {}  # watchlist -> band key -> its posts
         self._scan_at = SCAN_FROM
+        self.capped = False  # posts older than lo were left out for room, not because there are none
 
     def clear(self) -> None:
         self.lo = self.hi = None
         self.posts.clear()
         self.bands.clear()
         self._scan_at = SCAN_FROM
+        self.capped = False
 
     def __len__(self) -> int:
         return len(self.posts)
 
     def cover(self, conn, since: str, until: str, *, span: str) -> None:
-        """Make sure every story post dated in ``[since, until]`` is held; ``span``: the date
-        below which posts may be dropped (those the coming decisions can no longer reach)."""
+        """Make sure the story posts dated in ``[since, until]`` are held (the latest HELD of them,
+        if there are more); ``span``: the date below which posts may be dropped (those the coming
+        decisions can no longer reach)."""
         if self.lo is None or until < self.lo or since > self.hi:  # first, or elsewhere in time: afresh
             self.clear()
-            self._load(conn, since, until, lower=True, upper=True)
-            self.lo, self.hi = since, until
+            self.hi = until
+            self.lo = self._load(conn, since, until, lower=True) or since
             return
+        if since >= self.lo:
+            self.capped = False
         # widened by a whole window at a time, not post by post: one read per window of time
-        if since < self.lo:
+        if since < self.lo and not self.capped:
             start = min(since, _shift(self.lo, since, until))
-            self._load(conn, start, self.lo, lower=True, upper=False)
-            self.lo = start
+            self.lo = self._load(conn, start, self.lo, lower=False) or start
         if until > self.hi:
             end = max(until, _shift(self.hi, until, since))
-            self._load(conn, self.hi, end, lower=False, upper=True)
+            self._load(conn, self.hi, end, lower=None)
             self.hi = end
-        if len(self.posts) >= self._scan_at and span > self.lo:
+        if len(self.posts) > HELD:
+            # more than memory is given for: the oldest go, and stay out until the window moves on
+            dates = sorted(post.date for post in self.posts.values())
+            self._drop_before(dates[len(dates) - HELD * 3 // 4])
+            self.capped = True
+        elif len(self.posts) >= self._scan_at and span > self.lo:
             self._drop_before(span)
             # the next pass once the window has doubled again: memory at most twice what the
             # decisions can reach, at a constant cost per post
             self._scan_at = max(SCAN_FROM, 2 * len(self.posts))
 
-    def _load(self, conn, start: str, end: str, *, lower: bool, upper: bool) -> None:
+    def _load(self, conn, start: str, end: str, *, lower: bool | None) -> str | None:
+        """Read the story posts dated from ``start`` to ``end`` (both included when ``lower``, the
+        end excluded when False, the start excluded when None), the latest first and at most as
+        many as there is room for; returns the date of the oldest read if room ran out."""
+        room = HELD - len(self.posts) if lower is not None else HELD
+        if room <= 0:
+            self.capped = True
+            return self.lo
         sql = (f"SELECT watchlist, post_id, story_id, date, signature FROM {self.s}story_posts"
-               f" WHERE date {'>=' if lower else '>'} ? AND date {'<=' if upper else '<'} ?")
-        for watchlist, post_id, story_id, date, blob in conn.execute(sql, (start, end)):
+               f" WHERE date {'>' if lower is None else '>='} ? AND date {'<' if lower is False else '<='} ?"
+               " ORDER BY date DESC LIMIT ?")
+        count, oldest = 0, None
+        for watchlist, post_id, story_id, date, blob in conn.execute(sql, (start, end, room)):
             bands = tuple(band_keys(from_blob(blob))) if blob is not None else ()
             self.add(watchlist, post_id, story_id, date, blob, bands)
+            count, oldest = count + 1, date
+        if count == room and lower is not None:
+            self.capped = True
+            return oldest
+        return None
 
     def _drop_before(self, date: str) -> None:
         gone = [(key, post) for key, post in self.posts.items() if post.date < date]
