@@ -110,6 +110,18 @@ def _row(cursor: sqlite3.Cursor, values: tuple) -> dict[str, Any]:
 _COLUMNS_SQL = ", ".join(f"p.{c}" for c in POST_COLUMNS)
 
 
+def posts_by_id(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The posts with these ids (as search and export give them), by id; missing ids are left out."""
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):  # within SQLite's limit on parameters
+        chunk = ids[start:start + 500]
+        cursor = conn.execute(f"SELECT {_COLUMNS_SQL} FROM posts p WHERE p.id IN ({', '.join('?' * len(chunk))})", chunk)
+        for values in cursor.fetchall():
+            row = _row(cursor, values)
+            found[row["id"]] = row
+    return found
+
+
 def _fts_error(query: str, exc: sqlite3.OperationalError) -> QueryError:
     message = str(exc)
     if message.startswith("fts5:"):
@@ -249,8 +261,7 @@ def search_posts(
         ids = _newest_ids(conn, expression, where, params, limit)
         if not ids:
             return []
-        cursor = conn.execute(f"SELECT {_COLUMNS_SQL} FROM posts p WHERE p.id IN ({', '.join('?' for _ in ids)})", ids)
-        found = {row["id"]: row for row in (_row(cursor, values) for values in cursor.fetchall())}
+        found = posts_by_id(conn, ids)
         terms = _terms(expression)
         for row in found.values():
             row["snippet"] = snippet(row["text"] or "", terms) or snippet(row["translation"] or "", terms)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from storage import Archive, Stored, iso, parse_iso
-from storage.queries import POST_COLUMNS, Filters, iter_posts
+from storage.queries import Filters, iter_posts, posts_by_id
 from storage.schema_stories import create_story_tables
 
 from .detector import Decision, StoryDetector
@@ -28,17 +28,6 @@ def _settings(config: Any) -> tuple[float, float]:
     window = getattr(stories, "window_hours", None) or 72
     threshold = getattr(stories, "similarity", None) or 0.5
     return float(window), float(threshold)
-
-
-def _post_rows(archive: Archive, post_ids: list[int]) -> dict[int, dict[str, Any]]:
-    rows: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(post_ids), 500):
-        chunk = post_ids[start:start + 500]
-        for row in archive.conn.execute(
-                f"SELECT {', '.join(POST_COLUMNS)} FROM posts WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
-            post = dict(zip(POST_COLUMNS, row))
-            rows[post["id"]] = post
-    return rows
 
 
 def write_alert(archive: Archive, decision: Decision, revision: int, now: datetime) -> int | None:
@@ -71,7 +60,7 @@ class StoriesStage:
         matched = [s for s in stored if getattr(s, "match", None) is not None and s.match.watchlists]
         if not matched:
             return
-        rows = _post_rows(archive, [s.id for s in matched])
+        rows = posts_by_id(archive.conn, [s.id for s in matched])
         with self.detector(archive).batch() as detector:
             for s in sorted(matched, key=lambda s: (s.post.date, s.id)):
                 match = s.match
