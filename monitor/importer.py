@@ -10,7 +10,8 @@ from __future__ import annotations
 import gc
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timezone, tzinfo
 from pathlib import Path
@@ -72,6 +73,55 @@ def _size(path: Path) -> int:
         return 0  # read_export reports it
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while one file is read and stored.
+
+    Storing creates no reference cycles (checked with ``gc.DEBUG_SAVEALL`` over a 20,000-post
+    import: nothing unreachable), so the collector's passes only walked the export's posts, the
+    results coming back from the worker and everything loaded before, again and again: a tenth of
+    the main process's time. Memory is freed by reference counting as before; one collection
+    runs when the file is done.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.collect(1)
+
+
+def _import_file(archive: Archive, pipeline: Pipeline, result: FileResult, *, index: int, usernames: dict[int, str],
+                 local_tz: tzinfo, progress: Callable[[int, int], Callable[[int], None]] | None,
+                 preparer: Preparer | None) -> None:
+    """Read one export and store it in one transaction; a failure goes to ``result.error``."""
+    path = result.path
+    try:
+        export = read_export(path, local_tz=local_tz, usernames=usernames)
+    except ExportError as exc:
+        result.error = str(exc)
+        log.error("%s", exc)
+        return
+    result.chats = export.chats
+    result.skipped_service = export.skipped_service
+    advance = progress(index, len(export.posts)) if progress else None
+    try:
+        with archive.transaction():
+            result.summary = pipeline.ingest(sorted(export.posts, key=_chronological), alerts=False,
+                                             progress=advance, preparer=preparer)
+    except Exception as exc:  # the transaction rolled back: nothing of this file is stored
+        result.summary = IngestSummary()
+        result.error = f"{path}: not imported: {exc}"
+        log.exception("import of %s failed; nothing of it was stored", path)
+        return
+    log.info(
+        "%s: %d chats, %d new, %d updated, %d unchanged posts",
+        path, export.chats, result.summary.new, result.summary.updated, result.summary.unchanged,
+    )
+
+
 def import_exports(
     archive: Archive,
     pipeline: Pipeline,
@@ -96,34 +146,10 @@ def import_exports(
             report.files.append(result)
             if preparer is None and parallel_from is not None:
                 preparer = preparer_for(pipeline, _size(path), min_bytes=parallel_from)
-            try:
-                export = read_export(path, local_tz=local_tz, usernames=usernames)
-            except ExportError as exc:
-                result.error = str(exc)
-                log.error("%s", exc)
-                continue
-            result.chats = export.chats
-            result.skipped_service = export.skipped_service
-            # the export's posts live until the file is stored: the cyclic garbage collector need
-            # not walk them (and everything loaded before) at each of its passes; that walk was
-            # a third of the import's time
-            gc.freeze()
-            advance = progress(index, len(export.posts)) if progress else None
-            try:
-                with archive.transaction():
-                    result.summary = pipeline.ingest(sorted(export.posts, key=_chronological), alerts=False,
-                                                     progress=advance, preparer=preparer)
-            except Exception as exc:  # the transaction rolled back: nothing of this file is stored
-                result.summary = IngestSummary()
-                result.error = f"{path}: not imported: {exc}"
-                log.exception("import of %s failed; nothing of it was stored", path)
-                continue
-            log.info(
-                "%s: %d chats, %d new, %d updated, %d unchanged posts",
-                path, export.chats, result.summary.new, result.summary.updated, result.summary.unchanged,
-            )
+            with _collector_paused():  # reading included: the export's objects hold no cycles either
+                _import_file(archive, pipeline, result, index=index, usernames=usernames, local_tz=local_tz,
+                             progress=progress, preparer=preparer)
     finally:
-        gc.unfreeze()
         if preparer is not None:
             preparer.close()
             report.prepared_batches, report.fallback_batches = preparer.batches, preparer.fallbacks

@@ -49,9 +49,31 @@ def _warm() -> Matcher:
     return _matcher
 
 
+COLLECT_EVERY = 20  # batches the worker prepares between two passes of the garbage collector
+_worker_batches: int | None = None  # batches prepared since the last pass (None: not the worker)
+
+
 def _warm_up() -> None:
+    global _worker_batches
     _warm()  # (the Matcher stays in the worker: it is not sent back)
-    gc.freeze()  # the Matcher's tables live as long as the worker: the garbage collector skips them
+    # The Matcher's tables live as long as the worker: the garbage collector skips them (freeze).
+    # Its automatic passes are replaced by one every COLLECT_EVERY batches, over what those
+    # batches left (frozen in turn): preparing creates almost no reference cycles, and the
+    # automatic passes walked the growing word caches again and again.
+    gc.freeze()
+    gc.disable()
+    _worker_batches = 0
+
+
+def _collect_now_and_then() -> None:
+    global _worker_batches
+    if _worker_batches is None:
+        return
+    _worker_batches += 1
+    if _worker_batches >= COLLECT_EVERY:
+        gc.collect()
+        gc.freeze()
+        _worker_batches = 0
 
 
 def _prepare(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str | None, float | None, MatchResult | None, Claim | None]]:
@@ -70,6 +92,7 @@ def _prepare(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str 
             out.append((lang, confidence, result, claim_of(text, translation) if _claims else None))
         else:
             out.append((lang, confidence, None, None))
+    _collect_now_and_then()
     return out
 
 

@@ -129,3 +129,64 @@ def test_the_import_command_uses_a_second_process_for_a_large_export(tmp_path):
         assert conn.execute("SELECT count(*) FROM stories").fetchone()[0] > 0
     finally:
         conn.close()
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(tmp_path, export_file):
+    import gc
+
+    config = load_config(write_config(tmp_path, WATCHLISTS))
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"name": "x", "type": "public_channel", "id": 1, "messages": [', encoding="utf-8")
+
+    seen = []
+
+    class Failing:
+        name = "failing"
+
+        def process(self, archive, stored, *, alerts):
+            seen.append(gc.isenabled())
+            raise RuntimeError("stage failed")
+
+    assert gc.isenabled()
+    with Archive(config.storage.path) as archive:
+        report = import_exports(archive, Pipeline(archive, config, stages=[Failing()]), [broken, export_file],
+                                parallel_from=None)
+    assert [f.error is not None for f in report.files] == [True, True]
+    assert seen == [False]  # paused while the file was stored
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with Archive(config.storage.path) as archive:
+            import_exports(archive, Pipeline(archive, config, stages=[]), [export_file], parallel_from=None)
+        assert not gc.isenabled()  # a caller that had paused it keeps it paused
+    finally:
+        gc.enable()
+
+
+def test_the_worker_still_frees_reference_cycles_every_few_batches(tmp_path):
+    # the worker runs without automatic collections; its own passes must still free cycles
+    import subprocess
+    import sys
+
+    config_path = write_config(tmp_path, WATCHLISTS)
+    script = f"""
+import gc, weakref
+from config import load_config
+from monitor import prepare
+prepare._init(load_config({str(config_path)!r}))
+prepare._warm_up()
+assert not gc.isenabled()
+class Node: pass
+a, b = Node(), Node(); a.other, b.other = b, a
+alive = weakref.ref(a); del a, b
+items = [("Обстрел Суджи, ранены 3 человека", None, None)]
+for n in range(prepare.COLLECT_EVERY - 1):
+    prepare._prepare(items)
+assert alive() is not None, "collected too early: the pass is not every COLLECT_EVERY batches"
+prepare._prepare(items)
+assert alive() is None, "a reference cycle survived the worker's pass"
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
