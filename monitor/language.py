@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
 from typing import NamedTuple
 
 UNDETERMINED = "und"
@@ -110,7 +109,6 @@ def _clean(text: str) -> str:
     return (_NOISE if "@" in text else _LINKS_ONLY).sub(" ", text)
 
 
-@lru_cache(maxsize=200_000)
 def _word_votes(word: str) -> tuple[float, float]:
     """What one lower-case Cyrillic word says: (Ukrainian votes, Russian votes)."""
     chars = set(word)
@@ -131,17 +129,54 @@ def _word_votes(word: str) -> tuple[float, float]:
     return 0.0, 0.0
 
 
-def _cyrillic(words: list[str], text: str) -> Language:
-    lowered = [w.lower() for w in words]
-    letters = set("".join(lowered))
-    for cues, code in ((_BE_LETTERS, "be"), (_KK_LETTERS, "kk"), (_SR_LETTERS, "sr")):
-        if letters & cues and not letters & (_UK_LETTERS | _RU_LETTERS):
-            return Language(code, 0.9)
+_BE, _KK, _SR, _UK_OR_RU = 1, 2, 4, 8  # letter cues of a word, as bits
+
+
+class _Word(NamedTuple):
+    """What one word as written says, cached: its letters by script and its cues."""
+
+    cyrillic: int  # Cyrillic letters
+    latin: int  # Latin letters
+    letters: int  # _BE | _KK | _SR | _UK_OR_RU bits of its lower-case letters
+    uk: float  # Ukrainian votes (Cyrillic words)
+    ru: float  # Russian votes
+    english: bool  # an English function word (Latin words)
+    ascii: bool
+
+
+_words: dict[str, _Word] = {}
+_WORDS_HELD = 200_000
+
+
+def _word(word: str) -> _Word:
+    found = _words.get(word)
+    if found is not None:
+        return found
+    lower = word.lower()
+    cyrillic = len(_CYRILLIC.findall(word))
+    latin = len(_LATIN.findall(word))
+    chars = set(lower)
+    letters = ((_BE if chars & _BE_LETTERS else 0) | (_KK if chars & _KK_LETTERS else 0)
+               | (_SR if chars & _SR_LETTERS else 0) | (_UK_OR_RU if chars & (_UK_LETTERS | _RU_LETTERS) else 0))
+    uk, ru = _word_votes(lower) if cyrillic else (0.0, 0.0)
+    found = _Word(cyrillic, latin, letters, uk, ru, lower in _EN_WORDS, lower.isascii())
+    if len(_words) >= _WORDS_HELD:
+        _words.clear()
+    _words[word] = found
+    return found
+
+
+def _cyrillic(words: list[_Word], text: str) -> Language:
+    letters = 0
     uk = ru = 0.0
-    for word in lowered:
-        u, r = _word_votes(word)
-        uk += u
-        ru += r
+    for word in words:
+        letters |= word.letters
+        uk += word.uk
+        ru += word.ru
+    if not letters & _UK_OR_RU:
+        for cue, code in ((_BE, "be"), (_KK, "kk"), (_SR, "sr")):
+            if letters & cue:
+                return Language(code, 0.9)
     total = uk + ru
     if total >= 0.75 and uk != ru:
         code = "uk" if uk > ru else "ru"
@@ -162,12 +197,11 @@ def _cyrillic(words: list[str], text: str) -> Language:
     return Language(code, round(min(0.95, max(ru_p, uk_p) / (ru_p + uk_p)), 2))
 
 
-def _latin(words: list[str], text: str) -> Language:
-    lowered = [w.lower() for w in words]
-    english = sum(1 for w in lowered if w in _EN_WORDS)
-    if english >= 2 and english / len(lowered) >= 0.15:
-        return Language("en", round(min(0.99, 0.7 + english / len(lowered)), 2))
-    if len(lowered) <= 3 and all(c.isascii() for w in lowered for c in w):
+def _latin(words: list[_Word], text: str) -> Language:
+    english = sum(1 for w in words if w.english)
+    if english >= 2 and english / len(words) >= 0.15:
+        return Language("en", round(min(0.99, 0.7 + english / len(words)), 2))
+    if len(words) <= 3 and all(w.ascii for w in words):
         # a name or two ("Sudzha", "Kursk Oblast"): too little for the detector, and the
         # desk's Latin-script sources are English
         return Language("en", 0.5)
@@ -185,16 +219,18 @@ def detect(text: str | None) -> Language:
     if not text:
         return Language(UNDETERMINED, 0.0)
     cleaned = _clean(text)
-    words = _WORD.findall(cleaned)
-    joined = "".join(words)
-    cyrillic = len(_CYRILLIC.findall(joined))
-    latin = len(_LATIN.findall(joined))
+    raw = _WORD.findall(cleaned)
+    get = _words.get
+    words = [get(w) or _word(w) for w in raw]
+    cyrillic = latin = 0
+    for word in words:
+        cyrillic += word.cyrillic
+        latin += word.latin
     if cyrillic + latin == 0:
-        letters = sum(len(w) for w in words)
-        if not letters:
+        if not raw:
             return Language(UNDETERMINED, 0.0)
         probs = _detector_probabilities(cleaned)  # another script: Greek, Arabic, ...
         return Language(*probs[0]) if probs else Language(UNDETERMINED, 0.0)
     if cyrillic >= latin:
-        return _cyrillic([w for w in words if _CYRILLIC.search(w)], cleaned)
-    return _latin([w for w in words if _LATIN.search(w)], cleaned)
+        return _cyrillic([w for w in words if w.cyrillic], cleaned)
+    return _latin([w for w in words if w.latin], cleaned)
