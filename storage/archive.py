@@ -29,6 +29,15 @@ NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 _METADATA = ("views", "channel_username", "channel_title", "url", "media_kind", "grouped_id")
 
 
+_INSERT = (
+    "INSERT INTO posts (id, source, channel, message_id, channel_id, channel_username, channel_title,"
+    " date, edit_date, text, entities, fwd_from_name, fwd_from_channel, fwd_from_id, reply_to, views,"
+    " media_kind, grouped_id, url, external_id, lang, lang_confidence, translation, deleted,"
+    " ingested_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 class ArchiveError(Exception):
     """The archive cannot be opened or written."""
 
@@ -110,15 +119,52 @@ class Archive:
         Call inside ``transaction()`` to make a batch atomic.
         """
         posts = list(posts)
-        results = []
+        results: list[Stored | None] = []
         with self.transaction():
             now = iso(self.clock())  # one time of ingestion for the whole batch
             known = self._known_keys(posts)
+            # New posts are inserted together (one executemany, ids given in order after the
+            # highest stored: no other writer can come in inside the transaction); a post
+            # already stored, or seen earlier in this batch, is compared with its row.
+            pending: list[tuple[int, Post]] = []  # (index in results, post) to insert
+            pending_keys: set[tuple[str, str, int]] = set()
             for post in posts:
                 key = post.key
-                results.append(self._store(post, now, lookup=key in known))
-                known.add(key)  # a second copy in the same batch finds the first
-        return results
+                if key in known:
+                    if key in pending_keys:  # a second copy in the same batch: the first is stored first
+                        self._insert(pending, results, now)
+                        pending_keys.clear()
+                    results.append(self._store(post, now))
+                else:
+                    pending.append((len(results), post))
+                    pending_keys.add(key)
+                    results.append(None)
+                    known.add(key)
+            self._insert(pending, results, now)
+        return results  # type: ignore[return-value]
+
+    def _insert(self, pending: list[tuple[int, Post]], results: list[Stored | None], now: str) -> None:
+        if not pending:
+            return
+        conn = self.conn
+        first = (conn.execute("SELECT max(id) FROM posts").fetchone()[0] or 0) + 1
+        rows = []
+        for offset, (index, post) in enumerate(pending):
+            rows.append(self._row(first + offset, post, now))
+            results[index] = Stored(first + offset, post, NEW)
+        conn.executemany(_INSERT, rows)
+        pending.clear()
+
+    @staticmethod
+    def _row(post_id: int, post: Post, now: str) -> tuple[Any, ...]:
+        entities = json.dumps(post.entities, ensure_ascii=False) if post.entities else None
+        return (
+            post_id, post.source, post.channel, post.message_id, post.channel_id, post.channel_username,
+            post.channel_title, iso(post.date), iso(post.edit_date), post.text or "", entities,
+            post.fwd_from_name, post.fwd_from_channel, post.fwd_from_id, post.reply_to, post.views,
+            post.media_kind, post.grouped_id, post.url, post.external_id, post.lang,
+            post.lang_confidence, post.translation, int(post.deleted), now, now,
+        )
 
     def _known_keys(self, posts: list[Post]) -> set[tuple[str, str, int]]:
         """Which of these posts are stored already: one query per channel, not one per post."""
@@ -137,30 +183,18 @@ class Archive:
                     known.add((source, channel, message_id))
         return known
 
-    def _store(self, post: Post, now: str, *, lookup: bool = True) -> Stored:
+    def _store(self, post: Post, now: str) -> Stored:
         conn = self.conn
         row = conn.execute(
             "SELECT id, text, entities, edit_date, deleted, views, channel_username, channel_title, url,"
             " media_kind, grouped_id, lang FROM posts WHERE source = ? AND channel = ? AND message_id = ?",
             (post.source, post.channel, post.message_id),
-        ).fetchone() if lookup else None
-        entities = json.dumps(post.entities, ensure_ascii=False) if post.entities else None
+        ).fetchone()
         if row is None:
-            cursor = conn.execute(
-                "INSERT INTO posts (source, channel, message_id, channel_id, channel_username, channel_title,"
-                " date, edit_date, text, entities, fwd_from_name, fwd_from_channel, fwd_from_id, reply_to, views,"
-                " media_kind, grouped_id, url, external_id, lang, lang_confidence, translation, deleted,"
-                " ingested_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    post.source, post.channel, post.message_id, post.channel_id, post.channel_username,
-                    post.channel_title, iso(post.date), iso(post.edit_date), post.text or "", entities,
-                    post.fwd_from_name, post.fwd_from_channel, post.fwd_from_id, post.reply_to, post.views,
-                    post.media_kind, post.grouped_id, post.url, post.external_id, post.lang,
-                    post.lang_confidence, post.translation, int(post.deleted), now, now,
-                ),
-            )
-            return Stored(cursor.lastrowid, post, NEW)
+            post_id = (conn.execute("SELECT max(id) FROM posts").fetchone()[0] or 0) + 1
+            conn.execute(_INSERT, self._row(post_id, post, now))
+            return Stored(post_id, post, NEW)
+        entities = json.dumps(post.entities, ensure_ascii=False) if post.entities else None
         post_id, old_text, old_entities, old_edit, deleted, *meta = row
         old_meta = dict(zip(_METADATA, meta[:-1]))
         old_lang = meta[-1]
