@@ -65,7 +65,11 @@ def iso(dt: datetime | None) -> str | None:
     """The archive's text form of a time: ISO 8601 in UTC, seconds, '+00:00'."""
     if dt is None:
         return None
-    return utc(dt).replace(microsecond=0).isoformat()
+    if dt.tzinfo is not timezone.utc:
+        dt = utc(dt)
+    if dt.microsecond:
+        dt = dt.replace(microsecond=0)
+    return dt.isoformat()
 
 
 def parse_iso(text: str | None) -> datetime | None:

@@ -57,6 +57,7 @@ BAND_ROWS = 10  # posts read per LSH band: the most recent ones (posts sharing a
 STORY_CACHE = 5_000  # stories held in memory by one detector
 LABELS = 50_000  # post labels ("channel/message") held in memory
 PER_KEY = 50  # index rows read per claim key: the most recent ones
+_LOW = (1 << 63) - 1
 
 
 @dataclass
@@ -224,17 +225,21 @@ class StoryDetector:
         if claim.signature is None or claim.shingles < 3:
             return None
         # the most recent posts of each band (bounded, whatever the window holds); those sharing the
-        # most bands are the likeliest near-duplicates
-        shared = Counter(self._window.candidates(watchlist, dict.fromkeys(claim.bands), since, until, BAND_ROWS))
-        if not shared:
+        # most bands are the likeliest near-duplicates, the latest first among equals
+        found = self._window.candidates(watchlist, dict.fromkeys(claim.bands), since, until, BAND_ROWS)
+        if not found:
             return None
+        shared = Counter(found)
         shared.pop(post_id, None)
+        # (shared bands, post id) packed in one int: sorting plain ints is what costs least
+        ranked = sorted([count << 63 | other for other, count in shared.items()], reverse=True)[:CANDIDATES]
+        held = self._window.held(watchlist)
         rows = []
-        get = self._window.get
-        for other_post, _ in sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0]))[:CANDIDATES]:
-            held = get(watchlist, other_post)
-            if held is not None and held.signature is not None:
-                rows.append((other_post, held.story_id, held.signature))
+        for packed in ranked:
+            other_post = packed & _LOW
+            entry = held.get(other_post)
+            if entry is not None and entry.signature is not None:
+                rows.append((other_post, entry.story_id, entry.signature))
         if not rows:
             return None
         scores = similarities(claim.signature, [blob for _, _, blob in rows])
@@ -343,7 +348,9 @@ class StoryDetector:
         if claim is None:
             claim = claim_of(post.get("text") or "", post.get("translation"))
         date = parse_iso(post["date"]) if isinstance(post["date"], str) else post["date"]
-        post = post | {"date": iso(date)}
+        text_date = iso(date)
+        if post["date"] != text_date:
+            post = post | {"date": text_date}  # the archive's form, whatever the caller gave
         since, until = iso(date - self.window), iso(date + self.window)
         self._window.cover(self.conn, since, until, span=since)
         decisions = []

@@ -75,7 +75,8 @@ class Window:
         self.s = f"{schema}."
         self.lo: str | None = None
         self.hi: str | None = None
-        self.posts: dict[tuple[str, int], WindowPost] = {}
+        self.posts: dict[str, dict[int, WindowPost]] = {}  # watchlist -> post id -> its entry
+        self._count = 0
         self.bands: dict[str, dict[int, _Band]] = {}  # watchlist -> band key -> its posts
         self._scan_at = SCAN_FROM
         self.capped = False  # posts older than lo were left out for room, not because there are none
@@ -83,12 +84,13 @@ class Window:
     def clear(self) -> None:
         self.lo = self.hi = None
         self.posts.clear()
+        self._count = 0
         self.bands.clear()
         self._scan_at = SCAN_FROM
         self.capped = False
 
     def __len__(self) -> int:
-        return len(self.posts)
+        return self._count
 
     def cover(self, conn, since: str, until: str, *, span: str) -> None:
         """Make sure the story posts dated in ``[since, until]`` are held (the latest HELD of them,
@@ -109,22 +111,22 @@ class Window:
             end = max(until, _shift(self.hi, until, since))
             self._load(conn, self.hi, end, lower=None)
             self.hi = end
-        if len(self.posts) > HELD:
+        if self._count > HELD:
             # more than memory is given for: the oldest go, and stay out until the window moves on
-            dates = sorted(post.date for post in self.posts.values())
+            dates = sorted(post.date for held in self.posts.values() for post in held.values())
             self._drop_before(dates[len(dates) - HELD * 3 // 4])
             self.capped = True
-        elif len(self.posts) >= self._scan_at and span > self.lo:
+        elif self._count >= self._scan_at and span > self.lo:
             self._drop_before(span)
             # the next pass once the window has doubled again: memory at most twice what the
             # decisions can reach, at a constant cost per post
-            self._scan_at = max(SCAN_FROM, 2 * len(self.posts))
+            self._scan_at = max(SCAN_FROM, 2 * self._count)
 
     def _load(self, conn, start: str, end: str, *, lower: bool | None) -> str | None:
         """Read the story posts dated from ``start`` to ``end`` (both included when ``lower``, the
         end excluded when False, the start excluded when None), the latest first and at most as
         many as there is room for; returns the date of the oldest read if room ran out."""
-        room = HELD - len(self.posts) if lower is not None else HELD
+        room = HELD - self._count if lower is not None else HELD
         if room <= 0:
             self.capped = True
             return self.lo
@@ -142,11 +144,13 @@ class Window:
         return None
 
     def _drop_before(self, date: str) -> None:
-        gone = [(key, post) for key, post in self.posts.items() if post.date < date]
         touched = set()
-        for (watchlist, post_id), post in gone:
-            del self.posts[(watchlist, post_id)]
-            touched.update((watchlist, band) for band in post.bands)
+        for watchlist, held in self.posts.items():
+            gone = [(post_id, post) for post_id, post in held.items() if post.date < date]
+            for post_id, post in gone:
+                del held[post_id]
+                touched.update((watchlist, band) for band in post.bands)
+            self._count -= len(gone)
         for watchlist, key in touched:
             bands = self.bands[watchlist]
             bands[key].drop_before(date)
@@ -156,10 +160,13 @@ class Window:
 
     def add(self, watchlist: str, post_id: int, story_id: int, date: str, signature: bytes | None,
             bands: tuple[int, ...]) -> None:
-        key = (watchlist, post_id)
-        if key in self.posts:
+        held = self.posts.get(watchlist)
+        if held is None:
+            held = self.posts[watchlist] = {}
+        elif post_id in held:
             self.remove(watchlist, post_id)
-        self.posts[key] = WindowPost(date, story_id, signature, bands)
+        held[post_id] = WindowPost(date, story_id, signature, bands)
+        self._count += 1
         of_watchlist = self.bands.setdefault(watchlist, {})
         for band in bands:
             entries = of_watchlist.get(band)
@@ -168,9 +175,10 @@ class Window:
             entries.add(date, post_id)
 
     def remove(self, watchlist: str, post_id: int) -> None:
-        post = self.posts.pop((watchlist, post_id), None)
+        post = self.posts.get(watchlist, {}).pop(post_id, None)
         if post is None:
             return
+        self._count -= 1
         of_watchlist = self.bands.get(watchlist, {})
         for band in post.bands:
             entries = of_watchlist.get(band)
@@ -180,7 +188,12 @@ class Window:
                     del of_watchlist[band]
 
     def get(self, watchlist: str, post_id: int) -> WindowPost | None:
-        return self.posts.get((watchlist, post_id))
+        held = self.posts.get(watchlist)
+        return held.get(post_id) if held is not None else None
+
+    def held(self, watchlist: str) -> dict[int, WindowPost]:
+        """The posts held for one watchlist, by id (read only)."""
+        return self.posts.get(watchlist) or {}
 
     def candidates(self, watchlist: str, bands: Iterable[int], since: str, until: str, limit: int) -> list[int]:
         """For each band, its latest ``limit`` posts dated in ``[since, until]``, all in one list
