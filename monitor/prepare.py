@@ -19,6 +19,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -129,9 +130,30 @@ class Preparer:
         )
         self.batches = 0  # prepared by the worker
         self.fallbacks = 0  # prepared here, because the worker failed
-        self._pool.submit(_warm_up)  # the worker builds its Matcher while this process reads the export
+        # Starting the worker waits for the fork server to import this module and what it needs
+        # (half a second): a thread does it, and the worker builds its Matcher, while this process
+        # reads the export. The first batch waits for the thread.
+        self._starting: threading.Thread | None = threading.Thread(
+            target=self._start, name="preparation worker start", daemon=True)
+        self._starting.start()
+
+    def _start(self) -> None:
+        try:
+            self._pool.submit(_warm_up)  # type: ignore[union-attr]
+        except Exception as exc:  # a pool that cannot start: prepare here
+            self._start_error = exc
+        else:
+            self._start_error = None
+
+    def _started(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+            if self._start_error is not None:
+                self._broken(self._start_error)
 
     def submit(self, batch: list[Post]) -> Future | None:
+        self._started()
         if self._pool is None:
             return None
         try:
@@ -167,6 +189,7 @@ class Preparer:
             self._pool = None
 
     def close(self) -> None:
+        self._started()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
