@@ -104,13 +104,20 @@ class Claim:
     signature: np.ndarray | None = None
     bands: list[int] = field(default_factory=list)
     shingles: int = 0
+    _blob: bytes | None = field(default=None, repr=False, compare=False)
+
+    def blob(self) -> bytes | None:
+        """The signature as stored (``to_blob``), made once."""
+        if self._blob is None and self.signature is not None:
+            self._blob = to_blob(self.signature)
+        return self._blob
 
     def __reduce__(self):
-        return _claim, (self.figures, self.kinds, to_blob(self.signature), self.bands, self.shingles)
+        return _claim, (self.figures, self.kinds, self.blob(), self.bands, self.shingles)
 
 
 def _claim(figures: list[Figure], kinds: set[str], signature: bytes | None, bands: list[int], shingles: int) -> Claim:
-    return Claim(figures, kinds, None if signature is None else from_blob(signature), bands, shingles)
+    return Claim(figures, kinds, None if signature is None else from_blob(signature), bands, shingles, signature)
 
 
 _EVENT_UNITS = {k: UNIT_STEMS[k] for k in ("injured", "killed", "evacuated")}  # units an event word names

@@ -46,7 +46,7 @@ from storage import iso, parse_iso
 
 import numpy as np
 
-from .claims import Claim, Figure, claim_of, similarities, to_blob
+from .claims import Claim, Figure, claim_of, similarities
 from .window import Window
 
 log = logging.getLogger(__name__)
@@ -226,7 +226,8 @@ class StoryDetector:
             return None
         # the most recent posts of each band (bounded, whatever the window holds); those sharing the
         # most bands are the likeliest near-duplicates, the latest first among equals
-        found = self._window.candidates(watchlist, dict.fromkeys(claim.bands), since, until, BAND_ROWS)
+        bands = dict.fromkeys(claim.bands)
+        found = self._window.candidates(watchlist, bands, since, until, BAND_ROWS)
         if not found:
             return None
         shared = Counter(found)
@@ -234,6 +235,12 @@ class StoryDetector:
         # (shared bands, post id) packed in one int: sorting plain ints is what costs least
         ranked = sorted([count << 63 | other for other, count in shared.items()], reverse=True)[:CANDIDATES]
         held = self._window.held(watchlist)
+        if ranked and ranked[0] >> 63 == len(bands):
+            # the first shares every band: if its signature is this one, no other can score higher
+            # (and the first of equal scores is the one taken below)
+            first = held.get(ranked[0] & _LOW)
+            if first is not None and first.signature == claim.blob():
+                return first.story_id, ranked[0] & _LOW, 1.0
         rows = []
         for packed in ranked:
             other_post = packed & _LOW
@@ -463,7 +470,7 @@ class StoryDetector:
 
     def _record(self, watchlist: str, story_id: int, post: dict[str, Any], claim: Claim, places: list[str],
                 regions: list[str], decision: str, reason: str, sim: float | None, *, existing: bool) -> None:
-        signature = to_blob(claim.signature)
+        signature = claim.blob()
         self._wrote = True
         if existing:
             self.conn.execute(
