@@ -8,7 +8,7 @@ from pathlib import Path
 
 from config import load_config
 from monitor.pipeline import Pipeline
-from monitor.stories.claims import extract_figures, extract_kinds
+from monitor.stories.claims import extract_figures, extract_kinds, minhash, shingles, similarities, to_blob
 from storage import Archive, Post
 
 from .conftest import EXAMPLES, run_cli, write_config
@@ -82,6 +82,30 @@ def test_event_kinds_are_recognised_in_three_languages():
     assert extract_kinds("обстрел Суджи") == extract_kinds("обстріл Суджі") == extract_kinds("shelling of Sudzha") == {"shelling"}
     assert "emergency" in extract_kinds("введён режим ЧС") and "emergency" in extract_kinds("state of emergency")
     assert "evacuation" in extract_kinds("евакуація мешканців") and "drone" in extract_kinds("атака БПЛА")
+
+
+# Signatures made by datasketch 2.0's MinHash (scheme "affine32", the project's seed), which
+# earlier versions used and whose values are stored in archives: the first eight values and
+# the sum of all 64.
+STORED_SIGNATURES = {
+    "Противник обстрелял Суджу: пострадали 5 человек, повреждены 3 домов.": (
+        [622413349, 741694101, 348931192, 234659786, 56452565, 868161166, 14465658, 890743302], 41200318665),
+    "Shelling of Sumy injured 4 people and damaged 2 houses, officials said.": (
+        [319155800, 1636296314, 54777184, 698744012, 229822042, 1637669387, 718689081, 463742103], 29607735722),
+}
+
+
+def test_signatures_stay_those_stored_by_earlier_versions():
+    for text, (first, total) in STORED_SIGNATURES.items():
+        for _ in range(2):  # the second time from the cache of shingle hashes
+            signature = minhash(shingles(text))
+            assert signature.tolist()[:8] == first
+            assert int(signature.sum()) == total
+    ru, en = (minhash(shingles(t)) for t in STORED_SIGNATURES)
+    same_words = minhash(shingles("Противник обстрелял Суджу: пострадали 7 человек, повреждены 9 домов."))
+    assert similarities(ru, [to_blob(same_words), to_blob(en)]).tolist()[0] == 1.0  # figures are not words
+    assert similarities(ru, [to_blob(en)])[0] < 0.2
+    assert minhash(set()) is None
 
 
 def test_a_forward_is_a_repeat_and_an_edit_that_changes_a_figure_is_an_update(tmp_path):

@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 from ..matching.normalise import fold
 
@@ -231,20 +231,49 @@ def shingles(text: str) -> set[str]:
     return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
 
 
-@lru_cache(maxsize=1)
-def _sketch() -> MinHash:
-    # one MinHash per process, cleared for each post: its permutations are drawn once, not per post
-    return MinHash(num_perm=NUM_PERM, seed=SEED)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    # a * h + b modulo 2**32 with odd a: datasketch 2's "affine32" scheme and its draws for SEED,
+    # so that signatures stored by earlier versions (made with datasketch) stay comparable
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+_PERM_A, _PERM_B = _permutations()
+
+
+_hashes: dict[str, int] = {}  # shingle -> its hash: the same phrases recur from post to post
+_HASHES_HELD = 200_000
+
+
+def _hash(item: str) -> int:
+    h = int.from_bytes(hashlib.sha1(item.encode("utf-8")).digest()[:4], "little")
+    # MurmurHash3's finaliser, in plain ints: a handful of numpy calls on a few values cost more
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    h ^= h >> 16
+    if len(_hashes) >= _HASHES_HELD:
+        _hashes.clear()
+    _hashes[item] = h
+    return h
 
 
 def minhash(items: set[str]) -> np.ndarray | None:
-    """A NUM_PERM-value MinHash (datasketch) of a set of strings, or None for an empty set."""
+    """A NUM_PERM-value MinHash of a set of strings, or None for an empty set.
+
+    Each string's hash is the first 4 bytes of its SHA-1 (little-endian), spread by the
+    MurmurHash3 finaliser, then put through NUM_PERM affine permutations; the signature keeps
+    each permutation's minimum. The values are those of datasketch 2's MinHash (scheme
+    "affine32", seed SEED), which made the signatures stored by earlier versions.
+    """
     if not items:
         return None
-    sketch = _sketch()
-    sketch.clear()
-    sketch.update_batch([s.encode("utf-8") for s in items])
-    return sketch.hashvalues.astype(np.uint64)
+    cached = _hashes.get
+    hv = np.array([cached(item) or _hash(item) for item in items], dtype=np.uint32)
+    return (hv[:, None] * _PERM_A + _PERM_B).min(axis=0).astype(np.uint64)
 
 
 # Band keys mix a band's ROWS values with fixed odd multipliers (arithmetic modulo 2**64) and a
