@@ -138,7 +138,7 @@ class Pipeline:
                 changed = [s for s in stored if s.status != UNCHANGED]
                 if prepared is not None:
                     for s in changed:
-                        s.prepared, s.match, s.claim = prepared.match_for(s.post)  # type: ignore[attr-defined]
+                        s.prepared, s.match, s.claim, s.match_rows = prepared.match_for(s.post)  # type: ignore[attr-defined]
                 for stage in self.stages:
                     if changed:
                         stage.process(self.archive, changed, alerts=alerts)

@@ -27,11 +27,14 @@ from storage import Post
 
 from .language import detect
 from .matching.matcher import Matcher, MatchResult, matcher_for
+from .matching.stage import match_rows
 from .stories.claims import Claim, claim_of
 
 log = logging.getLogger(__name__)
 
 MIN_BYTES = 2_000_000  # an export smaller than this (some 5,000 posts) is imported in one process
+
+_Result = tuple[str | None, float | None, MatchResult | None, Claim | None, Any]  # what _prepare gives per post
 
 _config: Any = None  # the worker's configuration (or this process's, after a worker failed)
 _claims = True  # whether claims are wanted (only when the pipeline builds stories)
@@ -77,10 +80,11 @@ def _collect_now_and_then() -> None:
         _worker_batches = 0
 
 
-def _prepare(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str | None, float | None, MatchResult | None, Claim | None]]:
-    """(language, confidence, match, claim) of each (text, lang, translation): the language only
-    where the post had none; a match without a watchlist as None (nothing later needs it, and it
-    need not be pickled); the claim (figures, event kinds, MinHash) of a post that matched."""
+def _prepare(items: list[tuple[str, str | None, str | None]]) -> list[_Result]:
+    """(language, confidence, match, claim, rows) of each (text, lang, translation): the language
+    only where the post had none; a match without a watchlist as None (nothing later needs it, and
+    it need not be pickled); the claim (figures, event kinds, MinHash) of a post that matched, and
+    its ``post_matches`` rows (``match_rows``)."""
     matcher = _warm()
     out = []
     match = matcher.match
@@ -90,9 +94,10 @@ def _prepare(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str 
             lang, confidence = detect(text)
         result = match(text, lang=lang, translation=translation)
         if result.watchlists:
-            out.append((lang, confidence, result, claim_of(text, translation) if _claims else None))
+            out.append((lang, confidence, result, claim_of(text, translation) if _claims else None,
+                        match_rows(result)))
         else:
-            out.append((lang, confidence, None, None))
+            out.append((lang, confidence, None, None, None))
     _collect_now_and_then()
     return out
 
@@ -105,17 +110,18 @@ class Prepared:
     """What the worker found for one batch: matches keyed by the post object and what was matched."""
 
     def __init__(self) -> None:
-        self._matches: dict[int, tuple[Post, str, str | None, MatchResult | None, Claim | None]] = {}
+        self._matches: dict[int, tuple[Post, str, str | None, MatchResult | None, Claim | None, Any]] = {}
 
-    def add(self, post: Post, result: MatchResult | None, claim: Claim | None = None) -> None:
-        self._matches[id(post)] = (post, post.text or "", post.translation, result, claim)
+    def add(self, post: Post, result: MatchResult | None, claim: Claim | None = None, rows: Any = None) -> None:
+        self._matches[id(post)] = (post, post.text or "", post.translation, result, claim, rows)
 
-    def match_for(self, post: Post) -> tuple[bool, MatchResult | None, Claim | None]:
-        """(found, match, claim): found only if this very post, with this text, was prepared."""
+    def match_for(self, post: Post) -> tuple[bool, MatchResult | None, Claim | None, Any]:
+        """(found, match, claim, post_matches rows): found only if this very post, with this text,
+        was prepared."""
         entry = self._matches.get(id(post))
         if entry is None or entry[0] is not post or entry[1] != (post.text or "") or entry[2] != post.translation:
-            return False, None, None
-        return True, entry[3], entry[4]
+            return False, None, None, None
+        return True, entry[3], entry[4], entry[5]
 
 
 class Preparer:
@@ -176,10 +182,10 @@ class Preparer:
             self.fallbacks += 1
             results = _prepare_here(_items(batch))
         prepared = Prepared()
-        for post, (lang, confidence, match, claim) in zip(batch, results):
+        for post, (lang, confidence, match, claim, rows) in zip(batch, results):
             if post.lang is None:
                 post.lang, post.lang_confidence = lang, confidence
-            prepared.add(post, match, claim)
+            prepared.add(post, match, claim, rows)
         return prepared
 
     def _broken(self, exc: BaseException) -> None:
@@ -201,7 +207,7 @@ class Preparer:
         self.close()
 
 
-def _prepare_here(items: list[tuple[str, str | None, str | None]]) -> list[tuple[str | None, float | None, MatchResult | None, Claim | None]]:
+def _prepare_here(items: list[tuple[str, str | None, str | None]]) -> list[_Result]:
     return _prepare(items)
 
 

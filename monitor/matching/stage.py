@@ -24,24 +24,32 @@ def _place_row(place: PlaceHit) -> dict[str, Any]:
     return {"id": place.id, "name": place.name, "region": place.region, "kind": place.kind, "words": list(place.words)}
 
 
-def store_matches(archive: Archive, results: Iterable[tuple[int, MatchResult]], fresh: frozenset[int] = frozenset()) -> int:
+def match_rows(result: MatchResult) -> list[tuple[str, str, str, str]]:
+    """The ``post_matches`` columns after ``post_id`` of a result: one row per watchlist it fired."""
+    return [
+        (
+            hit.name,
+            json.dumps(hit.regions, ensure_ascii=False),
+            json.dumps([_place_row(p) for p in hit.places], ensure_ascii=False),
+            json.dumps(hit.keywords, ensure_ascii=False),
+        )
+        for hit in result.watchlists
+    ]
+
+
+def store_matches(archive: Archive, results: Iterable[tuple[int, MatchResult]], fresh: frozenset[int] = frozenset(),
+                  rows_of: dict[int, list[tuple[str, str, str, str]]] | None = None) -> int:
     """Replace the ``post_matches`` rows of each post with its result's watchlists. Returns rows written.
 
-    ``fresh``: ids of posts stored just now, which have no rows to replace.
+    ``fresh``: ids of posts stored just now, which have no rows to replace. ``rows_of``: rows made
+    already (``match_rows``, by the import's worker) for some of the posts.
     """
     results = list(results)
     rows = []
     for post_id, result in results:
-        for hit in result.watchlists:
-            rows.append(
-                (
-                    post_id,
-                    hit.name,
-                    json.dumps(hit.regions, ensure_ascii=False),
-                    json.dumps([_place_row(p) for p in hit.places], ensure_ascii=False),
-                    json.dumps(hit.keywords, ensure_ascii=False),
-                )
-            )
+        made = rows_of.get(post_id) if rows_of else None
+        for row in made if made is not None else match_rows(result):
+            rows.append((post_id, *row))
     with archive.transaction() as conn:
         replaced = [(post_id,) for post_id, _ in results if post_id not in fresh]
         conn.executemany("DELETE FROM post_matches WHERE post_id = ?", replaced)
@@ -68,15 +76,18 @@ class MatchingStage:
 
     def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None:
         results = []
+        rows_of = {}
         for s in stored:
             post = s.post
             if getattr(s, "prepared", False):  # matched in the preparation worker (monitor.prepare)
                 result = s.match or MatchResult(post.lang or "und", [], [], [], [])  # type: ignore[attr-defined]
+                if s.match is not None:  # type: ignore[attr-defined]
+                    rows_of[s.id] = s.match_rows  # type: ignore[attr-defined]
             else:
                 result = self.matcher.match(post.text or "", lang=post.lang, translation=post.translation)
             s.match = result  # type: ignore[attr-defined]
             results.append((s.id, result))
-        written = store_matches(archive, results, frozenset(s.id for s in stored if s.status == NEW))
+        written = store_matches(archive, results, frozenset(s.id for s in stored if s.status == NEW), rows_of)
         if written:
             log.debug("matching: %d posts, %d watchlist matches", len(results), written)
 
