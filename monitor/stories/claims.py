@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -82,6 +84,7 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
 _NUMBER = re.compile(r"(?<![\w.,:])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,:](\d+))?(?![\w])")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
+_NON_DIGIT = re.compile(r"\D")
 
 
 @dataclass(frozen=True)
@@ -154,12 +157,16 @@ def extract_figures(text: str) -> list[Figure]:
     """Numbers with what they count. See the module doc."""
     figures: list[Figure] = []
     seen: set[tuple[str, int]] = set()
+    ends: list[int] | None = None  # where the text's sentences end, found at the first number
     for m in _NUMBER.finditer(text):
         if m.group(2) is not None:
             continue  # 08.00, 12:30, 7.5, 1,5: times and fractions, not counts
-        value = int(re.sub(r"\D", "", m.group(1)))
+        value = int(_NON_DIGIT.sub("", m.group(1)))
         # the sentence the number stands in
-        left = max((s.end() for s in _SENTENCE.finditer(text, 0, m.start())), default=0)
+        if ends is None:
+            ends = [s.end() for s in _SENTENCE.finditer(text)]
+        before_number = bisect_right(ends, m.start())
+        left = ends[before_number - 1] if before_number else 0
         right_match = _SENTENCE.search(text, m.end())
         right = right_match.start() if right_match else len(text)
         after = _words_between(text, m.end(), right)[:4]
@@ -212,20 +219,32 @@ def extract_figures(text: str) -> list[Figure]:
 
 
 def extract_kinds(text: str) -> set[str]:
-    kinds = set()
-    folded = fold(text)
-    for word in _WORD.findall(folded):
-        kind = _kind(word)
-        if kind:
-            kinds.add(kind)
-    if "air raid" in folded:
+    """The event kinds a text speaks of (KIND_STEMS), links and mentions left out."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)  # composed first: a decomposed letter would split a word
+    return _kinds_of(_words(text))
+
+
+def _kinds_of(words: list[str]) -> set[str]:
+    kinds = {kind for kind in map(_kind, words) if kind}
+    if "air" in words and "air raid" in " ".join(words):
         kinds.add("air alert")
     return kinds
 
 
 _URL = re.compile(r"https?://\S+|t\.me/\S+|[@#]\w+")
+
+
+def _words(text: str) -> list[str]:
+    """The folded words of a text, links and mentions left out (each word folded alone)."""
+    return [_fold(w) for w in _WORD.findall(_URL.sub(" ", text))]
+
+
 def shingles(text: str) -> set[str]:
-    words = [_fold(w) for w in _WORD.findall(_URL.sub(" ", text))]
+    return _shingles_of(_words(text))
+
+
+def _shingles_of(words: list[str]) -> set[str]:
     if len(words) < 3:
         return {" ".join(words)} if words else set()
     return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
@@ -307,10 +326,11 @@ def to_blob(signature: np.ndarray | None) -> bytes | None:
 
 
 def claim_of(text: str, translation: str | None = None) -> Claim:
-    items = shingles(text)
+    words = _words(text)  # once, for the shingles and the event kinds
+    items = _shingles_of(words)
     signature = minhash(items)
     figures = extract_figures(text)
-    kinds = extract_kinds(text)
+    kinds = _kinds_of(words) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
     if translation:
         known = {f.key() for f in figures}
         figures += [f for f in extract_figures(translation) if f.key() not in known]

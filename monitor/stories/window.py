@@ -144,18 +144,19 @@ class Window:
         return None
 
     def _drop_before(self, date: str) -> None:
-        touched = set()
         for watchlist, held in self.posts.items():
-            gone = [(post_id, post) for post_id, post in held.items() if post.date < date]
-            for post_id, post in gone:
-                del held[post_id]
-                touched.update((watchlist, band) for band in post.bands)
+            gone = [post_id for post_id, post in held.items() if post.date < date]
+            touched: set[int] = set()
+            for post_id in gone:
+                touched.update(held.pop(post_id).bands)
             self._count -= len(gone)
-        for watchlist, key in touched:
-            bands = self.bands[watchlist]
-            bands[key].drop_before(date)
-            if not bands[key].posts:
-                del bands[key]
+            bands = self.bands.get(watchlist, {})
+            for key in touched:
+                entries = bands.get(key)
+                if entries is not None:
+                    entries.drop_before(date)
+                    if not entries.posts:
+                        del bands[key]
         self.lo = date
 
     def add(self, watchlist: str, post_id: int, story_id: int, date: str, signature: bytes | None,
