@@ -12,7 +12,6 @@ is searched among its latest HELD, like the bounded reads per band and per claim
 
 from __future__ import annotations
 
-import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import datetime
@@ -20,7 +19,6 @@ from typing import NamedTuple
 
 from .claims import band_keys, from_blob
 
-_LAST = sys.maxsize
 SCAN_FROM = 1_000  # posts held before the first pass that drops those out of reach
 HELD = 20_000  # posts held at most (some 60 MB): beyond, near-duplicates are sought among the latest
 
@@ -39,32 +37,39 @@ class WindowPost(NamedTuple):
 
 
 class _Band:
-    """The posts sharing one band key, in date order: dates and (post, story) side by side."""
+    """The posts sharing one band key, in (date, post id) order: dates and post ids side by side
+    (plain strings to bisect, no tuple per entry)."""
 
     __slots__ = ("dates", "posts")
 
     def __init__(self) -> None:
-        self.dates: list[tuple[str, int]] = []  # (date, post_id): the order
+        self.dates: list[str] = []
         self.posts: list[int] = []
 
     def add(self, date: str, post_id: int) -> None:
-        at = (date, post_id)
-        if not self.dates or self.dates[-1] <= at:
-            self.dates.append(at)
-            self.posts.append(post_id)
-        else:
-            i = bisect_right(self.dates, at)
-            self.dates.insert(i, at)
-            self.posts.insert(i, post_id)
+        dates, posts = self.dates, self.posts
+        if not dates or dates[-1] < date or (dates[-1] == date and posts[-1] <= post_id):
+            dates.append(date)
+            posts.append(post_id)
+            return
+        i = bisect_right(dates, date)
+        while i > 0 and dates[i - 1] == date and posts[i - 1] > post_id:
+            i -= 1
+        dates.insert(i, date)
+        posts.insert(i, post_id)
 
     def remove(self, date: str, post_id: int) -> None:
-        i = bisect_left(self.dates, (date, post_id))
-        if i < len(self.dates) and self.dates[i] == (date, post_id):
-            del self.dates[i]
-            del self.posts[i]
+        dates, posts = self.dates, self.posts
+        i = bisect_left(dates, date)
+        while i < len(dates) and dates[i] == date:
+            if posts[i] == post_id:
+                del dates[i]
+                del posts[i]
+                return
+            i += 1
 
     def drop_before(self, date: str) -> None:
-        i = bisect_left(self.dates, (date,))
+        i = bisect_left(self.dates, date)
         if i:
             del self.dates[:i]
             del self.posts[:i]
@@ -209,9 +214,9 @@ class Window:
                 continue
             dates = entries.dates
             # posts come mostly in time order: the last ones are usually those wanted, bisect otherwise
-            end = len(dates) if dates[-1][0] <= until else bisect_right(dates, (until, _LAST))
+            end = len(dates) if dates[-1] <= until else bisect_right(dates, until)
             start = end - limit if end > limit else 0
-            if start < end and dates[start][0] < since:
-                start = bisect_left(dates, (since,), start, end)
+            if start < end and dates[start] < since:
+                start = bisect_left(dates, since, start, end)
             found += entries.posts[start:end]
         return found
