@@ -101,6 +101,9 @@ def test_an_archive_made_by_an_older_version_is_upgraded_in_place(tmp_path):
     with Archive(path) as archive:
         columns = {c.name for c in archive.db["posts"].columns}
         assert {"deleted", "external_id", "translation_status", "updated_at"} <= columns
+        indexes = {i.name for i in archive.db["posts"].indexes}
+        assert {"posts_key", "posts_date", "posts_translation_pending"} <= indexes
+        assert "posts_channel_date" not in indexes  # made by m002, dropped by m004
         applied = {m["name"] for m in archive.db["_sqlite_migrations"].rows}
         assert all(name in applied for s in all_sets() for name in [m.name for m in s._migrations])
         old = archive.conn.execute("SELECT id, text, deleted FROM posts").fetchone()
@@ -108,6 +111,9 @@ def test_an_archive_made_by_an_older_version_is_upgraded_in_place(tmp_path):
         assert [r["id"] for r in search_posts(archive.conn, "Старый")] == [old[0]]
         [stored] = archive.store_posts([post(5, "Старый пост про Суджу")])
         assert stored.status == UNCHANGED and stored.id == old[0]
+        [fresh] = archive.store_posts([post(6, "Новый пост")])
+        assert fresh.status == NEW and fresh.id == old[0] + 1
+        assert archive.get_post(fresh.id)["text"] == "Новый пост"
 
 
 def test_opening_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
