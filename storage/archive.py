@@ -11,7 +11,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -29,13 +29,14 @@ NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 _METADATA = ("views", "channel_username", "channel_title", "url", "media_kind", "grouped_id")
 
 
-_INSERT = (
-    "INSERT INTO posts (id, source, channel, message_id, channel_id, channel_username, channel_title,"
-    " date, edit_date, text, entities, fwd_from_name, fwd_from_channel, fwd_from_id, reply_to, views,"
-    " media_kind, grouped_id, url, external_id, lang, lang_confidence, translation, deleted,"
-    " ingested_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_COLUMNS = (
+    "id", "source", "channel", "message_id", "channel_id", "channel_username", "channel_title", "date",
+    "edit_date", "text", "entities", "fwd_from_name", "fwd_from_channel", "fwd_from_id", "reply_to", "views",
+    "media_kind", "grouped_id", "url", "external_id", "lang", "lang_confidence", "translation", "deleted",
+    "ingested_at", "updated_at",
 )
+_INSERT = (f"INSERT INTO posts ({', '.join(_INSERT_COLUMNS)})"
+           f" VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})")
 
 
 class ArchiveError(Exception):
@@ -50,6 +51,21 @@ class Stored:
     post: Post
     status: str  # NEW | UPDATED | UNCHANGED
     previous_text: str | None = None
+    inserted: tuple[Any, ...] | None = field(default=None, repr=False)  # the values inserted, for a NEW post
+
+    def row(self) -> dict[str, Any] | None:
+        """The post as ``storage.queries.posts_by_id`` would read it back, from the values just
+        inserted (None unless this call inserted it): no need to read it again."""
+        if self.inserted is None:
+            return None
+        from .queries import POST_COLUMNS
+
+        values = dict(zip(_INSERT_COLUMNS, self.inserted), translation_lang=None)
+        row = {column: values[column] for column in POST_COLUMNS}
+        if row["entities"]:
+            row["entities"] = json.loads(row["entities"])
+        row["deleted"] = bool(row["deleted"])
+        return row
 
 
 def _now() -> datetime:
@@ -150,8 +166,9 @@ class Archive:
         first = (conn.execute("SELECT max(id) FROM posts").fetchone()[0] or 0) + 1
         rows = []
         for offset, (index, post) in enumerate(pending):
-            rows.append(self._row(first + offset, post, now))
-            results[index] = Stored(first + offset, post, NEW)
+            row = self._row(first + offset, post, now)
+            rows.append(row)
+            results[index] = Stored(first + offset, post, NEW, inserted=row)
         conn.executemany(_INSERT, rows)
         pending.clear()
 
@@ -192,8 +209,9 @@ class Archive:
         ).fetchone()
         if row is None:
             post_id = (conn.execute("SELECT max(id) FROM posts").fetchone()[0] or 0) + 1
-            conn.execute(_INSERT, self._row(post_id, post, now))
-            return Stored(post_id, post, NEW)
+            row = self._row(post_id, post, now)
+            conn.execute(_INSERT, row)
+            return Stored(post_id, post, NEW, inserted=row)
         entities = json.dumps(post.entities, ensure_ascii=False) if post.entities else None
         post_id, old_text, old_entities, old_edit, deleted, *meta = row
         old_meta = dict(zip(_METADATA, meta[:-1]))

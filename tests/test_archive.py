@@ -116,6 +116,23 @@ def test_an_archive_made_by_an_older_version_is_upgraded_in_place(tmp_path):
         assert archive.get_post(fresh.id)["text"] == "Новый пост"
 
 
+def test_a_stored_post_gives_the_row_it_was_stored_as(tmp_path):
+    from storage.queries import posts_by_id
+
+    with Archive(tmp_path / "a.db") as archive:
+        posts = [
+            post(1, "Обстрел Суджи", lang="ru", channel_username="kursk_gov", views=10, url="https://t.me/kursk_gov/1",
+                 entities=[{"type": "bold", "offset": 0, "length": 6}], fwd_from_channel="rybar", fwd_from_id=7),
+            post(2, "", edit_date=T0.replace(hour=12)),
+        ]
+        stored = archive.store_posts(posts)
+        read = posts_by_id(archive.conn, [s.id for s in stored])
+        for s in stored:
+            assert s.status == NEW and s.row() == read[s.id]
+        again = archive.store_posts([post(1, "Обстрел Суджи, уточнение")])
+        assert again[0].status == UPDATED and again[0].row() is None  # not inserted: read it back
+
+
 def test_opening_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
     from storage import ArchiveError
 

@@ -167,3 +167,18 @@ def test_a_flood_of_matching_posts_is_held_up_to_a_bound_and_recent_repeats_stil
         made = decisions(archive)
     assert max(held) <= 200 and reread <= 201
     assert made[-1][1] == "repeat" and made[-1][2].startswith("repeat of Канал 2/590, similarity 1.00")
+
+
+def test_a_post_and_its_edit_in_one_batch_are_matched_and_decided_on_the_stored_text(config):
+    # the message and its edit arrive in one batch: one post (the edit), its original kept as a
+    # revision; one row per watchlist in post_matches (two failed the batch), one story
+    edited = SHELLING.replace("5 человек", "9 человек")
+    with Archive(config.storage.path) as archive:
+        summary = Pipeline(archive, config).ingest([post("100", 1, SHELLING, T0), post("100", 1, edited, T0)],
+                                                   alerts=False)
+        assert (summary.new, summary.updated) == (1, 1)
+        assert archive.conn.execute("SELECT count(*) FROM post_matches").fetchone()[0] == 1
+        assert [d[1] for d in decisions(archive)] == ["new"]
+        assert archive.conn.execute("SELECT figures FROM stories").fetchone()[0] == '{"injured": [9], "houses": [3]}'
+        [revision] = archive.revisions(1)
+        assert revision["text"] == SHELLING

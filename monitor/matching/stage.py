@@ -44,7 +44,8 @@ def store_matches(archive: Archive, results: Iterable[tuple[int, MatchResult]], 
     ``fresh``: ids of posts stored just now, which have no rows to replace. ``rows_of``: rows made
     already (``match_rows``, by the import's worker) for some of the posts.
     """
-    results = list(results)
+    # a post stored twice in one batch (a message and its edit) keeps the result of its last text
+    results = list(dict(results).items())
     rows = []
     for post_id, result in results:
         made = rows_of.get(post_id) if rows_of else None
