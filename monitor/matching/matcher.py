@@ -205,28 +205,40 @@ def _cue_keys(words: dict[str, list[str]] | list[str]) -> set[str]:
 
 class _Tokens:
     """The words of a text as Tokens, each made when first asked for: a post with a hit
-    needs only the few around it."""
+    needs only the few around it.
 
-    __slots__ = ("_text", "_n", "_matches", "_made")
+    Offsets come from ``str.find`` of each word (as ``findall`` gave them) after the end of the
+    one before: a word begins with a letter and the gap before it holds none, so the first
+    occurrence is the regex's own match, without running the regex again."""
 
-    def __init__(self, text: str, n: int) -> None:
+    __slots__ = ("_text", "_raws", "_starts", "_made")
+
+    def __init__(self, text: str, raws: list[str]) -> None:
         self._text = text
-        self._n = n
-        self._matches: list[re.Match] | None = None
+        self._raws = raws
+        self._starts: list[int] = []
         self._made: dict[int, Token] = {}
 
     def __len__(self) -> int:
-        return self._n
+        return len(self._raws)
 
     def __getitem__(self, i: int) -> Token:
         token = self._made.get(i)
         if token is None:
-            if self._matches is None:
-                self._matches = list(WORD_RE.finditer(self._text))  # the words findall gave
-            m = self._matches[i]
-            raw = m.group()
+            raws, starts = self._raws, self._starts
+            if i < 0 or i >= len(raws):
+                raise IndexError(i)
+            if len(starts) <= i:
+                find = self._text.find
+                cursor = starts[-1] + len(raws[len(starts) - 1]) if starts else 0
+                for j in range(len(starts), i + 1):
+                    at = find(raws[j], cursor)
+                    starts.append(at)
+                    cursor = at + len(raws[j])
+            raw = raws[i]
+            start = starts[i]
             norm, script = folded(raw)
-            token = self._made[i] = Token(m.start(), m.end(), raw, norm, script, raw[:1].isupper())
+            token = self._made[i] = Token(start, start + len(raw), raw, norm, script, raw[:1].isupper())
         return token
 
 
@@ -423,7 +435,8 @@ class Matcher:
             return text, [], [], []
         cache_get = self._token_cache.get
         word_info = self._word_info
-        infos = [cache_get(raw) or word_info(raw) for raw in WORD_RE.findall(text)]
+        raws = WORD_RE.findall(text)
+        infos = [cache_get(raw) or word_info(raw) for raw in raws]
         if not infos:
             return text, [], [], []
         strings = ["".join([info[0] for info in infos])]
@@ -454,7 +467,7 @@ class Matcher:
                     hits.append((end - words + 1, end, terms[term_id]))
         if not hits:
             return text, [], [], []
-        return text, _Tokens(text, len(infos)), [info[2] for info in infos], hits
+        return text, _Tokens(text, raws), [info[2] for info in infos], hits
 
     def _abbr(self, text: str, token: Token) -> bool:
         return text[token.end : token.end + 1] == "."
