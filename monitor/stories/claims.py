@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -149,15 +149,13 @@ def _kind(word: str) -> str | None:
     return _stem_of(word, KIND_STEMS)
 
 
-def _words_between(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), _fold(m.group())) for m in _WORD.finditer(text, start, end)]
-
-
 def extract_figures(text: str) -> list[Figure]:
     """Numbers with what they count. See the module doc."""
     figures: list[Figure] = []
     seen: set[tuple[str, int]] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
+    words: list[tuple[int, int, str]] = []  # (start, end, folded) of the text's words, with ends
+    starts: list[int] = []
     for m in _NUMBER.finditer(text):
         if m.group(2) is not None:
             continue  # 08.00, 12:30, 7.5, 1,5: times and fractions, not counts
@@ -165,12 +163,18 @@ def extract_figures(text: str) -> list[Figure]:
         # the sentence the number stands in
         if ends is None:
             ends = [s.end() for s in _SENTENCE.finditer(text)]
+            words = [(w.start(), w.end(), _fold(w.group())) for w in _WORD.finditer(text)]
+            starts = [w[0] for w in words]
         before_number = bisect_right(ends, m.start())
         left = ends[before_number - 1] if before_number else 0
         right_match = _SENTENCE.search(text, m.end())
         right = right_match.start() if right_match else len(text)
-        after = _words_between(text, m.end(), right)[:4]
-        before = _words_between(text, left, m.start())[-6:]
+        # the first four words after the number and the last six before it, in its sentence (no
+        # word runs across a number's edges or a sentence mark)
+        at = bisect_left(starts, m.end())
+        after = [w for w in words[at:at + 4] if w[1] <= right]
+        upto = bisect_left(starts, m.start())
+        before = words[max(upto - 6, bisect_left(starts, left, 0, upto)):upto]
         if after and after[0][2].startswith(MONTHS):
             continue  # 7 августа
         if before and before[-1][2].startswith(MONTHS) and value <= 31:
