@@ -131,6 +131,31 @@ def test_a_forward_is_a_repeat_and_an_edit_that_changes_a_figure_is_an_update(tm
     assert story[0] == 2 and json.loads(story[1]) == {"injured": [5, 7]}
 
 
+def test_forwards_are_found_by_channel_id_or_username_whatever_their_age(tmp_path):
+    # the original is days older than the window: only the forward rule can join its story
+    config = load_config(write_config(tmp_path, '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\n'))
+    t0 = datetime(2024, 8, 6, 9, tzinfo=timezone.utc)
+    original = Post(source="telegram", channel="1001", channel_username="Kursk_Gov", message_id=10, date=t0,
+                    text="Противник обстрелял Суджу, пострадали 5 человек.")
+    by_username = Post(source="webpreview", channel="blogger", message_id=3, date=t0.replace(day=11),
+                       text="Срочно: враг бьёт по Судже", fwd_from_channel="kursk_gov", fwd_from_id=10)
+    by_id = Post(source="telegram", channel="2002", message_id=4, date=t0.replace(day=12),
+                 text="Суджа под огнём, есть раненые", fwd_from_channel="1001", fwd_from_id=10)
+    unknown = Post(source="telegram", channel="2002", message_id=5, date=t0.replace(day=12, hour=10),
+                   text="Суджа: снова прилёты", fwd_from_channel="1001", fwd_from_id=999)
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config).ingest([original])
+        Pipeline(archive, config).ingest([by_username])  # a fresh detector: nothing in memory
+        pipeline = Pipeline(archive, config)
+        pipeline.ingest([by_id])
+        pipeline.ingest([unknown])
+        rows = archive.conn.execute("SELECT post_id, story_id, decision, reason FROM story_posts ORDER BY post_id").fetchall()
+    assert [r[1] for r in rows] == [1, 1, 1, 2]
+    assert rows[1][2:] == ("repeat", "forward of Kursk_Gov/10")
+    assert rows[2][2:] == ("repeat", "forward of Kursk_Gov/10")
+    assert rows[3][2] == "new"
+
+
 def story_tables(path: Path) -> dict[str, list[tuple]]:
     with Archive(path) as archive:
         return {table: archive.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()

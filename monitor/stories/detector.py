@@ -34,6 +34,7 @@ import json
 import logging
 import random
 import struct
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,6 +58,7 @@ BAND_ROWS = 10  # posts read per LSH band: the most recent ones (posts sharing a
 STORY_CACHE = 5_000  # stories held in memory by one detector
 LABELS = 50_000  # post labels ("channel/message") held in memory
 PER_KEY = 50  # index rows read per claim key: the most recent ones
+USERNAMES_TTL = 3600  # seconds a detector trusts its map of channel usernames (forwards by username)
 _LOW = (1 << 63) - 1
 
 
@@ -109,6 +111,10 @@ class StoryDetector:
         self._pending_of: dict[tuple[str, int], set[int]] = {}
         self._wrote = False  # whether this batch has written anything (then the stamp changes)
         self._in_batch = False
+        # for forwards: the archive's sources, and (source, channel) by lower-case username
+        self._sources: list[str] | None = None
+        self._usernames: dict[str, set[tuple[str, str]]] | None = None
+        self._usernames_read = 0.0
 
     @property
     def held(self) -> int:
@@ -144,6 +150,7 @@ class StoryDetector:
         self._keys.clear()
         self._pending_of.clear()
         self._wrote = False
+        self._sources = None  # (usernames are kept: they name channels, whatever the stories)
 
     def flush(self) -> None:
         """Write the batch's pending changes (story rows, claim keys) and stamp the generation."""
@@ -213,12 +220,54 @@ class StoryDetector:
         channel, message_id = post.get("fwd_from_channel"), post.get("fwd_from_id")
         if not channel or not message_id:
             return None
-        row = self.conn.execute(
-            f"SELECT sp.story_id, p.id FROM posts p JOIN {self.s}story_posts sp ON sp.post_id = p.id AND sp.watchlist = ?"
-            " WHERE (p.channel = ? OR lower(p.channel_username) = lower(?)) AND p.message_id = ? LIMIT 1",
-            (watchlist, str(channel), str(channel), int(message_id)),
-        ).fetchone()
-        return (row[0], row[1]) if row else None
+        for original in self._posts_of(str(channel), int(message_id)):
+            held = self._window.get(watchlist, original)
+            if held is not None:
+                return held.story_id, original
+            row = self.conn.execute(f"SELECT story_id FROM {self.s}story_posts WHERE watchlist = ? AND post_id = ?",
+                                    (watchlist, original)).fetchone()
+            if row is not None:
+                return row[0], original
+        return None
+
+    def _posts_of(self, channel: str, message_id: int) -> list[int]:
+        """The stored posts that are message ``message_id`` of ``channel``: a channel key (the id
+        Telegram forwards name) or a username (what the web preview links to), in any case.
+        Point lookups on the posts key, never a scan: forwards are a good part of what
+        channels post."""
+        if self._sources is None:  # the few distinct sources, read off the posts key one by one
+            self._sources = [row[0] for row in self.conn.execute(
+                "WITH RECURSIVE s(source) AS (SELECT min(source) FROM posts UNION ALL"
+                " SELECT (SELECT min(source) FROM posts WHERE source > s.source) FROM s WHERE s.source IS NOT NULL)"
+                " SELECT source FROM s WHERE source IS NOT NULL")]
+        keys = {(source, key) for source in self._sources for key in (channel, channel.lower())}
+        if not channel.isdigit():  # a username (they begin with a letter); Telegram's forwards name ids
+            keys.update(self._channels_named(channel.lower()))
+        found = []
+        for source, key in sorted(keys):
+            row = self.conn.execute("SELECT id FROM posts WHERE source = ? AND channel = ? AND message_id = ?",
+                                    (source, key, message_id)).fetchone()
+            if row is not None:
+                found.append(row[0])
+        return sorted(found)
+
+    def _channels_named(self, username: str) -> set[tuple[str, str]]:
+        """(source, channel) of the channels stored under a (lower-case) username: read (a scan of
+        the posts) at most once an hour, kept up to date in between from the posts this detector
+        decides."""
+        if self._usernames is None or time.monotonic() - self._usernames_read > USERNAMES_TTL:
+            self._usernames, self._usernames_read = {}, time.monotonic()
+            for source, channel, name in self.conn.execute(
+                    "SELECT DISTINCT source, channel, lower(channel_username) FROM posts"
+                    " WHERE channel_username IS NOT NULL"):
+                self._usernames.setdefault(name, set()).add((source, channel))
+        return self._usernames.get(username, set())
+
+    def _saw_channel(self, post: dict[str, Any]) -> None:
+        if self._usernames is not None and post.get("channel_username"):
+            self._usernames.setdefault(post["channel_username"].lower(), set()).add((post["source"], post["channel"]))
+        if self._sources is not None and post["source"] not in self._sources:
+            self._sources.append(post["source"])
 
     def _near_duplicate(self, watchlist: str, claim: Claim, since: str, until: str,
                         post_id: int) -> tuple[int, int, float] | None:
@@ -487,6 +536,7 @@ class StoryDetector:
             )
         self._window.add(watchlist, post["id"], story_id, post["date"], signature, tuple(dict.fromkeys(claim.bands)))
         self._remember_label(post["id"], _label(post))
+        self._saw_channel(post)
         # claim keys once per story, with the date of its latest post carrying them
         for key in dict.fromkeys(self._claim_keys(claim, places, regions)):
             pending = (watchlist, key, story_id)
