@@ -36,7 +36,7 @@ import ahocorasick
 from config.gazetteer import Gazetteer, imported_dir, load_gazetteer
 
 from .morphology import analyse, lemmas
-from .normalise import WORD_RE, Token, fold, folded, is_initial, languages_of, tokenize
+from .normalise import Token, find_words, fold, folded, is_initial, languages_of, tokenize
 from .translit import variants
 
 log = logging.getLogger(__name__)
@@ -435,7 +435,7 @@ class Matcher:
             return text, [], [], []
         cache_get = self._token_cache.get
         word_info = self._word_info
-        raws = WORD_RE.findall(text)
+        raws = find_words(text)
         infos = [cache_get(raw) or word_info(raw) for raw in raws]
         if not infos:
             return text, [], [], []

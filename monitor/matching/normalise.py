@@ -16,6 +16,14 @@ from functools import lru_cache
 APOSTROPHES = "'’ʼ`′ʹ‘"
 _LETTER = r"(?:[^\W_]|[\u0300-\u036f])"
 WORD_RE = re.compile(rf"{_LETTER}+(?:[{APOSTROPHES}]{_LETTER}+)*")
+# the same words in a text without combining marks (nearly every post), at half the cost
+_WORD_PLAIN = re.compile(rf"[^\W_]+(?:[{APOSTROPHES}][^\W_]+)*")
+_MARK = re.compile(r"[\u0300-\u036f]")
+
+
+def find_words(text: str) -> list[str]:
+    """``WORD_RE.findall(text)``, faster where the text has no combining mark."""
+    return (WORD_RE if _MARK.search(text) else _WORD_PLAIN).findall(text)
 _APOSTROPHE_TABLE = str.maketrans({c: "'" for c in APOSTROPHES} | {"ё": "е", "\u00ad": None})
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
