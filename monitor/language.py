@@ -170,13 +170,8 @@ def _word(word: str) -> _Word:
     return found
 
 
-def _cyrillic(words: list[_Word], text: str) -> Language:
-    letters = 0
-    uk = ru = 0.0
-    for word in words:
-        letters |= word.letters
-        uk += word.uk
-        ru += word.ru
+def _cyrillic(letters: int, uk: float, ru: float, text: str) -> Language:
+    """Russian, Ukrainian (or Belarusian, Kazakh, Serbian) from the cues of the text's words."""
     if not letters & _UK_OR_RU:
         for cue, code in ((_BE, "be"), (_KK, "kk"), (_SR, "sr")):
             if letters & cue:
@@ -226,15 +221,20 @@ def detect(text: str | None) -> Language:
     raw = _WORD.findall(cleaned)
     get = _words.get
     words = [get(w) or _word(w) for w in raw]
-    cyrillic = latin = 0
-    for word in words:
-        cyrillic += word.cyrillic
-        latin += word.latin
+    # one pass: letters by script, and the Cyrillic cues (a word without Cyrillic letters has none)
+    cyrillic = latin = letters = 0
+    uk = ru = 0.0
+    for c, lat, cues, u, r, _, _ in words:
+        cyrillic += c
+        latin += lat
+        letters |= cues
+        uk += u
+        ru += r
     if cyrillic + latin == 0:
         if not raw:
             return Language(UNDETERMINED, 0.0)
         probs = _detector_probabilities(cleaned)  # another script: Greek, Arabic, ...
         return Language(*probs[0]) if probs else Language(UNDETERMINED, 0.0)
     if cyrillic >= latin:
-        return _cyrillic([w for w in words if w.cyrillic], cleaned)
+        return _cyrillic(letters, uk, ru, cleaned)
     return _latin([w for w in words if w.latin], cleaned)
