@@ -305,14 +305,13 @@ def minhash(items: set[str]) -> np.ndarray | None:
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93][:ROWS],
                 dtype=np.uint64)
 _SALT = (np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0xFF51AFD7ED558CCD))
+_ONE = np.uint64(1)
 
 
 def band_keys(signature: np.ndarray) -> list[int]:
     """One 63-bit key per band: posts sharing a key are candidates for near-duplicates."""
-    rows = signature.astype(np.uint64).reshape(BANDS, ROWS)
-    with np.errstate(over="ignore"):
-        keys = (rows * _MIX).sum(axis=1, dtype=np.uint64) ^ _SALT
-    return (keys >> np.uint64(1)).tolist()
+    # a matrix product sums each band's products (integer arithmetic wraps, without a warning)
+    return (((signature.reshape(BANDS, ROWS) @ _MIX) ^ _SALT) >> _ONE).tolist()
 
 
 def similarities(signature: np.ndarray, blobs: list[bytes]) -> np.ndarray:
