@@ -182,3 +182,46 @@ def test_a_post_and_its_edit_in_one_batch_are_matched_and_decided_on_the_stored_
         assert archive.conn.execute("SELECT figures FROM stories").fetchone()[0] == '{"injured": [9], "houses": [3]}'
         [revision] = archive.revisions(1)
         assert revision["text"] == SHELLING
+
+
+def _reworded_stream() -> list[Post]:
+    """Reworded claims about a few places (no two texts alike: the same-claim rule decides),
+    over four days, so that stories both join and fall out of the window."""
+    places = ["Судже", "Курчатове", "Рыльске", "Глушково", "Льгове"]
+    verbs = ["Обстрел в {p}: ранены {n} человек.", "ВСУ ударили по {p}, пострадали {n} жителей, идёт эвакуация.",
+             "В {p} после атаки дронов {n} раненых, повреждены дома.", "Губернатор: в {p} {n} пострадавших."]
+    posts = []
+    for i in range(120):
+        text = verbs[i % 4].format(p=places[(i // 4) % 5], n=1 + (i * 7) % 23)
+        posts.append(post(str(100 + i % 6), i + 1, text, T0 + timedelta(hours=i * 0.8)))
+    return posts
+
+
+def test_claim_keys_held_in_memory_decide_as_reading_them_each_time_would(tmp_path):
+    toml = '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\nrecipients = ["desk@example.org"]\n'
+    (tmp_path / "held").mkdir()
+    (tmp_path / "fresh").mkdir()
+    held_config = load_config(write_config(tmp_path / "held", toml))
+    fresh_config = load_config(write_config(tmp_path / "fresh", toml))
+    stream = _reworded_stream()
+    reads = []
+    with Archive(held_config.storage.path) as archive:
+        archive.conn.set_trace_callback(lambda sql: reads.append(sql) if "FROM main.story_keys" in sql else None)
+        pipeline = Pipeline(archive, held_config)
+        for start in range(0, len(stream), 10):
+            pipeline.ingest(stream[start:start + 10], alerts=False)
+        archive.conn.set_trace_callback(None)
+        held = decisions(archive)
+    with Archive(fresh_config.storage.path) as archive:
+        for item in stream:  # a new pipeline (and detector) per post: every key read from the archive
+            Pipeline(archive, fresh_config).ingest([item], alerts=False)
+        fresh = decisions(archive)
+    assert held == fresh
+    assert sum(1 for d in held if d[2].startswith("new figure") or "same claim" in d[2]) > 20
+    keys = archive_keys(held_config.storage.path)
+    assert 0 < len(reads) <= 2 * keys  # each key read about once, not once per lookup
+
+
+def archive_keys(path) -> int:
+    with Archive(path) as archive:
+        return archive.conn.execute("SELECT count(DISTINCT key) FROM story_keys").fetchone()[0]

@@ -58,6 +58,7 @@ BAND_ROWS = 10  # posts read per LSH band: the most recent ones (posts sharing a
 STORY_CACHE = 5_000  # stories held in memory by one detector
 LABELS = 50_000  # post labels ("channel/message") held in memory
 PER_KEY = 50  # index rows read per claim key: the most recent ones
+KEYS_HELD = 20_000  # claim keys whose stories are held in memory
 USERNAMES_TTL = 3600  # seconds a detector trusts its map of channel usernames (forwards by username)
 _LOW = (1 << 63) - 1
 
@@ -109,6 +110,8 @@ class StoryDetector:
         self._dirty: set[int] = set()
         self._keys: dict[tuple[str, int, int], str] = {}
         self._pending_of: dict[tuple[str, int], set[int]] = {}
+        # claim key -> [date read from, {story: date of its latest post carrying the key}]
+        self._key_stories: dict[tuple[str, int], list[Any]] = {}
         self._wrote = False  # whether this batch has written anything (then the stamp changes)
         self._in_batch = False
         # for forwards: the archive's sources, and (source, channel) by lower-case username
@@ -149,6 +152,7 @@ class StoryDetector:
         self._dirty.clear()
         self._keys.clear()
         self._pending_of.clear()
+        self._key_stories.clear()
         self._wrote = False
         self._sources = None  # (usernames are kept: they name channels, whatever the stories)
 
@@ -307,21 +311,31 @@ class StoryDetector:
 
     def _stories_of_key(self, watchlist: str, key: int, since: str, until: str) -> list[int]:
         """The stories (at most PER_KEY, the latest) carrying a claim key in ``[since, until]``,
-        those of this batch's unwritten keys included."""
-        found = dict(self.conn.execute(
-            f"SELECT story_id, date FROM {self.s}story_keys WHERE watchlist = ? AND key = ? AND date >= ?"
-            " AND date <= ? AND post_id = 0 ORDER BY date DESC LIMIT ?",
-            (watchlist, key, since, until, PER_KEY),
-        ))
-        pending = self._pending_of.get((watchlist, key))
-        if pending:
-            for story_id in pending:
+        those of this batch's unwritten keys included.
+
+        A key's stories from ``since`` on are read once and kept (with what this detector adds
+        to them); a lookup further back in time reads them again."""
+        held = self._key_stories.get((watchlist, key))
+        if held is None or since < held[0]:
+            stories = dict(self.conn.execute(
+                f"SELECT story_id, date FROM {self.s}story_keys WHERE watchlist = ? AND key = ? AND date >= ?"
+                " AND post_id = 0", (watchlist, key, since)))
+            for story_id in self._pending_of.get((watchlist, key), ()):
                 date = self._keys[(watchlist, key, story_id)]
-                if since <= date <= until and date > found.get(story_id, ""):
-                    found[story_id] = date
-            if len(found) > PER_KEY:
-                return heapq.nlargest(PER_KEY, found, key=lambda story_id: (found[story_id], story_id))
-        return list(found)
+                if date > stories.get(story_id, ""):
+                    stories[story_id] = date
+            if len(self._key_stories) >= KEYS_HELD:
+                self._key_stories.clear()
+            held = self._key_stories[(watchlist, key)] = [since, stories]
+        stories = held[1]
+        if len(stories) > 4 * PER_KEY:  # stories behind the window go (the lower bound follows)
+            for story_id in [story_id for story_id, date in stories.items() if date < since]:
+                del stories[story_id]
+            held[0] = since
+        found = [story_id for story_id, date in stories.items() if since <= date <= until]
+        if len(found) > PER_KEY:
+            return heapq.nlargest(PER_KEY, found, key=lambda story_id: (stories[story_id], story_id))
+        return found
 
     def _same_claim(self, watchlist: str, claim: Claim, places: list[str], regions: list[str], since: str,
                     until: str) -> tuple[int, str] | None:
@@ -543,3 +557,6 @@ class StoryDetector:
             if post["date"] > self._keys.get(pending, ""):
                 self._keys[pending] = post["date"]
                 self._pending_of.setdefault((watchlist, key), set()).add(story_id)
+                held = self._key_stories.get((watchlist, key))
+                if held is not None and post["date"] > held[1].get(story_id, ""):
+                    held[1][story_id] = post["date"]
