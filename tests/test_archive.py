@@ -133,6 +133,59 @@ def test_a_stored_post_gives_the_row_it_was_stored_as(tmp_path):
         assert again[0].status == UPDATED and again[0].row() is None  # not inserted: read it back
 
 
+def _fts_check(archive) -> None:
+    archive.conn.execute("INSERT INTO posts_fts (posts_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def _insert_trigger(archive) -> str:
+    return archive.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'posts_ai'").fetchone()[0]
+
+
+def test_a_large_batch_is_indexed_as_storing_post_by_post_indexes_it(tmp_path):
+    from storage.archive import BULK_FTS_FROM
+
+    words = ["Суджа", "Курск", "Sumy", "обстрел", "евакуація", "drone"]
+    posts = [post(i, f"{words[i % 6]} {words[(i * 5) % 6]} сообщение {i}", translation=f"message {i}" if i % 3 else None)
+             for i in range(1, 3 * BULK_FTS_FROM)]
+    with Archive(tmp_path / "one.db") as one, Archive(tmp_path / "bulk.db") as bulk:
+        trigger = _insert_trigger(bulk)
+        for p in posts:
+            one.store_posts([p])
+        bulk.store_posts(posts)
+        for query in [*words, "message", "сообщение 7", '"Курск обстрел"', "Sud*"]:
+            assert ([r["message_id"] for r in search_posts(bulk.conn, query, limit=None)]
+                    == [r["message_id"] for r in search_posts(one.conn, query, limit=None)]), query
+        _fts_check(bulk)
+        assert _insert_trigger(bulk) == trigger  # back as it was
+    # and it still indexes what any other writer inserts
+    other = sqlite3.connect(tmp_path / "bulk.db")
+    other.execute("INSERT INTO posts (source, channel, message_id, date, text, ingested_at) VALUES"
+                  " ('telegram', '9', 1, '2024-08-06T12:00:00+00:00', 'Тёткино', '2024-08-06T12:00:00+00:00')")
+    other.commit()
+    other.close()
+    with Archive(tmp_path / "bulk.db") as bulk:
+        assert [r["channel"] for r in search_posts(bulk.conn, "Тёткино")] == ["9"]
+
+
+def test_a_batch_failing_half_way_leaves_the_archive_and_its_index_as_they_were(tmp_path):
+    from storage.archive import BULK_FTS_FROM
+
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_posts([post(i, f"Суджа {i}") for i in range(1, BULK_FTS_FROM + 5)])
+        trigger = _insert_trigger(archive)
+        batch = [post(i, f"Курск {i}") for i in range(100, 100 + 2 * BULK_FTS_FROM)]
+        batch[BULK_FTS_FROM].channel = None  # NOT NULL: the insert fails after some rows went in
+        with pytest.raises(sqlite3.IntegrityError):
+            archive.store_posts(batch)
+        assert archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == BULK_FTS_FROM + 4
+        assert search_posts(archive.conn, "Курск") == []
+        assert len(search_posts(archive.conn, "Суджа", limit=None)) == BULK_FTS_FROM + 4
+        assert _insert_trigger(archive) == trigger
+        _fts_check(archive)
+        archive.store_posts(batch[:BULK_FTS_FROM])  # and storing goes on
+        assert len(search_posts(archive.conn, "Курск", limit=None)) == BULK_FTS_FROM
+
+
 def test_opening_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
     from storage import ArchiveError
 
