@@ -300,3 +300,36 @@ def test_the_full_text_index_follows_text_edits_but_not_metadata_updates(tmp_pat
         assert [r["id"] for r in search_posts(archive.conn, "обстрел")] == [stored.id]
         assert search_posts(archive.conn, "дрон") == []
         assert search_posts(archive.conn, "Sudzha") == []  # an edit clears the old translation
+
+
+def test_searches_from_another_connection_go_on_while_large_batches_are_stored(tmp_path):
+    # each large batch drops and re-creates the insert trigger inside its transaction: readers
+    # must neither fail nor miss what was committed
+    from storage.archive import BULK_FTS_FROM
+
+    path = tmp_path / "a.db"
+    Archive(path).close()
+    errors, seen, done = [], [], threading.Event()
+
+    def read():
+        with Archive(path, readonly=True) as reader:
+            while not done.is_set():
+                try:
+                    seen.append(len(search_posts(reader.conn, "Суджа", limit=None)))
+                except Exception as exc:  # pragma: no cover - what the test looks for
+                    errors.append(repr(exc))
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        with Archive(path) as archive:
+            for batch in range(15):
+                archive.store_posts([post(batch * 100 + i, f"Обстрел, Суджа {batch}") for i in range(2 * BULK_FTS_FROM)])
+    finally:
+        done.set()
+        thread.join()
+    assert errors == []
+    assert seen and seen == sorted(seen) and all(n % (2 * BULK_FTS_FROM) == 0 for n in seen)
+    with Archive(path) as archive:
+        assert len(search_posts(archive.conn, "Суджа", limit=None)) == 15 * 2 * BULK_FTS_FROM
+        _fts_check(archive)
