@@ -169,6 +169,25 @@ def test_a_flood_of_matching_posts_is_held_up_to_a_bound_and_recent_repeats_stil
     assert made[-1][1] == "repeat" and made[-1][2].startswith("repeat of Канал 2/590, similarity 1.00")
 
 
+def test_an_edit_of_a_post_the_capped_window_left_out_is_an_edit(config, monkeypatch):
+    # a flood fills the window beyond its bound: an edit of an early post (its story post stored,
+    # no longer held) is still found as that post, not inserted twice (which failed the batch)
+    from monitor.stories import window
+
+    monkeypatch.setattr(window, "HELD", 200)
+    texts = [f"Противник обстрелял Суджу, сводка {i} {chr(0x430 + i % 32)}{chr(0x430 + i // 32 % 32)}:"
+             f" пострадали {i} человек." for i in range(600)]
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config)
+        for start in range(0, 600, 50):
+            pipeline.ingest([post(str(i % 7), i, texts[i], T0 + timedelta(seconds=5 * i)) for i in range(start, start + 50)])
+        edit = post("0", 7, texts[7].replace("пострадали 7 человек", "пострадали 77 человек"), T0 + timedelta(seconds=35))
+        pipeline.ingest([edit])
+        rows = archive.conn.execute("SELECT count(*), max(reason) FROM story_posts sp JOIN posts p ON p.id = sp.post_id"
+                                    " WHERE p.channel = '0' AND p.message_id = 7").fetchone()
+    assert rows[0] == 1 and "edited post" in rows[1] and "77" in rows[1]
+
+
 def test_a_post_and_its_edit_in_one_batch_are_matched_and_decided_on_the_stored_text(config):
     # the message and its edit arrive in one batch: one post (the edit), its original kept as a
     # revision; one row per watchlist in post_matches (two failed the batch), one story

@@ -48,7 +48,7 @@ from storage import iso, parse_iso
 import numpy as np
 
 from .claims import Claim, Figure, claim_of, similarities
-from .window import Window
+from .window import Window, WindowPost
 
 log = logging.getLogger(__name__)
 
@@ -437,7 +437,11 @@ class StoryDetector:
     def _decide(self, watchlist: str, post: dict[str, Any], claim: Claim, places: list[str], regions: list[str],
                 since: str, until: str) -> Decision:
         post_id = post["id"]
-        existing = self._window.get(watchlist, post_id)  # the window holds the post's own date
+        existing = self._window.get(watchlist, post_id)  # the window holds the post's own date ...
+        if existing is None and not self._window.covers(post["date"]):  # ... unless it was capped
+            row = self.conn.execute(f"SELECT date, story_id, signature FROM {self.s}story_posts"
+                                    " WHERE watchlist = ? AND post_id = ?", (watchlist, post_id)).fetchone()
+            existing = WindowPost(*row, ()) if row is not None else None
         sim = None
         if existing:  # an edit of a post already in a story: only what it adds counts
             story_id, reason = existing.story_id, "edited post"

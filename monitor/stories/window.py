@@ -197,6 +197,10 @@ class Window:
         held = self.posts.get(watchlist)
         return held.get(post_id) if held is not None else None
 
+    def covers(self, date: str) -> bool:
+        """Whether every story post dated ``date`` is held (not so below ``lo`` once capped)."""
+        return self.lo is not None and self.lo <= date <= self.hi
+
     def held(self, watchlist: str) -> dict[int, WindowPost]:
         """The posts held for one watchlist, by id (read only)."""
         return self.posts.get(watchlist) or {}
