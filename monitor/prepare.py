@@ -128,7 +128,7 @@ class Preparer:
     """One worker process preparing batches ahead of the pipeline."""
 
     def __init__(self, config: Any, *, claims: bool = True):
-        _init(config, claims)  # for _prepare_here, if the worker fails
+        _init(config, claims)  # for _prepare here, if the worker fails
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
@@ -180,7 +180,7 @@ class Preparer:
                 self._broken(exc)
         if results is None:
             self.fallbacks += 1
-            results = _prepare_here(_items(batch))
+            results = _prepare(_items(batch))
         prepared = Prepared()
         for post, (lang, confidence, match, claim, rows) in zip(batch, results):
             if post.lang is None:
@@ -205,10 +205,6 @@ class Preparer:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-def _prepare_here(items: list[tuple[str, str | None, str | None]]) -> list[_Result]:
-    return _prepare(items)
 
 
 def preparer_for(pipeline: Any, size: int, *, min_bytes: int = MIN_BYTES) -> Preparer | None:

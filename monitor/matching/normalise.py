@@ -19,11 +19,6 @@ WORD_RE = re.compile(rf"{_LETTER}+(?:[{APOSTROPHES}]{_LETTER}+)*")
 # the same words in a text without combining marks (nearly every post), at half the cost
 _WORD_PLAIN = re.compile(rf"[^\W_]+(?:[{APOSTROPHES}][^\W_]+)*")
 _MARK = re.compile(r"[\u0300-\u036f]")
-
-
-def find_words(text: str) -> list[str]:
-    """``WORD_RE.findall(text)``, faster where the text has no combining mark."""
-    return (WORD_RE if _MARK.search(text) else _WORD_PLAIN).findall(text)
 _APOSTROPHE_TABLE = str.maketrans({c: "'" for c in APOSTROPHES} | {"ё": "е", "\u00ad": None})
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
@@ -90,6 +85,11 @@ def is_initial(text: str, start: int) -> bool:
     while i >= 0 and text[i] in _OPENERS:
         i -= 1
     return i < 0 or text[i] in SENTENCE_END
+
+
+def find_words(text: str) -> list[str]:
+    """``WORD_RE.findall(text)``, faster where the text has no combining mark."""
+    return (WORD_RE if _MARK.search(text) else _WORD_PLAIN).findall(text)
 
 
 @lru_cache(maxsize=200_000)

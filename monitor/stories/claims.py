@@ -13,15 +13,15 @@
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_left, bisect_right
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
-from ..matching.normalise import fold
+from ..matching.normalise import folded
 
 NUM_PERM = 64
 SEED = 20240806  # fixed: signatures stored in the archive must stay comparable
@@ -133,9 +133,8 @@ def _stem_of(word: str, table: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
-@lru_cache(maxsize=200_000)
-def _fold(word: str) -> str:  # a cached normalise.fold: the same words recur in every post
-    return fold(word)
+def _fold(word: str) -> str:  # normalise.fold through the matcher's cache: the same words recur in every post
+    return folded(word)[0]
 
 
 @lru_cache(maxsize=200_000)

@@ -200,7 +200,6 @@ class StoryDetector:
         if len(self._stories) >= STORY_CACHE:  # those with unwritten changes stay
             self._stories = {story_id: self._stories[story_id] for story_id in self._dirty}
         self._stories[story["id"]] = story
-        return story
 
     def _post_label(self, post_id: int) -> str:
         label = self._labels.get(post_id)

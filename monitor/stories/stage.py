@@ -62,11 +62,9 @@ class StoriesStage:
             return
         # a post inserted by this batch is the row it was inserted as; the others (edits, also of a
         # post inserted earlier in the batch) are read back
-        rows = {s.id: row for s in matched if (row := s.row()) is not None}
         read = {s.id for s in matched if s.inserted is None}
-        for post_id in read:
-            rows.pop(post_id, None)
-        rows.update(posts_by_id(archive.conn, sorted(read)))
+        rows = posts_by_id(archive.conn, sorted(read))
+        rows.update({s.id: s.row() for s in matched if s.id not in read})
         with self.detector(archive).batch() as detector:
             for s in sorted(matched, key=lambda s: (s.post.date, s.id)):
                 match = s.match
