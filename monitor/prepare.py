@@ -215,4 +215,8 @@ def preparer_for(pipeline: Any, size: int, *, min_bytes: int = MIN_BYTES) -> Pre
     names = {getattr(s, "name", None) for s in pipeline.stages}
     if "matching" not in names:
         return None
-    return Preparer(pipeline.config, claims="stories" in names)
+    try:
+        return Preparer(pipeline.config, claims="stories" in names)
+    except Exception as exc:  # no worker can be started here: one process does it all
+        log.warning("cannot start a preparation worker (%s); importing in one process", exc)
+        return None

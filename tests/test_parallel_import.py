@@ -190,3 +190,43 @@ print("ok")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+_NO_WORKER = """
+import json, multiprocessing, sys
+from config import load_config
+from monitor.importer import import_exports
+from monitor.pipeline import Pipeline
+from storage import Archive
+config_path, export_path, mode = sys.argv[1:]
+if mode == "start":  # the pool is made, but its fork server cannot start
+    from multiprocessing import resource_tracker
+    resource_tracker.ensure_running()
+multiprocessing.set_executable("/nonexistent/python")  # no worker process can be started
+config = load_config(config_path)
+with Archive(config.storage.path) as archive:
+    report = import_exports(archive, Pipeline(archive, config), [export_path], parallel_from=0)
+print(json.dumps({"failed": [f.error for f in report.failed], "prepared": report.prepared_batches,
+                  "fallback": report.fallback_batches}))
+"""
+
+
+@pytest.mark.parametrize("mode", ["pool", "start"])
+def test_an_import_goes_on_in_one_process_when_no_worker_can_be_started(tmp_path, export_file, one_process, mode):
+    import subprocess
+    import sys
+
+    config_path = write_config(tmp_path, WATCHLISTS)
+    result = subprocess.run([sys.executable, "-c", _NO_WORKER, str(config_path), str(export_file), mode],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["failed"] == [] and report["prepared"] == 0
+    assert report["fallback"] == (6 if mode == "start" else 0)  # the batches this process prepared itself
+    assert "importing in one process" in result.stderr or "going on in one process" in result.stderr
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    try:
+        for name, sql in TABLES.items():
+            assert conn.execute(sql).fetchall() == one_process[name], name
+    finally:
+        conn.close()
