@@ -167,6 +167,22 @@ def test_a_large_batch_is_indexed_as_storing_post_by_post_indexes_it(tmp_path):
         assert [r["channel"] for r in search_posts(bulk.conn, "Тёткино")] == ["9"]
 
 
+def test_an_archive_with_an_insert_trigger_of_its_own_keeps_it_and_is_indexed_by_it(tmp_path):
+    from storage.archive import BULK_FTS_FROM
+
+    path = tmp_path / "a.db"
+    Archive(path).close()
+    own = ("CREATE TRIGGER posts_ai AFTER INSERT ON posts BEGIN INSERT INTO posts_fts (rowid, text, translation)"
+           " VALUES (new.rowid, upper(new.text), new.translation); END")
+    conn = sqlite3.connect(path)
+    conn.executescript(f"DROP TRIGGER posts_ai; {own};")
+    conn.close()
+    with Archive(path) as archive:
+        archive.store_posts([post(i, f"Суджа {i}") for i in range(1, 2 * BULK_FTS_FROM)])
+        assert _insert_trigger(archive) == own  # not dropped and re-created as monitor's own
+        assert len(search_posts(archive.conn, "СУДЖА", limit=None)) == 2 * BULK_FTS_FROM - 1
+
+
 def test_a_batch_failing_half_way_leaves_the_archive_and_its_index_as_they_were(tmp_path):
     from storage.archive import BULK_FTS_FROM
 
