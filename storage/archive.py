@@ -236,11 +236,10 @@ class Archive:
             " media_kind, grouped_id, lang FROM posts WHERE source = ? AND channel = ? AND message_id = ?",
             (post.source, post.channel, post.message_id),
         ).fetchone()
-        if row is None:
-            post_id = (conn.execute("SELECT max(id) FROM posts").fetchone()[0] or 0) + 1
-            row = self._row(post_id, post, now)
-            conn.execute(_INSERT, row)
-            return Stored(post_id, post, NEW, inserted=row)
+        if row is None:  # (store_posts sends only stored posts here) inserted as any new post
+            results: list[Stored | None] = [None]
+            self._insert([(0, post)], results, now)
+            return results[0]  # type: ignore[return-value]
         entities = json.dumps(post.entities, ensure_ascii=False) if post.entities else None
         post_id, old_text, old_entities, old_edit, deleted, *meta = row
         old_meta = dict(zip(_METADATA, meta[:-1]))
