@@ -35,11 +35,9 @@ _INSERT_COLUMNS = (
     "media_kind", "grouped_id", "url", "external_id", "lang", "lang_confidence", "translation", "deleted",
     "ingested_at", "updated_at",
 )
-_INSERT = (f"INSERT INTO posts ({', '.join(_INSERT_COLUMNS)})"
-           f" VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})")
-
-
-BULK_FTS_FROM = 20  # new posts in one batch from which their full-text rows are written in one statement
+_INSERT_ROWS = f"INSERT INTO posts ({', '.join(_INSERT_COLUMNS)}) VALUES "
+_VALUES = f"({', '.join('?' for _ in _INSERT_COLUMNS)})"
+ROWS_PER_INSERT = 500  # new posts inserted by one statement (fewer if SQLite allows fewer parameters)
 
 
 class ArchiveError(Exception):
@@ -97,8 +95,6 @@ class Archive:
                 migration_set.apply(self.db)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.path}: not a usable SQLite archive: {exc}") from None
-
-    _fts_trigger: str | None = None  # the SQL of posts_ai, once read ("" if it is not the expected one)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -174,32 +170,15 @@ class Archive:
             row = self._row(first + offset, post, now)
             rows.append(row)
             results[index] = Stored(first + offset, post, NEW, inserted=row)
-        trigger = self._fts_insert_trigger() if len(rows) >= BULK_FTS_FROM else None
-        if trigger is None:
-            conn.executemany(_INSERT, rows)
-        else:
-            # The full-text rows of many new posts cost a third as much written by one statement
-            # as by the insert trigger row by row (measured: 37 -> 11 µs per post), so the trigger
-            # steps aside for this insert, inside the transaction: no other connection ever sees
-            # the archive without it, and a rollback puts it back as it was.
-            conn.execute("DROP TRIGGER posts_ai")
-            try:
-                conn.executemany(_INSERT, rows)
-                conn.execute("INSERT INTO posts_fts (rowid, text, translation)"
-                             " SELECT id, text, translation FROM posts WHERE id >= ? AND id < ?",
-                             (first, first + len(rows)))
-            finally:
-                conn.execute(trigger)
+        # Many rows per INSERT statement: the full-text index, fed by the insert trigger, costs three
+        # times as much when each row is a statement of its own (executemany) as when one
+        # statement inserts the batch (measured: 34 -> 11 µs per post; benchmarks/store.py).
+        per_statement = max(1, min(ROWS_PER_INSERT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+                                   // len(_INSERT_COLUMNS)))
+        for at in range(0, len(rows), per_statement):
+            chunk = rows[at:at + per_statement]
+            conn.execute(_INSERT_ROWS + ", ".join([_VALUES] * len(chunk)), [v for row in chunk for v in row])
         pending.clear()
-
-    def _fts_insert_trigger(self) -> str | None:
-        """The SQL of the trigger that indexes an inserted post (None if this archive has another)."""
-        if self._fts_trigger is None:
-            row = self.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'posts_ai'"
-                                    ).fetchone()
-            expected = 'INSERT INTO "posts_fts" (rowid, "text", "translation") VALUES (new.rowid, new."text", new."translation")'
-            self._fts_trigger = row[0] if row and expected in row[0] else ""
-        return self._fts_trigger or None
 
     @staticmethod
     def _row(post_id: int, post: Post, now: str) -> tuple[Any, ...]:

@@ -133,6 +133,9 @@ def test_a_stored_post_gives_the_row_it_was_stored_as(tmp_path):
         assert again[0].status == UPDATED and again[0].row() is None  # not inserted: read it back
 
 
+BATCH = 20  # posts stored by one store_posts call in the tests of the write path
+
+
 def _fts_check(archive) -> None:
     archive.conn.execute("INSERT INTO posts_fts (posts_fts, rank) VALUES ('integrity-check', 1)")
 
@@ -142,11 +145,9 @@ def _insert_trigger(archive) -> str:
 
 
 def test_a_large_batch_is_indexed_as_storing_post_by_post_indexes_it(tmp_path):
-    from storage.archive import BULK_FTS_FROM
-
     words = ["Суджа", "Курск", "Sumy", "обстрел", "евакуація", "drone"]
     posts = [post(i, f"{words[i % 6]} {words[(i * 5) % 6]} сообщение {i}", translation=f"message {i}" if i % 3 else None)
-             for i in range(1, 3 * BULK_FTS_FROM)]
+             for i in range(1, 3 * BATCH)]
     with Archive(tmp_path / "one.db") as one, Archive(tmp_path / "bulk.db") as bulk:
         trigger = _insert_trigger(bulk)
         for p in posts:
@@ -156,7 +157,7 @@ def test_a_large_batch_is_indexed_as_storing_post_by_post_indexes_it(tmp_path):
             assert ([r["message_id"] for r in search_posts(bulk.conn, query, limit=None)]
                     == [r["message_id"] for r in search_posts(one.conn, query, limit=None)]), query
         _fts_check(bulk)
-        assert _insert_trigger(bulk) == trigger  # back as it was
+        assert _insert_trigger(bulk) == trigger  # the trigger that indexes other writers' posts
     # and it still indexes what any other writer inserts
     other = sqlite3.connect(tmp_path / "bulk.db")
     other.execute("INSERT INTO posts (source, channel, message_id, date, text, ingested_at) VALUES"
@@ -167,39 +168,21 @@ def test_a_large_batch_is_indexed_as_storing_post_by_post_indexes_it(tmp_path):
         assert [r["channel"] for r in search_posts(bulk.conn, "Тёткино")] == ["9"]
 
 
-def test_an_archive_with_an_insert_trigger_of_its_own_keeps_it_and_is_indexed_by_it(tmp_path):
-    from storage.archive import BULK_FTS_FROM
-
-    path = tmp_path / "a.db"
-    Archive(path).close()
-    own = ("CREATE TRIGGER posts_ai AFTER INSERT ON posts BEGIN INSERT INTO posts_fts (rowid, text, translation)"
-           " VALUES (new.rowid, upper(new.text), new.translation); END")
-    conn = sqlite3.connect(path)
-    conn.executescript(f"DROP TRIGGER posts_ai; {own};")
-    conn.close()
-    with Archive(path) as archive:
-        archive.store_posts([post(i, f"Суджа {i}") for i in range(1, 2 * BULK_FTS_FROM)])
-        assert _insert_trigger(archive) == own  # not dropped and re-created as monitor's own
-        assert len(search_posts(archive.conn, "СУДЖА", limit=None)) == 2 * BULK_FTS_FROM - 1
-
-
 def test_a_batch_failing_half_way_leaves_the_archive_and_its_index_as_they_were(tmp_path):
-    from storage.archive import BULK_FTS_FROM
-
     with Archive(tmp_path / "a.db") as archive:
-        archive.store_posts([post(i, f"Суджа {i}") for i in range(1, BULK_FTS_FROM + 5)])
+        archive.store_posts([post(i, f"Суджа {i}") for i in range(1, BATCH + 5)])
         trigger = _insert_trigger(archive)
-        batch = [post(i, f"Курск {i}") for i in range(100, 100 + 2 * BULK_FTS_FROM)]
-        batch[BULK_FTS_FROM].channel = None  # NOT NULL: the insert fails after some rows went in
+        batch = [post(i, f"Курск {i}") for i in range(100, 100 + 2 * BATCH)]
+        batch[BATCH].channel = None  # NOT NULL: the batch's insert fails part-way
         with pytest.raises(sqlite3.IntegrityError):
             archive.store_posts(batch)
-        assert archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == BULK_FTS_FROM + 4
+        assert archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == BATCH + 4
         assert search_posts(archive.conn, "Курск") == []
-        assert len(search_posts(archive.conn, "Суджа", limit=None)) == BULK_FTS_FROM + 4
+        assert len(search_posts(archive.conn, "Суджа", limit=None)) == BATCH + 4
         assert _insert_trigger(archive) == trigger
         _fts_check(archive)
-        archive.store_posts(batch[:BULK_FTS_FROM])  # and storing goes on
-        assert len(search_posts(archive.conn, "Курск", limit=None)) == BULK_FTS_FROM
+        archive.store_posts(batch[:BATCH])  # and storing goes on
+        assert len(search_posts(archive.conn, "Курск", limit=None)) == BATCH
 
 
 def test_opening_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
@@ -319,10 +302,8 @@ def test_the_full_text_index_follows_text_edits_but_not_metadata_updates(tmp_pat
 
 
 def test_searches_from_another_connection_go_on_while_large_batches_are_stored(tmp_path):
-    # each large batch drops and re-creates the insert trigger inside its transaction: readers
-    # must neither fail nor miss what was committed
-    from storage.archive import BULK_FTS_FROM
-
+    # large batches are inserted many rows per statement, in their own transactions: readers must
+    # neither fail nor see part of a batch
     path = tmp_path / "a.db"
     Archive(path).close()
     errors, seen, done = [], [], threading.Event()
@@ -340,12 +321,12 @@ def test_searches_from_another_connection_go_on_while_large_batches_are_stored(t
     try:
         with Archive(path) as archive:
             for batch in range(15):
-                archive.store_posts([post(batch * 100 + i, f"Обстрел, Суджа {batch}") for i in range(2 * BULK_FTS_FROM)])
+                archive.store_posts([post(batch * 100 + i, f"Обстрел, Суджа {batch}") for i in range(2 * BATCH)])
     finally:
         done.set()
         thread.join()
     assert errors == []
-    assert seen and seen == sorted(seen) and all(n % (2 * BULK_FTS_FROM) == 0 for n in seen)
+    assert seen and seen == sorted(seen) and all(n % (2 * BATCH) == 0 for n in seen)
     with Archive(path) as archive:
-        assert len(search_posts(archive.conn, "Суджа", limit=None)) == 15 * 2 * BULK_FTS_FROM
+        assert len(search_posts(archive.conn, "Суджа", limit=None)) == 15 * 2 * BATCH
         _fts_check(archive)
