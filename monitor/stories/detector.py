@@ -437,7 +437,7 @@ class StoryDetector:
                 since: str, until: str) -> Decision:
         post_id = post["id"]
         existing = self._window.get(watchlist, post_id)  # the window holds the post's own date ...
-        if existing is None and not self._window.covers(post["date"]):  # ... unless it was capped
+        if existing is None and (self._window.capped or not self._window.covers(post["date"])):  # ... or was capped
             row = self.conn.execute(f"SELECT date, story_id, signature FROM {self.s}story_posts"
                                     " WHERE watchlist = ? AND post_id = ?", (watchlist, post_id)).fetchone()
             existing = WindowPost(*row, ()) if row is not None else None
