@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import make_export  # noqa: E402
 
-from config import load_config  # noqa: E402
+from monitor.config import load_config  # noqa: E402
 from monitor.importer import import_exports  # noqa: E402
 from monitor.pipeline import Pipeline  # noqa: E402
-from storage import Archive  # noqa: E402
+from monitor.storage import Archive  # noqa: E402
 
 
 def bare(texts: list[str], folder: Path, name: str) -> float:

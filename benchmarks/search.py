@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import make_texts  # noqa: E402
 
-from storage import Archive  # noqa: E402
-from storage.queries import Filters, search_posts  # noqa: E402
+from monitor.storage import Archive  # noqa: E402
+from monitor.storage.queries import Filters, search_posts  # noqa: E402
 
 SEARCHES = [
     ("Суджа", None), ("Судже", None), ("Sudzha", None), ("Курске", None), ("Шебекино", None),

@@ -27,8 +27,8 @@ from synthetic import make_texts  # noqa: E402
 
 import storage.archive as archive_module  # noqa: E402
 from monitor.stories.detector import StoryDetector  # noqa: E402
-from storage import Archive, Post  # noqa: E402
-from storage.queries import search_posts  # noqa: E402
+from monitor.storage import Archive, Post  # noqa: E402
+from monitor.storage.queries import search_posts  # noqa: E402
 
 
 def posts(count: int) -> list[Post]:

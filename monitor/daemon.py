@@ -31,8 +31,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from config import Config, ConfigError, load_config
-from storage import Archive
+from monitor.config import Config, ConfigError, load_config
+from monitor.storage import Archive
 
 from .clock import system_clock
 from .pipeline import Pipeline

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timezone, tzinfo
 from pathlib import Path
 
-from storage import Archive
+from monitor.storage import Archive
 
 from .pipeline import IngestSummary, Pipeline
 from .prepare import MIN_BYTES, Preparer, preparer_for

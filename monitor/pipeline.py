@@ -15,8 +15,8 @@ from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
-from config import Config
-from storage import NEW, UNCHANGED, UPDATED, Archive, Post, Stored
+from monitor.config import Config
+from monitor.storage import NEW, UNCHANGED, UPDATED, Archive, Post, Stored
 
 from .clock import system_clock
 from .language import detect

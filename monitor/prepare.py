@@ -23,7 +23,7 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from storage import Post
+from monitor.storage import Post
 
 from .language import detect
 from .matching.matcher import Matcher, MatchResult, matcher_for

@@ -6,10 +6,10 @@ import email
 import email.policy
 from datetime import datetime, timezone
 
-from config import load_config
+from monitor.config import load_config
 from monitor.mail.outbox import outbox_for
 from monitor.pipeline import Pipeline
-from storage import Archive, Post
+from monitor.storage import Archive, Post
 
 from .conftest import run_cli, write_config
 from .support.smtp import SmtpServer

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from storage import NEW, UNCHANGED, UPDATED, Archive, Post
-from storage.migrations import all_sets, migrations as core_migrations
-from storage.queries import Filters, QueryError, iter_posts, search_posts
+from monitor.storage import NEW, UNCHANGED, UPDATED, Archive, Post
+from monitor.storage.migrations import all_sets, migrations as core_migrations
+from monitor.storage.queries import Filters, QueryError, iter_posts, search_posts
 
 import pytest
 
@@ -117,7 +117,7 @@ def test_an_archive_made_by_an_older_version_is_upgraded_in_place(tmp_path):
 
 
 def test_a_stored_post_gives_the_row_it_was_stored_as(tmp_path):
-    from storage.queries import posts_by_id
+    from monitor.storage.queries import posts_by_id
 
     with Archive(tmp_path / "a.db") as archive:
         posts = [
@@ -186,7 +186,7 @@ def test_a_batch_failing_half_way_leaves_the_archive_and_its_index_as_they_were(
 
 
 def test_opening_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
-    from storage import ArchiveError
+    from monitor.storage import ArchiveError
 
     bad = tmp_path / "bad.db"
     bad.write_text("this is not a database" * 100)
@@ -255,7 +255,7 @@ CREATE INDEX IF NOT EXISTS {p}story_keys_lookup ON story_keys (watchlist, key, d
 
 
 def test_story_keys_of_an_older_archive_move_to_the_keyed_table_without_duplicates(tmp_path, monkeypatch):
-    from storage import schema_stories
+    from monitor.storage import schema_stories
 
     path = tmp_path / "old.db"
     db = sqlite_utils.Database(path)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from config import ConfigError, find_config_path, load_config
-from config.schema import SECTIONS
+from monitor.config import ConfigError, find_config_path, load_config
+from monitor.config.schema import SECTIONS
 
 from .conftest import ROOT, run_cli, write_config
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from config import load_config
+from monitor.config import load_config
 from monitor.clock import FixedClock
 from monitor.mail import Outbox, SmtpTransport
-from storage import Archive, Post
+from monitor.storage import Archive, Post
 
 from .conftest import ROOT, run_cli, write_config
 from .support.smtp import SmtpServer, free_port, make_certificate
@@ -365,9 +365,9 @@ def test_alert_for_a_watchlist_without_recipients_is_marked_failed(tmp_path, smt
 
 DELIVER_SCRIPT = """
 import sys
-from config import load_config
+from monitor.config import load_config
 from monitor.mail import Outbox
-from storage import Archive
+from monitor.storage import Archive
 config = load_config(sys.argv[1])
 outbox = Outbox(Archive(config.storage.path), config)
 outbox.recover()

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from config.gazetteer import load_gazetteer, load_regions
+from monitor.matching.gazetteer import load_gazetteer, load_regions
 from monitor.matching import Matcher, expand_query
 
 from .conftest import run_cli, write_config

@@ -12,10 +12,10 @@ import sqlite3
 
 import pytest
 
-from config import load_config
+from monitor.config import load_config
 from monitor.importer import import_exports
 from monitor.pipeline import Pipeline
-from storage import Archive
+from monitor.storage import Archive
 
 from .conftest import ROOT, write_config
 
@@ -171,7 +171,7 @@ def test_the_worker_still_frees_reference_cycles_every_few_batches(tmp_path):
     config_path = write_config(tmp_path, WATCHLISTS)
     script = f"""
 import gc, weakref
-from config import load_config
+from monitor.config import load_config
 from monitor import prepare
 prepare._init(load_config({str(config_path)!r}))
 prepare._warm_up()
@@ -194,10 +194,10 @@ print("ok")
 
 _NO_WORKER = """
 import json, multiprocessing, sys
-from config import load_config
+from monitor.config import load_config
 from monitor.importer import import_exports
 from monitor.pipeline import Pipeline
-from storage import Archive
+from monitor.storage import Archive
 config_path, export_path, mode = sys.argv[1:]
 if mode == "start":  # the pool is made, but its fork server cannot start
     from multiprocessing import resource_tracker

@@ -6,10 +6,10 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from config import load_config
+from monitor.config import load_config
 from monitor.pipeline import Pipeline
 from monitor.stories.claims import extract_figures, extract_kinds, minhash, shingles, similarities, to_blob
-from storage import Archive, Post
+from monitor.storage import Archive, Post
 
 from .conftest import EXAMPLES, run_cli, write_config
 
@@ -199,8 +199,8 @@ def test_replay_forgets_the_posts_of_a_long_lived_story_once_they_leave_the_wind
 
     from monitor.matching import matcher_for
     from monitor.stories.detector import StoryDetector
-    from storage import iso
-    from storage.schema_stories import create_story_tables
+    from monitor.storage import iso
+    from monitor.storage.schema_stories import create_story_tables
 
     config = load_config(write_config(tmp_path, '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\n'))
     t0 = datetime(2024, 8, 6, 9, tzinfo=timezone.utc)

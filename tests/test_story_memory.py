@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from config import load_config
+from monitor.config import load_config
 from monitor.pipeline import Pipeline, default_stages
-from storage import Archive, Post
+from monitor.storage import Archive, Post
 
 from .conftest import write_config
 

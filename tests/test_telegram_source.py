@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 from telethon import errors
 from telethon.tl import types
 
-from config import load_config
+from monitor.config import load_config
 from monitor.pipeline import Pipeline
 from monitor.sources.telegram import TelegramSource, message_to_post, parse_channel, ChannelRef
-from storage import Archive
+from monitor.storage import Archive
 
 from .conftest import run_cli, write_config
 from .support.telegram import FakeTelegram, channel, message

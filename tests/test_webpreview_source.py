@@ -8,12 +8,12 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from config import load_config
+from monitor.config import load_config
 from monitor.clock import FixedClock
 from monitor.pipeline import Pipeline
 from monitor.sources.health import PermanentSourceError, TransientSourceError
 from monitor.sources.webpreview import WebPreviewSource, parse_page, parse_views
-from storage import Archive
+from monitor.storage import Archive
 
 from .conftest import write_config
 from .support.http import HttpServer

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from config import Config, ConfigError, find_config_path, load_config
-from storage import Archive, ArchiveError
+from monitor.config import Config, ConfigError, find_config_path, load_config
+from monitor.storage import Archive, ArchiveError
 
 from ..logs import setup_logging
 

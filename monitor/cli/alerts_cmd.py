@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 import click
 
-from storage.alerts import STATUSES, alerts_since
+from monitor.storage.alerts import STATUSES, alerts_since
 
 from . import main
 from .output import emit, output_options

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from storage.queries import POST_COLUMNS, Filters, QueryError, iter_posts, parse_when, search_posts, stats, totals
+from ..resources import examples_dir
+from ..storage.queries import POST_COLUMNS, Filters, QueryError, iter_posts, parse_when, search_posts, stats, totals
 
 from . import main
 from .output import emit, output_options
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def filter_options(func):
@@ -238,7 +238,7 @@ def stats_(app, by: str, channel, lang, since, until, fmt: str) -> None:
 def demo(ctx, examples: Path | None) -> None:
     """Load the bundled example exports into the configured archive and show what it holds."""
     app = ctx.obj
-    folder = examples or EXAMPLES
+    folder = examples or examples_dir()
     files = sorted(folder.glob("**/result.json"))
     if not files:
         raise click.ClickException(f"no Telegram exports (result.json) under {folder}")

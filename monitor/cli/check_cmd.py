@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from config import ConfigError, find_config_path, load_config
+from monitor.config import ConfigError, find_config_path, load_config
 
 from . import main
 

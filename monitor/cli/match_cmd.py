@@ -77,7 +77,7 @@ def gazetteer_import(app, path: Path, region: str | None, admin1_codes: Path | N
 
         monitor gazetteer import RU.txt --region RU-VOR
     """
-    from config.gazetteer import imported_dir
+    from monitor.matching.gazetteer import imported_dir
 
     from ..matching.geonames import GeoNamesError, import_geonames
 

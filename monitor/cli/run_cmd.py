@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import click
 
-from storage import parse_iso
+from monitor.storage import parse_iso
 
 from . import main
 from .output import emit
@@ -28,7 +28,7 @@ def run(app, once: bool) -> None:
 
         monitor --log-level info run
     """
-    from config import ConfigError
+    from monitor.config import ConfigError
 
     from ..daemon import Daemon
 
@@ -57,7 +57,7 @@ def _table_exists(conn, name: str) -> bool:
 
 
 def status_report(archive, config, now: datetime) -> dict:
-    from storage.alerts import outbox_counts
+    from monitor.storage.alerts import outbox_counts
 
     conn = archive.conn
     sources = []

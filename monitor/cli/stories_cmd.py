@@ -6,7 +6,7 @@ import json
 
 import click
 
-from storage.queries import Filters, QueryError, parse_when
+from monitor.storage.queries import Filters, QueryError, parse_when
 
 from . import main
 from .output import emit, output_options

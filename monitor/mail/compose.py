@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from storage import parse_iso
+from monitor.storage import parse_iso
 
 SUBJECT_LENGTH = 110
 

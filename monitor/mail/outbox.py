@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from config import Config
-from storage import Archive, iso
+from monitor.config import Config
+from monitor.storage import Archive, iso
 
 from ..clock import system_clock
 from .compose import compose, compose_digest, load_alert
@@ -48,7 +48,7 @@ class MailSettings:
         email = config.email
         if email is not None:
             return cls(email.sender, email.timezone, email.rate_limit, timedelta(minutes=email.rate_window_minutes))
-        from config.schema import SECTION_BY_NAME
+        from monitor.config.schema import SECTION_BY_NAME
 
         defaults = {s.name: s.default for s in SECTION_BY_NAME["email"].settings}
         return cls(

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from config.gazetteer import load_gazetteer, read_places, read_regions
+from monitor.matching.gazetteer import load_gazetteer, read_places, read_regions
 
 COLUMNS = 19
 _CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")

@@ -33,7 +33,7 @@ from typing import Any
 
 import ahocorasick
 
-from config.gazetteer import Gazetteer, imported_dir, load_gazetteer
+from monitor.matching.gazetteer import Gazetteer, imported_dir, load_gazetteer
 
 from .morphology import analyse, lemmas
 from .normalise import Token, find_words, fold, folded, is_initial, languages_of, tokenize

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from storage import NEW, Archive, Stored
+from monitor.storage import NEW, Archive, Stored
 
 from .matcher import Matcher, MatchResult, PlaceHit, matcher_for
 

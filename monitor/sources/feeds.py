@@ -20,7 +20,7 @@ import feedparser
 import httpx
 from bs4 import BeautifulSoup
 
-from storage import Archive, Post
+from monitor.storage import Archive, Post
 
 from .health import PermanentSourceError, TransientSourceError, get_state, record_error, record_success, set_state
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from storage import Archive, iso
+from monitor.storage import Archive, iso
 
 
 class TransientSourceError(Exception):

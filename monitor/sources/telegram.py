@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from storage import Archive, Post
+from monitor.storage import Archive, Post
 
 SOURCE = "telegram"
 HISTORY_PAUSE = 3.0  # seconds between two channels' history reads

@@ -25,7 +25,7 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
-from storage import Post
+from monitor.storage import Post
 
 SOURCE = "telegram"
 

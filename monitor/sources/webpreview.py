@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import httpx
 from bs4 import BeautifulSoup, Tag
 
-from storage import Archive, Post
+from monitor.storage import Archive, Post
 
 from .health import PermanentSourceError, TransientSourceError, record_error, record_success
 

@@ -43,7 +43,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from storage import iso, parse_iso
+from monitor.storage import iso, parse_iso
 
 import numpy as np
 

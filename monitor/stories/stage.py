@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from storage import Archive, Stored, iso, parse_iso
-from storage.queries import Filters, iter_posts, posts_by_id
-from storage.schema_stories import create_story_tables
+from monitor.storage import Archive, Stored, iso, parse_iso
+from monitor.storage.queries import Filters, iter_posts, posts_by_id
+from monitor.storage.schema_stories import create_story_tables
 
 from .detector import Decision, StoryDetector
 

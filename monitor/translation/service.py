@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from config import Config
-from storage import Archive, Stored, iso, parse_iso
+from monitor.config import Config
+from monitor.storage import Archive, Stored, iso, parse_iso
 
 from ..clock import system_clock
 from .backends import Backend, BackendError, BadKey, RateLimited, Unavailable, backend_for

@@ -20,7 +20,7 @@ def all_sets() -> list[Migrations]:
     """
     sets = [migrations]
     for module in _CAPABILITY_SETS:
-        sets.append(__import__(f"storage.{module}", fromlist=["migrations"]).migrations)
+        sets.append(__import__(f"monitor.storage.{module}", fromlist=["migrations"]).migrations)
     return sets
 
 

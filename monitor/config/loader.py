@@ -315,7 +315,7 @@ class _Validator:
                 if not _REGION_CODE.match(code):
                     self.error("watchlist", index, "regions", f'"{code}" is not an ISO 3166-2 code (like "RU-KRS" or "UA-59")')
                 else:
-                    from .gazetteer import GazetteerError, imported_dir, known_region_codes
+                    from ..matching.gazetteer import GazetteerError, imported_dir, known_region_codes
 
                     try:  # bundled regions, plus those imported beside the archive
                         known = known_region_codes(imported_dir(getattr(self, "storage_path", None)))

@@ -1,6 +1,6 @@
 """The gazetteer: regions (ISO 3166-2) and the places inside them.
 
-Bundled data beside this module: ``regions.json``, ``places/<REGION>.json``,
+Bundled data in ``config/gazetteer/``: ``regions.json``, ``places/<REGION>.json``,
 ``exclusions.json``. Operators' additions (``monitor gazetteer import``, from
 GeoNames dumps) live in a ``gazetteer/`` folder beside the archive, in the same
 layout (``regions.json``, ``places/<REGION>.json``), and are merged at load time:
@@ -27,7 +27,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-DATA_DIR = Path(__file__).resolve().parent
+from ..resources import gazetteer_dir
+
+DATA_DIR = gazetteer_dir()
 IMPORTED_FOLDER = "gazetteer"
 LANGS = ("ru", "uk", "en")
 KINDS = ("city", "town", "village", "district")

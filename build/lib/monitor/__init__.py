@@ -1,0 +1,3 @@
+"""monitor: Telegram and feed monitoring daemon for news desks."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,280 @@
+"""monitor import / search / export / stats / demo: loading and reading the archive."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from ..resources import examples_dir
+from ..storage.queries import POST_COLUMNS, Filters, QueryError, iter_posts, parse_when, search_posts, stats, totals
+
+from . import main
+from .output import emit, output_options
+
+
+
+def filter_options(func):
+    """--channel / --lang / --since / --until, shared by search and export."""
+    func = click.option("--until", help="posts before this date or time (a bare date includes that whole day)")(func)
+    func = click.option("--since", help="posts from this date or time (2024-08-06, 2024-08-06T08:00+03:00) or span (36h, 7d)")(func)
+    func = click.option("--lang", help="language code(s), comma-separated: ru,uk")(func)
+    func = click.option("--channel", help="channel username, id or title")(func)
+    return func
+
+
+def make_filters(channel, lang, since, until) -> Filters:
+    try:
+        return Filters(
+            channel=channel,
+            lang=lang,
+            since=parse_when(since) if since else None,
+            until=parse_when(until, end_of_day=True) if until else None,
+        )
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since/--until") from None
+
+
+def query_expander(exact: bool):
+    """Inflection-aware expansion of search words (Суджа finds «в Судже»), unless --exact."""
+    if exact:
+        return None
+    from ..matching import expand_query
+
+    return expand_query
+
+
+def _progress_factory():
+    """A progress bar on stderr when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        return None
+    bars = []
+
+    def start(index: int, total: int):
+        if bars:
+            bars[-1].render_finish()
+        bar = click.progressbar(length=total, label=f"file {index + 1}", file=sys.stderr)
+        bar.__enter__()
+        bars.append(bar)
+        return bar.update
+
+    start.finish = lambda: [b.render_finish() for b in bars]  # type: ignore[attr-defined]
+    return start
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--timezone", "export_tz", default="UTC", show_default=True,
+              help="time zone of the machine that made an old export without date_unixtime")
+@click.pass_obj
+def import_(app, paths: tuple[Path, ...], export_tz: str) -> None:
+    """Load Telegram Desktop JSON exports (result.json) into the archive.
+
+    Single-chat and full-account exports. Posts go through language detection
+    and matching but send no alerts. Importing again adds nothing and picks up
+    edits. A broken file is reported and skipped; the others are imported.
+
+    Example:
+
+        monitor import ~/Downloads/Telegram\\ Desktop/ChatExport_2024-08-07/result.json
+    """
+    from ..importer import import_exports
+    from ..pipeline import Pipeline
+
+    try:
+        tz = ZoneInfo(export_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f'"{export_tz}" is not a time zone name like Europe/Moscow', param_hint="--timezone") from None
+    archive = app.archive()
+    pipeline = Pipeline(archive, app.config)
+    progress = _progress_factory()
+    report = import_exports(archive, pipeline, paths, local_tz=tz, progress=progress)
+    if progress:
+        progress.finish()
+    for f in report.files:
+        if f.error:
+            click.echo(f"error: {f.error}", err=True)
+        else:
+            s = f.summary
+            click.echo(f"{f.path}: {f.chats} chats, {s.new} new, {s.updated} updated, {s.unchanged} unchanged"
+                       f" ({f.skipped_service} service messages skipped)")
+    total = report.totals()
+    ok = len(report.files) - len(report.failed)
+    click.echo(f"imported {ok} of {len(report.files)} files: {total.new} new, {total.updated} updated,"
+               f" {total.unchanged} unchanged posts")
+    if report.prepared_batches or report.fallback_batches:
+        line = f"two processes: {report.prepared_batches} batches prepared by the worker"
+        if report.fallback_batches:
+            line += f", {report.fallback_batches} in this process after the worker failed"
+        click.echo(line)
+    if report.failed:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.argument("query")
+@filter_options
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--exact", is_flag=True, help="match words as written (no inflections or transliterations)")
+@output_options
+@click.pass_obj
+def search(app, query: str, channel, lang, since, until, limit: int, exact: bool, fmt: str) -> None:
+    """Full-text search of posts and their translations, newest first.
+
+    FTS5 syntax: words (all must occur), "a phrase", OR, NOT, prefix*.
+    Place names and words are matched in every inflection unless --exact.
+
+    Examples:
+
+        monitor search Суджа --since 2024-08-06 --lang ru
+
+        monitor search '"state of emergency"' --json
+    """
+    filters = make_filters(channel, lang, since, until)
+    archive = app.archive(readonly=True)
+    try:
+        rows = search_posts(archive.conn, query, filters, limit=limit, expand=query_expander(exact))
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "table":
+        for row in rows:
+            row["where"] = row["channel_username"] or row["channel_title"] or row["channel"]
+            row["text"] = row["snippet"]
+        emit(rows, ["date", "where", "message_id", "lang", "text", "url"], fmt, wide=["text"])
+    else:
+        emit(rows, [*POST_COLUMNS, "snippet"], fmt)
+    if not rows and fmt == "table":
+        click.echo("no posts found", err=True)
+
+
+@main.command()
+@click.argument("query", required=False)
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["json", "ndjson", "csv"]), default="ndjson", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="write to this file (default: standard output)")
+@click.option("--exact", is_flag=True, help="match QUERY's words as written")
+@click.pass_obj
+def export(app, query, channel, lang, since, until, fmt: str, output: Path | None, exact: bool) -> None:
+    """Write posts (all, or those matching QUERY and the filters), oldest first.
+
+    Examples:
+
+        monitor export --format csv -o kursk.csv --since 2024-08-06
+
+        monitor export Суджа --format json
+    """
+    filters = make_filters(channel, lang, since, until)
+    archive = app.archive(readonly=True)
+    rows = iter_posts(archive.conn, filters, query=query, expand=query_expander(exact) if query else None)
+    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    count = 0
+    try:
+        if fmt == "csv":
+            writer = csv.writer(out)
+            writer.writerow(POST_COLUMNS)
+            for row in rows:
+                writer.writerow(["" if row[c] is None else (json.dumps(row[c], ensure_ascii=False)
+                                 if isinstance(row[c], (list, dict)) else row[c]) for c in POST_COLUMNS])
+                count += 1
+        elif fmt == "ndjson":
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                count += 1
+        else:
+            out.write("[")
+            for row in rows:
+                out.write(("\n" if not count else ",\n") + json.dumps(row, ensure_ascii=False))
+                count += 1
+            out.write("\n]\n")
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if output:
+            out.close()
+    if output:
+        click.echo(f"wrote {count} posts to {output}", err=True)
+
+
+@main.command("stats")
+@click.option("--by", type=click.Choice(["channel", "lang", "day", "all"]), default="all", show_default=True)
+@filter_options
+@output_options
+@click.pass_obj
+def stats_(app, by: str, channel, lang, since, until, fmt: str) -> None:
+    """Posts per channel, per language and per day (UTC).
+
+    Example:
+
+        monitor stats --by day --since 7d --csv
+    """
+    filters = make_filters(channel, lang, since, until)
+    archive = app.archive(readonly=True)
+    groups = stats(archive.conn, filters)
+    columns = {"channel": ["source", "channel", "username", "title", "posts", "first", "last"],
+               "lang": ["lang", "posts"], "day": ["day", "posts"]}
+    chosen = list(columns) if by == "all" else [by]
+    if fmt == "table":
+        for i, name in enumerate(chosen):
+            if len(chosen) > 1:
+                click.echo(("\n" if i else "") + f"posts per {name}")
+            emit(groups[name], columns[name], fmt)
+        return
+    if len(chosen) == 1:
+        emit(groups[chosen[0]], columns[chosen[0]], fmt)
+        return
+    rows = [{"by": name, **row} for name in chosen for row in groups[name]]
+    emit(rows, ["by", "source", "channel", "username", "title", "lang", "day", "posts", "first", "last"], fmt)
+
+
+@main.command()
+@click.option("--examples", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="folder of Telegram exports to load (default: the bundled examples/)")
+@click.pass_context
+def demo(ctx, examples: Path | None) -> None:
+    """Load the bundled example exports into the configured archive and show what it holds."""
+    app = ctx.obj
+    folder = examples or examples_dir()
+    files = sorted(folder.glob("**/result.json"))
+    if not files:
+        raise click.ClickException(f"no Telegram exports (result.json) under {folder}")
+    click.echo(f"== importing {len(files)} example exports from {folder}")
+    try:
+        ctx.invoke(import_, paths=tuple(files), export_tz="UTC")
+    except SystemExit as exc:
+        if exc.code:
+            raise
+    archive = app.archive()
+    t = totals(archive.conn)
+    click.echo(f"\n== archive {app.config.storage.path}: {t['posts']} posts from {t['channels']} channels,"
+               f" {t['first']} to {t['last']}")
+    ctx.invoke(stats_, by="all", channel=None, lang=None, since=None, until=None, fmt="table")
+    for watch in app.config.watchlists:
+        rows = archive.conn.execute(
+            "SELECT p.date, coalesce(p.channel_username, p.channel_title), p.lang, substr(p.text, 1, 90), p.url"
+            " FROM post_matches m JOIN posts p ON p.id = m.post_id WHERE m.watchlist = ? ORDER BY p.date LIMIT 15",
+            (watch.name,),
+        ).fetchall() if _has_table(archive, "post_matches") else []
+        click.echo(f"\n== watchlist {watch.name} ({', '.join(watch.regions or [])}"
+                   f"{'; ' + ', '.join(watch.keywords) if watch.keywords else ''}): {len(rows)} matching posts")
+        emit([dict(zip(["date", "channel", "lang", "text", "url"], r)) for r in rows],
+             ["date", "channel", "lang", "text", "url"], "table", wide=["text"])
+    if _has_table(archive, "stories"):
+        click.echo("\n== stories (posts carrying the same claim, across channels and languages)")
+        ctx.invoke(main.get_command(ctx, "stories"), since=None, watchlist=None, limit=10, fmt="table")
+        from ..stories import replay
+
+        click.echo("\n== the alerts monitor would have mailed for these posts (monitor replay --dry-run)")
+        for alert in replay(archive, app.config):
+            click.echo(f"{alert['date'][:16]}  {alert['kind'].upper():6} [{alert['watchlist']}] "
+                       f"{alert['channel_title'] or alert['channel']}/{alert['message_id']}: {alert['reason'][:110]}")
+    click.echo("\nTry: monitor search Суджа   |   monitor stories   |   monitor replay --dry-run --json   |"
+               "   monitor match --text 'Обстрел в Судже'")
+
+
+def _has_table(archive, name: str) -> bool:
+    return archive.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None

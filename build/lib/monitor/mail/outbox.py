@@ -1,0 +1,321 @@
+"""The alert outbox: from a decided alert to a delivered mail, surviving crashes.
+
+States of a delivery (one per alert and recipient):
+
+    pending --claim--> sending --accepted--> sent
+       ^                  |--4xx, network--> pending (retry later, backoff)
+       |                  '--5xx-----------> failed (the server's answer kept)
+    digest --digest built--> in_digest --digest accepted--> sent
+
+A decided alert is in the ``alerts`` table from the decision's own transaction
+on. ``expand()`` turns it into deliveries, ``deliver_due()`` sends what is due;
+each step commits before the next begins, so a crash at any moment leaves a
+state ``recover()`` resumes from. See the README for the exact guarantee.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from monitor.config import Config
+from monitor.storage import Archive, iso
+
+from ..clock import system_clock
+from .compose import compose, compose_digest, load_alert
+from .transport import PermanentError, TransientError, Transport, transport_for
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST = 30.0  # seconds before the first retry
+BACKOFF_MAX = 3600.0  # retries never wait longer than this
+
+
+@dataclass
+class MailSettings:
+    sender: str
+    timezone: str
+    rate_limit: int
+    rate_window: timedelta
+
+    @classmethod
+    def from_config(cls, config: Config) -> "MailSettings":
+        email = config.email
+        if email is not None:
+            return cls(email.sender, email.timezone, email.rate_limit, timedelta(minutes=email.rate_window_minutes))
+        from monitor.config.schema import SECTION_BY_NAME
+
+        defaults = {s.name: s.default for s in SECTION_BY_NAME["email"].settings}
+        return cls(
+            f"monitor@{socket.gethostname() or 'localhost'}",
+            "UTC",
+            defaults["rate_limit"],
+            timedelta(minutes=defaults["rate_window_minutes"]),
+        )
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    digests: int = 0
+
+
+def backoff(attempts: int) -> float:
+    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+class Outbox:
+    def __init__(self, archive: Archive, config: Config, *, transport: Transport | None = None,
+                 clock: Callable[[], datetime] = system_clock,
+                 before_compose: Callable[[int], None] | None = None):
+        self.archive = archive
+        self.config = config
+        self.transport = transport or transport_for(config)
+        self.clock = clock
+        self.settings = MailSettings.from_config(config)
+        self.before_compose = before_compose
+
+    @property
+    def db(self):
+        return self.archive.db
+
+    # -- crash recovery -------------------------------------------------------
+    def recover(self) -> int:
+        """Return mails caught mid-send by a crash to the queue. Call once at start-up."""
+        with self.archive.transaction() as conn:
+            n = conn.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'").rowcount
+            n += conn.execute("UPDATE digests SET status = 'pending' WHERE status = 'sending'").rowcount
+        if n:
+            log.warning("%d mail(s) were being sent when the process stopped; they are queued again", n)
+        return n
+
+    # -- alerts -> deliveries ------------------------------------------------------
+    def expand(self) -> int:
+        """Create the deliveries of alerts that have none yet."""
+        now = self.clock()
+        created = 0
+        rows = list(self.db.query(
+            "SELECT id, watchlist FROM alerts WHERE status = 'pending'"
+            " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id) ORDER BY id"
+        ))
+        for row in rows:
+            watchlist = self.config.watchlist(row["watchlist"])
+            with self.archive.transaction() as conn:
+                if watchlist is None or not watchlist.recipients:
+                    why = "watchlist is no longer configured" if watchlist is None else "watchlist has no recipients"
+                    conn.execute("UPDATE alerts SET status = 'failed', settled_at = ? WHERE id = ?", (iso(now), row["id"]))
+                    log.warning("alert %s (%s) not mailed: %s", row["id"], row["watchlist"], why)
+                    continue
+                for recipient in watchlist.recipients:
+                    mode, status = watchlist.delivery, "pending"
+                    if mode != "instant":
+                        status = "digest"
+                    elif self._over_rate(conn, recipient, now):
+                        mode, status = "hourly", "digest"
+                        log.info("rate limit for %s reached: alert %s goes into the next digest", recipient, row["id"])
+                    cursor = conn.execute(
+                        "INSERT OR IGNORE INTO deliveries (alert_id, recipient, mode, status, created_at)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (row["id"], recipient, mode, status, iso(now)),
+                    )
+                    created += cursor.rowcount
+        return created
+
+    def _over_rate(self, conn, recipient: str, now: datetime) -> bool:
+        since = iso(now - self.settings.rate_window)
+        limit = self.settings.rate_limit
+        (count,) = conn.execute(  # counts at most `limit` rows, through (recipient, created_at)
+            "SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE recipient = ? AND created_at > ? AND mode = 'instant'"
+            " LIMIT ?)",
+            (recipient, since, limit),
+        ).fetchone()
+        return count >= self.settings.rate_limit
+
+    # -- sending ---------------------------------------------------------------------
+    def deliver_due(self, *, limit: int | None = None, should_stop: Callable[[], bool] | None = None) -> DeliveryReport:
+        """Send every delivery and digest that is due. Returns what happened."""
+        report = DeliveryReport()
+        self.expand()
+        now_text = iso(self.clock())
+        due = [r["id"] for r in self.db.query(
+            "SELECT id FROM deliveries WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            " ORDER BY id", [now_text]
+        )]
+        for delivery_id in due[:limit] if limit else due:
+            if should_stop and should_stop():
+                break
+            self._deliver(delivery_id, report)
+        for digest_id in [r["id"] for r in self.db.query(
+            "SELECT id FROM digests WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            " ORDER BY id", [now_text]
+        )]:
+            if should_stop and should_stop():
+                break
+            self._deliver_digest(digest_id, report)
+        self.transport.close()
+        return report
+
+    def _claim(self, table: str, row_id: int) -> bool:
+        with self.archive.transaction() as conn:
+            return conn.execute(
+                f"UPDATE {table} SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
+                (row_id,),
+            ).rowcount == 1
+
+    def _deliver(self, delivery_id: int, report: DeliveryReport) -> None:
+        row = next(iter(self.db.query("SELECT * FROM deliveries WHERE id = ?", [delivery_id])), None)
+        if row is None:
+            return
+        if self.before_compose is not None:
+            alert = next(iter(self.db.query("SELECT post_id FROM alerts WHERE id = ?", [row["alert_id"]])), None)
+            if alert:
+                try:
+                    self.before_compose(alert["post_id"])
+                except Exception:  # a translation problem never blocks a mail
+                    log.exception("preparing alert %s failed; mailing it as it is", row["alert_id"])
+        view = load_alert(self.db, row["alert_id"])
+        if view is None:
+            return
+        message = compose(view, recipient=row["recipient"], sender=self.settings.sender,
+                          timezone=self.settings.timezone, now=self.clock())
+        if row["generation"]:
+            message["X-Monitor-Copy"] = str(row["generation"])
+        if not self._claim("deliveries", delivery_id):
+            return
+        self._send("deliveries", row, message, report)
+        self._settle(row["alert_id"])
+
+    def _send(self, table: str, row: dict[str, Any], message: EmailMessage, report: DeliveryReport) -> bool:
+        recipient = row["recipient"]
+        attempts = row["attempts"] + 1
+        try:
+            self.transport.send(message, recipient)
+        except PermanentError as exc:
+            with self.archive.transaction() as conn:
+                conn.execute(f"UPDATE {table} SET status = 'failed', last_error = ? WHERE id = ?", (str(exc), row["id"]))
+            log.error("mail %s to %s failed for good: %s", message["Message-ID"], recipient, exc)
+            report.failed += 1
+            return False
+        except TransientError as exc:
+            wait = backoff(attempts)
+            retry_at = iso(self.clock() + timedelta(seconds=wait))
+            with self.archive.transaction() as conn:
+                conn.execute(
+                    f"UPDATE {table} SET status = 'pending', last_error = ?, next_attempt_at = ? WHERE id = ?",
+                    (str(exc), retry_at, row["id"]),
+                )
+            log.warning("mail %s to %s not sent (attempt %d): %s; retry in %.0fs", message["Message-ID"], recipient,
+                        attempts, exc, wait)
+            report.retried += 1
+            return False
+        now = iso(self.clock())
+        with self.archive.transaction() as conn:
+            conn.execute(
+                f"UPDATE {table} SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL WHERE id = ?",
+                (now, str(message["Message-ID"]), row["id"]),
+            )
+            if table == "digests":
+                conn.execute("UPDATE deliveries SET status = 'sent', sent_at = ? WHERE digest_id = ?", (now, row["id"]))
+        log.info("mail %s sent to %s", message["Message-ID"], recipient)
+        report.sent += 1
+        return True
+
+    def _settle(self, alert_id: int) -> None:
+        statuses = [r["status"] for r in self.db.query("SELECT status FROM deliveries WHERE alert_id = ?", [alert_id])]
+        if not statuses:
+            return
+        if all(s == "sent" for s in statuses):
+            status = "sent"
+        elif any(s == "failed" for s in statuses) and not any(s in ("pending", "sending", "digest", "in_digest") for s in statuses):
+            status = "failed"
+        else:
+            status = "pending"
+        with self.archive.transaction() as conn:
+            conn.execute(
+                "UPDATE alerts SET status = ?, settled_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END WHERE id = ?",
+                (status, status, iso(self.clock()), alert_id),
+            )
+
+    # -- digests ---------------------------------------------------------------------
+    def build_digests(self, mode: str) -> int:
+        """Gather the deliveries waiting for a ``mode`` ("hourly" | "daily") digest, one digest per recipient."""
+        now = iso(self.clock())
+        built = 0
+        with self.archive.transaction() as conn:
+            recipients = [r[0] for r in conn.execute(
+                "SELECT DISTINCT recipient FROM deliveries WHERE status = 'digest' AND mode = ? ORDER BY recipient", (mode,)
+            )]
+            for recipient in recipients:
+                (start,) = conn.execute(
+                    "SELECT min(created_at) FROM deliveries WHERE status = 'digest' AND mode = ? AND recipient = ?",
+                    (mode, recipient),
+                ).fetchone()
+                cursor = conn.execute(
+                    "INSERT INTO digests (recipient, period_start, period_end, status, created_at) VALUES (?, ?, ?, 'pending', ?)",
+                    (recipient, start, now, now),
+                )
+                conn.execute(
+                    "UPDATE deliveries SET status = 'in_digest', digest_id = ? WHERE status = 'digest' AND mode = ? AND recipient = ?",
+                    (cursor.lastrowid, mode, recipient),
+                )
+                built += 1
+        return built
+
+    def run_digest(self, mode: str) -> DeliveryReport:
+        """Build and send the ``mode`` digests now (the scheduled job)."""
+        self.expand()
+        self.build_digests(mode)
+        return self.deliver_due()
+
+    def _deliver_digest(self, digest_id: int, report: DeliveryReport) -> None:
+        row = next(iter(self.db.query("SELECT * FROM digests WHERE id = ?", [digest_id])), None)
+        if row is None:
+            return
+        views = []
+        for d in self.db.query("SELECT alert_id FROM deliveries WHERE digest_id = ? ORDER BY alert_id", [digest_id]):
+            view = load_alert(self.db, d["alert_id"])
+            if view is not None:
+                views.append(view)
+        period = f"{(row['period_start'] or '')[:16].replace('T', ' ')} to {(row['period_end'] or '')[:16].replace('T', ' ')} UTC"
+        message = compose_digest(views, recipient=row["recipient"], sender=self.settings.sender, digest_id=digest_id,
+                                 period=period, timezone=self.settings.timezone, now=self.clock())
+        if not self._claim("digests", digest_id):
+            return
+        if self._send("digests", row, message, report):
+            report.digests += 1
+        for view in views:
+            self._settle(view.id)
+
+    # -- operator actions ---------------------------------------------------------------
+    def resend(self, alert_id: int) -> int:
+        """Queue a fresh copy of an alert for every recipient. Returns how many."""
+        with self.archive.transaction() as conn:
+            if conn.execute("SELECT 1 FROM alerts WHERE id = ?", (alert_id,)).fetchone() is None:
+                raise KeyError(alert_id)
+            n = conn.execute(
+                "UPDATE deliveries SET status = 'pending', mode = 'instant', next_attempt_at = NULL, last_error = NULL,"
+                " generation = generation + 1, digest_id = NULL WHERE alert_id = ? AND status IN ('sent', 'failed')",
+                (alert_id,),
+            ).rowcount
+            conn.execute("UPDATE alerts SET status = 'pending', settled_at = NULL WHERE id = ?", (alert_id,))
+        return n
+
+
+def outbox_for(archive: Archive, config: Config, *, clock: Callable[[], datetime] = system_clock,
+               transport: Transport | None = None) -> Outbox:
+    """The outbox as the daemon and the CLI use it: an alert whose post still waits for its
+    translation gives the translator up to ``translation.timeout_seconds`` before it is mailed."""
+    before = None
+    if config.translation.backend != "none":
+        from ..translation import Translator
+
+        translator = Translator(archive, config, clock=clock)
+        before = translator.translate_post
+    return Outbox(archive, config, transport=transport, clock=clock, before_compose=before)

@@ -1,0 +1,689 @@
+"""The Matcher: every watch term in one Aho-Corasick automaton over word classes.
+
+Construction (once per configuration):
+
+1. Every phrase to recognise (region names and adjectives, place names and their
+   Latin spellings, the false friends of ``exclusions.json``, every watchlist's
+   keywords and exclude phrases) is split into folded words.
+2. Each word gets its keys (``morphology.analyse``: surface, lemmas, stem). Words
+   sharing a key fall into one *word class* (union-find), so «Суджа», «Судже»
+   and «Суджей» are one class, and «Курской» and «курский» another.
+3. Each phrase becomes a string of class symbols, one fixed-width base-64 number
+   per word; all of them go into one pyahocorasick automaton.
+
+Matching a post: each token is mapped (cached per distinct token) to its word
+classes, the post becomes a string of class symbols (a filler for words in no
+phrase), and the automaton reports every phrase occurrence at token boundaries
+in one pass (a match that does not start and end on a word boundary is
+dropped). The cost per post depends on its length, never on the number of
+watch terms: no trie node has more than 65 children. The rules that need
+context (adjectives, ambiguous places, false friends, street names) then look
+only at the few hits found.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import weakref
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import ahocorasick
+
+from monitor.matching.gazetteer import Gazetteer, imported_dir, load_gazetteer
+
+from .morphology import analyse, lemmas
+from .normalise import Token, find_words, fold, folded, is_initial, languages_of, tokenize
+from .translit import variants
+
+log = logging.getLogger(__name__)
+
+REGION, ADJECTIVE, PLACE, KEYWORD, EXCLUDE, FALSE_FRIEND = range(6)
+
+# token flags
+CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CONJ = (1, 2, 4, 8, 16, 32)
+
+# Nouns that make a region adjective mean the region: «Курской области», «курский губернатор».
+REGION_CUES = {
+    "ru": ["область", "край", "район", "регион", "губернатор", "губерния", "направление", "граница",
+           "приграничье", "погранзона", "территория", "аэс", "власть", "округ", "облвласть", "оперштаб"],
+    "uk": ["область", "край", "район", "регіон", "губернатор", "напрямок", "кордон", "прикордоння",
+           "територія", "аес", "влада", "округ", "ова", "ода", "ова"],
+    "en": ["oblast", "region", "province", "governor", "border"],
+}
+REGION_CUE_ABBREVIATIONS = ["обл"]
+# Words that mark the next (or previous) name as a settlement.
+SETTLEMENT_CUES = {
+    "ru": ["село", "поселок", "посёлок", "деревня", "хутор", "город", "пгт", "станица", "слобода", "поселение"],
+    "uk": ["село", "селище", "смт", "місто", "хутір", "слобода"],
+    "en": ["village", "town", "city", "settlement", "hamlet"],
+}
+SETTLEMENT_ABBREVIATIONS = ["с", "пос", "д", "х", "г", "сл", "ст", "м", "сел", "смт", "пгт"]
+# Street words: a name next to one is a street (улица Курская, вулиця Сумська, Kursk Street).
+STREET_WORDS = {
+    "ru": ["улица", "проспект", "переулок", "бульвар", "шоссе", "набережная", "проезд", "тупик"],
+    "uk": ["вулиця", "проспект", "провулок", "бульвар", "шосе", "набережна", "узвіз"],
+    "en": ["street", "avenue", "road", "lane", "boulevard", "square"],
+}
+STREET_ABBREVIATIONS = ["ул", "пр", "просп", "пер", "наб", "вул", "пров", "бульв", "пл", "st", "ave", "rd", "blvd"]
+CONJUNCTIONS = ["и", "й", "та", "і", "а", "или", "або", "чи", "and", "or"]
+_EN_REGION_WORDS = (" oblast", " region", " province")
+
+# Word classes are written as fixed-width numbers in base 64, so that no trie node has
+# more than 65 children (pyahocorasick looks a character up among a node's children
+# one by one: one character per class would make the root thousands wide).
+_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/"
+_FILLER = "\x01"  # a word in no phrase
+_LINK_HINT = re.compile(r"[@/]|www\.", re.IGNORECASE)
+_LINKS = re.compile(r"(?:https?://|www\.|t\.me/)\S+|(?<!\w)@\w+", re.IGNORECASE)
+
+
+def _symbol(class_id: int, width: int) -> str:
+    digits = []
+    for _ in range(width):
+        class_id, digit = divmod(class_id, len(_DIGITS))
+        digits.append(_DIGITS[digit])
+    return "".join(digits)
+
+
+def _width(classes: int) -> int:
+    width = 1
+    while len(_DIGITS) ** width < classes:
+        width += 1
+    return width
+
+
+# -- results -------------------------------------------------------------------
+
+
+@dataclass
+class PlaceHit:
+    id: str
+    name: str  # canonical English
+    region: str
+    kind: str
+    words: list[str]  # the words as written in the post
+
+    def __reduce__(self):  # pickled as its fields: results go from the import worker by the thousand
+        return PlaceHit, (self.id, self.name, self.region, self.kind, self.words)
+
+
+@dataclass
+class WatchlistHit:
+    name: str
+    regions: list[str]
+    places: list[PlaceHit]
+    keywords: list[str]  # keywords as written in the watchlist
+
+    def __reduce__(self):
+        return WatchlistHit, (self.name, self.regions, self.places, self.keywords)
+
+
+@dataclass
+class MatchResult:
+    lang: str
+    regions: list[str]  # every region mentioned, directly or through a place
+    places: list[PlaceHit]
+    keywords: list[str]
+    watchlists: list[WatchlistHit]
+    excluded: list[str] = field(default_factory=list)  # watchlists ruled out by an exclude phrase
+
+    def __reduce__(self):
+        return MatchResult, (self.lang, self.regions, self.places, self.keywords, self.watchlists, self.excluded)
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.watchlists)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class _Term:
+    kind: int
+    ref: Any
+    length: int
+    capital: bool  # the first word must be written with a capital (generated Latin spellings)
+
+
+@dataclass
+class _Watch:
+    name: str
+    regions: list[str]
+    keywords: list[str]
+    exclude: list[str]
+
+
+def _field(node: Any, name: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(name)
+    return getattr(node, name, None)
+
+
+# -- building --------------------------------------------------------------------
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, key: str) -> str:
+        parent = self.parent
+        root = key
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[key] != root:
+            parent[key], key = root, parent[key]
+        return root
+
+    def union(self, keys: list[str]) -> None:
+        first = self.find(keys[0])
+        for k in keys[1:]:
+            other = self.find(k)
+            if other != first:
+                self.parent[other] = first
+
+
+def _cue_keys(words: dict[str, list[str]] | list[str]) -> set[str]:
+    """A cue word's surface form and first lemma in each of its languages."""
+    out: set[str] = set()
+    items = [w for ws in words.values() for w in ws] if isinstance(words, dict) else list(words)
+    for word in items:
+        norm = fold(word).rstrip(".")
+        out.add(norm)
+        for lang in languages_of(word, norm):
+            if lang in ("ru", "uk"):
+                found = lemmas(norm, lang)
+                if found:
+                    out.add(found[0])
+    return out
+
+
+class _Tokens:
+    """The words of a text as Tokens, each made when first asked for: a post with a hit
+    needs only the few around it.
+
+    Offsets come from ``str.find`` of each word (as ``findall`` gave them) after the end of the
+    one before: a word begins with a letter and the gap before it holds none, so the first
+    occurrence is the regex's own match, without running the regex again."""
+
+    __slots__ = ("_text", "_raws", "_starts", "_made")
+
+    def __init__(self, text: str, raws: list[str]) -> None:
+        self._text = text
+        self._raws = raws
+        self._starts: list[int] = []
+        self._made: dict[int, Token] = {}
+
+    def __len__(self) -> int:
+        return len(self._raws)
+
+    def __getitem__(self, i: int) -> Token:
+        token = self._made.get(i)
+        if token is None:
+            raws, starts = self._raws, self._starts
+            if i < 0 or i >= len(raws):
+                raise IndexError(i)
+            if len(starts) <= i:
+                find = self._text.find
+                cursor = starts[-1] + len(raws[len(starts) - 1]) if starts else 0
+                for j in range(len(starts), i + 1):
+                    at = find(raws[j], cursor)
+                    starts.append(at)
+                    cursor = at + len(raws[j])
+            raw = raws[i]
+            start = starts[i]
+            norm, script = folded(raw)
+            token = self._made[i] = Token(start, start + len(raw), raw, norm, script, raw[:1].isupper())
+        return token
+
+
+class Matcher:
+    """Matches posts against the gazetteer and a set of watchlists (see the module doc)."""
+
+    def __init__(self, watchlists: list[Any] | tuple[Any, ...] = (), gazetteer: Gazetteer | str | os.PathLike | None = None):
+        if gazetteer is None or isinstance(gazetteer, (str, os.PathLike)):
+            gazetteer = load_gazetteer(gazetteer)
+        self.gazetteer = gazetteer
+        self.watchlists = [
+            _Watch(str(_field(w, "name")), list(_field(w, "regions") or []), list(_field(w, "keywords") or []),
+                   list(_field(w, "exclude") or []))
+            for w in watchlists
+        ]
+        self.regions = gazetteer.regions
+        self.places = gazetteer.places
+        self._lock = threading.Lock()
+        self._token_cache: dict[str, tuple[str, tuple[int, ...], int]] = {}
+        self._build()
+
+    # -- construction ---------------------------------------------------------------
+    def _build(self) -> None:
+        self._terms: list[_Term] = []
+        self._term_index: dict[tuple, int] = {}
+        self._sequences: dict[tuple[str, ...], list[int]] = {}
+        self._word_keys: dict[str, frozenset[str]] = {}
+
+        for code, region in self.regions.items():
+            for lang, names in region["names"].items():
+                for name in names:
+                    self._add(name, REGION, code)
+                    if lang == "en" and name.lower().endswith(_EN_REGION_WORDS):
+                        stem = name[: name.lower().rindex(" ")]
+                        for suffix in _EN_REGION_WORDS:
+                            self._add(stem + suffix, REGION, code)
+                    if lang in ("ru", "uk"):
+                        for spelled in variants(name, lang):
+                            self._add(spelled, REGION, code, capital=True)
+            if region.get("en"):
+                self._add(region["en"], REGION, code)
+            for lang, adjectives in region.get("adjectives", {}).items():
+                for adjective in adjectives:
+                    self._add(adjective, ADJECTIVE, code)
+        for index, place in enumerate(self.places):
+            self._add(place["en"], PLACE, index)
+            for lang, names in place["names"].items():
+                for name in names:
+                    self._add(name, PLACE, index)
+                    if lang in ("ru", "uk"):
+                        for spelled in variants(name, lang):
+                            self._add(spelled, PLACE, index, capital=True)
+        for index, phrase in enumerate(self.gazetteer.exclusions.get("phrases", [])):
+            self._add(phrase["text"], FALSE_FRIEND, index)
+
+        self._keywords: list[str] = []
+        self._keyword_watch: list[list[int]] = []
+        self._exclude_watch: list[list[int]] = []
+        keyword_ids: dict[str, int] = {}
+        exclude_ids: dict[str, int] = {}
+        for w_index, watch in enumerate(self.watchlists):
+            for keyword in watch.keywords:
+                k = keyword_ids.get(keyword)
+                if k is None:
+                    k = keyword_ids[keyword] = len(self._keywords)
+                    self._keywords.append(keyword)
+                    self._keyword_watch.append([])
+                    self._add(keyword, KEYWORD, k)
+                self._keyword_watch[k].append(w_index)
+            for phrase in watch.exclude:
+                e = exclude_ids.get(phrase)
+                if e is None:
+                    e = exclude_ids[phrase] = len(self._exclude_watch)
+                    self._exclude_watch.append([])
+                    self._add(phrase, EXCLUDE, e)
+                self._exclude_watch[e].append(w_index)
+        self._region_watch: dict[str, list[int]] = {}
+        self._open_watch: list[int] = []  # watchlists without regions
+        for w_index, watch in enumerate(self.watchlists):
+            for code in watch.regions:
+                self._region_watch.setdefault(code, []).append(w_index)
+            if not watch.regions:
+                self._open_watch.append(w_index)
+
+        # word classes
+        uf = _UnionFind()
+        for keys in self._word_keys.values():
+            uf.union(sorted(keys))
+        roots: dict[str, int] = {}
+        self._key_class: dict[str, int] = {}
+        for key in uf.parent:
+            root = uf.find(key)
+            cid = roots.get(root)
+            if cid is None:
+                cid = roots[root] = len(roots)
+            self._key_class[key] = cid
+        self._width = width = _width(len(roots))
+        self._symbols = [_symbol(i, width) for i in range(len(roots))]
+        self._nothing = (_FILLER * width, (), 0)
+
+        automaton = ahocorasick.Automaton()
+        grouped: dict[str, list[int]] = {}
+        for sequence, term_ids in self._sequences.items():
+            pattern = "".join(self._symbols[self._key_class[word]] for word in sequence)
+            grouped.setdefault(pattern, []).extend(term_ids)
+        for pattern, term_ids in grouped.items():
+            automaton.add_word(pattern, (len(pattern) // width, tuple(term_ids)))
+        if grouped:
+            automaton.make_automaton()
+        self._automaton = automaton if grouped else None
+
+        self._cues_region = _cue_keys(REGION_CUES)
+        self._cues_settlement = _cue_keys(SETTLEMENT_CUES)
+        self._cues_street = _cue_keys(STREET_WORDS)
+        street_abbr = set(STREET_ABBREVIATIONS)
+        for words in self.gazetteer.exclusions.get("street_words", {}).values():
+            for word in words:
+                if word.endswith("."):
+                    street_abbr.add(fold(word).rstrip("."))
+                else:
+                    self._cues_street |= _cue_keys([word])
+        self._abbr_region = set(REGION_CUE_ABBREVIATIONS)
+        self._abbr_settlement = set(SETTLEMENT_ABBREVIATIONS)
+        self._abbr_street = street_abbr
+        self._conjunctions = set(CONJUNCTIONS)
+        log.debug("matcher: %d phrases, %d word classes, %d patterns", len(self._terms), len(roots), len(grouped))
+
+    def _add(self, phrase: str, kind: int, ref: Any, *, capital: bool = False) -> None:
+        tokens = tokenize(phrase)
+        if not tokens:
+            return
+        sequence = tuple(t.norm for t in tokens)
+        for t in tokens:
+            if t.norm not in self._word_keys:
+                self._word_keys[t.norm] = analyse(t.norm, languages_of(t.raw, t.norm))[0]
+        key = (sequence, kind, ref)
+        existing = self._term_index.get(key)
+        if existing is not None:
+            self._terms[existing].capital = self._terms[existing].capital and capital
+            return
+        term_id = len(self._terms)
+        self._terms.append(_Term(kind, ref, len(sequence), capital))
+        self._term_index[key] = term_id
+        self._sequences.setdefault(sequence, []).append(term_id)
+
+    # -- per post -----------------------------------------------------------------------
+    def _word_info(self, raw: str) -> tuple[str, tuple[int, ...], int]:
+        """(automaton symbol, word classes, cue flags) of one word as written, cached."""
+        found = self._token_cache.get(raw)
+        if found is not None:
+            return found
+        norm, script = folded(raw)
+        key_class = self._key_class
+        if script == "num" and norm not in key_class:
+            return self._nothing  # a figure no term contains ("Су-34" keeps its 34): not cached, or they would fill it
+        keys = analyse(norm, languages_of(raw, norm))[0]
+        classes: list[int] = []
+        first = key_class.get(norm)
+        if first is not None:
+            classes.append(first)
+        for k in keys:
+            c = key_class.get(k)
+            if c is not None and c not in classes:
+                classes.append(c)
+        flags = 0
+        if keys & self._cues_region or norm in self._abbr_region:
+            flags |= CUE_REGION
+        if keys & self._cues_settlement:
+            flags |= CUE_SETTLEMENT
+        if norm in self._abbr_settlement:
+            flags |= CUE_SETTLEMENT_ABBR
+        if keys & self._cues_street:
+            flags |= CUE_STREET
+        if norm in self._abbr_street:
+            flags |= CUE_STREET_ABBR
+        if norm in self._conjunctions:
+            flags |= CONJ
+        info = (self._symbols[classes[0]] if classes else self._nothing[0], tuple(classes), flags)
+        if len(self._token_cache) > 500_000:
+            self._token_cache.clear()
+        self._token_cache[raw] = info
+        return info
+
+    def _scan(self, text: str) -> tuple[str, Any, list[int], list[tuple[int, int, _Term]]]:
+        """The automaton's hits in one text, with its tokens and their cue flags.
+
+        The words go through the automaton as plain strings; Token objects (offsets,
+        capitals) are made only for a text that has a hit, which most posts do not.
+        """
+        if _LINK_HINT.search(text):
+            # links and @mentions name no place (t.me/example_kursk_help): blanked, offsets kept
+            text = _LINKS.sub(lambda m: " " * len(m.group()), text)
+        if self._automaton is None:
+            return text, [], [], []
+        cache_get = self._token_cache.get
+        word_info = self._word_info
+        raws = find_words(text)
+        infos = [cache_get(raw) or word_info(raw) for raw in raws]
+        if not infos:
+            return text, [], [], []
+        strings = ["".join([info[0] for info in infos])]
+        multi = [(i, info[1]) for i, info in enumerate(infos) if len(info[1]) > 1]
+        if multi:
+            symbols = self._symbols
+            width = self._width
+            for alt in range(1, max(len(c) for _, c in multi)):
+                alt_string = strings[0]
+                for i, classes in multi:
+                    if alt < len(classes):
+                        at = i * width
+                        alt_string = alt_string[:at] + symbols[classes[alt]] + alt_string[at + width :]
+                strings.append(alt_string)
+        found: set[tuple[int, int]] = set()
+        hits: list[tuple[int, int, _Term]] = []
+        terms = self._terms
+        width = self._width
+        for string in strings:
+            for end, (words, term_ids) in self._automaton.iter(string):
+                if (end + 1) % width:
+                    continue  # a match across word boundaries
+                end //= width
+                for term_id in term_ids:
+                    if (end, term_id) in found:
+                        continue
+                    found.add((end, term_id))
+                    hits.append((end - words + 1, end, terms[term_id]))
+        if not hits:
+            return text, [], [], []
+        return text, _Tokens(text, raws), [info[2] for info in infos], hits
+
+    def _abbr(self, text: str, token: Token) -> bool:
+        return text[token.end : token.end + 1] == "."
+
+    def _resolve(self, text: str) -> dict[str, Any]:
+        """Regions, places, keywords and excludes found in one text, with their spans."""
+        text, tokens, flags, hits = self._scan(text)
+        out: dict[str, Any] = {"regions": [], "places": [], "keywords": set(), "excludes": set()}
+        if not hits:
+            return out
+        n = len(tokens)
+
+        def has(i: int, flag: int, abbr_flag: int = 0) -> bool:
+            if i < 0 or i >= n:
+                return False
+            f = flags[i]
+            if f & flag:
+                return True
+            return bool(abbr_flag and f & abbr_flag and self._abbr(text, tokens[i]))
+
+        false_friends = [(s, e) for s, e, t in hits if t.kind == FALSE_FRIEND]
+
+        def blocked(s: int, e: int) -> bool:
+            for fs, fe in false_friends:
+                if s <= fe and fs <= e:
+                    return True
+            return has(s - 1, CUE_STREET, CUE_STREET_ABBR) or has(e + 1, CUE_STREET, CUE_STREET_ABBR)
+
+        adjective_starts = {s for s, e, t in hits if t.kind == ADJECTIVE}
+        accepted: list[tuple[int, int, str, Any]] = []  # (start, end, kind, ref)
+        place_spans: dict[tuple[int, int], list[_Term]] = {}
+        for s, e, term in hits:
+            kind = term.kind
+            if kind == KEYWORD:
+                out["keywords"].add(term.ref)
+            elif kind == EXCLUDE:
+                out["excludes"].add(term.ref)
+            elif kind == FALSE_FRIEND:
+                continue
+            elif term.capital and not tokens[s].capital:
+                continue
+            elif blocked(s, e):
+                continue
+            elif kind == REGION:
+                accepted.append((s, e, "region", term.ref))
+            elif kind == ADJECTIVE:
+                j, steps = e + 1, 0
+                while j < n and steps < 5:
+                    if flags[j] & CUE_REGION:
+                        accepted.append((s, e, "adjective", term.ref))
+                        break
+                    if flags[j] & CONJ or j in adjective_starts:
+                        j += 1
+                        steps += 1
+                        continue
+                    break
+            elif kind == PLACE:
+                place_spans.setdefault((s, e), []).append(term)
+
+        evidence = {ref for _, _, _, ref in accepted}
+        for (s, e), terms in place_spans.items():
+            regions = {self.places[t.ref]["region"] for t in terms}
+            if len(regions) == 1 and not any(self.places[t.ref]["ambiguous"] for t in terms):
+                evidence |= regions
+        for (s, e), terms in place_spans.items():
+            if s == e and s in adjective_starts:
+                # «курского губернатора», «Курском направлении»: the region's adjective, not the city
+                cued = has(e + 1, CUE_REGION)  # «под Курском» is the city, «Курском направлении» the region
+                terms = [t for t in terms if not cued and self._noun_form(tokens[s], self.places[t.ref])]
+            first = tokens[s]
+            cue = has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR) or has(e + 1, CUE_SETTLEMENT)
+            kept = []
+            for term in terms:
+                place = self.places[term.ref]
+                if place["ambiguous"] and not (
+                    cue or (first.capital and (not is_initial(text, first.start) or place["region"] in evidence))
+                ):
+                    continue
+                kept.append(term)
+            if len({self.places[t.ref]["region"] for t in kept}) > 1:
+                narrowed = [t for t in kept if self.places[t.ref]["region"] in evidence]
+                kept = narrowed or kept
+            for term in kept:
+                place = self.places[term.ref]
+                region = self.regions.get(place["region"], {})
+                if has(e + 1, CUE_REGION) and place["kind"] == "city" and place["en"] == region.get("capital"):
+                    # "Kursk governor", «Сумская ОВА»: the capital's name standing for the region
+                    accepted.append((s, e, "region", place["region"]))
+                    continue
+                accepted.append((s, e, "place", term.ref))
+
+        # a hit inside a longer one is part of it (Kursk in «Kursk Oblast»)
+        accepted.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+        final = []
+        for hit in accepted:
+            s, e = hit[0], hit[1]
+            if any(o[0] <= s and e <= o[1] and (o[1] - o[0]) > (e - s) for o in accepted):
+                continue
+            final.append(hit)
+        for s, e, kind, ref in final:
+            span = (tokens[s].start, tokens[e].end)
+            if kind == "place":
+                out["places"].append((span, ref))
+            else:
+                out["regions"].append((span, kind, ref))
+        return out
+
+    def _noun_form(self, token: Token, place: dict[str, Any]) -> bool:
+        """Whether a word is a form of the place's own (one-word) name rather than an adjective made from it."""
+        langs = languages_of(token.raw, token.norm)
+        own = {k for k in analyse(token.norm, langs)[0] if not k.startswith("~")}
+        for names in place["names"].values():
+            for name in names:
+                folded = fold(name)
+                if " " in folded:
+                    continue
+                if folded in own or folded == token.norm:
+                    return True
+        return False
+
+    # -- public API ---------------------------------------------------------------------------
+    def find_places(self, text: str, lang: str | None = None) -> list[tuple[int, int, PlaceHit]]:
+        """(start, end, PlaceHit) of every recognised place in ``text``, character offsets.
+
+        Region names («Курской области», «на Курщині») are included as PlaceHits of
+        kind "region" (id = ISO code, name = the region's English name); region
+        adjectives are not.
+        """
+        found = self._resolve(text or "")
+        spans = []
+        for (start, end), ref in found["places"]:
+            place = self.places[ref]
+            spans.append((start, end, PlaceHit(place["id"], place["en"], place["region"], place["kind"], [text[start:end]])))
+        for (start, end), kind, code in found["regions"]:
+            if kind == "region":
+                region = self.regions[code]
+                spans.append((start, end, PlaceHit(code, region["en"], code, "region", [text[start:end]])))
+        spans.sort(key=lambda s: s[0])
+        return spans
+
+    def match(self, text: str, lang: str | None = None, translation: str | None = None) -> MatchResult:
+        """Regions, places, keywords and watchlists of one post (and its translation)."""
+        text = text or ""
+        if lang is None:
+            from ..language import detect
+
+            lang = detect(text).code if text.strip() else "und"
+        regions: list[str] = []
+        places: dict[str, PlaceHit] = {}
+        keyword_ids: set[int] = set()
+        exclude_ids: set[int] = set()
+        for source in (text, translation):
+            if not source:
+                continue
+            found = self._resolve(source)
+            keyword_ids |= found["keywords"]
+            exclude_ids |= found["excludes"]
+            mentions = [(span[0], code) for span, _, code in found["regions"]]
+            for (start, end), ref in found["places"]:
+                place = self.places[ref]
+                mentions.append((start, place["region"]))
+                words = source[start:end]
+                hit = places.get(place["id"])
+                if hit is None:
+                    places[place["id"]] = PlaceHit(place["id"], place["en"], place["region"], place["kind"], [words])
+                elif words not in hit.words:
+                    hit.words.append(words)
+            for _, code in sorted(mentions):
+                if code not in regions:
+                    regions.append(code)
+        place_list = list(places.values())
+        keywords = [self._keywords[k] for k in sorted(keyword_ids)]
+        excluded_watch = {w for e in exclude_ids for w in self._exclude_watch[e]}
+        keyword_watch: dict[int, list[str]] = {}
+        for k in sorted(keyword_ids):
+            for w in self._keyword_watch[k]:
+                keyword_watch.setdefault(w, []).append(self._keywords[k])
+        candidates = set(self._open_watch)
+        for code in regions:
+            candidates.update(self._region_watch.get(code, ()))
+        hits: list[WatchlistHit] = []
+        excluded: list[str] = []
+        for w in sorted(candidates):
+            watch = self.watchlists[w]
+            if watch.keywords and w not in keyword_watch:
+                continue
+            if w in excluded_watch:
+                excluded.append(watch.name)
+                continue
+            if watch.regions:
+                w_regions = [r for r in regions if r in watch.regions]
+                w_places = [p for p in place_list if p.region in watch.regions]
+            else:
+                w_regions, w_places = list(regions), list(place_list)
+            w_keywords = [k for k in watch.keywords if k in keyword_watch.get(w, ())]
+            hits.append(WatchlistHit(watch.name, w_regions, w_places, w_keywords))
+        return MatchResult(lang, regions, place_list, keywords, hits, excluded)
+
+
+# -- one Matcher per configuration -------------------------------------------------------------------
+
+_matchers: dict[int, tuple[weakref.ref, Matcher]] = {}
+_matchers_lock = threading.Lock()
+
+
+def matcher_for(config: Any) -> Matcher:
+    """The Matcher of a configuration (its watchlists, the bundled gazetteer and the imports
+    beside its archive), built once per configuration object."""
+    key = id(config)
+    with _matchers_lock:
+        found = _matchers.get(key)
+        if found is not None and found[0]() is config:
+            return found[1]
+        storage = getattr(config, "storage", None)
+        folder = imported_dir(getattr(storage, "path", None)) if storage is not None else None
+        matcher = Matcher(list(getattr(config, "watchlists", []) or []), load_gazetteer(folder))
+        _matchers[key] = (weakref.ref(config), matcher)
+        weakref.finalize(config, _matchers.pop, key, None)
+        return matcher

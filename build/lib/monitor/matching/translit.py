@@ -1,0 +1,151 @@
+"""Latin spellings of Russian and Ukrainian names, as English-language sources write them.
+
+No single system is used in the wild: BGN/PCGN (Nikolayevo-Dar'ino), simplified
+(Sudzha, Sudzhansky), French-style (Sudja), Ukraine's national system (Kharkiv,
+Chernihiv). ``variants`` gives a small set of spellings (a base system and its
+usual deviations), never the full product of every letter's choices.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_VOWELS = set("аеёиоуыэюяіїє")
+_SOFT_SIGNS = set("ьъ'")
+
+_RU = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "з": "z", "и": "i", "к": "k", "л": "l", "м": "m",
+    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "ц": "ts", "ч": "ch",
+    "ш": "sh", "щ": "shch", "ы": "y", "э": "e",
+}
+_UK = {
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "з": "z", "и": "y", "і": "i",
+    "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
+    "ф": "f", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
+}
+
+_RU_BASE = {"soft": "", "ye": "ye", "zh": "zh", "kh": "kh", "iy": "iy", "ya": "y"}
+_RU_OPTIONS = [
+    {},
+    {"soft": "y"},
+    {"soft": "'"},
+    {"ye": "e"},
+    {"zh": "j"},
+    {"kh": "h"},
+    {"iy": "y"},
+    {"iy": "i"},
+    {"iy": "ii"},
+    {"ya": "i"},
+    {"ya": "j"},
+    {"soft": "y", "iy": "y"},
+    {"ye": "e", "iy": "y"},
+    {"zh": "j", "kh": "h", "ya": "i"},
+]
+_UK_BASE = {"ya": "i", "g": "h", "iy": "yi", "zh": "zh"}
+_UK_OPTIONS = [{}, {"ya": "y"}, {"g": "g"}, {"iy": "y"}, {"iy": "iy"}, {"zh": "j"}, {"ya": "y", "g": "g", "iy": "y"}]
+
+
+def _ru_word(word: str, o: dict[str, str]) -> str:
+    out = []
+    n = len(word)
+    for i, c in enumerate(word):
+        prev = word[i - 1] if i else ""
+        nxt = word[i + 1] if i + 1 < n else ""
+        if c in "ьъ'":
+            if o["soft"] == "'" and nxt:
+                out.append("'")
+            elif o["soft"] == "y" and nxt in ("и", "о", "а"):
+                out.append("y")
+            continue
+        if c in "еёяю":
+            iotated = i == 0 or prev in _VOWELS or prev in _SOFT_SIGNS
+            if c == "ё":
+                out.append("e" if o["ye"] == "e" else "yo")
+            elif c == "е":
+                out.append("ye" if iotated and (o["ye"] == "ye" or i == 0) else "e")
+            else:
+                out.append(o["ya"] + ("a" if c == "я" else "u"))
+            continue
+        if c == "ж":
+            out.append(o["zh"])
+        elif c == "х":
+            out.append(o["kh"])
+        elif c == "й":
+            if i == n - 1 and prev in ("и", "ы"):
+                continue  # spelled with the vowel
+            out.append({"i": "i", "j": "j"}.get(o["ya"], "y"))
+        elif c in ("и", "ы") and nxt == "й" and i + 1 == n - 1:
+            out.append(o["iy"] if c == "и" else ("yy" if o["iy"] == "iy" else "y"))
+        else:
+            out.append(_RU.get(c, c))
+    return "".join(out)
+
+
+def _uk_word(word: str, o: dict[str, str]) -> str:
+    out = []
+    n = len(word)
+    for i, c in enumerate(word):
+        nxt = word[i + 1] if i + 1 < n else ""
+        initial = i == 0
+        if c in "ь'":
+            if c == "ь" and nxt == "о":
+                out.append(o["ya"])
+            continue
+        if c in "єюяї":
+            base = {"є": "e", "ю": "u", "я": "a", "ї": "i"}[c]
+            if c == "ї":
+                out.append("yi" if initial or o["ya"] == "y" else "i")
+            else:
+                out.append(("y" if initial or o["ya"] == "y" else "i") + base)
+            continue
+        if c == "й":
+            if i == n - 1 and word[i - 1 : i] == "и":
+                continue
+            out.append("y" if initial else "i" if o["ya"] == "i" else "y")
+            continue
+        if c == "и" and nxt == "й" and i + 1 == n - 1:
+            out.append(o["iy"])
+            continue
+        if c == "г":
+            out.append("gh" if word[i - 1 : i] == "з" and o["g"] == "h" else o["g"])
+            continue
+        if c == "ж":
+            out.append(o["zh"])
+            continue
+        if c == "х":
+            out.append("kh")
+            continue
+        out.append(_UK.get(c, c))
+    return "".join(out)
+
+
+def _phrase(text: str, word_fn, options: dict[str, str]) -> str:
+    out, word = [], []
+    for c in text.lower():
+        if c.isalpha() or c in "'":
+            word.append(c)
+        else:
+            if word:
+                out.append(word_fn("".join(word), options))
+                word = []
+            out.append(c)
+    if word:
+        out.append(word_fn("".join(word), options))
+    return "".join(out)
+
+
+def variants(name: str, lang: str) -> list[str]:
+    """Latin spellings of a Russian (``lang="ru"``) or Ukrainian (``"uk"``) name, lower case."""
+    from .normalise import APOSTROPHES
+
+    text = unicodedata.normalize("NFC", name).lower().translate(str.maketrans({c: "'" for c in APOSTROPHES}))
+    if lang == "uk":
+        base, options, fn = _UK_BASE, _UK_OPTIONS, _uk_word
+    else:
+        base, options, fn = _RU_BASE, _RU_OPTIONS, _ru_word
+    seen: list[str] = []
+    for option in options:
+        spelled = _phrase(text, fn, {**base, **option})
+        if spelled not in seen and not any("\u0400" <= c <= "\u04ff" for c in spelled):
+            seen.append(spelled)
+    return seen

@@ -1,0 +1,1 @@
+"""Where posts come from: Telegram (Telethon and Desktop exports), the t.me/s web preview, RSS/Atom feeds."""

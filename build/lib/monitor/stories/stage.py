@@ -1,0 +1,117 @@
+"""The stories stage of the pipeline, and replay.
+
+Runs after matching, inside the batch's transaction: every watchlist hit of a new or edited post
+gets a decision, and NEW / UPDATE decisions become rows of the alert outbox (``alerts``) in the
+same transaction, so a decided alert can neither be lost nor decided twice. Imports
+(``alerts=False``) build stories without alerts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from monitor.storage import Archive, Stored, iso, parse_iso
+from monitor.storage.queries import Filters, iter_posts, posts_by_id
+from monitor.storage.schema_stories import create_story_tables
+
+from .detector import Decision, StoryDetector
+
+log = logging.getLogger(__name__)
+
+
+def _settings(config: Any) -> tuple[float, float]:
+    stories = getattr(config, "stories", None)
+    window = getattr(stories, "window_hours", None) or 72
+    threshold = getattr(stories, "similarity", None) or 0.5
+    return float(window), float(threshold)
+
+
+def write_alert(archive: Archive, decision: Decision, revision: int, now: datetime) -> int | None:
+    cursor = archive.conn.execute(
+        "INSERT OR IGNORE INTO alerts (watchlist, kind, story_id, post_id, reason, changes, decided_at, status, revision)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+        (decision.watchlist, decision.kind, decision.story_id, decision.post_id, decision.reason,
+         json.dumps(decision.changes, ensure_ascii=False), iso(now), revision),
+    )
+    return cursor.lastrowid if cursor.rowcount else None
+
+
+class StoriesStage:
+    name = "stories"
+
+    def __init__(self, config: Any, clock: Callable[[], datetime] | None = None):
+        self.config = config
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.window_hours, self.threshold = _settings(config)
+        # one detector per archive connection, kept from batch to batch (what it holds in memory
+        # is checked against the archive at the start of each batch)
+        self._detector: StoryDetector | None = None
+
+    def detector(self, archive: Archive) -> StoryDetector:
+        if self._detector is None or self._detector.conn is not archive.conn:
+            self._detector = StoryDetector(archive.conn, window_hours=self.window_hours, threshold=self.threshold)
+        return self._detector
+
+    def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None:
+        matched = [s for s in stored if getattr(s, "match", None) is not None and s.match.watchlists]
+        if not matched:
+            return
+        # a post inserted by this batch is the row it was inserted as; the others (edits, also of a
+        # post inserted earlier in the batch) are read back
+        read = {s.id for s in matched if s.inserted is None}
+        rows = posts_by_id(archive.conn, sorted(read))
+        rows.update({s.id: s.row() for s in matched if s.id not in read})
+        with self.detector(archive).batch() as detector:
+            for s in sorted(matched, key=lambda s: (s.post.date, s.id)):
+                match = s.match
+                post = rows[s.id]
+                claim = getattr(s, "claim", None)
+                if claim is not None and (post["text"] or "", post["translation"]) != (s.post.text or "",
+                                                                                        s.post.translation):
+                    claim = None  # extracted from other words than those stored
+                for decision in detector.process(post, match.watchlists, claim=claim):
+                    log.info("%s %s: %s", decision.watchlist, decision.kind, decision.reason)
+                    if alerts and decision.alerts:
+                        revision = archive.conn.execute(
+                            "SELECT count(*) FROM post_revisions WHERE post_id = ?", (s.id,)).fetchone()[0]
+                        write_alert(archive, decision, revision, self.clock())
+
+
+def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
+           watchlist: str | None = None) -> Iterator[dict[str, Any]]:
+    """Detection afresh over the archived posts in time order; yields the alerts it would raise.
+
+    Stories live in a scratch database attached for the run: nothing stored changes.
+    """
+    from ..matching import matcher_for
+
+    window, threshold = _settings(config)
+    conn = archive.conn
+    conn.execute("ATTACH DATABASE ':memory:' AS replay")
+    try:
+        create_story_tables(conn, "replay")
+        detector = StoryDetector(conn, window_hours=window, threshold=threshold, schema="replay")
+        matcher = matcher_for(config)
+        with detector.batch():
+            for count, post in enumerate(iter_posts(conn, filters or Filters()), 1):
+                if count % 1000 == 0:  # memory bounded by the window, not by the archive
+                    detector.prune(iso(parse_iso(post["date"]) - timedelta(hours=window)))
+                result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
+                hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
+                for d in detector.process(post, hits):
+                    if not d.alerts:
+                        continue
+                    yield {
+                        "kind": d.kind, "watchlist": d.watchlist, "story_id": d.story_id, "source": post["source"],
+                        "channel": post["channel_username"] or post["channel"],
+                        "channel_title": post["channel_title"], "message_id": post["message_id"],
+                        "post_id": post["id"], "url": post["url"], "date": post["date"], "lang": post["lang"],
+                        "regions": d.regions, "keywords": d.keywords, "reason": d.reason, "changes": d.changes,
+                        "text": post["text"],
+                    }
+    finally:
+        conn.execute("DETACH DATABASE replay")
