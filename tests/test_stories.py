@@ -214,19 +214,19 @@ def test_replay_forgets_the_posts_of_a_long_lived_story_once_they_leave_the_wind
         create_story_tables(conn, "replay")
         detector = StoryDetector(conn, window_hours=72, schema="replay")
         matcher = matcher_for(config)
-        with detector.batch():
-            for s in stored:
-                row = {"id": s.id, "source": "telegram", "channel": "1", "message_id": s.post.message_id,
-                       "date": iso(s.post.date), "text": text, "translation": None, "lang": "ru"}
-                decisions = detector.process(row, matcher.match(text, lang="ru").watchlists)
-            assert [d.kind for d in decisions] == ["repeat"]  # one story, repeated every day for ten days
-            before = iso(posts[-1].date - timedelta(hours=72))
-            detector.prune(before)
+        for s in stored:
+            row = {"id": s.id, "source": "telegram", "channel": "1", "message_id": s.post.message_id,
+                   "date": iso(s.post.date), "text": text, "translation": None, "lang": "ru"}
+            decisions = detector.process(row, matcher.match(text, lang="ru").watchlists)
+        assert [d.kind for d in decisions] == ["repeat"]  # one story, repeated every day for ten days
+        before = iso(posts[-1].date - timedelta(hours=72))
+        detector.prune(before)
         kept = [r[0] for r in conn.execute("SELECT date FROM replay.story_posts ORDER BY date")]
         assert kept and all(date >= before for date in kept)
         assert len(kept) == 4  # days 6 to 9
         assert conn.execute("SELECT count(*) FROM replay.stories").fetchone()[0] == 1
         assert conn.execute("SELECT count(*) FROM replay.story_keys WHERE date < ?", (before,)).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM replay.story_bands WHERE date < ?", (before,)).fetchone()[0] == 0
 
 
 def test_an_import_builds_stories_in_the_order_things_happened_across_its_channels(tmp_path, config_path):

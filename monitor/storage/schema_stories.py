@@ -47,10 +47,15 @@ CREATE TABLE IF NOT EXISTS {p}story_keys (
     PRIMARY KEY (watchlist, key, story_id, post_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS {p}story_keys_lookup ON story_keys (watchlist, key, date);
-CREATE TABLE IF NOT EXISTS {p}story_state (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    generation INTEGER NOT NULL       -- a random stamp written by each batch of story decisions
-);
+CREATE TABLE IF NOT EXISTS {p}story_bands (
+    watchlist TEXT NOT NULL,
+    band INTEGER NOT NULL,            -- an LSH band key of the post's signature (claims.band_keys)
+    date TEXT NOT NULL,               -- the post's date
+    post_id INTEGER NOT NULL,
+    story_id INTEGER NOT NULL,
+    PRIMARY KEY (watchlist, band, date, post_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS {p}story_bands_post ON story_bands (watchlist, post_id);
 """
 # Without a rowid, the lookup index carries the primary key's columns: a lookup by key reads
 # story and post from the index alone, and an insert writes two b-trees, not three.
@@ -102,6 +107,23 @@ def m003_story_keys_without_rowid(db: Database) -> None:
 def m004_bands_from_signatures(db: Database) -> None:
     """Near-duplicates are found from the signatures in story_posts (band keys computed in memory,
     ``monitor.stories.window``): the band rows of story_keys go, story_posts gets a date index,
-    and story_state holds the generation stamp of the detector's memory."""
+    and story_state holds the generation stamp of the detector's memory (dropped by m005)."""
     db.execute("DELETE FROM story_keys WHERE post_id != 0")
     create_story_tables(db.conn)
+
+
+@migrations()
+def m005_band_table(db: Database) -> None:
+    """Near-duplicates are looked up in story_bands, indexed on (watchlist, band, date), filled here
+    from the signatures in story_posts; the generation stamp of the detector's memory goes."""
+    from monitor.stories.claims import band_keys, from_blob
+
+    create_story_tables(db.conn)
+    rows = db.execute("SELECT watchlist, post_id, story_id, date, signature FROM story_posts"
+                      " WHERE signature IS NOT NULL").fetchall()
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO story_bands (watchlist, band, date, post_id, story_id) VALUES (?, ?, ?, ?, ?)",
+        [(watchlist, band, date, post_id, story_id) for watchlist, post_id, story_id, date, blob in rows
+         for band in dict.fromkeys(band_keys(from_blob(blob)))])
+    db.execute("DROP TABLE IF EXISTS story_state")
+    db.execute("CREATE INDEX IF NOT EXISTS posts_username_message ON posts (lower(channel_username), message_id)")

@@ -47,8 +47,7 @@ class StoriesStage:
         self.config = config
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.window_hours, self.threshold = _settings(config)
-        # one detector per archive connection, kept from batch to batch (what it holds in memory
-        # is checked against the archive at the start of each batch)
+        # one detector per archive connection (it holds nothing but the connection)
         self._detector: StoryDetector | None = None
 
     def detector(self, archive: Archive) -> StoryDetector:
@@ -65,20 +64,20 @@ class StoriesStage:
         read = {s.id for s in matched if s.inserted is None}
         rows = posts_by_id(archive.conn, sorted(read))
         rows.update({s.id: s.row() for s in matched if s.id not in read})
-        with self.detector(archive).batch() as detector:
-            for s in sorted(matched, key=lambda s: (s.post.date, s.id)):
-                match = s.match
-                post = rows[s.id]
-                claim = getattr(s, "claim", None)
-                if claim is not None and (post["text"] or "", post["translation"]) != (s.post.text or "",
-                                                                                        s.post.translation):
-                    claim = None  # extracted from other words than those stored
-                for decision in detector.process(post, match.watchlists, claim=claim):
-                    log.info("%s %s: %s", decision.watchlist, decision.kind, decision.reason)
-                    if alerts and decision.alerts:
-                        revision = archive.conn.execute(
-                            "SELECT count(*) FROM post_revisions WHERE post_id = ?", (s.id,)).fetchone()[0]
-                        write_alert(archive, decision, revision, self.clock())
+        detector = self.detector(archive)
+        for s in sorted(matched, key=lambda s: (s.post.date, s.id)):
+            match = s.match
+            post = rows[s.id]
+            claim = getattr(s, "claim", None)
+            if claim is not None and (post["text"] or "", post["translation"]) != (s.post.text or "",
+                                                                                    s.post.translation):
+                claim = None  # extracted from other words than those stored
+            for decision in detector.process(post, match.watchlists, claim=claim):
+                log.info("%s %s: %s", decision.watchlist, decision.kind, decision.reason)
+                if alerts and decision.alerts:
+                    revision = archive.conn.execute(
+                        "SELECT count(*) FROM post_revisions WHERE post_id = ?", (s.id,)).fetchone()[0]
+                    write_alert(archive, decision, revision, self.clock())
 
 
 def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
@@ -96,22 +95,21 @@ def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
         create_story_tables(conn, "replay")
         detector = StoryDetector(conn, window_hours=window, threshold=threshold, schema="replay")
         matcher = matcher_for(config)
-        with detector.batch():
-            for count, post in enumerate(iter_posts(conn, filters or Filters()), 1):
-                if count % 1000 == 0:  # memory bounded by the window, not by the archive
-                    detector.prune(iso(parse_iso(post["date"]) - timedelta(hours=window)))
-                result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
-                hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
-                for d in detector.process(post, hits):
-                    if not d.alerts:
-                        continue
-                    yield {
-                        "kind": d.kind, "watchlist": d.watchlist, "story_id": d.story_id, "source": post["source"],
-                        "channel": post["channel_username"] or post["channel"],
-                        "channel_title": post["channel_title"], "message_id": post["message_id"],
-                        "post_id": post["id"], "url": post["url"], "date": post["date"], "lang": post["lang"],
-                        "regions": d.regions, "keywords": d.keywords, "reason": d.reason, "changes": d.changes,
-                        "text": post["text"],
-                    }
+        for count, post in enumerate(iter_posts(conn, filters or Filters()), 1):
+            if count % 1000 == 0:  # memory bounded by the window, not by the archive
+                detector.prune(iso(parse_iso(post["date"]) - timedelta(hours=window)))
+            result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
+            hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
+            for d in detector.process(post, hits):
+                if not d.alerts:
+                    continue
+                yield {
+                    "kind": d.kind, "watchlist": d.watchlist, "story_id": d.story_id, "source": post["source"],
+                    "channel": post["channel_username"] or post["channel"],
+                    "channel_title": post["channel_title"], "message_id": post["message_id"],
+                    "post_id": post["id"], "url": post["url"], "date": post["date"], "lang": post["lang"],
+                    "regions": d.regions, "keywords": d.keywords, "reason": d.reason, "changes": d.changes,
+                    "text": post["text"],
+                }
     finally:
         conn.execute("DETACH DATABASE replay")
