@@ -1,4 +1,5 @@
-"""Stories (one claim about one event, per watchlist), their posts, and the keys that find them."""
+"""Stories (one claim about one event, per watchlist), their posts, the keys that find them, and the
+sentence vectors of matched posts."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ CREATE TABLE IF NOT EXISTS {p}stories (
     places TEXT NOT NULL,             -- JSON list of gazetteer ids
     figures TEXT NOT NULL,            -- JSON object: unit -> values in the order seen
     kinds TEXT NOT NULL,              -- JSON list of event kinds
-    title TEXT
+    title TEXT,
+    actors TEXT NOT NULL DEFAULT '[]' -- JSON list of the speakers its posts name
 );
 CREATE INDEX IF NOT EXISTS {p}stories_watchlist_last ON stories (watchlist, last_seen);
 CREATE TABLE IF NOT EXISTS {p}story_posts (
@@ -56,6 +58,10 @@ CREATE TABLE IF NOT EXISTS {p}story_bands (
     PRIMARY KEY (watchlist, band, date, post_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS {p}story_bands_post ON story_bands (watchlist, post_id);
+CREATE TABLE IF NOT EXISTS {p}post_vectors (
+    post_id INTEGER PRIMARY KEY,      -- a post that matched a watchlist
+    vector BLOB NOT NULL              -- its sentence vector (stories.meaning), float16
+);
 """
 # Without a rowid, the lookup index carries the primary key's columns: a lookup by key reads
 # story and post from the index alone, and an insert writes two b-trees, not three.
@@ -127,3 +133,11 @@ def m005_band_table(db: Database) -> None:
          for band in dict.fromkeys(band_keys(from_blob(blob)))])
     db.execute("DROP TABLE IF EXISTS story_state")
     db.execute("CREATE INDEX IF NOT EXISTS posts_username_message ON posts (lower(channel_username), message_id)")
+
+
+@migrations()
+def m006_claim_frame(db: Database) -> None:
+    """Stories keep the speakers their posts name; matched posts keep their sentence vectors."""
+    if "actors" not in db["stories"].columns_dict:
+        db.execute("ALTER TABLE stories ADD COLUMN actors TEXT NOT NULL DEFAULT '[]'")
+    create_story_tables(db.conn)

@@ -5,6 +5,8 @@
   «08.00», 2024) are not figures.
 - ``kinds``: the kinds of event the post speaks of (attack, shelling, evacuation, ...), from a
   multilingual lexicon of event terms (attack / атака / атака; shelling / обстрел / обстріл; ...).
+- ``actor``: who asserts it, when the post names a known speaker (the defence ministry, a
+  governor, a president, ...), the same name in every language (ACTOR_STEMS).
 - ``signature``: a MinHash of the post's normalised word 3-shingles, for near-duplicate lookup
   (locality-sensitive hashing in bands, so finding similar posts costs the same whatever the size
   of the archive).
@@ -22,32 +24,42 @@ from functools import lru_cache
 import numpy as np
 
 from ..matching.normalise import folded
+from .numerals import digits_for_words
 
 NUM_PERM = 64
 SEED = 20240806  # fixed: signatures stored in the archive must stay comparable
 BANDS = 16  # 16 bands of 4 rows: posts with Jaccard similarity >= 0.5 meet in some band with probability > 0.6..1
 ROWS = NUM_PERM // BANDS
 
-# Units: stems (folded, lower case) -> unit. Specific units name what happened to whom; GENERIC
-# nouns (people, residents) count whatever the nearest event word says.
+# One unit vocabulary for Russian, Ukrainian and English: stems (folded, lower case) -> unit, the
+# first that applies (hospitalised before injured: «19 госпитализированы» are not 19 injured).
+# Specific units name what happened to whom; GENERIC nouns (people, residents) count whatever the
+# nearest event word says, and otherwise stand for any count of people (PERSON_UNITS).
 UNIT_STEMS: dict[str, tuple[str, ...]] = {
+    "hospitalised": ("госпитализ", "госпіталіз", "hospitali"),
     "injured": ("пострада", "ранен", "ранили", "травмир", "травм", "постражд", "поранен", "травмован", "injur",
                 "wound", "hurt"),
-    "killed": ("погиб", "убит", "погибш", "загину", "загибл", "вбит", "killed", "dead", "died", "death", "fatalit"),
+    "killed": ("погиб", "убит", "погибш", "загину", "загибл", "вбит", "killed", "dead", "died", "death", "fatalit",
+               "ликвидир", "ліквідов"),
     "soldiers": ("военнослуж", "военных", "военные", "бойц", "солдат", "боевик", "военн", "військов", "бійц",
-                 "вояк", "soldier", "troop", "servicem", "fighter"),
+                 "вояк", "soldier", "troop", "servicem", "fighter", "наемник", "наёмник", "найманц", "mercenar"),
     "tanks": ("танк", "tank"),
     "armoured vehicles": ("ббм", "бронетехн", "бронемашин", "бтр", "бмп", "бронирован", "броньован", "бронетранспорт",
                           "бронеавтомоб", "armou", "armor"),
     "drones": ("беспилотн", "бпла", "дрон", "безпілотн", "бпла", "drone", "uav"),
     "missiles": ("ракет", "missile", "rocket"),
-    "evacuated": ("эвакуир", "эвакуац", "евакуйов", "евакую", "евакуац", "евакуюв", "evacu"),
+    "evacuated": ("эвакуир", "эвакуац", "евакуйов", "евакую", "евакуац", "евакуюв", "evacu", "вывезен", "вивезен"),
     "children": ("детей", "ребен", "ребён", "дет", "діт", "дитин", "child"),
     "houses": ("домов", "жилых", "дома", "здани", "будин", "будинк", "house", "home", "building"),
     "settlements": ("населенн", "населён", "насел", "сел", "посел", "village", "settlement"),
 }
 GENERIC_STEMS = ("человек", "люд", "жител", "осіб", "особ", "мешкан", "граждан", "people", "person",
                  "resident", "civilian", "individual")
+# Units that count people: a generic count ("300 человек") is the same figure as any of them.
+PERSON_UNITS = frozenset({"people", "hospitalised", "injured", "killed", "soldiers", "evacuated", "children"})
+# Words between a generic noun and the event word that says what happened to the people
+AUXILIARIES = ("were", "was", "are", "have", "been", "had", "has", "being", "got", "были", "был", "была", "було",
+               "були", "всего", "уже", "вже", "already", "reportedly", "ещё", "ще")
 # Words that may sit between a number and its noun.
 FILLER = {"более", "менее", "около", "свыше", "до", "почти", "порядка", "понад", "близько", "майже", "about",
           "more", "than", "over", "nearly", "almost", "up", "to", "боевых", "бойових", "мирных", "мирних",
@@ -79,12 +91,37 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
     "losses": ("потер", "втрат", "losses", "уничтож", "знищ", "destroy"),
+    "strike": ("удар", "strike", "struck"),
+    "shoot-down": ("сбит", "сбил", "збит", "збил", "перехва", "shot down", "intercept", "downed", "ппо", "пво"),
+    "statement": ("заяв", "statement", "stated", "said", "says", "сказал", "сказав", "сообщил", "повідом", "announc",
+                  "оголос", "объяви"),
+}
+# Kinds that say how a claim is told, not what happened: they never make two claims differ
+TELLING_KINDS = frozenset({"statement"})
+
+# Speakers: canonical name -> stems (folded, lower case) of their names and titles in ru/uk/en
+ACTOR_STEMS: dict[str, tuple[str, ...]] = {
+    "defence ministry": ("минобороны", "министерство обороны", "міноборони", "міністерство оборони",
+                         "defence ministry", "defense ministry", "ministry of defence", "ministry of defense", "мо рф"),
+    "general staff": ("генштаб", "генеральный штаб", "генеральний штаб", "general staff"),
+    "governor": ("губернатор", "governor", "глава региона", "врио губернатора"),
+    "Zelensky": ("зеленск", "зеленськ", "zelensk"),
+    "Putin": ("путин", "путін", "putin"),
+    "Lavrov": ("лавров", "lavrov"),
+    "Peskov": ("песков", "пєсков", "peskov"),
+    "Zakharova": ("захаров", "zakharova"),
+    "Volodin": ("володин", "володін", "volodin"),
+    "Pentagon": ("пентагон", "pentagon"),
+    "White House": ("белый дом", "білий дім", "white house"),
+    "United Nations": ("оон", "генсек", "гутерр", "united nations", "guterres", "un secretary"),
+    "Kremlin": ("кремл", "kremlin"),
 }
 
 _NUMBER = re.compile(r"(?<![\w.,:])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,:](\d+))?(?![\w])")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _NON_DIGIT = re.compile(r"\D")
+_JOINED = re.compile(r"[^\W\d_]*(?:\s+[^\W\d_]+)*\s+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -107,6 +144,7 @@ class Claim:
     signature: np.ndarray | None = None
     bands: list[int] = field(default_factory=list)
     shingles: int = 0
+    actor: str | None = None
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -123,7 +161,7 @@ def _claim(figures: list[Figure], kinds: set[str], signature: bytes | None, band
     return Claim(figures, kinds, None if signature is None else from_blob(signature), bands, shingles, signature)
 
 
-_EVENT_UNITS = {k: UNIT_STEMS[k] for k in ("injured", "killed", "evacuated")}  # units an event word names
+_EVENT_UNITS = {k: UNIT_STEMS[k] for k in ("hospitalised", "injured", "killed", "evacuated")}  # units an event word names
 
 
 def _stem_of(word: str, table: dict[str, tuple[str, ...]]) -> str | None:
@@ -149,8 +187,11 @@ def _kind(word: str) -> str | None:
 
 
 def extract_figures(text: str) -> list[Figure]:
-    """Numbers with what they count. See the module doc."""
+    """Numbers with what they count, the first of each unit (the headline figure: the others of a
+    post are its parts, «44 drones: 20 over Novgorod, 5 over Kursk»). See the module doc."""
+    text = digits_for_words(text)
     figures: list[Figure] = []
+    units: set[str] = set()
     seen: set[tuple[str, int]] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
     words: list[tuple[int, int, str]] = []  # (start, end, folded) of the text's words, with ends
@@ -193,8 +234,9 @@ def extract_figures(text: str) -> list[Figure]:
             if word.startswith(GENERIC_STEMS):
                 generic, noun = True, (start, end)
                 # "24 people injured": an event word right after the generic noun
-                following = [w for w in after if w[0] > end and not text[end:w[0]].strip()
-                             and w[2] not in ("were", "was", "are", "have", "been", "had")][:1]
+                following = [w for w in after if w[0] > end and w[2] not in AUXILIARIES][:1]
+                if following and not _JOINED.fullmatch(text, end, following[0][0]):
+                    following = []  # only spaces and auxiliaries between: "people were evacuated"
                 if following and _stem_of(following[0][2], _EVENT_UNITS):
                     unit = _unit(following[0][2])
                     noun = (start, following[0][1])
@@ -215,8 +257,9 @@ def extract_figures(text: str) -> list[Figure]:
             continue
         end = noun[1] if noun else m.end()
         figure = Figure(unit, value, " ".join(text[m.start():end].split()))
-        if figure.key() not in seen:
+        if figure.key() not in seen and unit not in units:
             seen.add(figure.key())
+            units.add(unit)
             figures.append(figure)
     return figures
 
@@ -230,8 +273,11 @@ def extract_kinds(text: str) -> set[str]:
 
 def _kinds_of(words: list[str]) -> set[str]:
     kinds = {kind for kind in map(_kind, words) if kind}
-    if "air" in words and "air raid" in " ".join(words):
+    joined = " ".join(words)
+    if "air" in words and "air raid" in joined:
         kinds.add("air alert")
+    if "shot" in words and "shot down" in joined:
+        kinds.add("shoot-down")
     return kinds
 
 
@@ -327,14 +373,31 @@ def to_blob(signature: np.ndarray | None) -> bytes | None:
     return None if signature is None else signature.astype("<u8").tobytes()
 
 
+_ACTOR = re.compile("|".join(
+    rf"(?P<a{i}>\b(?:{'|'.join(re.escape(stem) for stem in stems)}))" for i, stems in enumerate(ACTOR_STEMS.values())))
+_ACTOR_NAMES = list(ACTOR_STEMS)
+
+
+def extract_actor(text: str) -> str | None:
+    """The first known speaker a text names (ACTOR_STEMS), or None."""
+    found = _ACTOR.search(folded_text(text))
+    return _ACTOR_NAMES[int(found.lastgroup[1:])] if found and found.lastgroup else None
+
+
+def folded_text(text: str) -> str:
+    """A whole text folded as the words are (lower case, NFC, ё -> е, one apostrophe)."""
+    return " ".join(_fold(w) for w in _WORD.findall(_URL.sub(" ", text)))
+
+
 def claim_of(text: str, translation: str | None = None) -> Claim:
     words = _words(text)  # once, for the shingles and the event kinds
     items = _shingles_of(words)
     signature = minhash(items)
     figures = extract_figures(text)
     kinds = _kinds_of(words) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
+    actor = extract_actor(text) or (extract_actor(translation) if translation else None)
     if translation:
         known = {f.key() for f in figures}
         figures += [f for f in extract_figures(translation) if f.key() not in known]
         kinds |= extract_kinds(translation)
-    return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items))
+    return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor)

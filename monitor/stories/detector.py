@@ -36,11 +36,13 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from monitor.storage import iso, parse_iso
-
 import numpy as np
 
-from .claims import Claim, Figure, claim_of, similarities
+from monitor.storage import iso, parse_iso
+
+from .claims import PERSON_UNITS, TELLING_KINDS, Claim, Figure, claim_of, similarities
+from .meaning import closeness
+from .places import PlaceTree
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,11 @@ MAX_VALUES = 30  # figure values remembered per unit and story
 CANDIDATES = 25  # stories (or posts) compared per decision: the best-connected ones, whatever the window holds
 BAND_ROWS = 10  # posts read per LSH band: the most recent ones (posts sharing a band are mostly one story)
 PER_KEY = 50  # index rows read per claim key: the most recent ones
+STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared with
+# Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
+MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
+MEANING_ALONE = 0.92  # when the frames neither agree nor differ (a statement retold in other words)
+MEANING_DESPITE_FRAME = 0.96  # when the frames differ (another event, place or speaker): a near copy only
 
 
 @dataclass
@@ -81,32 +88,80 @@ def _figure_text(f: Figure) -> str:
     return f.words if f.unit in f.words or not f.words else f"{f.words} ({f.unit})"
 
 
+def same_unit(one: str, other: str) -> bool:
+    """Whether two figure units may count the same thing: equal, or a generic count of people
+    ("300 человек") and a count of some people ("300 военнослужащих")."""
+    return one == other or ("people" in (one, other) and one in PERSON_UNITS and other in PERSON_UNITS)
+
+
+@dataclass
+class Frame:
+    """The claim of one post for one watchlist: what happened, where, how many, who says so, when."""
+
+    kinds: set[str]
+    places: list[str]  # gazetteer ids of settlements and districts
+    regions: list[str]
+    figures: list[Figure]
+    actor: str | None
+    date: str
+
+    def figure_keys(self) -> list[tuple[str, int]]:
+        return [f.key() for f in self.figures]
+
+    def describe(self, tree: PlaceTree) -> str:
+        parts = []
+        if self.kinds - TELLING_KINDS:
+            parts.append("event " + ", ".join(sorted(self.kinds - TELLING_KINDS)))
+        if self.places:
+            parts.append("place " + ", ".join(tree.name(p) for p in self.places))
+        elif self.regions:
+            parts.append("region " + ", ".join(self.regions))
+        if self.figures:
+            parts.append("figures " + ", ".join(f"{f.unit} {f.value}" for f in self.figures))
+        if self.actor:
+            parts.append(f"speaker {self.actor}")
+        return "; ".join(parts)
+
+
+@dataclass
+class Comparison:
+    same: bool
+    score: float
+    parts: list[str]  # what the frames share, in words
+    conflicts: list[str]  # where they differ, in words
+    meaning: float | None
+    label: str = ""  # the story's first post
+
+
 class StoryDetector:
     """Story decisions read from and written to the story tables of ``schema`` as they are made,
     inside the caller's transaction: nothing is held between posts."""
 
-    def __init__(self, conn, *, window_hours: float = 72, threshold: float = 0.5, schema: str = "main"):
+    def __init__(self, conn, *, window_hours: float = 72, threshold: float = 0.5, story_hours: float = 48,
+                 schema: str = "main", places: PlaceTree | None = None):
         self.conn = conn
         self.window = timedelta(hours=window_hours)
+        self.span = timedelta(hours=story_hours)
         self.threshold = threshold
         self.tables = f"{schema}."
+        self.places = places or PlaceTree.empty()
 
     # -- lookups -----------------------------------------------------------------------------
     def _story(self, story_id: int) -> dict[str, Any]:
         cursor = self.conn.execute(f"SELECT * FROM {self.tables}stories WHERE id = ?", (story_id,))
         story = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
-        for column in ("channels", "languages", "regions", "places", "figures", "kinds"):
+        for column in ("channels", "languages", "regions", "places", "figures", "kinds", "actors"):
             story[column] = json.loads(story[column])
         return story
 
     def _save(self, story: dict[str, Any]) -> None:
         self.conn.execute(
             f"UPDATE {self.tables}stories SET last_seen = ?, posts = ?, sources = ?, channels = ?,"
-            " languages = ?, regions = ?, places = ?, figures = ?, kinds = ? WHERE id = ?",
+            " languages = ?, regions = ?, places = ?, figures = ?, kinds = ?, actors = ? WHERE id = ?",
             (story["last_seen"], story["posts"], story["sources"], json.dumps(story["channels"]),
              json.dumps(story["languages"]), json.dumps(story["regions"]),
              json.dumps(story["places"], ensure_ascii=False), json.dumps(story["figures"], ensure_ascii=False),
-             json.dumps(story["kinds"]), story["id"]),
+             json.dumps(story["kinds"]), json.dumps(story["actors"]), story["id"]),
         )
 
     def _post_label(self, post_id: int) -> str:
@@ -186,54 +241,109 @@ class StoryDetector:
             f"SELECT story_id FROM {self.tables}story_keys WHERE watchlist = ? AND key = ? AND date BETWEEN ? AND ?"
             " AND post_id = 0 ORDER BY date DESC, story_id DESC LIMIT ?", (watchlist, key, since, until, PER_KEY))]
 
-    def _same_claim(self, watchlist: str, claim: Claim, places: list[str], regions: list[str], since: str,
-                    until: str) -> tuple[int, str] | None:
-        keys = self._claim_keys(claim, places, regions)
-        if not keys:
-            return None
+    def _candidates(self, watchlist: str, claim: Claim, places: list[str], regions: list[str], since: str,
+                    until: str) -> list[int]:
+        """Stories that may carry the claim: those sharing the most claim keys, then the latest of
+        the watchlist (for claims told without a place, figure or event word in common)."""
         hits: dict[int, int] = {}
-        for key in dict.fromkeys(keys):  # per key, the stories seen most recently (bounded)
+        for key in dict.fromkeys(self._claim_keys(claim, places, regions)):
             for story_id in self._stories_of_key(watchlist, key, since, until):
                 hits[story_id] = hits.get(story_id, 0) + 1
-        candidates = [story_id for story_id, _ in sorted(hits.items(), key=lambda kv: (-kv[1], -kv[0]))[:CANDIDATES]]
-        best = None
-        post_figures = {f.key() for f in claim.figures}
-        post_units = {f.unit for f in claim.figures} - {"people"}
-        for story_id in candidates:
-            story = self._story(story_id)
-            story_figures = {(unit, v) for unit, values in story["figures"].items() for v in values}
-            shared_places = set(places) & set(story["places"])
-            shared_figures = post_figures & story_figures
-            shared_units = post_units & set(story["figures"])
-            shared_kinds = claim.kinds & set(story["kinds"])
-            shared_regions = set(regions) & set(story["regions"])
-            same = (
-                (shared_places and (shared_figures or shared_kinds))
-                or len(shared_figures) >= 2
-                or (shared_figures and shared_regions and shared_kinds)
-                or (shared_units and shared_kinds and (shared_places or (shared_regions and not places)))
-                # a claim about a whole region (a state of emergency), in any language
-                or (shared_regions and shared_kinds and not places and not story["places"] and not shared_units
-                    and not (post_units and set(story["figures"])))
-            )
-            if not same:
-                continue
-            score = 3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
-            if best is None or score > best[0]:
-                parts = []
-                if shared_places:
-                    parts.append("places " + ", ".join(sorted(shared_places)))
-                if shared_figures:
-                    parts.append("figures " + ", ".join(f"{v} {u}" for u, v in sorted(shared_figures)))
-                elif shared_units:
-                    parts.append("counts of " + ", ".join(sorted(shared_units)))
-                if shared_kinds:
-                    parts.append("event " + ", ".join(sorted(shared_kinds)))
-                best = (score, story_id, "; ".join(parts))
-        if best is None:
+        ranked = [story_id for story_id, _ in sorted(hits.items(), key=lambda kv: (-kv[1], -kv[0]))[:CANDIDATES]]
+        latest = [row[0] for row in self.conn.execute(
+            f"SELECT id FROM {self.tables}stories WHERE watchlist = ? AND last_seen BETWEEN ? AND ?"
+            " ORDER BY last_seen DESC, id DESC LIMIT ?", (watchlist, since, until, CANDIDATES))]
+        return list(dict.fromkeys(ranked + latest))
+
+    def _meaning(self, story_id: int, vector: np.ndarray | None) -> float | None:
+        """How near the post's meaning is to the story's (its latest posts), or None without vectors."""
+        if vector is None:
             return None
-        story = self._story(best[1])
-        return best[1], f"same claim as {self._post_label(story['first_post_id'])}: {best[2]}"
+        return closeness(vector, [row[0] for row in self.conn.execute(
+            f"SELECT v.vector FROM {self.tables}story_posts sp JOIN {self.tables}post_vectors v ON v.post_id = sp.post_id"
+            " WHERE sp.story_id = ? ORDER BY sp.date DESC LIMIT ?", (story_id, STORY_VECTORS))])
+
+    def _compare(self, frame: Frame, story: dict[str, Any], meaning: float | None) -> Comparison:
+        """Whether the post's claim frame and meaning are the story's claim, and what they share."""
+        tree = self.places
+        story_figures = [(unit, v) for unit, values in story["figures"].items() for v in values]
+        shared_figures = sorted({(unit, v) for unit, v in frame.figure_keys()
+                                 for other, w in story_figures if v == w and same_unit(unit, other)})
+        shared_places = tree.overlap(frame.places, story["places"])
+        kinds, story_kinds = frame.kinds - TELLING_KINDS, set(story["kinds"]) - TELLING_KINDS
+        shared_kinds = kinds & story_kinds
+        shared_units = ({f.unit for f in frame.figures} - {"people"}) & set(story["figures"])
+        shared_regions = set(frame.regions) & set(story["regions"])
+        actors = story.get("actors") or []
+        conflicts = []
+        if kinds and story_kinds and not shared_kinds:
+            conflicts.append(f"event {', '.join(sorted(kinds))}, not {', '.join(sorted(story_kinds))}")
+        if frame.places and story["places"] and not shared_places:
+            conflicts.append(f"place {', '.join(tree.name(p) for p in frame.places)}, not "
+                             + ", ".join(tree.name(p) for p in story["places"]))
+        if frame.actor and actors and frame.actor not in actors and not shared_figures:
+            conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
+        frame_agrees = bool(
+            len(shared_figures) >= 2
+            or (shared_figures and (shared_places or shared_kinds or shared_regions))
+            or (shared_places and shared_kinds)
+            # the same count changing (24 injured after 5) in the same place, or across the region
+            or (shared_units and shared_kinds and (shared_places or (shared_regions and not frame.places)))
+            # a claim about a whole region (a state of emergency), in any language
+            or (shared_regions and shared_kinds and not frame.places and not story["places"]
+                and not shared_units and not (frame.figures and story["figures"]))
+        )
+        if meaning is None:  # the frame alone (meaning switched off)
+            same = frame_agrees and not conflicts
+        elif conflicts:
+            same = meaning >= MEANING_DESPITE_FRAME
+        elif frame_agrees:
+            same = meaning >= MEANING_WITH_FRAME
+        else:
+            same = meaning >= MEANING_ALONE
+        parts = []
+        if shared_kinds:
+            parts.append("event " + ", ".join(sorted(shared_kinds)))
+        if shared_places:
+            parts.append("place " + ", ".join(tree.name(p) for p in shared_places))
+        if shared_figures:
+            parts.append("figures " + ", ".join(f"{u} {v}" for u, v in shared_figures))
+        elif shared_units:
+            parts.append("counts of " + ", ".join(sorted(shared_units)))
+        if frame.actor and frame.actor in actors:
+            parts.append(f"speaker {frame.actor}")
+        score = (3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
+                 + 10 * (meaning or 0.0))
+        return Comparison(same, score, parts, conflicts, meaning)
+
+    def _same_claim(self, watchlist: str, frame: Frame, claim: Claim, vector: np.ndarray | None, since: str,
+                    until: str) -> tuple[int, str] | Comparison | None:
+        """The story carrying the post's claim, with the reason; or else the nearest story the frame
+        told apart (for the reason of a new story), or None."""
+        best: tuple[float, int, Comparison] | None = None
+        nearest: Comparison | None = None
+        for story_id in self._candidates(watchlist, claim, frame.places, frame.regions, since, until):
+            story = self._story(story_id)
+            if not self._in_span(story, frame.date):
+                continue
+            found = self._compare(frame, story, self._meaning(story_id, vector))
+            found.label = self._post_label(story["first_post_id"])
+            if found.same and (best is None or found.score > best[0]):
+                best = (found.score, story_id, found)
+            elif not found.same and found.meaning is not None and (nearest is None or found.meaning > (nearest.meaning or 0)):
+                nearest = found
+        if best is None:
+            return nearest
+        found = best[2]
+        what = "; ".join(found.parts)
+        if found.meaning is not None:
+            what = f"{what}; meaning {found.meaning:.2f}" if what else f"meaning {found.meaning:.2f}"
+        return best[1], f"same claim as {found.label}: {what}"
+
+    def _in_span(self, story: dict[str, Any], date: str) -> bool:
+        """Whether a post of ``date`` lies within ``story_hours`` of the story's first post."""
+        first = parse_iso(story["first_seen"])
+        return abs(parse_iso(date) - first) <= self.span
 
     def prune(self, before: str) -> None:
         """Delete stories whose latest post is older than ``before`` (they can no longer be
@@ -248,13 +358,16 @@ class StoryDetector:
             self.conn.execute(f"DELETE FROM {self.tables}{table} WHERE {column} < ?", (before,))
 
     # -- decisions ----------------------------------------------------------------------------
-    def process(self, post: dict[str, Any], hits: list[Any], *, claim: Claim | None = None) -> list[Decision]:
+    def process(self, post: dict[str, Any], hits: list[Any], *, claim: Claim | None = None,
+                vector: np.ndarray | None = None) -> list[Decision]:
         """Decide for each watchlist hit of ``post`` (a posts row as a dict) and write the
         decisions to the story tables (inside the caller's transaction).
 
         :param post: the stored post (``id``, ``date``, ``text``, ``translation``, channel fields).
         :param hits: the watchlists it matched (``MatchResult.watchlists``).
         :param claim: the claim of its text and translation, if the caller has it already.
+        :param vector: its sentence vector (``meaning.Meaning``), stored in ``post_vectors`` by the
+            caller; None when meaning is switched off (the claim frame alone decides).
         """
         if not hits:
             return []
@@ -267,16 +380,16 @@ class StoryDetector:
         since, until = iso(date - self.window), iso(date + self.window)
         decisions = []
         for hit in hits:
-            watchlist = hit.name
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
-            decision = self._decide(watchlist, post, claim, places, regions, since, until)
+            frame = Frame(set(claim.kinds), places, regions, claim.figures, claim.actor, text_date)
+            decision = self._decide(hit.name, post, claim, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
             decisions.append(decision)
         return decisions
 
-    def _decide(self, watchlist: str, post: dict[str, Any], claim: Claim, places: list[str], regions: list[str],
+    def _decide(self, watchlist: str, post: dict[str, Any], claim: Claim, frame: Frame, vector: np.ndarray | None,
                 since: str, until: str) -> Decision:
         post_id = post["id"]
         existing = self.conn.execute(f"SELECT story_id, signature FROM {self.tables}story_posts"
@@ -286,61 +399,69 @@ class StoryDetector:
             story_id, reason = existing[0], "edited post"
         elif (forwarded := self._forwarded_story(watchlist, post)) is not None:
             story_id, reason = forwarded[0], f"forward of {self._post_label(forwarded[1])}"
-        elif (near := self._near_duplicate(watchlist, claim, since, until, post_id)) is not None:
+        elif (near := self._near_duplicate(watchlist, claim, since, until, post_id)) is not None \
+                and self._in_span(self._story(near[0]), frame.date):
             story_id, sim = near[0], near[2]
             reason = f"repeat of {self._post_label(near[1])}, similarity {near[2]:.2f}"
-        elif (same := self._same_claim(watchlist, claim, places, regions, since, until)) is not None:
-            story_id, reason = same
         else:
-            story_id = self._open(watchlist, post, claim, places, regions)
-            self._record(watchlist, story_id, post, claim, places, regions, "new", "first post of a new story", None)
-            what = []
-            if claim.figures:
-                what.append("figures " + ", ".join(_figure_text(f) for f in claim.figures))
-            if places:
-                what.append("places " + ", ".join(places))
-            elif regions:
-                what.append("regions " + ", ".join(regions))
-            return Decision(watchlist, "new", story_id, post_id,
-                            "new claim" + (f": {'; '.join(what)}" if what else ""),
-                            {"figures": [f.__dict__ for f in claim.figures], "places": places})
+            same = self._same_claim(watchlist, frame, claim, vector, since, until)
+            if isinstance(same, tuple):
+                story_id, reason = same
+            else:
+                story_id = self._open(watchlist, post, frame)
+                reason = "new claim" + (f": {frame.describe(self.places)}" if frame.describe(self.places) else "")
+                if same is not None and same.conflicts:  # the nearest story in meaning, told apart by the frame
+                    reason += f" (not {same.label}: {'; '.join(same.conflicts)}; meaning {same.meaning:.2f})"
+                self._record(watchlist, story_id, post, claim, frame, "new", reason, None)
+                return Decision(watchlist, "new", story_id, post_id, reason,
+                                {"figures": [f.__dict__ for f in frame.figures],
+                                 "places": [{"id": p, "name": self.places.name(p)} for p in frame.places]})
         story = self._story(story_id)
-        new_figures, changed = [], []
-        for f in claim.figures:
-            values = story["figures"].get(f.unit)
-            if values is None:
-                new_figures.append(f)
-            elif f.value not in values:
-                changed.append((f, values[-1]))
-        new_places = [p for p in places if p not in story["places"]]
-        kind = "update" if (new_figures or changed or new_places) else "repeat"
+        figures = self._figure_changes(frame.figures, story["figures"])
+        new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
+        kind = "update" if (figures or new_places) else "repeat"
         if kind == "update":
-            parts = [f"new figure: {_figure_text(f)}" for f in new_figures]
-            parts += [f"new figure: {_figure_text(f)} (was {old})" for f, old in changed]
-            parts += [f"new place: {p}" for p in new_places]
+            parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
+            parts += [f"new place: {self.places.name(p)}" for p in new_places]
             reason = "; ".join(parts) + f" ({reason})"
-        self._merge(story, post, claim, places, regions, edit=existing is not None)
-        self._record(watchlist, story_id, post, claim, places, regions, kind, reason, sim, replaces=existing)
-        changes = {"figures": [f.__dict__ | ({"was": None}) for f in new_figures]
-                   + [f.__dict__ | {"was": old} for f, old in changed], "places": new_places}
+        self._merge(story, post, frame, edit=existing is not None)
+        self._record(watchlist, story_id, post, claim, frame, kind, reason, sim, replaces=existing)
+        changes = {"figures": [f.__dict__ | {"was": was} for f, was in figures],
+                   "places": [{"id": p, "name": self.places.name(p)} for p in new_places]}
         return Decision(watchlist, kind, story_id, post_id, reason, changes if kind == "update" else {}, sim)
 
-    def _open(self, watchlist: str, post: dict[str, Any], claim: Claim, places: list[str], regions: list[str]) -> int:
+    @staticmethod
+    def _figure_changes(figures: list[Figure], known: dict[str, list[int]]) -> list[tuple[Figure, int | None]]:
+        """The figures that tell the story something new, each with the value it replaces (None:
+        a count of something not counted before). A value the story has had (a stale figure,
+        retold after an update) is no news; any other value is, upwards or downwards."""
+        changes: list[tuple[Figure, int | None]] = []
+        for f in figures:
+            if any(f.value in values for unit, values in known.items() if unit != f.unit and same_unit(f.unit, unit)):
+                continue  # the same count, named more or less precisely (300 people, 300 soldiers)
+            values = known.get(f.unit)
+            if values is None:
+                changes.append((f, None))
+            elif f.value not in values:
+                changes.append((f, values[-1]))
+        return changes
+
+    def _open(self, watchlist: str, post: dict[str, Any], frame: Frame) -> int:
         figures: dict[str, list[int]] = {}
-        for f in claim.figures:
+        for f in frame.figures:
             figures.setdefault(f.unit, []).append(f.value)
         cursor = self.conn.execute(
             f"INSERT INTO {self.tables}stories (watchlist, first_post_id, first_seen, last_seen, posts, sources, channels,"
-            " languages, regions, places, figures, kinds, title) VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?, ?, ?, ?, ?)",
+            " languages, regions, places, figures, kinds, title, actors) VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
             (watchlist, post["id"], post["date"], post["date"],
              json.dumps([f"{post['source']}:{post['channel']}"]), json.dumps([post.get("lang") or "und"]),
-             json.dumps(regions), json.dumps(places, ensure_ascii=False), json.dumps(figures, ensure_ascii=False),
-             json.dumps(sorted(claim.kinds)), (post.get("text") or "")[:200]),
+             json.dumps(frame.regions), json.dumps(frame.places, ensure_ascii=False),
+             json.dumps(figures, ensure_ascii=False), json.dumps(sorted(frame.kinds)), (post.get("text") or "")[:200],
+             json.dumps([frame.actor] if frame.actor else [])),
         )
         return cursor.lastrowid
 
-    def _merge(self, story: dict[str, Any], post: dict[str, Any], claim: Claim, places: list[str], regions: list[str],
-               *, edit: bool) -> None:
+    def _merge(self, story: dict[str, Any], post: dict[str, Any], frame: Frame, *, edit: bool) -> None:
         channels = story["channels"]
         channel = f"{post['source']}:{post['channel']}"
         if channel not in channels:
@@ -348,7 +469,7 @@ class StoryDetector:
         languages = story["languages"]
         if (post.get("lang") or "und") not in languages:
             languages.append(post.get("lang") or "und")
-        for f in claim.figures:
+        for f in frame.figures:
             values = story["figures"].setdefault(f.unit, [])
             if f.value not in values:
                 values.append(f.value)
@@ -356,9 +477,11 @@ class StoryDetector:
         story["last_seen"] = max(story["last_seen"], post["date"])
         story["posts"] += 0 if edit else 1  # an edit is counted once, not once per edit
         story["sources"] = len(channels)
-        story["regions"] = list(dict.fromkeys([*story["regions"], *regions]))
-        story["places"] = list(dict.fromkeys([*story["places"], *places]))
-        story["kinds"] = sorted(set(story["kinds"]) | claim.kinds)
+        story["regions"] = list(dict.fromkeys([*story["regions"], *frame.regions]))
+        story["places"] = list(dict.fromkeys([*story["places"], *frame.places]))
+        story["kinds"] = sorted(set(story["kinds"]) | frame.kinds)
+        if frame.actor and frame.actor not in story["actors"]:
+            story["actors"].append(frame.actor)
         self._save(story)
 
     @staticmethod
@@ -368,8 +491,8 @@ class StoryDetector:
         keys += [_key("k", f"{r}:{k}") for r in regions for k in sorted(claim.kinds)]
         return keys
 
-    def _record(self, watchlist: str, story_id: int, post: dict[str, Any], claim: Claim, places: list[str],
-                regions: list[str], decision: str, reason: str, sim: float | None,
+    def _record(self, watchlist: str, story_id: int, post: dict[str, Any], claim: Claim, frame: Frame,
+                decision: str, reason: str, sim: float | None,
                 replaces: tuple[int, bytes | None] | None = None) -> None:
         """Write the post's story row, its band keys and its claim keys (``replaces``: the story
         row of the same post already stored, for an edit)."""
@@ -395,4 +518,4 @@ class StoryDetector:
         self.conn.executemany(
             f"INSERT INTO {self.tables}story_keys (watchlist, key, story_id, post_id, date) VALUES (?, ?, ?, 0, ?)"
             " ON CONFLICT (watchlist, key, story_id, post_id) DO UPDATE SET date = max(date, excluded.date)",
-            [(watchlist, key, story_id, post["date"]) for key in dict.fromkeys(self._claim_keys(claim, places, regions))])
+            [(watchlist, key, story_id, post["date"]) for key in dict.fromkeys(self._claim_keys(claim, frame.places, frame.regions))])

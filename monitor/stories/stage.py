@@ -14,20 +14,46 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import numpy as np
+
 from monitor.storage import Archive, Stored, iso, parse_iso
 from monitor.storage.queries import Filters, iter_posts, posts_by_id
 from monitor.storage.schema_stories import create_story_tables
 
 from .detector import Decision, StoryDetector
+from .meaning import Meaning, from_blob, to_blob
+from .places import PlaceTree
 
 log = logging.getLogger(__name__)
 
 
-def _settings(config: Any) -> tuple[float, float]:
-    stories = getattr(config, "stories", None)
-    window = getattr(stories, "window_hours", None) or 72
-    threshold = getattr(stories, "similarity", None) or 0.5
-    return float(window), float(threshold)
+def detector_for(conn, config: Any, schema: str = "main") -> StoryDetector:
+    """The story detector of a configuration's ``[stories]`` settings and gazetteer."""
+    from ..matching import matcher_for
+
+    stories = config.stories
+    return StoryDetector(conn, window_hours=stories.window_hours, threshold=stories.similarity,
+                         story_hours=stories.story_hours, schema=schema,
+                         places=PlaceTree(matcher_for(config).gazetteer.places))
+
+
+def vectors_of(conn, config: Any, posts: list[dict[str, Any]], schema: str = "main") -> dict[int, np.ndarray]:
+    """The sentence vectors of matched posts (``[stories] meaning``), encoded and written to
+    ``post_vectors`` in one batch; those a replay finds in the archive are read, not encoded."""
+    if not config.stories.meaning or not posts:
+        return {}
+    found: dict[int, np.ndarray] = {}
+    if schema != "main":
+        marks = ",".join("?" * len(posts))
+        found = {row[0]: from_blob(row[1]) for row in conn.execute(
+            f"SELECT post_id, vector FROM main.post_vectors WHERE post_id IN ({marks})", [p["id"] for p in posts])}
+    todo = [p for p in posts if p["id"] not in found]
+    texts = [" ".join(t for t in (p.get("text") or "", p.get("translation") or "") if t) for p in todo]
+    for post, vector in zip(todo, Meaning().encode(texts)):
+        found[post["id"]] = vector
+    conn.executemany(f"INSERT OR REPLACE INTO {schema}.post_vectors (post_id, vector) VALUES (?, ?)",
+                     [(post_id, to_blob(vector)) for post_id, vector in sorted(found.items(), key=lambda kv: kv[0])])
+    return found
 
 
 def write_alert(archive: Archive, decision: Decision, revision: int, now: datetime) -> int | None:
@@ -46,13 +72,12 @@ class StoriesStage:
     def __init__(self, config: Any, clock: Callable[[], datetime] | None = None):
         self.config = config
         self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self.window_hours, self.threshold = _settings(config)
         # one detector per archive connection (it holds nothing but the connection)
         self._detector: StoryDetector | None = None
 
     def detector(self, archive: Archive) -> StoryDetector:
         if self._detector is None or self._detector.conn is not archive.conn:
-            self._detector = StoryDetector(archive.conn, window_hours=self.window_hours, threshold=self.threshold)
+            self._detector = detector_for(archive.conn, self.config)
         return self._detector
 
     def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None:
@@ -65,6 +90,7 @@ class StoriesStage:
         rows = posts_by_id(archive.conn, sorted(read))
         rows.update({s.id: s.row() for s in matched if s.id not in read})
         detector = self.detector(archive)
+        vectors = vectors_of(archive.conn, self.config, [rows[s.id] for s in matched])
         for s in sorted(matched, key=lambda s: (s.post.date, s.id)):
             match = s.match
             post = rows[s.id]
@@ -72,7 +98,7 @@ class StoriesStage:
             if claim is not None and (post["text"] or "", post["translation"]) != (s.post.text or "",
                                                                                     s.post.translation):
                 claim = None  # extracted from other words than those stored
-            for decision in detector.process(post, match.watchlists, claim=claim):
+            for decision in detector.process(post, match.watchlists, claim=claim, vector=vectors.get(s.id)):
                 log.info("%s %s: %s", decision.watchlist, decision.kind, decision.reason)
                 if alerts and decision.alerts:
                     revision = archive.conn.execute(
@@ -88,19 +114,19 @@ def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
     """
     from ..matching import matcher_for
 
-    window, threshold = _settings(config)
     conn = archive.conn
     conn.execute("ATTACH DATABASE ':memory:' AS replay")
     try:
         create_story_tables(conn, "replay")
-        detector = StoryDetector(conn, window_hours=window, threshold=threshold, schema="replay")
+        detector = detector_for(conn, config, schema="replay")
         matcher = matcher_for(config)
         for count, post in enumerate(iter_posts(conn, filters or Filters()), 1):
-            if count % 1000 == 0:  # memory bounded by the window, not by the archive
-                detector.prune(iso(parse_iso(post["date"]) - timedelta(hours=window)))
+            if count % 1000 == 0:  # the scratch tables hold the window, not the archive
+                detector.prune(iso(parse_iso(post["date"]) - timedelta(hours=config.stories.window_hours)))
             result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
             hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
-            for d in detector.process(post, hits):
+            vector = vectors_of(conn, config, [post], schema="replay").get(post["id"]) if hits else None
+            for d in detector.process(post, hits, vector=vector):
                 if not d.alerts:
                     continue
                 yield {
