@@ -74,7 +74,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             S("window_hours", "float", 72.0, "how long a story stays open for new posts", minimum=0.1),
             S("similarity", "float", 0.6, "near-duplicate threshold (Jaccard over shingles) for same-text matches", minimum=0.0),
-            S("story_hours", "float", 48.0, "how long after its first post a story takes new posts: later posts open a story of their own", minimum=0.1),
+            S("story_hours", "float", 24.0, "how long after its first post a story takes new posts: later posts open a story of their own", minimum=0.1),
             S("meaning", "bool", True, "compare the meaning of matched posts across languages (multilingual sentence vectors) together with their claims"),
         ),
     ),

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from monitor.storage import parse_iso
+from monitor.stories.changes import describe_changes
 
 SUBJECT_LENGTH = 110
 
@@ -137,12 +138,7 @@ def _times(post: dict[str, Any], tz: ZoneInfo) -> tuple[str, str]:
 
 
 def _change_lines(view: AlertView) -> list[str]:
-    lines = []
-    for figure in view.changes.get("figures", []) or []:
-        lines.append(f"new figure: {figure if isinstance(figure, str) else figure.get('text') or json.dumps(figure, ensure_ascii=False)}")
-    for place in view.changes.get("places", []) or []:
-        lines.append(f"new place: {place if isinstance(place, str) else place.get('name') or json.dumps(place, ensure_ascii=False)}")
-    return lines
+    return describe_changes(view.changes)
 
 
 def _place_names(view: AlertView) -> list[str]:

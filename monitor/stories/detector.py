@@ -137,7 +137,7 @@ class StoryDetector:
     """Story decisions read from and written to the story tables of ``schema`` as they are made,
     inside the caller's transaction: nothing is held between posts."""
 
-    def __init__(self, conn, *, window_hours: float = 72, threshold: float = 0.5, story_hours: float = 48,
+    def __init__(self, conn, *, window_hours: float = 72, threshold: float = 0.5, story_hours: float = 24,
                  schema: str = "main", places: PlaceTree | None = None):
         self.conn = conn
         self.window = timedelta(hours=window_hours)

@@ -1,0 +1,22 @@
+"""What an UPDATE changed, in lines desk staff read: "killed: 2 (new)", "injured: 12 -> 20",
+"new place: Sudzha"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def describe_changes(changes: dict[str, Any]) -> list[str]:
+    """Lines for the "What changed" part of an alert, from its ``changes`` (``Decision.changes``
+    as stored in ``alerts.changes``): one per figure, then one per new place."""
+    lines = []
+    for figure in changes.get("figures") or []:
+        if not isinstance(figure, dict):  # as written, by an earlier version
+            lines.append(f"new figure: {figure}")
+            continue
+        unit, value, was = figure.get("unit", "figure"), figure.get("value"), figure.get("was")
+        lines.append(f"{unit}: {value} (new)" if was is None else f"{unit}: {was} -> {value}")
+    for place in changes.get("places") or []:
+        name = place.get("name") or place.get("id") if isinstance(place, dict) else place
+        lines.append(f"new place: {name}")
+    return lines
