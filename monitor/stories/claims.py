@@ -65,7 +65,11 @@ FILLER = {"более", "менее", "около", "свыше", "до", "по�
           "more", "than", "over", "nearly", "almost", "up", "to", "боевых", "бойових", "мирных", "мирних",
           "единиц", "одиниць", "units", "of", "украинских", "українських", "ukrainian", "russian", "российских",
           "російських", "вражеских", "ворожих", "enemy", "жилых", "житлових", "боевых", "бронированных",
-          "броньованих", "разных", "разведывательных", "ударных", "people"}
+          "броньованих", "разных", "разведывательных", "ударных", "people", "баллистических", "баллистическими",
+          "баллистические", "балістичних", "балістичними", "крылатых", "крылатыми", "крилатих", "крилатими",
+          "американских", "американскими", "американських", "британских", "британскими", "британських",
+          "ballistic", "cruise", "american", "british", "us", "made", "дальнобойных", "дальнобійних", "long", "range",
+          "atacms", "himars", "storm", "shadow", "шахедов", "шахедів", "shahed", "kamikaze", "камикадзе"}
 MONTHS = ("январ", "феврал", "март", "апрел", "мая", "май", "июн", "июл", "август", "сентябр", "октябр", "ноябр",
           "декабр", "січн", "лют", "берез", "квітн", "травн", "червн", "липн", "серпн", "вересн", "жовтн",
           "листопад", "грудн", "january", "february", "march", "april", "may", "june", "july", "august",
@@ -117,7 +121,7 @@ ACTOR_STEMS: dict[str, tuple[str, ...]] = {
     "Kremlin": ("кремл", "kremlin"),
 }
 
-_NUMBER = re.compile(r"(?<![\w.,:])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,:](\d+))?(?![\w])")
+_NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,:](\d+))?(?![\w])")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _NON_DIGIT = re.compile(r"\D")
@@ -189,7 +193,7 @@ def _kind(word: str) -> str | None:
 def extract_figures(text: str) -> list[Figure]:
     """Numbers with what they count, the first of each unit (the headline figure: the others of a
     post are its parts, «44 drones: 20 over Novgorod, 5 over Kursk»). See the module doc."""
-    text = digits_for_words(text)
+    text = digits_for_words(_URL.sub(" ", text))
     figures: list[Figure] = []
     units: set[str] = set()
     seen: set[tuple[str, int]] = set()

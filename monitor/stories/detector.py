@@ -53,8 +53,9 @@ PER_KEY = 50  # index rows read per claim key: the most recent ones
 STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared with
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
 MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
-MEANING_ALONE = 0.92  # when the frames neither agree nor differ (a statement retold in other words)
-MEANING_DESPITE_FRAME = 0.96  # when the frames differ (another event, place or speaker): a near copy only
+MEANING_WITH_REGION = 0.88  # when they agree on region and event only
+MEANING_ALONE = 0.93  # when the frames neither agree nor differ (a statement retold in other words)
+MEANING_DESPITE_FRAME = 0.94  # when the frames differ (another event, place or speaker): a near copy only
 
 
 @dataclass
@@ -278,27 +279,33 @@ class StoryDetector:
         conflicts = []
         if kinds and story_kinds and not shared_kinds:
             conflicts.append(f"event {', '.join(sorted(kinds))}, not {', '.join(sorted(story_kinds))}")
-        if frame.places and story["places"] and not shared_places:
+        if frame.places and story["places"] and not shared_places and len(shared_figures) < 2:
             conflicts.append(f"place {', '.join(tree.name(p) for p in frame.places)}, not "
                              + ", ".join(tree.name(p) for p in story["places"]))
-        if frame.actor and actors and frame.actor not in actors and not shared_figures:
-            conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
+        # the frames agree: on figures, or on place and event
         frame_agrees = bool(
             len(shared_figures) >= 2
             or (shared_figures and (shared_places or shared_kinds or shared_regions))
             or (shared_places and shared_kinds)
-            # the same count changing (24 injured after 5) in the same place, or across the region
-            or (shared_units and shared_kinds and (shared_places or (shared_regions and not frame.places)))
-            # a claim about a whole region (a state of emergency), in any language
+            or (shared_units and shared_kinds and shared_places)  # the same count changing (24 injured after 5)
+        )
+        # or only on region and event: a count changing across the region, a claim about the whole
+        # region (a state of emergency) in any language
+        region_agrees = bool(
+            (shared_units and shared_kinds and shared_regions and not frame.places)
+            # or a speaker saying something of the whole region
+            or (shared_regions and frame.actor in actors)
             or (shared_regions and shared_kinds and not frame.places and not story["places"]
                 and not shared_units and not (frame.figures and story["figures"]))
         )
         if meaning is None:  # the frame alone (meaning switched off)
-            same = frame_agrees and not conflicts
+            same = (frame_agrees or region_agrees) and not conflicts
         elif conflicts:
             same = meaning >= MEANING_DESPITE_FRAME
         elif frame_agrees:
             same = meaning >= MEANING_WITH_FRAME
+        elif region_agrees:
+            same = meaning >= MEANING_WITH_REGION
         else:
             same = meaning >= MEANING_ALONE
         parts = []

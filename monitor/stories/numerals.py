@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..matching.normalise import WORD_RE, fold
 
 # folded word -> value; several forms per number (cases, collective numerals)
@@ -58,6 +60,9 @@ def _table(groups: dict[int, str]) -> dict[str, int]:
 _SMALL = _table(_UNITS)
 _TEN = _table(_TENS)
 _HUNDRED = _table(_HUNDREDS)
+# a case ending written after the digits: «6-ю ракетами», «5-ти», «двух-трёх» stays as it is
+_ENDING = re.compile(r"(\d)-(?:ю|ти|ми|х|ух|ех|ёх|и|ой|ого|ому|ым|ом|ма|ть|ьох|ох)\b", re.IGNORECASE)
+_DIGITS_BEFORE = re.compile(r"(?<![\d.,])(\d{1,3})\s+$")
 _ANY = set(_SMALL) | set(_TEN) | set(_HUNDRED) | _THOUSAND
 
 
@@ -83,6 +88,7 @@ def _value(words: list[str]) -> int | None:
 def digits_for_words(text: str) -> str:
     """``text`` with each run of number words replaced by its digits («до пяти человек» -> «до 5
     человек»); everything else as written."""
+    text = _ENDING.sub(r"\1", text)
     out: list[str] = []
     at = 0
     run: list[tuple[int, int, str]] = []
@@ -94,7 +100,12 @@ def digits_for_words(text: str) -> str:
         if not run:
             return
         value = _value([w for _, _, w in run])
-        if value is not None:
+        digits = _DIGITS_BEFORE.search(text, at, run[0][0]) if run[0][2] in _THOUSAND else None
+        if digits is not None and len(run) == 1:  # «59 тысяч»: the digits counted in thousands
+            out.append(text[at:digits.start()])
+            out.append(str(int(digits.group(1)) * 1000))
+            at = run[-1][1]
+        elif value is not None:
             out.append(text[at:run[0][0]])
             out.append(str(value))
             at = run[-1][1]

@@ -1,0 +1,85 @@
+"""What a post claims: figures with one unit vocabulary across languages, numbers in words, the
+speaker, and where places lie; and the lines that tell desk staff what an update changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.matching.gazetteer import load_gazetteer
+from monitor.stories import describe_changes
+from monitor.stories.claims import claim_of, extract_figures
+from monitor.stories.places import PlaceTree
+
+
+def figures(text: str) -> list[tuple[str, int]]:
+    return [(f.unit, f.value) for f in extract_figures(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "Из приграничья эвакуировано более 200 человек.",
+    "З прикордоння евакуйовано понад 200 осіб.",
+    "More than 200 people were evacuated from the border area.",
+    "200 people have been evacuated, the governor said.",
+])
+def test_an_evacuation_count_is_read_as_evacuated_in_every_language(text):
+    assert figures(text) == [("evacuated", 200)]
+
+
+def test_people_and_soldiers_and_hospitalised_keep_their_own_units():
+    assert figures("атаковали до 300 военнослужащих") == [("soldiers", 300)]
+    assert figures("атаковали до 300 человек") == [("people", 300)]
+    # hospitalised are not injured, whatever the sentence says before
+    assert figures("Ранены 31 человек, из них 19 госпитализированы.") == [("injured", 31), ("hospitalised", 19)]
+    assert figures("19 people were hospitalised") == [("hospitalised", 19)]
+    assert figures("пострадали 31 человек, погибли 5.") == [("injured", 31), ("killed", 5)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Пострадали до пяти человек.", [("injured", 5)]),
+    ("Шестеро военнослужащих получили ранения.", [("soldiers", 6)]),
+    ("Поранено двох осіб.", [("injured", 2)]),
+    ("Six people were killed.", [("killed", 6)]),
+    ("Эвакуированы тысяча двести человек.", [("evacuated", 1200)]),
+    ("Росія перекинула 59 тисяч військових.", [("soldiers", 59000)]),
+    ("нанесли удар 6-ю баллистическими ракетами", [("missiles", 6)]),
+])
+def test_numbers_written_in_words_are_figures(text, expected):
+    assert figures(text) == expected
+
+
+def test_model_names_links_and_breakdowns_are_not_figures_of_their_own():
+    assert figures("по позиции дивизиона С-400, из них две ракеты сбиты") == [("missiles", 2)]
+    assert figures("[вернулись](https://t.me/channel/81099) 46 жителей") == [("people", 46)]
+    # the headline count, not its parts per region
+    assert figures("ПВО уничтожила 44 беспилотника: 20 над Новгородской, 5 над Курской") == [("drones", 44)]
+
+
+def test_the_speaker_is_named_the_same_in_every_language():
+    assert claim_of("Минобороны России сообщило об атаке").actor == "defence ministry"
+    assert claim_of("Russia's Defense Ministry said").actor == "defence ministry"
+    assert claim_of("Губернатор Курської області повідомив").actor == "governor"
+    assert claim_of("Дождь и ветер завтра").actor is None
+
+
+def test_a_town_lies_in_its_district_and_region_from_the_gazetteer_fields():
+    tree = PlaceTree(load_gazetteer().places)
+    assert tree.related("RU-KRS:sudzha", "RU-KRS:sudzhansky-district")
+    assert tree.related("RU-BEL:krasnoyaruzhsky-district", "RU-BEL:krasnaya-yaruga")
+    assert tree.related("RU-KRS:sudzha", "RU-KRS")
+    assert not tree.related("RU-KRS:sudzha", "RU-KRS:rylsk")
+    assert tree.overlap(["RU-KRS:sudzha", "RU-KRS:rylsk"], ["RU-KRS:sudzhansky-district"]) == ["RU-KRS:sudzha"]
+    # a place record naming a district the gazetteer does not hold lies in its region only
+    lone = PlaceTree([{"id": "RU-KRS:x", "region": "RU-KRS", "kind": "village", "district": "Нет такого района"}])
+    assert lone.within("RU-KRS:x") == ("RU-KRS",)
+
+
+def test_the_changes_of_an_update_read_as_lines_for_the_desk():
+    changes = {"figures": [{"unit": "killed", "value": 2, "words": "2 погибших", "was": None},
+                           {"unit": "injured", "value": 20, "words": "20 раненых", "was": 12},
+                           {"unit": "injured", "value": 8, "words": "8 раненых", "was": 9}],
+               "places": [{"id": "RU-KRS:sudzha", "name": "Sudzha"}]}
+    assert describe_changes(changes) == ["killed: 2 (new)", "injured: 12 -> 20", "injured: 9 -> 8", "new place: Sudzha"]
+    assert describe_changes({}) == []
+    # as stored by earlier versions: words only
+    assert describe_changes({"figures": ["24 пострадавших"], "places": ["Sudzha"]}) == \
+        ["new figure: 24 пострадавших", "new place: Sudzha"]
