@@ -110,6 +110,24 @@ SECTIONS: tuple[Section, ...] = (
         optional=True,
     ),
     Section(
+        "delivery",
+        "When alert mail that does not go out becomes a problem.",
+        (
+            S("pending_alarm_minutes", "int", 30, "a mail waiting longer than this makes 'monitor status' unhealthy",
+              minimum=1),
+            S("give_up_hours", "float", 24.0, "a mail still not delivered after this long is marked failed (reported;"
+              " 'monitor alerts resend ID' sends it again)", minimum=0.1),
+        ),
+    ),
+    Section(
+        "metrics",
+        "A Prometheus text endpoint for the daemon's figures.",
+        (
+            S("listen", "str", "", "host:port to serve /metrics on while 'monitor run' runs, e.g. 127.0.0.1:9464;"
+              " empty: off"),
+        ),
+    ),
+    Section(
         "telegram",
         "Telegram channels read with a user session (Telethon).",
         (
@@ -118,6 +136,8 @@ SECTIONS: tuple[Section, ...] = (
             S("api_id_env", "str", "MONITOR_TG_API_ID", "environment variable (or systemd credential) holding api_id"),
             S("api_hash_env", "str", "MONITOR_TG_API_HASH", "environment variable (or systemd credential) holding api_hash"),
             S("poll_seconds", "int", 300, "safety poll of each channel's history", minimum=10),
+            S("join", "bool", False, "join configured public channels the account is not in (live updates come only for"
+              " joined channels); false: such channels are read by the history poll alone"),
         ),
         optional=True,
     ),
