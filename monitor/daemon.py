@@ -94,9 +94,10 @@ class ArchiveWorker:
     """One thread with its own event loop and archive connection: every archive read and write of the
     daemon happens here, so the main loop never waits on SQLite's lock."""
 
-    def __init__(self, config: Config, clock: Callable[[], datetime]):
+    def __init__(self, config: Config, clock: Callable[[], datetime], on_alerts: Callable[[], None] = lambda: None):
         self.config = config
         self.clock = clock
+        self.on_alerts = on_alerts  # called (on this thread) after a write that decided alerts
         self.archive: Archive | None = None
         self.pipeline: Pipeline | None = None
         self.http: Any = None
@@ -156,13 +157,16 @@ class ArchiveWorker:
     # -- on the archive thread ------------------------------------------------------------------
     def ingest(self, posts: list[Any], **options: Any) -> IngestSummary:
         """The pipeline as sources see it: always the newest configuration's."""
-        from .storage.status import alert_count
+        from .storage.status import last_alert_id
 
-        before = alert_count(self.archive.conn)
+        before = last_alert_id(self.archive.conn)
         summary = self.pipeline.ingest(posts, **options)
         self.new += summary.new
         self.updated += summary.updated
-        self.alerts += alert_count(self.archive.conn) - before
+        decided = last_alert_id(self.archive.conn) - before
+        if decided:
+            self.alerts += decided
+            self.on_alerts()
         return summary
 
     def reconfigure(self, config: Config) -> None:
@@ -302,7 +306,6 @@ class Daemon:
     async def _poll(self, key: str, source: Any) -> int:
         from .sources.health import PermanentSourceError, TransientSourceError
 
-        before = self.worker.alerts
         try:
             new = await source.poll()
         except PermanentSourceError as exc:
@@ -324,8 +327,6 @@ class Daemon:
             log.exception("%s: poll failed", key)
             return 0
         self._polls += 1
-        if self.worker.alerts != before:
-            self.mail.wake()
         return new or 0
 
     def _status(self) -> str:
@@ -385,10 +386,7 @@ class Daemon:
         if task is not None:
             self._work.add(task)
         try:
-            before = self.telegram.alerts
-            new = await self.telegram.catch_up()
-            if new or self.telegram.alerts != before:
-                self.mail.wake()
+            await self.telegram.catch_up()
         except Exception:  # noqa: BLE001
             self._errors += 1
             log.exception("telegram: catch-up failed")
@@ -511,7 +509,7 @@ class Daemon:
         logging.getLogger("apscheduler").addHandler(self.swallowed)
         self._main_loop = loop = asyncio.get_running_loop()
         self._stop = stop = asyncio.Event()
-        self.worker = ArchiveWorker(self.config, self.clock)
+        self.worker = ArchiveWorker(self.config, self.clock, on_alerts=self.mail.wake)
         await asyncio.to_thread(self.worker.start)
         try:
             self.sources = await self.worker.call(self._build_sources)

@@ -172,11 +172,14 @@ def test_sigterm_when_idle_does_not_wait_for_telegram_or_the_scheduler(tmp_path,
     daemon = Daemon(config, telegram_client=network_with_channels())
 
     async def scenario():
+        updates = asyncio.create_task(asyncio.Event().wait())  # endless, as Telethon's update loop
         run = asyncio.create_task(daemon.run())
         await daemon.ready.wait()
         await until(lambda: not daemon._work)
         os.kill(os.getpid(), signal.SIGTERM)
-        return await run
+        summary = await run
+        updates.cancel()
+        return summary
 
     assert asyncio.run(scenario()).errors == 0
 

@@ -35,6 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from monitor.storage import Archive, Post
+from monitor.storage import channels as channel_store
+from monitor.storage.status import last_alert_id
+
+from .health import record_error, record_success
 
 SOURCE = "telegram"
 HISTORY_PAUSE = 3.0  # seconds between two channels' history reads
@@ -486,33 +490,24 @@ class TelegramSource:
 
     # -- the archive side (run where the archive connection lives) ------------------------------------
     def _state(self, channel: ChannelRef) -> tuple[int | None, int | None]:
-        from monitor.storage.channels import channel_state, newest_id
-
-        state = channel_state(self.archive.conn, str(channel.id))
-        return (state.complete_to if state else None), newest_id(self.archive.conn, str(channel.id))
+        state = channel_store.channel_state(self.archive.conn, str(channel.id))
+        return (state.complete_to if state else None), channel_store.newest_id(self.archive.conn, str(channel.id))
 
     def _holes(self, channel: ChannelRef, above: int, up_to: int) -> list[int]:
-        from monitor.storage.channels import stored_ids
-
-        have = stored_ids(self.archive.conn, str(channel.id), above, up_to)
+        have = channel_store.stored_ids(self.archive.conn, str(channel.id), above, up_to)
         return [i for i in range(above + 1, up_to) if i not in have]
 
     def _advance(self, channel: ChannelRef, complete_to: int) -> None:
-        from monitor.storage.channels import advance
-
         with self.archive.transaction() as conn:
-            advance(conn, str(channel.id), complete_to, self.clock())
+            channel_store.advance(conn, str(channel.id), complete_to, self.clock())
 
     def _start_at(self, channel: ChannelRef, complete_to: int) -> None:
         with self.archive.transaction() as conn:
-            conn.execute("UPDATE telegram_channels SET complete_to = ? WHERE channel = ? AND complete_to IS NULL",
-                         (complete_to, str(channel.id)))
+            channel_store.start_at(conn, str(channel.id), complete_to, self.clock())
 
     def _save_channel(self, channel: ChannelRef) -> None:
-        from monitor.storage.channels import save_channel
-
         with self.archive.transaction() as conn:
-            save_channel(conn, str(channel.id), channel.ref, channel.username, channel.title, bool(channel.member),
+            channel_store.save_channel(conn, str(channel.id), channel.ref, channel.username, channel.title, bool(channel.member),
                          self.clock())
             self._record_success(channel, 0)  # resolved: an earlier failure to resolve it is over
 
@@ -520,53 +515,41 @@ class TelegramSource:
         posts = [p for p in (message_to_post(m, channel) for m in messages) if p is not None]
         if not posts:
             return 0
-        before = self._alert_count()
+        before = last_alert_id(self.archive.conn)
         summary = self.pipeline.ingest(posts)
-        self.alerts += self._alert_count() - before
+        self.alerts += last_alert_id(self.archive.conn) - before  # exact: inside the caller's transaction
         return summary.new
-
-    def _alert_count(self) -> int:
-        (count,) = self.archive.conn.execute("SELECT count(*) FROM alerts").fetchone()
-        return count
 
     def _store_messages(self, channel: ChannelRef, messages: list[Any], complete_to: int | None) -> int:
         """Messages read from Telegram, stored with the channel's completeness in one transaction."""
-        from monitor.storage.channels import advance
-
         with self.archive.transaction() as conn:
             new = self._ingest_posts(messages, channel)
             if complete_to is not None:
-                advance(conn, str(channel.id), complete_to, self.clock())
+                channel_store.advance(conn, str(channel.id), complete_to, self.clock())
             self._record_success(channel, new)
         self.history_posts += new
         return new
 
     def _store_live(self, channel: ChannelRef, message: Any, live: bool) -> bool:
         """A post that came as an update; True when ids below it are neither stored nor known absent."""
-        from monitor.storage.channels import advance, channel_state
-
         with self.archive.transaction() as conn:
             new = self._ingest_posts([message], channel)
             self._record_success(channel, new)
             self.live_posts += new
             if not live:
                 return False
-            state = channel_state(conn, str(channel.id))
+            state = channel_store.channel_state(conn, str(channel.id))
             if state is None or state.complete_to is None or message.id <= state.complete_to:
                 return False
             if message.id == state.complete_to + 1:
-                advance(conn, str(channel.id), message.id, self.clock())
+                channel_store.advance(conn, str(channel.id), message.id, self.clock())
                 return False
             return True
 
     def _record_success(self, channel: ChannelRef, posts: int) -> None:
-        from .health import record_success
-
         record_success(self.archive, SOURCE, channel.ref, posts, self.clock())
 
     def _record_error(self, channel: ChannelRef, message: str) -> None:
-        from .health import record_error
-
         record_error(self.archive, SOURCE, channel.ref, message, self.clock())
 
     async def _failed(self, channel: ChannelRef, message: str) -> None:

@@ -73,6 +73,12 @@ def advance(conn: sqlite3.Connection, channel: str, complete_to: int, now: datet
     return absent
 
 
+def start_at(conn: sqlite3.Connection, channel: str, complete_to: int, now: datetime) -> None:
+    """The first read of a channel: complete from ``complete_to`` on (older history is not wanted)."""
+    conn.execute("UPDATE telegram_channels SET complete_to = ?, updated_at = ? WHERE channel = ? AND complete_to IS NULL",
+                 (complete_to, iso(now), channel))
+
+
 def stored_ids(conn: sqlite3.Connection, channel: str, above: int, up_to: int) -> set[int]:
     """Message ids of the channel the archive holds in (above, up_to]."""
     return {row[0] for row in conn.execute(

@@ -46,6 +46,12 @@ def alert_count(conn: sqlite3.Connection) -> int:
     return count
 
 
+def last_alert_id(conn: sqlite3.Connection) -> int:
+    """The newest alert's id (alerts are only appended): the difference across a write is the alerts it decided."""
+    (value,) = conn.execute("SELECT coalesce(max(id), 0) FROM alerts").fetchone()
+    return value
+
+
 def translation_error(conn: sqlite3.Connection) -> str | None:
     """The translator's last error, if it came after its last success."""
     if not has_table(conn, "translation_state"):

@@ -124,7 +124,8 @@ class FakeTelegram:
         return self.entities[ref]
 
     async def get_input_entity(self, ref):  # used by event builders that name chats
-        return await self.get_entity(ref)
+        entity = ref if isinstance(ref, types.Channel) else await self.get_entity(ref)
+        return types.InputPeerChannel(entity.id, entity.access_hash)
 
     def _check(self, entity) -> None:
         if not self.reachable:
