@@ -16,8 +16,15 @@ from monitor.config import Config
 from monitor.storage import Archive, parse_iso
 from monitor.storage.alerts import outbox_counts
 from monitor.storage.channels import channel_states
-from monitor.storage.status import (archive_bytes, has_table, mail_backlog, newest_post, post_count, source_health,
-                                    translation_error)
+from monitor.storage.status import (
+    archive_bytes,
+    has_table,
+    mail_backlog,
+    newest_post,
+    post_count,
+    source_health,
+    translation_error,
+)
 
 
 def _failing(health: dict[str, Any]) -> bool:

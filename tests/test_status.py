@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
 
@@ -36,7 +36,7 @@ def test_an_smtp_outage_makes_status_unhealthy_then_mail_is_failed_and_resent(tm
         f.write("\n[delivery]\npending_alarm_minutes = 20\ngive_up_hours = 2\n")
     config = load_config(path)
     archive = Archive(config.storage.path)
-    clock = FixedClock(datetime.now(timezone.utc) - timedelta(hours=3))
+    clock = FixedClock(datetime.now(UTC) - timedelta(hours=3))
     alert = add_alert(archive, 40020, "Атака отражена")
     outbox = Outbox(archive, config, clock=clock)
     assert outbox.deliver_due().retried == 1  # the server is down: retried later
@@ -68,7 +68,7 @@ def test_a_mail_being_retried_is_a_problem_even_before_the_alarm_age(tmp_path):
     config = load_config(path)
     archive = Archive(config.storage.path)
     add_alert(archive, 40021, "Атака отражена")
-    Outbox(archive, config, clock=FixedClock(datetime.now(timezone.utc))).deliver_due()
+    Outbox(archive, config, clock=FixedClock(datetime.now(UTC))).deliver_due()
     result = status(path)
     assert result.exit_code == 1 and "1 alert mails failing, retried" in result.output
 
@@ -84,7 +84,7 @@ def test_status_lists_telegram_channels_with_membership_and_failures(tmp_path):
     from telethon import errors
 
     network.errors["secret_one"] = errors.ChannelPrivateError(request=None)
-    network.publish(message(MOD.id, 5, "Сводка", datetime.now(timezone.utc) - timedelta(minutes=3)), live=False)
+    network.publish(message(MOD.id, 5, "Сводка", datetime.now(UTC) - timedelta(minutes=3)), live=False)
     archive = Archive(config.storage.path)
     source = TelegramSource(config.telegram.channels, archive, Pipeline(archive, config), network)
 

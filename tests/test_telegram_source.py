@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from telethon import errors
 from telethon.tl import types
 
 from monitor.config import load_config
 from monitor.pipeline import Pipeline
-from monitor.sources.telegram import TelegramSource, message_to_post, parse_channel, ChannelRef
+from monitor.sources.telegram import (
+    ChannelRef,
+    TelegramSource,
+    message_to_post,
+    parse_channel,
+)
 from monitor.storage import Archive
 
 from .conftest import run_cli, write_config
 from .support.telegram import FakeTelegram, channel, message, service
 
-T0 = datetime(2024, 8, 6, 11, 5, tzinfo=timezone.utc)
+T0 = datetime(2024, 8, 6, 11, 5, tzinfo=UTC)
 MOD = channel(1006503122, "Минобороны России", "mod_russia")
 GOV = channel(1004460003, "Губернатор Курской области", "gubernator_46")
 

@@ -30,7 +30,7 @@ import os
 import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +131,7 @@ def message_to_post(message: Any, channel: ChannelRef) -> Post | None:
         source=SOURCE,
         channel=str(channel.id),
         message_id=message.id,
-        date=message.date.astimezone(timezone.utc) if message.date.tzinfo else message.date.replace(tzinfo=timezone.utc),
+        date=message.date.astimezone(UTC) if message.date.tzinfo else message.date.replace(tzinfo=UTC),
         text=message.message or "",
         channel_id=channel.id,
         channel_username=channel.username,
@@ -193,7 +193,7 @@ class TelegramSource:
         self.first_history = first_history
         self.join = join
         self.poll_seconds = poll_seconds
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.by_id: dict[int, ChannelRef] = {}
         self.flood_waits = 0
         self.handler_errors = 0
@@ -220,7 +220,7 @@ class TelegramSource:
             return
         try:
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def _spawn(self, coroutine: Any) -> None:
