@@ -81,6 +81,8 @@ def test_ready_then_sigterm_stops_cleanly_with_a_summary(daemon):
     assert proc.returncode == 0, stderr
     notify.wait_for("STOPPING=1")
     assert "monitor stopped:" in stderr and "0 errors" in stderr
+    assert "INFO monitor.daemon: monitor running:" in stderr and "INFO monitor.daemon: monitor stopped:" in stderr
+    assert "Adding job tentatively" not in stderr and "WARNING" not in stderr
 
 
 def test_sighup_rereads_the_configuration_and_refuses_a_bad_file(daemon):
