@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -48,22 +50,22 @@ def query_expander(exact: bool):
     return expand_query
 
 
-def _progress_factory():
-    """A progress bar on stderr when it is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        return None
-    bars = []
+class _ProgressBars:
+    """One progress bar on stderr per step of an import (reading each file, storing)."""
 
-    def start(index: int, total: int):
-        if bars:
-            bars[-1].render_finish()
-        bar = click.progressbar(length=total, label=f"file {index + 1}", file=sys.stderr)
+    def __init__(self) -> None:
+        self.bars: list[Any] = []
+
+    def __call__(self, label: str, total: int) -> Callable[[int], None]:
+        self.finish()
+        bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
         bar.__enter__()
-        bars.append(bar)
+        self.bars.append(bar)
         return bar.update
 
-    start.finish = lambda: [b.render_finish() for b in bars]  # type: ignore[attr-defined]
-    return start
+    def finish(self) -> None:
+        if self.bars:
+            self.bars[-1].render_finish()
 
 
 @main.command("import")
@@ -91,7 +93,7 @@ def import_(app, paths: tuple[Path, ...], export_tz: str) -> None:
         raise click.BadParameter(f'"{export_tz}" is not a time zone name like Europe/Moscow', param_hint="--timezone") from None
     archive = app.archive()
     pipeline = Pipeline(archive, app.config)
-    progress = _progress_factory()
+    progress = _ProgressBars() if sys.stderr.isatty() else None
     report = import_exports(archive, pipeline, paths, local_tz=tz, progress=progress)
     if progress:
         progress.finish()
