@@ -48,15 +48,10 @@ class MailSettings:
         email = config.email
         if email is not None:
             return cls(email.sender, email.timezone, email.rate_limit, timedelta(minutes=email.rate_window_minutes))
-        from monitor.config.schema import SECTION_BY_NAME
+        from monitor.config import Email
 
-        defaults = {s.name: s.default for s in SECTION_BY_NAME["email"].settings}
-        return cls(
-            f"monitor@{socket.gethostname() or 'localhost'}",
-            "UTC",
-            defaults["rate_limit"],
-            timedelta(minutes=defaults["rate_window_minutes"]),
-        )
+        return cls(f"monitor@{socket.gethostname() or 'localhost'}", Email.timezone, Email.rate_limit,
+                   timedelta(minutes=Email.rate_window_minutes))
 
 
 @dataclass

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from monitor.config import Config
 from monitor.storage import Archive, Post
 
 SOURCE = "telegram"
@@ -322,7 +323,7 @@ class TelegramSource:
 
 # -- session and credentials ------------------------------------------------------------------------------
 
-def credentials(config: Any) -> tuple[int, str]:
+def credentials(config: Config) -> tuple[int, str]:
     from ..secrets import read_secret
 
     tg = config.telegram
@@ -337,7 +338,7 @@ def credentials(config: Any) -> tuple[int, str]:
     return int(api_id), api_hash.strip()
 
 
-def make_client(config: Any):
+def make_client(config: Config):
     from telethon import TelegramClient
 
     api_id, api_hash = credentials(config)
