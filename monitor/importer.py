@@ -14,9 +14,9 @@ import os
 import pickle
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from dataclasses import dataclass, field
 from datetime import timezone, tzinfo
+from itertools import islice
 from pathlib import Path
 
 from monitor.storage import NEW, UPDATED, Archive, Post

@@ -35,7 +35,7 @@ class Notifications:
                 return
             try:
                 self.seen.append(self.sock.recv(4096).decode())
-            except socket.timeout:
+            except TimeoutError:
                 continue
         raise AssertionError(f"no {line!r} from the daemon; got {self.seen}")
 

@@ -14,10 +14,8 @@ import click
 
 from ..resources import examples_dir
 from ..storage.queries import POST_COLUMNS, Filters, QueryError, iter_posts, parse_when, search_posts, stats, totals
-
 from . import main
 from .output import emit, output_options
-
 
 
 def filter_options(func):

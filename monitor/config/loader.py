@@ -287,42 +287,12 @@ class _Validator:
             return "must not be empty"
         if not text.isprintable():
             return "must be printable text (no line breaks or control characters)"
-        if kind == schema.NAME:
-            if text != text.strip():
-                return f'"{text}" must not begin or end with spaces'
-            if len(text) > NAME_LENGTH:
-                return f"must be at most {NAME_LENGTH} characters"
-        elif kind == schema.URL:
-            parts = urlsplit(text)
-            if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
-                return f'"{text}" is not an http(s) URL with a host'
-        elif kind == schema.HOST:
-            if any(c.isspace() for c in text) or "/" in text:
-                return f'"{text}" is not a host name or address'
-        elif kind in (schema.FILE, schema.FOLDER):
-            path = self._resolve(setting, text)
-            if kind == schema.FILE and (text.endswith("/") or Path(path).is_dir()):
-                return f'"{text}" is a folder; name a file in it'
-            if kind == schema.FOLDER and Path(path).exists() and not Path(path).is_dir():
-                return f'"{text}" is not a folder'
-            if kind == schema.FILE and Path(path).exists() and not Path(path).is_file():
-                return f'"{text}" is not a regular file'
-        elif kind == schema.EMAIL:
-            if not _EMAIL.match(text):
-                return f'"{text}" is not an e-mail address'
-        elif kind == schema.TIMEZONE:
-            from zoneinfo import ZoneInfo
-
-            try:
-                ZoneInfo(text)
-            except Exception:
-                return f'"{text}" is not an IANA time zone (like "Europe/London")'
-        elif kind == schema.HHMM:
-            if not _HHMM.match(text):
-                return f'"{text}" is not a time of day HH:MM'
-        elif kind == schema.REGION:
+        if kind in (schema.FILE, schema.FOLDER):
+            return _path_problem(kind, text, Path(self._resolve(setting, text)))
+        if kind == schema.REGION:
             return self._region_problem(text)
-        return None
+        check = _TEXT_CHECKS.get(kind or "")
+        return check(text) if check else None
 
     def _region_problem(self, code: str) -> str | None:
         if not _REGION_CODE.match(code):
@@ -346,7 +316,8 @@ class _Validator:
         """Checks beyond single settings that belong to one section (``values`` may be adjusted)."""
         if section.name == "email":
             if values["tls"] and values["starttls"] and "starttls" in table:
-                self.error("email", None, "tls", "tls and starttls are exclusive: use tls = true (implicit TLS) or starttls = true, not both")
+                self.error("email", None, "tls", "tls and starttls are exclusive: use tls = true (implicit TLS)"
+                                                 " or starttls = true, not both")
             elif values["tls"]:
                 values["starttls"] = False
         elif section.name == "storage":
@@ -354,3 +325,56 @@ class _Validator:
         elif section.name == "translation":
             if values["backend"] == "libre" and not values["url"]:
                 self.error("translation", None, "url", 'required when backend = "libre" (the LibreTranslate server)')
+
+
+def _name_problem(text: str) -> str | None:
+    if text != text.strip():
+        return f'"{text}" must not begin or end with spaces'
+    if len(text) > NAME_LENGTH:
+        return f"must be at most {NAME_LENGTH} characters"
+    return None
+
+
+def _url_problem(text: str) -> str | None:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
+        return f'"{text}" is not an http(s) URL with a host'
+    return None
+
+
+def _host_problem(text: str) -> str | None:
+    if any(c.isspace() for c in text) or "/" in text:
+        return f'"{text}" is not a host name or address'
+    return None
+
+
+def _email_problem(text: str) -> str | None:
+    return None if _EMAIL.match(text) else f'"{text}" is not an e-mail address'
+
+
+def _timezone_problem(text: str) -> str | None:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(text)
+    except Exception:
+        return f'"{text}" is not an IANA time zone (like "Europe/London")'
+    return None
+
+
+def _hhmm_problem(text: str) -> str | None:
+    return None if _HHMM.match(text) else f'"{text}" is not a time of day HH:MM'
+
+
+_TEXT_CHECKS = {schema.NAME: _name_problem, schema.URL: _url_problem, schema.HOST: _host_problem,
+                schema.EMAIL: _email_problem, schema.TIMEZONE: _timezone_problem, schema.HHMM: _hhmm_problem}
+
+
+def _path_problem(kind: str, text: str, path: Path) -> str | None:
+    if kind == schema.FILE and (text.endswith("/") or path.is_dir()):
+        return f'"{text}" is a folder; name a file in it'
+    if kind == schema.FOLDER and path.exists() and not path.is_dir():
+        return f'"{text}" is not a folder'
+    if kind == schema.FILE and path.exists() and not path.is_file():
+        return f'"{text}" is not a regular file'
+    return None

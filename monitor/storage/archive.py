@@ -107,7 +107,7 @@ class Archive:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc: Any) -> None:

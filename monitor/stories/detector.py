@@ -43,10 +43,10 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from monitor.config.schema import Stories
 from monitor.storage import iso, parse_iso
-
-import numpy as np
 
 from .claims import Claim, Figure, claim_of, similarities
 from .window import Window, WindowPost
@@ -128,7 +128,7 @@ class StoryDetector:
 
     # -- batches ------------------------------------------------------------------------------
     @contextmanager
-    def batch(self) -> Iterator["StoryDetector"]:
+    def batch(self) -> Iterator[StoryDetector]:
         """Decisions inside one transaction: what they change is written when the block ends."""
         self._begin()
         try:

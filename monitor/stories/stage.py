@@ -16,7 +16,7 @@ from typing import Any
 
 from monitor.config import Config
 from monitor.pipeline import Item
-from monitor.storage import Archive, iso, parse_iso
+from monitor.storage import Archive, iso, utc
 from monitor.storage.queries import Filters, iter_posts, posts_by_id
 from monitor.storage.schema_stories import create_story_tables
 
@@ -59,7 +59,10 @@ class StoriesStage:
         # post inserted earlier in the batch) are read back
         read = {i.id for i in matched if i.stored.inserted is None}
         rows = posts_by_id(archive.conn, sorted(read))
-        rows.update({i.id: i.stored.row() for i in matched if i.id not in read})
+        for item in matched:
+            row = item.stored.row() if item.id not in read else None
+            if row is not None:
+                rows[item.id] = row
         with self.detector(archive).batch() as detector:
             for item in sorted(matched, key=lambda i: (i.post.date, i.id)):
                 assert item.match is not None
@@ -89,7 +92,7 @@ def replay(archive: Archive, config: Config, *, filters: Filters | None = None,
         with detector.batch():
             for count, post in enumerate(iter_posts(conn, filters or Filters()), 1):
                 if count % 1000 == 0:  # memory bounded by the window, not by the archive
-                    detector.prune(iso(parse_iso(post["date"]) - timedelta(hours=window)))
+                    detector.prune(iso(utc(datetime.fromisoformat(post["date"])) - timedelta(hours=window)))
                 result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
                 hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
                 for d in detector.process(post, hits):
