@@ -13,7 +13,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from ..resources import examples_dir
-from ..storage.queries import POST_COLUMNS, Filters, QueryError, iter_posts, parse_when, search_posts, stats, totals
+from ..storage.queries import (
+    POST_COLUMNS,
+    Filters,
+    QueryError,
+    iter_posts,
+    parse_when,
+    search_posts,
+    stats,
+    totals,
+    watchlist_posts,
+)
 from . import main
 from .output import emit, output_options
 
@@ -249,27 +259,18 @@ def demo(ctx, examples: Path | None) -> None:
                f" {t['first']} to {t['last']}")
     ctx.invoke(stats_, by="all", channel=None, lang=None, since=None, until=None, fmt="table")
     for watch in app.config.watchlists:
-        rows = archive.conn.execute(
-            "SELECT p.date, coalesce(p.channel_username, p.channel_title), p.lang, substr(p.text, 1, 90), p.url"
-            " FROM post_matches m JOIN posts p ON p.id = m.post_id WHERE m.watchlist = ? ORDER BY p.date LIMIT 15",
-            (watch.name,),
-        ).fetchall() if _has_table(archive, "post_matches") else []
+        rows = watchlist_posts(archive.conn, watch.name, limit=15)
         click.echo(f"\n== watchlist {watch.name} ({', '.join(watch.regions or [])}"
                    f"{'; ' + ', '.join(watch.keywords) if watch.keywords else ''}): {len(rows)} matching posts")
-        emit([dict(zip(["date", "channel", "lang", "text", "url"], r)) for r in rows],
-             ["date", "channel", "lang", "text", "url"], "table", wide=["text"])
-    if _has_table(archive, "stories"):
-        click.echo("\n== stories (posts carrying the same claim, across channels and languages)")
-        ctx.invoke(main.get_command(ctx, "stories"), since=None, watchlist=None, limit=10, fmt="table")
-        from ..stories import replay
+        emit(rows, ["date", "channel", "lang", "text", "url"], "table", wide=["text"])
+    click.echo("\n== stories (posts carrying the same claim, across channels and languages)")
+    ctx.invoke(main.get_command(ctx, "stories"), since=None, watchlist=None, limit=10, fmt="table")
+    from ..stories import replay
 
-        click.echo("\n== the alerts monitor would have mailed for these posts (monitor replay --dry-run)")
-        for alert in replay(archive, app.config):
-            click.echo(f"{alert['date'][:16]}  {alert['kind'].upper():6} [{alert['watchlist']}] "
-                       f"{alert['channel_title'] or alert['channel']}/{alert['message_id']}: {alert['reason'][:110]}")
+    click.echo("\n== the alerts monitor would have mailed for these posts (monitor replay --dry-run)")
+    for alert in replay(archive, app.config):
+        click.echo(f"{alert['date'][:16]}  {alert['kind'].upper():6} [{alert['watchlist']}] "
+                   f"{alert['channel_title'] or alert['channel']}/{alert['message_id']}: {alert['reason'][:110]}")
     click.echo("\nTry: monitor search Суджа   |   monitor stories   |   monitor replay --dry-run --json   |"
                "   monitor match --text 'Обстрел в Судже'")
 
-
-def _has_table(archive, name: str) -> bool:
-    return archive.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None

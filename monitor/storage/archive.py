@@ -179,9 +179,7 @@ class Archive:
             row = self._row(first + offset, post, now)
             rows.append(row)
             results[index] = Stored(first + offset, post, NEW, inserted=row)
-        # Many rows per INSERT statement: the full-text index, fed by the insert trigger, costs three
-        # times as much when each row is a statement of its own (executemany) as when one
-        # statement inserts the batch (measured: 34 -> 11 µs per post; benchmarks/store.py).
+        # many rows per INSERT: the insert trigger then indexes them far faster than row by row
         per_statement = max(1, min(ROWS_PER_INSERT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
                                    // len(_INSERT_COLUMNS)))
         for at in range(0, len(rows), per_statement):
