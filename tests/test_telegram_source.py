@@ -10,12 +10,7 @@ from telethon.tl import types
 
 from monitor.config import load_config
 from monitor.pipeline import Pipeline
-from monitor.sources.telegram import (
-    ChannelRef,
-    TelegramSource,
-    message_to_post,
-    parse_channel,
-)
+from monitor.sources.telegram import ChannelRef, TelegramSource, message_to_post, parse_channel
 from monitor.storage import Archive
 
 from .conftest import run_cli, write_config

@@ -44,19 +44,14 @@ class MailSettings:
     rate_window: timedelta
 
     @classmethod
-    def from_config(cls, config: Config) -> "MailSettings":
+    def from_config(cls, config: Config) -> MailSettings:
         email = config.email
         if email is not None:
             return cls(email.sender, email.timezone, email.rate_limit, timedelta(minutes=email.rate_window_minutes))
-        from monitor.config.schema import SECTION_BY_NAME
+        from monitor.config import Email
 
-        defaults = {s.name: s.default for s in SECTION_BY_NAME["email"].settings}
-        return cls(
-            f"monitor@{socket.gethostname() or 'localhost'}",
-            "UTC",
-            defaults["rate_limit"],
-            timedelta(minutes=defaults["rate_window_minutes"]),
-        )
+        return cls(f"monitor@{socket.gethostname() or 'localhost'}", Email.timezone, Email.rate_limit,
+                   timedelta(minutes=Email.rate_window_minutes))
 
 
 @dataclass
@@ -74,7 +69,7 @@ def backoff(attempts: int) -> float:
 class Outbox:
     def __init__(self, archive: Archive, config: Config, *, transport: Transport | None = None,
                  clock: Callable[[], datetime] = system_clock,
-                 before_compose: Callable[[int], None] | None = None):
+                 before_compose: Callable[[int], object] | None = None):
         self.archive = archive
         self.config = config
         self.transport = transport or transport_for(config)

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from monitor.config import Config
 from monitor.storage import Archive, Post
 from monitor.storage import channels as channel_store
 from monitor.storage.status import last_alert_id
@@ -560,7 +561,7 @@ class TelegramSource:
 
 # -- session and credentials ------------------------------------------------------------------------------
 
-def credentials(config: Any) -> tuple[int, str]:
+def credentials(config: Config) -> tuple[int, str]:
     from ..secrets import read_secret
 
     tg = config.telegram
@@ -575,7 +576,7 @@ def credentials(config: Any) -> tuple[int, str]:
     return int(api_id), api_hash.strip()
 
 
-def make_client(config: Any):
+def make_client(config: Config):
     from telethon import TelegramClient
 
     class MonitorClient(TelegramClient):
