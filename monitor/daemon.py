@@ -609,4 +609,6 @@ class Daemon:
         summary = self._collect()
         return {"errors": summary.errors, "telegram_live": summary.telegram_live,
                 "telegram_history": summary.telegram_history, "mails_sent": summary.mails_sent,
-                "polls": summary.polls, "alerts_decided": summary.alerts}
+                "polls": summary.polls, "alerts_decided": summary.alerts,
+                "telegram_flood_waits": self.telegram.flood_waits if self.telegram is not None else 0,
+                "telegram_reconnects": self.telegram.reconnects if self.telegram is not None else 0}

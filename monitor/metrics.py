@@ -73,6 +73,10 @@ class ArchiveCollector:
         yield telegram
         yield CounterMetricFamily("monitor_mails_sent", "Mails sent since the daemon started",
                                   value=figures["mails_sent"])
+        yield CounterMetricFamily("monitor_telegram_flood_waits", "Flood waits Telegram imposed since start",
+                                  value=figures["telegram_flood_waits"])
+        yield CounterMetricFamily("monitor_telegram_reconnects", "Reconnects Telethon made on its own since start",
+                                  value=figures["telegram_reconnects"])
 
 
 class MetricsServer:

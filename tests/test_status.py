@@ -153,6 +153,7 @@ def test_metrics_are_served_over_http_while_the_daemon_runs(tmp_path):
     assert 'monitor_source_lag_seconds{channel="mod_russia",source="telegram"}' in body
     assert 'monitor_mails{state="failed"} 0.0' in body and "monitor_errors_total 0.0" in body
     assert "monitor_healthy 1.0" in body and "monitor_alerts_decided 0.0" in body
+    assert "monitor_telegram_reconnects_total 0.0" in body and "monitor_telegram_flood_waits_total 0.0" in body
 
 
 def test_metrics_are_off_by_default(tmp_path):
