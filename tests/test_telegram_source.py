@@ -436,3 +436,20 @@ def test_the_real_client_calls_reconnect_handlers_from_telethons_reconnect_hook(
 
     asyncio.run(scenario())
     assert calls == ["reconnected"]
+
+
+def test_an_archive_from_before_completeness_has_its_old_holes_read_by_id(tmp_path):
+    """Posts an earlier version missed below its newest stored post are recovered on upgrade."""
+    config, archive, network, source, _ = setup(tmp_path, channels=("gubernator_46",))
+    for i in range(1, 8):
+        network.publish(message(GOV.id, i, f"пост {i}", T0), live=False)
+    ref = ChannelRef("gubernator_46", GOV.id, "gubernator_46", GOV.title)
+    source.pipeline.ingest([message_to_post(m, ref) for m in network.history[GOV.id] if m.id in (3, 4, 7)])
+
+    async def scenario():
+        await source.resolve()  # the channel's state row is new: completeness never recorded
+        await source.catch_up()
+
+    asyncio.run(scenario())
+    assert stored_ids(archive, GOV.id) == [3, 4, 5, 6, 7] and complete_to(archive, GOV.id) == 7
+    assert ("get_messages", GOV.id, (5, 6)) in network.requests

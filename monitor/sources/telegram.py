@@ -382,9 +382,8 @@ class TelegramSource:
             if not history:
                 return 0
             return await self._first_read(channel)
-        if complete_to is None:  # an archive from before completeness was recorded: complete up to its newest post
-            complete_to = newest
-            await self._db(self._advance, channel, newest)
+        if complete_to is None:  # an archive from before completeness was recorded
+            complete_to = await self._db(self._adopt, channel, newest)
         new = 0
         if newest is not None and newest > complete_to:
             holes = await self._db(self._holes, channel, complete_to, newest)
@@ -501,6 +500,18 @@ class TelegramSource:
     def _advance(self, channel: ChannelRef, complete_to: int) -> None:
         with self.archive.transaction() as conn:
             channel_store.advance(conn, str(channel.id), complete_to, self.clock())
+
+    def _adopt(self, channel: ChannelRef, newest: int) -> int:
+        """Where an archive that never recorded completeness starts: at its oldest post of the channel, so
+        the holes an earlier version left are read by id, unless there are too many (then at the newest)."""
+        oldest = channel_store.oldest_id(self.archive.conn, str(channel.id)) or newest
+        holes = len(self._holes(channel, oldest, newest))
+        start = oldest if holes <= GAP_IDS else newest
+        if holes > GAP_IDS:
+            log.warning("telegram: %s: %d ids below the newest stored post were never read; too many to ask for"
+                        " by id, left as they are", channel.ref, holes)
+        self._start_at(channel, start)
+        return start
 
     def _start_at(self, channel: ChannelRef, complete_to: int) -> None:
         with self.archive.transaction() as conn:
