@@ -432,6 +432,8 @@ def test_the_real_client_calls_reconnect_handlers_from_telethons_reconnect_hook(
         callback = client._sender._auto_reconnect_callback
         assert callback.__func__ is type(client)._handle_auto_reconnect
         await callback()  # Telethon's own part (a get_me) fails offline and is logged by Telethon
+        update = client._updates_queue.get_nowait()  # and Telethon's catch-up asked for the difference
+        assert type(update).__name__ == "UpdatesTooLong"
         client.session.close()
 
     asyncio.run(scenario())

@@ -598,8 +598,9 @@ def make_client(config: Config):
 
         async def _handle_auto_reconnect(self) -> None:  # Telethon's hook, called by its sender after a reconnect
             await super()._handle_auto_reconnect()
+            await self.catch_up()  # Telethon's update state: edits and deletions missed meanwhile come as updates
             for handler in self.__dict__.get("_monitor_reconnect_handlers", []):
-                await handler()
+                await handler()  # new posts missed meanwhile: read from the history
 
     api_id, api_hash = credentials(config)
     session = Path(config.telegram.session)
