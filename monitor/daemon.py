@@ -199,9 +199,10 @@ class Daemon:
                 if job is not None:
                     job.modify(next_run_time=datetime.now(timezone.utc) + timedelta(seconds=float(exc.retry_after)))
             return 0
-        except Exception:  # noqa: BLE001 - one source's bug must not stop the others
+        except Exception as exc:  # noqa: BLE001 - one source's bug must not stop the others
             self.summary.errors += 1
             log.exception("%s: poll failed", key)
+            self._record_failure(source, key, exc)
             return 0
         self.summary.polls += 1
         self.summary.posts_new += new or 0
@@ -210,6 +211,18 @@ class Daemon:
             self.summary.alerts += decided
             self.mail.wake()
         return new or 0
+
+    def _record_failure(self, source: Any, key: str, exc: Exception) -> None:
+        """An unexpected poll failure goes into the source's health record too, so status shows it."""
+        from .sources.health import record_error
+
+        where = getattr(source, "health_key", None)
+        if where is None:
+            return
+        try:
+            record_error(self.archive, *where, f"{key}: poll failed: {type(exc).__name__}: {exc}", self.clock())
+        except Exception:  # noqa: BLE001 - a read-only or full archive cannot take the record either
+            log.error("%s: the failure could not be recorded in the archive", key)
 
     def _alert_count(self) -> int:
         return self.archive.conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
@@ -339,6 +352,13 @@ class Daemon:
 
     # -- running ----------------------------------------------------------------------------------
     async def run(self, *, once: bool = False) -> RunSummary:
+        """Run under the archive's daemon lock: a second daemon (or ``run --once``) on it is refused."""
+        from .daemon_lock import DaemonLock
+
+        with DaemonLock(self.config.storage.path):
+            return await self._run(once=once)
+
+    async def _run(self, *, once: bool = False) -> RunSummary:
         import httpx
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 

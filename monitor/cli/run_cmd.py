@@ -38,9 +38,11 @@ def run(app, once: bool) -> None:
         raise click.ClickException(str(exc)) from None
     from ..sources.telegram import TelegramSetupError
 
+    from ..daemon_lock import ArchiveLocked
+
     try:
         summary = asyncio.run(daemon.run(once=once))
-    except TelegramSetupError as exc:
+    except (TelegramSetupError, ArchiveLocked) as exc:
         raise click.ClickException(str(exc)) from None
     if once:
         click.echo(f"{summary.polls} polls, {summary.posts_new} new posts, {summary.alerts} alerts,"
@@ -70,7 +72,9 @@ def status_report(archive, config, now: datetime) -> dict:
     configured = [("feed", f.name) for f in config.feeds]
     if config.webpreview is not None:
         configured += [("webpreview", c.rsplit("/", 1)[-1].lstrip("@").lower()) for c in config.webpreview.channels]
-    problems = []
+    from ..sources.health import archive_problems
+
+    problems = archive_problems(archive.path)
     for source, channel in configured:
         last = conn.execute("SELECT max(date), max(ingested_at) FROM posts WHERE source = ? AND channel = ?",
                             (source, channel)).fetchone()
