@@ -100,9 +100,13 @@ def _import_file(archive: Archive, pipeline: Pipeline, result: FileResult, *, in
     path = result.path
     try:
         export = read_export(path, local_tz=local_tz, usernames=usernames)
-    except ExportError as exc:
+    except ExportError as exc:  # the caller reports result.error: logged here for the record only
         result.error = str(exc)
-        log.error("%s", exc)
+        log.info("%s", exc)
+        return
+    except (RecursionError, MemoryError, OverflowError, ValueError, TypeError) as exc:  # a shape no check foresaw
+        result.error = f"{path}: not a readable Telegram Desktop export: {type(exc).__name__}: {exc}"
+        log.info("%s", result.error)
         return
     result.chats = export.chats
     result.skipped_service = export.skipped_service
@@ -113,13 +117,23 @@ def _import_file(archive: Archive, pipeline: Pipeline, result: FileResult, *, in
                                              progress=advance, preparer=preparer)
     except Exception as exc:  # the transaction rolled back: nothing of this file is stored
         result.summary = IngestSummary()
-        result.error = f"{path}: not imported: {exc}"
-        log.exception("import of %s failed; nothing of it was stored", path)
+        result.error = f"{path}: not imported, nothing of it was stored: {_reason(exc)}"
+        log.info("%s", result.error)
+        log.debug("import of %s failed", path, exc_info=True)
         return
     log.info(
         "%s: %d chats, %d new, %d updated, %d unchanged posts",
         path, export.chats, result.summary.new, result.summary.updated, result.summary.unchanged,
     )
+
+
+def _reason(exc: Exception) -> str:
+    """One line for an import that failed while storing: SQLite's own words where it is SQLite."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.Error):
+        return f"the archive refused the write: {exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def import_exports(

@@ -130,7 +130,7 @@ def test_a_truncated_file_is_refused_the_archive_untouched_and_other_files_impor
         (b'{"name": "x", "messages": [}', "invalid JSON"),
         (b"[1, 2, 3]", "expected a JSON object"),
         (b'{"hello": "world"}', 'no "messages"'),
-        (json.dumps(chat([message("seven")])).encode(), 'messages[0]: "id" must be an integer'),
+        (json.dumps(chat([message("seven")])).encode(), 'messages[0]: "id" must be a positive integer'),
         (json.dumps(chat([{"id": 3, "type": "message", "text": "без даты"}])).encode(), 'no "date"'),
         (json.dumps(chat([message(3, text=42)])).encode(), "text must be a string or a list"),
         (json.dumps({"chats": {"list": "nope"}}).encode(), '"chats.list" must be a list'),

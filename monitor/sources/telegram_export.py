@@ -80,6 +80,10 @@ def _load(path: Path) -> Any:
         else:
             what = f"invalid JSON: {exc.msg}"
         raise _fail(path, f"line {exc.lineno}, column {exc.colno}: {what}") from None
+    except RecursionError:
+        raise _fail(path, "JSON nested too deeply to be a Telegram Desktop export") from None
+    except ValueError:  # Python's limit on integer digits
+        raise _fail(path, "a number of more than 4,300 digits; not a Telegram Desktop export") from None
 
 
 def plain_text(value: Any) -> tuple[str, list[dict[str, Any]]]:
@@ -119,17 +123,39 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+# Dates a Telegram post can have: Telegram began in August 2013; far-future dates are corrupt.
+EARLIEST = datetime(2013, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+MAX_ID = 2 ** 63 - 1  # SQLite's largest integer
+
+
 def _date(message: dict[str, Any], unix_key: str, local_key: str, local_tz: tzinfo) -> datetime | None:
     unix = message.get(unix_key)
     if unix not in (None, ""):
-        return datetime.fromtimestamp(int(unix), tz=timezone.utc)
+        digits = str(unix).strip()
+        if isinstance(unix, bool) or not isinstance(unix, (str, int)) or not (digits.isascii() and digits.isdigit()):
+            raise ValueError(f'"{unix_key}" must be epoch seconds as digits, got {_short(unix)}')
+        try:
+            return _in_range(datetime.fromtimestamp(int(digits[:15]), tz=timezone.utc), unix_key)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f'"{unix_key}" is {_short(unix)}, not a date a Telegram post can have'
+                             f" ({EARLIEST.year} to {LATEST.year - 1})") from None
     local = message.get(local_key)
     if not local:
         return None
+    if not isinstance(local, str):
+        raise ValueError(f'"{local_key}" must be a date like 2024-08-06T14:05:00, got {local!r}')
     parsed = datetime.fromisoformat(local)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=local_tz)
-    return parsed.astimezone(timezone.utc)
+    return _in_range(parsed.astimezone(timezone.utc), local_key)
+
+
+def _in_range(value: datetime, key: str) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f'"{key}" is {value.isoformat()}, not a date a Telegram post can have'
+                         f" ({EARLIEST.year} to {LATEST.year - 1})")
+    return value
 
 
 def _media_kind(message: dict[str, Any]) -> str | None:
@@ -137,6 +163,12 @@ def _media_kind(message: dict[str, Any]) -> str | None:
         return "photo"
     if "poll" in message:
         return "poll"
+    if "todo_list" in message:
+        return "todo"
+    if "giveaway_information" in message or "giveaway_results" in message:
+        return "giveaway"
+    if "place_name" in message:
+        return "venue"
     if "location_information" in message:
         return "geo"
     if "contact_information" in message:
@@ -149,13 +181,52 @@ def _media_kind(message: dict[str, Any]) -> str | None:
     return None
 
 
+def _words(value: Any) -> str:
+    """The plain text of a field that is a string or a list of text parts; anything else gives nothing."""
+    try:
+        return plain_text(value)[0].strip() if isinstance(value, (str, list)) else ""
+    except ValueError:
+        return ""
+
+
+def _items(block: dict[str, Any], *keys: str) -> list[str]:
+    for key in keys:
+        items = block.get(key)
+        if isinstance(items, list):
+            return [text for item in items if isinstance(item, dict) and (text := _words(item.get("text")))]
+    return []
+
+
+def media_text(message: dict[str, Any]) -> str:
+    """Words a post carries outside its ``text``: a poll's question and answers, a to-do list's title and
+    items, a giveaway's prize, a venue's name and address. Searchable and matched like the text."""
+    lines: list[str] = []
+    poll = message.get("poll")
+    if isinstance(poll, dict):
+        lines += [_words(poll.get("question")), *_items(poll, "answers")]
+    todo = message.get("todo_list")
+    if isinstance(todo, dict):
+        lines += [_words(todo.get("title")), *_items(todo, "answers", "items")]
+    for key in ("giveaway_information", "giveaway_results"):
+        giveaway = message.get(key)
+        if isinstance(giveaway, dict):
+            prize = _words(giveaway.get("additional_prize"))
+            quantity = giveaway.get("quantity", giveaway.get("winners_count"))
+            lines.append("Giveaway" + (f": {quantity} winners" if isinstance(quantity, int) else "")
+                         + (f", {prize}" if prize else ""))
+    if "place_name" in message:
+        lines += [_words(message.get("place_name")), _words(message.get("address"))]
+    return "\n".join(line for line in lines if line)
+
+
 def _channel_id(chat: dict[str, Any]) -> int | None:
     raw = chat.get("id")
-    if isinstance(raw, int):
-        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw if abs(raw) <= MAX_ID else None
     if isinstance(raw, str):
         digits = raw.removeprefix("channel").removeprefix("chat").removeprefix("user")
-        return int(digits) if digits.lstrip("-").isdigit() else None
+        if digits.lstrip("-").isdigit() and digits.isascii() and len(digits) <= 19 and abs(int(digits)) <= MAX_ID:
+            return int(digits)
     return None
 
 
@@ -192,10 +263,11 @@ def chat_posts(chat: dict[str, Any], *, where: str, local_tz: tzinfo = timezone.
         raise ValueError(f'{where}: "messages" must be a list')
     channel_id = _channel_id(chat)
     if channel_id is None:
-        raise ValueError(f'{where}: "id" must be the chat\'s numeric id, got {chat.get("id")!r}')
+        raise ValueError(f'{where}: "id" must be the chat\'s numeric id (below 2^63), got {_short(chat.get("id"))}')
     title = chat.get("name") if isinstance(chat.get("name"), str) else None
     username = (usernames or {}).get(channel_id)
-    albums = _album_ids([m for m in messages if isinstance(m, dict) and isinstance(m.get("id"), int)])
+    albums = _album_ids([m for m in messages if isinstance(m, dict) and _valid_id(m.get("id"))
+                         and isinstance(m.get("type", "message"), str)])
     posts: list[Post] = []
     skipped = 0
     for index, message in enumerate(messages):
@@ -203,17 +275,22 @@ def chat_posts(chat: dict[str, Any], *, where: str, local_tz: tzinfo = timezone.
         if not isinstance(message, dict):
             raise ValueError(f"{at}: expected an object")
         kind = message.get("type", "message")
+        if not isinstance(kind, str):
+            raise ValueError(f'{at}: "type" must be a string such as "message" or "service", got {kind!r}')
         if kind != "message":
             skipped += 1
             continue
         message_id = message.get("id")
-        if not isinstance(message_id, int):
-            raise ValueError(f'{at}: "id" must be an integer, got {message_id!r}')
+        if not _valid_id(message_id):
+            raise ValueError(f'{at}: "id" must be a positive integer below 2^63, got {_short(message_id)}')
         try:
             text, entities = plain_text(message.get("text"))
+            extra = media_text(message)
+            if extra:
+                text = f"{text}\n\n{extra}" if text else extra
             date = _date(message, "date_unixtime", "date", local_tz)
             edit_date = _date(message, "edited_unixtime", "edited", local_tz)
-        except (ValueError, TypeError, OverflowError) as exc:
+        except (ValueError, TypeError, OverflowError, OSError) as exc:
             raise ValueError(f"{at} (message {message_id}): {exc}") from None
         if date is None:
             raise ValueError(f'{at} (message {message_id}): no "date" or "date_unixtime"')
@@ -233,14 +310,23 @@ def chat_posts(chat: dict[str, Any], *, where: str, local_tz: tzinfo = timezone.
                 entities=entities,
                 fwd_from_name=fwd_name if isinstance(fwd_name, str) else None,
                 fwd_from_channel=_forward_channel(message),
-                reply_to=message.get("reply_to_message_id") if isinstance(message.get("reply_to_message_id"), int) else None,
-                views=message.get("views") if isinstance(message.get("views"), int) else None,
+                reply_to=message.get("reply_to_message_id") if _valid_id(message.get("reply_to_message_id")) else None,
+                views=message.get("views") if _valid_id(message.get("views")) else None,
                 media_kind=_media_kind(message),
                 grouped_id=albums.get(message_id),
                 url=url,
             )
         )
     return posts, skipped
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _forward_channel(message: dict[str, Any]) -> str | None:
@@ -279,7 +365,7 @@ def read_export(path: str | os.PathLike, *, local_tz: tzinfo = timezone.utc,
     for where, chat in chats:
         if "messages" not in chat:
             continue  # full-account exports list chats whose messages were not exported
-        if chat.get("type") in PRIVATE_CHAT_TYPES and len(chats) > 1:
+        if isinstance(chat.get("type"), str) and chat["type"] in PRIVATE_CHAT_TYPES and len(chats) > 1:
             result.skipped_chats += 1  # people's private conversations are not the desk's sources
             continue
         try:
