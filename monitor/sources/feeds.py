@@ -120,11 +120,24 @@ def _raw(entry: Any, key: str) -> Any:
     return dict.get(entry, key)
 
 
+# Dates outside these years are a feed's error (year 1, 9999): the entry is dated when it was fetched.
+EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
+
+
+def _when(value: Any) -> datetime | None:
+    if not value or not EARLIEST_YEAR <= value[0] < LATEST_YEAR:
+        return None
+    try:
+        return datetime.fromtimestamp(timegm(value), tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
 def _date(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed"):
-        value = _raw(entry, key)
+        value = _when(_raw(entry, key))
         if value:
-            return datetime.fromtimestamp(timegm(value), tz=timezone.utc)
+            return value
     return None
 
 
@@ -137,9 +150,9 @@ def entry_to_post(feed_name: str, entry: Any, now: datetime, feed_title: str | N
     if not summary:
         summary = _plain(entry.get("summary", ""))
     text = title if not summary or summary == title else f"{title}\n\n{summary}" if title else summary
-    updated = _raw(entry, "updated_parsed")
-    published = _raw(entry, "published_parsed")
-    edit_date = datetime.fromtimestamp(timegm(updated), tz=timezone.utc) if updated and published and updated != published else None
+    updated = _when(_raw(entry, "updated_parsed"))
+    published = _when(_raw(entry, "published_parsed"))
+    edit_date = updated if updated and published and updated != published else None
     return Post(
         source=SOURCE,
         channel=feed_name,
