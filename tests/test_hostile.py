@@ -233,7 +233,7 @@ def test_a_full_archive_fails_the_import_with_sqlites_words_and_keeps_what_was_s
     export.write_text(json.dumps(chat, ensure_ascii=False), encoding="utf-8")
     (pages,) = archive.conn.execute("PRAGMA page_count").fetchone()
     archive.conn.execute(f"PRAGMA max_page_count = {pages + 20}")
-    report = import_exports(archive, Pipeline(archive, config, stages=[]), [export], parallel_from=None)
+    report = import_exports(archive, Pipeline(archive, config, stages=[]), [export])
     (result,) = report.files
     assert "database or disk is full" in result.error and "nothing of it was stored" in result.error
     assert archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 0
