@@ -228,7 +228,8 @@ def test_a_full_archive_fails_the_import_with_sqlites_words_and_keeps_what_was_s
     config = load_config(write_config(tmp_path, ""))
     archive = Archive(config.storage.path)
     chat = {"name": "X", "type": "public_channel", "id": 77, "messages": [
-        {"id": i, "type": "message", "date_unixtime": str(1722938400 + i), "text": "Суджа " * 400} for i in range(1, 400)]}
+        {"id": i, "type": "message", "date_unixtime": str(1722938400 + i), "text": f"пост {i} " + "ъ" * 12000}
+        for i in range(1, 60)]}
     export = tmp_path / "result.json"
     export.write_text(json.dumps(chat, ensure_ascii=False), encoding="utf-8")
     (pages,) = archive.conn.execute("PRAGMA page_count").fetchone()
@@ -242,24 +243,34 @@ def test_a_full_archive_fails_the_import_with_sqlites_words_and_keeps_what_was_s
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 4 MB tmpfs: a real full disk and a real read-only file system (needs the right to mount)."""
+    """A 3 MB tmpfs: a real full disk and a real read-only file system (needs the right to mount)."""
     where = tmp_path / "disk"
     where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(where)], capture_output=True)
     if done.returncode:
         pytest.skip("mounting a tmpfs is not permitted here")
     yield where
     subprocess.run(["umount", "-l", str(where)], capture_output=True)
 
 
-def test_a_nearly_full_disk_and_a_read_only_one_make_status_unhealthy(tmp_path, small_disk):
+def test_a_full_disk_fails_the_import_with_one_line_and_status_says_so_and_so_does_a_read_only_one(tmp_path, small_disk):
     path = write_config(tmp_path, f'[storage]\npath = "{small_disk}/archive.db"\n')
     config = load_config(path)
-    Archive(config.storage.path).close()
+    export = tmp_path / "result.json"
+    export.write_text(json.dumps({"name": "X", "type": "public_channel", "id": 77, "messages": [
+        {"id": i, "type": "message", "date_unixtime": str(1722938400 + i), "text": f"пост {i} " + "ъ" * 12000}
+        for i in range(1, 200)]}, ensure_ascii=False), encoding="utf-8")
     runner = CliRunner()
+    result = runner.invoke(main, ["--config", str(path), "import", str(export)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.strip() == (f"error: {export}: not imported, nothing of it was stored: the archive refused"
+                                     " the write: database or disk is full")
+    assert result.stdout.strip() == "imported 0 of 1 files: 0 new, 0 updated, 0 unchanged posts"
     result = runner.invoke(main, ["--config", str(path), "status"])
     assert result.exit_code == 1
     assert "MB free on its disk (database or disk is full soon)" in result.stderr
+    with Archive(config.storage.path) as archive:
+        assert archive.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     assert archive_problems(config.storage.path) == [
         f"archive {config.storage.path}: the file system is mounted read-only; no post can be stored"]
