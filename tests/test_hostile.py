@@ -385,6 +385,42 @@ def test_kill_9_before_the_end_of_data_sends_once_and_after_it_at_most_twice_wit
     assert copies[0]["Message-ID"] == copies[1]["Message-ID"]
 
 
+def test_recovery_takes_back_only_mails_whose_sender_is_gone(tmp_path):
+    from monitor.mail.outbox import Outbox
+    from monitor.mail.owner import current_owner
+    from monitor.mail.transport import MaildirTransport
+    from monitor.storage import Post
+
+    config = load_config(write_config(tmp_path, """
+        [[watchlist]]
+        name = "kursk"
+        regions = ["RU-KRS"]
+        recipients = ["a@example.org", "b@example.org", "c@example.org", "d@example.org"]
+        """))
+    archive = Archive(config.storage.path)
+    with archive.transaction() as conn:
+        (stored,) = archive.store_posts([Post(source="telegram", channel="1", message_id=7, date=T0, text="Суджа")])
+        conn.execute("INSERT INTO alerts (watchlist, kind, story_id, post_id, reason, changes, decided_at)"
+                     " VALUES ('kursk', 'new', 1, ?, 'x', '{}', ?)", (stored.id, T0.isoformat()))
+    clock = FixedClock(T0)
+    outbox = Outbox(archive, config, transport=MaildirTransport(tmp_path / "mail"), clock=clock)
+    assert outbox.expand() == 4
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # ended: its pid names no living process of that start
+    host = current_owner().split(":")[0]
+    owners = {"a@example.org": (current_owner(), "2024-08-07T12:10:00+00:00"),  # alive: this process
+              "b@example.org": (f"{host}:{child.pid}:1", "2024-08-07T12:10:00+00:00"),  # gone
+              "c@example.org": ("elsewhere:42:7", "2024-08-07T12:10:00+00:00"),  # another host, lease running
+              "d@example.org": ("elsewhere:43:7", "2024-08-07T11:50:00+00:00")}  # another host, lease over
+    with archive.transaction() as conn:
+        for recipient, (owner, lease) in owners.items():
+            conn.execute("UPDATE deliveries SET status = 'sending', owner = ?, lease_until = ? WHERE recipient = ?",
+                         (owner, lease, recipient))
+    assert outbox.recover() == 2
+    assert dict(archive.conn.execute("SELECT recipient, status FROM deliveries")) == {
+        "a@example.org": "sending", "b@example.org": "pending", "c@example.org": "sending", "d@example.org": "pending"}
+
+
 # -- 4. the archive survives operator slips ------------------------------------------------------
 
 @pytest.fixture

@@ -7,14 +7,19 @@ import socket
 from functools import lru_cache
 
 
-def _start_ticks(pid: int) -> str | None:
-    """The process's start time since boot (Linux /proc), or None where there is no /proc."""
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first), or None where it cannot be read."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read().decode("ascii", "replace")
+            return fh.read().decode("ascii", "replace").rsplit(")", 1)[-1].split()
     except OSError:
         return None
-    return stat.rsplit(")", 1)[-1].split()[19]  # field 22: after the name in parentheses, the 20th field
+
+
+def _start_ticks(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat)."""
+    fields = _stat(pid)
+    return fields[19] if fields else None
 
 
 @lru_cache(maxsize=1)
@@ -37,13 +42,15 @@ def owner_alive(owner: str | None) -> bool | None:
     if host != _host() or not pid_text.isdigit():
         return None
     pid = int(pid_text)
-    if os.path.isdir("/proc"):
-        ticks = _start_ticks(pid)
-        return ticks is not None and start in ("-", ticks)  # the same pid started later is another process
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass  # it exists, under another user
+    fields = _stat(pid)
+    if fields is None:  # no /proc, or the process is hidden from us (ProtectProc): the lease decides
+        return None
+    if fields[0] in ("Z", "X"):  # killed, not yet reaped by its parent
+        return False
+    return start in ("-", fields[19])  # the same pid started later is another process
