@@ -507,15 +507,13 @@ def test_each_bad_export_gets_one_line_and_the_other_files_are_imported(tmp_path
     assert result.stdout.splitlines()[-1] == f"imported 1 of {len(BAD_EXPORTS) + 1} files: 1 new, 0 updated, 0 unchanged posts"
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-2 ** 70, max_value=2 ** 70) | st.floats(allow_nan=False)
-    | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
-        ["id", "type", "date", "date_unixtime", "text", "messages", "name", "chats", "list", "poll", "question",
-         "answers", "todo_list", "place_name", "edited_unixtime", "reply_to_message_id", "forwarded_from"]), inner,
-        max_size=6),
-    max_leaves=30,
-)
+EXPORT_KEYS = st.sampled_from(["id", "type", "date", "date_unixtime", "text", "messages", "name", "chats", "list",
+                               "poll", "question", "answers", "todo_list", "place_name", "edited_unixtime",
+                               "reply_to_message_id", "forwarded_from"])
+json_leaves = (st.none() | st.booleans() | st.integers(min_value=-2 ** 70, max_value=2 ** 70)
+               | st.floats(allow_nan=False) | st.text(max_size=12))
+json_inner = json_leaves | st.lists(json_leaves, max_size=3) | st.dictionaries(EXPORT_KEYS, json_leaves, max_size=5)
+json_values = json_leaves | st.lists(json_inner, max_size=3) | st.dictionaries(EXPORT_KEYS, json_inner, max_size=6)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
