@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.cli import main
-from monitor.cli.run_cmd import status_report
+from monitor.status import status_report
 from monitor.clock import FixedClock
 from monitor.config import load_config
 from monitor.importer import import_exports
@@ -204,27 +204,23 @@ def test_an_unexpected_poll_failure_is_recorded_and_status_shows_it(tmp_path, se
     from monitor.daemon import Daemon
 
     server.route("/feed.xml", body=RSS.format(bad=""))
-    path = write_config(tmp_path, f'[[feed]]\nname = "kursk_news"\nurl = "{server.url}/feed.xml"\n')
-    daemon = Daemon(path, clock=FixedClock(T0))
-    daemon._open()
+    config, archive, factory = feed(tmp_path, server)
+    daemon = Daemon(tmp_path / "monitor.toml", clock=FixedClock(T0))
 
     def broken(*args, **kwargs):  # a stage with a bug: the generic path of the daemon's poll
         raise RuntimeError("stage bug")
 
-    daemon.pipeline.ingest = broken
-
     async def run():
         async with httpx.AsyncClient(timeout=5) as client:
-            daemon._client = client
-            daemon.sources = daemon._build_sources()
-            return await daemon.poll("feed:kursk_news")
+            source = factory(client)
+            source.pipeline.ingest = broken
+            return await daemon._poll("feed:kursk_news", source)
 
     assert asyncio.run(run()) == 0
-    assert problems(daemon.archive, daemon.config) == [
-        "feed:kursk_news: feed:kursk_news: poll failed: RuntimeError: stage bug"]
+    assert problems(archive, config) == ["feed:kursk_news: feed:kursk_news: poll failed: RuntimeError: stage bug"]
 
 
-def test_a_full_archive_fails_the_import_with_sqlites_words_and_keeps_what_was_stored(tmp_path):
+def test_a_full_archive_stops_the_import_with_sqlites_words_and_importing_again_adds_the_rest(tmp_path):
     config = load_config(write_config(tmp_path, ""))
     archive = Archive(config.storage.path)
     chat = {"name": "X", "type": "public_channel", "id": 77, "messages": [
@@ -234,11 +230,15 @@ def test_a_full_archive_fails_the_import_with_sqlites_words_and_keeps_what_was_s
     export.write_text(json.dumps(chat, ensure_ascii=False), encoding="utf-8")
     (pages,) = archive.conn.execute("PRAGMA page_count").fetchone()
     archive.conn.execute(f"PRAGMA max_page_count = {pages + 20}")
-    report = import_exports(archive, Pipeline(archive, config, stages=[]), [export])
-    (result,) = report.files
-    assert "database or disk is full" in result.error and "nothing of it was stored" in result.error
-    assert archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 0
+    pipeline = Pipeline(archive, config, stages=[])
+    (result,) = import_exports(archive, pipeline, [export], batch_size=10).files
+    assert result.error == (f"{export}: import stopped: the archive refused the write: database or disk is full"
+                            " (what was stored before stays; importing again adds the rest)")
     assert archive.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    archive.conn.execute("PRAGMA max_page_count = 1073741823")  # space freed
+    (again,) = import_exports(archive, pipeline, [export], batch_size=10).files
+    assert again.error is None
+    assert archive.conn.execute("SELECT count(*), count(DISTINCT message_id) FROM posts").fetchone() == (59, 59)
 
 
 @pytest.fixture
@@ -263,9 +263,10 @@ def test_a_full_disk_fails_the_import_with_one_line_and_status_says_so_and_so_do
     runner = CliRunner()
     result = runner.invoke(main, ["--config", str(path), "import", str(export)])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.stderr.strip() == (f"error: {export}: not imported, nothing of it was stored: the archive refused"
-                                     " the write: database or disk is full")
-    assert result.stdout.strip() == "imported 0 of 1 files: 0 new, 0 updated, 0 unchanged posts"
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {export}: import stopped: the archive refused the write: database or disk is full"
+        " (what was stored before stays; importing again adds the rest)")
+    assert result.stdout.strip().splitlines()[-1].startswith("imported 0 of 1 files: ")
     result = runner.invoke(main, ["--config", str(path), "status"])
     assert result.exit_code == 1
     assert "MB free on its disk (database or disk is full soon)" in result.stderr
@@ -479,11 +480,14 @@ def chat(**message) -> dict:
 
 
 BAD_EXPORTS = {
-    "nested.json": ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply"),
-    "digits.json": ('{"id": ' + "9" * 5000 + "}", "a number of more than 4,300 digits"),
+    "nested.json": ('{"name": "x", "type": "public_channel", "id": 5, "messages": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                    "the chat, messages[0]: expected an object"),
+    "nested-top.json": ("[" * 100_000 + "]" * 100_000, "expected a JSON object (a Telegram Desktop export), got a list"),
+    "digits.json": ('{"id": ' + "9" * 5000 + "}", "line 1: a number of 2^63 or more"),
     "type-list.json": (chat(type=[]), '"type" must be a string such as "message" or "service", got []'),
     "type-number.json": (chat(type=5), '"type" must be a string'),
-    "big-id.json": (chat(id=2 ** 63), '"id" must be a positive integer below 2^63, got 9223372036854775808'),
+    "big-id.json": (chat(id=2 ** 63), "line 1: a number of 2^63 or more; ids and dates of a Telegram Desktop export"),
+    "negative-id.json": (chat(id=-5), '"id" must be a positive integer below 2^63, got -5'),
     "id-true.json": (chat(id=True), '"id" must be a positive integer below 2^63, got True'),
     "unixtime-true.json": (chat(date_unixtime=True), '"date_unixtime" must be epoch seconds as digits, got True'),
     "year-1.json": (chat(date_unixtime=None, date="0001-01-01T00:00:00"), '"date" is 0001-01-01T00:00:00+00:00, not a date'),
