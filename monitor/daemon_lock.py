@@ -41,7 +41,7 @@ class DaemonLock:
             os.close(self._fd)  # closing drops the lock
             self._fd = None
 
-    def __enter__(self) -> "DaemonLock":
+    def __enter__(self) -> DaemonLock:
         self.acquire()
         return self
 

@@ -13,7 +13,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.cli import main
-from monitor.status import status_report
 from monitor.clock import FixedClock
 from monitor.config import load_config
 from monitor.importer import import_exports
@@ -33,6 +31,7 @@ from monitor.sources.feeds import FeedSource
 from monitor.sources.health import TransientSourceError, archive_problems
 from monitor.sources.telegram_export import ExportError, read_export
 from monitor.sources.webpreview import WebPreviewSource
+from monitor.status import status_report
 from monitor.storage import Archive
 
 from .conftest import ROOT, write_config

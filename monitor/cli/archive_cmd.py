@@ -27,7 +27,6 @@ from ..storage.queries import (
 from . import main
 from .output import emit, output_options
 
-
 MAX_LIMIT = 1_000_000  # search results at most; export streams everything
 
 

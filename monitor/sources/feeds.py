@@ -27,8 +27,7 @@ from bs4 import BeautifulSoup
 from monitor.storage import Archive, Post
 
 from .fetch import DEADLINE_SECONDS, MAX_BYTES, fetch, retry_after
-from .health import (PermanentSourceError, TransientSourceError, get_state, record_error, record_partial,
-                     record_success, set_state)
+from .health import PermanentSourceError, TransientSourceError, get_state, record_error, record_partial, record_success, set_state
 
 SOURCE = "feed"
 PERMANENT = {401, 403, 404, 410}

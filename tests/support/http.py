@@ -80,7 +80,7 @@ class HttpServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def route(self, path: str, status: int = 200, body: "bytes | str | Stream" = b"", headers: dict | None = None) -> None:
+    def route(self, path: str, status: int = 200, body: bytes | str | Stream = b"", headers: dict | None = None) -> None:
         """The standing answer for ``path`` (path plus query string)."""
         self.routes[path] = (status, body.encode() if isinstance(body, str) else body, headers or {})
 
