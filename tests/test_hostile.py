@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -320,20 +321,25 @@ def smtp():
 def test_a_second_daemon_on_the_same_archive_is_refused_naming_the_holder(tmp_path):
     path = write_config(tmp_path, "")
     config = load_config(path)
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from monitor.daemon_lock import DaemonLock;"
-                               f" DaemonLock({str(config.storage.path)!r}).acquire(); print('held', flush=True);"
-                               " time.sleep(120)"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env.pop("NOTIFY_SOCKET", None)
+    daemon = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(path), "run"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lock = Path(f"{config.storage.path}.lock")
     try:
-        assert holder.stdout.readline().strip() == "held"
+        for _ in range(600):  # until the daemon holds the lock and has written its pid
+            if lock.exists() and lock.read_text().strip() == str(daemon.pid):
+                break
+            time.sleep(0.1)
         result = CliRunner().invoke(main, ["--config", str(path), "run", "--once"])
         assert result.exit_code == 1
-        assert f"another monitor daemon (pid {holder.pid}) is running on the archive {config.storage.path}" in result.stderr
+        assert (f"another monitor daemon (pid {daemon.pid}) is running on the archive {config.storage.path}"
+                in result.stderr)
         assert "Traceback" not in result.output
     finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait()
-        holder.stdout.close()
-    result = CliRunner().invoke(main, ["--config", str(path), "run", "--once"])  # a killed holder blocks nothing
+        daemon.send_signal(signal.SIGKILL)
+        daemon.wait()
+    result = CliRunner().invoke(main, ["--config", str(path), "run", "--once"])  # a killed daemon blocks nothing
     assert result.exit_code == 0, result.output
 
 
