@@ -9,14 +9,7 @@ from pathlib import Path
 from monitor.config import load_config
 from monitor.pipeline import Pipeline
 from monitor.storage import Archive, Post
-from monitor.stories.claims import (
-    extract_figures,
-    extract_kinds,
-    minhash,
-    shingles,
-    similarities,
-    to_blob,
-)
+from monitor.stories.claims import extract_figures, extract_kinds, minhash, shingles, similarities, to_blob
 
 from .conftest import EXAMPLES, run_cli, write_config
 

@@ -64,7 +64,7 @@ AUXILIARIES = ("were", "was", "are", "have", "been", "had", "has", "being", "got
 FILLER = {"более", "менее", "около", "свыше", "до", "почти", "порядка", "понад", "близько", "майже", "about",
           "more", "than", "over", "nearly", "almost", "up", "to", "боевых", "бойових", "мирных", "мирних",
           "единиц", "одиниць", "units", "of", "украинских", "українських", "ukrainian", "russian", "российских",
-          "російських", "вражеских", "ворожих", "enemy", "жилых", "житлових", "боевых", "бронированных",
+          "російських", "вражеских", "ворожих", "enemy", "жилых", "житлових", "бронированных",
           "броньованих", "разных", "разведывательных", "ударных", "people", "баллистических", "баллистическими",
           "баллистические", "балістичних", "балістичними", "крылатых", "крылатыми", "крилатих", "крилатими",
           "американских", "американскими", "американських", "британских", "британскими", "британських",
@@ -137,9 +137,6 @@ class Figure:
     def key(self) -> tuple[str, int]:
         return (self.unit, self.value)
 
-    def __reduce__(self):  # pickled as its fields (claims go from the import worker by the thousand)
-        return Figure, (self.unit, self.value, self.words)
-
 
 @dataclass
 class Claim:
@@ -156,13 +153,6 @@ class Claim:
         if self._blob is None and self.signature is not None:
             self._blob = to_blob(self.signature)
         return self._blob
-
-    def __reduce__(self):
-        return _claim, (self.figures, self.kinds, self.blob(), self.bands, self.shingles)
-
-
-def _claim(figures: list[Figure], kinds: set[str], signature: bytes | None, bands: list[int], shingles: int) -> Claim:
-    return Claim(figures, kinds, None if signature is None else from_blob(signature), bands, shingles, signature)
 
 
 _EVENT_UNITS = {k: UNIT_STEMS[k] for k in ("hospitalised", "injured", "killed", "evacuated")}  # units an event word names

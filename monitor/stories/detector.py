@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from monitor.config.schema import Stories
 from monitor.storage import iso, parse_iso
 
 from .claims import PERSON_UNITS, TELLING_KINDS, Claim, Figure, claim_of, similarities
@@ -138,8 +139,8 @@ class StoryDetector:
     """Story decisions read from and written to the story tables of ``schema`` as they are made,
     inside the caller's transaction: nothing is held between posts."""
 
-    def __init__(self, conn, *, window_hours: float = 72, threshold: float = 0.5, story_hours: float = 24,
-                 schema: str = "main", places: PlaceTree | None = None):
+    def __init__(self, conn, *, window_hours: float = Stories.window_hours, threshold: float = Stories.similarity,
+                 story_hours: float = Stories.story_hours, schema: str = "main", places: PlaceTree | None = None):
         self.conn = conn
         self.window = timedelta(hours=window_hours)
         self.span = timedelta(hours=story_hours)

@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from monitor.storage import Archive, Stored, iso, parse_iso
+from monitor.config import Config
+from monitor.pipeline import Item
+from monitor.storage import Archive, iso, utc
 from monitor.storage.queries import Filters, iter_posts, posts_by_id
 from monitor.storage.schema_stories import create_story_tables
 
@@ -27,7 +29,7 @@ from .places import PlaceTree
 log = logging.getLogger(__name__)
 
 
-def detector_for(conn, config: Any, schema: str = "main") -> StoryDetector:
+def detector_for(conn, config: Config, schema: str = "main") -> StoryDetector:
     """The story detector of a configuration's ``[stories]`` settings and gazetteer."""
     from ..matching import matcher_for
 
@@ -37,7 +39,7 @@ def detector_for(conn, config: Any, schema: str = "main") -> StoryDetector:
                          places=PlaceTree(matcher_for(config).gazetteer.places))
 
 
-def vectors_of(conn, config: Any, posts: list[dict[str, Any]], schema: str = "main") -> dict[int, np.ndarray]:
+def vectors_of(conn, config: Config, posts: list[dict[str, Any]], schema: str = "main") -> dict[int, np.ndarray]:
     """The sentence vectors of matched posts (``[stories] meaning``), encoded and written to
     ``post_vectors`` in one batch; those a replay finds in the archive are read, not encoded."""
     if not config.stories.meaning or not posts:
@@ -69,7 +71,7 @@ def write_alert(archive: Archive, decision: Decision, revision: int, now: dateti
 class StoriesStage:
     name = "stories"
 
-    def __init__(self, config: Any, clock: Callable[[], datetime] | None = None):
+    def __init__(self, config: Config, clock: Callable[[], datetime] | None = None):
         self.config = config
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         # one detector per archive connection (it holds nothing but the connection)
@@ -80,33 +82,32 @@ class StoriesStage:
             self._detector = detector_for(archive.conn, self.config)
         return self._detector
 
-    def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None:
-        matched = [s for s in stored if getattr(s, "match", None) is not None and s.match.watchlists]
+    def process(self, archive: Archive, items: list[Item], *, alerts: bool) -> None:
+        matched = [i for i in items if i.matched]
         if not matched:
             return
         # a post inserted by this batch is the row it was inserted as; the others (edits, also of a
         # post inserted earlier in the batch) are read back
-        read = {s.id for s in matched if s.inserted is None}
+        read = {i.id for i in matched if i.stored.inserted is None}
         rows = posts_by_id(archive.conn, sorted(read))
-        rows.update({s.id: s.row() for s in matched if s.id not in read})
+        for item in matched:
+            row = item.stored.row() if item.id not in read else None
+            if row is not None:
+                rows[item.id] = row
         detector = self.detector(archive)
-        vectors = vectors_of(archive.conn, self.config, [rows[s.id] for s in matched])
-        for s in sorted(matched, key=lambda s: (s.post.date, s.id)):
-            match = s.match
-            post = rows[s.id]
-            claim = getattr(s, "claim", None)
-            if claim is not None and (post["text"] or "", post["translation"]) != (s.post.text or "",
-                                                                                    s.post.translation):
-                claim = None  # extracted from other words than those stored
-            for decision in detector.process(post, match.watchlists, claim=claim, vector=vectors.get(s.id)):
+        # encoded here, in the pipeline's ingest: on its worker thread, never on the daemon's loop
+        vectors = vectors_of(archive.conn, self.config, [rows[i.id] for i in matched])
+        for item in sorted(matched, key=lambda i: (i.post.date, i.id)):
+            assert item.match is not None
+            for decision in detector.process(rows[item.id], item.match.watchlists, vector=vectors.get(item.id)):
                 log.info("%s %s: %s", decision.watchlist, decision.kind, decision.reason)
                 if alerts and decision.alerts:
                     revision = archive.conn.execute(
-                        "SELECT count(*) FROM post_revisions WHERE post_id = ?", (s.id,)).fetchone()[0]
+                        "SELECT count(*) FROM post_revisions WHERE post_id = ?", (item.id,)).fetchone()[0]
                     write_alert(archive, decision, revision, self.clock())
 
 
-def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
+def replay(archive: Archive, config: Config, *, filters: Filters | None = None,
            watchlist: str | None = None) -> Iterator[dict[str, Any]]:
     """Detection afresh over the archived posts in time order; yields the alerts it would raise.
 
@@ -114,6 +115,7 @@ def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
     """
     from ..matching import matcher_for
 
+    window = config.stories.window_hours
     conn = archive.conn
     conn.execute("ATTACH DATABASE ':memory:' AS replay")
     try:
@@ -122,7 +124,7 @@ def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
         matcher = matcher_for(config)
         for count, post in enumerate(iter_posts(conn, filters or Filters()), 1):
             if count % 1000 == 0:  # the scratch tables hold the window, not the archive
-                detector.prune(iso(parse_iso(post["date"]) - timedelta(hours=config.stories.window_hours)))
+                detector.prune(iso(utc(datetime.fromisoformat(post["date"])) - timedelta(hours=window)))
             result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
             hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
             vector = vectors_of(conn, config, [post], schema="replay").get(post["id"]) if hits else None
