@@ -51,6 +51,7 @@ MAX_VALUES = 30  # figure values remembered per unit and story
 CANDIDATES = 25  # stories (or posts) compared per decision: the best-connected ones, whatever the window holds
 BAND_ROWS = 10  # posts read per LSH band: the most recent ones (posts sharing a band are mostly one story)
 PER_KEY = 50  # index rows read per claim key: the most recent ones
+LATEST = 10  # the watchlist's latest stories compared by meaning, whatever their keys
 STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared with
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
 MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
@@ -132,7 +133,8 @@ class Comparison:
     parts: list[str]  # what the frames share, in words
     conflicts: list[str]  # where they differ, in words
     meaning: float | None
-    label: str = ""  # the story's first post
+    first_post: int = 0  # the story's first post: its id, and its label ("channel/message")
+    label: str = ""
 
 
 class StoryDetector:
@@ -244,18 +246,38 @@ class StoryDetector:
             " AND post_id = 0 ORDER BY date DESC, story_id DESC LIMIT ?", (watchlist, key, since, until, PER_KEY))]
 
     def _candidates(self, watchlist: str, claim: Claim, places: list[str], regions: list[str], since: str,
-                    until: str) -> list[int]:
-        """Stories that may carry the claim: those sharing the most claim keys, then the latest of
-        the watchlist (for claims told without a place, figure or event word in common)."""
+                    until: str, *, latest: bool) -> list[int]:
+        """Stories that may carry the claim: those sharing the most claim keys, then (``latest``:
+        when meaning can tell) the latest of the watchlist, for claims told without a place,
+        figure or event word in common."""
         hits: dict[int, int] = {}
         for key in dict.fromkeys(self._claim_keys(claim, places, regions)):
             for story_id in self._stories_of_key(watchlist, key, since, until):
                 hits[story_id] = hits.get(story_id, 0) + 1
         ranked = [story_id for story_id, _ in sorted(hits.items(), key=lambda kv: (-kv[1], -kv[0]))[:CANDIDATES]]
-        latest = [row[0] for row in self.conn.execute(
-            f"SELECT id FROM {self.tables}stories WHERE watchlist = ? AND last_seen BETWEEN ? AND ?"
-            " ORDER BY last_seen DESC, id DESC LIMIT ?", (watchlist, since, until, CANDIDATES))]
-        return list(dict.fromkeys(ranked + latest))
+        if latest:
+            ranked += [row[0] for row in self.conn.execute(
+                f"SELECT id FROM {self.tables}stories WHERE watchlist = ? AND last_seen BETWEEN ? AND ?"
+                " ORDER BY last_seen DESC, id DESC LIMIT ?", (watchlist, since, until, LATEST))]
+        return list(dict.fromkeys(ranked))
+
+    def _stories_in_span(self, story_ids: list[int], date: str) -> list[dict[str, Any]]:
+        """The stories of ``story_ids`` (in that order) whose first post lies within ``story_hours``
+        of ``date``: one read."""
+        if not story_ids:
+            return []
+        moment = parse_iso(date)
+        cursor = self.conn.execute(
+            f"SELECT * FROM {self.tables}stories WHERE id IN ({','.join('?' * len(story_ids))})"
+            " AND first_seen BETWEEN ? AND ?", (*story_ids, iso(moment - self.span), iso(moment + self.span)))
+        names = [d[0] for d in cursor.description]
+        found = {}
+        for row in cursor:
+            story = dict(zip(names, row))
+            for column in ("channels", "languages", "regions", "places", "figures", "kinds", "actors"):
+                story[column] = json.loads(story[column])
+            found[story["id"]] = story
+        return [found[story_id] for story_id in story_ids if story_id in found]
 
     def _meaning(self, story_id: int, vector: np.ndarray | None) -> float | None:
         """How near the post's meaning is to the story's (its latest posts), or None without vectors."""
@@ -330,19 +352,22 @@ class StoryDetector:
         told apart (for the reason of a new story), or None."""
         best: tuple[float, int, Comparison] | None = None
         nearest: Comparison | None = None
-        for story_id in self._candidates(watchlist, claim, frame.places, frame.regions, since, until):
-            story = self._story(story_id)
-            if not self._in_span(story, frame.date):
-                continue
+        candidates = self._candidates(watchlist, claim, frame.places, frame.regions, since, until,
+                                      latest=vector is not None)
+        for story in self._stories_in_span(candidates, frame.date):
+            story_id = story["id"]
             found = self._compare(frame, story, self._meaning(story_id, vector))
-            found.label = self._post_label(story["first_post_id"])
+            found.first_post = story["first_post_id"]
             if found.same and (best is None or found.score > best[0]):
                 best = (found.score, story_id, found)
             elif not found.same and found.meaning is not None and (nearest is None or found.meaning > (nearest.meaning or 0)):
                 nearest = found
         if best is None:
+            if nearest is not None:
+                nearest.label = self._post_label(nearest.first_post)
             return nearest
         found = best[2]
+        found.label = self._post_label(found.first_post)
         what = "; ".join(found.parts)
         if found.meaning is not None:
             what = f"{what}; meaning {found.meaning:.2f}" if what else f"meaning {found.meaning:.2f}"
