@@ -26,6 +26,7 @@ _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 # Secret-looking keys someone may write into monitor.toml, and the setting that names where they belong.
 _SECRET_KEYS = {"password": "password_env", "api_key": "api_key_env", "api_hash": "api_hash_env", "api_id": "api_id_env"}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")  # breaks a header or a line
 
 
 class ConfigError(Exception):
@@ -311,6 +312,9 @@ class _Validator:
     def _check_section(self, section: Section, index: int | None, node: Node, table: dict[str, Any]) -> None:
         """Checks beyond types that belong to one section."""
         if section.name == "watchlist":
+            if node.name is not None and _CONTROL.search(node.name):
+                self.error("watchlist", index, "name", f"{node.name!r} has a control character (a line break?);"
+                           " a name goes into mail headers: letters, digits, spaces and punctuation only")
             for i, code in enumerate(node.regions or []):
                 if not _REGION_CODE.match(code):
                     self.error("watchlist", index, "regions", f'"{code}" is not an ISO 3166-2 code (like "RU-KRS" or "UA-59")')
@@ -350,6 +354,9 @@ class _Validator:
         elif section.name == "feed":
             if node.url and not re.match(r"^https?://", node.url):
                 self.error("feed", index, "url", f'"{node.url}" is not an http(s) URL')
+        elif section.name == "serve":
+            if node.url and not re.match(r"^https?://", node.url):
+                self.error("serve", None, "url", f'"{node.url}" is not an http(s) URL')
         elif section.name == "webpreview":
             if node.base_url and not re.match(r"^https?://", node.base_url):
                 self.error("webpreview", None, "base_url", f'"{node.base_url}" is not an http(s) URL')

@@ -132,6 +132,15 @@ SECTIONS: tuple[Section, ...] = (
         optional=True,
     ),
     Section(
+        "serve",
+        "The story board in the browser ('monitor serve'): read-only.",
+        (
+            S("host", "str", "127.0.0.1", "address the story board listens on"),
+            S("port", "int", 8750, "port of the story board", minimum=1),
+            S("url", "str", "", "the story board's address as the desk opens it (http://host:port/); mails link each story there; empty: no link"),
+        ),
+    ),
+    Section(
         "feed",
         "An RSS or Atom feed.",
         (
