@@ -554,3 +554,16 @@ def test_check_refuses_a_watchlist_name_with_a_line_break(tmp_path):
     result = run_cli("check", config=path)
     assert result.returncode != 0
     assert "watchlist[0].name" in result.stderr and "control character" in result.stderr
+
+
+def test_mail_says_why_no_translation_will_come(tmp_path, smtp):
+    config = load_config(email_config(tmp_path, smtp.port))
+    archive = Archive(config.storage.path)
+    add_alert(archive, 40800, "Обстріл під Суджею", translation_status="unsupported")
+    with archive.transaction() as conn:
+        conn.execute("INSERT INTO translation_unsupported (backend, source, target, reason, at)"
+                     " VALUES ('libre', 'ru', 'en', 'ru not supported by libre', ?)", (T0.isoformat(),))
+    Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
+    (_, msg), = smtp.wait_for(1)
+    for part in (msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()):
+        assert "Not translated: ru not supported by libre." in part and "pending" not in part.lower()
