@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+from datetime import datetime, timezone
 
 import pytest
 
@@ -127,3 +128,118 @@ def test_demo_loads_the_examples_and_shows_the_archive_stories_and_alerts(tmp_pa
     assert "Курском вокзале" not in out.split("== watchlist kursk")[1]  # the false friend matched nothing
     again = run_cli("demo", config=config_path)
     assert again.returncode == 0 and "0 new, 0 updated, 33 unchanged" in again.stdout
+
+
+# -- searching across scripts, filters over stored matches, query pitfalls (one imported archive, in process) --
+
+
+@pytest.fixture(scope="module")
+def archive_config(tmp_path_factory):
+    from .conftest import write_config
+
+    folder = tmp_path_factory.mktemp("analyst")
+    path = write_config(folder, '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\nrecipients = ["desk@example.org"]\n')
+    result = invoke(path, "import", *EXPORTS)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def invoke(config, *args):
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    return CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
+
+
+def ids(result):
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line)["message_id"] for line in result.stdout.splitlines()]
+
+
+def test_a_place_name_finds_its_posts_in_every_script_and_says_so(archive_config):
+    russian = invoke(archive_config, "search", "Суджа", "--json")
+    english = invoke(archive_config, "search", "Sudzha", "--json")
+    assert "Суджа: also Sudzha, Sudja, Sudža" in russian.stderr
+    assert set(ids(russian)) == set(ids(english))
+    assert {302, 2102, 9002} <= set(ids(russian))  # the English, Russian and Ukrainian reports of the injured
+    nikolayevo = ids(invoke(archive_config, "search", "Nikolayevo-Daryino", "--json"))
+    assert {301, 9001, 40001} <= set(nikolayevo)  # en, uk, ru
+    kursk_uk = ids(invoke(archive_config, "search", "Курськ", "--json"))
+    assert 303 in kursk_uk and 2107 in kursk_uk  # "Kursk Oblast", «в Курской области»
+    exact = ids(invoke(archive_config, "search", "Суджа", "--exact", "--json"))
+    assert 302 not in exact  # --exact: as written
+
+
+def test_place_and_region_filters_read_the_stored_matches(archive_config):
+    by_name = ids(invoke(archive_config, "search", "--place", "Суджі", "--json"))
+    by_id = ids(invoke(archive_config, "search", "--place", "RU-KRS:sudzha", "--json"))
+    assert by_name == by_id and {302, 2102, 9002} <= set(by_name)
+    with_query = ids(invoke(archive_config, "search", "children", "--place", "Sudzha", "--json"))
+    assert with_query == [302]
+    region = ids(invoke(archive_config, "search", "--region", "RU-KRS", "--limit", "500", "--json"))
+    assert set(by_name) < set(region)
+    unknown = invoke(archive_config, "search", "--place", "Atlantis")
+    assert unknown.exit_code == 2 and 'no place "Atlantis" in the gazetteer' in unknown.stderr
+    bad_region = invoke(archive_config, "search", "--region", "RU-KRZ")
+    assert bad_region.exit_code == 2 and "not a region code" in bad_region.stderr
+
+
+@pytest.mark.parametrize("query, message", [
+    ("NOT Суджа", "NOT needs a word before it"),
+    ("Суджа AND", "AND at the end needs a word after it"),
+    ("Суджа OR", "OR at the end needs a word after it"),
+    ("Суджа AND OR Курск", "OR needs a word on each side"),
+    ("-вокзал", "no word left to search for"),
+])
+def test_query_pitfalls_get_a_clear_error(archive_config, query, message):
+    for exact in ((), ("--exact",)):
+        result = invoke(archive_config, "search", *exact, "--", query)
+        assert result.exit_code == 1 and message in result.stderr, (query, exact, result.stderr)
+
+
+def test_minus_leaves_a_word_out_and_near_works_without_exact(archive_config):
+    both = ids(invoke(archive_config, "search", "Суджа", "--json"))
+    without = ids(invoke(archive_config, "search", "Суджа -детей", "--json"))
+    assert 2102 in both and 2102 not in without and set(without) < set(both)
+    near = ids(invoke(archive_config, "search", "NEAR(суджанского района)", "--json"))
+    assert near and near == ids(invoke(archive_config, "search", "NEAR(суджанского района)", "--exact", "--json"))
+
+
+def test_unknown_channel_or_language_lists_what_the_archive_has(archive_config):
+    channel = invoke(archive_config, "search", "Суджа", "--channel", "mod_russia")
+    assert channel.exit_code == 1
+    assert 'no channel "mod_russia"' in channel.stderr and "Минобороны России (1000000101)" in channel.stderr
+    lang = invoke(archive_config, "export", "--lang", "be")
+    assert lang.exit_code == 1 and "no posts in language be; the archive has: en, ru, uk" in lang.stderr
+
+
+def test_readme_examples_hold_on_the_bundled_data(archive_config):
+    exported = invoke(archive_config, "export", "--format", "csv", "--channel", "Минобороны России")
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert len(rows) > 1 and {r["channel_title"] for r in rows} == {"Минобороны России"}
+    assert {r["deleted"] for r in rows} == {"0"}  # plain values, not False
+    assert invoke(archive_config, "stories", "--since", "2024-08-07").stdout.count("\n") > 2
+    assert "story 2 (kursk)" in invoke(archive_config, "story", "2").stdout
+
+
+def test_snippet_shows_the_matching_words_even_inside_a_link(tmp_path):
+    from monitor.storage import Archive, Post
+    from monitor.storage.queries import search_posts
+
+    archive = Archive(tmp_path / "archive.db")
+    with archive.transaction():
+        archive.store_posts([Post(source="telegram", channel="1", message_id=1, date=datetime(2024, 8, 6, tzinfo=timezone.utc),
+                                  text="Видео: https://t.me/mod_russia/40001 и подробности")])
+    (row,) = search_posts(archive.conn, "russia")
+    assert "[russia]" in row["snippet"]
+
+
+def test_stories_show_their_sort_column_and_csv_holds_plain_values(archive_config):
+    table = invoke(archive_config, "stories").stdout.splitlines()
+    assert table[0].split()[:3] == ["id", "last_seen", "watchlist"]
+    seen = [line.split()[1] for line in table[2:]]
+    assert seen == sorted(seen, reverse=True)
+    rows = list(csv.DictReader(io.StringIO(invoke(archive_config, "stories", "--csv").stdout)))
+    assert any(r["languages"] == "uk, en, ru" for r in rows)
+    assert not any(value.startswith("[") for r in rows for value in r.values())
