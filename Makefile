@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test clean browser
 
 $(BIN)/monitor: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,15 @@ setup: $(BIN)/monitor
 demo: setup
 	$(BIN)/monitor demo
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
+
+# Headless Chromium (Debian's package) for the story board's browser test; installed as root when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: 'sudo make browser' installs it for the story board's browser test"; fi; }
 
 clean:
 	rm -rf $(VENV) storage/archive.db storage/archive.db-wal storage/archive.db-shm

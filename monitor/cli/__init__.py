@@ -107,5 +107,6 @@ from . import match_cmd  # noqa: E402,F401
 from . import stories_cmd  # noqa: E402,F401
 from . import run_cmd  # noqa: E402,F401
 from . import telegram_cmd  # noqa: E402,F401
+from . import serve_cmd  # noqa: E402,F401
 
 __all__ = ["main", "App", "pass_app"]
