@@ -153,6 +153,7 @@ class Daemon:
     def _open(self) -> None:
         self.archive = Archive(self.config.storage.path, clock=self.clock)
         self.pipeline = Pipeline(self.archive, self.config, clock=self.clock)
+        self._note_changed_watchlists()
 
     def _build_sources(self) -> dict[str, Any]:
         sources: dict[str, Any] = {}
@@ -309,6 +310,14 @@ class Daemon:
             report = outbox_for(archive, self.config, clock=self.clock).run_digest(mode)
         self.summary.mails_sent += report.sent
 
+    def _note_changed_watchlists(self) -> None:
+        """Say when stored posts were matched with an older definition of a watchlist."""
+        from .rematch import changed_watchlists, unmatched_warning
+
+        changed = changed_watchlists(self.archive, self.config, clock=self.clock)
+        if changed:
+            log.warning("%s", unmatched_warning(changed))
+
     # -- signals ----------------------------------------------------------------------------------
     def reload(self) -> bool:
         """Read monitor.toml again; keep the running configuration if the new file has errors."""
@@ -334,6 +343,7 @@ class Daemon:
         self._schedule()
         log.warning("configuration reloaded from %s: %d sources, %d watchlists", self.config_path,
                     len(self.sources), len(config.watchlists))
+        self._note_changed_watchlists()
         self.notifier.ready(self._status())
         return True
 
