@@ -122,7 +122,7 @@ def test_check_prints_a_summary_and_exits_zero(tmp_path, config_path):
     result = run_cli("check", config=config_path)
     assert result.returncode == 0, result.stderr
     assert "storage:" in result.stdout and str(tmp_path / "archive.db") in result.stdout
-    assert "kursk: regions RU-KRS -> desk@example.org" in result.stdout
+    assert "kursk: posts naming Kursk Oblast (RU-KRS) or a place in it -> desk@example.org" in result.stdout
 
 
 def test_check_exits_non_zero_and_lists_the_errors(tmp_path):

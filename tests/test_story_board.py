@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -106,9 +105,11 @@ def test_the_board_is_read_only_and_unknown_stories_are_404(board):
     request = urllib.request.Request(url, data=b"x=1", method="POST")
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
+    refused.value.close()
     assert refused.value.code == 405
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{url}story/999999", timeout=10)
+    missing.value.close()
     assert missing.value.code == 404
     assert path.read_bytes() == before
 
@@ -128,10 +129,10 @@ def test_post_text_is_escaped_and_only_safe_links_are_links(tmp_path):
                      " VALUES (1, ?, 'kursk', 'new', 'first post', ?)", (stored[0].id, date.isoformat()))
     server = serve(tmp_path / "archive.db")
     try:
-        for page in (urllib.request.urlopen(board_url(server), timeout=10),
-                     urllib.request.urlopen(f"{board_url(server)}story/1", timeout=10)):
-            assert "script-src" not in page.headers["Content-Security-Policy"]
-            body = page.read().decode()
+        for address in (board_url(server), f"{board_url(server)}story/1"):
+            with urllib.request.urlopen(address, timeout=10) as page:
+                assert "script-src" not in page.headers["Content-Security-Policy"]
+                body = page.read().decode()
             assert "<script>" not in body and "<img" not in body and "<b>title" not in body
             assert 'href="javascript:' not in body
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "javascript:alert(1)" in body

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 
-import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main

@@ -323,7 +323,7 @@ def demo(ctx, examples: Path | None) -> None:
         for alert in replay(archive, app.config):
             click.echo(f"{alert['date'][:16]}  {alert['kind'].upper():6} [{alert['watchlist']}] "
                        f"{alert['channel_title'] or alert['channel']}/{alert['message_id']}: {alert['reason'][:110]}")
-    click.echo("\nTry: monitor search Суджа   |   monitor stories   |   monitor replay --dry-run --json   |"
+    click.echo("\nTry: monitor search Суджа   |   monitor stories   |   monitor serve   |   monitor replay --dry-run --json   |"
                "   monitor match --text 'Обстрел в Судже'")
 
 

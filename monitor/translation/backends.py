@@ -107,7 +107,6 @@ class Backend:
     url: str = ""
     api_key: str | None = None
     _languages: dict[str, set[str]] | None = field(default=None, repr=False)
-    _session: requests.Session | None = field(default=None, repr=False)
 
     @property
     def limit(self) -> int:
@@ -124,19 +123,18 @@ class Backend:
         return urljoin(self.url if self.url.endswith("/") else self.url + "/", path)
 
     def _request(self, method: str, path: str, timeout: float, **kwargs: Any) -> Any:
-        if self._session is None:
-            self._session = requests.Session()
         host = urlsplit(self.url).netloc or self.url
         try:
-            response = self._session.request(method, self._libre_url(path), timeout=timeout, **kwargs)
+            with requests.Session() as session, session.request(method, self._libre_url(path), timeout=timeout,
+                                                                **kwargs) as response:
+                try:
+                    data = response.json()
+                except ValueError:
+                    data = {}
         except requests.Timeout:
             raise Unavailable(f"libre did not answer within {round(timeout, 1):g}s") from None
         except requests.RequestException as exc:
             raise Unavailable(f"libre: cannot reach {host}: {exc.__class__.__name__}") from None
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
         error = one_line(data.get("error", "")) if isinstance(data, dict) else ""
         if response.status_code == 429:
             raise RateLimited("libre: too many requests (429)")
