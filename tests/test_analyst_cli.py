@@ -191,6 +191,8 @@ def test_place_and_region_filters_read_the_stored_matches(archive_config):
     ("Суджа OR", "OR at the end needs a word after it"),
     ("Суджа AND OR Курск", "OR needs a word on each side"),
     ("-вокзал", "no word left to search for"),
+    ("*", "no word to search for; a * goes after the start of a word"),
+    ("NEAR(суджа района, abc)", 'expected integer, got "abc"'),
 ])
 def test_query_pitfalls_get_a_clear_error(archive_config, query, message):
     for exact in ((), ("--exact",)):

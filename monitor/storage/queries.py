@@ -161,6 +161,15 @@ def _fts_error(query: str, exc: sqlite3.OperationalError) -> QueryError:
     )
 
 
+_NOT_QUERY_ERRORS = ("locked", "disk", "readonly", "unable to open", "malformed", "interrupted", "no such table")
+
+
+def _query_problem(exc: sqlite3.OperationalError) -> bool:
+    """Whether an error raised while running a MATCH is about the query (not the archive)."""
+    message = str(exc).lower()
+    return not any(word in message for word in _NOT_QUERY_ERRORS)
+
+
 def check_query(query: str) -> None:
     """The mistakes worth naming before FTS5 sees the query."""
     if query.count('"') % 2:
@@ -187,6 +196,9 @@ def prepare_query(query: str) -> str:
     if not query or not query.strip():
         raise QueryError("empty search query; give one or more words")
     check_query(query)
+    if not _WORD.search(query):
+        raise QueryError(f"cannot search for {query!r}: it has no word to search for"
+                         + ("; a * goes after the start of a word (обстрел*)" if "*" in query else ""))
     parts = _QUERY_PART.findall(query)
     excluded = [p[1:] for p in parts if p.startswith("-") and len(p) > 1 and p[1] != "-"]
     if excluded:
@@ -333,7 +345,7 @@ def search_posts(
                               or snippet(row["url"] or "", terms) or _opening(row["text"] or row["translation"] or ""))
         return [found[i] for i in ids if i in found]
     except sqlite3.OperationalError as exc:
-        if "fts5" in str(exc) or "MATCH" in str(exc) or "no such column" in str(exc):
+        if _query_problem(exc):
             raise _fts_error(query, exc) from None
         raise
 
@@ -385,7 +397,7 @@ def iter_posts(
         for values in cursor:
             yield _row(cursor, values)
     except sqlite3.OperationalError as exc:
-        if query and ("fts5" in str(exc) or "no such column" in str(exc)):
+        if query and _query_problem(exc):
             raise _fts_error(query, exc) from None
         raise
 
