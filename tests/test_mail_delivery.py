@@ -151,7 +151,7 @@ def test_update_threads_under_the_story_first_mail_and_says_what_changed(tmp_pat
     assert update["References"] == first["Message-ID"]
     assert update["Message-ID"] != first["Message-ID"]
     plain = update.get_body(("plain",)).get_content()
-    assert "  - injured: 5 -> 24\n  - killed: 2\n  - new place: Sudzha (Kursk Oblast)\n" in plain.replace("\r\n", "\n")
+    assert "  - injured: 5 -> 24\n  - killed: 2 (new)\n  - new place: Sudzha (Kursk Oblast)\n" in plain.replace("\r\n", "\n")
     assert "Why:       new figure: 24 пострадавших (injured) (was 5); new place: Sudzha (Kursk Oblast)" \
            " (same claim as Kursk Oblast)" in plain
     assert "RU-KRS" not in plain and "RU-KRS" not in update.get_body(("html",)).get_content()

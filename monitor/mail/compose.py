@@ -169,7 +169,13 @@ def figure_changes(changes: dict[str, Any]) -> list[str]:
 
 def change_lines(view: AlertView) -> list[str]:
     """What an UPDATE adds to its story, one line each: "injured: 24 -> 31", "new place: Glushkovo (Kursk Oblast)"."""
-    lines = [line.replace(" ", ": ", 1) if " " in line else line for line in figure_changes(view.changes)]
+    lines = []
+    for figure in view.changes.get("figures") or []:
+        if isinstance(figure, dict):
+            was, value = figure.get("was"), figure.get("value")
+            lines.append(f"{figure.get('unit')}: {was} -> {value}" if was is not None else f"{figure.get('unit')}: {value} (new)")
+        else:
+            lines.append(str(figure))
     for place in view.changes.get("places") or []:
         lines.append(f"new place: {view.label(place) if isinstance(place, str) else place.get('name') or place}")
     return lines
