@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config
 from monitor.clock import FixedClock
+from monitor.config import load_config
 from monitor.mail import Outbox, SmtpTransport
 from monitor.storage import Archive, Post
 
@@ -553,7 +553,7 @@ def test_check_refuses_a_watchlist_name_with_a_line_break(tmp_path):
     path = write_config(tmp_path, '[[watchlist]]\nname = "kursk\\r\\nBcc: x@example.org"\nregions = ["RU-KRS"]\n')
     result = run_cli("check", config=path)
     assert result.returncode != 0
-    assert "watchlist[0].name" in result.stderr and "control character" in result.stderr
+    assert "watchlist[0].name" in result.stderr and "no line breaks or control characters" in result.stderr
 
 
 def test_mail_says_why_no_translation_will_come(tmp_path, smtp):

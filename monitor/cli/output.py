@@ -90,3 +90,4 @@ def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *, wi
         out.write("  ".join(_cell(row.get(c), widths[c]).ljust(widths[c]) for c in columns).rstrip() + "\n")
         count += 1
     return count
+
