@@ -572,7 +572,7 @@ class Daemon:
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), timeout=min(interval or 10.0, 10.0))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if interval:
                 self.notifier.watchdog()

@@ -16,8 +16,7 @@ from monitor.config import Config
 from monitor.storage import Archive, parse_iso
 from monitor.storage.alerts import outbox_counts
 from monitor.storage.channels import channel_states
-from monitor.storage.status import (archive_bytes, has_table, mail_backlog, newest_post, post_count, source_health,
-                                    translation_error)
+from monitor.storage.status import archive_bytes, has_table, mail_backlog, newest_post, post_count, source_health, translation_error
 
 
 def _failing(health: dict[str, Any]) -> bool:
@@ -27,7 +26,8 @@ def _failing(health: dict[str, Any]) -> bool:
 
 def _entry(conn, source: str, channel: str, key: str, health: dict, now: datetime) -> dict[str, Any]:
     last_post, last_ingested = newest_post(conn, source, key)
-    lag = int((now - parse_iso(last_post)).total_seconds()) if last_post else None
+    posted = parse_iso(last_post)
+    lag = int((now - posted).total_seconds()) if posted else None
     return {"source": source, "channel": channel, "last_post": last_post, "last_ingested": last_ingested,
             "lag_seconds": lag, "last_success": health.get("last_success"), "last_error": health.get("last_error"),
             "last_error_at": health.get("last_error_at"), "posts_today": health.get("posts_today") or 0,
@@ -69,8 +69,9 @@ def mail_problems(archive: Archive, config: Config, now: datetime) -> list[str]:
     if backlog.failed:
         problems.append(f"{backlog.failed} alert mails failed (monitor alerts --status failed;"
                         " monitor alerts resend ID)")
-    if backlog.oldest:
-        waited = (now - parse_iso(backlog.oldest)).total_seconds() / 60
+    oldest = parse_iso(backlog.oldest)
+    if oldest:
+        waited = (now - oldest).total_seconds() / 60
         if waited > config.delivery.pending_alarm_minutes:
             problems.append(f"{backlog.waiting} alert mails waiting, the oldest for {waited:.0f} min"
                             f" (more than {config.delivery.pending_alarm_minutes})"

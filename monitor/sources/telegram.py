@@ -221,7 +221,7 @@ class TelegramSource:
             return
         try:
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def _spawn(self, coroutine: Any) -> None:
