@@ -29,8 +29,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from .mail.compose import link_url, visible
 from .matching.labels import PlaceLabels, labels_for
 from .storage.model import parse_iso
-from .storage.story_queries import (figure_changes, get_story, hourly_activity, latest_figures, list_stories,
-                                    newest_match, story_timeline)
+from .storage.story_queries import figure_changes, get_story, hourly_activity, latest_figures, list_stories, newest_match, story_timeline
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ def _e(value: Any) -> str:
 
 def _page(title: str, body: str) -> bytes:
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
-            f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n").encode("utf-8")
+            f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n").encode()
 
 
 def _link(url: str | None, text: str) -> str:
@@ -160,9 +159,9 @@ class Board:
             if path == "/":
                 status, body = "200 OK", self.index()
             elif (m := re.fullmatch(r"/story/(\d{1,18})", path)) is not None:
-                body = self.story(int(m.group(1)))
-                status = "200 OK" if body is not None else "404 Not Found"
-                body = body or _page("No such story", f'<p>No story {_e(m.group(1))}. <a href="/">All stories</a></p>')
+                page = self.story(int(m.group(1)))
+                status = "200 OK" if page is not None else "404 Not Found"
+                body = page or _page("No such story", f'<p>No story {_e(m.group(1))}. <a href="/">All stories</a></p>')
             else:
                 status, body = "404 Not Found", _page("Not found", '<p>Nothing here. <a href="/">All stories</a></p>')
         except sqlite3.Error as exc:
@@ -237,12 +236,13 @@ class Board:
         charts = "".join(line_chart(unit, points) for unit, points in series.items())
         posts = []
         for n, post in enumerate(timeline, 1):
+            username = f" (@{post['channel_username']})" if post["channel_username"] else ""
             translation = (f'<h4>Translation <span class="muted">({_e(post["translation_lang"] or "")}, machine translation)</span></h4>'
                            f'<div class="translation">{_e(post["translation"])}</div>') if post["translation"] else ""
             posts.append(
                 f'<li class="post {_e(post["decision"])}" data-post="{post["post_id"]}" data-date="{_e(post["date"])}">'
                 f'<p><b>{n}.</b> <time datetime="{_e(post["date"])}">{_e(_hour(post["date"]))} UTC</time> · '
-                f'{_e(post["channel_title"] or post["channel_name"])}{" (@" + _e(post["channel_username"]) + ")" if post["channel_username"] else ""}'
+                f'{_e((post["channel_title"] or post["channel_name"]) + username)}'
                 f' · {_e(post["lang"] or "und")} · <span class="decision">{_e(post["decision"])}</span>: '
                 f'{_e(self.labels.readable(post["reason"]))}</p>'
                 f'<div class="text">{_e(post["text"])}</div>{translation}'

@@ -30,7 +30,10 @@ def _count(n: int, word: str) -> str:
 
 
 def describe(watchlist: Any, labels: PlaceLabels | None = None) -> str:
-    """What a watchlist matches, in one line: "posts naming Kursk Oblast (RU-KRS) or a place in it, that also contain one of 3 keywords (...)"."""
+    """What a watchlist matches, in one line.
+
+    "posts naming Kursk Oblast (RU-KRS) or a place in it, that also contain one of 3 keywords (...)".
+    """
     regions = [f"{labels.region(code)} ({code})" if labels and labels.region(code) != code else code
                for code in watchlist.regions or []]
     keywords = list(watchlist.keywords or [])
@@ -95,8 +98,10 @@ class RematchReport:
 
 
 def _post(row: dict[str, Any]) -> Post:
+    date = parse_iso(row["date"])
+    assert date is not None  # posts.date is NOT NULL
     return Post(source=row["source"], channel=row["channel"], message_id=row["message_id"],
-                date=parse_iso(row["date"]), text=row["text"] or "", lang=row["lang"],
+                date=date, text=row["text"] or "", lang=row["lang"],
                 translation=row["translation"], url=row["url"])
 
 

@@ -25,7 +25,6 @@ from ..storage.queries import (
     totals,
     watchlist_posts,
 )
-
 from . import main
 from .output import csv_cell, emit, output_options
 
