@@ -352,3 +352,21 @@ def test_translation_errors_are_logged_on_one_line_naming_the_backend_once(tmp_p
     (message,) = [r.getMessage() for r in caplog.records if "translation of post" in r.getMessage()]
     assert "\n" not in message and message.count("libre") == 1
     assert "cannot reach 127.0.0.1:9" in message
+
+
+def test_the_deadline_starts_once_the_text_is_ready_to_send(tmp_path, libre):
+    from monitor.translation.backends import Backend
+
+    given: list[float] = []
+
+    class Recording(Backend):  # the real backend, noting the time it is given
+        def translate(self, text, source, target, timeout):
+            given.append(timeout)
+            return super().translate(text, source, target, timeout)
+
+    config = translation_config(tmp_path, libre.url)  # a fresh configuration: its matcher is built on first use
+    archive = Archive(config.storage.path)
+    (post_id,) = ingest(archive, config, ["Атака отражена под Николаево-Дарьино."])
+    backend = Recording("libre", url=libre.url)
+    assert Translator(archive, load_config(tmp_path / "monitor.toml"), backend=backend).translate_post(post_id) == "done"
+    assert given and given[0] > 0.95  # of timeout_seconds = 1: finding places took none of it
