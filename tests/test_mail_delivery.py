@@ -567,3 +567,17 @@ def test_mail_says_why_no_translation_will_come(tmp_path, smtp):
     (_, msg), = smtp.wait_for(1)
     for part in (msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()):
         assert "Not translated: ru not supported by libre." in part and "pending" not in part.lower()
+
+
+def test_alerts_table_names_places_in_words_and_json_keeps_the_stored_reason(tmp_path):
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    path = email_config(tmp_path, free_port())
+    archive = Archive(load_config(path).storage.path)
+    add_alert(archive, 40900, "Обстрел Суджи", reason="new claim: places RU-KRS:sudzha")
+    table = CliRunner().invoke(main, ["--config", str(path), "alerts"]).stdout
+    assert "new claim: places Sudzha (Kursk Oblast)" in table and "RU-KRS" not in table
+    as_json = CliRunner().invoke(main, ["--config", str(path), "alerts", "--json"]).stdout
+    assert json.loads(as_json.splitlines()[0])["reason"] == "new claim: places RU-KRS:sudzha"
