@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -329,15 +329,29 @@ class Daemon:
             if getattr(exc, "retry_after", None) and self.scheduler is not None:
                 job = self.scheduler.get_job(key)
                 if job is not None:
-                    when = datetime.now(timezone.utc) + timedelta(seconds=float(exc.retry_after))
+                    when = datetime.now(UTC) + timedelta(seconds=float(exc.retry_after))
                     self._main_loop.call_soon_threadsafe(lambda: job.modify(next_run_time=when))
             return 0
-        except Exception:  # noqa: BLE001 - one source's bug must not stop the others
+        except Exception as exc:  # noqa: BLE001 - one source's bug must not stop the others
             self._errors += 1
             log.exception("%s: poll failed", key)
+            self._record_failure(source, key, exc)
             return 0
         self._polls += 1
         return new or 0
+
+    def _record_failure(self, source: Any, key: str, exc: Exception) -> None:
+        """An unexpected poll failure goes into the source's health record too (through the source's own
+        archive connection, on the archive thread), so status shows it."""
+        from .sources.health import record_error
+
+        where = getattr(source, "health_key", None)
+        if where is None:
+            return
+        try:
+            record_error(source.archive, *where, f"{key}: poll failed: {type(exc).__name__}: {exc}", self.clock())
+        except Exception:  # noqa: BLE001 - a read-only or full archive cannot take the record either
+            log.error("%s: the failure could not be recorded in the archive", key)
 
     def _status(self) -> str:
         """The systemd STATUS line: counts kept in memory (the loop does not read the archive)."""
@@ -427,7 +441,7 @@ class Daemon:
             self.scheduler.add_job(
                 self.poll, IntervalTrigger(seconds=interval, jitter=max(1, int(interval * 0.1))), args=[key], id=key,
                 name=f"poll {key}", max_instances=1, coalesce=True, misfire_grace_time=int(interval),
-                replace_existing=True, next_run_time=datetime.now(timezone.utc) + timedelta(seconds=random.random()),
+                replace_existing=True, next_run_time=datetime.now(UTC) + timedelta(seconds=random.random()),
             )
         if self.telegram is not None:
             self.scheduler.add_job(self._telegram_catch_up,
@@ -514,6 +528,13 @@ class Daemon:
 
     # -- running ----------------------------------------------------------------------------------
     async def run(self, *, once: bool = False) -> RunSummary:
+        """Run under the archive's daemon lock: a second daemon (or ``run --once``) on it is refused."""
+        from .daemon_lock import DaemonLock
+
+        with DaemonLock(self.config.storage.path):
+            return await self._run(once=once)
+
+    async def _run(self, *, once: bool = False) -> RunSummary:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         logging.getLogger("apscheduler").addHandler(self.swallowed)
@@ -528,7 +549,7 @@ class Daemon:
             if once:
                 await self._run_once()
                 return self.summary
-            self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=timezone.utc)
+            self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=UTC)
             self._schedule()
             self.scheduler.start()
             self.mail.start()
@@ -619,4 +640,6 @@ class Daemon:
         summary = self._collect()
         return {"errors": summary.errors, "telegram_live": summary.telegram_live,
                 "telegram_history": summary.telegram_history, "mails_sent": summary.mails_sent,
-                "polls": summary.polls, "alerts_decided": summary.alerts}
+                "polls": summary.polls, "alerts_decided": summary.alerts,
+                "telegram_flood_waits": self.telegram.flood_waits if self.telegram is not None else 0,
+                "telegram_reconnects": self.telegram.reconnects if self.telegram is not None else 0}

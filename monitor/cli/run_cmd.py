@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 
@@ -33,11 +33,12 @@ def run(app, once: bool) -> None:
         daemon = Daemon(app.config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    from ..daemon_lock import ArchiveLocked
     from ..sources.telegram import TelegramSetupError
 
     try:
         summary = asyncio.run(daemon.run(once=once))
-    except TelegramSetupError as exc:
+    except (TelegramSetupError, ArchiveLocked) as exc:
         raise click.ClickException(str(exc)) from None
     if once:  # each error was logged once where it happened; this is the count
         click.echo(f"{summary.sources_text()}: {summary.polls} polls, {summary.posts_new} new posts,"
@@ -68,7 +69,7 @@ def status(app, as_json: bool) -> None:
     from ..status import status_report
 
     archive = app.archive(readonly=True)
-    report = status_report(archive, app.config, datetime.now(timezone.utc))
+    report = status_report(archive, app.config, datetime.now(UTC))
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
     else:

@@ -55,18 +55,24 @@ def parse_when(value: str, *, end_of_day: bool = False, now: datetime | None = N
     text = value.strip()
     duration = _DURATION.match(text)
     if duration:
-        amount, unit = int(duration.group(1)), duration.group(2)
-        delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount),
-                 "w": timedelta(weeks=amount)}[unit]
-        return iso((now or datetime.now(timezone.utc)) - delta)
+        digits, unit = duration.group(1), duration.group(2)
+        amount = int(digits) if len(digits) <= 15 else 10 ** 15  # more than 4,300 digits would not even parse
+        try:
+            delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount),
+                     "w": timedelta(weeks=amount)}[unit]
+            return iso((now or datetime.now(timezone.utc)) - delta)
+        except OverflowError:  # further back than year 1: every post is newer
+            return iso(datetime.min.replace(tzinfo=timezone.utc))
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
             if end_of_day:
+                if day == date.max:  # the end of 9999-12-31 is after every post
+                    return "9999-12-31T23:59:59.999999+00:00"
                 day += timedelta(days=1)
             return iso(datetime(day.year, day.month, day.day, tzinfo=timezone.utc))
         return iso(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise QueryError(
             f'"{value}" is not a date or time; expected e.g. 2024-08-06, 2024-08-06T08:00, '
             '2024-08-06T08:00+03:00, or a span back from now such as 36h or 7d'
@@ -161,13 +167,12 @@ def _fts_error(query: str, exc: sqlite3.OperationalError) -> QueryError:
     )
 
 
-_NOT_QUERY_ERRORS = ("locked", "disk", "readonly", "unable to open", "malformed", "interrupted", "no such table")
-
-
-def _query_problem(exc: sqlite3.OperationalError) -> bool:
-    """Whether an error raised while running a MATCH is about the query (not the archive)."""
-    message = str(exc).lower()
-    return not any(word in message for word in _NOT_QUERY_ERRORS)
+def _is_query_error(exc: sqlite3.OperationalError) -> bool:
+    """FTS5 names syntax errors in many ways (``fts5: syntax error``, ``expected integer, got "abc"``,
+    ``unknown special query``); what is not about the archive itself is about the query."""
+    text = str(exc).lower()
+    return not any(word in text for word in ("locked", "disk", "readonly", "no such table", "unable to open",
+                                               "interrupted", "corrupt", "out of memory"))
 
 
 def check_query(query: str) -> None:
@@ -345,7 +350,7 @@ def search_posts(
                               or snippet(row["url"] or "", terms) or _opening(row["text"] or row["translation"] or ""))
         return [found[i] for i in ids if i in found]
     except sqlite3.OperationalError as exc:
-        if _query_problem(exc):
+        if _is_query_error(exc):
             raise _fts_error(query, exc) from None
         raise
 
@@ -397,7 +402,7 @@ def iter_posts(
         for values in cursor:
             yield _row(cursor, values)
     except sqlite3.OperationalError as exc:
-        if query and _query_problem(exc):
+        if query and _is_query_error(exc):
             raise _fts_error(query, exc) from None
         raise
 
