@@ -38,9 +38,8 @@ class LibreServer:
     def __init__(self, api_key: str | None = None):
         self.mode = "ok"
         self.api_key = api_key
-        self.paths: list[str] = []  # request paths with their query strings, as sent
         self.requests: list[dict] = []
-        self.paths: list[str] = []  # every request line's path, query included
+        self.paths: list[str] = []  # every request line's path, query included, as sent
         self.hang_seconds = 5.0
         self.release = threading.Event()
         self.languages = list(LANGUAGES)
@@ -71,7 +70,6 @@ class LibreServer:
                 if url.path != "/translate":
                     return self._reply(404, {"error": "Not Found"})
                 server.requests.append(params)
-                server.paths.append(self.path)
                 if server.mode == "hang":
                     server.release.wait(server.hang_seconds)
                     return self._reply(200, {"translatedText": "too late"})
