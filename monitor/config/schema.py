@@ -150,6 +150,25 @@ class Email:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Delivery:
+    """When alert mail that does not go out becomes a problem."""
+
+    pending_alarm_minutes: int = setting(30, "a mail waiting longer than this makes 'monitor status' unhealthy",
+                                         minimum=1, maximum=WEEK // 60)
+    give_up_hours: float = setting(24.0, "a mail still not delivered after this long is marked failed (reported;"
+                                         " 'monitor alerts resend ID' sends it again)", minimum=0.1,
+                                   maximum=24 * 366)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metrics:
+    """A Prometheus text endpoint for the daemon's figures."""
+
+    listen: str = setting("", "host:port to serve /metrics on while 'monitor run' runs, e.g. 127.0.0.1:9464;"
+                              " empty: off")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Telegram:
     """Telegram channels read with a user session (Telethon)."""
 
@@ -161,6 +180,8 @@ class Telegram:
     api_hash_env: str = setting("MONITOR_TG_API_HASH", "environment variable (or systemd credential) holding"
                                                        " api_hash", text=ENV_NAME)
     poll_seconds: int = setting(300, "safety poll of each channel's history", minimum=10, maximum=WEEK)
+    join: bool = setting(False, "join configured public channels the account is not in (live updates come only for"
+                                " joined channels); false: such channels are read by the history poll alone")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -223,6 +244,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("stories", Stories, "stories"),
     Section("watchlist", Watchlist, "watchlists", array=True, key="name"),
     Section("email", Email, "email", optional=True),
+    Section("delivery", Delivery, "delivery"),
+    Section("metrics", Metrics, "metrics"),
     Section("telegram", Telegram, "telegram", optional=True),
     Section("webpreview", WebPreview, "webpreview", optional=True),
     Section("feed", Feed, "feeds", array=True, key="name"),
@@ -242,6 +265,8 @@ class Config:
     stories: Stories
     watchlists: tuple[Watchlist, ...]
     email: Email | None
+    delivery: Delivery
+    metrics: Metrics
     telegram: Telegram | None
     webpreview: WebPreview | None
     feeds: tuple[Feed, ...]
