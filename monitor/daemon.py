@@ -541,7 +541,7 @@ class Daemon:
             await asyncio.to_thread(self.worker.stop)
             if self.metrics is not None:
                 self.metrics.close()
-        log.info("%s", self._collect().line())
+        log.warning("%s", self._collect().line())  # the one summary line, at the default level too
         return self.summary
 
     async def _run_once(self) -> None:

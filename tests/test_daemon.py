@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, run_cli, write_config
+from .conftest import ROOT, invoke, run_cli, write_config
 
 BASE = '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\nrecipients = ["desk@example.org"]\n'
 
@@ -95,7 +95,7 @@ def test_sighup_rereads_the_configuration_and_refuses_a_bad_file(daemon):
 
 def test_run_without_a_valid_configuration_exits_with_the_errors(tmp_path):
     bad = write_config(tmp_path, '[[watchlist]]\nname = "k"\nregoins = ["RU-KRS"]\n')
-    result = run_cli("run", config=bad)
+    result = invoke("run", config=bad)
     assert result.returncode == 1 and 'did you mean "regions"' in result.stderr and "Traceback" not in result.stderr
 
 
