@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -319,7 +319,7 @@ class Daemon:
             if getattr(exc, "retry_after", None) and self.scheduler is not None:
                 job = self.scheduler.get_job(key)
                 if job is not None:
-                    when = datetime.now(timezone.utc) + timedelta(seconds=float(exc.retry_after))
+                    when = datetime.now(UTC) + timedelta(seconds=float(exc.retry_after))
                     self._main_loop.call_soon_threadsafe(lambda: job.modify(next_run_time=when))
             return 0
         except Exception:  # noqa: BLE001 - one source's bug must not stop the others
@@ -417,7 +417,7 @@ class Daemon:
             self.scheduler.add_job(
                 self.poll, IntervalTrigger(seconds=interval, jitter=max(1, int(interval * 0.1))), args=[key], id=key,
                 name=f"poll {key}", max_instances=1, coalesce=True, misfire_grace_time=int(interval),
-                replace_existing=True, next_run_time=datetime.now(timezone.utc) + timedelta(seconds=random.random()),
+                replace_existing=True, next_run_time=datetime.now(UTC) + timedelta(seconds=random.random()),
             )
         if self.telegram is not None:
             self.scheduler.add_job(self._telegram_catch_up,
@@ -518,7 +518,7 @@ class Daemon:
             if once:
                 await self._run_once()
                 return self.summary
-            self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=timezone.utc)
+            self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=UTC)
             self._schedule()
             self.scheduler.start()
             self.mail.start()
@@ -541,7 +541,7 @@ class Daemon:
             await asyncio.to_thread(self.worker.stop)
             if self.metrics is not None:
                 self.metrics.close()
-        log.warning("%s", self._collect().line())  # the one summary line, at the default level too
+        log.info("%s", self._collect().line())
         return self.summary
 
     async def _run_once(self) -> None:
@@ -609,4 +609,6 @@ class Daemon:
         summary = self._collect()
         return {"errors": summary.errors, "telegram_live": summary.telegram_live,
                 "telegram_history": summary.telegram_history, "mails_sent": summary.mails_sent,
-                "polls": summary.polls, "alerts_decided": summary.alerts}
+                "polls": summary.polls, "alerts_decided": summary.alerts,
+                "telegram_flood_waits": self.telegram.flood_waits if self.telegram is not None else 0,
+                "telegram_reconnects": self.telegram.reconnects if self.telegram is not None else 0}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ class ArchiveCollector:
 
         config = self.config()
         with Archive(Path(config.storage.path), readonly=True) as archive:
-            report = status_report(archive, config, datetime.now(timezone.utc))
+            report = status_report(archive, config, datetime.now(UTC))
             posts = posts_by_source(archive.conn)
             alerts = alert_count(archive.conn)
         family = GaugeMetricFamily("monitor_posts", "Posts in the archive, by source", labels=["source"])
@@ -73,6 +73,10 @@ class ArchiveCollector:
         yield telegram
         yield CounterMetricFamily("monitor_mails_sent", "Mails sent since the daemon started",
                                   value=figures["mails_sent"])
+        yield CounterMetricFamily("monitor_telegram_flood_waits", "Flood waits Telegram imposed since start",
+                                  value=figures["telegram_flood_waits"])
+        yield CounterMetricFamily("monitor_telegram_reconnects", "Reconnects Telethon made on its own since start",
+                                  value=figures["telegram_reconnects"])
 
 
 class MetricsServer:

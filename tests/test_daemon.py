@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from monitor.daemon import Daemon
+from monitor.storage import Archive
+
 from .conftest import ROOT, invoke, run_cli, write_config
+from .support.telegram import FakeTelegram, channel, message
 
 BASE = '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\nrecipients = ["desk@example.org"]\n'
 
@@ -74,6 +82,8 @@ def test_ready_then_sigterm_stops_cleanly_with_a_summary(daemon):
     assert proc.returncode == 0, stderr
     notify.wait_for("STOPPING=1")
     assert "monitor stopped:" in stderr and "0 errors" in stderr
+    assert "INFO monitor.daemon: monitor running:" in stderr and "INFO monitor.daemon: monitor stopped:" in stderr
+    assert "Adding job tentatively" not in stderr and "WARNING" not in stderr
 
 
 def test_sighup_rereads_the_configuration_and_refuses_a_bad_file(daemon):
@@ -101,17 +111,7 @@ def test_run_without_a_valid_configuration_exits_with_the_errors(tmp_path):
 
 # -- in process, with Telegram on the test network -------------------------------------------------
 
-import asyncio  # noqa: E402
-import logging  # noqa: E402
-import threading  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
-
-from monitor.daemon import Daemon  # noqa: E402
-from monitor.storage import Archive  # noqa: E402
-
-from .support.telegram import FakeTelegram, channel, message  # noqa: E402
-
-T0 = datetime(2024, 8, 6, 11, 5, tzinfo=timezone.utc)
+T0 = datetime(2024, 8, 6, 11, 5, tzinfo=UTC)
 MOD = channel(1006503122, "Минобороны России", "mod_russia")
 GOV = channel(1004460003, "Губернатор Белгородской области", "vvgladkov")
 TELEGRAM = '[telegram]\nchannels = ["mod_russia"]\n'
@@ -287,7 +287,7 @@ def test_live_posts_keep_arriving_while_an_import_holds_the_archive(tmp_path):
     assert ids_of(tmp_path / "archive.db", MOD.id) == [1, 2, 3] and summary.telegram_live == 3
     assert ids_of(tmp_path / "archive.db", 555)[-1] == 3000 and summary.errors == 0
     with Archive(tmp_path / "archive.db") as archive:
-        report = status_report(archive, load_config(config), datetime.now(timezone.utc))
+        report = status_report(archive, load_config(config), datetime.now(UTC))
     assert report["healthy"], report["problems"]
     assert [s["membership"] for s in report["sources"] if s["source"] == "telegram"] == ["member"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from telethon import errors
 from telethon.tl import types
@@ -16,7 +16,7 @@ from monitor.storage import Archive
 from .conftest import run_cli, write_config
 from .support.telegram import FakeTelegram, channel, message, service
 
-T0 = datetime(2024, 8, 6, 11, 5, tzinfo=timezone.utc)
+T0 = datetime(2024, 8, 6, 11, 5, tzinfo=UTC)
 MOD = channel(1006503122, "Минобороны России", "mod_russia")
 GOV = channel(1004460003, "Губернатор Курской области", "gubernator_46")
 
@@ -432,7 +432,26 @@ def test_the_real_client_calls_reconnect_handlers_from_telethons_reconnect_hook(
         callback = client._sender._auto_reconnect_callback
         assert callback.__func__ is type(client)._handle_auto_reconnect
         await callback()  # Telethon's own part (a get_me) fails offline and is logged by Telethon
+        update = client._updates_queue.get_nowait()  # and Telethon's catch-up asked for the difference
+        assert type(update).__name__ == "UpdatesTooLong"
         client.session.close()
 
     asyncio.run(scenario())
     assert calls == ["reconnected"]
+
+
+def test_an_archive_from_before_completeness_has_its_old_holes_read_by_id(tmp_path):
+    """Posts an earlier version missed below its newest stored post are recovered on upgrade."""
+    config, archive, network, source, _ = setup(tmp_path, channels=("gubernator_46",))
+    for i in range(1, 8):
+        network.publish(message(GOV.id, i, f"пост {i}", T0), live=False)
+    ref = ChannelRef("gubernator_46", GOV.id, "gubernator_46", GOV.title)
+    source.pipeline.ingest([message_to_post(m, ref) for m in network.history[GOV.id] if m.id in (3, 4, 7)])
+
+    async def scenario():
+        await source.resolve()  # the channel's state row is new: completeness never recorded
+        await source.catch_up()
+
+    asyncio.run(scenario())
+    assert stored_ids(archive, GOV.id) == [3, 4, 5, 6, 7] and complete_to(archive, GOV.id) == 7
+    assert ("get_messages", GOV.id, (5, 6)) in network.requests

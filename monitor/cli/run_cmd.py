@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 
@@ -68,7 +68,7 @@ def status(app, as_json: bool) -> None:
     from ..status import status_report
 
     archive = app.archive(readonly=True)
-    report = status_report(archive, app.config, datetime.now(timezone.utc))
+    report = status_report(archive, app.config, datetime.now(UTC))
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
     else:

@@ -30,7 +30,7 @@ import os
 import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ def message_to_post(message: Any, channel: ChannelRef) -> Post | None:
         source=SOURCE,
         channel=str(channel.id),
         message_id=message.id,
-        date=message.date.astimezone(timezone.utc) if message.date.tzinfo else message.date.replace(tzinfo=timezone.utc),
+        date=message.date.astimezone(UTC) if message.date.tzinfo else message.date.replace(tzinfo=UTC),
         text=message.message or "",
         channel_id=channel.id,
         channel_username=channel.username,
@@ -194,7 +194,7 @@ class TelegramSource:
         self.first_history = first_history
         self.join = join
         self.poll_seconds = poll_seconds
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.by_id: dict[int, ChannelRef] = {}
         self.flood_waits = 0
         self.handler_errors = 0
@@ -382,9 +382,8 @@ class TelegramSource:
             if not history:
                 return 0
             return await self._first_read(channel)
-        if complete_to is None:  # an archive from before completeness was recorded: complete up to its newest post
-            complete_to = newest
-            await self._db(self._advance, channel, newest)
+        if complete_to is None:  # an archive from before completeness was recorded
+            complete_to = await self._db(self._adopt, channel, newest)
         new = 0
         if newest is not None and newest > complete_to:
             holes = await self._db(self._holes, channel, complete_to, newest)
@@ -502,6 +501,18 @@ class TelegramSource:
         with self.archive.transaction() as conn:
             channel_store.advance(conn, str(channel.id), complete_to, self.clock())
 
+    def _adopt(self, channel: ChannelRef, newest: int) -> int:
+        """Where an archive that never recorded completeness starts: at its oldest post of the channel, so
+        the holes an earlier version left are read by id, unless there are too many (then at the newest)."""
+        oldest = channel_store.oldest_id(self.archive.conn, str(channel.id)) or newest
+        holes = len(self._holes(channel, oldest, newest))
+        start = oldest if holes <= GAP_IDS else newest
+        if holes > GAP_IDS:
+            log.warning("telegram: %s: %d ids below the newest stored post were never read; too many to ask for"
+                        " by id, left as they are", channel.ref, holes)
+        self._start_at(channel, start)
+        return start
+
     def _start_at(self, channel: ChannelRef, complete_to: int) -> None:
         with self.archive.transaction() as conn:
             channel_store.start_at(conn, str(channel.id), complete_to, self.clock())
@@ -587,8 +598,9 @@ def make_client(config: Config):
 
         async def _handle_auto_reconnect(self) -> None:  # Telethon's hook, called by its sender after a reconnect
             await super()._handle_auto_reconnect()
+            await self.catch_up()  # Telethon's update state: edits and deletions missed meanwhile come as updates
             for handler in self.__dict__.get("_monitor_reconnect_handlers", []):
-                await handler()
+                await handler()  # new posts missed meanwhile: read from the history
 
     api_id, api_hash = credentials(config)
     session = Path(config.telegram.session)

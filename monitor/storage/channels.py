@@ -86,6 +86,12 @@ def stored_ids(conn: sqlite3.Connection, channel: str, above: int, up_to: int) -
         (SOURCE, channel, above, up_to))}
 
 
+def oldest_id(conn: sqlite3.Connection, channel: str) -> int | None:
+    (value,) = conn.execute("SELECT min(message_id) FROM posts WHERE source = ? AND channel = ?",
+                            (SOURCE, channel)).fetchone()
+    return value
+
+
 def newest_id(conn: sqlite3.Connection, channel: str) -> int | None:
     (value,) = conn.execute("SELECT max(message_id) FROM posts WHERE source = ? AND channel = ?",
                             (SOURCE, channel)).fetchone()

@@ -15,7 +15,7 @@ Telegram, not kindlier:
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from telethon import errors, events
 from telethon.tl import types
@@ -24,7 +24,7 @@ PAGE = 100  # messages per history request, as Telegram serves them
 
 
 def channel(channel_id: int, title: str, username: str | None, *, member: bool = True) -> types.Channel:
-    return types.Channel(id=channel_id, title=title, photo=types.ChatPhotoEmpty(), date=datetime(2020, 1, 1, tzinfo=timezone.utc),
+    return types.Channel(id=channel_id, title=title, photo=types.ChatPhotoEmpty(), date=datetime(2020, 1, 1, tzinfo=UTC),
                          broadcast=True, access_hash=channel_id * 7, username=username, left=not member)
 
 
@@ -162,7 +162,7 @@ class FakeTelegram:
         if isinstance(request, JoinChannelRequest):
             entity = self.entities[request.channel.id]
             entity.left = False
-            return types.Updates(updates=[], users=[], chats=[entity], date=datetime.now(timezone.utc), seq=0)
+            return types.Updates(updates=[], users=[], chats=[entity], date=datetime.now(UTC), seq=0)
         raise NotImplementedError(type(request).__name__)
 
     def add_event_handler(self, callback, builder):
