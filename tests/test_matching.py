@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from types import SimpleNamespace
 
 import pytest
 
+from monitor.config import Watchlist
 from monitor.matching import Matcher, expand_query
 from monitor.matching.gazetteer import load_gazetteer, load_regions
 
@@ -15,7 +15,7 @@ from .conftest import invoke, write_config
 
 
 def watch(name="w", regions=(), keywords=(), exclude=()):
-    return SimpleNamespace(name=name, regions=list(regions), keywords=list(keywords), exclude=list(exclude))
+    return Watchlist(name=name, regions=tuple(regions), keywords=tuple(keywords), exclude=tuple(exclude))
 
 
 @pytest.fixture(scope="module")
