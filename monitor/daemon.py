@@ -322,12 +322,26 @@ class Daemon:
                     when = datetime.now(UTC) + timedelta(seconds=float(exc.retry_after))
                     self._main_loop.call_soon_threadsafe(lambda: job.modify(next_run_time=when))
             return 0
-        except Exception:  # noqa: BLE001 - one source's bug must not stop the others
+        except Exception as exc:  # noqa: BLE001 - one source's bug must not stop the others
             self._errors += 1
             log.exception("%s: poll failed", key)
+            self._record_failure(source, key, exc)
             return 0
         self._polls += 1
         return new or 0
+
+    def _record_failure(self, source: Any, key: str, exc: Exception) -> None:
+        """An unexpected poll failure goes into the source's health record too (through the source's own
+        archive connection, on the archive thread), so status shows it."""
+        from .sources.health import record_error
+
+        where = getattr(source, "health_key", None)
+        if where is None:
+            return
+        try:
+            record_error(source.archive, *where, f"{key}: poll failed: {type(exc).__name__}: {exc}", self.clock())
+        except Exception:  # noqa: BLE001 - a read-only or full archive cannot take the record either
+            log.error("%s: the failure could not be recorded in the archive", key)
 
     def _status(self) -> str:
         """The systemd STATUS line: counts kept in memory (the loop does not read the archive)."""
@@ -504,6 +518,13 @@ class Daemon:
 
     # -- running ----------------------------------------------------------------------------------
     async def run(self, *, once: bool = False) -> RunSummary:
+        """Run under the archive's daemon lock: a second daemon (or ``run --once``) on it is refused."""
+        from .daemon_lock import DaemonLock
+
+        with DaemonLock(self.config.storage.path):
+            return await self._run(once=once)
+
+    async def _run(self, *, once: bool = False) -> RunSummary:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         logging.getLogger("apscheduler").addHandler(self.swallowed)

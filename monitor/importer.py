@@ -111,9 +111,13 @@ def _stage_file(staging: _Staging, result: FileResult, index: int, *, usernames:
         posts = _reporting(posts, counts, advance)
     try:
         staged = staging.add(index, posts)
-    except ExportError as exc:
+    except ExportError as exc:  # the caller reports result.error: logged here for the record only
         result.error = str(exc)
-        log.error("%s", exc)
+        log.info("%s", exc)
+        return 0
+    except (RecursionError, MemoryError, OverflowError, ValueError, TypeError) as exc:  # a shape no check foresaw
+        result.error = f"{path}: not a readable Telegram Desktop export: {type(exc).__name__}: {exc}"
+        log.info("%s", result.error)
         return 0
     result.chats, result.skipped_service = counts.chats, counts.skipped_service
     return staged
@@ -154,6 +158,13 @@ def _store(archive: Archive, pipeline: Pipeline, staging: _Staging, report: Impo
     archive.checkpoint()
 
 
+def _reason(exc: Exception) -> str:
+    """One line for an import that failed while storing: SQLite's own words where it is SQLite."""
+    if isinstance(exc, sqlite3.Error):
+        return f"the archive refused the write: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def import_exports(
     archive: Archive,
     pipeline: Pipeline,
@@ -184,9 +195,10 @@ def import_exports(
         except Exception as exc:  # the batch being stored rolled back; the batches before it stay
             for result in report.files:
                 if result.error is None:
-                    result.error = (f"{result.path}: import stopped: {exc} (what was stored before stays;"
-                                    " importing again adds the rest)")
-            log.exception("import stopped")
+                    result.error = (f"{result.path}: import stopped: {_reason(exc)} (what was stored before"
+                                    " stays; importing again adds the rest)")
+            log.info("import stopped: %s", _reason(exc))
+            log.debug("import stopped", exc_info=True)
             return report
     finally:
         staging.close()

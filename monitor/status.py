@@ -3,8 +3,8 @@
 Every configured source appears (feeds, web preview channels, Telegram channels), with its newest
 post, lag, last success and last error; Telegram channels also with membership and how far their
 history is complete. The report is unhealthy when a source is failing, a mail has failed, mail is
-failing or has waited longer than ``[delivery] pending_alarm_minutes``, or the translator fails
-with posts waiting.
+failing or has waited longer than ``[delivery] pending_alarm_minutes``, the translator fails
+with posts waiting, or the archive cannot take posts (a read-only file system, a nearly full disk).
 """
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ def mail_problems(archive: Archive, config: Config, now: datetime) -> list[str]:
 def status_report(archive: Archive, config: Config, now: datetime) -> dict[str, Any]:
     conn = archive.conn
     sources = source_report(archive, config, now)
-    problems = [f"{s['source']}:{s['channel']}: {s['last_error']}" for s in sources if not s["healthy"]]
+    from .sources.health import archive_problems
+
+    problems = archive_problems(archive.path)
+    problems += [f"{s['source']}:{s['channel']}: {s['last_error']}" for s in sources if not s["healthy"]]
     problems += mail_problems(archive, config, now)
     backlog = 0
     error = None

@@ -130,7 +130,7 @@ def test_a_truncated_file_is_refused_the_archive_untouched_and_other_files_impor
         (b'{"name": "x", "messages": [}', "invalid JSON"),
         (b"[1, 2, 3]", "expected a JSON object"),
         (b'{"hello": "world"}', 'no "messages"'),
-        (json.dumps(chat([message("seven")])).encode(), 'messages[0]: "id" must be an integer'),
+        (json.dumps(chat([message("seven")])).encode(), 'messages[0]: "id" must be a positive integer'),
         (json.dumps(chat([{"id": 3, "type": "message", "text": "без даты"}])).encode(), 'no "date"'),
         (json.dumps(chat([message(3, text=42)])).encode(), "text must be a string or a list"),
         (json.dumps({"chats": {"list": "nope"}}).encode(), '"chats.list" must be a list'),
@@ -283,3 +283,24 @@ def test_a_chat_whose_id_comes_after_its_messages_is_read_the_same(tmp_path):
     late = read_export(write(tmp_path / "late.json", {"messages": messages, "name": "Тестовый канал",
                                                       "type": "public_channel", "id": 4242}))
     assert late.posts == usual.posts and late.chats == usual.chats == 1
+
+
+def test_polls_to_do_lists_giveaways_and_venues_are_stored_with_their_words(tmp_path):
+    export = write(tmp_path / "result.json", chat([
+        message(1, "", poll={"question": "Где слышали взрывы?", "closed": False, "total_voters": 3,
+                             "answers": [{"text": "Суджа", "voters": 2, "chosen": False},
+                                         {"text": "Глушково", "voters": 1, "chosen": False}]}),
+        message(2, "", todo_list={"title": "Эвакуация", "others_can_append": True, "others_can_complete": False,
+                                  "answers": [{"text": "Вывезти детей из Тёткино", "id": 1}]}),
+        message(3, "", giveaway_information={"quantity": 3, "months": 6, "until_date": "2024-08-10T00:00:00",
+                                             "channels": [4242], "countries": ["RU"], "additional_prize": "Термосы",
+                                             "stars": 0, "is_only_new_subscribers": False}),
+        message(4, "Сбор здесь", place_name="Пункт временного размещения", address="Курск, ул. Ленина, 1",
+                location_information={"latitude": 51.73, "longitude": 36.19}),
+    ]))
+    posts = {p.message_id: p for p in read_export(export).posts}
+    assert posts[1].text == "Где слышали взрывы?\nСуджа\nГлушково" and posts[1].media_kind == "poll"
+    assert posts[2].text == "Эвакуация\nВывезти детей из Тёткино" and posts[2].media_kind == "todo"
+    assert posts[3].text == "Giveaway: 3 winners, Термосы" and posts[3].media_kind == "giveaway"
+    assert posts[4].text == "Сбор здесь\n\nПункт временного размещения\nКурск, ул. Ленина, 1"
+    assert posts[4].media_kind == "venue"

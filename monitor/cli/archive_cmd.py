@@ -27,6 +27,8 @@ from ..storage.queries import (
 from . import main
 from .output import emit, output_options
 
+MAX_LIMIT = 1_000_000  # search results at most; export streams everything
+
 
 def filter_options(func):
     """--channel / --lang / --since / --until, shared by search and export."""
@@ -123,7 +125,7 @@ def import_(app, paths: tuple[Path, ...], export_tz: str) -> None:
 @main.command()
 @click.argument("query")
 @filter_options
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1, max=MAX_LIMIT), default=20, show_default=True)
 @click.option("--exact", is_flag=True, help="match words as written (no inflections or transliterations)")
 @output_options
 @click.pass_obj
@@ -160,12 +162,17 @@ def search(app, query: str, channel, lang, since, until, limit: int, exact: bool
 @click.argument("query", required=False)
 @filter_options
 @click.option("--format", "fmt", type=click.Choice(["json", "ndjson", "csv"]), default="ndjson", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="write to this file (default: standard output)")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="write to this new file (default: standard output); never an SQLite file")
+@click.option("--force", is_flag=True, help="replace an existing --output file (never an SQLite database)")
 @click.option("--exact", is_flag=True, help="match QUERY's words as written")
 @click.pass_obj
-def export(app, query, channel, lang, since, until, fmt: str, output: Path | None, exact: bool) -> None:
+def export(app, query, channel, lang, since, until, fmt: str, output: Path | None, force: bool, exact: bool) -> None:
     """Write posts (all, or those matching QUERY and the filters), oldest first.
+
+    The file is written beside its target and renamed into place when complete, so an
+    interrupted export leaves no half file; an existing file is replaced only with --force,
+    and an SQLite database (the archive above all) never.
 
     Examples:
 
@@ -173,36 +180,50 @@ def export(app, query, channel, lang, since, until, fmt: str, output: Path | Non
 
         monitor export Суджа --format json
     """
+    from ..exporting import ExportTargetError, check_target, replace_atomically
+
     filters = make_filters(channel, lang, since, until)
+    if output is not None:
+        try:
+            check_target(output, archive=Path(app.config.storage.path), force=force)
+        except ExportTargetError as exc:
+            raise click.ClickException(str(exc)) from None
     archive = app.archive(readonly=True)
     rows = iter_posts(archive.conn, filters, query=query, expand=query_expander(exact) if query else None)
-    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-    count = 0
     try:
-        if fmt == "csv":
-            writer = csv.writer(out)
-            writer.writerow(POST_COLUMNS)
-            for row in rows:
-                writer.writerow(["" if row[c] is None else (json.dumps(row[c], ensure_ascii=False)
-                                 if isinstance(row[c], (list, dict)) else row[c]) for c in POST_COLUMNS])
-                count += 1
-        elif fmt == "ndjson":
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-                count += 1
+        if output is None:
+            count = _write_posts(rows, sys.stdout, fmt)
         else:
-            out.write("[")
-            for row in rows:
-                out.write(("\n" if not count else ",\n") + json.dumps(row, ensure_ascii=False))
-                count += 1
-            out.write("\n]\n")
+            with replace_atomically(output) as out:
+                count = _write_posts(rows, out, fmt)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        if output:
-            out.close()
+    except ExportTargetError as exc:
+        raise click.ClickException(str(exc)) from None
     if output:
         click.echo(f"wrote {count} posts to {output}", err=True)
+
+
+def _write_posts(rows, out, fmt: str) -> int:
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(POST_COLUMNS)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else (json.dumps(row[c], ensure_ascii=False)
+                             if isinstance(row[c], (list, dict)) else row[c]) for c in POST_COLUMNS])
+            count += 1
+    elif fmt == "ndjson":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    else:
+        out.write("[")
+        for row in rows:
+            out.write(("\n" if not count else ",\n") + json.dumps(row, ensure_ascii=False))
+            count += 1
+        out.write("\n]\n")
+    return count
 
 
 @main.command("stats")

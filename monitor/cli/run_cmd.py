@@ -33,11 +33,12 @@ def run(app, once: bool) -> None:
         daemon = Daemon(app.config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    from ..daemon_lock import ArchiveLocked
     from ..sources.telegram import TelegramSetupError
 
     try:
         summary = asyncio.run(daemon.run(once=once))
-    except TelegramSetupError as exc:
+    except (TelegramSetupError, ArchiveLocked) as exc:
         raise click.ClickException(str(exc)) from None
     if once:  # each error was logged once where it happened; this is the count
         click.echo(f"{summary.sources_text()}: {summary.polls} polls, {summary.posts_new} new posts,"

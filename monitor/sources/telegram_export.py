@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeGuard
 
 import ijson
 
@@ -119,6 +119,9 @@ def _json_error(reader: _CheckedReader, exc: Exception) -> ExportError:
         return _fail(reader.path, f"line {reader.lines}, column {reader.column}: "
                                   "the file ends early (truncated export?)")
     message = re.sub(r"^(parse|lexical) error: ", "", message)
+    if message == "integer overflow" or "digits" in message:  # yajl past 64 bits, Python past 4,300 digits
+        return _fail(reader.path, f"line {_error_line(reader, str(exc))}: a number of 2^63 or more; ids and dates"
+                                  " of a Telegram Desktop export are smaller")
     return _fail(reader.path, f"line {_error_line(reader, str(exc))}: invalid JSON: {message}")
 
 
@@ -169,17 +172,48 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+# Dates a Telegram post can have: Telegram began in August 2013; far-future dates are corrupt.
+EARLIEST = datetime(2013, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+MAX_ID = 2 ** 63 - 1  # SQLite's largest integer
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _valid_id(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def _date(message: dict[str, Any], unix_key: str, local_key: str, local_tz: tzinfo) -> datetime | None:
     unix = message.get(unix_key)
     if unix not in (None, ""):
-        return datetime.fromtimestamp(int(unix), tz=timezone.utc)
+        digits = str(unix).strip()
+        if isinstance(unix, bool) or not isinstance(unix, (str, int)) or not (digits.isascii() and digits.isdigit()):
+            raise ValueError(f'"{unix_key}" must be epoch seconds as digits, got {_short(unix)}')
+        try:
+            return _in_range(datetime.fromtimestamp(int(digits[:15]), tz=timezone.utc), unix_key)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f'"{unix_key}" is {_short(unix)}, not a date a Telegram post can have'
+                             f" ({EARLIEST.year} to {LATEST.year - 1})") from None
     local = message.get(local_key)
     if not local:
         return None
+    if not isinstance(local, str):
+        raise ValueError(f'"{local_key}" must be a date like 2024-08-06T14:05:00, got {_short(local)}')
     parsed = datetime.fromisoformat(local)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=local_tz)
-    return parsed.astimezone(timezone.utc)
+    return _in_range(parsed.astimezone(timezone.utc), local_key)
+
+
+def _in_range(value: datetime, key: str) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f'"{key}" is {value.isoformat()}, not a date a Telegram post can have'
+                         f" ({EARLIEST.year} to {LATEST.year - 1})")
+    return value
 
 
 def _media_kind(message: dict[str, Any]) -> str | None:
@@ -187,26 +221,76 @@ def _media_kind(message: dict[str, Any]) -> str | None:
         return "photo"
     if "poll" in message:
         return "poll"
+    if "todo_list" in message:
+        return "todo"
+    if "giveaway_information" in message or "giveaway_results" in message:
+        return "giveaway"
+    if "place_name" in message:
+        return "venue"
     if "location_information" in message:
         return "geo"
     if "contact_information" in message:
         return "contact"
     media_type = message.get("media_type")
-    if media_type:
+    if isinstance(media_type, str) and media_type:
         return _MEDIA_TYPES.get(media_type, media_type)
     if "file" in message:
         return "document"
     return None
 
 
+def _words(value: Any) -> str:
+    """The plain text of a field that is a string or a list of text parts; anything else gives nothing."""
+    try:
+        return plain_text(value)[0].strip() if isinstance(value, (str, list)) else ""
+    except ValueError:
+        return ""
+
+
+def _items(block: dict[str, Any], *keys: str) -> list[str]:
+    for key in keys:
+        items = block.get(key)
+        if isinstance(items, list):
+            return [text for item in items if isinstance(item, dict) and (text := _words(item.get("text")))]
+    return []
+
+
+def media_text(message: dict[str, Any]) -> str:
+    """Words a post carries outside its ``text``: a poll's question and answers, a to-do list's title and
+    items, a giveaway's prize, a venue's name and address. Searchable and matched like the text."""
+    lines: list[str] = []
+    poll = message.get("poll")
+    if isinstance(poll, dict):
+        lines += [_words(poll.get("question")), *_items(poll, "answers")]
+    todo = message.get("todo_list")
+    if isinstance(todo, dict):
+        lines += [_words(todo.get("title")), *_items(todo, "answers", "items")]
+    for key in ("giveaway_information", "giveaway_results"):
+        giveaway = message.get(key)
+        if isinstance(giveaway, dict):
+            prize = _words(giveaway.get("additional_prize"))
+            quantity = giveaway.get("quantity", giveaway.get("winners_count"))
+            lines.append("Giveaway" + (f": {quantity} winners" if _valid_id(quantity) else "")
+                         + (f", {prize}" if prize else ""))
+    if "place_name" in message:
+        lines += [_words(message.get("place_name")), _words(message.get("address"))]
+    return "\n".join(line for line in lines if line)
+
+
 def _channel_id(chat: dict[str, Any]) -> int | None:
     raw = chat.get("id")
-    if isinstance(raw, int):
-        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw if abs(raw) <= MAX_ID else None
     if isinstance(raw, str):
         digits = raw.removeprefix("channel").removeprefix("chat").removeprefix("user")
-        return int(digits) if digits.lstrip("-").isdigit() else None
+        if digits.lstrip("-").isdigit() and digits.isascii() and len(digits) <= 20 and abs(int(digits)) <= MAX_ID:
+            return int(digits)
     return None
+
+
+def _private(meta: dict[str, Any]) -> bool:
+    kind = meta.get("type")
+    return isinstance(kind, str) and kind in PRIVATE_CHAT_TYPES
 
 
 @dataclass
@@ -221,20 +305,23 @@ class _Chat:
 def _chat_of(meta: dict[str, Any], where: str, usernames: dict[int, str] | None) -> _Chat:
     channel_id = _channel_id(meta)
     if channel_id is None:
-        raise ValueError(f'{where}: "id" must be the chat\'s numeric id, got {meta.get("id")!r}')
+        raise ValueError(f'{where}: "id" must be the chat\'s numeric id (below 2^63), got {_short(meta.get("id"))}')
     title = meta.get("name") if isinstance(meta.get("name"), str) else None
     return _Chat(channel_id, title, (usernames or {}).get(channel_id))
 
 
 def _post(chat: _Chat, message: dict[str, Any], at: str, local_tz: tzinfo) -> Post:
     message_id = message.get("id")
-    if not isinstance(message_id, int):
-        raise ValueError(f'{at}: "id" must be an integer, got {message_id!r}')
+    if not _valid_id(message_id):
+        raise ValueError(f'{at}: "id" must be a positive integer below 2^63, got {_short(message_id)}')
     try:
         text, entities = plain_text(message.get("text"))
+        extra = media_text(message)
+        if extra:  # after the text, so the entities' offsets still hold
+            text = f"{text}\n\n{extra}" if text else extra
         date = _date(message, "date_unixtime", "date", local_tz)
         edit_date = _date(message, "edited_unixtime", "edited", local_tz)
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, OverflowError, OSError) as exc:
         raise ValueError(f"{at} (message {message_id}): {exc}") from None
     if date is None:
         raise ValueError(f'{at} (message {message_id}): no "date" or "date_unixtime"')
@@ -254,8 +341,8 @@ def _post(chat: _Chat, message: dict[str, Any], at: str, local_tz: tzinfo) -> Po
         entities=entities,
         fwd_from_name=fwd_name if isinstance(fwd_name, str) else None,
         fwd_from_channel=_forward_channel(message),
-        reply_to=message.get("reply_to_message_id") if isinstance(message.get("reply_to_message_id"), int) else None,
-        views=message.get("views") if isinstance(message.get("views"), int) else None,
+        reply_to=message.get("reply_to_message_id") if _valid_id(message.get("reply_to_message_id")) else None,
+        views=message.get("views") if _valid_id(message.get("views")) else None,
         media_kind=_media_kind(message),
         url=url,
     )
@@ -273,7 +360,7 @@ class _Albums:
 
     def add(self, message: dict[str, Any], post: Post | None) -> list[Post]:
         kind = post.media_kind if post is not None else None
-        if post is None or not kind or kind in ("poll", "sticker"):
+        if post is None or not kind or kind in ("poll", "sticker", "todo", "giveaway", "venue"):
             done = self.close()
             return done + [post] if post is not None else done
         done = []
@@ -406,7 +493,7 @@ class _Reader:
                     self.walk.skip(event)
                     raise _fail(self.path, f'{place}: "messages" must be a list')
                 self.found = True
-                if not top and meta.get("type") in PRIVATE_CHAT_TYPES:
+                if not top and _private(meta):
                     self.walk.skip(event)  # people's private conversations are not the desk's sources
                     self.counts.skipped_chats += 1
                     continue
@@ -422,7 +509,7 @@ class _Reader:
             else:
                 self.walk.skip(event)
         if waiting is not None:
-            if not top and meta.get("type") in PRIVATE_CHAT_TYPES:
+            if not top and _private(meta):
                 self.counts.chats -= 1
                 self.counts.skipped_chats += 1
                 return
@@ -470,7 +557,10 @@ class _Reader:
             try:
                 if not isinstance(message, dict):
                     raise ValueError(f"{at}: expected an object")
-                if message.get("type", "message") != "message":
+                kind = message.get("type", "message")
+                if not isinstance(kind, str):
+                    raise ValueError(f'{at}: "type" must be a string such as "message" or "service", got {_short(kind)}')
+                if kind != "message":
                     self.counts.skipped_service += 1
                     yield from albums.add(message, None)
                     continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -82,6 +83,8 @@ class Archive:
         self.clock = clock
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():  # posts and alert addresses are the desk's: readable by its user alone
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         elif not self.path.exists():
             raise ArchiveError(f"{self.path}: archive does not exist (run 'monitor import' or 'monitor run' first)")
         try:
@@ -132,7 +135,8 @@ class Archive:
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite ends the transaction itself on some errors (a full disk)
+                conn.execute("ROLLBACK")
             raise
         else:
             conn.execute("COMMIT")
