@@ -21,7 +21,7 @@ from monitor.config import load_config
 from monitor.mail import Outbox, SmtpTransport
 from monitor.storage import Archive, Post
 
-from .conftest import ROOT, run_cli, write_config
+from .conftest import ROOT, invoke, write_config
 from .support.smtp import SmtpServer, free_port, make_certificate
 
 T0 = datetime(2024, 8, 6, 9, 0, tzinfo=timezone.utc)
@@ -211,7 +211,7 @@ def test_permanent_refusal_is_marked_failed_with_the_server_answer(tmp_path, smt
     report = Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
     assert report.failed == 1 and report.sent == 0
     archive.close()
-    result = run_cli("alerts", "--status", "failed", "--json", config=path)
+    result = invoke("alerts", "--status", "failed", "--json", config=path)
     assert result.returncode == 0, result.stderr
     (row,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert row["id"] == alert and row["status"] == "failed"
@@ -358,23 +358,23 @@ def test_resend_sends_a_new_copy(tmp_path, smtp):
     alert = add_alert(archive, 40400, "Атака отражена")
     Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
     archive.close()
-    result = run_cli("alerts", "resend", str(alert), config=path)
+    result = invoke("alerts", "resend", str(alert), config=path)
     assert result.returncode == 0, result.stderr
     assert "sent 1" in result.stdout
     assert len(smtp.wait_for(2)) == 2
-    missing = run_cli("alerts", "resend", "999", config=path)
+    missing = invoke("alerts", "resend", "999", config=path)
     assert missing.returncode == 1 and "no alert with id 999" in missing.stderr
 
 
 def test_email_test_command_reports_success_and_failure(tmp_path, smtp):
     path = email_config(tmp_path, smtp.port)
-    ok = run_cli("email", "test", "--to", "ops@example.org", config=path)
+    ok = invoke("email", "test", "--to", "ops@example.org", config=path)
     assert ok.returncode == 0, ok.stderr
     assert f"sent to ops@example.org through 127.0.0.1:{smtp.port}" in ok.stdout
     (rcpts, msg), = smtp.wait_for(1)
     assert rcpts == ["ops@example.org"] and msg["Subject"] == "[monitor] test message"
     (tmp_path / "down").mkdir()
-    down = run_cli("email", "test", config=email_config(tmp_path / "down", free_port()))
+    down = invoke("email", "test", config=email_config(tmp_path / "down", free_port()))
     assert down.returncode == 1 and "cannot reach SMTP server" in down.stderr
 
 

@@ -13,7 +13,7 @@ from monitor.storage import Archive, Post
 from monitor.translation import Translator, backlog
 from monitor.translation.split import join_pieces, split_text
 
-from .conftest import run_cli, write_config
+from .conftest import invoke, write_config
 from .support.libretranslate import LibreServer
 
 T0 = datetime(2024, 8, 6, 9, 0, tzinfo=timezone.utc)
@@ -157,7 +157,7 @@ def test_a_refused_key_is_recorded_and_shown_and_nothing_is_lost(tmp_path, monke
         report = Translator(archive, config).drain()
         assert report.pending == 1 and "API key refused" in report.error
         assert archive.get_post(post_id)["translation_status"] == "pending"
-        status = run_cli("status", config=tmp_path / "monitor.toml")
+        status = invoke("status", config=tmp_path / "monitor.toml")
         assert status.returncode == 1
         assert "translation backlog: 1" in status.stdout and "API key refused" in status.stdout
         assert "wrong-key" not in status.stdout + status.stderr  # the secret itself is never shown
@@ -216,11 +216,11 @@ def test_translate_pending_command_drains_the_backlog(tmp_path, libre):
     ingest(archive, config, ["Атака отражена.", "Обстрел под Суджей."])
     archive.close()
     libre.mode = "500"
-    failed = run_cli("translate", "--pending", config=path)
+    failed = invoke("translate", "--pending", config=path)
     assert failed.returncode == 1
     assert "2 pending" in failed.stdout and "server error" in failed.stdout
     libre.mode = "ok"
-    ok = run_cli("translate", "--pending", config=path)
+    ok = invoke("translate", "--pending", config=path)
     assert ok.returncode == 0, ok.stderr
     assert "translated 2" in ok.stdout and "0 pending" in ok.stdout
 
