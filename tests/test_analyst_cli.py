@@ -142,12 +142,13 @@ def archive_config(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("analyst")
     path = write_config(folder, '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\nrecipients = ["desk@example.org"]\n')
-    result = invoke(path, "import", *EXPORTS)
+    result = run_here(path, "import", *EXPORTS)
     assert result.exit_code == 0, result.output
     return path
 
 
-def invoke(config, *args):
+def run_here(config, *args):
+    """The CLI in process on the module's archive, with click's own result (exit_code, stdout, stderr)."""
     from click.testing import CliRunner
 
     from monitor.cli import main
@@ -161,30 +162,30 @@ def ids(result):
 
 
 def test_a_place_name_finds_its_posts_in_every_script_and_says_so(archive_config):
-    russian = invoke(archive_config, "search", "Суджа", "--json")
-    english = invoke(archive_config, "search", "Sudzha", "--json")
+    russian = run_here(archive_config, "search", "Суджа", "--json")
+    english = run_here(archive_config, "search", "Sudzha", "--json")
     assert "Суджа: also Sudzha, Sudja, Sudža" in russian.stderr
     assert set(ids(russian)) == set(ids(english))
     assert {302, 2102, 9002} <= set(ids(russian))  # the English, Russian and Ukrainian reports of the injured
-    nikolayevo = ids(invoke(archive_config, "search", "Nikolayevo-Daryino", "--json"))
+    nikolayevo = ids(run_here(archive_config, "search", "Nikolayevo-Daryino", "--json"))
     assert {301, 9001, 40001} <= set(nikolayevo)  # en, uk, ru
-    kursk_uk = ids(invoke(archive_config, "search", "Курськ", "--json"))
+    kursk_uk = ids(run_here(archive_config, "search", "Курськ", "--json"))
     assert 303 in kursk_uk and 2107 in kursk_uk  # "Kursk Oblast", «в Курской области»
-    exact = ids(invoke(archive_config, "search", "Суджа", "--exact", "--json"))
+    exact = ids(run_here(archive_config, "search", "Суджа", "--exact", "--json"))
     assert 302 not in exact  # --exact: as written
 
 
 def test_place_and_region_filters_read_the_stored_matches(archive_config):
-    by_name = ids(invoke(archive_config, "search", "--place", "Суджі", "--json"))
-    by_id = ids(invoke(archive_config, "search", "--place", "RU-KRS:sudzha", "--json"))
+    by_name = ids(run_here(archive_config, "search", "--place", "Суджі", "--json"))
+    by_id = ids(run_here(archive_config, "search", "--place", "RU-KRS:sudzha", "--json"))
     assert by_name == by_id and {302, 2102, 9002} <= set(by_name)
-    with_query = ids(invoke(archive_config, "search", "children", "--place", "Sudzha", "--json"))
+    with_query = ids(run_here(archive_config, "search", "children", "--place", "Sudzha", "--json"))
     assert with_query == [302]
-    region = ids(invoke(archive_config, "search", "--region", "RU-KRS", "--limit", "500", "--json"))
+    region = ids(run_here(archive_config, "search", "--region", "RU-KRS", "--limit", "500", "--json"))
     assert set(by_name) < set(region)
-    unknown = invoke(archive_config, "search", "--place", "Atlantis")
+    unknown = run_here(archive_config, "search", "--place", "Atlantis")
     assert unknown.exit_code == 2 and 'no place "Atlantis" in the gazetteer' in unknown.stderr
-    bad_region = invoke(archive_config, "search", "--region", "RU-KRZ")
+    bad_region = run_here(archive_config, "search", "--region", "RU-KRZ")
     assert bad_region.exit_code == 2 and "not a region code" in bad_region.stderr
 
 
@@ -199,33 +200,33 @@ def test_place_and_region_filters_read_the_stored_matches(archive_config):
 ])
 def test_query_pitfalls_get_a_clear_error(archive_config, query, message):
     for exact in ((), ("--exact",)):
-        result = invoke(archive_config, "search", *exact, "--", query)
+        result = run_here(archive_config, "search", *exact, "--", query)
         assert result.exit_code == 1 and message in result.stderr, (query, exact, result.stderr)
 
 
 def test_minus_leaves_a_word_out_and_near_works_without_exact(archive_config):
-    both = ids(invoke(archive_config, "search", "Суджа", "--json"))
-    without = ids(invoke(archive_config, "search", "Суджа -детей", "--json"))
+    both = ids(run_here(archive_config, "search", "Суджа", "--json"))
+    without = ids(run_here(archive_config, "search", "Суджа -детей", "--json"))
     assert 2102 in both and 2102 not in without and set(without) < set(both)
-    near = ids(invoke(archive_config, "search", "NEAR(суджанского района)", "--json"))
-    assert near and near == ids(invoke(archive_config, "search", "NEAR(суджанского района)", "--exact", "--json"))
+    near = ids(run_here(archive_config, "search", "NEAR(суджанского района)", "--json"))
+    assert near and near == ids(run_here(archive_config, "search", "NEAR(суджанского района)", "--exact", "--json"))
 
 
 def test_unknown_channel_or_language_lists_what_the_archive_has(archive_config):
-    channel = invoke(archive_config, "search", "Суджа", "--channel", "mod_russia")
+    channel = run_here(archive_config, "search", "Суджа", "--channel", "mod_russia")
     assert channel.exit_code == 1
     assert 'no channel "mod_russia"' in channel.stderr and "Минобороны России (1000000101)" in channel.stderr
-    lang = invoke(archive_config, "export", "--lang", "be")
+    lang = run_here(archive_config, "export", "--lang", "be")
     assert lang.exit_code == 1 and "no posts in language be; the archive has: en, ru, uk" in lang.stderr
 
 
 def test_readme_examples_hold_on_the_bundled_data(archive_config):
-    exported = invoke(archive_config, "export", "--format", "csv", "--channel", "Минобороны России")
+    exported = run_here(archive_config, "export", "--format", "csv", "--channel", "Минобороны России")
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     assert len(rows) > 1 and {r["channel_title"] for r in rows} == {"Минобороны России"}
     assert {r["deleted"] for r in rows} == {"0"}  # plain values, not False
-    assert invoke(archive_config, "stories", "--since", "2024-08-07").stdout.count("\n") > 2
-    assert "story 2 (kursk)" in invoke(archive_config, "story", "2").stdout
+    assert run_here(archive_config, "stories", "--since", "2024-08-07").stdout.count("\n") > 2
+    assert "story 2 (kursk)" in run_here(archive_config, "story", "2").stdout
 
 
 def test_snippet_shows_the_matching_words_even_inside_a_link(tmp_path):
@@ -241,10 +242,10 @@ def test_snippet_shows_the_matching_words_even_inside_a_link(tmp_path):
 
 
 def test_stories_show_their_sort_column_and_csv_holds_plain_values(archive_config):
-    table = invoke(archive_config, "stories").stdout.splitlines()
+    table = run_here(archive_config, "stories").stdout.splitlines()
     assert table[0].split()[:3] == ["id", "last_seen", "watchlist"]
     seen = [line.split()[1] for line in table[2:]]
     assert seen == sorted(seen, reverse=True)
-    rows = list(csv.DictReader(io.StringIO(invoke(archive_config, "stories", "--csv").stdout)))
+    rows = list(csv.DictReader(io.StringIO(run_here(archive_config, "stories", "--csv").stdout)))
     assert any(len(r["languages"].split(", ")) == 3 for r in rows)  # a list of words, joined
     assert not any(value.startswith("[") for r in rows for value in r.values())

@@ -551,7 +551,7 @@ def test_one_mail_that_cannot_be_made_never_blocks_the_others(tmp_path, smtp):
 
 def test_check_refuses_a_watchlist_name_with_a_line_break(tmp_path):
     path = write_config(tmp_path, '[[watchlist]]\nname = "kursk\\r\\nBcc: x@example.org"\nregions = ["RU-KRS"]\n')
-    result = run_cli("check", config=path)
+    result = invoke("check", config=path)
     assert result.returncode != 0
     assert "watchlist[0].name" in result.stderr and "no line breaks or control characters" in result.stderr
 
