@@ -77,8 +77,10 @@ def test_the_changes_of_an_update_read_as_lines_for_the_desk():
     changes = {"figures": [{"unit": "killed", "value": 2, "words": "2 погибших", "was": None},
                            {"unit": "injured", "value": 20, "words": "20 раненых", "was": 12},
                            {"unit": "injured", "value": 8, "words": "8 раненых", "was": 9}],
-               "places": [{"id": "RU-KRS:sudzha", "name": "Sudzha"}]}
-    assert describe_changes(changes) == ["killed: 2 (new)", "injured: 12 -> 20", "injured: 9 -> 8", "new place: Sudzha"]
+               "places": ["RU-KRS:sudzha"]}
+    names = {"RU-KRS:sudzha": "Sudzha"}.get
+    assert describe_changes(changes, names) == ["killed: 2 (new)", "injured: 12 -> 20", "injured: 9 -> 8",
+                                                "new place: Sudzha"]
     assert describe_changes({}) == []
     # as stored by earlier versions: words only
     assert describe_changes({"figures": ["24 пострадавших"], "places": ["Sudzha"]}) == \

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
-def describe_changes(changes: dict[str, Any]) -> list[str]:
+def describe_changes(changes: dict[str, Any], place_name: Callable[[str], str] = str) -> list[str]:
     """Lines for the "What changed" part of an alert, from its ``changes`` (``Decision.changes``
-    as stored in ``alerts.changes``): one per figure, then one per new place."""
+    as stored in ``alerts.changes``): one per figure, then one per new place (a gazetteer id,
+    named by ``place_name``)."""
     lines = []
     for figure in changes.get("figures") or []:
         if not isinstance(figure, dict):  # as written, by an earlier version
@@ -17,6 +19,6 @@ def describe_changes(changes: dict[str, Any]) -> list[str]:
         unit, value, was = figure.get("unit", "figure"), figure.get("value"), figure.get("was")
         lines.append(f"{unit}: {value} (new)" if was is None else f"{unit}: {was} -> {value}")
     for place in changes.get("places") or []:
-        name = place.get("name") or place.get("id") if isinstance(place, dict) else place
+        name = place.get("name") or place.get("id") if isinstance(place, dict) else place_name(place)
         lines.append(f"new place: {name}")
     return lines

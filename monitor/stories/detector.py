@@ -447,8 +447,7 @@ class StoryDetector:
                     reason += f" (not {same.label}: {'; '.join(same.conflicts)}; meaning {same.meaning:.2f})"
                 self._record(watchlist, story_id, post, claim, frame, "new", reason, None)
                 return Decision(watchlist, "new", story_id, post_id, reason,
-                                {"figures": [f.__dict__ for f in frame.figures],
-                                 "places": [{"id": p, "name": self.places.name(p)} for p in frame.places]})
+                                {"figures": [f.__dict__ for f in frame.figures], "places": frame.places})
         story = self._story(story_id)
         figures = self._figure_changes(frame.figures, story["figures"])
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
@@ -459,8 +458,7 @@ class StoryDetector:
             reason = "; ".join(parts) + f" ({reason})"
         self._merge(story, post, frame, edit=existing is not None)
         self._record(watchlist, story_id, post, claim, frame, kind, reason, sim, replaces=existing)
-        changes = {"figures": [f.__dict__ | {"was": was} for f, was in figures],
-                   "places": [{"id": p, "name": self.places.name(p)} for p in new_places]}
+        changes = {"figures": [f.__dict__ | {"was": was} for f, was in figures], "places": new_places}
         return Decision(watchlist, kind, story_id, post_id, reason, changes if kind == "update" else {}, sim)
 
     @staticmethod
