@@ -301,7 +301,7 @@ def test_each_decision_names_the_claim_frame_and_the_meaning(tmp_path):
                                  "figures soldiers 300, tanks 11; meaning 0.")
 
 
-def test_matched_posts_keep_their_sentence_vectors_and_without_meaning_the_frame_decides(tmp_path):
+def test_matched_live_posts_keep_their_sentence_vectors_and_without_meaning_the_frame_decides(tmp_path):
     posts = [
         ("gov", 0, "Противник обстрелял Суджу, пострадали 5 человек."),
         ("ua", 30, "Ворог обстріляв Суджу, постраждали 5 людей."),
@@ -318,3 +318,13 @@ def test_matched_posts_keep_their_sentence_vectors_and_without_meaning_the_frame
     assert vectors == [(1, 768), (2, 768)]  # the matched posts only
     with Archive(tmp_path / "off" / "archive.db") as archive:
         assert archive.conn.execute("SELECT count(*) FROM post_vectors").fetchone()[0] == 0
+    # an import (no alerts) decides on the frame and encodes nothing inside its long transaction
+    (tmp_path / "import").mkdir()
+    config = load_config(write_config(tmp_path / "import", KURSK))
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config).ingest([Post(source="telegram", channel=c, message_id=i, text=t,
+                                               date=datetime(2024, 8, 7, 6, i, tzinfo=timezone.utc))
+                                          for i, (c, _, t) in enumerate(posts)], alerts=False)
+        assert archive.conn.execute("SELECT count(*) FROM post_vectors").fetchone()[0] == 0
+        assert [r[0] for r in archive.conn.execute("SELECT decision FROM story_posts ORDER BY post_id")] == \
+            ["new", "repeat"]

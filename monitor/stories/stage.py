@@ -95,8 +95,9 @@ class StoriesStage:
             if row is not None:
                 rows[item.id] = row
         detector = self.detector(archive)
-        # encoded here, in the pipeline's ingest: on its worker thread, never on the daemon's loop
-        vectors = vectors_of(archive.conn, self.config, [rows[i.id] for i in matched])
+        # encoded here, on the pipeline's thread (never the daemon's loop); not for imports, whose
+        # transactions would hold the archive's write lock for the encoding too (the frame decides)
+        vectors = vectors_of(archive.conn, self.config, [rows[i.id] for i in matched]) if alerts else {}
         for item in sorted(matched, key=lambda i: (i.post.date, i.id)):
             assert item.match is not None
             for decision in detector.process(rows[item.id], item.match.watchlists, vector=vectors.get(item.id)):
