@@ -75,7 +75,7 @@ def test_the_board_lists_the_stories_of_the_examples_newest_first(board, tmp_pat
     assert "Kursk Oblast" in text and "RU-KRS" not in text
     for story, row in zip(stories, rows):
         assert " ".join(story["title"].split())[:40] in " ".join(row.get_text(" ").split())
-    injured = next(s for s in stories if "injured" in s["figures"])
+    injured = next(s for s in stories if len(s["figures"].get("injured", [])) > 1)  # a count that changed
     row = page.select_one(f'tr.story[data-story="{injured["id"]}"]').get_text(" ")
     assert injured["latest_figures"] in row and injured["changed"] in row and "injured" in injured["changed"]
     assert "Сумщина онлайн" in row and "uk" in row
@@ -85,7 +85,7 @@ def test_the_board_lists_the_stories_of_the_examples_newest_first(board, tmp_pat
 def test_a_story_timeline_shows_its_posts_in_order_with_figures_over_time(board, tmp_path):
     path, url = board
     conn = Archive(path, readonly=True).conn
-    story = next(s for s in list_stories(conn, limit=None) if "injured" in s["figures"])
+    story = next(s for s in list_stories(conn, limit=None) if len(s["figures"].get("injured", [])) > 1)
     expected = story_timeline(conn, story["id"])
     page = dom(f"{url}story/{story['id']}", tmp_path / "profile")
     posts = page.select("#timeline li.post")
@@ -98,7 +98,7 @@ def test_a_story_timeline_shows_its_posts_in_order_with_figures_over_time(board,
         assert " ".join(row["text"].split())[:60] in " ".join(post.select_one(".text").get_text().split())
     assert "RU-KRS" not in page.get_text()
     charts = {f["data-unit"]: f.get_text(" ") for f in page.select("figure.figure-chart")}
-    assert "injured: 5 -> 24 -> 31" in charts["injured"]
+    assert "injured: 5 -> 24" in charts["injured"]  # the toll two days on (31) opens a story of its own
 
 
 def test_the_board_is_read_only_and_unknown_stories_are_404(board):
