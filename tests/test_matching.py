@@ -66,8 +66,10 @@ PLACE_FORMS = {
                       "near Sudzha"],
     "RU-KRS:nikolayevo-daryino": ["Николаево-Дарьино", "в районе Николаево-Дарьино", "Миколаєво-Дар'їно",
                                   "Миколаєво-Дарʼїно", "Миколаєво-Дар’їно", "Nikolayevo-Daryino", "Nikolaevo-Darino"],
-    "RU-KRS:oleshnya": ["Олешня", "Олешню", "у Олешни", "Oleshnya"],
-    "RU-KRS:tyotkino": ["Тёткино", "Теткино", "в Тёткино", "Тьоткіно", "Tyotkino", "Tetkino"],
+    # villages need evidence: a settlement word, a locative preposition, the region named
+    "RU-KRS:oleshnya": ["село Олешня", "в Олешню", "у Олешни", "near Oleshnya"],
+    "RU-KRS:tyotkino": ["посёлок Тёткино", "в Теткино", "в Тёткино", "у Тьоткіно", "in Tyotkino", "near Tetkino",
+                        "Тёткино Курской области"],
     "RU-KRS:sudzhansky-district": ["Суджанский район", "Суджанского района", "в Суджанском районе", "Суджанський район"],
     "RU-KRS:kursk": ["Курск", "в Курске", "под Курском", "Курськ", "у Курську", "Kursk"],
     "RU-BEL:shebekino": ["Шебекино", "в Шебекино", "Шебекіно", "Shebekino"],
@@ -105,7 +107,9 @@ def test_false_friends_do_not_fire(matcher, text):
 def test_an_ordinary_word_fires_only_as_a_name_in_context(matcher):
     assert "RU-KRS:mirny" in places_of(matcher, "Обстрел посёлка Мирный в Беловском районе")
     assert "RU-KRS:mirny" not in places_of(matcher, "Все ждут, когда наступит мирный день")
-    assert "RU-KRS:belaya" in places_of(matcher, "Дрон атаковал Белую, пострадал мужчина")
+    assert "RU-KRS:belaya" in places_of(matcher, "Дрон атаковал Белую в Курской области, пострадал мужчина")
+    assert "RU-KRS:belaya" in places_of(matcher, "Дрон атаковал посёлок Белая, пострадал мужчина")
+    assert "RU-KRS:belaya" not in places_of(matcher, "Дрон атаковал Белую, пострадал мужчина")  # no evidence
     assert "RU-KRS:belaya" not in places_of(matcher, "На трассе заметили белую машину")
 
 
@@ -230,3 +234,139 @@ def test_a_bad_geonames_file_changes_nothing_and_names_the_lines(tmp_path, confi
     assert f"{dump}:5: expected 19 tab-separated columns" in result.stderr
     assert f"{dump}:6: geonameid must be a number" in result.stderr
     assert not (tmp_path / "gazetteer").exists()
+
+
+# -- evidence, not lemma equality: the failures seen on real posts -------------------------------
+
+NOT_PLACES = [
+    # first names, patronymics and surnames
+    "Пресс-секретарь президента Дмитрий Песков заявил журналистам",
+    "Слова сенатора Дмитрия Савельева вызвали споры",
+    "Командующий Игорь Краснов провёл совещание",
+    "Об этом сообщил Сергей Иванович Краснов",
+    # common words whose lemma equals a place
+    "Меня зовут Анна, я живу в Москве",
+    "Острые предметы запрещены к проносу",
+    "Острый дефицит кадров",
+    "Нам было весело на празднике",
+    "Строители сдали дом досрочно",
+    "Он сумел выбраться из завала",
+    "Глубокое погружение в тему",
+    "Крутой поворот событий",
+    "Разумно ли это?",
+    # names of things
+    "Белый дом заявил о новых санкциях",
+    "Красный Крест доставил гуманитарную помощь",
+    "Животное занесено в Красную книгу",
+    "Парад прошёл на Красной площади",
+    "Поставки по нефтепроводу «Дружба» возобновлены",
+    "Открылись Игры Дружбы в Казани",
+    "Компания Мен тревел объявила о туре",
+    "Бомбардировщики Ту-95 и Ту-160 взлетели с аэродрома",
+    "Ракетоносцы Ту-22М3 нанесли удар",
+    # same-name places elsewhere
+    "В балке Журавка нашли тела",
+    "В подмосковном Климовске открыли завод",
+    "Курчатовский институт представил новый реактор",
+]
+
+
+@pytest.mark.parametrize("text", NOT_PLACES)
+def test_names_of_people_things_and_common_words_are_no_place(matcher, text):
+    result = matcher.match(text, lang="ru")
+    watched = {"RU-KRS", "RU-BEL", "RU-BRY", "UA-59", "UA-63", "UA-74"}
+    assert not watched & set(result.regions) and result.watchlists == [], (text, result.regions, result.places)
+
+
+@pytest.mark.parametrize("text, regions", [
+    ("Беспилотники сбиты над Курской, Брянской и Белгородской областями", ["RU-KRS", "RU-BRY", "RU-BEL"]),
+    ("36 БПЛА — в Курской, 20 — в Брянской", ["RU-KRS", "RU-BRY"]),
+    ("Дрон атаковал белгородскую многоэтажку", ["RU-BEL"]),
+    ("Взрыв в белгородском микрорайоне", ["RU-BEL"]),
+    ("Брянские мастера представили изделия", ["RU-BRY"]),
+    ("Итоги курского вторжения", ["RU-KRS"]),
+    ("Митинг на Соборной площади Белгорода", ["RU-BEL"]),
+    ("Бои на купянском направлении", ["UA-63"]),
+])
+def test_elliptic_lists_adjectives_and_genitive_cities_are_found(matcher, text, regions):
+    assert matcher.match(text, lang="ru").regions == regions
+
+
+def test_the_same_names_are_taken_with_evidence(matcher):
+    assert places_of(matcher, "Силы ПВО сбили дрон над Ту-95") == []
+    assert "RU-KRS:tim" in places_of(matcher, "Обстрел в Тиме, пострадавших нет")
+    assert "RU-KRS:zvannoye" in places_of(matcher, "Обстреляно село Званное Глушковского района")
+    assert "UA-74:oster" in places_of(matcher, "Вибух в місті Остер")
+    assert "UA-59:zhuravka" in places_of(matcher, "Обстріляли село Журавка на Сумщині")
+    assert "RU-BEL:krasnoye" in places_of(matcher, "Беспилотник атаковал село Красное Белгородской области")
+
+
+def test_a_name_of_places_in_two_regions_needs_the_region(matcher):
+    text = "Беспилотник атаковал село Красное"
+    assert places_of(matcher, text) == []
+    explained = [d for d in matcher.explain(text) if d["kind"] == "place"]
+    assert explained and all(not d["accepted"] and "RU-BEL, UA-63" in d["evidence"] for d in explained)
+    assert places_of(matcher, text + " на Харьковщине") == ["UA-63:krasne"]
+
+
+def test_a_watchlist_phrase_that_is_never_a_place_silences_it():
+    m = Matcher([watch("krs", ["RU-KRS"])], not_places=["кафе Суджа"])
+    assert m.match("Открылось кафе Суджа в Москве").watchlists == []
+    assert [w.name for w in m.match("Обстрел Суджи").watchlists] == ["krs"]
+
+
+DETERMINISM = r"""
+import json, sys
+from types import SimpleNamespace as N
+from monitor.matching import Matcher
+m = Matcher([N(name="all", regions=[], keywords=[], exclude=[])])
+texts = json.loads(sys.stdin.read())
+print(json.dumps([[m.match(t, lang="ru").regions, [p.id for p in m.match(t, lang="ru").places]] for t in texts]))
+"""
+
+
+def test_matching_does_not_depend_on_the_hash_seed():
+    import os
+    import subprocess
+    import sys
+
+    texts = NOT_PLACES + [t for forms in PLACE_FORMS.values() for t in forms] + [
+        "Красное, Белая и Весёлое: обстрелы в Курской и Белгородской областях",
+        "Стали, мели, мыла: белые и красные сумы в Судже и Сумах"]
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        done = subprocess.run([sys.executable, "-c", DETERMINISM], input=json.dumps(texts), text=True,
+                              capture_output=True, env=env, check=True)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+
+
+def test_resolving_a_long_post_compares_each_hit_with_its_neighbours_only():
+    """«Суджа обстрел » repeated: the Python calls made grow with the number of hits, not with its square."""
+    import sys
+
+    m = Matcher([watch("krs", ["RU-KRS"])], max_chars=10_000_000)
+    m.match("Суджа обстрел", lang="ru")
+    counts = []
+    for repeat in (1_000, 4_000):
+        calls = [0]
+
+        def count(frame, event, arg):
+            if event in ("call", "c_call"):
+                calls[0] += 1
+
+        sys.setprofile(count)
+        try:
+            result = m.match("Суджа обстрел " * repeat, lang="ru")
+        finally:
+            sys.setprofile(None)
+        assert [p.id for p in result.places] == ["RU-KRS:sudzha"]
+        counts.append(calls[0])
+    assert counts[1] < 5 * counts[0], counts
+
+
+def test_matching_reads_at_most_max_chars_of_a_post():
+    m = Matcher([watch("krs", ["RU-KRS"])], max_chars=1_000)
+    assert m.match("обстрел " * 200 + "в Судже", lang="ru").watchlists == []
+    assert [w.name for w in m.match("обстрел " * 100 + "в Судже", lang="ru").watchlists] == ["krs"]

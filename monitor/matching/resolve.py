@@ -1,0 +1,326 @@
+"""Deciding which automaton hits of one post are places and regions, on evidence.
+
+The automaton finds every phrase whose words share a key with a gazetteer name. Sharing a
+lemma is not evidence: «зовут» meets «Званное» through «звать», «Дмитрия» meets «Дмитриев»
+through a stem. A hit is taken only when the words give evidence that they name the place:
+
+- rejected outright: part of a known name of a thing (``exclusions.json``: «Белый дом»,
+  «Ту-95»), a street name, a name after a non-settlement noun («балка Журавка»), a model
+  designation («Ту-160»), a lower-case word (place names are capitalised), a first name
+  before a capitalised word or a surname after a first name («Игорь Краснов»), or a word
+  the dictionary knows as another word (a stem-only match: «Климовске» is Климовск, not
+  Климово);
+- an ambiguous name (``evidence.place_ambiguity``) needs geographic context: a settlement
+  word («село», «village»), the place's region or district named in the same post, or for
+  villages and person-like names a locative preposition or pymorphy's toponym tag on a
+  capitalised word that does not begin the sentence;
+- a region adjective is the region before a region noun («Курской области», «курский
+  губернатор»), before any other noun («белгородскую многоэтажку», «курского вторжения»),
+  or standing alone, capitalised and feminine, as one of a list («в Курской, 20 — в Брянской»).
+
+Every step looks at a hit's neighbours only, so the cost is linear in the post's length.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .evidence import LOCATIVE_PREPOSITIONS, REASON_TEXT
+from .morphology import analyse, feminine_adjective, noun_genitive, word_tags
+from .normalise import is_initial, languages_of
+
+if TYPE_CHECKING:
+    from .matcher import Matcher
+
+REGION, ADJECTIVE, PLACE, KEYWORD, EXCLUDE, FALSE_FRIEND = range(6)
+CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CONJ, CUE_FEATURE = (
+    1, 2, 4, 8, 16, 32, 64)
+_MODEL = re.compile(r"[-‐‑–][0-9]")
+
+
+class Resolution:
+    """One post's hits turned into regions and places (see the module doc)."""
+
+    def __init__(self, matcher: Matcher, text: str, tokens: Any, flags: list[int], hits: list, out: dict,
+                 explain: bool) -> None:
+        self.m = matcher
+        self.text = text
+        self.tokens = tokens
+        self.flags = flags
+        self.hits = hits
+        self.out = out
+        self.explain = explain
+        self.n = len(tokens)
+
+    # -- small helpers ---------------------------------------------------------------
+    def has(self, i: int, flag: int, abbr_flag: int = 0) -> bool:
+        if i < 0 or i >= self.n:
+            return False
+        f = self.flags[i]
+        if f & flag:
+            return True
+        return bool(abbr_flag and f & abbr_flag and self.text[self.tokens[i].end : self.tokens[i].end + 1] == ".")
+
+    def adjacent(self, i: int, j: int) -> bool:
+        """Tokens i < j with only spaces between them (no punctuation, no line break)."""
+        if i < 0 or j >= self.n:
+            return False
+        gap = self.text[self.tokens[i].end : self.tokens[j].start]
+        return gap.strip(" \t\u00a0") == "" and "\n" not in gap
+
+    def tags(self, i: int) -> tuple[frozenset[str], bool, frozenset[str]]:
+        token = self.tokens[i]
+        return word_tags(token.norm, languages_of(token.raw, token.norm))
+
+    def note(self, s: int, e: int, kind: str, target: str, accepted: bool, evidence: str) -> None:
+        if self.explain:
+            words = self.text[self.tokens[s].start : self.tokens[e].end]
+            self.out["decisions"].append({"words": words, "start": self.tokens[s].start, "end": self.tokens[e].end,
+                                          "kind": kind, "target": target, "accepted": accepted, "evidence": evidence})
+
+    # -- the steps -------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        m, out = self.m, self.out
+        n = self.n
+        friend_at: dict[int, int] = {}  # token -> the false friend phrase covering it
+        regions, adjectives, place_spans = [], [], {}
+        self.geo_starts: set[int] = set()
+        for s, e, term in self.hits:
+            kind = term.kind
+            if kind == KEYWORD:
+                out["keywords"].add(term.ref)
+            elif kind == EXCLUDE:
+                out["excludes"].add(term.ref)
+            elif kind == FALSE_FRIEND:
+                for i in range(s, e + 1):
+                    friend_at.setdefault(i, term.ref)
+            else:
+                self.geo_starts.add(s)
+                if kind == REGION:
+                    regions.append((s, e, term))
+                elif kind == ADJECTIVE:
+                    adjectives.append((s, e, term))
+                else:
+                    place_spans.setdefault((s, e), {}).setdefault(term.ref, term)  # one term per place
+        self.friend_at = friend_at
+        accepted: list[tuple[int, int, str, Any]] = []  # (start, end, "region"|"adjective"|"place", ref)
+        evidence_regions: set[str] = set()
+        evidence_districts: set[int] = set()
+
+        for s, e, term in regions:
+            why = self.blocked(s, e) or (term.capital and not self.tokens[s].capital and "written in lower case")
+            self.note(s, e, "region", term.ref, not why, why or "region name")
+            if not why:
+                accepted.append((s, e, "region", term.ref))
+                evidence_regions.add(term.ref)
+        adjective_starts = {s for s, _, _ in adjectives}
+        self.adjective_starts = adjective_starts
+        for s, e, term in adjectives:
+            why = self.blocked(s, e)
+            taken = None if why else self.adjective_evidence(s, e, adjective_starts)
+            self.note(s, e, "adjective", term.ref, bool(taken),
+                      taken or why or "a region adjective with no region noun, other noun or list after it")
+            if taken:
+                accepted.append((s, e, "adjective", term.ref))
+                evidence_regions.add(term.ref)
+
+        pending: list[tuple[int, int, list]] = []
+        for (s, e), by_ref in sorted(place_spans.items()):
+            terms = [by_ref[ref] for ref in sorted(by_ref)]
+            if s == e and s in adjective_starts:
+                # «курского губернатора», «Курском направлении»: the region's adjective, not the city
+                cued = self.has(e + 1, CUE_REGION)  # «под Курском» is the city
+                terms = [t for t in terms if not cued and m._noun_form(self.tokens[s], m.places[t.ref])]
+                if not terms:
+                    continue
+            why = self.place_rejection(s, e, terms)
+            if why == "region":
+                continue
+            if why:
+                for t in terms:
+                    self.note(s, e, "place", m.places[t.ref]["id"], False, why)
+                continue
+            plain = [t for t in terms if not m._ambiguity[t.ref]]
+            if plain and len({m.places[t.ref]["region"] for t in terms}) == 1 and len(plain) == len(terms):
+                for t in terms:
+                    self.take(s, e, t, "an unambiguous place name, capitalised", accepted)
+                    evidence_regions.add(m.places[t.ref]["region"])
+                    if m.places[t.ref]["kind"] == "district":
+                        evidence_districts.add(t.ref)
+            else:
+                pending.append((s, e, terms))
+
+        # ambiguous names: decided on the evidence the rest of the post gives, again while it grows
+        for _ in range(3):
+            undecided = []
+            for s, e, terms in pending:
+                kept, reasons = self.ambiguous_evidence(s, e, terms, evidence_regions, evidence_districts)
+                if kept:
+                    for t, why in kept:
+                        self.take(s, e, t, why, accepted)
+                        evidence_regions.add(m.places[t.ref]["region"])
+                else:
+                    undecided.append((s, e, terms, reasons))
+            if len(undecided) == len(pending):
+                break
+            pending = [(s, e, terms) for s, e, terms, _ in undecided]
+        else:
+            undecided = [(s, e, terms, ["undecided"] * len(terms)) for s, e, terms in pending]
+        for s, e, terms, reasons in undecided:
+            for t, why in zip(terms, reasons):
+                self.note(s, e, "place", m.places[t.ref]["id"], False, why)
+
+        # a hit inside a longer one is part of it (Kursk in «Kursk Oblast»): one sweep over sorted spans
+        accepted.sort(key=lambda h: (h[0], -h[1]))
+        reach = -1
+        last_span = None
+        for s, e, kind, ref in accepted:
+            span = (s, e)
+            if span != last_span and e <= reach:
+                continue
+            if e > reach:
+                reach = e
+            last_span = span
+            chars = (self.tokens[s].start, self.tokens[e].end)
+            if kind == "place":
+                out["places"].append((chars, ref))
+            else:
+                out["regions"].append((chars, kind, ref))
+        return out
+
+    def take(self, s: int, e: int, term: Any, why: str, accepted: list) -> None:
+        m = self.m
+        place = m.places[term.ref]
+        region = m.regions.get(place["region"], {})
+        if self.has(e + 1, CUE_REGION) and place["kind"] == "city" and place["en"] == region.get("capital"):
+            # "Kursk governor", «Сумская ОВА»: the capital's name standing for the region
+            accepted.append((s, e, "region", place["region"]))
+            self.note(s, e, "region", place["region"], True, "the region's capital before a region word")
+            return
+        accepted.append((s, e, "place", term.ref))
+        self.note(s, e, "place", place["id"], True, why)
+
+    def blocked(self, s: int, e: int) -> str | None:
+        if s in self.friend_at or e in self.friend_at:
+            phrase = self.m._phrases[self.friend_at.get(s, self.friend_at.get(e))]
+            note = phrase.get("note")
+            return f"part of «{phrase['text']}»" + (f" ({note})" if note else "") + ": not a place"
+        if self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) or self.has(e + 1, CUE_STREET, CUE_STREET_ABBR):
+            return "a street name"
+        return None
+
+    def adjective_evidence(self, s: int, e: int, adjective_starts: set[int]) -> str | None:
+        n, flags = self.n, self.flags
+        j, steps = e + 1, 0
+        while j < n and steps < 5:
+            if flags[j] & CUE_REGION:
+                return f"a region adjective before «{self.tokens[j].raw}»"
+            if flags[j] & CONJ or j in adjective_starts:
+                j += 1
+                steps += 1
+                continue
+            break
+        first = self.tokens[s]
+        nxt = e + 1
+        if nxt < n and self.adjacent(e, nxt) and nxt not in self.geo_starts:
+            grams = self.tags(nxt)[0]
+            if "NOUN" in grams and not self.tokens[nxt].capital and not (flags[nxt] & (CUE_STREET | CUE_FEATURE)):
+                return f"a region adjective before the noun «{self.tokens[nxt].raw}»"
+        if first.capital and not is_initial(self.text, first.start) and feminine_adjective(
+                first.norm, languages_of(first.raw, first.norm)):
+            alone = nxt >= n or not self.adjacent(e, nxt) or flags[nxt] & CONJ
+            if alone:
+                return "a capitalised feminine region adjective standing alone: the region (oblast) left implied"
+        return None
+
+    def place_rejection(self, s: int, e: int, terms: list) -> str | None:
+        """Why the words at s..e name no place whatever the place, or None; "region" when taken as a region."""
+        m, tokens, text = self.m, self.tokens, self.text
+        first, last = tokens[s], tokens[e]
+        if s in self.friend_at or e in self.friend_at:
+            return self.blocked(s, e)
+        if self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) and first.capital and s == e:
+            lemmas = {n.lower() for t in terms for ns in m.places[t.ref]["names"].values() for n in ns}
+            langs = [lang for lang in languages_of(first.raw, first.norm) if lang in ("ru", "uk")]
+            if not any(noun_genitive(first.norm, lang, lemma) for lang in langs for lemma in lemmas):
+                return "a street name"
+        elif self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) or self.has(e + 1, CUE_STREET, CUE_STREET_ABBR):
+            return "a street name"
+        if self.has(s - 1, CUE_FEATURE):
+            return f"after «{tokens[s - 1].raw}»: the name of something else, not the settlement"
+        if _MODEL.match(text, last.end):
+            return "a model designation (a name followed by a hyphen and a number)"
+        if any(t.capital for t in terms) and not first.capital:
+            return "written in lower case"
+        if not first.capital and first.script in ("cyr", "lat"):
+            regions = {m.places[t.ref]["region"] for t in terms}
+            if self.has(e + 1, CUE_REGION) and len(regions) == 1 and s == e:
+                code = regions.pop()
+                self.accepted_region(s, e, code, f"a place adjective before «{tokens[e + 1].raw}»")
+                return "region"
+            return "written in lower case: a common word, not a name"
+        if first.script == "cyr":
+            grams, known, lemmas = self.tags(s)
+            nxt, prev = e + 1, s - 1
+            if ("Name" in grams and nxt < self.n and tokens[nxt].capital and self.adjacent(e, nxt)
+                    and nxt not in self.geo_starts and not self.has(nxt, CUE_REGION | CUE_SETTLEMENT)):
+                return f"a first name before «{tokens[nxt].raw}»"
+            if nxt < self.n and self.adjacent(e, nxt) and "Patr" in self.tags(nxt)[0] and tokens[nxt].capital:
+                return f"a first name before the patronymic «{tokens[nxt].raw}»"
+            if grams & {"Surn", "Patr"} and prev >= 0 and tokens[prev].capital and self.adjacent(prev, s):
+                prev_tags = self.tags(prev)[0]
+                if "Name" in prev_tags or (len(tokens[prev].raw) == 1 and text[tokens[prev].end : tokens[prev].end + 1] == "."):
+                    return f"a surname after «{tokens[prev].raw}»"
+            if s == e and known:
+                own = {k for k in analyse(first.norm, languages_of(first.raw, first.norm))[0] if not k.startswith("~")}
+                if not any(own & m._name_keys(t.ref) for t in terms):
+                    word = sorted(lemmas)[0] if lemmas else first.norm
+                    return f"the word «{word}», not a form of the name"
+        return None
+
+    def accepted_region(self, s: int, e: int, code: str, why: str) -> None:
+        chars = (self.tokens[s].start, self.tokens[e].end)
+        self.out["regions"].append((chars, "region", code))
+        self.note(s, e, "region", code, True, why)
+
+    def ambiguous_evidence(self, s: int, e: int, terms: list, evidence_regions: set[str],
+                           evidence_districts: set[int]) -> tuple[list, list[str]]:
+        """The places at s..e the post gives evidence for, with why; else the reasons for each rejection."""
+        m, tokens = self.m, self.tokens
+        first = tokens[s]
+        cue = self.has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR) or self.has(e + 1, CUE_SETTLEMENT)
+        prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
+        proper = first.capital and not is_initial(self.text, first.start)
+        geox = first.script == "cyr" and "Geox" in self.tags(s)[0]
+        named: list[tuple[Any, str]] = []
+        for t in terms:
+            place = m.places[t.ref]
+            district = m._district_of.get(t.ref)
+            if district is not None and district in evidence_districts:
+                named.append((t, f"its district ({m.places[district]['en']}) named in the post"))
+            elif place["region"] in evidence_regions:
+                named.append((t, f"its region ({place['region']}) named in the post"))
+        regions = {m.places[t.ref]["region"] for t in terms}
+        if named:
+            if len({m.places[t.ref]["region"] for t, _ in named}) == 1 or len(regions) == 1:
+                return named, []
+            return [], [f"names places in {', '.join(sorted(regions))}: the post names several of them"] * len(terms)
+        if len(regions) > 1:
+            return [], [f"names places in {', '.join(sorted(regions))}: none of these regions named in the post"] * len(terms)
+        kept, reasons = [], []
+        for t in terms:
+            ambiguity = m._ambiguity[t.ref]
+            about = ", ".join(REASON_TEXT[a] for a in ambiguity)
+            if "shared" in ambiguity:
+                reasons.append(f"ambiguous ({about}): its region is not named in the post")
+            elif cue and first.capital:
+                kept.append((t, f"ambiguous ({about}) but after a settlement word"))
+            elif ("listed" in ambiguity or "common" in ambiguity) and m.places[t.ref]["kind"] == "village":
+                reasons.append(f"ambiguous ({about}): no settlement word and no region or district named")
+            elif proper and (prep or geox):
+                kept.append((t, f"ambiguous ({about}) but a capitalised name "
+                                + (f"after «{tokens[s - 1].raw}»" if prep else "tagged as a toponym")))
+            else:
+                reasons.append(f"ambiguous ({about}): no settlement word, locative preposition or region named")
+        return kept, reasons
