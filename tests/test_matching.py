@@ -332,7 +332,8 @@ def test_matching_does_not_depend_on_the_hash_seed():
 
     texts = NOT_PLACES + [t for forms in PLACE_FORMS.values() for t in forms] + [
         "Красное, Белая и Весёлое: обстрелы в Курской и Белгородской областях",
-        "Стали, мели, мыла: белые и красные сумы в Судже и Сумах"]
+        "Стали, мели, мыла: белые и красные сумы в Судже и Сумах", "Удар по Тернов Курской области",
+        "Обстрел Тернов Харьковской и Сумской областей"]
     outputs = set()
     for seed in ("1", "2", "3"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
@@ -370,3 +371,68 @@ def test_matching_reads_at_most_max_chars_of_a_post():
     m = Matcher([watch("krs", ["RU-KRS"])], max_chars=1_000)
     assert m.match("обстрел " * 200 + "в Судже", lang="ru").watchlists == []
     assert [w.name for w in m.match("обстрел " * 100 + "в Судже", lang="ru").watchlists] == ["krs"]
+
+
+# -- operator tools ----------------------------------------------------------------------------------
+
+
+def invoke(config, *args, input=None):
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    return CliRunner().invoke(main, ["--config", str(config), *args], input=input, catch_exceptions=False)
+
+
+def test_match_explain_shows_the_evidence_for_each_place_taken_or_rejected(config_path):
+    result = invoke(config_path, "match", "--explain", "--text", "Командующий Игорь Краснов посетил село Званное Глушковского района")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "  rejected   'Краснов' -> Krasnoye (place, RU-BEL): a surname after «Игорь»" in lines
+    assert "  taken      'Глушковского района' -> Glushkovsky District (place, RU-KRS): an unambiguous place name, capitalised" in lines
+    assert any(line.startswith("  taken      'Званное' -> Zvannoye (place, RU-KRS):") and "district" in line for line in lines)
+    assert "  watchlists: kursk" in lines
+
+
+def test_match_explain_in_json_lists_the_decisions(config_path):
+    result = invoke(config_path, "match", "--json", "--explain", "--text", "Меня зовут Анна")
+    line = json.loads(result.output)
+    assert line["regions"] == [] and line["watchlists"] == []
+    [decision] = line["decisions"]
+    assert decision["words"] == "зовут" and decision["target"] == "RU-KRS:zvannoye" and not decision["accepted"]
+    assert "lower case" in decision["evidence"]
+
+
+def test_a_watchlist_excludes_places_and_phrases_that_are_never_a_place(tmp_path):
+    path = write_config(tmp_path, """
+        [[watchlist]]
+        name = "sumy"
+        regions = ["UA-59"]
+        exclude_places = ["UA-59:zhuravka"]
+        not_places = ["ресторан Суми"]
+        """)
+    assert json.loads(invoke(path, "match", "--json", "--text", "Обстріляли село Журавка на Сумщині").output)["watchlists"] == ["sumy"]
+    only_place = json.loads(invoke(path, "match", "--json", "--text", "Обстріляли село Журавка, є поранені").output)
+    assert only_place["watchlists"] == [] and "UA-59" in only_place["regions"]
+    assert json.loads(invoke(path, "match", "--json", "--text", "Відкрився ресторан Суми у Києві").output)["watchlists"] == []
+    assert json.loads(invoke(path, "match", "--json", "--text", "Вибухи у Сумах").output)["watchlists"] == ["sumy"]
+
+
+def test_check_reports_a_watchlist_whose_only_evidence_is_an_ambiguous_name(tmp_path):
+    path = write_config(tmp_path, """
+        [[watchlist]]
+        name = "belaya"
+        keywords = ["Белая"]
+        exclude_places = ["Nowhere-on-earth"]
+
+        [[watchlist]]
+        name = "kursk"
+        regions = ["RU-KRS"]
+        """)
+    result = invoke(path, "check")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert 'warning: watchlist belaya: exclude_places: "Nowhere-on-earth" is no place of the gazetteer' in warnings
+    assert any(w.startswith('warning: watchlist belaya: keyword "Белая" is an ambiguous place name (RU-KRS:belaya') for w in warnings)
+    assert "warning: watchlist belaya: its only evidence would be an ambiguous name (Белая): list the region in regions = [...] instead" in warnings
+    assert not any("watchlist kursk" in w for w in warnings)

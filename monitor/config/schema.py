@@ -84,11 +84,20 @@ SECTIONS: tuple[Section, ...] = (
             S("regions", "list[str]", [], "ISO 3166-2 codes (RU-KRS, UA-59); a post must mention one, directly or through a place inside it"),
             S("keywords", "list[str]", [], "plain words or phrases in any language; a post must contain one, if any are given"),
             S("exclude", "list[str]", [], "phrases that rule a post out"),
+            S("exclude_places", "list[str]", [], "places (gazetteer ids like UA-59:zhuravka, or names) this watchlist never counts"),
+            S("not_places", "list[str]", [], "phrases that never name a place («кафе Суджа»), beside the bundled list; they hold for every watchlist"),
             S("recipients", "list[str]", [], "e-mail addresses of the desk"),
             S("delivery", "str", "instant", "how alerts are mailed", choices=("instant", "hourly", "daily")),
         ),
         array=True,
         key="name",
+    ),
+    Section(
+        "matching",
+        "How posts are matched against the watchlists.",
+        (
+            S("max_chars", "int", 20000, "characters of a post (and of its translation) that matching reads; the post is stored whole", minimum=100),
+        ),
     ),
     Section(
         "email",

@@ -523,6 +523,35 @@ class Matcher:
         """The ``exclude_places`` entries that name no place of the gazetteer."""
         return [e for e in entries if not self._place_ids([e])]
 
+    def watchlist_warnings(self) -> list[str]:
+        """What ``monitor check`` reports about the watchlists: ``exclude_places`` entries naming no
+        place, and keywords that are only an ambiguous place name (the watchlist would then fire on
+        the word, with no evidence of the place)."""
+        from .evidence import REASON_TEXT
+
+        by_name: dict[str, list[int]] = {}
+        for index, place in enumerate(self.places):
+            for names in place["names"].values():
+                for name in names:
+                    by_name.setdefault(" ".join(folded_words(name)), []).append(index)
+        out = []
+        for watch in self.watchlists:
+            for entry in self.unknown_places(watch.exclude_places):
+                out.append(f"watchlist {watch.name}: exclude_places: \"{entry}\" is no place of the gazetteer")
+            ambiguous = []
+            for keyword in watch.keywords:
+                refs = [r for r in by_name.get(" ".join(folded_words(keyword)), []) if self._ambiguity[r]]
+                if refs:
+                    reasons = sorted({REASON_TEXT[a] for r in refs for a in self._ambiguity[r]})
+                    ids = ", ".join(self.places[r]["id"] for r in refs)
+                    ambiguous.append(keyword)
+                    out.append(f"watchlist {watch.name}: keyword \"{keyword}\" is an ambiguous place name ({ids}: "
+                               f"{'; '.join(reasons)}): as a keyword it matches the word without evidence of the place")
+            if ambiguous and len(ambiguous) == len(watch.keywords) and not watch.regions:
+                out.append(f"watchlist {watch.name}: its only evidence would be an ambiguous name "
+                           f"({', '.join(ambiguous)}): list the region in regions = [...] instead")
+        return out
+
     def explain(self, text: str) -> list[dict[str, Any]]:
         """Every candidate place or region in ``text``: its words, what it would be, whether it was
         taken, and the evidence (or the missing evidence) that decided it; in text order."""
@@ -683,7 +712,9 @@ def matcher_for(config: Any) -> Matcher:
             return found[1]
         storage = getattr(config, "storage", None)
         folder = imported_dir(getattr(storage, "path", None)) if storage is not None else None
-        matcher = Matcher(list(getattr(config, "watchlists", []) or []), load_gazetteer(folder))
+        settings = getattr(config, "matching", None)
+        max_chars = getattr(settings, "max_chars", None) or DEFAULT_MAX_CHARS
+        matcher = Matcher(list(getattr(config, "watchlists", []) or []), load_gazetteer(folder), max_chars=max_chars)
         _matchers[key] = (weakref.ref(config), matcher)
         weakref.finalize(config, _matchers.pop, key, None)
         return matcher
