@@ -9,8 +9,9 @@ per-place ambiguity computed once per gazetteer:
   or the place's region or district named in the same post, a town also a capitalised
   name after a locative preposition («в Ворожбе»);
 - ``person``: a one-word name that is also a first name or surname («Дмитриев», «Тим»);
-- ``shared``: the same name belongs to places in other regions of the gazetteer
-  (Krasnoye, Mykhailivka); the region or district named in the post picks one;
+- ``shared``: the same name belongs to a place as large or larger in another region of
+  the gazetteer (Krasnoye, Mykhailivka); the region or district named in the post picks
+  one (a city is not ambiguous for a village of its name elsewhere);
 - ``village``: a village with a one-word name (small places are many and their names
   repeat across Russia and Ukraine); needs a settlement word, a locative preposition, pymorphy's toponym
   tag or the region named.
@@ -79,13 +80,15 @@ def _word_reading(word: str, lang: str) -> tuple[bool, bool]:
 
 def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     """For every place, why its name alone is not enough (see the module doc); () when it is."""
-    regions_of_name: dict[str, set[str]] = {}
+    rank = {"village": 1, "town": 2, "city": 3}
+    regions_of_name: dict[str, dict[str, int]] = {}  # name -> region -> the largest place of that name there
     for place in places:
         if place["kind"] == "district":
             continue
         for lang, names in place["names"].items():
             for name in names:
-                regions_of_name.setdefault(fold(name), set()).add(place["region"])
+                found = regions_of_name.setdefault(fold(name), {})
+                found[place["region"]] = max(found.get(place["region"], 0), rank[place["kind"]])
     out: list[tuple[str, ...]] = []
     for place in places:
         reasons: list[str] = []
@@ -101,11 +104,10 @@ def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
             if any(person for _, person in readings):
                 reasons.append("person")
         if place["kind"] != "district":
-            shared = set()
-            for names in place["names"].values():
-                for name in names:
-                    shared |= regions_of_name.get(fold(name), set())
-            if len(shared - {place["region"]}) > 0:
+            own = rank[place["kind"]]
+            shared = {region for names in place["names"].values() for name in names
+                      for region, size in regions_of_name.get(fold(name), {}).items() if size >= own}
+            if shared - {place["region"]}:
                 reasons.append("shared")
         if place["kind"] == "village" and _one_word_names(place):
             reasons.append("village")

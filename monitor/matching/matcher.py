@@ -274,42 +274,18 @@ class Matcher:
 
     # -- construction ---------------------------------------------------------------
     def _build(self) -> None:
-        self._terms: list[_Term] = []
-        self._term_index: dict[tuple, int] = {}
-        self._sequences: dict[tuple[str, ...], list[int]] = {}
-        self._word_keys: dict[str, frozenset[str]] = {}
-
-        for code, region in self.regions.items():
-            for lang, names in region["names"].items():
-                for name in names:
-                    self._add(name, REGION, code)
-                    if lang == "en" and name.lower().endswith(_EN_REGION_WORDS):
-                        stem = name[: name.lower().rindex(" ")]
-                        for suffix in _EN_REGION_WORDS:
-                            self._add(stem + suffix, REGION, code)
-                    if lang in ("ru", "uk"):
-                        for spelled in variants(name, lang):
-                            self._add(spelled, REGION, code, capital=True)
-            if region.get("en"):
-                self._add(region["en"], REGION, code)
-            for lang, adjectives in region.get("adjectives", {}).items():
-                for adjective in adjectives:
-                    self._add(adjective, ADJECTIVE, code)
-        for index, place in enumerate(self.places):
-            self._add(place["en"], PLACE, index)
-            for lang, names in place["names"].items():
-                for name in names:
-                    self._add(name, PLACE, index)
-                    if lang in ("ru", "uk"):
-                        for spelled in variants(name, lang):
-                            self._add(spelled, PLACE, index, capital=True)
+        base = _gazetteer_terms(self.gazetteer)
+        self._terms = [_Term(t.kind, t.ref, t.length, t.capital) for t in base.terms]
+        self._term_index = dict(base.term_index)
+        self._sequences = {k: list(v) for k, v in base.sequences.items()}
+        self._word_keys = dict(base.word_keys)
         phrases = self.gazetteer.exclusions.get("phrases", [])
         self._phrases = list(phrases) + [{"text": p, "note": "configured"} for p in self.not_places]
         for index, phrase in enumerate(self._phrases):
             self._add(phrase["text"], FALSE_FRIEND, index)
-        self._ambiguity = place_ambiguity(self.places)
-        self._district_of = self._districts()
-        self._name_key_cache: dict[int, frozenset[str]] = {}
+        self._ambiguity = base.ambiguity
+        self._district_of = base.district_of
+        self._name_key_cache = base.name_keys
 
         self._keywords: list[str] = []
         self._keyword_watch: list[list[int]] = []
@@ -694,6 +670,67 @@ class Matcher:
             w_keywords = [k for k in watch.keywords if k in keyword_watch.get(w, ())]
             hits.append(WatchlistHit(watch.name, w_regions, w_places, w_keywords))
         return MatchResult(lang, regions, place_list, keywords, hits, excluded)
+
+
+# -- the gazetteer's own terms, made once per gazetteer -------------------------------------------------
+
+
+@dataclass
+class _GazetteerTerms:
+    terms: list[_Term]
+    term_index: dict[tuple, int]
+    sequences: dict[tuple[str, ...], list[int]]
+    word_keys: dict[str, frozenset[str]]
+    ambiguity: list[tuple[str, ...]]
+    district_of: dict[int, int]
+    name_keys: dict[int, frozenset[str]]
+
+
+_gazetteer_cache: dict[int, tuple[weakref.ref, _GazetteerTerms]] = {}
+_gazetteer_lock = threading.Lock()
+
+
+def _gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
+    """Every region and place name (with its Latin spellings) as terms, their ambiguity and districts:
+    the costly part of building a Matcher (thousands of names through the morphology), done once per
+    gazetteer and copied into each Matcher built on it."""
+    with _gazetteer_lock:
+        found = _gazetteer_cache.get(id(gazetteer))
+        if found is not None and found[0]() is gazetteer:
+            return found[1]
+        builder = Matcher.__new__(Matcher)
+        builder.gazetteer, builder.regions, builder.places = gazetteer, gazetteer.regions, gazetteer.places
+        builder._terms, builder._term_index, builder._sequences, builder._word_keys = [], {}, {}, {}
+        for code, region in builder.regions.items():
+            for lang, names in region["names"].items():
+                for name in names:
+                    builder._add(name, REGION, code)
+                    if lang == "en" and name.lower().endswith(_EN_REGION_WORDS):
+                        stem = name[: name.lower().rindex(" ")]
+                        for suffix in _EN_REGION_WORDS:
+                            builder._add(stem + suffix, REGION, code)
+                    if lang in ("ru", "uk"):
+                        for spelled in variants(name, lang):
+                            builder._add(spelled, REGION, code, capital=True)
+            if region.get("en"):
+                builder._add(region["en"], REGION, code)
+            for lang, adjectives in region.get("adjectives", {}).items():
+                for adjective in adjectives:
+                    builder._add(adjective, ADJECTIVE, code)
+        for index, place in enumerate(builder.places):
+            builder._add(place["en"], PLACE, index)
+            for lang, names in place["names"].items():
+                for name in names:
+                    builder._add(name, PLACE, index)
+                    if lang in ("ru", "uk"):
+                        for spelled in variants(name, lang):
+                            builder._add(spelled, PLACE, index, capital=True)
+        made = _GazetteerTerms(builder._terms, builder._term_index, builder._sequences, builder._word_keys,
+                               place_ambiguity(builder.places), builder._districts(), {})
+        if len(_gazetteer_cache) > 4:
+            _gazetteer_cache.clear()
+        _gazetteer_cache[id(gazetteer)] = (weakref.ref(gazetteer), made)
+        return made
 
 
 # -- one Matcher per configuration -------------------------------------------------------------------

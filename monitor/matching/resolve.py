@@ -142,7 +142,7 @@ class Resolution:
                     self.note(s, e, "place", m.places[t.ref]["id"], False, why)
                 continue
             plain = [t for t in terms if not m._ambiguity[t.ref]]
-            if plain and len({m.places[t.ref]["region"] for t in terms}) == 1 and len(plain) == len(terms):
+            if len(terms) == 1 and plain:
                 for t in terms:
                     self.take(s, e, t, "an unambiguous place name, capitalised", accepted)
                     evidence_regions.add(m.places[t.ref]["region"])
@@ -155,20 +155,22 @@ class Resolution:
         for _ in range(3):
             undecided = []
             for s, e, terms in pending:
-                kept, reasons = self.ambiguous_evidence(s, e, terms, evidence_regions, evidence_districts)
+                kept, rejected = self.ambiguous_evidence(s, e, terms, evidence_regions, evidence_districts)
                 if kept:
                     for t, why in kept:
                         self.take(s, e, t, why, accepted)
                         evidence_regions.add(m.places[t.ref]["region"])
+                        if m.places[t.ref]["kind"] == "district":
+                            evidence_districts.add(t.ref)
+                    for t, why in rejected:
+                        self.note(s, e, "place", m.places[t.ref]["id"], False, why)
                 else:
-                    undecided.append((s, e, terms, reasons))
+                    undecided.append((s, e, terms, rejected))
             if len(undecided) == len(pending):
                 break
             pending = [(s, e, terms) for s, e, terms, _ in undecided]
-        else:
-            undecided = [(s, e, terms, ["undecided"] * len(terms)) for s, e, terms in pending]
-        for s, e, terms, reasons in undecided:
-            for t, why in zip(terms, reasons):
+        for s, e, terms, rejected in undecided:
+            for t, why in rejected:
                 self.note(s, e, "place", m.places[t.ref]["id"], False, why)
 
         # a hit inside a longer one is part of it (Kursk in «Kursk Oblast»): one sweep over sorted spans
@@ -285,42 +287,75 @@ class Resolution:
         self.note(s, e, "region", code, True, why)
 
     def ambiguous_evidence(self, s: int, e: int, terms: list, evidence_regions: set[str],
-                           evidence_districts: set[int]) -> tuple[list, list[str]]:
-        """The places at s..e the post gives evidence for, with why; else the reasons for each rejection."""
+                           evidence_districts: set[int]) -> tuple[list, list]:
+        """(taken, rejected) places at s..e, each with why: the place's district or region named in
+        the post picks among namesakes; else the largest place of the name, if it is one region's;
+        then an ambiguous name needs the context its kind of ambiguity asks for."""
         m, tokens = self.m, self.tokens
         first = tokens[s]
+        regions = sorted({m.places[t.ref]["region"] for t in terms})
+        by_district = [(t, f"its district ({m.places[m._district_of[t.ref]]['en']}) named in the post") for t in terms
+                       if m._district_of.get(t.ref) in evidence_districts]
+        named = by_district or [(t, f"its region ({m.places[t.ref]['region']}) named in the post") for t in terms
+                                if m.places[t.ref]["region"] in evidence_regions]
+        if named:
+            named_regions = {m.places[t.ref]["region"] for t, _ in named}
+            if len(named_regions) > 1:
+                return [], [(t, f"names places in {', '.join(regions)}: the post names several of them") for t in terms]
+            chosen = self.one_per_region(named)
+            taken = {id(t) for t, _ in chosen}
+            return chosen, [(t, "a namesake in another region or district") for t in terms if id(t) not in taken]
+        rejected = []
+        candidates = terms
+        if len(regions) > 1:
+            top = max(_RANK[m.places[t.ref]["kind"]] for t in terms)
+            candidates = [t for t in terms if _RANK[m.places[t.ref]["kind"]] == top]
+            if top == 1 or len({m.places[t.ref]["region"] for t in candidates}) > 1:
+                return [], [(t, f"names places in {', '.join(regions)}: none of these regions named in the post")
+                            for t in terms]
+            larger = m.places[candidates[0].ref]
+            rejected = [(t, f"a smaller place of the same name: {larger['en']} ({larger['region']}) is meant unless "
+                            "this one's region is named") for t in terms if t not in candidates]
         cue = self.has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR) or self.has(e + 1, CUE_SETTLEMENT)
         prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
         proper = first.capital and not is_initial(self.text, first.start)
         geox = first.script == "cyr" and "Geox" in self.tags(s)[0]
-        named: list[tuple[Any, str]] = []
-        for t in terms:
-            place = m.places[t.ref]
-            district = m._district_of.get(t.ref)
-            if district is not None and district in evidence_districts:
-                named.append((t, f"its district ({m.places[district]['en']}) named in the post"))
-            elif place["region"] in evidence_regions:
-                named.append((t, f"its region ({place['region']}) named in the post"))
-        regions = {m.places[t.ref]["region"] for t in terms}
-        if named:
-            if len({m.places[t.ref]["region"] for t, _ in named}) == 1 or len(regions) == 1:
-                return named, []
-            return [], [f"names places in {', '.join(sorted(regions))}: the post names several of them"] * len(terms)
-        if len(regions) > 1:
-            return [], [f"names places in {', '.join(sorted(regions))}: none of these regions named in the post"] * len(terms)
-        kept, reasons = [], []
-        for t in terms:
-            ambiguity = m._ambiguity[t.ref]
+        kept = []
+        for t in candidates:
+            ambiguity = [a for a in m._ambiguity[t.ref] if a != "shared" or len(regions) == 1 and len(terms) == 1]
             about = ", ".join(REASON_TEXT[a] for a in ambiguity)
-            if "shared" in ambiguity:
-                reasons.append(f"ambiguous ({about}): its region is not named in the post")
+            village = m.places[t.ref]["kind"] == "village"
+            if not ambiguity:
+                kept.append((t, "an unambiguous place name, capitalised" if len(regions) == 1
+                             else "the largest place of that name"))
+            elif "shared" in ambiguity:
+                rejected.append((t, f"ambiguous ({about}): its region is not named in the post"))
             elif cue and first.capital:
                 kept.append((t, f"ambiguous ({about}) but after a settlement word"))
-            elif ("listed" in ambiguity or "common" in ambiguity) and m.places[t.ref]["kind"] == "village":
-                reasons.append(f"ambiguous ({about}): no settlement word and no region or district named")
+            elif ("listed" in ambiguity or "common" in ambiguity) and village:
+                rejected.append((t, f"ambiguous ({about}): no settlement word and no region or district named"))
             elif proper and (prep or geox):
                 kept.append((t, f"ambiguous ({about}) but a capitalised name "
                                 + (f"after «{tokens[s - 1].raw}»" if prep else "tagged as a toponym")))
             else:
-                reasons.append(f"ambiguous ({about}): no settlement word, locative preposition or region named")
-        return kept, reasons
+                rejected.append((t, f"ambiguous ({about}): no settlement word, locative preposition or region named"))
+        if not kept:
+            return [], rejected
+        chosen = self.one_per_region(kept)
+        taken = {id(t) for t, _ in chosen}
+        return chosen, rejected + [(t, "a namesake of another place of the region, taken instead")
+                                   for t, _ in kept if id(t) not in taken]
+
+    def one_per_region(self, kept: list) -> list:
+        """Namesakes in one region are one mention: the largest, else the first listed (hand-checked first)."""
+        m = self.m
+        best: dict[str, tuple] = {}
+        for t, why in kept:
+            region = m.places[t.ref]["region"]
+            have = best.get(region)
+            if have is None or _RANK[m.places[t.ref]["kind"]] > _RANK[m.places[have[0].ref]["kind"]]:
+                best[region] = (t, why)
+        return [best[r] for r in sorted(best)]
+
+
+_RANK = {"village": 1, "town": 2, "city": 3, "district": 3}
