@@ -7,11 +7,9 @@ same command are still imported.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timezone, tzinfo
 from pathlib import Path
@@ -19,7 +17,6 @@ from pathlib import Path
 from monitor.storage import Archive
 
 from .pipeline import IngestSummary, Pipeline
-from .prepare import MIN_BYTES, Preparer, preparer_for
 from .sources.telegram_export import ExportError, read_export
 
 log = logging.getLogger(__name__)
@@ -37,8 +34,6 @@ class FileResult:
 @dataclass
 class ImportReport:
     files: list[FileResult] = field(default_factory=list)
-    prepared_batches: int = 0  # batches whose languages and matches came from the worker process
-    fallback_batches: int = 0  # batches the worker should have prepared but this process did
 
     @property
     def failed(self) -> list[FileResult]:
@@ -66,36 +61,8 @@ def _chronological(post) -> tuple:
     return (post.date is None, post.date or 0, post.source, post.channel, post.message_id)
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0  # read_export reports it
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while one file is read and stored.
-
-    Storing creates no reference cycles (checked with ``gc.DEBUG_SAVEALL`` over a 20,000-post
-    import: nothing unreachable), so the collector's passes only walked the export's posts, the
-    results coming back from the worker and everything loaded before, again and again: a tenth of
-    the main process's time. Memory is freed by reference counting as before; one collection
-    runs when the file is done.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-        gc.collect(1)
-
-
 def _import_file(archive: Archive, pipeline: Pipeline, result: FileResult, *, index: int, usernames: dict[int, str],
-                 local_tz: tzinfo, progress: Callable[[int, int], Callable[[int], None]] | None,
-                 preparer: Preparer | None) -> None:
+                 local_tz: tzinfo, progress: Callable[[int, int], Callable[[int], None]] | None) -> None:
     """Read one export and store it in one transaction; a failure goes to ``result.error``."""
     path = result.path
     try:
@@ -110,7 +77,7 @@ def _import_file(archive: Archive, pipeline: Pipeline, result: FileResult, *, in
     try:
         with archive.transaction():
             result.summary = pipeline.ingest(sorted(export.posts, key=_chronological), alerts=False,
-                                             progress=advance, preparer=preparer)
+                                             progress=advance)
     except Exception as exc:  # the transaction rolled back: nothing of this file is stored
         result.summary = IngestSummary()
         result.error = f"{path}: not imported: {exc}"
@@ -129,28 +96,13 @@ def import_exports(
     *,
     local_tz: tzinfo = timezone.utc,
     progress: Callable[[int, int], Callable[[int], None]] | None = None,
-    parallel_from: int | None = MIN_BYTES,
 ) -> ImportReport:
-    """Import each export file; ``progress(file_index, posts)`` may return a callback fed with batch sizes.
-
-    From the first file of at least ``parallel_from`` bytes on, languages and matches are found in
-    a worker process (``monitor.prepare``) while this one stores; None keeps to one process.
-    """
+    """Import each export file; ``progress(file_index, posts)`` may return a callback fed with batch sizes."""
     report = ImportReport()
     usernames = known_usernames(archive)
-    preparer: Preparer | None = None
-    try:
-        for index, raw in enumerate(paths):
-            path = Path(raw)
-            result = FileResult(path)
-            report.files.append(result)
-            if preparer is None and parallel_from is not None:
-                preparer = preparer_for(pipeline, _size(path), min_bytes=parallel_from)
-            with _collector_paused():  # reading included: the export's objects hold no cycles either
-                _import_file(archive, pipeline, result, index=index, usernames=usernames, local_tz=local_tz,
-                             progress=progress, preparer=preparer)
-    finally:
-        if preparer is not None:
-            preparer.close()
-            report.prepared_batches, report.fallback_batches = preparer.batches, preparer.fallbacks
+    for index, raw in enumerate(paths):
+        result = FileResult(Path(raw))
+        report.files.append(result)
+        _import_file(archive, pipeline, result, index=index, usernames=usernames, local_tz=local_tz,
+                     progress=progress)
     return report

@@ -8,12 +8,11 @@ crash leaves either all of it or none of it.
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from monitor.config import Config
 from monitor.storage import NEW, UNCHANGED, UPDATED, Archive, Post, Stored
@@ -22,21 +21,47 @@ from .clock import system_clock
 from .language import detect
 
 if TYPE_CHECKING:
-    from .prepare import Prepared, Preparer
+    from .matching.matcher import MatchResult
 
 log = logging.getLogger(__name__)
 
 
-class Stage(Protocol):
-    """A step after storage (matching, stories, alerts, ...).
+@dataclass
+class Item:
+    """One new or edited post of a batch, as the stages after storage see it.
 
-    ``process`` gets the posts of a batch that are new or whose text changed,
-    inside the batch's transaction. ``alerts`` is False for imports.
+    The pipeline makes one per post and hands the batch's list to each stage in turn; a stage
+    reads what the stages before it set and sets its own field.
+    """
+
+    stored: Stored  # what storing the post did (its id, the post, NEW or UPDATED)
+    match: MatchResult | None = None  # set by the matching stage
+
+    @property
+    def id(self) -> int:
+        return self.stored.id
+
+    @property
+    def post(self) -> Post:
+        return self.stored.post
+
+    @property
+    def matched(self) -> bool:
+        """Whether the post fired at least one watchlist."""
+        return self.match is not None and bool(self.match.watchlists)
+
+
+class Stage(Protocol):
+    """A step after storage (matching, stories, translation).
+
+    ``process`` gets the batch's new and edited posts in the order they were stored, inside the
+    batch's transaction: whatever it writes is committed with the posts or not at all.
+    ``alerts`` is False for imports and replays (no alert may be decided).
     """
 
     name: str
 
-    def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None: ...
+    def process(self, archive: Archive, items: list[Item], *, alerts: bool) -> None: ...
 
 
 @dataclass
@@ -75,25 +100,10 @@ def default_stages(archive: Archive, config: Config, clock: Callable[[], datetim
     from .translation import TranslationStage
 
     stages: list[Stage] = []
-    stages.append(MatchingStage(config))  # first: later stages read stored.match
+    stages.append(MatchingStage(config))  # first: later stages read item.match
     stages.append(StoriesStage(config, clock))  # decides alerts in the batch's transaction
     stages.append(TranslationStage(config))
     return stages
-
-
-def _ahead(batches: Iterator[list[Post]], preparer: "Preparer", depth: int = 4
-           ) -> Iterator[tuple[list[Post], "Prepared"]]:
-    """Each batch with its preparation, with up to ``depth`` batches submitted ahead, so the
-    worker never waits for this process to finish a batch before it starts the next."""
-    queue: deque[tuple[list[Post], Any]] = deque()
-    for batch in batches:
-        queue.append((batch, preparer.submit(batch)))
-        if len(queue) > depth:
-            done, future = queue.popleft()
-            yield done, preparer.collect(done, future)
-    while queue:
-        done, future = queue.popleft()
-        yield done, preparer.collect(done, future)
 
 
 class Pipeline:
@@ -118,30 +128,26 @@ class Pipeline:
         batch_size: int = 500,
         keep: bool = False,
         progress: Callable[[int], None] | None = None,
-        preparer: "Preparer | None" = None,
     ) -> IngestSummary:
         """Store posts and run every stage on the new and edited ones.
 
-        Inside ``archive.transaction()`` the whole call is one transaction;
-        otherwise each batch of ``batch_size`` posts is. ``keep`` keeps the
-        ``Stored`` results in the summary. ``preparer`` (``monitor.prepare``)
-        finds each batch's languages, matches and claims in a worker process, up to four
-        batches ahead.
+        :param posts: the posts, in the order they are to be stored and decided.
+        :param alerts: whether the stories stage may decide alerts (False for imports).
+        :param batch_size: posts per transaction; inside ``archive.transaction()`` the whole call
+            is one transaction instead.
+        :param keep: keep the ``Stored`` results in the summary.
+        :param progress: called with the size of each batch once it is stored.
         """
         summary = IngestSummary()
-        for batch, prepared in self._prepared_batches(posts, batch_size, preparer):
-            if prepared is None:
-                for post in batch:
-                    annotate_language(post)
+        for batch in _chunks(posts, batch_size):
+            for post in batch:
+                annotate_language(post)
             with self.archive.transaction():
                 stored = self.archive.store_posts(batch)
-                changed = [s for s in stored if s.status != UNCHANGED]
-                if prepared is not None:
-                    for s in changed:
-                        s.prepared, s.match, s.claim, s.match_rows = prepared.match_for(s.post)  # type: ignore[attr-defined]
-                for stage in self.stages:
-                    if changed:
-                        stage.process(self.archive, changed, alerts=alerts)
+                items = [Item(s) for s in stored if s.status != UNCHANGED]
+                if items:
+                    for stage in self.stages:
+                        stage.process(self.archive, items, alerts=alerts)
             for s in stored:
                 if s.status == NEW:
                     summary.new += 1
@@ -154,11 +160,3 @@ class Pipeline:
             if progress:
                 progress(len(batch))
         return summary
-
-    @staticmethod
-    def _prepared_batches(posts: Iterable[Post], batch_size: int, preparer: "Preparer | None"
-                          ) -> Iterator[tuple[list[Post], "Prepared | None"]]:
-        batches = _chunks(posts, batch_size)
-        if preparer is None:
-            return ((batch, None) for batch in batches)
-        return _ahead(batches, preparer)

@@ -40,7 +40,7 @@ class FailingStage:
     def __init__(self):
         self.fail = True
 
-    def process(self, archive, stored, *, alerts):
+    def process(self, archive, items, *, alerts):
         if self.fail:
             raise RuntimeError("the disk is full")
 

@@ -106,11 +106,6 @@ def import_(app, paths: tuple[Path, ...], export_tz: str) -> None:
     ok = len(report.files) - len(report.failed)
     click.echo(f"imported {ok} of {len(report.files)} files: {total.new} new, {total.updated} updated,"
                f" {total.unchanged} unchanged posts")
-    if report.prepared_batches or report.fallback_batches:
-        line = f"two processes: {report.prepared_batches} batches prepared by the worker"
-        if report.fallback_batches:
-            line += f", {report.fallback_batches} in this process after the worker failed"
-        click.echo(line)
     if report.failed:
         raise SystemExit(1)
 

@@ -107,9 +107,6 @@ class PlaceHit:
     kind: str
     words: list[str]  # the words as written in the post
 
-    def __reduce__(self):  # pickled as its fields: results go from the import worker by the thousand
-        return PlaceHit, (self.id, self.name, self.region, self.kind, self.words)
-
 
 @dataclass
 class WatchlistHit:
@@ -117,9 +114,6 @@ class WatchlistHit:
     regions: list[str]
     places: list[PlaceHit]
     keywords: list[str]  # keywords as written in the watchlist
-
-    def __reduce__(self):
-        return WatchlistHit, (self.name, self.regions, self.places, self.keywords)
 
 
 @dataclass
@@ -130,9 +124,6 @@ class MatchResult:
     keywords: list[str]
     watchlists: list[WatchlistHit]
     excluded: list[str] = field(default_factory=list)  # watchlists ruled out by an exclude phrase
-
-    def __reduce__(self):
-        return MatchResult, (self.lang, self.regions, self.places, self.keywords, self.watchlists, self.excluded)
 
     @property
     def matched(self) -> bool:

@@ -1,6 +1,6 @@
 """The matching stage of the pipeline, and the ``post_matches`` table it keeps.
 
-For every new or edited post of a batch it sets ``stored.match`` (a MatchResult,
+For every new or edited post of a batch it sets ``item.match`` (a MatchResult,
 read by the stages after it) and replaces the post's rows in ``post_matches``:
 one row per watchlist the post fired, inside the batch's transaction.
 """
@@ -12,7 +12,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from monitor.storage import NEW, Archive, Stored
+from monitor.pipeline import Item
+from monitor.storage import NEW, Archive
 
 from .matcher import Matcher, MatchResult, PlaceHit, matcher_for
 
@@ -37,20 +38,15 @@ def match_rows(result: MatchResult) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def store_matches(archive: Archive, results: Iterable[tuple[int, MatchResult]], fresh: frozenset[int] = frozenset(),
-                  rows_of: dict[int, list[tuple[str, str, str, str]]] | None = None) -> int:
+def store_matches(archive: Archive, results: Iterable[tuple[int, MatchResult]], fresh: frozenset[int] = frozenset()
+                  ) -> int:
     """Replace the ``post_matches`` rows of each post with its result's watchlists. Returns rows written.
 
-    ``fresh``: ids of posts stored just now, which have no rows to replace. ``rows_of``: rows made
-    already (``match_rows``, by the import's worker) for some of the posts.
+    ``fresh``: ids of posts stored just now, which have no rows to replace.
     """
     # a post stored twice in one batch (a message and its edit) keeps the result of its last text
     results = list(dict(results).items())
-    rows = []
-    for post_id, result in results:
-        made = rows_of.get(post_id) if rows_of else None
-        for row in made if made is not None else match_rows(result):
-            rows.append((post_id, *row))
+    rows = [(post_id, *row) for post_id, result in results for row in match_rows(result)]
     with archive.transaction() as conn:
         replaced = [(post_id,) for post_id, _ in results if post_id not in fresh]
         conn.executemany("DELETE FROM post_matches WHERE post_id = ?", replaced)
@@ -75,20 +71,14 @@ class MatchingStage:
             self._matcher = matcher_for(self.config)
         return self._matcher
 
-    def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None:
+    def process(self, archive: Archive, items: list[Item], *, alerts: bool) -> None:
+        match = self.matcher.match
         results = []
-        rows_of = {}
-        for s in stored:
-            post = s.post
-            if getattr(s, "prepared", False):  # matched in the preparation worker (monitor.prepare)
-                result = s.match or MatchResult(post.lang or "und", [], [], [], [])  # type: ignore[attr-defined]
-                if s.match is not None:  # type: ignore[attr-defined]
-                    rows_of[s.id] = s.match_rows  # type: ignore[attr-defined]
-            else:
-                result = self.matcher.match(post.text or "", lang=post.lang, translation=post.translation)
-            s.match = result  # type: ignore[attr-defined]
-            results.append((s.id, result))
-        written = store_matches(archive, results, frozenset(s.id for s in stored if s.status == NEW), rows_of)
+        for item in items:
+            post = item.post
+            item.match = match(post.text or "", lang=post.lang, translation=post.translation)
+            results.append((item.id, item.match))
+        written = store_matches(archive, results, frozenset(i.id for i in items if i.stored.status == NEW))
         if written:
             log.debug("matching: %d posts, %d watchlist matches", len(results), written)
 

@@ -96,9 +96,6 @@ class Figure:
     def key(self) -> tuple[str, int]:
         return (self.unit, self.value)
 
-    def __reduce__(self):  # pickled as its fields (claims go from the import worker by the thousand)
-        return Figure, (self.unit, self.value, self.words)
-
 
 @dataclass
 class Claim:
@@ -114,13 +111,6 @@ class Claim:
         if self._blob is None and self.signature is not None:
             self._blob = to_blob(self.signature)
         return self._blob
-
-    def __reduce__(self):
-        return _claim, (self.figures, self.kinds, self.blob(), self.bands, self.shingles)
-
-
-def _claim(figures: list[Figure], kinds: set[str], signature: bytes | None, bands: list[int], shingles: int) -> Claim:
-    return Claim(figures, kinds, None if signature is None else from_blob(signature), bands, shingles, signature)
 
 
 _EVENT_UNITS = {k: UNIT_STEMS[k] for k in ("injured", "killed", "evacuated")}  # units an event word names

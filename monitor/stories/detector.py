@@ -408,7 +408,7 @@ class StoryDetector:
     # -- decisions ----------------------------------------------------------------------------
     def process(self, post: dict[str, Any], hits: list[Any], *, claim: Claim | None = None) -> list[Decision]:
         """Decide for each watchlist hit of ``post`` (a posts row as a dict). ``claim``: the claim
-        of its text and translation, if it was extracted already (``monitor.prepare``). Only
+        of its text and translation, if the caller has it already. Only
         inside ``batch()``."""
         if not self._in_batch:
             raise RuntimeError("StoryDetector.process() outside a batch(): its changes would not be written")

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from monitor.storage import Archive, Stored, iso, parse_iso
+from monitor.pipeline import Item
+from monitor.storage import Archive, iso, parse_iso
 from monitor.storage.queries import Filters, iter_posts, posts_by_id
 from monitor.storage.schema_stories import create_story_tables
 
@@ -56,28 +57,23 @@ class StoriesStage:
             self._detector = StoryDetector(archive.conn, window_hours=self.window_hours, threshold=self.threshold)
         return self._detector
 
-    def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None:
-        matched = [s for s in stored if getattr(s, "match", None) is not None and s.match.watchlists]
+    def process(self, archive: Archive, items: list[Item], *, alerts: bool) -> None:
+        matched = [i for i in items if i.matched]
         if not matched:
             return
         # a post inserted by this batch is the row it was inserted as; the others (edits, also of a
         # post inserted earlier in the batch) are read back
-        read = {s.id for s in matched if s.inserted is None}
+        read = {i.id for i in matched if i.stored.inserted is None}
         rows = posts_by_id(archive.conn, sorted(read))
-        rows.update({s.id: s.row() for s in matched if s.id not in read})
+        rows.update({i.id: i.stored.row() for i in matched if i.id not in read})
         with self.detector(archive).batch() as detector:
-            for s in sorted(matched, key=lambda s: (s.post.date, s.id)):
-                match = s.match
-                post = rows[s.id]
-                claim = getattr(s, "claim", None)
-                if claim is not None and (post["text"] or "", post["translation"]) != (s.post.text or "",
-                                                                                        s.post.translation):
-                    claim = None  # extracted from other words than those stored
-                for decision in detector.process(post, match.watchlists, claim=claim):
+            for item in sorted(matched, key=lambda i: (i.post.date, i.id)):
+                assert item.match is not None
+                for decision in detector.process(rows[item.id], item.match.watchlists):
                     log.info("%s %s: %s", decision.watchlist, decision.kind, decision.reason)
                     if alerts and decision.alerts:
                         revision = archive.conn.execute(
-                            "SELECT count(*) FROM post_revisions WHERE post_id = ?", (s.id,)).fetchone()[0]
+                            "SELECT count(*) FROM post_revisions WHERE post_id = ?", (item.id,)).fetchone()[0]
                         write_alert(archive, decision, revision, self.clock())
 
 

@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.config import Config
-from monitor.storage import Archive, Stored, iso, parse_iso
+from monitor.pipeline import Item
+from monitor.storage import Archive, iso, parse_iso
 
 from ..clock import system_clock
 from .backends import Backend, BackendError, BadKey, RateLimited, Unavailable, backend_for
@@ -241,18 +242,16 @@ class TranslationStage:
     def __init__(self, config: Config):
         self.settings = config.translation
 
-    def process(self, archive: Archive, stored: list[Stored], *, alerts: bool) -> None:
+    def process(self, archive: Archive, items: list[Item], *, alerts: bool) -> None:
         if self.settings.backend == "none":
             return
         ids = []
-        for s in stored:
-            if not needs_translation(s.post.lang, self.settings.target) or not (s.post.text or "").strip():
+        for item in items:
+            if not needs_translation(item.post.lang, self.settings.target) or not (item.post.text or "").strip():
                 continue
-            if self.settings.translate == "matched":
-                match = getattr(s, "match", None)
-                if match is None or not match.watchlists:
-                    continue
-            ids.append(s.id)
+            if self.settings.translate == "matched" and not item.matched:
+                continue
+            ids.append(item.id)
         if ids:
             archive.conn.executemany(
                 "UPDATE posts SET translation_status = 'pending' WHERE id = ? AND translation IS NULL", [(i,) for i in ids]
