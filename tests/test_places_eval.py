@@ -99,12 +99,13 @@ class Report:
         def row(label: str, s: Score) -> str:
             return f"  {label:<8} {s.tp:>4} {s.fp:>4} {s.fn:>4} {s.precision:>9.3f} {s.recall:>7.3f}"
 
+        watched, others = Score(), Score()
         for code in WATCHED:
             lines.append(row(code, self.regions.get(code, Score())))
-        others = Score()
         for code, s in sorted(self.regions.items()):
-            if code not in WATCHED:
-                others.tp, others.fp, others.fn = others.tp + s.tp, others.fp + s.fp, others.fn + s.fn
+            total = watched if code in WATCHED else others
+            total.tp, total.fp, total.fn = total.tp + s.tp, total.fp + s.fp, total.fn + s.fn
+        lines.append(row("watched", watched))
         lines.append(row("others", others))
         lines.append(row("overall", self.overall))
         for part in PARTS:
