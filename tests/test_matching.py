@@ -110,7 +110,8 @@ def test_an_ordinary_word_fires_only_as_a_name_in_context(matcher):
     assert "RU-KRS:mirny" in places_of(matcher, "Обстрел посёлка Мирный в Беловском районе")
     assert "RU-KRS:mirny" not in places_of(matcher, "Все ждут, когда наступит мирный день")
     assert "RU-KRS:belaya" in places_of(matcher, "Дрон атаковал Белую в Курской области, пострадал мужчина")
-    assert "RU-KRS:belaya" in places_of(matcher, "Дрон атаковал посёлок Белая, пострадал мужчина")
+    assert "RU-KRS:belaya" in places_of(matcher, "Дрон атаковал посёлок Белая Беловского района")
+    assert "RU-KRS:belaya" not in places_of(matcher, "Дрон атаковал посёлок Белая, пострадал мужчина")  # which Belaya?
     assert "RU-KRS:belaya" not in places_of(matcher, "Дрон атаковал Белую, пострадал мужчина")  # no evidence
     assert "RU-KRS:belaya" not in places_of(matcher, "На трассе заметили белую машину")
 

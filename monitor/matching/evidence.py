@@ -51,6 +51,14 @@ FEATURE_WORDS = {
            "ship", "submarine", "festival", "tournament", "cup"],
 }
 _PERSON = frozenset({"Name", "Surn", "Patr"})
+# District names that many cities give their boroughs: «Советский район» of Bryansk is not Sovetsky District, Kursk.
+GENERIC_DISTRICTS = frozenset({
+    "советский", "октябрьский", "ленинский", "кировский", "центральный", "железнодорожный", "заводской",
+    "промышленный", "первомайский", "пролетарский", "фрунзенский", "калининский", "куйбышевский", "свердловский",
+    "красноармейский", "московский", "приморский", "северный", "южный", "западный", "восточный",
+    "радянський", "жовтневий", "ленінський", "центральний", "заводський", "промисловий", "шевченківський",
+    "київський", "слобідський", "індустріальний", "новобаварський", "холодногірський", "основ'янський", "немишлянський",
+})
 _TOPONYM = frozenset({"Geox"})
 
 
@@ -78,9 +86,15 @@ def _word_reading(word: str, lang: str) -> tuple[bool, bool]:
     return not person, person
 
 
+def place_rank(place: dict[str, Any]) -> float:
+    """How large a place is, for choosing among namesakes: city 3, town 2, village 1; a place of a region
+    watched at region level only ranks just below a border region's place of its kind."""
+    size = {"village": 1.0, "town": 2.0, "city": 3.0, "district": 3.0}[place["kind"]]
+    return size if place.get("labels_region", True) else size - 0.5
+
+
 def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     """For every place, why its name alone is not enough (see the module doc); () when it is."""
-    rank = {"village": 1, "town": 2, "city": 3}
     regions_of_name: dict[str, dict[str, int]] = {}  # name -> region -> the largest place of that name there
     for place in places:
         if place["kind"] == "district":
@@ -88,7 +102,7 @@ def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         for lang, names in place["names"].items():
             for name in names:
                 found = regions_of_name.setdefault(fold(name), {})
-                found[place["region"]] = max(found.get(place["region"], 0), rank[place["kind"]])
+                found[place["region"]] = max(found.get(place["region"], 0), place_rank(place))
     out: list[tuple[str, ...]] = []
     for place in places:
         reasons: list[str] = []
@@ -104,11 +118,15 @@ def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
             if any(person for _, person in readings):
                 reasons.append("person")
         if place["kind"] != "district":
-            own = rank[place["kind"]]
+            own = place_rank(place)
             shared = {region for names in place["names"].values() for name in names
                       for region, size in regions_of_name.get(fold(name), {}).items() if size >= own}
             if shared - {place["region"]}:
                 reasons.append("shared")
+        if place["kind"] == "district":
+            first_words = {fold(n.split()[0]) for ns in place["names"].values() for n in ns if n.split()}
+            if first_words & GENERIC_DISTRICTS:
+                reasons.append("common")
         if place["kind"] == "village" and _one_word_names(place):
             reasons.append("village")
         out.append(tuple(reasons))

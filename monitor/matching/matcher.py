@@ -43,19 +43,22 @@ from .translit import variants
 log = logging.getLogger(__name__)
 
 from .evidence import FEATURE_WORDS, place_ambiguity
-from .resolve import (ADJECTIVE, CONJ, CUE_FEATURE, CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET,
+from .resolve import (ADJECTIVE, CONJ, CUE_DIRECTION, CUE_FEATURE, CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET,
                       CUE_STREET_ABBR, EXCLUDE, FALSE_FRIEND, KEYWORD, PLACE, REGION, Resolution)
 
 DEFAULT_MAX_CHARS = 20_000  # what matching reads of one post; the post is stored whole
 
 # Nouns that make a region adjective mean the region: «Курской области», «курский губернатор».
 REGION_CUES = {
-    "ru": ["область", "край", "район", "регион", "губернатор", "губерния", "направление", "граница",
-           "приграничье", "погранзона", "территория", "аэс", "власть", "округ", "облвласть", "оперштаб"],
-    "uk": ["область", "край", "район", "регіон", "губернатор", "напрямок", "кордон", "прикордоння",
-           "територія", "аес", "влада", "округ", "ова", "ода", "ова"],
-    "en": ["oblast", "region", "province", "governor", "border"],
+    "ru": ["область", "край", "район", "регион", "губернатор", "губерния", "граница",
+           "приграничье", "погранзона", "территория", "аэс", "власть", "округ", "облвласть", "оперштаб", "громада",
+           "сельсовет"],
+    "uk": ["область", "край", "район", "регіон", "губернатор", "кордон", "прикордоння",
+           "територія", "аес", "влада", "округ", "ова", "ода", "громада", "отг", "тг", "сільрада"],
+    "en": ["oblast", "region", "province", "governor", "border", "area"],
 }
+# A front direction is named after a place: it names a region only where the gazetteer knows its places.
+DIRECTION_CUES = {"ru": ["направление"], "uk": ["напрямок", "напрям"], "en": ["direction", "axis"]}
 REGION_CUE_ABBREVIATIONS = ["обл"]
 # Words that mark the next (or previous) name as a settlement.
 SETTLEMENT_CUES = {
@@ -80,7 +83,9 @@ _EN_REGION_WORDS = (" oblast", " region", " province")
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/"
 _FILLER = "\x01"  # a word in no phrase
 _LINK_HINT = re.compile(r"[@/]|www\.", re.IGNORECASE)
-_LINKS = re.compile(r"(?:https?://|www\.|t\.me/)\S+|(?<!\w)@\w+", re.IGNORECASE)
+# links, @mentions and the text of links to Telegram channels («[Подписаться на Москву](https://t.me/...)»)
+_LINKS = re.compile(r"\[[^\]\n]{0,300}\]\((?:https?://)?t\.me/[^)\s]*\)|(?:https?://|www\.|t\.me/)\S+|(?<!\w)@\w+",
+                    re.IGNORECASE)
 
 
 def _symbol(class_id: int, width: int) -> str:
@@ -336,6 +341,11 @@ class Matcher:
         self._automaton = automaton if grouped else None
 
         self._cues_region = _cue_keys(REGION_CUES)
+        self._cues_direction = _cue_keys(DIRECTION_CUES)
+        self._city_regions = {code for code, r in self.regions.items()
+                              if not any(w in n.lower() for ns in r["names"].values() for n in ns
+                                         for w in ("област", "oblast", "край", "krai", "республик", "republic"))}
+        self._covered = {p["region"] for p in self.places if p["kind"] != "district" and p["labels_region"]}
         self._cues_settlement = _cue_keys(SETTLEMENT_CUES)
         self._cues_street = _cue_keys(STREET_WORDS)
         self._cues_feature = _cue_keys(FEATURE_WORDS)
@@ -404,6 +414,8 @@ class Matcher:
             flags |= CONJ
         if keys & self._cues_feature:
             flags |= CUE_FEATURE
+        if keys & self._cues_direction:
+            flags |= CUE_DIRECTION
         info = (self._symbols[classes[0]] if classes else self._nothing[0], tuple(classes), flags)
         if len(self._token_cache) > 500_000:
             self._token_cache.clear()
@@ -561,6 +573,20 @@ class Matcher:
             found = self._name_key_cache[ref] = frozenset(keys)
         return found
 
+    def _region_keys(self, code: str) -> frozenset[str]:
+        """The surface forms and lemmas of a region's Cyrillic names and adjectives (no stems)."""
+        found = self._name_key_cache.get(code)
+        if found is None:
+            region = self.regions[code]
+            keys: set[str] = set()
+            for group in (region["names"], region.get("adjectives", {})):
+                for lang in ("ru", "uk"):
+                    for name in group.get(lang, []):
+                        for word in folded_words(name):
+                            keys |= {k for k in analyse(word, languages_of(word, word))[0] if not k.startswith("~")}
+            found = self._name_key_cache[code] = frozenset(keys)
+        return found
+
     def _noun_form(self, token: Token, place: dict[str, Any]) -> bool:
         """Whether a word is a form of the place's own (one-word) name rather than an adjective made from it."""
         langs = languages_of(token.raw, token.norm)
@@ -617,6 +643,8 @@ class Matcher:
                 sources.setdefault(code, set()).add("")
             for (start, end), ref in found["places"]:
                 place = self.places[ref]
+                if not place["labels_region"]:
+                    continue  # Taganrog is not a mention of Rostov Oblast
                 mentions.append((start, place["region"]))
                 sources.setdefault(place["region"], set()).add(place["id"])
                 words = source[start:end]

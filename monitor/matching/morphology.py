@@ -192,3 +192,23 @@ def feminine_adjective(norm: str, langs: tuple[str, ...]) -> bool:
             if "ADJF" in g and "femn" in g and "plur" not in g:
                 return True
     return False
+
+
+@lru_cache(maxsize=100_000)
+def agrees(adjective: str, word: str, pos: str, langs: tuple[str, ...]) -> bool:
+    """Whether the adjective can agree with ``word`` read as ``pos`` (NOUN or ADJF): same case and
+    number, and gender in the singular («курского вторжения», not «Полтавской обломки»)."""
+    for lang in langs:
+        if lang not in ("ru", "uk"):
+            continue
+        morph = analyzer(lang)
+        adjectives = [p.tag for p in morph.parse(adjective)[:8] if "ADJF" in p.tag.grammemes]
+        others = [p.tag for p in morph.parse(word)[:8] if pos in p.tag.grammemes]
+        for a in adjectives:
+            for o in others:
+                if a.case != o.case or a.number != o.number:
+                    continue
+                if a.number == "sing" and o.gender and a.gender and a.gender != o.gender and "ms-f" not in o.grammemes:
+                    continue
+                return True
+    return False

@@ -24,19 +24,26 @@ Every step looks at a hit's neighbours only, so the cost is linear in the post's
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
-from .evidence import LOCATIVE_PREPOSITIONS, REASON_TEXT
-from .morphology import analyse, feminine_adjective, noun_genitive, word_tags
+from .evidence import LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
+from .morphology import agrees, analyse, feminine_adjective, noun_genitive, word_tags
 from .normalise import is_initial, languages_of
 
 if TYPE_CHECKING:
     from .matcher import Matcher
 
 REGION, ADJECTIVE, PLACE, KEYWORD, EXCLUDE, FALSE_FRIEND = range(6)
-CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CONJ, CUE_FEATURE = (
-    1, 2, 4, 8, 16, 32, 64)
+CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CONJ, CUE_FEATURE, CUE_DIRECTION = (
+    1, 2, 4, 8, 16, 32, 64, 128)
+_OBLAST_WORDS = frozenset({"область", "обл", "областях", "oblast", "ова", "ода", "region"})
+_FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у", "о", "а", "та", "і", "й", "з", "до", "по", "за"})
 _MODEL = re.compile(r"[-‐‑–][0-9]")
+_COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
+_COMPOUND_BEFORE = re.compile(r"[^\W\d_]-")
+_OPEN_QUOTES = "«\"“„'"
+_CLOSE_QUOTES = "»\"”“'"
 
 
 class Resolution:
@@ -86,6 +93,7 @@ class Resolution:
         friend_at: dict[int, int] = {}  # token -> the false friend phrase covering it
         regions, adjectives, place_spans = [], [], {}
         self.geo_starts: set[int] = set()
+        self.geo_ends: set[int] = set()
         for s, e, term in self.hits:
             kind = term.kind
             if kind == KEYWORD:
@@ -97,6 +105,7 @@ class Resolution:
                     friend_at.setdefault(i, term.ref)
             else:
                 self.geo_starts.add(s)
+                self.geo_ends.add(e)
                 if kind == REGION:
                     regions.append((s, e, term))
                 elif kind == ADJECTIVE:
@@ -108,17 +117,26 @@ class Resolution:
         evidence_regions: set[str] = set()
         evidence_districts: set[int] = set()
 
+        region_tokens: set[int] = set()
         for s, e, term in regions:
-            why = self.blocked(s, e) or (term.capital and not self.tokens[s].capital and "written in lower case")
+            why = (self.blocked(s, e) or (term.capital and not self.tokens[s].capital and "written in lower case")
+                   or self.other_word(s, e, m._region_keys(term.ref)))
             self.note(s, e, "region", term.ref, not why, why or "region name")
             if not why:
                 accepted.append((s, e, "region", term.ref))
                 evidence_regions.add(term.ref)
+                region_tokens.update(range(s, e + 1))
         adjective_starts = {s for s, _, _ in adjectives}
         self.adjective_starts = adjective_starts
+        self.adjective_list = sorted(adjective_starts)
+        shared_adjective: dict[tuple[int, int], int] = {}
+        for s, e, _ in adjectives:
+            shared_adjective[(s, e)] = shared_adjective.get((s, e), 0) + 1
         for s, e, term in adjectives:
             why = self.blocked(s, e)
-            taken = None if why else self.adjective_evidence(s, e, adjective_starts)
+            if not why and shared_adjective[(s, e)] > 1:
+                why = self.city_or_oblast(s, e, term.ref)
+            taken = None if why else self.adjective_evidence(s, e, term.ref, adjective_starts)
             self.note(s, e, "adjective", term.ref, bool(taken),
                       taken or why or "a region adjective with no region noun, other noun or list after it")
             if taken:
@@ -128,9 +146,11 @@ class Resolution:
         pending: list[tuple[int, int, list]] = []
         for (s, e), by_ref in sorted(place_spans.items()):
             terms = [by_ref[ref] for ref in sorted(by_ref)]
+            if s in region_tokens and e in region_tokens:
+                continue  # «Харківщині» is the region, not a village of a similar name
             if s == e and s in adjective_starts:
                 # «курского губернатора», «Курском направлении»: the region's adjective, not the city
-                cued = self.has(e + 1, CUE_REGION)  # «под Курском» is the city
+                cued = self.has(e + 1, CUE_REGION | CUE_DIRECTION)  # «под Курском» is the city
                 terms = [t for t in terms if not cued and m._noun_form(self.tokens[s], m.places[t.ref])]
                 if not terms:
                     continue
@@ -159,9 +179,12 @@ class Resolution:
                 if kept:
                     for t, why in kept:
                         self.take(s, e, t, why, accepted)
-                        evidence_regions.add(m.places[t.ref]["region"])
                         if m.places[t.ref]["kind"] == "district":
                             evidence_districts.add(t.ref)
+                        elif "named in the post" in why:
+                            # a namesake picked by its region counts as that region's place; one taken on
+                            # context alone gives no evidence for others (no chains of guesses)
+                            evidence_regions.add(m.places[t.ref]["region"])
                     for t, why in rejected:
                         self.note(s, e, "place", m.places[t.ref]["id"], False, why)
                 else:
@@ -212,28 +235,66 @@ class Resolution:
             return "a street name"
         return None
 
-    def adjective_evidence(self, s: int, e: int, adjective_starts: set[int]) -> str | None:
+    def adjective_evidence(self, s: int, e: int, code: str, adjective_starts: set[int]) -> str | None:
         n, flags = self.n, self.flags
         j, steps = e + 1, 0
         while j < n and steps < 5:
             if flags[j] & CUE_REGION:
                 return f"a region adjective before «{self.tokens[j].raw}»"
+            if flags[j] & CUE_DIRECTION and code in self.m._covered:
+                return f"a region adjective before «{self.tokens[j].raw}» (a front direction)"
             if flags[j] & CONJ or j in adjective_starts:
                 j += 1
                 steps += 1
                 continue
             break
         first = self.tokens[s]
+        langs = languages_of(first.raw, first.norm)
         nxt = e + 1
-        if nxt < n and self.adjacent(e, nxt) and nxt not in self.geo_starts:
-            grams = self.tags(nxt)[0]
-            if "NOUN" in grams and not self.tokens[nxt].capital and not (flags[nxt] & (CUE_STREET | CUE_FEATURE)):
-                return f"a region adjective before the noun «{self.tokens[nxt].raw}»"
-        if first.capital and not is_initial(self.text, first.start) and feminine_adjective(
-                first.norm, languages_of(first.raw, first.norm)):
+        j = nxt
+        while j < n and j - nxt <= 2 and self.adjacent(j - 1, j) and not flags[j] & (CUE_STREET | CONJ):
+            word = self.tokens[j]
+            if word.norm in _FUNCTION_WORDS or len(word.norm) < 2:
+                break
+            if j == nxt and len(word.raw) >= 2 and word.raw.isupper() and word.script == "cyr":
+                return f"a region adjective before the abbreviation «{word.raw}»"
+            if agrees(first.norm, word.norm, "NOUN", langs) and (not word.capital or not first.capital):
+                return f"a region adjective before the noun «{word.raw}»"
+            if not agrees(first.norm, word.norm, "ADJF", langs):
+                break
+            j += 1
+        if first.capital and not is_initial(self.text, first.start) and feminine_adjective(first.norm, langs):
             alone = nxt >= n or not self.adjacent(e, nxt) or flags[nxt] & CONJ
-            if alone:
-                return "a capitalised feminine region adjective standing alone: the region (oblast) left implied"
+            at = bisect_left(self.adjective_list, s)
+            listed = (at > 0 and s - self.adjective_list[at - 1] <= 15) or (
+                at + 1 < len(self.adjective_list) and self.adjective_list[at + 1] - s <= 15)
+            if alone and listed:
+                return "a capitalised feminine region adjective in a list: the region (oblast) left implied"
+        return None
+
+    def other_word(self, s: int, e: int, name_keys: frozenset[str]) -> str | None:
+        """Why a one-word hit is another word the dictionary knows («Кому» is not «Коми»), or None."""
+        token = self.tokens[s]
+        if s != e or token.script != "cyr":
+            return None
+        _, known, lemmas = self.tags(s)
+        if not known:
+            return None
+        own = {k for k in analyse(token.norm, languages_of(token.raw, token.norm))[0] if not k.startswith("~")}
+        if own & name_keys:
+            return None
+        return f"the word «{sorted(lemmas)[0] if lemmas else token.norm}», not a form of the name"
+
+    def city_or_oblast(self, s: int, e: int, code: str) -> str | None:
+        """«киевский» is the adjective of Kyiv and of Kyiv Oblast: the oblast before an oblast word, else the city."""
+        oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS or self.has(j, CUE_REGION) and
+                          self.tokens[j].norm.startswith(("област", "обл"))
+                          for j in range(e + 1, min(e + 6, self.n)))
+        city = code in self.m._city_regions
+        if oblast_next and city:
+            return "the adjective of the city and of its oblast: the oblast, before an oblast word"
+        if not oblast_next and not city:
+            return "the adjective of the city and of its oblast: the city, with no oblast word after it"
         return None
 
     def place_rejection(self, s: int, e: int, terms: list) -> str | None:
@@ -253,11 +314,20 @@ class Resolution:
             return f"after «{tokens[s - 1].raw}»: the name of something else, not the settlement"
         if _MODEL.match(text, last.end):
             return "a model designation (a name followed by a hyphen and a number)"
+        if ((_COMPOUND_AFTER.match(text, last.end) and e + 1 not in self.geo_starts)
+                or (first.start >= 2 and _COMPOUND_BEFORE.match(text, first.start - 2) and s - 1 not in self.geo_ends)):
+            return "part of a longer hyphenated name"
+        if (first.start > 0 and text[first.start - 1] in _OPEN_QUOTES and text[last.end : last.end + 1]
+                and text[last.end] in _CLOSE_QUOTES and not self.has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR)):
+            return "a name in quotes: the name of a thing (a brand, a complex, a pipeline)"
+        if (s == e and first.capital and self.has(e + 1, CUE_REGION | CUE_DIRECTION)
+                and not any(m._noun_form(first, m.places[t.ref]) for t in terms)):
+            return f"an adjective before «{tokens[e + 1].raw}»: a district, community or direction named after a place"
         if any(t.capital for t in terms) and not first.capital:
             return "written in lower case"
         if not first.capital and first.script in ("cyr", "lat"):
             regions = {m.places[t.ref]["region"] for t in terms}
-            if self.has(e + 1, CUE_REGION) and len(regions) == 1 and s == e:
+            if self.has(e + 1, CUE_REGION | CUE_DIRECTION) and len(regions) == 1 and s == e:
                 code = regions.pop()
                 self.accepted_region(s, e, code, f"a place adjective before «{tokens[e + 1].raw}»")
                 return "region"
@@ -270,15 +340,18 @@ class Resolution:
                 return f"a first name before «{tokens[nxt].raw}»"
             if nxt < self.n and self.adjacent(e, nxt) and "Patr" in self.tags(nxt)[0] and tokens[nxt].capital:
                 return f"a first name before the patronymic «{tokens[nxt].raw}»"
-            if grams & {"Surn", "Patr"} and prev >= 0 and tokens[prev].capital and self.adjacent(prev, s):
+            if prev >= 0 and tokens[prev].capital and self.adjacent(prev, s) and prev not in self.geo_ends:
                 prev_tags = self.tags(prev)[0]
-                if "Name" in prev_tags or (len(tokens[prev].raw) == 1 and text[tokens[prev].end : tokens[prev].end + 1] == "."):
+                initial = len(tokens[prev].raw) == 1 and text[tokens[prev].end : tokens[prev].end + 1] == "."
+                if ("Name" in prev_tags and tokens[prev].script == "cyr") or (initial and grams & {"Surn", "Patr"}):
                     return f"a surname after «{tokens[prev].raw}»"
+            if (nxt < self.n and len(tokens[nxt].raw) == 1 and tokens[nxt].capital
+                    and text[tokens[nxt].end : tokens[nxt].end + 1] == "." and self.adjacent(e, nxt)):
+                return f"a surname before the initial «{tokens[nxt].raw}.»"
             if s == e and known:
-                own = {k for k in analyse(first.norm, languages_of(first.raw, first.norm))[0] if not k.startswith("~")}
-                if not any(own & m._name_keys(t.ref) for t in terms):
-                    word = sorted(lemmas)[0] if lemmas else first.norm
-                    return f"the word «{word}», not a form of the name"
+                reasons = [self.other_word(s, e, m._name_keys(t.ref)) for t in terms]
+                if all(reasons):
+                    return reasons[0]
         return None
 
     def accepted_region(self, s: int, e: int, code: str, why: str) -> None:
@@ -296,8 +369,14 @@ class Resolution:
         regions = sorted({m.places[t.ref]["region"] for t in terms})
         by_district = [(t, f"its district ({m.places[m._district_of[t.ref]]['en']}) named in the post") for t in terms
                        if m._district_of.get(t.ref) in evidence_districts]
+        proper = first.capital and not is_initial(self.text, first.start)
+
+        def strict(t: Any) -> bool:  # an ordinary word: its region alone is evidence only for a proper name
+            ambiguity = m._ambiguity[t.ref]
+            return "listed" in ambiguity or "common" in ambiguity
+
         named = by_district or [(t, f"its region ({m.places[t.ref]['region']}) named in the post") for t in terms
-                                if m.places[t.ref]["region"] in evidence_regions]
+                                if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))]
         if named:
             named_regions = {m.places[t.ref]["region"] for t, _ in named}
             if len(named_regions) > 1:
@@ -308,9 +387,9 @@ class Resolution:
         rejected = []
         candidates = terms
         if len(regions) > 1:
-            top = max(_RANK[m.places[t.ref]["kind"]] for t in terms)
-            candidates = [t for t in terms if _RANK[m.places[t.ref]["kind"]] == top]
-            if top == 1 or len({m.places[t.ref]["region"] for t in candidates}) > 1:
+            top = max(place_rank(m.places[t.ref]) for t in terms)
+            candidates = [t for t in terms if place_rank(m.places[t.ref]) == top]
+            if top <= 1 or len({m.places[t.ref]["region"] for t in candidates}) > 1:
                 return [], [(t, f"names places in {', '.join(regions)}: none of these regions named in the post")
                             for t in terms]
             larger = m.places[candidates[0].ref]
@@ -318,22 +397,21 @@ class Resolution:
                             "this one's region is named") for t in terms if t not in candidates]
         cue = self.has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR) or self.has(e + 1, CUE_SETTLEMENT)
         prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
-        proper = first.capital and not is_initial(self.text, first.start)
         geox = first.script == "cyr" and "Geox" in self.tags(s)[0]
         kept = []
         for t in candidates:
             ambiguity = [a for a in m._ambiguity[t.ref] if a != "shared" or len(regions) == 1 and len(terms) == 1]
             about = ", ".join(REASON_TEXT[a] for a in ambiguity)
-            village = m.places[t.ref]["kind"] == "village"
+            kind = m.places[t.ref]["kind"]
             if not ambiguity:
                 kept.append((t, "an unambiguous place name, capitalised" if len(regions) == 1
                              else "the largest place of that name"))
             elif "shared" in ambiguity:
                 rejected.append((t, f"ambiguous ({about}): its region is not named in the post"))
+            elif "listed" in ambiguity or ("common" in ambiguity and kind in ("village", "district")):
+                rejected.append((t, f"ambiguous ({about}): neither its district nor its region named"))
             elif cue and first.capital:
                 kept.append((t, f"ambiguous ({about}) but after a settlement word"))
-            elif ("listed" in ambiguity or "common" in ambiguity) and village:
-                rejected.append((t, f"ambiguous ({about}): no settlement word and no region or district named"))
             elif proper and (prep or geox):
                 kept.append((t, f"ambiguous ({about}) but a capitalised name "
                                 + (f"after «{tokens[s - 1].raw}»" if prep else "tagged as a toponym")))
@@ -353,9 +431,7 @@ class Resolution:
         for t, why in kept:
             region = m.places[t.ref]["region"]
             have = best.get(region)
-            if have is None or _RANK[m.places[t.ref]["kind"]] > _RANK[m.places[have[0].ref]["kind"]]:
+            if have is None or place_rank(m.places[t.ref]) > place_rank(m.places[have[0].ref]):
                 best[region] = (t, why)
         return [best[r] for r in sorted(best)]
 
-
-_RANK = {"village": 1, "town": 2, "city": 3, "district": 3}
