@@ -59,7 +59,8 @@ def check(ctx: click.Context) -> None:
             parts.append(f"{len(w.exclude)} exclusion(s)")
         recipients = ", ".join(w.recipients) if w.recipients else "no recipients"
         click.echo(f"  {w.name}: {'; '.join(parts) or 'every post'} -> {recipients} ({w.delivery})")
-    from ..matching import matcher_for
+    if any(w.keywords or getattr(w, "exclude_places", None) for w in config.watchlists):
+        from ..matching import matcher_for
 
-    for line in matcher_for(config).watchlist_warnings():
-        click.echo(f"warning: {line}")
+        for line in matcher_for(config).watchlist_warnings():
+            click.echo(f"warning: {line}")

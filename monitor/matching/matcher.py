@@ -282,6 +282,7 @@ class Matcher:
         self._ambiguity = base.ambiguity
         self._district_of = base.district_of
         self._name_key_cache = base.name_keys
+        self._other_word_cache: dict[tuple[str, int], str | None] = {}  # (word, id of cached name keys)
 
         self._keywords: list[str] = []
         self._keyword_watch: list[list[int]] = []

@@ -277,6 +277,17 @@ class Resolution:
         token = self.tokens[s]
         if s != e or token.script != "cyr":
             return None
+        key = (token.raw, id(name_keys))
+        cache = self.m._other_word_cache
+        if key in cache:
+            return cache[key]
+        if len(cache) > 200_000:
+            cache.clear()
+        found = cache[key] = self._other_word(s, name_keys)
+        return found
+
+    def _other_word(self, s: int, name_keys: frozenset[str]) -> str | None:
+        token = self.tokens[s]
         _, known, lemmas = self.tags(s)
         if not known:
             return None
