@@ -440,3 +440,58 @@ def test_check_reports_a_watchlist_whose_only_evidence_is_an_ambiguous_name(tmp_
     assert any(w.startswith('warning: watchlist belaya: keyword "Белая" is an ambiguous place name (RU-KRS:belaya') for w in warnings)
     assert "warning: watchlist belaya: its only evidence would be an ambiguous name (Белая): list the region in regions = [...] instead" in warnings
     assert not any("watchlist kursk" in w for w in warnings)
+
+
+# -- coverage ------------------------------------------------------------------------------------------
+
+NEWS_VILLAGES = {  # named in the incursion's and the border's news, with the district the reports give
+    "Мартыновка": ("RU-KRS", "Суджанский район"), "Гуево": ("RU-KRS", "Суджанский район"),
+    "Плехово": ("RU-KRS", "Суджанский район"), "Свердликово": ("RU-KRS", "Суджанский район"),
+    "Малая Локня": ("RU-KRS", "Суджанский район"), "Русское Поречное": ("RU-KRS", "Суджанский район"),
+    "Николаево-Дарьино": ("RU-KRS", "Суджанский район"), "Горналь": ("RU-KRS", "Суджанский район"),
+    "Казачья Локня": ("RU-KRS", "Суджанский район"), "Спальное": ("RU-KRS", "Суджанский район"),
+    "Гирьи": ("RU-KRS", "Беловский район"), "Тёткино": ("RU-KRS", "Глушковский район"),
+    "Любечане": ("RU-BRY", "Климовский район"), "Сушаны": ("RU-BRY", "Климовский район"),
+    "Новая Таволжанка": ("RU-BEL", "Шебекинский район"), "Журавлёвка": ("RU-BEL", "Белгородский район"),
+}
+
+
+def test_the_border_regions_hold_their_settlements_each_with_its_district():
+    m = Matcher([])
+    by_region: dict[str, list[int]] = {}
+    for index, place in enumerate(m.places):
+        by_region.setdefault(place["region"], []).append(index)
+    for code, least in (("UA-59", 1400), ("UA-63", 1600), ("UA-74", 1400), ("RU-KRS", 100), ("RU-BEL", 90), ("RU-BRY", 65)):
+        settlements = [i for i in by_region[code] if m.places[i]["kind"] != "district"]
+        assert len(settlements) >= least - 30, code
+        assert all(i in m._district_of for i in settlements), code  # every settlement names a district entry
+    for name, (code, district) in NEWS_VILLAGES.items():
+        found = [p for p in m.places if p["region"] == code and name.replace("ё", "е") in
+                 [n.replace("ё", "е") for n in p["names"]["ru"]]]
+        assert found and found[0]["district"] == district, name
+
+
+@pytest.mark.parametrize("uk, ru", [
+    ("Михайлівка", "Михайловка"), ("Веселе", "Веселое"), ("Суми", "Сумы"), ("Юнаківка", "Юнаковка"),
+    ("Велика Писарівка", "Великая Писаровка"), ("Старий Салтів", "Старый Салтов"), ("Мирне", "Мирное"),
+    ("Тьоткіно", "Тёткино"), ("Златопіль", "Златополь"), ("Ямпіль", "Ямполь"),
+])
+def test_russian_forms_of_ukrainian_names_follow_the_documented_rules(uk, ru):
+    from monitor.matching.translit import uk_to_ru
+
+    assert uk_to_ru(uk) == ru
+
+
+def test_a_bad_labels_region_value_is_reported_with_its_file_and_entry(tmp_path):
+    from monitor.matching.gazetteer import GazetteerError, read_places
+
+    path = tmp_path / "RU-VOR.json"
+    path.write_text(json.dumps([{"id": "RU-VOR:x", "names": {"ru": ["Икс"]}, "labels_region": "no"}]), encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r'RU-VOR\.json: entry 0 \(RU-VOR:x\): "labels_region" must be true or false'):
+        read_places(path)
+
+
+def test_a_city_of_another_region_keeps_a_border_village_of_its_name_out_without_naming_its_region(matcher):
+    result = matcher.match("Атака дронов на Воронеж и Самару", lang="ru")
+    assert result.regions == [] and result.places == []
+    assert "UA-59" in matcher.match("Обстріляли селище Вороніж Шосткинського району", lang="uk").regions
