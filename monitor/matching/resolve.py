@@ -423,9 +423,9 @@ class Resolution:
                 rejected.append((t, f"ambiguous ({about}): neither its district nor its region named"))
             elif cue and first.capital:
                 kept.append((t, f"ambiguous ({about}) but after a settlement word"))
-            elif proper and (prep or geox):
+            elif (proper and prep) or (first.capital and geox):
                 kept.append((t, f"ambiguous ({about}) but a capitalised name "
-                                + (f"after «{tokens[s - 1].raw}»" if prep else "tagged as a toponym")))
+                                + (f"after «{tokens[s - 1].raw}»" if prep and proper else "tagged as a toponym")))
             else:
                 rejected.append((t, f"ambiguous ({about}): no settlement word, locative preposition or region named"))
         if not kept:

@@ -174,9 +174,9 @@ class Translator:
 
     def _translate(self, text: str, source: str, target: str, timeout: float) -> str:
         """Translate a whole post within ``timeout`` seconds in all, however many pieces it takes."""
-        deadline = time.monotonic() + timeout
         spans = place_spans(self.config, text, source)
         prepared = protect(text, spans)
+        deadline = time.monotonic() + timeout  # for the backend: the first call also builds the matcher
         pieces = split_text(prepared, self.backend.limit)
         translated = []
         for piece, _ in pieces:
