@@ -50,7 +50,7 @@ def start_daemon(config, log) -> subprocess.Popen:
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     env.pop("NOTIFY_SOCKET", None)
     with open(log, "wb") as handle:
-        return subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run"],
+        return subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "--log-level", "info", "run"],
                                 stdout=subprocess.DEVNULL, stderr=handle, env=env, cwd=str(ROOT))
 
 

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from monitor.config import load_config
 from monitor.clock import FixedClock
+from monitor.config import load_config
 from monitor.pipeline import Pipeline
 from monitor.sources.feeds import FeedSource, message_id_of
 from monitor.sources.health import PermanentSourceError, TransientSourceError, health_rows
@@ -142,3 +142,56 @@ def test_an_unreachable_feed_is_transient(tmp_path):
                                        client, FixedClock(T0))
     with pytest.raises(TransientSourceError, match="ConnectError"):
         poll(source)
+
+
+# Shapes of real Ukrainian and Russian news RSS: entities escaped twice in titles, &nbsp; inside CDATA.
+UKRAINIAN = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Суми: новини</title><link>https://sumy.example.ua/</link>
+<item><title>П&amp;rsquo;ять людей поранені внаслідок обстрілу Сум</title><link>https://sumy.example.ua/n/1</link>
+<guid>sumy-1</guid><pubDate>Wed, 07 Aug 2024 06:00:00 +0300</pubDate>
+<description><![CDATA[<p>Ворог атакував&nbsp;Білопілля. Про це повідомила Сумська&nbsp;ОВА &laquo;Суми&raquo;.</p>]]></description></item>
+</channel></rss>"""
+
+UNDECLARED = """<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Курские известия</title><link>https://kursk.example.ru/</link>
+<item><title>В Судже объявлена эвакуация жителей приграничных сёл</title><guid>ki-1</guid>
+<pubDate>Tue, 06 Aug 2024 19:05:00 +0300</pubDate>
+<description>Жителей Суджанского района вывозят в Курск, горячая линия работает круглосуточно.</description></item>
+</channel></rss>"""
+
+
+def test_entities_left_in_entry_text_become_characters(tmp_path, server):
+    server.route("/feed.xml", body=UKRAINIAN, headers={"Content-Type": "application/rss+xml; charset=utf-8"})
+    archive, factory = make(tmp_path, server)
+    assert poll(factory) == 1
+    (text,) = [r[0] for r in archive.conn.execute("SELECT text FROM posts")]
+    assert text == ("П’ять людей поранені внаслідок обстрілу Сум\n\n"
+                    "Ворог атакував Білопілля. Про це повідомила Сумська ОВА «Суми».")
+
+
+@pytest.mark.parametrize("encoding", ["koi8-r", "windows-1251"])
+def test_a_feed_in_an_undeclared_cyrillic_encoding_is_read_as_it_is(tmp_path, server, encoding):
+    server.route("/feed.xml", body=UNDECLARED.encode(encoding), headers={"Content-Type": "application/rss+xml"})
+    archive, factory = make(tmp_path, server)
+    assert poll(factory) == 1
+    (title, text) = archive.conn.execute("SELECT channel_title, text FROM posts").fetchone()
+    assert title == "Курские известия"
+    assert text.startswith("В Судже объявлена эвакуация жителей приграничных сёл\n\nЖителей Суджанского района")
+
+
+def test_a_readable_feed_with_an_undefined_entity_and_no_items_is_said_once_and_stays_healthy(tmp_path, server, caplog):
+    empty = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Лента&nbsp;новостей</title>'
+             "<description>Пока пусто&hellip;</description></channel></rss>")
+    server.route("/feed.xml", body=empty)
+    archive, factory = make(tmp_path, server)
+    async def twice():
+        async with httpx.AsyncClient(timeout=5) as client:
+            source = factory(client)  # one source, as the daemon keeps it between polls
+            return [await source.poll(), await source.poll()]
+
+    with caplog.at_level("WARNING", logger="monitor.sources.feeds"):
+        assert asyncio.run(twice()) == [0, 0]
+    said = [r.getMessage() for r in caplog.records if "not well-formed" in r.getMessage()]
+    assert len(said) == 1 and "undefined entity" in said[0]
+    (health,) = health_rows(archive)
+    assert health["last_success"] == T0.isoformat() and health["last_error"] is None

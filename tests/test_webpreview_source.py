@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from monitor.config import load_config
 from monitor.clock import FixedClock
+from monitor.config import load_config
 from monitor.pipeline import Pipeline
 from monitor.sources.health import PermanentSourceError, TransientSourceError
 from monitor.sources.webpreview import WebPreviewSource, parse_page, parse_views
@@ -154,3 +154,29 @@ def test_a_channel_without_a_public_preview_is_reported_not_retried(tmp_path, se
     server.route("/frontovaya", body="<html><body>Join channel</body></html>")
     with pytest.raises(PermanentSourceError, match="no public web preview"):
         poll(factory)
+
+
+def media_post(i: int, markup: str, text: str = "") -> str:
+    when = T0 + timedelta(minutes=i)
+    return f"""<div class="tgme_widget_message_wrap"><div class="tgme_widget_message js-widget_message" data-post="frontovaya/{i}">
+<div class="tgme_widget_message_bubble">{markup}{f'<div class="tgme_widget_message_text js-message_text">{text}</div>' if text else ''}
+<div class="tgme_widget_message_footer"><span class="tgme_widget_message_meta"><a class="tgme_widget_message_date" href="https://t.me/frontovaya/{i}"><time datetime="{when.isoformat()}"></time></a></span></div></div></div></div>"""
+
+
+def test_replies_media_kinds_and_forwards_from_people_are_read_from_real_markup():
+    html = page([
+        post_html(10, "Сводка за ночь"),
+        post_html(11, "Уточнение к сводке", reply="Сводка за ночь"),
+        media_post(12, '<a class="tgme_widget_message_sticker_wrap" href="https://t.me/addstickers/x"><i class="tgme_widget_message_sticker" style="background-image:url(\'x.webp\')"></i></a>'),
+        media_post(13, '<a class="tgme_widget_message_location_wrap" href="https://maps.google.com/maps?q=51.1,35.2"><div class="tgme_widget_message_location"></div></a>'),
+        media_post(14, '<a class="tgme_widget_message_voice_player js-message_voice_player"><audio class="tgme_widget_message_voice" src="v.ogg"></audio></a>'),
+        media_post(15, '<div class="tgme_widget_message_document_wrap"><audio class="tgme_widget_message_audio" src="a.mp3"></audio></div>', "Гимн"),
+        post_html(16, "Слова очевидца", forward=("Иван Петров", "https://t.me/ivan_petrov")),
+        media_post(17, '<div class="tgme_widget_message_forwarded_from accent_color">Forwarded from&nbsp;<b>Скрытый автор</b></div>', "Без ссылки"),
+    ], None)
+    posts, _, _ = parse_page(html, "frontovaya")
+    by_id = {p.message_id: p for p in posts}
+    assert by_id[11].reply_to == 10 and by_id[10].reply_to is None and by_id[11].text == "Уточнение к сводке"
+    assert [by_id[i].media_kind for i in (12, 13, 14, 15)] == ["sticker", "geo", "voice", "audio"]
+    assert (by_id[16].fwd_from_name, by_id[16].fwd_from_channel, by_id[16].fwd_from_id) == ("Иван Петров", None, None)
+    assert by_id[17].fwd_from_name == "Скрытый автор"

@@ -5,17 +5,29 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from ..resources import examples_dir
-from ..storage.queries import POST_COLUMNS, Filters, QueryError, iter_posts, parse_when, search_posts, stats, totals
-
+from ..storage.queries import (
+    POST_COLUMNS,
+    Filters,
+    QueryError,
+    iter_posts,
+    parse_when,
+    search_posts,
+    stats,
+    totals,
+    watchlist_posts,
+)
 from . import main
 from .output import emit, output_options
 
+MAX_LIMIT = 1_000_000  # search results at most; export streams everything
 
 
 def filter_options(func):
@@ -48,22 +60,22 @@ def query_expander(exact: bool):
     return expand_query
 
 
-def _progress_factory():
-    """A progress bar on stderr when it is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        return None
-    bars = []
+class _ProgressBars:
+    """One progress bar on stderr per step of an import (reading each file, storing)."""
 
-    def start(index: int, total: int):
-        if bars:
-            bars[-1].render_finish()
-        bar = click.progressbar(length=total, label=f"file {index + 1}", file=sys.stderr)
+    def __init__(self) -> None:
+        self.bars: list[Any] = []
+
+    def __call__(self, label: str, total: int) -> Callable[[int], None]:
+        self.finish()
+        bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
         bar.__enter__()
-        bars.append(bar)
+        self.bars.append(bar)
         return bar.update
 
-    start.finish = lambda: [b.render_finish() for b in bars]  # type: ignore[attr-defined]
-    return start
+    def finish(self) -> None:
+        if self.bars:
+            self.bars[-1].render_finish()
 
 
 @main.command("import")
@@ -91,7 +103,7 @@ def import_(app, paths: tuple[Path, ...], export_tz: str) -> None:
         raise click.BadParameter(f'"{export_tz}" is not a time zone name like Europe/Moscow', param_hint="--timezone") from None
     archive = app.archive()
     pipeline = Pipeline(archive, app.config)
-    progress = _progress_factory()
+    progress = _ProgressBars() if sys.stderr.isatty() else None
     report = import_exports(archive, pipeline, paths, local_tz=tz, progress=progress)
     if progress:
         progress.finish()
@@ -113,7 +125,7 @@ def import_(app, paths: tuple[Path, ...], export_tz: str) -> None:
 @main.command()
 @click.argument("query")
 @filter_options
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1, max=MAX_LIMIT), default=20, show_default=True)
 @click.option("--exact", is_flag=True, help="match words as written (no inflections or transliterations)")
 @output_options
 @click.pass_obj
@@ -150,12 +162,17 @@ def search(app, query: str, channel, lang, since, until, limit: int, exact: bool
 @click.argument("query", required=False)
 @filter_options
 @click.option("--format", "fmt", type=click.Choice(["json", "ndjson", "csv"]), default="ndjson", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="write to this file (default: standard output)")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="write to this new file (default: standard output); never an SQLite file")
+@click.option("--force", is_flag=True, help="replace an existing --output file (never an SQLite database)")
 @click.option("--exact", is_flag=True, help="match QUERY's words as written")
 @click.pass_obj
-def export(app, query, channel, lang, since, until, fmt: str, output: Path | None, exact: bool) -> None:
+def export(app, query, channel, lang, since, until, fmt: str, output: Path | None, force: bool, exact: bool) -> None:
     """Write posts (all, or those matching QUERY and the filters), oldest first.
+
+    The file is written beside its target and renamed into place when complete, so an
+    interrupted export leaves no half file; an existing file is replaced only with --force,
+    and an SQLite database (the archive above all) never.
 
     Examples:
 
@@ -163,36 +180,50 @@ def export(app, query, channel, lang, since, until, fmt: str, output: Path | Non
 
         monitor export Суджа --format json
     """
+    from ..exporting import ExportTargetError, check_target, replace_atomically
+
     filters = make_filters(channel, lang, since, until)
+    if output is not None:
+        try:
+            check_target(output, archive=Path(app.config.storage.path), force=force)
+        except ExportTargetError as exc:
+            raise click.ClickException(str(exc)) from None
     archive = app.archive(readonly=True)
     rows = iter_posts(archive.conn, filters, query=query, expand=query_expander(exact) if query else None)
-    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-    count = 0
     try:
-        if fmt == "csv":
-            writer = csv.writer(out)
-            writer.writerow(POST_COLUMNS)
-            for row in rows:
-                writer.writerow(["" if row[c] is None else (json.dumps(row[c], ensure_ascii=False)
-                                 if isinstance(row[c], (list, dict)) else row[c]) for c in POST_COLUMNS])
-                count += 1
-        elif fmt == "ndjson":
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-                count += 1
+        if output is None:
+            count = _write_posts(rows, sys.stdout, fmt)
         else:
-            out.write("[")
-            for row in rows:
-                out.write(("\n" if not count else ",\n") + json.dumps(row, ensure_ascii=False))
-                count += 1
-            out.write("\n]\n")
+            with replace_atomically(output) as out:
+                count = _write_posts(rows, out, fmt)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        if output:
-            out.close()
+    except ExportTargetError as exc:
+        raise click.ClickException(str(exc)) from None
     if output:
         click.echo(f"wrote {count} posts to {output}", err=True)
+
+
+def _write_posts(rows, out, fmt: str) -> int:
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(POST_COLUMNS)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else (json.dumps(row[c], ensure_ascii=False)
+                             if isinstance(row[c], (list, dict)) else row[c]) for c in POST_COLUMNS])
+            count += 1
+    elif fmt == "ndjson":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    else:
+        out.write("[")
+        for row in rows:
+            out.write(("\n" if not count else ",\n") + json.dumps(row, ensure_ascii=False))
+            count += 1
+        out.write("\n]\n")
+    return count
 
 
 @main.command("stats")
@@ -249,27 +280,18 @@ def demo(ctx, examples: Path | None) -> None:
                f" {t['first']} to {t['last']}")
     ctx.invoke(stats_, by="all", channel=None, lang=None, since=None, until=None, fmt="table")
     for watch in app.config.watchlists:
-        rows = archive.conn.execute(
-            "SELECT p.date, coalesce(p.channel_username, p.channel_title), p.lang, substr(p.text, 1, 90), p.url"
-            " FROM post_matches m JOIN posts p ON p.id = m.post_id WHERE m.watchlist = ? ORDER BY p.date LIMIT 15",
-            (watch.name,),
-        ).fetchall() if _has_table(archive, "post_matches") else []
+        rows = watchlist_posts(archive.conn, watch.name, limit=15)
         click.echo(f"\n== watchlist {watch.name} ({', '.join(watch.regions or [])}"
                    f"{'; ' + ', '.join(watch.keywords) if watch.keywords else ''}): {len(rows)} matching posts")
-        emit([dict(zip(["date", "channel", "lang", "text", "url"], r)) for r in rows],
-             ["date", "channel", "lang", "text", "url"], "table", wide=["text"])
-    if _has_table(archive, "stories"):
-        click.echo("\n== stories (posts carrying the same claim, across channels and languages)")
-        ctx.invoke(main.get_command(ctx, "stories"), since=None, watchlist=None, limit=10, fmt="table")
-        from ..stories import replay
+        emit(rows, ["date", "channel", "lang", "text", "url"], "table", wide=["text"])
+    click.echo("\n== stories (posts carrying the same claim, across channels and languages)")
+    ctx.invoke(main.get_command(ctx, "stories"), since=None, watchlist=None, limit=10, fmt="table")
+    from ..stories import replay
 
-        click.echo("\n== the alerts monitor would have mailed for these posts (monitor replay --dry-run)")
-        for alert in replay(archive, app.config):
-            click.echo(f"{alert['date'][:16]}  {alert['kind'].upper():6} [{alert['watchlist']}] "
-                       f"{alert['channel_title'] or alert['channel']}/{alert['message_id']}: {alert['reason'][:110]}")
+    click.echo("\n== the alerts monitor would have mailed for these posts (monitor replay --dry-run)")
+    for alert in replay(archive, app.config):
+        click.echo(f"{alert['date'][:16]}  {alert['kind'].upper():6} [{alert['watchlist']}] "
+                   f"{alert['channel_title'] or alert['channel']}/{alert['message_id']}: {alert['reason'][:110]}")
     click.echo("\nTry: monitor search Суджа   |   monitor stories   |   monitor replay --dry-run --json   |"
                "   monitor match --text 'Обстрел в Судже'")
 
-
-def _has_table(archive, name: str) -> bool:
-    return archive.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None

@@ -28,12 +28,14 @@ from monitor.storage import Archive, iso
 
 from ..clock import system_clock
 from .compose import compose, compose_digest, load_alert
+from .owner import current_owner, owner_alive
 from .transport import PermanentError, TransientError, Transport, transport_for
 
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = 30.0  # seconds before the first retry
 BACKOFF_MAX = 3600.0  # retries never wait longer than this
+LEASE_SECONDS = 600.0  # a claim by a process on another host is taken back after this long
 
 
 @dataclass
@@ -44,19 +46,14 @@ class MailSettings:
     rate_window: timedelta
 
     @classmethod
-    def from_config(cls, config: Config) -> "MailSettings":
+    def from_config(cls, config: Config) -> MailSettings:
         email = config.email
         if email is not None:
             return cls(email.sender, email.timezone, email.rate_limit, timedelta(minutes=email.rate_window_minutes))
-        from monitor.config.schema import SECTION_BY_NAME
+        from monitor.config import Email
 
-        defaults = {s.name: s.default for s in SECTION_BY_NAME["email"].settings}
-        return cls(
-            f"monitor@{socket.gethostname() or 'localhost'}",
-            "UTC",
-            defaults["rate_limit"],
-            timedelta(minutes=defaults["rate_window_minutes"]),
-        )
+        return cls(f"monitor@{socket.gethostname() or 'localhost'}", Email.timezone, Email.rate_limit,
+                   timedelta(minutes=Email.rate_window_minutes))
 
 
 @dataclass
@@ -74,7 +71,7 @@ def backoff(attempts: int) -> float:
 class Outbox:
     def __init__(self, archive: Archive, config: Config, *, transport: Transport | None = None,
                  clock: Callable[[], datetime] = system_clock,
-                 before_compose: Callable[[int], None] | None = None):
+                 before_compose: Callable[[int], object] | None = None):
         self.archive = archive
         self.config = config
         self.transport = transport or transport_for(config)
@@ -88,12 +85,22 @@ class Outbox:
 
     # -- crash recovery -------------------------------------------------------
     def recover(self) -> int:
-        """Return mails caught mid-send by a crash to the queue. Call once at start-up."""
+        """Return to the queue the mails whose sender is gone (killed mid-send, or a claim from another
+        host past its lease); a mail another live process is sending is left alone. Safe at any time."""
+        now = self.clock()
+        n = 0
         with self.archive.transaction() as conn:
-            n = conn.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'").rowcount
-            n += conn.execute("UPDATE digests SET status = 'pending' WHERE status = 'sending'").rowcount
+            for table in ("deliveries", "digests"):
+                rows = conn.execute(f"SELECT id, owner, lease_until FROM {table} WHERE status = 'sending'").fetchall()
+                for row_id, owner, lease_until in rows:
+                    alive = owner_alive(owner)
+                    if alive is None:
+                        alive = bool(lease_until) and lease_until > iso(now)
+                    if not alive:
+                        n += conn.execute(f"UPDATE {table} SET status = 'pending', owner = NULL, lease_until = NULL"
+                                          " WHERE id = ? AND status = 'sending'", (row_id,)).rowcount
         if n:
-            log.warning("%d mail(s) were being sent when the process stopped; they are queued again", n)
+            log.warning("%d mail(s) were being sent by a process that stopped; they are queued again", n)
         return n
 
     # -- alerts -> deliveries ------------------------------------------------------
@@ -142,7 +149,9 @@ class Outbox:
     def deliver_due(self, *, limit: int | None = None, should_stop: Callable[[], bool] | None = None) -> DeliveryReport:
         """Send every delivery and digest that is due. Returns what happened."""
         report = DeliveryReport()
+        self.recover()
         self.expand()
+        report.failed += self.give_up()
         now_text = iso(self.clock())
         due = [r["id"] for r in self.db.query(
             "SELECT id FROM deliveries WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
@@ -162,11 +171,33 @@ class Outbox:
         self.transport.close()
         return report
 
+    def give_up(self) -> int:
+        """Mark failed the mails still not delivered ``[delivery] give_up_hours`` after they were queued
+        (each keeps its last error); ``monitor alerts resend`` queues them again. Returns how many."""
+        hours = self.config.delivery.give_up_hours
+        cutoff = iso(self.clock() - timedelta(hours=hours))
+        why = f"not delivered within {hours:g} h"
+        with self.archive.transaction() as conn:
+            alert_ids = [r[0] for r in conn.execute(
+                "SELECT DISTINCT alert_id FROM deliveries WHERE status = 'pending' AND created_at < ?", (cutoff,))]
+            n = 0
+            for table in ("deliveries", "digests"):
+                n += conn.execute(
+                    f"UPDATE {table} SET status = 'failed', last_error = ? || coalesce(' (last error: ' || last_error"
+                    " || ')', '') WHERE status = 'pending' AND created_at < ?", (why, cutoff)).rowcount
+        for alert_id in alert_ids:
+            self._settle(alert_id)
+        if n:
+            log.error("%d alert mail(s) %s: marked failed; 'monitor alerts resend ID' sends one again", n, why)
+        return n
+
     def _claim(self, table: str, row_id: int) -> bool:
+        lease = iso(self.clock() + timedelta(seconds=LEASE_SECONDS))
         with self.archive.transaction() as conn:
             return conn.execute(
-                f"UPDATE {table} SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
-                (row_id,),
+                f"UPDATE {table} SET status = 'sending', attempts = attempts + 1, owner = ?, lease_until = ?"
+                " WHERE id = ? AND status = 'pending'",
+                (current_owner(), lease, row_id),
             ).rowcount == 1
 
     def _deliver(self, delivery_id: int, report: DeliveryReport) -> None:
@@ -199,7 +230,8 @@ class Outbox:
             self.transport.send(message, recipient)
         except PermanentError as exc:
             with self.archive.transaction() as conn:
-                conn.execute(f"UPDATE {table} SET status = 'failed', last_error = ? WHERE id = ?", (str(exc), row["id"]))
+                conn.execute(f"UPDATE {table} SET status = 'failed', last_error = ?, owner = NULL, lease_until = NULL"
+                             " WHERE id = ?", (str(exc), row["id"]))
             log.error("mail %s to %s failed for good: %s", message["Message-ID"], recipient, exc)
             report.failed += 1
             return False
@@ -208,7 +240,8 @@ class Outbox:
             retry_at = iso(self.clock() + timedelta(seconds=wait))
             with self.archive.transaction() as conn:
                 conn.execute(
-                    f"UPDATE {table} SET status = 'pending', last_error = ?, next_attempt_at = ? WHERE id = ?",
+                    f"UPDATE {table} SET status = 'pending', last_error = ?, next_attempt_at = ?, owner = NULL,"
+                    " lease_until = NULL WHERE id = ?",
                     (str(exc), retry_at, row["id"]),
                 )
             log.warning("mail %s to %s not sent (attempt %d): %s; retry in %.0fs", message["Message-ID"], recipient,
@@ -218,7 +251,8 @@ class Outbox:
         now = iso(self.clock())
         with self.archive.transaction() as conn:
             conn.execute(
-                f"UPDATE {table} SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL WHERE id = ?",
+                f"UPDATE {table} SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL, owner = NULL,"
+                " lease_until = NULL WHERE id = ?",
                 (now, str(message["Message-ID"]), row["id"]),
             )
             if table == "digests":
@@ -301,8 +335,9 @@ class Outbox:
                 raise KeyError(alert_id)
             n = conn.execute(
                 "UPDATE deliveries SET status = 'pending', mode = 'instant', next_attempt_at = NULL, last_error = NULL,"
-                " generation = generation + 1, digest_id = NULL WHERE alert_id = ? AND status IN ('sent', 'failed')",
-                (alert_id,),
+                " generation = generation + 1, digest_id = NULL, created_at = ? WHERE alert_id = ?"
+                " AND status IN ('sent', 'failed')",
+                (iso(self.clock()), alert_id),
             ).rowcount
             conn.execute("UPDATE alerts SET status = 'pending', settled_at = NULL WHERE id = ?", (alert_id,))
         return n

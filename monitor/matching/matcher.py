@@ -29,7 +29,7 @@ import re
 import threading
 import weakref
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
@@ -39,6 +39,9 @@ from .morphology import analyse, lemmas
 from .normalise import Token, find_words, fold, folded, languages_of, tokenize
 from .normalise import words as folded_words
 from .translit import variants
+
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -759,7 +762,7 @@ _matchers: dict[int, tuple[weakref.ref, Matcher]] = {}
 _matchers_lock = threading.Lock()
 
 
-def matcher_for(config: Any) -> Matcher:
+def matcher_for(config: Config) -> Matcher:
     """The Matcher of a configuration (its watchlists, the bundled gazetteer and the imports
     beside its archive), built once per configuration object."""
     key = id(config)
@@ -767,11 +770,8 @@ def matcher_for(config: Any) -> Matcher:
         found = _matchers.get(key)
         if found is not None and found[0]() is config:
             return found[1]
-        storage = getattr(config, "storage", None)
-        folder = imported_dir(getattr(storage, "path", None)) if storage is not None else None
-        settings = getattr(config, "matching", None)
-        max_chars = getattr(settings, "max_chars", None) or DEFAULT_MAX_CHARS
-        matcher = Matcher(list(getattr(config, "watchlists", []) or []), load_gazetteer(folder), max_chars=max_chars)
+        matcher = Matcher(list(config.watchlists), load_gazetteer(imported_dir(config.storage.path)),
+                          max_chars=config.matching.max_chars)
         _matchers[key] = (weakref.ref(config), matcher)
         weakref.finalize(config, _matchers.pop, key, None)
         return matcher

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from monitor.storage import Archive, iso
@@ -40,6 +42,44 @@ def record_error(archive: Archive, source: str, channel: str, message: str, now:
             " last_error_at = excluded.last_error_at",
             (source, channel, message, iso(now), now.date().isoformat()),
         )
+
+
+def record_partial(archive: Archive, source: str, channel: str, posts: int, message: str, now: datetime) -> None:
+    """A poll that stored ``posts`` but had to skip items: counted, and the skip is the source's last error
+    (``last_success`` stays the last poll that read everything, so status shows the source unhealthy)."""
+    day = now.date().isoformat()
+    with archive.transaction() as conn:
+        conn.execute(
+            "INSERT INTO source_health (source, channel, last_error, last_error_at, posts_today, day)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, channel) DO UPDATE SET last_error = excluded.last_error,"
+            " last_error_at = excluded.last_error_at,"
+            " posts_today = CASE WHEN source_health.day = excluded.day THEN coalesce(source_health.posts_today, 0)"
+            " + excluded.posts_today ELSE excluded.posts_today END, day = excluded.day",
+            (source, channel, message, iso(now), posts, day),
+        )
+
+
+MIN_FREE_BYTES = 64 * 1024 * 1024  # less free space beside the archive than this is reported
+
+
+def archive_problems(path: str | os.PathLike, *, min_free: int = MIN_FREE_BYTES) -> list[str]:
+    """What stops the archive taking new posts, whatever the sources say: a read-only file or file
+    system, a (nearly) full disk. One line each, for ``monitor status``."""
+    path = Path(path)
+    problems = []
+    try:
+        fs = os.statvfs(path.parent)
+    except OSError as exc:
+        return [f"archive {path}: cannot inspect its folder: {exc.strerror or exc}"]
+    if fs.f_flag & os.ST_RDONLY:
+        problems.append(f"archive {path}: the file system is mounted read-only; no post can be stored")
+    elif not os.access(path if path.exists() else path.parent, os.W_OK):
+        problems.append(f"archive {path}: not writable by this user; no post can be stored")
+    free = fs.f_bavail * fs.f_frsize
+    if not fs.f_flag & os.ST_RDONLY and free < min_free:
+        problems.append(f"archive {path}: only {free / 1e6:.1f} MB free on its disk (database or disk is full soon);"
+                        " free space or move storage.path")
+    return problems
 
 
 def health_rows(archive: Archive) -> list[dict[str, Any]]:

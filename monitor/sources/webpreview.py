@@ -3,7 +3,8 @@
 Each page lists about twenty posts, oldest first, with a "load more" link
 (``?before=<id>``). A poll reads the first page and pages back until it reaches the last
 stored post, so a burst between two polls is not lost; the first poll of a channel reads the
-first page only. Views, the "edited" mark, forwards and albums are read from the markup.
+first page only. Views, the "edited" mark, forwards, replies, media kinds and albums are read
+from the markup; a post whose markup cannot be read is skipped and recorded against the channel.
 A channel without a public preview redirects away from /s/: that is reported, not retried.
 """
 
@@ -21,7 +22,8 @@ from bs4 import BeautifulSoup, Tag
 
 from monitor.storage import Archive, Post
 
-from .health import PermanentSourceError, TransientSourceError, record_error, record_success
+from .fetch import DEADLINE_SECONDS, MAX_BYTES, fetch, retry_after
+from .health import PermanentSourceError, TransientSourceError, record_error, record_partial, record_success
 
 SOURCE = "webpreview"
 MAX_PAGES = 10
@@ -60,9 +62,103 @@ def _own_text(message: Tag) -> Tag | None:
     return None
 
 
-def parse_page(html: str, username: str) -> tuple[list[Post], int | None, set[int]]:
+_POST_NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits only: "²".isdigit() is true but int("²") fails
+_POST_LINK = re.compile(r"https?://t\.me/(?:s/)?([A-Za-z0-9_]+)/([0-9]{1,18})(?:[/?#]|$)")
+
+# Markup of a post's media -> our media kinds, the first that matches (an album is photos).
+_MEDIA = (
+    (".tgme_widget_message_photo_wrap, .tgme_widget_message_grouped_wrap", "photo"),
+    (".tgme_widget_message_sticker_wrap, .tgme_widget_message_sticker", "sticker"),
+    (".tgme_widget_message_roundvideo_player, .tgme_widget_message_roundvideo", "video_note"),
+    (".tgme_widget_message_video_player, video", "video"),
+    (".tgme_widget_message_voice_player, .tgme_widget_message_voice", "voice"),
+    (".tgme_widget_message_audio_player, .tgme_widget_message_audio, audio", "audio"),
+    (".tgme_widget_message_location_wrap, .tgme_widget_message_location", "geo"),
+    (".tgme_widget_message_poll", "poll"),
+    (".tgme_widget_message_document", "document"),
+)
+
+
+def _media_kind(message: Tag) -> str | None:
+    for selector, kind in _MEDIA:
+        if message.select_one(selector):
+            return kind
+    return None
+
+
+def _forward(message: Tag) -> tuple[str | None, str | None, int | None]:
+    """Name, channel and post id of a forward's origin. A user's forward has a name (a link to a
+    profile, or plain text when hidden) and no post."""
+    block = message.select_one(".tgme_widget_message_forwarded_from")
+    if block is None:
+        return None, None, None
+    named = block.select_one(".tgme_widget_message_forwarded_from_name")
+    if named is not None:
+        name = _text(named) or None
+    else:  # "Forwarded from <b>Name</b>": the text after the label
+        label = block.select_one(".tgme_widget_message_forwarded_from_label")
+        if label is not None:
+            label.extract()
+        name = re.sub(r"^\s*Forwarded from\s*", "", block.get_text().replace("\xa0", " ")).strip() or None
+    link = named if named is not None and named.name == "a" else block.select_one("a[href]")
+    match = _POST_LINK.match(link.get("href", "")) if link is not None else None
+    if match:
+        return name, match.group(1).lower(), int(match.group(2))
+    return name, None, None
+
+
+def _reply_to(message: Tag, username: str) -> int | None:
+    """The id of the post this one replies to, when it is in the same channel."""
+    reply = message.select_one("a.tgme_widget_message_reply[href]")
+    match = _POST_LINK.match(reply["href"]) if reply is not None else None
+    if match and match.group(1).lower() == username.lower():
+        return int(match.group(2))
+    return None
+
+
+def _parse_message(message: Tag, username: str, title: str | None) -> tuple[Post, bool] | None:
+    """One post of a page and whether it is marked "edited"; None for what is not a post."""
+    name, _, number = message["data-post"].partition("/")
+    if not _POST_NUMBER.fullmatch(number):
+        raise ValueError(f"data-post {message['data-post']!r} has no post number")
+    message_id = int(number)
+    time_node = message.select_one("a.tgme_widget_message_date time[datetime]") or message.select_one("time[datetime]")
+    if time_node is None:
+        return None
+    try:
+        date = datetime.fromisoformat(time_node["datetime"].replace("Z", "+00:00")).astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise ValueError(f"post {message_id}: datetime {time_node['datetime'][:40]!r} is not a date") from None
+    meta = message.select_one(".tgme_widget_message_meta")
+    edited = bool(meta and "edited" in meta.get_text().lower())
+    fwd_name, fwd_channel, fwd_id = _forward(message)
+    # an album is one block whose grouped wrap links every item's own post
+    grouped = message.select_one(".tgme_widget_message_grouped_wrap") or \
+        message.find_parent(class_="tgme_widget_message_grouped_wrap")
+    post = Post(
+        source=SOURCE,
+        channel=username.lower(),
+        message_id=message_id,
+        date=date,
+        text=_text(_own_text(message)),
+        channel_username=name or username,
+        channel_title=title,
+        edit_date=None,
+        fwd_from_name=fwd_name,
+        fwd_from_channel=fwd_channel,
+        fwd_from_id=fwd_id,
+        reply_to=_reply_to(message, name or username),
+        views=parse_views(_text(message.select_one(".tgme_widget_message_views")) or None),
+        media_kind=_media_kind(message),
+        grouped_id=_group_id(grouped) if grouped is not None else None,
+        url=f"https://t.me/{name or username}/{message_id}",
+    )
+    return post, edited
+
+
+def parse_page(html: str, username: str, errors: list[str] | None = None) -> tuple[list[Post], int | None, set[int]]:
     """The posts of one t.me/s page (oldest first), the id to page back from (None on the last page),
-    and the ids of the posts marked "edited"."""
+    and the ids of the posts marked "edited". A post that cannot be read is skipped; why goes to ``errors``."""
     soup = BeautifulSoup(html, "html.parser")
     title_node = soup.select_one(".tgme_channel_info_header_title")
     title = title_node.get_text().strip() if title_node else None
@@ -71,76 +167,37 @@ def parse_page(html: str, username: str) -> tuple[list[Post], int | None, set[in
     for message in soup.select("div.tgme_widget_message[data-post]"):
         if message.find_parent(class_="service_message") or "service_message" in (message.get("class") or []):
             continue
-        name, _, number = message["data-post"].partition("/")
-        if not number.isdigit():
+        try:
+            parsed = _parse_message(message, username, title)
+        except (ValueError, KeyError, OverflowError) as exc:
+            if errors is not None:
+                errors.append(str(exc))
             continue
-        message_id = int(number)
-        time_node = message.select_one("a.tgme_widget_message_date time[datetime]") or message.select_one("time[datetime]")
-        if time_node is None:
+        if parsed is None:
             continue
-        date = datetime.fromisoformat(time_node["datetime"].replace("Z", "+00:00")).astimezone(timezone.utc)
-        meta = message.select_one(".tgme_widget_message_meta")
-        edited = bool(meta and "edited" in meta.get_text().lower())
-        forwarded = message.select_one(".tgme_widget_message_forwarded_from_name")
-        fwd_name = fwd_channel = fwd_id = None
-        if forwarded is not None:
-            fwd_name = forwarded.get_text().strip() or None
-            href = forwarded.get("href") if forwarded.name == "a" else None
-            if href:
-                match = re.match(r"https?://t\.me/(?:s/)?([A-Za-z0-9_]+)/(\d+)", href)
-                if match:
-                    fwd_channel, fwd_id = match.group(1).lower(), int(match.group(2))
-        # an album is one block whose grouped wrap links every item's own post
-        grouped = message.select_one(".tgme_widget_message_grouped_wrap") or \
-            message.find_parent(class_="tgme_widget_message_grouped_wrap")
-        media = None
-        if message.select_one(".tgme_widget_message_photo_wrap, .tgme_widget_message_grouped_wrap"):
-            media = "photo"
-        elif message.select_one(".tgme_widget_message_video_player, video"):
-            media = "video"
-        elif message.select_one(".tgme_widget_message_document"):
-            media = "document"
-        elif message.select_one(".tgme_widget_message_poll"):
-            media = "poll"
-        posts.append(Post(
-            source=SOURCE,
-            channel=username.lower(),
-            message_id=message_id,
-            date=date,
-            text=_text(_own_text(message)),
-            channel_username=name or username,
-            channel_title=title,
-            edit_date=None,
-            fwd_from_name=fwd_name,
-            fwd_from_channel=fwd_channel,
-            fwd_from_id=fwd_id,
-            views=parse_views(_text(message.select_one(".tgme_widget_message_views")) or None),
-            media_kind=media,
-            grouped_id=None,
-            url=f"https://t.me/{name or username}/{message_id}",
-        ))
+        post, edited = parsed
+        posts.append(post)
         if edited:
-            edited_ids.add(message_id)
-        posts[-1].grouped_id = _group_id(grouped) if grouped is not None else None
+            edited_ids.add(post.message_id)
     more = soup.select_one("a.tme_messages_more[data-before]")
-    before = int(more["data-before"]) if more and more["data-before"].isdigit() else None
-    return posts, before, edited_ids
+    before = more["data-before"] if more else None
+    return posts, int(before) if before and _POST_NUMBER.fullmatch(before) else None, edited_ids
 
 
 def _group_id(wrap: Tag) -> int | None:
     """Album items share the id of the album's first post."""
-    ids = [int(m["data-post"].rsplit("/", 1)[1]) for m in wrap.select("[data-post]") if m["data-post"].rsplit("/", 1)[1].isdigit()]
+    ids = [int(n) for m in wrap.select("[data-post]") if _POST_NUMBER.fullmatch(n := m["data-post"].rsplit("/", 1)[-1])]
     if not ids:
         owner = wrap.find_parent(attrs={"data-post": True})
-        if owner is not None and owner["data-post"].rsplit("/", 1)[1].isdigit():
-            return int(owner["data-post"].rsplit("/", 1)[1])
-        return None
+        number = owner["data-post"].rsplit("/", 1)[-1] if owner is not None else ""
+        return int(number) if _POST_NUMBER.fullmatch(number) else None
     return min(ids)
 
 
 class WebPreviewSource:
     def __init__(self, username: str, archive: Archive, pipeline: Any, client: httpx.AsyncClient, *,
-                 base_url: str = "https://t.me", clock: Callable[[], datetime], max_pages: int = MAX_PAGES):
+                 base_url: str = "https://t.me", clock: Callable[[], datetime], max_pages: int = MAX_PAGES,
+                 max_bytes: int = MAX_BYTES, deadline: float = DEADLINE_SECONDS):
         self.username = username.lstrip("@")
         self.channel = self.username.lower()
         self.archive = archive
@@ -149,17 +206,18 @@ class WebPreviewSource:
         self.base_url = base_url.rstrip("/")
         self.clock = clock
         self.max_pages = max_pages
+        self.max_bytes = max_bytes
+        self.deadline = deadline
+        self.skipped: list[str] = []  # why posts of the current poll were skipped
+        self._told: set[str] = set()
 
     async def _page(self, before: int | None) -> tuple[list[Post], int | None, set[int]]:
         url = f"{self.base_url}/s/{self.username}" + (f"?before={before}" if before else "")
-        try:
-            response = await self.client.get(url)
-        except httpx.HTTPError as exc:
-            raise TransientSourceError(f"t.me/s/{self.username}: {type(exc).__name__}: {exc}") from None
+        response = await fetch(self.client, url, what=f"t.me/s/{self.username}", max_bytes=self.max_bytes,
+                               deadline=self.deadline)
         if response.status_code == 429:
-            retry = response.headers.get("Retry-After")
             raise TransientSourceError(f"t.me/s/{self.username}: rate limited (429)",
-                                       float(retry) if retry and retry.isdigit() else 60.0)
+                                       retry_after(response.headers.get("Retry-After"), default=60.0))
         if response.status_code >= 500:
             raise TransientSourceError(f"t.me/s/{self.username}: server error {response.status_code}")
         if response.status_code == 404 or not urlparse(str(response.url)).path.startswith("/s/"):
@@ -167,7 +225,12 @@ class WebPreviewSource:
                                        " redirects elsewhere); use a Telegram session for it")
         if response.status_code >= 400:
             raise PermanentSourceError(f"t.me/s/{self.username}: answered {response.status_code}")
-        return parse_page(response.text, self.username)
+        return parse_page(response.content.decode("utf-8", "replace"), self.username, self.skipped)
+
+    @property
+    def health_key(self) -> tuple[str, str]:
+        """(source, channel) of this source's row in source_health."""
+        return SOURCE, self.channel
 
     async def poll(self) -> int:
         try:
@@ -177,6 +240,7 @@ class WebPreviewSource:
             raise
 
     async def _poll(self) -> int:
+        self.skipped = []
         last = self.archive.last_message_id(SOURCE, self.channel)
         collected: dict[int, Post] = {}
         edited: set[int] = set()
@@ -197,7 +261,13 @@ class WebPreviewSource:
                     (SOURCE, self.channel, post.message_id)).fetchone()
                 post.edit_date = datetime.fromisoformat(row[0]) if row and row[0] else now
         summary = self.pipeline.ingest(posts)
-        record_success(self.archive, SOURCE, self.channel, summary.new, now)
+        if self.skipped:  # status shows the skip until a poll reads every post
+            message = f"t.me/s/{self.username}: {len(self.skipped)} posts skipped: {'; '.join(self.skipped[:3])}"
+            record_partial(self.archive, SOURCE, self.channel, summary.new, message, now)
+            (log.debug if message in self._told else log.warning)("%s", message)
+            self._told.add(message)
+        else:
+            record_success(self.archive, SOURCE, self.channel, summary.new, now)
         if summary.new:
             log.info("t.me/s/%s: %d new posts", self.username, summary.new)
         return summary.new

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -73,12 +74,17 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+WAL_LIMIT = 16 * 1024 * 1024  # bytes the write-ahead log file keeps once a checkpoint has emptied it
+
+
 class Archive:
     def __init__(self, path: str | Path, *, clock: Callable[[], datetime] = _now, readonly: bool = False):
         self.path = Path(path)
         self.clock = clock
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():  # posts and alert addresses are the desk's: readable by its user alone
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         elif not self.path.exists():
             raise ArchiveError(f"{self.path}: archive does not exist (run 'monitor import' or 'monitor run' first)")
         try:
@@ -88,6 +94,7 @@ class Archive:
             if not readonly:
                 self.db.enable_wal()
                 conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")
                 conn.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages: the story and search indexes are read at random
                 conn.execute("PRAGMA foreign_keys = ON")
             # Readers too: an archive made by an older version is upgraded in place before use.
@@ -103,11 +110,16 @@ class Archive:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    def checkpoint(self) -> None:
+        """Copy what the write-ahead log holds into the database, without waiting for readers; the
+        log file is cut back to ``WAL_LIMIT`` when it next starts over."""
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -123,7 +135,8 @@ class Archive:
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite ends the transaction itself on some errors (a full disk)
+                conn.execute("ROLLBACK")
             raise
         else:
             conn.execute("COMMIT")
@@ -170,9 +183,7 @@ class Archive:
             row = self._row(first + offset, post, now)
             rows.append(row)
             results[index] = Stored(first + offset, post, NEW, inserted=row)
-        # Many rows per INSERT statement: the full-text index, fed by the insert trigger, costs three
-        # times as much when each row is a statement of its own (executemany) as when one
-        # statement inserts the batch (measured: 34 -> 11 µs per post; benchmarks/store.py).
+        # many rows per INSERT: the insert trigger then indexes them far faster than row by row
         per_statement = max(1, min(ROWS_PER_INSERT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
                                    // len(_INSERT_COLUMNS)))
         for at in range(0, len(rows), per_statement):

@@ -53,18 +53,24 @@ def parse_when(value: str, *, end_of_day: bool = False, now: datetime | None = N
     text = value.strip()
     duration = _DURATION.match(text)
     if duration:
-        amount, unit = int(duration.group(1)), duration.group(2)
-        delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount),
-                 "w": timedelta(weeks=amount)}[unit]
-        return iso((now or datetime.now(timezone.utc)) - delta)
+        digits, unit = duration.group(1), duration.group(2)
+        amount = int(digits) if len(digits) <= 15 else 10 ** 15  # more than 4,300 digits would not even parse
+        try:
+            delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount),
+                     "w": timedelta(weeks=amount)}[unit]
+            return iso((now or datetime.now(timezone.utc)) - delta)
+        except OverflowError:  # further back than year 1: every post is newer
+            return iso(datetime.min.replace(tzinfo=timezone.utc))
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
             if end_of_day:
+                if day == date.max:  # the end of 9999-12-31 is after every post
+                    return "9999-12-31T23:59:59.999999+00:00"
                 day += timedelta(days=1)
             return iso(datetime(day.year, day.month, day.day, tzinfo=timezone.utc))
         return iso(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise QueryError(
             f'"{value}" is not a date or time; expected e.g. 2024-08-06, 2024-08-06T08:00, '
             '2024-08-06T08:00+03:00, or a span back from now such as 36h or 7d'
@@ -130,6 +136,14 @@ def _fts_error(query: str, exc: sqlite3.OperationalError) -> QueryError:
         f'cannot search for {query!r}: {message}. Words are matched as written; use "double quotes" '
         "for a phrase, OR / AND / NOT in capitals between words, and a trailing * for a prefix"
     )
+
+
+def _is_query_error(exc: sqlite3.OperationalError) -> bool:
+    """FTS5 names syntax errors in many ways (``fts5: syntax error``, ``expected integer, got "abc"``,
+    ``unknown special query``); what is not about the archive itself is about the query."""
+    text = str(exc).lower()
+    return not any(word in text for word in ("locked", "disk", "readonly", "no such table", "unable to open",
+                                               "interrupted", "corrupt", "out of memory"))
 
 
 def check_query(query: str) -> None:
@@ -267,7 +281,7 @@ def search_posts(
             row["snippet"] = snippet(row["text"] or "", terms) or snippet(row["translation"] or "", terms)
         return [found[i] for i in ids if i in found]
     except sqlite3.OperationalError as exc:
-        if "fts5" in str(exc) or "MATCH" in str(exc) or "no such column" in str(exc):
+        if _is_query_error(exc):
             raise _fts_error(query, exc) from None
         raise
 
@@ -298,7 +312,7 @@ def iter_posts(
         for values in cursor:
             yield _row(cursor, values)
     except sqlite3.OperationalError as exc:
-        if query and ("fts5" in str(exc) or "no such column" in str(exc)):
+        if query and _is_query_error(exc):
             raise _fts_error(query, exc) from None
         raise
 
@@ -335,3 +349,14 @@ def totals(conn: sqlite3.Connection) -> dict[str, Any]:
         "SELECT count(*), count(DISTINCT source || ':' || channel), min(date), max(date) FROM posts"
     ).fetchone()
     return {"posts": row[0], "channels": row[1], "first": row[2], "last": row[3]}
+
+
+def watchlist_posts(conn: sqlite3.Connection, watchlist: str, *, limit: int = 15) -> list[dict[str, Any]]:
+    """The earliest posts a watchlist matched: date, channel, lang, the text's first 90 characters, url."""
+    cursor = conn.execute(
+        "SELECT p.date, coalesce(p.channel_username, p.channel_title) AS channel, p.lang, substr(p.text, 1, 90) AS text,"
+        " p.url FROM post_matches m JOIN posts p ON p.id = m.post_id WHERE m.watchlist = ? ORDER BY p.date LIMIT ?",
+        (watchlist, limit),
+    )
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, values)) for values in cursor.fetchall()]

@@ -91,3 +91,12 @@ def m004_rate_index(db: Database) -> None:
     """The per-recipient rate limit counts recent deliveries through an index, whatever the outbox's size."""
     db["deliveries"].create_index(["recipient", "created_at"], index_name="deliveries_recipient_created",
                                   if_not_exists=True)
+
+
+@migrations()
+def m005_delivery_owner(db: Database) -> None:
+    """A mail being sent names the process sending it and until when its claim holds: recovery puts
+    back only the mails whose sender is gone, never one another process is sending right now."""
+    for table in ("deliveries", "digests"):
+        db[table].add_column("owner", str)
+        db[table].add_column("lease_until", str)

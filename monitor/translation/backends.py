@@ -1,6 +1,7 @@
 """Translation backends through deep-translator, each call with a time limit and its errors mapped.
 
-deep-translator sets no HTTP timeout and lets raw ``requests`` errors escape;
+LibreTranslate is called directly (its key in the request body, where no URL log can show it);
+the others through deep-translator. deep-translator sets no HTTP timeout and lets raw ``requests`` errors escape;
 every call here runs in a worker thread that the caller waits on for at most
 ``timeout`` seconds, and every failure becomes one of three errors:
 ``RateLimited`` (back the backend off), ``Unavailable`` (network, timeouts,
@@ -15,7 +16,7 @@ import logging
 from dataclasses import dataclass
 
 import requests
-from deep_translator import DeeplTranslator, GoogleTranslator, LibreTranslator, MyMemoryTranslator
+from deep_translator import DeeplTranslator, GoogleTranslator, MyMemoryTranslator
 from deep_translator import exceptions as dt
 
 from ..secrets import read_secret
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # Characters per request, below each service's limit (Google refuses 5,000 and more, MyMemory 500).
 LIMITS = {"google": 4500, "libre": 4500, "deepl": 4500, "mymemory": 450}
+
+LIBRE_TIMEOUT = 60.0  # seconds; the caller's own time limit is usually shorter
 
 _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="translate")
 
@@ -57,10 +60,6 @@ class Backend:
     def _client(self, source: str, target: str):
         if self.name == "google":
             return GoogleTranslator(source=source, target=target)
-        if self.name == "libre":
-            url = self.url if self.url.endswith("/") else self.url + "/"
-            # LibreTranslator insists on a key, even for a server that needs none.
-            return LibreTranslator(source=source, target=target, api_key=self.api_key or "none", custom_url=url)
         if self.name == "deepl":
             if not self.api_key:
                 raise BadKey("DeepL needs an API key")
@@ -77,8 +76,28 @@ class Backend:
         except concurrent.futures.TimeoutError:
             raise Unavailable(f"{self.name} did not answer within {round(timeout, 1):g}s") from None
 
+    def _libre(self, text: str, source: str, target: str) -> str:
+        """LibreTranslate directly: the key travels in the JSON body, never in a URL that a log may show."""
+        url = (self.url if self.url.endswith("/") else self.url + "/") + "translate"
+        body = {"q": text, "source": source, "target": target, "format": "text"}
+        if self.api_key:
+            body["api_key"] = self.api_key
+        response = requests.post(url, json=body, timeout=LIBRE_TIMEOUT)
+        if response.status_code == 429:
+            raise RateLimited(f"{self.name}: too many requests (429)")
+        if response.status_code in (401, 403):
+            raise BadKey(f"{self.name}: API key refused; check the key in the variable named by translation.api_key_env")
+        if response.status_code >= 400:
+            raise Unavailable(f"{self.name}: server error ({response.status_code})")
+        answer = response.json()
+        if not isinstance(answer, dict) or not isinstance(answer.get("translatedText"), str):
+            raise Unavailable(f"{self.name}: unexpected answer")
+        return answer["translatedText"]
+
     def _call(self, text: str, source: str, target: str) -> str:
         try:
+            if self.name == "libre":
+                return self._libre(text, source, target)
             result = self._client(source, target).translate(text)
         except dt.TooManyRequests:
             raise RateLimited(f"{self.name}: too many requests (429)") from None

@@ -34,6 +34,7 @@ class LibreServer:
     def __init__(self, api_key: str | None = None):
         self.mode = "ok"
         self.api_key = api_key
+        self.paths: list[str] = []  # request paths with their query strings, as sent
         self.requests: list[dict] = []
         self.hang_seconds = 5.0
         server = self
@@ -55,6 +56,7 @@ class LibreServer:
                 if url.path != "/translate":
                     return self._reply(404, {"error": "Not Found"})
                 server.requests.append(params)
+                server.paths.append(self.path)
                 if server.mode == "hang":
                     time.sleep(server.hang_seconds)
                     return self._reply(200, {"translatedText": "too late"})
@@ -83,7 +85,7 @@ class LibreServer:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def start(self) -> "LibreServer":
+    def start(self) -> LibreServer:
         self.thread.start()
         return self
 

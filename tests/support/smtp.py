@@ -53,15 +53,21 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
 
 @dataclass
 class Handler:
-    """Collects mails; can refuse (``data_reply``) or stall before accepting (``rcpt_delay``)."""
+    """Collects mails; can refuse (``data_reply``), stall before accepting a recipient (``rcpt_delay``) or
+    keep a mail and answer the end of its data late (``data_delay``: the window a client may die in).
+    ``in_rcpt`` / ``in_data`` are set while it stalls."""
 
     messages: list = field(default_factory=list)
     data_reply: str | None = None
     rcpt_delay: float = 0.0
+    data_delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    in_rcpt: threading.Event = field(default_factory=threading.Event)
+    in_data: threading.Event = field(default_factory=threading.Event)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_delay:
+            self.in_rcpt.set()
             import asyncio
 
             await asyncio.sleep(self.rcpt_delay)
@@ -75,6 +81,11 @@ class Handler:
         msg["X-Received-At"] = f"{time.time():.6f}"  # when the server accepted it (latency measurements)
         with self.lock:
             self.messages.append((envelope.rcpt_tos[:], msg))
+        if self.data_delay:  # kept (as a real server queues it), then answered late
+            import asyncio
+
+            self.in_data.set()
+            await asyncio.sleep(self.data_delay)
         return "250 Message accepted for delivery"
 
 
@@ -101,7 +112,7 @@ class SmtpServer:
         with self.handler.lock:
             return list(self.handler.messages)
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller.start()
         return self
 
