@@ -357,7 +357,7 @@ def test_resolving_a_long_post_compares_each_hit_with_its_neighbours_only():
     for repeat in (1_000, 4_000):
         calls = [0]
 
-        def count(frame, event, arg):
+        def count(frame, event, arg, calls=calls):
             if event in ("call", "c_call"):
                 calls[0] += 1
 

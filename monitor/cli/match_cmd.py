@@ -15,7 +15,8 @@ from . import main
 @click.option("--text", "texts", multiple=True, help="a post to match (repeatable); without it, one post per line on stdin")
 @click.option("--lang", help="take the posts to be in this language instead of detecting it")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per post")
-@click.option("--explain", is_flag=True, help="also show every place or region found or rejected, with the words and the evidence that decided it")
+@click.option("--explain", is_flag=True,
+              help="also show every place or region found or rejected, with the words and the evidence that decided it")
 @click.pass_obj
 def match(app, texts: tuple[str, ...], lang: str | None, as_json: bool, explain: bool) -> None:
     """Show what posts match: language, regions, places, keywords, watchlists.

@@ -30,7 +30,7 @@ from .normalise import fold
 # Prepositions of place before a name: «в Судже», «під Сумами», "near Sudzha".
 LOCATIVE_PREPOSITIONS = frozenset({
     "в", "во", "на", "под", "подо", "у", "около", "возле", "близ", "вблизи", "из", "изо", "от", "до", "над", "через",
-    "к", "ко", "между", "под", "за", "по", "со", "с",
+    "к", "ко", "между", "за", "по", "со", "с",
     "під", "біля", "коло", "поблизу", "з", "із", "зі", "від", "між", "поруч",
     "in", "near", "at", "outside", "around", "from", "into", "toward", "towards",
 })
@@ -95,14 +95,14 @@ def place_rank(place: dict[str, Any]) -> float:
 
 def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     """For every place, why its name alone is not enough (see the module doc); () when it is."""
-    regions_of_name: dict[str, dict[str, int]] = {}  # name -> region -> the largest place of that name there
+    regions_of_name: dict[str, dict[str, float]] = {}  # name -> region -> the largest place of that name there
     for place in places:
         if place["kind"] == "district":
             continue
         for lang, names in place["names"].items():
             for name in names:
                 found = regions_of_name.setdefault(fold(name), {})
-                found[place["region"]] = max(found.get(place["region"], 0), place_rank(place))
+                found[place["region"]] = max(found.get(place["region"], 0.0), place_rank(place))
     out: list[tuple[str, ...]] = []
     for place in places:
         reasons: list[str] = []

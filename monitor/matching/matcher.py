@@ -35,19 +35,33 @@ import ahocorasick
 
 from monitor.matching.gazetteer import Gazetteer, imported_dir, load_gazetteer
 
+from .evidence import FEATURE_WORDS, place_ambiguity
 from .morphology import analyse, lemmas
 from .normalise import Token, find_words, fold, folded, languages_of, tokenize
 from .normalise import words as folded_words
+from .resolve import (
+    ADJECTIVE,
+    CONJ,
+    CUE_DIRECTION,
+    CUE_FEATURE,
+    CUE_REGION,
+    CUE_SETTLEMENT,
+    CUE_SETTLEMENT_ABBR,
+    CUE_STREET,
+    CUE_STREET_ABBR,
+    EXCLUDE,
+    FALSE_FRIEND,
+    KEYWORD,
+    PLACE,
+    REGION,
+    Resolution,
+)
 from .translit import variants
 
 if TYPE_CHECKING:
     from monitor.config import Config
 
 log = logging.getLogger(__name__)
-
-from .evidence import FEATURE_WORDS, place_ambiguity
-from .resolve import (ADJECTIVE, CONJ, CUE_DIRECTION, CUE_FEATURE, CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET,
-                      CUE_STREET_ABBR, EXCLUDE, FALSE_FRIEND, KEYWORD, PLACE, REGION, Resolution)
 
 DEFAULT_MAX_CHARS = 20_000  # what matching reads of one post; the post is stored whole
 

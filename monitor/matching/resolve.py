@@ -88,10 +88,23 @@ class Resolution:
 
     # -- the steps -------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
-        m, out = self.m, self.out
-        n = self.n
-        friend_at: dict[int, int] = {}  # token -> the false friend phrase covering it
-        regions, adjectives, place_spans = [], [], {}
+        regions, adjectives, place_spans = self.sort_hits()
+        self.accepted: list[tuple[int, int, str, Any]] = []  # (start, end, "region"|"adjective"|"place", ref)
+        self.evidence_regions: set[str] = set()
+        self.evidence_districts: set[int] = set()
+        self.take_regions(regions)
+        self.take_adjectives(adjectives)
+        pending = self.take_plain_places(place_spans)
+        self.take_ambiguous_places(pending)
+        return self.outermost()
+
+    def sort_hits(self) -> tuple[list, list, dict]:
+        """Keywords and excludes into the result; false friends by token; the geographic hits by kind."""
+        out = self.out
+        self.friend_at: dict[int, int] = {}  # token -> the false friend phrase covering it
+        regions: list = []
+        adjectives: list = []
+        place_spans: dict[tuple[int, int], dict[int, Any]] = {}
         self.geo_starts: set[int] = set()
         self.geo_ends: set[int] = set()
         for s, e, term in self.hits:
@@ -102,7 +115,7 @@ class Resolution:
                 out["excludes"].add(term.ref)
             elif kind == FALSE_FRIEND:
                 for i in range(s, e + 1):
-                    friend_at.setdefault(i, term.ref)
+                    self.friend_at.setdefault(i, term.ref)
             else:
                 self.geo_starts.add(s)
                 self.geo_ends.add(e)
@@ -112,43 +125,45 @@ class Resolution:
                     adjectives.append((s, e, term))
                 else:
                     place_spans.setdefault((s, e), {}).setdefault(term.ref, term)  # one term per place
-        self.friend_at = friend_at
-        accepted: list[tuple[int, int, str, Any]] = []  # (start, end, "region"|"adjective"|"place", ref)
-        evidence_regions: set[str] = set()
-        evidence_districts: set[int] = set()
+        return regions, adjectives, place_spans
 
-        region_tokens: set[int] = set()
+    def take_regions(self, regions: list) -> None:
+        self.region_tokens: set[int] = set()
         for s, e, term in regions:
             why = (self.blocked(s, e) or (term.capital and not self.tokens[s].capital and "written in lower case")
-                   or self.other_word(s, e, m._region_keys(term.ref)))
+                   or self.other_word(s, e, self.m._region_keys(term.ref)))
             self.note(s, e, "region", term.ref, not why, why or "region name")
             if not why:
-                accepted.append((s, e, "region", term.ref))
-                evidence_regions.add(term.ref)
-                region_tokens.update(range(s, e + 1))
-        adjective_starts = {s for s, _, _ in adjectives}
-        self.adjective_starts = adjective_starts
-        self.adjective_list = sorted(adjective_starts)
-        shared_adjective: dict[tuple[int, int], int] = {}
+                self.accepted.append((s, e, "region", term.ref))
+                self.evidence_regions.add(term.ref)
+                self.region_tokens.update(range(s, e + 1))
+
+    def take_adjectives(self, adjectives: list) -> None:
+        self.adjective_starts = {s for s, _, _ in adjectives}
+        self.adjective_list = sorted(self.adjective_starts)
+        shared: dict[tuple[int, int], int] = {}
         for s, e, _ in adjectives:
-            shared_adjective[(s, e)] = shared_adjective.get((s, e), 0) + 1
+            shared[(s, e)] = shared.get((s, e), 0) + 1
         for s, e, term in adjectives:
             why = self.blocked(s, e)
-            if not why and shared_adjective[(s, e)] > 1:
+            if not why and shared[(s, e)] > 1:
                 why = self.city_or_oblast(s, e, term.ref)
-            taken = None if why else self.adjective_evidence(s, e, term.ref, adjective_starts)
+            taken = None if why else self.adjective_evidence(s, e, term.ref, self.adjective_starts)
             self.note(s, e, "adjective", term.ref, bool(taken),
                       taken or why or "a region adjective with no region noun, other noun or list after it")
             if taken:
-                accepted.append((s, e, "adjective", term.ref))
-                evidence_regions.add(term.ref)
+                self.accepted.append((s, e, "adjective", term.ref))
+                self.evidence_regions.add(term.ref)
 
+    def take_plain_places(self, place_spans: dict) -> list[tuple[int, int, list]]:
+        """Takes or rejects what needs no other evidence; returns the ambiguous names left."""
+        m = self.m
         pending: list[tuple[int, int, list]] = []
         for (s, e), by_ref in sorted(place_spans.items()):
             terms = [by_ref[ref] for ref in sorted(by_ref)]
-            if s in region_tokens and e in region_tokens:
+            if s in self.region_tokens and e in self.region_tokens:
                 continue  # «Харківщині» is the region, not a village of a similar name
-            if s == e and s in adjective_starts:
+            if s == e and s in self.adjective_starts:
                 # «курского губернатора», «Курском направлении»: the region's adjective, not the city
                 cued = self.has(e + 1, CUE_REGION | CUE_DIRECTION)  # «под Курском» is the city
                 terms = [t for t in terms if not cued and m._noun_form(self.tokens[s], m.places[t.ref])]
@@ -160,52 +175,51 @@ class Resolution:
             if why:
                 for t in terms:
                     self.note(s, e, "place", m.places[t.ref]["id"], False, why)
-                continue
-            plain = [t for t in terms if not m._ambiguity[t.ref]]
-            if len(terms) == 1 and plain:
-                for t in terms:
-                    self.take(s, e, t, "an unambiguous place name, capitalised", accepted)
-                    evidence_regions.add(m.places[t.ref]["region"])
-                    if m.places[t.ref]["kind"] == "district":
-                        evidence_districts.add(t.ref)
+            elif len(terms) == 1 and not m._ambiguity[terms[0].ref]:
+                self.take(s, e, terms[0], "an unambiguous place name, capitalised", self.accepted)
+                self.evidence_regions.add(m.places[terms[0].ref]["region"])
+                if m.places[terms[0].ref]["kind"] == "district":
+                    self.evidence_districts.add(terms[0].ref)
             else:
                 pending.append((s, e, terms))
+        return pending
 
-        # ambiguous names: decided on the evidence the rest of the post gives, again while it grows
+    def take_ambiguous_places(self, pending: list[tuple[int, int, list]]) -> None:
+        """Ambiguous names, decided on the evidence the rest of the post gives, again while it grows."""
+        m = self.m
+        undecided: list[tuple[int, int, list, list]] = []
         for _ in range(3):
             undecided = []
             for s, e, terms in pending:
-                kept, rejected = self.ambiguous_evidence(s, e, terms, evidence_regions, evidence_districts)
-                if kept:
-                    for t, why in kept:
-                        self.take(s, e, t, why, accepted)
-                        if m.places[t.ref]["kind"] == "district":
-                            evidence_districts.add(t.ref)
-                        elif "named in the post" in why:
-                            # a namesake picked by its region counts as that region's place; one taken on
-                            # context alone gives no evidence for others (no chains of guesses)
-                            evidence_regions.add(m.places[t.ref]["region"])
-                    for t, why in rejected:
-                        self.note(s, e, "place", m.places[t.ref]["id"], False, why)
-                else:
+                kept, rejected = self.ambiguous_evidence(s, e, terms, self.evidence_regions, self.evidence_districts)
+                if not kept:
                     undecided.append((s, e, terms, rejected))
+                    continue
+                for t, why in kept:
+                    self.take(s, e, t, why, self.accepted)
+                    if m.places[t.ref]["kind"] == "district":
+                        self.evidence_districts.add(t.ref)
+                    # a place taken on context alone gives no evidence for others: no chains of guesses
+                for t, why in rejected:
+                    self.note(s, e, "place", m.places[t.ref]["id"], False, why)
             if len(undecided) == len(pending):
                 break
             pending = [(s, e, terms) for s, e, terms, _ in undecided]
-        for s, e, terms, rejected in undecided:
+        for s, e, _terms, rejected in undecided:
             for t, why in rejected:
                 self.note(s, e, "place", m.places[t.ref]["id"], False, why)
 
-        # a hit inside a longer one is part of it (Kursk in «Kursk Oblast»): one sweep over sorted spans
-        accepted.sort(key=lambda h: (h[0], -h[1]))
+    def outermost(self) -> dict[str, Any]:
+        """A hit inside a longer one is part of it (Kursk in «Kursk Oblast»): one sweep over sorted spans."""
+        out = self.out
+        self.accepted.sort(key=lambda h: (h[0], -h[1]))
         reach = -1
         last_span = None
-        for s, e, kind, ref in accepted:
+        for s, e, kind, ref in self.accepted:
             span = (s, e)
             if span != last_span and e <= reach:
                 continue
-            if e > reach:
-                reach = e
+            reach = max(reach, e)
             last_span = span
             chars = (self.tokens[s].start, self.tokens[e].end)
             if kind == "place":
@@ -228,7 +242,7 @@ class Resolution:
 
     def blocked(self, s: int, e: int) -> str | None:
         if s in self.friend_at or e in self.friend_at:
-            phrase = self.m._phrases[self.friend_at.get(s, self.friend_at.get(e))]
+            phrase = self.m._phrases[self.friend_at[s] if s in self.friend_at else self.friend_at[e]]
             note = phrase.get("note")
             return f"part of «{phrase['text']}»" + (f" ({note})" if note else "") + ": not a place"
         if self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) or self.has(e + 1, CUE_STREET, CUE_STREET_ABBR):
@@ -344,25 +358,33 @@ class Resolution:
                 return "region"
             return "written in lower case: a common word, not a name"
         if first.script == "cyr":
-            grams, known, lemmas = self.tags(s)
-            nxt, prev = e + 1, s - 1
-            if ("Name" in grams and nxt < self.n and tokens[nxt].capital and self.adjacent(e, nxt)
-                    and nxt not in self.geo_starts and not self.has(nxt, CUE_REGION | CUE_SETTLEMENT)):
-                return f"a first name before «{tokens[nxt].raw}»"
-            if nxt < self.n and self.adjacent(e, nxt) and "Patr" in self.tags(nxt)[0] and tokens[nxt].capital:
-                return f"a first name before the patronymic «{tokens[nxt].raw}»"
-            if prev >= 0 and tokens[prev].capital and self.adjacent(prev, s) and prev not in self.geo_ends:
-                prev_tags = self.tags(prev)[0]
-                initial = len(tokens[prev].raw) == 1 and text[tokens[prev].end : tokens[prev].end + 1] == "."
-                if ("Name" in prev_tags and tokens[prev].script == "cyr") or (initial and grams & {"Surn", "Patr"}):
-                    return f"a surname after «{tokens[prev].raw}»"
-            if (nxt < self.n and len(tokens[nxt].raw) == 1 and tokens[nxt].capital
-                    and text[tokens[nxt].end : tokens[nxt].end + 1] == "." and self.adjacent(e, nxt)):
-                return f"a surname before the initial «{tokens[nxt].raw}.»"
+            grams, known, _ = self.tags(s)
+            person = self.person_context(s, e, grams)
+            if person:
+                return person
             if s == e and known:
                 reasons = [self.other_word(s, e, m._name_keys(t.ref)) for t in terms]
                 if all(reasons):
                     return reasons[0]
+        return None
+
+    def person_context(self, s: int, e: int, grams: frozenset[str]) -> str | None:
+        """Why the words at s..e are part of a person's name («Игорь Краснов», «Макарова И. М.»), or None."""
+        tokens, text = self.tokens, self.text
+        nxt, prev = e + 1, s - 1
+        if ("Name" in grams and nxt < self.n and tokens[nxt].capital and self.adjacent(e, nxt)
+                and nxt not in self.geo_starts and not self.has(nxt, CUE_REGION | CUE_SETTLEMENT)):
+            return f"a first name before «{tokens[nxt].raw}»"
+        if nxt < self.n and self.adjacent(e, nxt) and "Patr" in self.tags(nxt)[0] and tokens[nxt].capital:
+            return f"a first name before the patronymic «{tokens[nxt].raw}»"
+        if prev >= 0 and tokens[prev].capital and self.adjacent(prev, s) and prev not in self.geo_ends:
+            prev_tags = self.tags(prev)[0]
+            initial = len(tokens[prev].raw) == 1 and text[tokens[prev].end : tokens[prev].end + 1] == "."
+            if ("Name" in prev_tags and tokens[prev].script == "cyr") or (initial and grams & {"Surn", "Patr"}):
+                return f"a surname after «{tokens[prev].raw}»"
+        if (nxt < self.n and len(tokens[nxt].raw) == 1 and tokens[nxt].capital
+                and text[tokens[nxt].end : tokens[nxt].end + 1] == "." and self.adjacent(e, nxt)):
+            return f"a surname before the initial «{tokens[nxt].raw}.»"
         return None
 
     def accepted_region(self, s: int, e: int, code: str, why: str) -> None:
