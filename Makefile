@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check
 
-.PHONY: setup demo test lint install-check constraints clean
+.PHONY: setup demo test lint install-check constraints clean browser
 
 $(BIN)/monitor: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,15 @@ lint: $(VENV)/.test-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest
+
+# Headless Chromium (Debian's package) for the story board's browser test; installed as root when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: 'sudo make browser' installs it for the story board's browser test"; fi; }
 
 install-check:
 	rm -rf build/install-check

@@ -19,13 +19,13 @@ import re
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import make_texts  # noqa: E402
 
+from monitor.config import Watchlist  # noqa: E402
 from monitor.matching import Matcher  # noqa: E402
 
 
@@ -61,7 +61,7 @@ def main() -> None:
     own = ["тревога", "беспилотник", "эвакуация", "укрытие", "обстрел", "сквер", "доллар", "техника", "вибух",
            "безпілотник", "бібліотека", "мешканець", "drone", "shelter", "bridge", "residents", "shelling"]
     terms = own + keywords(args.keywords - len(own))
-    watchlists = [SimpleNamespace(name=f"w{i}", regions=[], keywords=terms[i::50], exclude=[]) for i in range(50)]
+    watchlists = [Watchlist(name=f"w{i}", keywords=tuple(terms[i::50])) for i in range(50)]
 
     started = time.perf_counter()
     matcher = Matcher(watchlists)
@@ -77,7 +77,7 @@ def main() -> None:
     regex_hits = sum(1 for text in posts for p in patterns if p.search(text))
     regex = len(posts) / (time.perf_counter() - started)
 
-    small = Matcher([SimpleNamespace(name="w", regions=[], keywords=terms[:50], exclude=[])])
+    small = Matcher([Watchlist(name="w", keywords=tuple(terms[:50]))])
     for text in posts[:200]:
         small.match(text, lang="ru")
     started = time.perf_counter()

@@ -130,6 +130,7 @@ class ArchiveWorker:
 
         self.archive = Archive(self.config.storage.path, clock=self.clock)
         self.pipeline = Pipeline(self.archive, self.config, clock=self.clock)
+        self.note_changed_watchlists()
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=True,
                                       headers={"User-Agent": USER_AGENT})
 
@@ -172,6 +173,15 @@ class ArchiveWorker:
     def reconfigure(self, config: Config) -> None:
         self.config = config
         self.pipeline = Pipeline(self.archive, config, clock=self.clock)
+        self.note_changed_watchlists()
+
+    def note_changed_watchlists(self) -> None:
+        """Say when stored posts were matched with an older definition of a watchlist."""
+        from .rematch import changed_watchlists, unmatched_warning
+
+        changed = changed_watchlists(self.archive, self.config, clock=self.clock)
+        if changed:
+            log.warning("%s", unmatched_warning(changed))
 
 
 class MailWorker:

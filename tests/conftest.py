@@ -37,6 +37,29 @@ def config_path(tmp_path: Path) -> Path:
     )
 
 
+def invoke(*args: str, config: Path | None = None, input: str | None = None,
+           env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the CLI in this process (click's CliRunner), for commands that need no process of their own.
+
+    Returns what ``run_cli`` returns; an exception that would print a traceback is raised instead."""
+    import logging
+
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    command = (["--config", str(config)] if config is not None else []) + list(args)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:  # the command configures logging on the runner's stderr: put back what was there
+        result = CliRunner().invoke(main, command, input=input, env={"MONITOR_CONFIG": None, **(env or {})},
+                                    catch_exceptions=False)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    return subprocess.CompletedProcess(command, result.exit_code, result.stdout, result.stderr)
+
+
 def run_cli(*args: str, config: Path | None = None, input: str | None = None, env: dict | None = None,
             cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run ``python -m monitor`` for real, as an operator would."""

@@ -52,10 +52,10 @@ def test_a_new_claim_and_its_changed_figure_arrive_once_each_threaded(tmp_path):
         assert len(smtp.messages) == 2
         (_, new), (_, update) = messages
         assert new["Subject"].startswith("[kursk] NEW: Противник обстрелял Суджу")
-        assert update["Subject"].startswith("[kursk] UPDATE: Число пострадавших в Судже")
+        assert update["Subject"].startswith("[kursk] UPDATE injured 5 -> 24: Число пострадавших в Судже")
         assert update["In-Reply-To"] == new["Message-ID"] and new["Message-ID"] in update["References"]
         body = update.get_body(("plain",)).get_content()
-        assert "24 человек" in body and "was 5" in body
+        assert "  - injured: 5 -> 24" in body and "24 человек" in body and "was 5" in body
         assert "https://t.me/gubernator_46/2102" in body
         assert "Sources carrying this story: 2" in body
     finally:

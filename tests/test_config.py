@@ -7,7 +7,7 @@ import pytest
 from monitor.config import ConfigError, find_config_path, load_config
 from monitor.config.schema import SECTIONS
 
-from .conftest import ROOT, run_cli, write_config
+from .conftest import ROOT, invoke, run_cli, write_config
 
 
 def errors_of(tmp_path, body: str) -> list[str]:
@@ -119,15 +119,15 @@ def test_config_is_found_in_the_working_folder_then_in_the_environment(tmp_path,
 
 
 def test_check_prints_a_summary_and_exits_zero(tmp_path, config_path):
-    result = run_cli("check", config=config_path)
+    result = invoke("check", config=config_path)
     assert result.returncode == 0, result.stderr
     assert "storage:" in result.stdout and str(tmp_path / "archive.db") in result.stdout
-    assert "kursk: regions RU-KRS -> desk@example.org" in result.stdout
+    assert "kursk: posts naming Kursk Oblast (RU-KRS) or a place in it -> desk@example.org" in result.stdout
 
 
 def test_check_exits_non_zero_and_lists_the_errors(tmp_path):
     path = write_config(tmp_path, '[[watchlist]]\nname = "k"\nregoins = ["RU-KRS"]\n')
-    result = run_cli("check", config=path)
+    result = invoke("check", config=path)
     assert result.returncode == 1
     assert 'watchlist[0].regoins: unknown key; did you mean "regions"?' in result.stderr
     assert "Traceback" not in result.stderr

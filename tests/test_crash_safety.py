@@ -88,7 +88,7 @@ def test_killed_ten_times_every_entry_stored_once_and_every_alert_mailed_once(tm
         db = tmp_path / "archive.db"
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            time.sleep(1)
+            time.sleep(0.2)
             try:
                 conn = sqlite3.connect(db, timeout=5)
                 posts = conn.execute("SELECT count(*) FROM posts").fetchone()[0]

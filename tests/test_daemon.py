@@ -20,7 +20,7 @@ import pytest
 from monitor.daemon import Daemon
 from monitor.storage import Archive
 
-from .conftest import ROOT, run_cli, write_config
+from .conftest import ROOT, invoke, run_cli, write_config
 from .support.telegram import FakeTelegram, channel, message
 
 BASE = '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\nrecipients = ["desk@example.org"]\n'
@@ -36,10 +36,11 @@ class Notifications:
         self.sock.settimeout(0.2)
         self.seen: list[str] = []
 
-    def wait_for(self, line: str, timeout: float = 30) -> None:
+    def wait_for(self, line: str, timeout: float = 30, *, count: int = 1) -> None:
+        """Wait until ``count`` messages holding ``line`` have come."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if any(line in message for message in self.seen):
+            if sum(line in message for message in self.seen) >= count:
                 return
             try:
                 self.seen.append(self.sock.recv(4096).decode())
@@ -90,12 +91,10 @@ def test_sighup_rereads_the_configuration_and_refuses_a_bad_file(daemon):
     notify.wait_for("READY=1")
     config.write_text(config.read_text() + BASE.replace("kursk", "belgorod").replace("RU-KRS", "RU-BEL"), encoding="utf-8")
     proc.send_signal(signal.SIGHUP)
-    notify.wait_for("RELOADING=1")
+    notify.wait_for("READY=1", count=2)  # the reload is done
     good = config.read_text()
-    time.sleep(1)
     config.write_text(good + "[[watchlist]]\nname = \"x\"\nregoins = [\"RU-KRS\"]\n", encoding="utf-8")
     proc.send_signal(signal.SIGHUP)
-    time.sleep(2)
     notify.wait_for("reload refused")
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=30)
@@ -106,7 +105,7 @@ def test_sighup_rereads_the_configuration_and_refuses_a_bad_file(daemon):
 
 def test_run_without_a_valid_configuration_exits_with_the_errors(tmp_path):
     bad = write_config(tmp_path, '[[watchlist]]\nname = "k"\nregoins = ["RU-KRS"]\n')
-    result = run_cli("run", config=bad)
+    result = invoke("run", config=bad)
     assert result.returncode == 1 and 'did you mean "regions"' in result.stderr and "Traceback" not in result.stderr
 
 

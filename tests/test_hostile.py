@@ -578,7 +578,7 @@ def test_the_libretranslate_key_never_reaches_a_url_or_a_debug_log(tmp_path, cap
     finally:
         libre.stop()
         setup_logging("warning")
-    assert libre.requests[0]["api_key"] == "KEY-0123456789" and libre.paths == ["/translate"]  # in the body
+    assert libre.requests[0]["api_key"] == "KEY-0123456789" and libre.paths == ["/languages", "/translate"]  # in the body
     err = capfd.readouterr().err
     assert "KEY-0123456789" not in err and "api_key=***" in err
     assert "urllib3" not in err  # its DEBUG lines (URLs, headers) are not shown even at --log-level debug

@@ -10,7 +10,7 @@ import pytest
 
 from monitor.sources.telegram_export import ExportError, plain_text, read_export
 
-from .conftest import EXAMPLES, run_cli
+from .conftest import EXAMPLES, invoke, run_cli
 
 MOD = EXAMPLES / "mod_russia" / "result.json"
 GOVERNOR = EXAMPLES / "kursk_governor" / "result.json"
@@ -41,7 +41,7 @@ def write(path, data):
 
 
 def test_the_example_exports_import_with_forwards_albums_media_and_entities(tmp_path, config_path):
-    result = run_cli("import", str(MOD), str(GOVERNOR), str(ACCOUNT), config=config_path)
+    result = invoke("import", str(MOD), str(GOVERNOR), str(ACCOUNT), config=config_path)
     assert result.returncode == 0, result.stderr
     assert "imported 3 of 3 files: 33 new, 0 updated, 0 unchanged posts" in result.stdout
     db = tmp_path / "archive.db"
@@ -70,9 +70,9 @@ def test_the_example_exports_import_with_forwards_albums_media_and_entities(tmp_
 
 
 def test_importing_again_adds_nothing(tmp_path, config_path):
-    assert run_cli("import", str(MOD), config=config_path).returncode == 0
+    assert invoke("import", str(MOD), config=config_path).returncode == 0
     before = rows(tmp_path / "archive.db", "SELECT * FROM posts ORDER BY id")
-    again = run_cli("import", str(MOD), config=config_path)
+    again = invoke("import", str(MOD), config=config_path)
     assert again.returncode == 0
     assert "0 new, 0 updated, 8 unchanged" in again.stdout
     after = rows(tmp_path / "archive.db", "SELECT * FROM posts ORDER BY id")
@@ -85,8 +85,8 @@ def test_a_reimport_picks_up_an_edit_and_keeps_the_earlier_text(tmp_path, config
     edited = chat([message(1, "Пострадали 24 человека", edited="2024-08-06T12:00:00", edited_unixtime="1722934800"),
                    message(2, "Без изменений")])
     second = write(tmp_path / "second.json", edited)
-    assert run_cli("import", str(first), config=config_path).returncode == 0
-    result = run_cli("import", str(second), config=config_path)
+    assert invoke("import", str(first), config=config_path).returncode == 0
+    result = invoke("import", str(second), config=config_path)
     assert result.returncode == 0
     assert "0 new, 1 updated, 1 unchanged" in result.stdout
     db = tmp_path / "archive.db"
@@ -94,26 +94,26 @@ def test_a_reimport_picks_up_an_edit_and_keeps_the_earlier_text(tmp_path, config
     assert post["text"] == "Пострадали 24 человека" and post["edit_date"] == "2024-08-06T09:00:00+00:00"
     revisions = rows(db, "SELECT text FROM post_revisions WHERE post_id = ?", post["id"])
     assert [r["text"] for r in revisions] == ["Пострадали 5 человек"]
-    found = run_cli("search", "Пострадали", "--exact", "--json", config=config_path)
+    found = invoke("search", "Пострадали", "--exact", "--json", config=config_path)
     assert [json.loads(line)["text"] for line in found.stdout.splitlines()] == ["Пострадали 24 человека"]
 
 
 def test_an_old_export_without_unixtime_is_read_in_the_given_time_zone(tmp_path, config_path):
     old = chat([{"id": 7, "type": "message", "date": "2021-03-01T12:00:00", "text": "Старый пост"}])
     path = write(tmp_path / "old.json", old)
-    result = run_cli("import", "--timezone", "Europe/Moscow", str(path), config=config_path)
+    result = invoke("import", "--timezone", "Europe/Moscow", str(path), config=config_path)
     assert result.returncode == 0, result.stderr
     assert rows(tmp_path / "archive.db", "SELECT date FROM posts")[0]["date"] == "2021-03-01T09:00:00+00:00"
     assert read_export(path).posts[0].date == datetime(2021, 3, 1, 12, tzinfo=timezone.utc)  # default: UTC
 
 
 def test_a_truncated_file_is_refused_the_archive_untouched_and_other_files_imported(tmp_path, config_path):
-    assert run_cli("import", str(MOD), config=config_path).returncode == 0
+    assert invoke("import", str(MOD), config=config_path).returncode == 0
     db = tmp_path / "archive.db"
     before = rows(db, "SELECT * FROM posts ORDER BY id")
     truncated = tmp_path / "truncated.json"
     truncated.write_bytes(GOVERNOR.read_bytes()[:2500])
-    result = run_cli("import", str(truncated), str(ACCOUNT), config=config_path)
+    result = invoke("import", str(truncated), str(ACCOUNT), config=config_path)
     assert result.returncode == 1
     assert f"error: {truncated}: line " in result.stderr and "truncated" in result.stderr
     assert "imported 1 of 2 files: 19 new" in result.stdout
@@ -148,13 +148,13 @@ def test_files_that_are_not_exports_get_an_error_naming_the_file(tmp_path, conte
 def test_a_file_broken_late_stores_none_of_its_posts(tmp_path, config_path):
     messages = [message(i, f"Сообщение {i}") for i in range(1, 50)] + [message(50, text={"bad": True})]
     path = write(tmp_path / "late.json", chat(messages))
-    result = run_cli("import", str(path), config=config_path)
+    result = invoke("import", str(path), config=config_path)
     assert result.returncode == 1 and "messages[49]" in result.stderr and "message 50" in result.stderr
     assert rows(tmp_path / "archive.db", "SELECT count(*) AS n FROM posts")[0]["n"] == 0
 
 
 def test_a_missing_file_is_an_error_and_the_rest_still_import(tmp_path, config_path):
-    result = run_cli("import", str(tmp_path / "absent.json"), str(MOD), config=config_path)
+    result = invoke("import", str(tmp_path / "absent.json"), str(MOD), config=config_path)
     assert result.returncode == 1
     assert "absent.json: cannot read" in result.stderr
     assert "imported 1 of 2 files: 8 new" in result.stdout
@@ -271,7 +271,7 @@ def test_posts_of_several_files_go_through_stories_in_publication_order(tmp_path
 
 
 def test_each_file_reports_its_own_posts_in_a_merged_import(tmp_path, config_path):
-    result = run_cli("import", str(ACCOUNT), str(MOD), config=config_path)
+    result = invoke("import", str(ACCOUNT), str(MOD), config=config_path)
     assert result.returncode == 0, result.stderr
     assert f"{MOD}: 1 chats, 8 new" in result.stdout
     assert "imported 2 of 2 files: " in result.stdout

@@ -21,7 +21,7 @@ from monitor.config import load_config
 from monitor.mail import Outbox, SmtpTransport
 from monitor.storage import Archive, Post
 
-from .conftest import ROOT, run_cli, write_config
+from .conftest import ROOT, invoke, write_config
 from .support.smtp import SmtpServer, free_port, make_certificate
 
 T0 = datetime(2024, 8, 6, 9, 0, tzinfo=timezone.utc)
@@ -51,14 +51,17 @@ def email_config(folder: Path, port: int, *, extra: str = "", starttls: bool = F
 
 def add_alert(archive: Archive, message_id: int, text: str, *, kind: str = "new", story_id: int = 1,
               watchlist: str = "kursk", reason: str = "opens a story", changes: dict | None = None,
-              translation: str | None = None) -> int:
+              translation: str | None = None, translation_status: str | None = None, url: str | None = None) -> int:
     post = Post(
         source="telegram", channel="1006745", message_id=message_id, date=T0 + timedelta(minutes=message_id % 1000),
         text=text, channel_title="Минобороны России", channel_username="mod_russia",
-        url=f"https://t.me/mod_russia/{message_id}", lang="ru", lang_confidence=1.0, translation=translation,
+        url=url if url is not None else f"https://t.me/mod_russia/{message_id}", lang="ru", lang_confidence=1.0,
+        translation=translation,
     )
     with archive.transaction() as conn:
         (stored,) = archive.store_posts([post])
+        if translation_status:
+            conn.execute("UPDATE posts SET translation_status = ? WHERE id = ?", (translation_status, stored.id))
         cursor = conn.execute(
             "INSERT INTO alerts (watchlist, kind, story_id, post_id, reason, changes, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (watchlist, kind, story_id, stored.id, reason, json.dumps(changes or {}), T0.isoformat()),
@@ -95,15 +98,27 @@ def test_alert_mail_has_plain_and_html_parts_with_source_link_and_times(tmp_path
     assert msg["Message-ID"].startswith("<monitor.story-1.")
 
 
-def test_subject_uses_original_text_and_says_translation_pending_without_translation(tmp_path, smtp):
+def test_subject_uses_original_text_and_says_translation_pending_while_one_is_awaited(tmp_path, smtp):
     config = load_config(email_config(tmp_path, smtp.port))
     archive = Archive(config.storage.path)
-    add_alert(archive, 40002, "\n  Губернатор: введён режим ЧС  \nвторая строка")
+    add_alert(archive, 40002, "\n  Губернатор: введён режим ЧС  \nвторая строка", translation_status="pending")
     Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
     (_, msg), = smtp.wait_for(1)
     assert msg["Subject"] == "[kursk] NEW: Губернатор: введён режим ЧС"
     assert "Translation pending" in msg.get_body(("plain",)).get_content()
     assert "Translation pending" in msg.get_body(("html",)).get_content()
+
+
+def test_mail_promises_no_translation_when_translation_is_off(tmp_path, smtp):
+    config = load_config(email_config(tmp_path, smtp.port))
+    assert config.translation.backend == "none"
+    archive = Archive(config.storage.path)
+    add_alert(archive, 40002, "Губернатор: введён режим ЧС")
+    Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
+    (_, msg), = smtp.wait_for(1)
+    for part in (msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()):
+        assert "pending" not in part.lower()
+        assert "Губернатор: введён режим ЧС" in part
 
 
 def test_post_text_is_escaped_in_html_and_loads_nothing_remote(tmp_path, smtp):
@@ -124,16 +139,23 @@ def test_update_threads_under_the_story_first_mail_and_says_what_changed(tmp_pat
     config = load_config(email_config(tmp_path, smtp.port))
     archive = Archive(config.storage.path)
     add_alert(archive, 40010, "Пострадали 5 человек", story_id=7)
-    add_alert(archive, 40011, "Число пострадавших выросло до 24", kind="update", story_id=7,
-              reason="new figure: 24 пострадавших", changes={"figures": ["24 пострадавших"], "places": ["Sudzha"]})
+    changes = {"figures": [{"unit": "injured", "value": 24, "words": "24 пострадавших", "was": 5},
+                           {"unit": "killed", "value": 2, "words": "2 погибших", "was": None}],
+               "places": ["RU-KRS:sudzha"]}
+    add_alert(archive, 40011, "Число пострадавших выросло до 24", kind="update", story_id=7, changes=changes,
+              reason="new figure: 24 пострадавших (injured) (was 5); new place: RU-KRS:sudzha (same claim as RU-KRS)")
     Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
     first, update = (m for _, m in smtp.wait_for(2))
-    assert update["Subject"].startswith("[kursk] UPDATE: Число пострадавших")
+    assert update["Subject"] == "[kursk] UPDATE injured 5 -> 24, killed 2, new place Sudzha: Число пострадавших выросло до 24"
     assert update["In-Reply-To"] == first["Message-ID"]
     assert update["References"] == first["Message-ID"]
     assert update["Message-ID"] != first["Message-ID"]
     plain = update.get_body(("plain",)).get_content()
-    assert "new figure: 24 пострадавших" in plain and "new place: Sudzha" in plain
+    assert "  - injured: 5 -> 24\n  - killed: 2 (new)\n  - new place: Sudzha (Kursk Oblast)\n" in plain.replace("\r\n", "\n")
+    assert "Why:       new figure: 24 пострадавших (injured) (was 5); new place: Sudzha (Kursk Oblast)" \
+           " (same claim as Kursk Oblast)" in plain
+    assert "RU-KRS" not in plain and "RU-KRS" not in update.get_body(("html",)).get_content()
+    assert "Story:     monitor story 7" in plain
 
 
 def test_server_down_then_up_delivers_once(tmp_path):
@@ -189,7 +211,7 @@ def test_permanent_refusal_is_marked_failed_with_the_server_answer(tmp_path, smt
     report = Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
     assert report.failed == 1 and report.sent == 0
     archive.close()
-    result = run_cli("alerts", "--status", "failed", "--json", config=path)
+    result = invoke("alerts", "--status", "failed", "--json", config=path)
     assert result.returncode == 0, result.stderr
     (row,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert row["id"] == alert and row["status"] == "failed"
@@ -321,6 +343,7 @@ def test_maildir_is_the_default_without_an_email_section(tmp_path):
     assert len(files) == 1
     msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert msg["To"] == "desk@example.org" and msg["Subject"].startswith("[kursk] NEW:")
+    assert msg["From"] == "monitor@localhost"  # the same on every host, as the Message-IDs (file names) are
     # A crash after the file was written but before it was marked sent: the retry writes nothing new.
     archive.conn.execute("UPDATE deliveries SET status = 'sending'")
     outbox.recover()
@@ -335,23 +358,23 @@ def test_resend_sends_a_new_copy(tmp_path, smtp):
     alert = add_alert(archive, 40400, "Атака отражена")
     Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
     archive.close()
-    result = run_cli("alerts", "resend", str(alert), config=path)
+    result = invoke("alerts", "resend", str(alert), config=path)
     assert result.returncode == 0, result.stderr
     assert "sent 1" in result.stdout
     assert len(smtp.wait_for(2)) == 2
-    missing = run_cli("alerts", "resend", "999", config=path)
+    missing = invoke("alerts", "resend", "999", config=path)
     assert missing.returncode == 1 and "no alert with id 999" in missing.stderr
 
 
 def test_email_test_command_reports_success_and_failure(tmp_path, smtp):
     path = email_config(tmp_path, smtp.port)
-    ok = run_cli("email", "test", "--to", "ops@example.org", config=path)
+    ok = invoke("email", "test", "--to", "ops@example.org", config=path)
     assert ok.returncode == 0, ok.stderr
     assert f"sent to ops@example.org through 127.0.0.1:{smtp.port}" in ok.stdout
     (rcpts, msg), = smtp.wait_for(1)
     assert rcpts == ["ops@example.org"] and msg["Subject"] == "[monitor] test message"
     (tmp_path / "down").mkdir()
-    down = run_cli("email", "test", config=email_config(tmp_path / "down", free_port()))
+    down = invoke("email", "test", config=email_config(tmp_path / "down", free_port()))
     assert down.returncode == 1 and "cannot reach SMTP server" in down.stderr
 
 
@@ -423,3 +446,138 @@ def test_digest_jobs_fire_at_the_configured_desk_times(tmp_path):
     archive = Archive(config.storage.path)
     jobs = schedule_outbox(scheduler, Outbox(archive, config), config)
     assert {j.id for j in jobs} == {"outbox-deliver", "digest-hourly-0", "digest-daily-0", "digest-daily-1"}
+
+
+def add_match(archive: Archive, alert_id: int, *, regions=(), places=(), keywords=()) -> None:
+    post_id = archive.conn.execute("SELECT post_id FROM alerts WHERE id = ?", (alert_id,)).fetchone()[0]
+    with archive.transaction() as conn:
+        conn.execute("INSERT INTO post_matches (post_id, watchlist, regions, places, keywords) VALUES (?, 'kursk', ?, ?, ?)",
+                     (post_id, json.dumps(list(regions)), json.dumps(list(places), ensure_ascii=False),
+                      json.dumps(list(keywords), ensure_ascii=False)))
+
+
+def test_mail_names_regions_and_places_in_words_and_says_how_to_see_the_story(tmp_path, smtp):
+    config_path = email_config(tmp_path, smtp.port)
+    config_path.write_text(config_path.read_text() + '\n[serve]\nurl = "http://desk.example.org:8750/"\n')
+    config = load_config(config_path)
+    archive = Archive(config.storage.path)
+    alert = add_alert(archive, 40030, "Обстрел Суджи", story_id=12, reason="new claim: places RU-KRS:sudzha")
+    add_match(archive, alert, regions=["RU-KRS"],
+              places=[{"id": "RU-KRS:sudzha", "name": "Суджа", "region": "RU-KRS", "kind": "town", "words": ["Суджи"]}])
+    Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
+    (_, msg), = smtp.wait_for(1)
+    plain = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "Regions:   Kursk Oblast" in plain
+    assert "Places:    Sudzha (Kursk Oblast)" in plain
+    assert "Why:       new claim: places Sudzha (Kursk Oblast)" in plain
+    assert "Story:     monitor story 12 or http://desk.example.org:8750/story/12" in plain
+    assert '<a href="http://desk.example.org:8750/story/12">' in html
+    assert "RU-KRS" not in plain and "RU-KRS" not in html
+    assert msg["Auto-Submitted"] == "auto-generated" and msg["Precedence"] == "bulk"
+
+
+def test_digest_lists_stories_newest_first_with_latest_figures_and_links(tmp_path, smtp):
+    config = load_config(email_config(tmp_path, smtp.port, watch_extra='delivery = "daily"'))
+    archive = Archive(config.storage.path)
+    add_alert(archive, 40400, "Старая история", story_id=1)
+    add_alert(archive, 40410, "Новая история: 24 пострадавших", story_id=2)
+    with archive.transaction() as conn:
+        for story, last, figures in ((1, "2024-08-06T09:00:00+00:00", {}),
+                                     (2, "2024-08-06T09:10:00+00:00", {"injured": [5, 24], "killed": [2]})):
+            conn.execute("INSERT INTO stories (id, watchlist, first_post_id, first_seen, last_seen, channels, languages,"
+                         " regions, places, figures, kinds) VALUES (?, 'kursk', 1, ?, ?, '[]', '[]', '[]', '[]', ?, '[]')",
+                         (story, last, last, json.dumps(figures)))
+    outbox = Outbox(archive, config, clock=FixedClock(T0))
+    assert outbox.run_digest("daily").digests == 1
+    (_, digest), = smtp.wait_for(1)
+    plain = digest.get_body(("plain",)).get_content()
+    assert plain.index("Новая история") < plain.index("Старая история")
+    assert "latest figures: 24 injured, 2 killed" in plain
+    assert "story: monitor story 2" in plain and "story: monitor story 1" in plain
+    assert digest["Auto-Submitted"] == "auto-generated"
+
+
+def test_only_http_https_and_tg_links_become_links(tmp_path, smtp):
+    config = load_config(email_config(tmp_path, smtp.port))
+    archive = Archive(config.storage.path)
+    hostile = ["javascript:alert(document.cookie)", "data:text/html;base64,PHNjcmlwdD4=", "vbscript:msgbox(1)",
+               "JaVaScRiPt:alert(1)", "https://t.me/x/1\u202e"]
+    for n, url in enumerate(hostile):
+        add_alert(archive, 40500 + n, "Атака", story_id=500 + n, url=url)
+    add_alert(archive, 40510, "Атака", story_id=510, url="tg://resolve?domain=mod_russia&post=1")
+    add_alert(archive, 40511, "Атака", story_id=511, url="https://t.me/mod_russia/40511")
+    Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
+    messages = [m for _, m in smtp.wait_for(len(hostile) + 2)]
+    by_alert = {int(m["X-Monitor-Alert"]): m.get_body(("html",)).get_content() for m in messages}
+    for alert_id in range(1, len(hostile) + 1):
+        html = by_alert[alert_id]
+        assert "href=" not in html.split("<h3>Original")[0], hostile[alert_id - 1]
+    assert '<a href="tg://resolve?domain=mod_russia&amp;post=1">' in by_alert[len(hostile) + 1]
+    assert '<a href="https://t.me/mod_russia/40511">' in by_alert[len(hostile) + 2]
+
+
+def test_control_characters_never_reach_headers_and_show_in_the_text(tmp_path, smtp):
+    config = load_config(email_config(tmp_path, smtp.port))
+    archive = Archive(config.storage.path)
+    text = "Обстрел\x00 Суджи\x1b[31m \u202eверх\u202c\r\nBcc: victim@example.org"
+    add_alert(archive, 40600, text)
+    Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
+    (rcpts, msg), = smtp.wait_for(1)
+    assert rcpts == ["desk@example.org"] and msg["Bcc"] is None
+    for name, value in msg.items():
+        assert not any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or 0x202a <= ord(c) <= 0x202e for c in str(value)), name
+    assert msg["Subject"] == "[kursk] NEW: Обстрел Суджи [31m верх"
+    plain = msg.get_body(("plain",)).get_content()
+    assert "Обстрел[U+0000] Суджи[U+001B][31m [U+202E]верх[U+202C]" in plain
+    assert "\x00" not in plain and "\x1b" not in plain and "\u202e" not in plain
+
+
+def test_one_mail_that_cannot_be_made_never_blocks_the_others(tmp_path, smtp):
+    config = load_config(email_config(tmp_path, smtp.port))
+    archive = Archive(config.storage.path)
+    bad = add_alert(archive, 40700, "Первая", story_id=1)
+    good = add_alert(archive, 40701, "Вторая", story_id=2)
+    with archive.transaction() as conn:  # a delivery written before addresses were checked
+        conn.execute("INSERT INTO deliveries (alert_id, recipient, mode, status, created_at)"
+                     " VALUES (?, 'desk@example.org\r\nBcc: x@example.org', 'instant', 'pending', ?)", (bad, T0.isoformat()))
+    report = Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
+    assert report.sent == 1 and report.failed == 1
+    (_, msg), = smtp.wait_for(1)
+    assert msg["X-Monitor-Alert"] == str(good)
+    row = next(archive.db.query("SELECT status, last_error FROM deliveries WHERE alert_id = ?", [bad]))
+    assert row["status"] == "failed" and "cannot compose the mail" in row["last_error"]
+
+
+def test_check_refuses_a_watchlist_name_with_a_line_break(tmp_path):
+    path = write_config(tmp_path, '[[watchlist]]\nname = "kursk\\r\\nBcc: x@example.org"\nregions = ["RU-KRS"]\n')
+    result = invoke("check", config=path)
+    assert result.returncode != 0
+    assert "watchlist[0].name" in result.stderr and "no line breaks or control characters" in result.stderr
+
+
+def test_mail_says_why_no_translation_will_come(tmp_path, smtp):
+    config = load_config(email_config(tmp_path, smtp.port))
+    archive = Archive(config.storage.path)
+    add_alert(archive, 40800, "Обстріл під Суджею", translation_status="unsupported")
+    with archive.transaction() as conn:
+        conn.execute("INSERT INTO translation_unsupported (backend, source, target, reason, at)"
+                     " VALUES ('libre', 'ru', 'en', 'ru not supported by libre', ?)", (T0.isoformat(),))
+    Outbox(archive, config, clock=FixedClock(T0)).deliver_due()
+    (_, msg), = smtp.wait_for(1)
+    for part in (msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()):
+        assert "Not translated: ru not supported by libre." in part and "pending" not in part.lower()
+
+
+def test_alerts_table_names_places_in_words_and_json_keeps_the_stored_reason(tmp_path):
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    path = email_config(tmp_path, free_port())
+    archive = Archive(load_config(path).storage.path)
+    add_alert(archive, 40900, "Обстрел Суджи", reason="new claim: places RU-KRS:sudzha")
+    table = CliRunner().invoke(main, ["--config", str(path), "alerts"]).stdout
+    assert "new claim: places Sudzha (Kursk Oblast)" in table and "RU-KRS" not in table
+    as_json = CliRunner().invoke(main, ["--config", str(path), "alerts", "--json"]).stdout
+    assert json.loads(as_json.splitlines()[0])["reason"] == "new claim: places RU-KRS:sudzha"

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from types import SimpleNamespace
 
 import pytest
 
+from monitor.config import Watchlist
 from monitor.matching import Matcher, expand_query
 from monitor.matching.gazetteer import load_gazetteer, load_regions
 
-from .conftest import run_cli, write_config
+from .conftest import invoke, write_config
 
 
 def watch(name="w", regions=(), keywords=(), exclude=()):
-    return SimpleNamespace(name=name, regions=list(regions), keywords=list(keywords), exclude=list(exclude))
+    return Watchlist(name=name, regions=tuple(regions), keywords=tuple(keywords), exclude=tuple(exclude))
 
 
 @pytest.fixture(scope="module")
@@ -186,17 +186,17 @@ def test_search_expansion_finds_every_case():
 def test_search_finds_inflected_forms_through_the_cli(tmp_path, config_path):
     from .conftest import EXAMPLES
 
-    assert run_cli("import", *[str(p) for p in EXAMPLES.glob("*/result.json")], config=config_path).returncode == 0
-    found = run_cli("search", "Суджа", "--json", config=config_path)
+    assert invoke("import", *[str(p) for p in EXAMPLES.glob("*/result.json")], config=config_path).returncode == 0
+    found = invoke("search", "Суджа", "--json", config=config_path)
     texts = [json.loads(line)["text"] for line in found.stdout.splitlines()]
     assert any("в Судже" in t for t in texts) and any("Суджу" in t for t in texts) and any("Суджі" in t for t in texts)
-    exact = run_cli("search", "Суджа", "--exact", "--json", config=config_path)
+    exact = invoke("search", "Суджа", "--exact", "--json", config=config_path)
     exact_texts = [json.loads(line)["text"] for line in exact.stdout.splitlines()]
     assert exact_texts == [t for t in texts if re.search(r"\bСуджа\b", t)] and len(exact_texts) < len(texts)
 
 
 def test_monitor_match_explains_each_line(tmp_path, config_path):
-    result = run_cli("match", "--json", config=config_path,
+    result = invoke("match", "--json", config=config_path,
                      input="Обстрел в Судже, пострадали 5 человек\nНа Курском вокзале задержки\n")
     assert result.returncode == 0, result.stderr
     first, second = [json.loads(line) for line in result.stdout.splitlines()]
@@ -205,7 +205,7 @@ def test_monitor_match_explains_each_line(tmp_path, config_path):
     assert first["lang"] == "ru" and first["regions"] == ["RU-KRS"] and first["watchlists"] == ["kursk"]
     assert first["places"][0]["name"] == "Sudzha" and first["places"][0]["words"] == ["Судже"]
     assert second["regions"] == [] and second["watchlists"] == []
-    table = run_cli("match", "--text", "У Суджі оголошено евакуацію", config=config_path)
+    table = invoke("match", "--text", "У Суджі оголошено евакуацію", config=config_path)
     assert "Sudzha (town, RU-KRS) from 'Суджі'" in table.stdout
 
 
@@ -220,11 +220,11 @@ GEONAMES = "\n".join("\t".join(str(c) for c in row) for row in [
 def test_gazetteer_import_from_a_geonames_dump_extends_matching(tmp_path, config_path):
     dump = tmp_path / "RU-sample.txt"
     dump.write_text(GEONAMES, encoding="utf-8")
-    result = run_cli("gazetteer", "import", str(dump), config=config_path)
+    result = invoke("gazetteer", "import", str(dump), config=config_path)
     assert result.returncode == 0, result.stderr
     assert "2 places" in result.stdout and "1 lines of other kinds skipped" in result.stdout
     path = write_config(tmp_path, '[[watchlist]]\nname = "voronezh"\nregions = ["RU-VOR"]\n', name="vor.toml")
-    matched = run_cli("match", "--json", "--text", "Беспилотник упал в Россоши", config=path)
+    matched = invoke("match", "--json", "--text", "Беспилотник упал в Россоши", config=path)
     line = json.loads(matched.stdout)
     assert line["regions"] == ["RU-VOR"] and line["watchlists"] == ["voronezh"]
 
@@ -232,7 +232,7 @@ def test_gazetteer_import_from_a_geonames_dump_extends_matching(tmp_path, config
 def test_a_bad_geonames_file_changes_nothing_and_names_the_lines(tmp_path, config_path):
     dump = tmp_path / "broken.txt"
     dump.write_text(GEONAMES + "123\tonly three\tcolumns\n" + "abc" + "\tx" * 18 + "\n", encoding="utf-8")
-    result = run_cli("gazetteer", "import", str(dump), config=config_path)
+    result = invoke("gazetteer", "import", str(dump), config=config_path)
     assert result.returncode == 1
     assert f"{dump}:5: expected 19 tab-separated columns" in result.stderr
     assert f"{dump}:6: geonameid must be a number" in result.stderr

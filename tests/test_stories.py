@@ -11,7 +11,7 @@ from monitor.pipeline import Pipeline
 from monitor.storage import Archive, Post
 from monitor.stories.claims import extract_figures, extract_kinds, minhash, shingles, similarities, to_blob
 
-from .conftest import EXAMPLES, run_cli, write_config
+from .conftest import EXAMPLES, invoke, write_config
 
 EVAL = Path(__file__).parent / "data" / "stories_eval.json"
 
@@ -164,14 +164,14 @@ def story_tables(path: Path) -> dict[str, list[tuple]]:
 
 def test_imports_build_stories_without_alerts_and_replay_shows_what_would_be_raised(tmp_path, config_path):
     exports = [str(p) for p in sorted(EXAMPLES.glob("*/result.json"))]
-    assert run_cli("import", *exports, config=config_path).returncode == 0
-    listed = run_cli("stories", "--json", config=config_path)
+    assert invoke("import", *exports, config=config_path).returncode == 0
+    listed = invoke("stories", "--json", config=config_path)
     stories = [json.loads(line) for line in listed.stdout.splitlines()]
     assert stories and all(s["watchlist"] == "kursk" for s in stories)
     biggest = max(stories, key=lambda s: s["sources"])
     assert biggest["sources"] >= 4 and set(biggest["languages"]) == {"ru", "uk", "en"}
     before = story_tables(tmp_path / "archive.db")
-    replayed = run_cli("replay", "--dry-run", "--json", "--watchlist", "kursk", config=config_path)
+    replayed = invoke("replay", "--dry-run", "--json", "--watchlist", "kursk", config=config_path)
     assert replayed.returncode == 0, replayed.stderr
     assert story_tables(tmp_path / "archive.db") == before  # a dry run changes nothing stored
     alerts = [json.loads(line) for line in replayed.stdout.splitlines()]
@@ -181,16 +181,16 @@ def test_imports_build_stories_without_alerts_and_replay_shows_what_would_be_rai
     updates = [a for a in alerts if a["kind"] == "update"]
     assert any("31" in a["reason"] and a["message_id"] == 2107 for a in updates)
     assert not any(a["message_id"] in (501, 9001, 301) for a in alerts)  # forward and translations of the claim
-    status = run_cli("alerts", "--json", config=config_path)
+    status = invoke("alerts", "--json", config=config_path)
     assert status.stdout.strip() == ""  # imports never alert
-    timeline = run_cli("story", str(biggest["id"]), config=config_path)
+    timeline = invoke("story", str(biggest["id"]), config=config_path)
     assert timeline.returncode == 0
     assert "forward of" in timeline.stdout or "repeat of" in timeline.stdout
 
 
 def test_replay_needs_dry_run_and_a_known_watchlist(tmp_path, config_path):
-    assert run_cli("replay", config=config_path).returncode == 2
-    result = run_cli("replay", "--dry-run", "--watchlist", "nope", config=config_path)
+    assert invoke("replay", config=config_path).returncode == 2
+    result = invoke("replay", "--dry-run", "--watchlist", "nope", config=config_path)
     assert result.returncode == 2 and 'no watchlist "nope"' in result.stderr
 
 
@@ -243,7 +243,7 @@ def test_an_import_builds_stories_in_the_order_things_happened_across_its_channe
     ]}}
     path = tmp_path / "result.json"
     path.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
-    assert run_cli("import", str(path), config=config_path).returncode == 0
+    assert invoke("import", str(path), config=config_path).returncode == 0
     with Archive(tmp_path / "archive.db") as archive:
         rows = archive.conn.execute(
             "SELECT p.channel_title, sp.decision FROM story_posts sp JOIN posts p ON p.id = sp.post_id ORDER BY sp.date"

@@ -106,6 +106,7 @@ from . import (  # noqa: E402, F401
     check_cmd,
     match_cmd,
     run_cmd,
+    serve_cmd,
     stories_cmd,
     telegram_cmd,
     translate_cmd,

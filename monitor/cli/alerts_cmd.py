@@ -42,6 +42,12 @@ def alerts(ctx: click.Context, since: str | None, status: str | None, watchlist:
                                      param_hint="--since") from None
     archive = ctx.obj.archive()
     rows = alerts_since(archive.db, since=since, status=status, watchlist=watchlist, limit=limit)
+    if fmt == "table":  # places and regions in words; --json and --csv keep the stored reason
+        from ..matching.labels import labels_for
+
+        labels = labels_for(ctx.obj.config.storage.path)
+        for row in rows:
+            row["reason"] = labels.readable(row.get("reason") or "")
     emit(rows, COLUMNS, fmt, wide=("reason",))
 
 

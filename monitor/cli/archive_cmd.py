@@ -17,6 +17,7 @@ from ..storage.queries import (
     POST_COLUMNS,
     Filters,
     QueryError,
+    check_filters,
     iter_posts,
     parse_when,
     search_posts,
@@ -25,7 +26,7 @@ from ..storage.queries import (
     watchlist_posts,
 )
 from . import main
-from .output import emit, output_options
+from .output import csv_cell, emit, output_options
 
 MAX_LIMIT = 1_000_000  # search results at most; export streams everything
 
@@ -51,13 +52,50 @@ def make_filters(channel, lang, since, until) -> Filters:
         raise click.BadParameter(str(exc), param_hint="--since/--until") from None
 
 
-def query_expander(exact: bool):
-    """Inflection-aware expansion of search words (Суджа finds «в Судже»), unless --exact."""
+def query_expander(exact: bool, notes: list[str] | None = None, storage_path: str | None = None):
+    """Inflection-aware expansion of search words (Суджа finds «в Судже», and Sudzha), unless --exact.
+
+    ``notes`` gets a line for each word that names a place ("Суджа: also Sudzha, Sudja, ...").
+    """
     if exact:
         return None
     from ..matching import expand_query
+    from ..matching.gazetteer import imported_dir
 
-    return expand_query
+    imported = imported_dir(storage_path)
+    folder = str(imported) if imported is not None and imported.is_dir() else None
+    return lambda query: expand_query(query, notes, imported=folder)
+
+
+def resolve_place(app, place: str | None, region: str | None) -> tuple[str | None, str | None]:
+    """--place (a gazetteer id or any name of a place) and --region (a code) as stored in post_matches."""
+    if not place and not region:
+        return None, None
+    from ..config.loader import suggest
+    from ..matching.gazetteer import imported_dir, known_region_codes, load_gazetteer
+    from ..matching.search import places_named
+
+    imported = imported_dir(app.config.storage.path)
+    folder = str(imported) if imported is not None and imported.is_dir() else None
+    place_id = None
+    if place:
+        gazetteer = load_gazetteer(folder)
+        if gazetteer.place(place) is not None:
+            place_id = place
+        else:
+            found = places_named(place, folder)
+            if not found:
+                raise click.BadParameter(f'no place "{place}" in the gazetteer; give a place id (RU-KRS:sudzha) or'
+                                         " a name in Russian, Ukrainian or English (Суджа, Sudzha)", param_hint="--place")
+            if len(found) > 1:
+                raise click.BadParameter(f'"{place}" names {len(found)} places: '
+                                         + ", ".join(f"{p['id']} ({p['en']})" for p in found) + "; give one id",
+                                         param_hint="--place")
+            place_id = found[0]["id"]
+    if region and region not in (known := known_region_codes(folder)):
+        raise click.BadParameter(f'"{region}" is not a region code in the gazetteer' + suggest(region, sorted(known)),
+                                 param_hint="--region")
+    return place_id, region
 
 
 class _ProgressBars:
@@ -123,30 +161,44 @@ def import_(app, paths: tuple[Path, ...], export_tz: str) -> None:
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", required=False)
 @filter_options
+@click.option("--place", help="posts whose watchlist match names this place: an id (RU-KRS:sudzha) or any name (Суджа)")
+@click.option("--region", help="posts whose watchlist match lies in this region (ISO 3166-2 code: RU-KRS)")
 @click.option("--limit", type=click.IntRange(min=1, max=MAX_LIMIT), default=20, show_default=True)
-@click.option("--exact", is_flag=True, help="match words as written (no inflections or transliterations)")
+@click.option("--exact", is_flag=True, help="match words as written (no inflections, transliterations or other names)")
 @output_options
 @click.pass_obj
-def search(app, query: str, channel, lang, since, until, limit: int, exact: bool, fmt: str) -> None:
+def search(app, query: str | None, channel, lang, since, until, place, region, limit: int, exact: bool, fmt: str) -> None:
     """Full-text search of posts and their translations, newest first.
 
-    FTS5 syntax: words (all must occur), "a phrase", OR, NOT, prefix*.
-    Place names and words are matched in every inflection unless --exact.
+    FTS5 syntax: words (all must occur), "a phrase", OR, NOT between words,
+    -word to leave a word out, prefix*, NEAR(a b). Words are matched in every
+    inflection, and a place name in every language and spelling, unless --exact.
+    --place and --region alone (no QUERY) list the posts matched to that place or region.
 
     Examples:
 
         monitor search Суджа --since 2024-08-06 --lang ru
 
-        monitor search '"state of emergency"' --json
+        monitor search 'Суджа -вокзал' --json
+
+        monitor search --place Sudzha
     """
+    if not query and not place and not region:
+        raise click.UsageError("give a QUERY, or --place / --region")
     filters = make_filters(channel, lang, since, until)
+    filters.place, filters.region = resolve_place(app, place, region)
     archive = app.archive(readonly=True)
+    notes: list[str] = []
     try:
-        rows = search_posts(archive.conn, query, filters, limit=limit, expand=query_expander(exact))
+        check_filters(archive.conn, filters)
+        rows = search_posts(archive.conn, query or "", filters, limit=limit,
+                            expand=query_expander(exact, notes, app.config.storage.path))
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
+    for note in notes:
+        click.echo(note, err=True)
     if fmt == "table":
         for row in rows:
             row["where"] = row["channel_username"] or row["channel_title"] or row["channel"]
@@ -189,7 +241,12 @@ def export(app, query, channel, lang, since, until, fmt: str, output: Path | Non
         except ExportTargetError as exc:
             raise click.ClickException(str(exc)) from None
     archive = app.archive(readonly=True)
-    rows = iter_posts(archive.conn, filters, query=query, expand=query_expander(exact) if query else None)
+    try:
+        check_filters(archive.conn, filters)
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = iter_posts(archive.conn, filters, query=query,
+                      expand=query_expander(exact, None, app.config.storage.path) if query else None)
     try:
         if output is None:
             count = _write_posts(rows, sys.stdout, fmt)
@@ -210,8 +267,7 @@ def _write_posts(rows, out, fmt: str) -> int:
         writer = csv.writer(out)
         writer.writerow(POST_COLUMNS)
         for row in rows:
-            writer.writerow(["" if row[c] is None else (json.dumps(row[c], ensure_ascii=False)
-                             if isinstance(row[c], (list, dict)) else row[c]) for c in POST_COLUMNS])
+            writer.writerow([csv_cell(row[c]) for c in POST_COLUMNS])
             count += 1
     elif fmt == "ndjson":
         for row in rows:
@@ -292,6 +348,6 @@ def demo(ctx, examples: Path | None) -> None:
     for alert in replay(archive, app.config):
         click.echo(f"{alert['date'][:16]}  {alert['kind'].upper():6} [{alert['watchlist']}] "
                    f"{alert['channel_title'] or alert['channel']}/{alert['message_id']}: {alert['reason'][:110]}")
-    click.echo("\nTry: monitor search Суджа   |   monitor stories   |   monitor replay --dry-run --json   |"
+    click.echo("\nTry: monitor search Суджа   |   monitor stories   |   monitor serve   |   monitor replay --dry-run --json   |"
                "   monitor match --text 'Обстрел в Судже'")
 

@@ -52,18 +52,40 @@ def check(ctx: click.Context) -> None:
     for line in sources[1:]:
         click.echo("               " + line)
     click.echo(f"watchlists:    {len(config.watchlists)}")
+    from ..matching.labels import labels_for
+    from ..rematch import describe
+
+    labels = labels_for(config.storage.path)
     for w in config.watchlists:
-        parts = []
-        if w.regions:
-            parts.append("regions " + ", ".join(w.regions))
-        if w.keywords:
-            parts.append(f"{len(w.keywords)} keyword(s)")
-        if w.exclude:
-            parts.append(f"{len(w.exclude)} exclusion(s)")
         recipients = ", ".join(w.recipients) if w.recipients else "no recipients"
-        click.echo(f"  {w.name}: {'; '.join(parts) or 'every post'} -> {recipients} ({w.delivery})")
+        click.echo(f"  {w.name}: {describe(w, labels)} -> {recipients} ({w.delivery})")
     if any(w.keywords or w.exclude_places for w in config.watchlists):
         from ..matching import matcher_for
 
         for line in matcher_for(config).watchlist_warnings():
             click.echo(f"warning: {line}")
+
+
+@main.command()
+@click.option("--since", help="only posts from this date or span (2024-08-06, 36h, 7d); default: every stored post")
+@click.pass_obj
+def rematch(app, since: str | None) -> None:
+    """Match stored posts again with the current watchlists (after a watchlist changed).
+
+    Their matches are replaced and posts that now match join stories, so the
+    stories and the next UPDATE see them; no alert is raised for past posts.
+
+    Example:
+
+        monitor rematch --since 3d
+    """
+    from ..rematch import rematch as run_rematch
+    from ..storage.queries import QueryError, parse_when
+
+    try:
+        since_iso = parse_when(since) if since else None
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    report = run_rematch(app.archive(), app.config, since=since_iso)
+    click.echo(f"matched {report.posts} stored posts again with {len(report.watchlists)} watchlists:"
+               f" {report.matched_before} -> {report.matched_after} watchlist matches")

@@ -28,6 +28,19 @@ def output_options(func: Callable) -> Callable:
     return wrapper
 
 
+def csv_cell(value: Any) -> Any:
+    """A plain CSV value: lists of words joined by ", ", booleans 1 / 0, nothing as ""; structured data as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
 def _cell(value: Any, width: int | None) -> str:
     if value is None:
         return ""
@@ -59,7 +72,7 @@ def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *, wi
         writer = csv.writer(out)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_csv_cell(row.get(c)) for c in columns])
+            writer.writerow([csv_cell(row.get(c)) for c in columns])
             count += 1
         return count
     rows = list(rows)
@@ -78,8 +91,3 @@ def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *, wi
         count += 1
     return count
 
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value

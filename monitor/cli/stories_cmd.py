@@ -7,14 +7,16 @@ import json
 import click
 
 from monitor.storage.queries import Filters, QueryError, parse_when
-from monitor.storage.story_queries import list_stories, story_head, story_timeline
+from monitor.storage.story_queries import get_story, latest_figures, list_stories, story_timeline
 
 from . import main
 from .output import emit, output_options
 
 
-def _figures(figures: dict) -> str:
-    return ", ".join(f"{values[-1]} {unit}" for unit, values in figures.items())
+def _labels(app):
+    from ..matching.labels import labels_for
+
+    return labels_for(app.config.storage.path)
 
 
 @main.command()
@@ -24,23 +26,23 @@ def _figures(figures: dict) -> str:
 @output_options
 @click.pass_obj
 def stories(app, since: str | None, watchlist: str | None, limit: int, fmt: str) -> None:
-    """List stories, latest first: first post, first seen, sources, languages, latest figures.
+    """List stories by their latest post (last_seen), newest first: first post, sources, languages, figures.
 
     Example:
 
         monitor stories --since 24h --watchlist kursk
     """
+    archive = app.archive(readonly=True)
     try:
-        since_time = parse_when(since) if since else None
+        since_iso = parse_when(since) if since else None
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
-    archive = app.archive(readonly=True)
-    rows = list_stories(archive.conn, since=since_time, watchlist=watchlist, limit=limit)
+    rows = list_stories(archive.conn, since=since_iso, watchlist=watchlist, limit=limit)
+    labels = _labels(app)
     for row in rows:
-        row["latest_figures"] = _figures(row["figures"])
-        row["first_post"] = f"{row['first_channel']}/{row['first_message_id']}"
-    emit(rows, ["id", "watchlist", "first_seen", "sources", "posts", "languages", "latest_figures", "first_post", "title"],
-         fmt, wide=["title"])
+        row["place_names"] = [labels.label(p) for p in row["places"]] or [labels.label(r) for r in row["regions"]]
+    emit(rows, ["id", "last_seen", "watchlist", "first_seen", "sources", "posts", "languages", "latest_figures",
+                "first_post", "title"], fmt, wide=["title"])
 
 
 @main.command()
@@ -48,15 +50,25 @@ def stories(app, since: str | None, watchlist: str | None, limit: int, fmt: str)
 @output_options
 @click.pass_obj
 def story(app, story_id: int, fmt: str) -> None:
-    """One story's timeline: each post, the decision taken and why."""
+    """One story's timeline: each post, the decision taken and why.
+
+    Example:
+
+        monitor story 2
+    """
     archive = app.archive(readonly=True)
-    head = story_head(archive.conn, story_id)
+    head = get_story(archive.conn, story_id)
     if head is None:
         raise click.ClickException(f"no story {story_id} (see monitor stories)")
+    labels = _labels(app)
     rows = story_timeline(archive.conn, story_id)
+    for row in rows:
+        row["channel"] = row["channel_name"]
+        row["reason"] = labels.readable(row["reason"])
     if fmt == "table":
+        places = [labels.label(p) for p in head["places"]] or [labels.label(r) for r in head["regions"]]
         click.echo(f"story {story_id} ({head['watchlist']}): first seen {head['first_seen']}, {head['sources']} sources;"
-                   f" figures {_figures(head['figures']) or '-'}; places {', '.join(head['places']) or '-'}")
+                   f" figures {latest_figures(head['figures']) or '-'}; places {', '.join(places) or '-'}")
     emit(rows, ["date", "channel", "message_id", "lang", "decision", "reason", "text"], fmt, wide=["reason", "text"])
 
 

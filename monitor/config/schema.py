@@ -181,6 +181,16 @@ class Metrics:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Serve:
+    """The story board in a browser ('monitor serve'): read-only."""
+
+    host: str = setting("127.0.0.1", "address the story board listens on", text=HOST)
+    port: int = setting(8750, "port of the story board", minimum=1, maximum=65535)
+    url: str = setting("", "the story board's address as the desk opens it (http://host:8750/); mails link each"
+                           " story there; empty: no link", text=URL)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Telegram:
     """Telegram channels read with a user session (Telethon)."""
 
@@ -259,6 +269,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("email", Email, "email", optional=True),
     Section("delivery", Delivery, "delivery"),
     Section("metrics", Metrics, "metrics"),
+    Section("serve", Serve, "serve"),
     Section("telegram", Telegram, "telegram", optional=True),
     Section("webpreview", WebPreview, "webpreview", optional=True),
     Section("feed", Feed, "feeds", array=True, key="name"),
@@ -281,6 +292,7 @@ class Config:
     email: Email | None
     delivery: Delivery
     metrics: Metrics
+    serve: Serve
     telegram: Telegram | None
     webpreview: WebPreview | None
     feeds: tuple[Feed, ...]

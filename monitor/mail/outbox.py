@@ -16,7 +16,6 @@ state ``recover()`` resumes from. See the README for the exact guarantee.
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +26,7 @@ from monitor.config import Config
 from monitor.storage import Archive, iso
 
 from ..clock import system_clock
+from ..matching.labels import PlaceLabels, labels_for
 from .compose import compose, compose_digest, load_alert
 from .owner import current_owner, owner_alive
 from .transport import PermanentError, TransientError, Transport, transport_for
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = 30.0  # seconds before the first retry
 BACKOFF_MAX = 3600.0  # retries never wait longer than this
+MAILDIR_SENDER = "monitor@localhost"  # From: of Maildir mails; stable, since Message-IDs (and file names) use its domain
 LEASE_SECONDS = 600.0  # a claim by a process on another host is taken back after this long
 
 
@@ -44,16 +45,19 @@ class MailSettings:
     timezone: str
     rate_limit: int
     rate_window: timedelta
+    board_url: str = ""
 
     @classmethod
     def from_config(cls, config: Config) -> MailSettings:
         email = config.email
+        board_url = config.serve.url
         if email is not None:
-            return cls(email.sender, email.timezone, email.rate_limit, timedelta(minutes=email.rate_window_minutes))
+            return cls(email.sender, email.timezone, email.rate_limit, timedelta(minutes=email.rate_window_minutes),
+                       board_url)
         from monitor.config import Email
 
-        return cls(f"monitor@{socket.gethostname() or 'localhost'}", Email.timezone, Email.rate_limit,
-                   timedelta(minutes=Email.rate_window_minutes))
+        return cls(MAILDIR_SENDER, Email.timezone, Email.rate_limit, timedelta(minutes=Email.rate_window_minutes),
+                   board_url)
 
 
 @dataclass
@@ -78,6 +82,14 @@ class Outbox:
         self.clock = clock
         self.settings = MailSettings.from_config(config)
         self.before_compose = before_compose
+        self._labels: PlaceLabels | None = None
+
+    @property
+    def labels(self) -> PlaceLabels:
+        """Names of regions and places for the mails (the gazetteer beside the archive included)."""
+        if self._labels is None:
+            self._labels = labels_for(self.config.storage.path)
+        return self._labels
 
     @property
     def db(self):
@@ -211,17 +223,30 @@ class Outbox:
                     self.before_compose(alert["post_id"])
                 except Exception:  # a translation problem never blocks a mail
                     log.exception("preparing alert %s failed; mailing it as it is", row["alert_id"])
-        view = load_alert(self.db, row["alert_id"])
-        if view is None:
+        try:
+            view = load_alert(self.db, row["alert_id"], self.labels)
+            if view is None:
+                return
+            message = compose(view, recipient=row["recipient"], sender=self.settings.sender,
+                              timezone=self.settings.timezone, now=self.clock(), board_url=self.settings.board_url)
+        except Exception as exc:  # one mail that cannot be composed never holds back the others
+            self._unsendable("deliveries", row, exc, report)
+            self._settle(row["alert_id"])
             return
-        message = compose(view, recipient=row["recipient"], sender=self.settings.sender,
-                          timezone=self.settings.timezone, now=self.clock())
         if row["generation"]:
             message["X-Monitor-Copy"] = str(row["generation"])
         if not self._claim("deliveries", delivery_id):
             return
         self._send("deliveries", row, message, report)
         self._settle(row["alert_id"])
+
+    def _unsendable(self, table: str, row: dict[str, Any], exc: Exception, report: DeliveryReport) -> None:
+        error = f"cannot compose the mail: {exc.__class__.__name__}: {exc}"
+        with self.archive.transaction() as conn:
+            conn.execute(f"UPDATE {table} SET status = 'failed', last_error = ? WHERE id = ? AND status = 'pending'",
+                         (error, row["id"]))
+        log.error("%s row %s (to %s) failed for good: %s", table, row["id"], row["recipient"], error)
+        report.failed += 1
 
     def _send(self, table: str, row: dict[str, Any], message: EmailMessage, report: DeliveryReport) -> bool:
         recipient = row["recipient"]
@@ -313,13 +338,18 @@ class Outbox:
         if row is None:
             return
         views = []
-        for d in self.db.query("SELECT alert_id FROM deliveries WHERE digest_id = ? ORDER BY alert_id", [digest_id]):
-            view = load_alert(self.db, d["alert_id"])
-            if view is not None:
-                views.append(view)
         period = f"{(row['period_start'] or '')[:16].replace('T', ' ')} to {(row['period_end'] or '')[:16].replace('T', ' ')} UTC"
-        message = compose_digest(views, recipient=row["recipient"], sender=self.settings.sender, digest_id=digest_id,
-                                 period=period, timezone=self.settings.timezone, now=self.clock())
+        try:
+            for d in self.db.query("SELECT alert_id FROM deliveries WHERE digest_id = ? ORDER BY alert_id", [digest_id]):
+                view = load_alert(self.db, d["alert_id"], self.labels)
+                if view is not None:
+                    views.append(view)
+            message = compose_digest(views, recipient=row["recipient"], sender=self.settings.sender, digest_id=digest_id,
+                                     period=period, timezone=self.settings.timezone, now=self.clock(),
+                                     board_url=self.settings.board_url)
+        except Exception as exc:  # one digest that cannot be composed never holds back the others
+            self._unsendable("digests", row, exc, report)
+            return
         if not self._claim("digests", digest_id):
             return
         if self._send("digests", row, message, report):

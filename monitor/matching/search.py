@@ -5,20 +5,28 @@ so searching a name finds every case it was written in. The archive's FTS5 index
 (tokenizer unicode61) keeps ё and the modifier-letter apostrophe ʼ as they were
 written, so forms are offered with ё and е, and with ' and ʼ.
 
+A word that names a gazetteer place also finds every other name and spelling of it
+(``Суджа`` finds "Sudzha" and "Sudja"; ``Курськ`` finds «Курске»), and the expansion
+says so ("Суджа: also Sudzha, Sudja, Sudža").
+
 Syntax kept as typed: "quoted phrases", AND / OR / NOT, parentheses, ``column:``
-filters and ``word*`` prefixes. Other punctuation is dropped.
+filters, ``NEAR(...)`` groups (passed through as written) and ``word*`` prefixes.
+Other punctuation is dropped.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from typing import Any
 
 from .morphology import analyse, english_fold, ru_stem, uk_stem
 from .normalise import APOSTROPHES, fold, languages_of
 
 _TOKEN = re.compile(
-    r'(?P<phrase>"(?:[^"]|"")*"\*?)'
+    r"(?P<near>\bNEAR\s*\([^()]*\))"
+    r'|(?P<phrase>"(?:[^"]|"")*"\*?)'
     r"|(?P<open>\()|(?P<close>\))"
     r"|(?P<column>\b(?:text|translation)\s*:)"
     r"|(?P<word>[^\W_](?:[\w" + APOSTROPHES + r"\-]*[^\W_])?\*?)"
@@ -117,8 +125,75 @@ def _expand_word(word: str) -> str:
     return "(" + " OR ".join(options) + ")"
 
 
-def expand_query(query: str) -> str:
-    """An FTS5 MATCH expression finding every inflected form of each word of ``query``."""
+@lru_cache(maxsize=4)
+def _place_names(imported: str | None) -> dict[str, list[dict[str, Any]]]:
+    """Folded name -> the unambiguous gazetteer places of that name (in any of their languages)."""
+    from .gazetteer import load_gazetteer
+
+    index: dict[str, list[dict[str, Any]]] = {}
+    for place in load_gazetteer(imported).places:
+        if place.get("ambiguous"):
+            continue
+        for name in {place["en"], *(n for names in place["names"].values() for n in names)}:
+            for key in {fold(name), fold(name).replace("ё", "е")}:
+                found = index.setdefault(key, [])
+                if place not in found:
+                    found.append(place)
+    return index
+
+
+def places_named(word: str, imported: str | None = None) -> list[dict[str, Any]]:
+    """The gazetteer places ``word`` names, in any case or spelling: «Суджі», Sudzha -> Sudzha."""
+    index = _place_names(imported)
+    key = fold(word).replace("ё", "е")
+    if key in index:
+        return index[key]
+    if "-" in word:
+        return []
+    forms, _ = _word_forms(word)
+    for form in forms:
+        found = index.get(fold(form).replace("ё", "е"))
+        if found:
+            return found
+    return []
+
+
+def _names_of(places: list[dict[str, Any]]) -> list[str]:
+    names: list[str] = []
+    for place in places:
+        for name in [place["en"], *place["names"].get("en", []), *place["names"].get("ru", []), *place["names"].get("uk", [])]:
+            if fold(name) not in [fold(n) for n in names]:
+                names.append(name)
+    return names
+
+
+def _expand_name(name: str) -> str:
+    if " " in name.strip():
+        return _quote(" ".join(fold(part) for part in name.split()))
+    return _expand_word(name)
+
+
+def _expand_place_word(word: str, notes: list[str] | None, imported: str | None) -> str:
+    """A word's forms, and every name of the place it names (a note says which)."""
+    places = places_named(word, imported) if not word.endswith("*") else []
+    if not places:
+        return _expand_word(word)
+    names = _names_of(places)
+    options = [_expand_word(word)] + [_expand_name(n) for n in names if fold(n) != fold(word)]
+    if notes is not None:
+        others = [n for n in names if fold(n) != fold(word)]
+        if others:
+            notes.append(f"{word}: also {', '.join(others)}")
+    return "(" + " OR ".join(options) + ")"
+
+
+def expand_query(query: str, notes: list[str] | None = None, *, places: bool = True,
+                 imported: str | None = None) -> str:
+    """An FTS5 MATCH expression finding every inflected form of each word of ``query``.
+
+    With ``places``, a word naming a gazetteer place (the bundled one, plus the imports in the
+    folder ``imported``) also finds the place's other names; ``notes`` gets one line per such word.
+    """
     out: list[str] = []
     for m in _TOKEN.finditer(query or ""):
         kind = m.lastgroup
@@ -128,7 +203,9 @@ def expand_query(query: str) -> str:
                 out.append(text)
             continue
         if kind == "word":
-            out.append(_expand_word(text))
+            out.append(_expand_place_word(text, notes, imported) if places else _expand_word(text))
+        elif kind == "near":
+            out.append(text)
         elif kind == "phrase":
             out.append(text)
         elif kind == "column":

@@ -39,6 +39,8 @@ class Filters:
     until: str | None = None
     source: str | None = None
     include_deleted: bool = True
+    place: str | None = None  # a gazetteer place id: posts whose stored watchlist matches name it
+    region: str | None = None  # an ISO 3166-2 code: posts whose stored watchlist matches are in it
 
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -101,7 +103,34 @@ def _where(filters: Filters) -> tuple[list[str], list[Any]]:
         params.append(filters.source)
     if not filters.include_deleted:
         where.append("p.deleted = 0")
+    if filters.place:
+        where.append("p.id IN (SELECT m.post_id FROM post_matches m, json_each(m.places) j"
+                     " WHERE json_extract(j.value, '$.id') = ?)")
+        params.append(filters.place)
+    if filters.region:
+        where.append("p.id IN (SELECT m.post_id FROM post_matches m, json_each(m.regions) r WHERE r.value = ?)")
+        params.append(filters.region)
     return where, params
+
+
+def check_filters(conn: sqlite3.Connection, filters: Filters) -> None:
+    """A --channel or --lang that no stored post has is an error listing what the archive holds."""
+    if filters.channel:
+        clause, params = _where(Filters(channel=filters.channel))
+        if conn.execute(f"SELECT 1 FROM posts p WHERE {clause[0]} LIMIT 1", params).fetchone() is None:
+            names = [f"{title or username} ({'@' + username + ', ' if username and title else ''}{channel})"
+                     for channel, username, title in conn.execute(
+                         "SELECT channel, max(channel_username), max(channel_title) FROM posts"
+                         " GROUP BY source, channel ORDER BY 2, 3")]
+            raise QueryError(f'no channel "{filters.channel}" in the archive; it has: '
+                             + ("; ".join(names) if names else "no posts yet")
+                             + " (give a username, numeric id or exact title)")
+    if filters.lang:
+        langs = [code.strip() for code in filters.lang.split(",") if code.strip()]
+        have = [row[0] for row in conn.execute("SELECT DISTINCT coalesce(lang, 'und') FROM posts ORDER BY 1")]
+        missing = [code for code in langs if code not in have]
+        if missing:
+            raise QueryError(f"no posts in language {', '.join(missing)}; the archive has: {', '.join(have) or 'no posts yet'}")
 
 
 def _row(cursor: sqlite3.Cursor, values: tuple) -> dict[str, Any]:
@@ -159,8 +188,47 @@ def check_query(query: str) -> None:
         raise QueryError(f"cannot search for {query!r}: parentheses do not pair up")
 
 
+_OPERATOR_WORDS = ("AND", "OR", "NOT")
+_QUERY_PART = re.compile(r'"(?:[^"]|"")*"\*?|\bNEAR\s*\([^()]*\)|[()]|[^\s()"]+')
+
+
+def prepare_query(query: str) -> str:
+    """``query`` checked for the mistakes FTS5 reports badly or not at all, with ``-word`` made ``NOT word``.
+
+    A leading NOT, an AND / OR / NOT with no word on one side, and a query of excluded words alone
+    are errors that say what to write instead.
+    """
+    if not query or not query.strip():
+        raise QueryError("empty search query; give one or more words")
+    check_query(query)
+    if not _WORD.search(query):
+        raise QueryError(f"cannot search for {query!r}: it has no word to search for"
+                         + ("; a * goes after the start of a word (обстрел*)" if "*" in query else ""))
+    parts = _QUERY_PART.findall(query)
+    excluded = [p[1:] for p in parts if p.startswith("-") and len(p) > 1 and p[1] != "-"]
+    if excluded:
+        kept = [p for p in parts if not (p.startswith("-") and len(p) > 1 and p[1] != "-")]
+        if not [p for p in kept if p not in _OPERATOR_WORDS and p not in "()"]:
+            raise QueryError(f"cannot search for {query!r}: -word leaves a word out, and there is no word left to"
+                             f" search for; e.g. 'Суджа -{excluded[0]}'")
+        parts = ["(", *kept, ")"] + [x for word in excluded for x in ("NOT", word)]
+    previous = None
+    for part in parts + [None]:
+        if part in _OPERATOR_WORDS and (previous is None or previous == "(" or previous in _OPERATOR_WORDS):
+            if part == "NOT" and (previous is None or previous == "("):
+                raise QueryError(f"cannot search for {query!r}: NOT needs a word before it (FTS5 cannot list posts"
+                                 " lacking a word); write 'Курск NOT Суджа', or 'Курск -Суджа'")
+            raise QueryError(f"cannot search for {query!r}: {part} needs a word on each side"
+                             + (f" (not right after {previous})" if previous in _OPERATOR_WORDS else ""))
+        if (part is None or part == ")") and previous in _OPERATOR_WORDS:
+            raise QueryError(f"cannot search for {query!r}: {previous} at the end needs a word after it; add one or drop"
+                             f" the {previous}")
+        previous = part
+    return " ".join(parts) if excluded else query
+
+
 _TERM = re.compile(r'"((?:[^"]|"")*)"(\*?)|([^\s()"*]+)(\*?)')
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # words as FTS5's unicode61 cuts them ("mod_russia" is two)
 
 
 def _terms(expression: str) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -266,9 +334,9 @@ def search_posts(
     expansion). Each row has a ``snippet`` with the matched words in [brackets].
     """
     filters = filters or Filters()
-    if not query or not query.strip():
-        raise QueryError("empty search query; give one or more words")
-    check_query(query)
+    if (not query or not query.strip()) and (filters.place or filters.region):
+        return _newest_matched(conn, filters, limit)
+    query = prepare_query(query)
     expression = expand(query) if expand else query
     where, params = _where(filters)
     try:
@@ -278,12 +346,34 @@ def search_posts(
         found = posts_by_id(conn, ids)
         terms = _terms(expression)
         for row in found.values():
-            row["snippet"] = snippet(row["text"] or "", terms) or snippet(row["translation"] or "", terms)
+            row["snippet"] = (snippet(row["text"] or "", terms) or snippet(row["translation"] or "", terms)
+                              or snippet(row["url"] or "", terms) or _opening(row["text"] or row["translation"] or ""))
         return [found[i] for i in ids if i in found]
     except sqlite3.OperationalError as exc:
         if _is_query_error(exc):
             raise _fts_error(query, exc) from None
         raise
+
+
+def _opening(text: str, width: int = 12) -> str:
+    """The first ``width`` words of a text: the snippet of a post matched where no word shows (a link, a column)."""
+    spans = [m.end() for m in _WORD.finditer(text)]
+    if len(spans) <= width:
+        return " ".join(text.split())
+    return " ".join(text[: spans[width - 1]].split()) + "…"
+
+
+def _newest_matched(conn: sqlite3.Connection, filters: Filters, limit: int | None) -> list[dict[str, Any]]:
+    """Posts named by --place / --region alone, newest first."""
+    where, params = _where(filters)
+    sql = f"SELECT p.id FROM posts p WHERE {' AND '.join(where)} ORDER BY p.date DESC, p.id DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    ids = [row[0] for row in conn.execute(sql, params)]
+    found = posts_by_id(conn, ids)
+    for row in found.values():
+        row["snippet"] = _opening(row["text"] or row["translation"] or "")
+    return [found[i] for i in ids if i in found]
 
 
 def iter_posts(
@@ -298,7 +388,7 @@ def iter_posts(
     filters = filters or Filters()
     where, params = _where(filters)
     if query:
-        check_query(query)
+        query = prepare_query(query)
         where.insert(0, "p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
         params.insert(0, expand(query) if expand else query)
     sql = f"SELECT {_COLUMNS_SQL} FROM posts p"

@@ -23,3 +23,10 @@ def m001_post_matches(db: Database) -> None:
         foreign_keys=[("post_id", "posts", "id")],
     )
     db["post_matches"].create_index(["watchlist", "post_id"], index_name="post_matches_watchlist")
+
+
+@migrations()
+def m002_watchlist_versions(db: Database) -> None:
+    """The definition (regions, keywords, exclude) each watchlist's stored matches were made with."""
+    db["watchlist_versions"].create({"watchlist": str, "fingerprint": str, "definition": str, "since": str},
+                                    pk="watchlist")

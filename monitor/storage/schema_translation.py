@@ -39,3 +39,12 @@ def m002_pending_index(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS posts_translation_pending ON posts (date, id) WHERE translation_status = 'pending';
         """
     )
+
+
+@migrations()
+def m003_unsupported_languages(db: Database) -> None:
+    """Languages a backend cannot translate, recorded once: their posts are marked 'unsupported', not retried."""
+    db["translation_unsupported"].create(
+        {"backend": str, "source": str, "target": str, "reason": str, "at": str},
+        pk=("backend", "source", "target"),
+    )

@@ -25,13 +25,14 @@ from monitor.pipeline import Item
 from monitor.storage import Archive, iso, parse_iso
 
 from ..clock import system_clock
-from .backends import Backend, BackendError, BadKey, RateLimited, Unavailable, backend_for
+from .backends import Backend, BackendError, BadKey, RateLimited, Unavailable, Unsupported, backend_for, one_line
 from .protect import place_spans, protect
 from .split import join_pieces, split_text
 
 log = logging.getLogger(__name__)
 
 PENDING, DONE = "pending", "done"
+UNSUPPORTED = "unsupported"  # the backend cannot translate the post's language (translation_unsupported says why)
 CACHED = "cached"  # returned by translate_post: done, from the cache
 BACKOFF_FIRST = 60.0
 BACKOFF_MAX = 3600.0
@@ -43,6 +44,7 @@ class TranslateReport:
     cached: int = 0
     pending: int = 0
     skipped: int = 0
+    unsupported: int = 0
     error: str | None = None
 
 
@@ -145,6 +147,9 @@ class Translator:
         if cached:
             self._store(post_id, cached[0], target, None)
             return CACHED
+        if self._unsupported(source, target) is not None:
+            self._mark_unsupported(post_id)
+            return UNSUPPORTED
         if self.backed_off():
             return PENDING
         left = self._budget_left()
@@ -153,6 +158,10 @@ class Translator:
             return PENDING
         try:
             translation = self._translate(text, source, target, timeout or self.settings.timeout_seconds)
+        except Unsupported as exc:
+            self._record_unsupported(source, target, str(exc))
+            self._mark_unsupported(post_id)
+            return UNSUPPORTED
         except RateLimited as exc:
             self._record(error=str(exc), backoff=True)
             log.warning("%s; translations paused", exc)
@@ -165,19 +174,45 @@ class Translator:
             return PENDING
         except (Unavailable, BackendError) as exc:
             self._record(error=str(exc))
-            log.warning("translation of post %s failed: %s; it will be retried", post_id, exc)
+            log.warning("translation of post %s failed: %s; it will be retried", post_id, one_line(exc))
             return PENDING
         self._spend(len(text))
         self._record()
         self._store(post_id, translation, target, (key, source))
         return DONE
 
+    def _unsupported(self, source: str, target: str) -> str | None:
+        row = self.archive.conn.execute(
+            "SELECT reason FROM translation_unsupported WHERE backend = ? AND source = ? AND target = ?",
+            (self.backend.name, source, target),
+        ).fetchone()
+        return row[0] if row else None
+
+    def _record_unsupported(self, source: str, target: str, reason: str) -> None:
+        """Record once that the backend cannot translate ``source``; logged the first time only."""
+        with self.archive.transaction() as conn:
+            new = conn.execute(
+                "INSERT OR IGNORE INTO translation_unsupported (backend, source, target, reason, at) VALUES (?, ?, ?, ?, ?)",
+                (self.backend.name, source, target, one_line(reason), iso(self.clock())),
+            ).rowcount
+        if new:
+            log.warning("%s; such posts are not translated (recorded in translation_unsupported)", one_line(reason))
+
+    def _mark_unsupported(self, post_id: int) -> None:
+        with self.archive.transaction() as conn:
+            conn.execute("UPDATE posts SET translation_status = ? WHERE id = ? AND translation_status = ?",
+                         (UNSUPPORTED, post_id, PENDING))
+
     def _translate(self, text: str, source: str, target: str, timeout: float) -> str:
-        """Translate a whole post within ``timeout`` seconds in all, however many pieces it takes."""
+        """Translate a whole post within ``timeout`` seconds of waiting on the backend, however many pieces it takes.
+
+        The deadline starts once the text is ready to send: finding its places (which may build
+        the matcher after a reload) is not counted against the backend's time.
+        """
         spans = place_spans(self.config, text, source)
         prepared = protect(text, spans)
-        deadline = time.monotonic() + timeout  # for the backend: the first call also builds the matcher
         pieces = split_text(prepared, self.backend.limit)
+        deadline = time.monotonic() + timeout
         translated = []
         for piece, _ in pieces:
             if not piece.strip():
@@ -223,6 +258,8 @@ class Translator:
                 report.pending += 1
                 if self.backed_off():
                     break
+            elif status == UNSUPPORTED:
+                report.unsupported += 1
             else:
                 report.skipped += 1
         report.pending = backlog(self.archive)
