@@ -380,18 +380,10 @@ def test_matching_reads_at_most_max_chars_of_a_post():
 # -- operator tools ----------------------------------------------------------------------------------
 
 
-def invoke(config, *args, input=None):
-    from click.testing import CliRunner
-
-    from monitor.cli import main
-
-    return CliRunner().invoke(main, ["--config", str(config), *args], input=input, catch_exceptions=False)
-
-
 def test_match_explain_shows_the_evidence_for_each_place_taken_or_rejected(config_path):
-    result = invoke(config_path, "match", "--explain", "--text", "Командующий Игорь Краснов посетил село Званное Глушковского района")
-    assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    result = invoke("match", "--explain", "--text", "Командующий Игорь Краснов посетил село Званное Глушковского района", config=config_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
     assert "  rejected   'Краснов' -> Krasnoye (place, RU-BEL): a surname after «Игорь»" in lines
     assert "  taken      'Глушковского района' -> Glushkovsky District (place, RU-KRS): an unambiguous place name, capitalised" in lines
     assert any(line.startswith("  taken      'Званное' -> Zvannoye (place, RU-KRS):") and "district" in line for line in lines)
@@ -399,8 +391,8 @@ def test_match_explain_shows_the_evidence_for_each_place_taken_or_rejected(confi
 
 
 def test_match_explain_in_json_lists_the_decisions(config_path):
-    result = invoke(config_path, "match", "--json", "--explain", "--text", "Меня зовут Анна")
-    line = json.loads(result.output)
+    result = invoke("match", "--json", "--explain", "--text", "Меня зовут Анна", config=config_path)
+    line = json.loads(result.stdout)
     assert line["regions"] == [] and line["watchlists"] == []
     [decision] = line["decisions"]
     assert decision["words"] == "зовут" and decision["target"] == "RU-KRS:zvannoye" and not decision["accepted"]
@@ -415,11 +407,11 @@ def test_a_watchlist_excludes_places_and_phrases_that_are_never_a_place(tmp_path
         exclude_places = ["UA-59:yunakivka"]
         not_places = ["ресторан Суми"]
         """)
-    assert json.loads(invoke(path, "match", "--json", "--text", "Обстріляли село Юнаківка на Сумщині").output)["watchlists"] == ["sumy"]
-    only_place = json.loads(invoke(path, "match", "--json", "--text", "Обстріляли село Юнаківка, є поранені").output)
+    assert json.loads(invoke("match", "--json", "--text", "Обстріляли село Юнаківка на Сумщині", config=path).stdout)["watchlists"] == ["sumy"]
+    only_place = json.loads(invoke("match", "--json", "--text", "Обстріляли село Юнаківка, є поранені", config=path).stdout)
     assert only_place["watchlists"] == [] and "UA-59" in only_place["regions"]
-    assert json.loads(invoke(path, "match", "--json", "--text", "Відкрився ресторан Суми у Києві").output)["watchlists"] == []
-    assert json.loads(invoke(path, "match", "--json", "--text", "Вибухи у Сумах").output)["watchlists"] == ["sumy"]
+    assert json.loads(invoke("match", "--json", "--text", "Відкрився ресторан Суми у Києві", config=path).stdout)["watchlists"] == []
+    assert json.loads(invoke("match", "--json", "--text", "Вибухи у Сумах", config=path).stdout)["watchlists"] == ["sumy"]
 
 
 def test_check_reports_a_watchlist_whose_only_evidence_is_an_ambiguous_name(tmp_path):
@@ -433,9 +425,9 @@ def test_check_reports_a_watchlist_whose_only_evidence_is_an_ambiguous_name(tmp_
         name = "kursk"
         regions = ["RU-KRS"]
         """)
-    result = invoke(path, "check")
-    assert result.exit_code == 0, result.output
-    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    result = invoke("check", config=path)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
     assert 'warning: watchlist belaya: exclude_places: "Nowhere-on-earth" is no place of the gazetteer' in warnings
     assert any(w.startswith('warning: watchlist belaya: keyword "Белая" is an ambiguous place name (RU-KRS:belaya') for w in warnings)
     assert "warning: watchlist belaya: its only evidence would be an ambiguous name (Белая): list the region in regions = [...] instead" in warnings
