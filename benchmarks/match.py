@@ -6,7 +6,9 @@ Prints posts/s of monitor's Matcher (one Aho-Corasick automaton over word classe
 inflection-aware) beside the loop peer bots use (one compiled regex per keyword,
 searched in every post), measured in the same run on the same posts. Target: at least
 10x faster. Also prints how the Matcher's cost per post changes from 50 to 5,000
-keywords (it should not grow with the number of terms).
+keywords (it should not grow with the number of terms), and the time one long post takes
+(«Суджа обстрел » repeated to 100 and 400 KB), read whole and with the default bound on
+what matching reads (``[matching] max_chars``).
 """
 
 from __future__ import annotations
@@ -88,6 +90,23 @@ def main() -> None:
     print(f"regex per keyword loop:  {regex:,.0f} posts/s ({regex_hits} hits, exact forms only)")
     print(f"speed-up:                {ours / regex:.1f}x (target >= 10x)")
     print(f"Matcher with 50 keywords: {small_rate:,.0f} posts/s (cost per post does not grow with the terms)")
+    long_posts(watchlists)
+
+
+def long_posts(watchlists) -> None:
+    """One long post: the time grows with its length (not its square); the bound caps it."""
+    try:
+        whole = Matcher(watchlists[:1], max_chars=100_000_000)
+        bounded = Matcher(watchlists[:1])
+    except TypeError:  # a Matcher without the bound reads every post whole
+        whole = bounded = Matcher(watchlists[:1])
+    whole.match("Суджа обстрел", lang="ru")
+    for size in (100_000, 400_000):
+        text = ("Суджа обстрел " * (size // 14 + 1))[:size]
+        for name, matcher in (("whole", whole), ("bounded", bounded)):
+            started = time.perf_counter()
+            matcher.match(text, lang="ru")
+            print(f"one post of {size // 1000} KB, read {name}: {time.perf_counter() - started:.2f} s")
 
 
 if __name__ == "__main__":

@@ -59,6 +59,11 @@ def check(ctx: click.Context) -> None:
     for w in config.watchlists:
         recipients = ", ".join(w.recipients) if w.recipients else "no recipients"
         click.echo(f"  {w.name}: {describe(w, labels)} -> {recipients} ({w.delivery})")
+    if any(w.keywords or w.exclude_places for w in config.watchlists):
+        from ..matching import matcher_for
+
+        for line in matcher_for(config).watchlist_warnings():
+            click.echo(f"warning: {line}")
 
 
 @main.command()

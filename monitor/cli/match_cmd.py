@@ -15,8 +15,10 @@ from . import main
 @click.option("--text", "texts", multiple=True, help="a post to match (repeatable); without it, one post per line on stdin")
 @click.option("--lang", help="take the posts to be in this language instead of detecting it")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per post")
+@click.option("--explain", is_flag=True,
+              help="also show every place or region found or rejected, with the words and the evidence that decided it")
 @click.pass_obj
-def match(app, texts: tuple[str, ...], lang: str | None, as_json: bool) -> None:
+def match(app, texts: tuple[str, ...], lang: str | None, as_json: bool, explain: bool) -> None:
     """Show what posts match: language, regions, places, keywords, watchlists.
 
     The operator's tool for tuning watchlists: it uses the watchlists of the
@@ -27,6 +29,8 @@ def match(app, texts: tuple[str, ...], lang: str | None, as_json: bool) -> None:
         monitor match --text "Обстрел в Судже, пострадали 5 человек"
 
         monitor match --json < posts.txt
+
+        monitor match --explain --text "Командующий Игорь Краснов провёл совещание"
     """
     from ..language import detect
     from ..matching import matcher_for
@@ -40,6 +44,8 @@ def match(app, texts: tuple[str, ...], lang: str | None, as_json: bool) -> None:
             data = result.to_dict()
             data["watchlists"] = [w["name"] for w in data["watchlists"]]
             data["matches"] = [w.__dict__ | {"places": [p.id for p in w.places]} for w in result.watchlists]
+            if explain:
+                data["decisions"] = matcher.explain(text)
             click.echo(json.dumps({"text": text, **data}, ensure_ascii=False))
             continue
         click.echo(text)
@@ -53,6 +59,13 @@ def match(app, texts: tuple[str, ...], lang: str | None, as_json: bool) -> None:
         click.echo(f"  keywords:   {', '.join(result.keywords) or '-'}")
         click.echo(f"  watchlists: {', '.join(w.name for w in result.watchlists) or '-'}"
                    + (f" (excluded: {', '.join(result.excluded)})" if result.excluded else ""))
+        if explain:
+            decisions = matcher.explain(text)
+            for d in decisions:
+                verdict = "taken   " if d["accepted"] else "rejected"
+                click.echo(f"  {verdict}   {d['words']!r} -> {d['name']} ({d['kind']}, {d['region']}): {d['evidence']}")
+            if not decisions:
+                click.echo("  no candidate place or region")
 
 
 @main.group()

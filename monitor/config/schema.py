@@ -127,8 +127,20 @@ class Watchlist:
     keywords: tuple[str, ...] = setting([], "plain words or phrases in any language; a post must contain one, if"
                                             " any are given", text=PHRASE)
     exclude: tuple[str, ...] = setting([], "phrases that rule a post out", text=PHRASE)
+    exclude_places: tuple[str, ...] = setting([], "places this watchlist never counts (gazetteer ids like"
+                                                  " UA-59:yunakivka, or names)", text=PHRASE)
+    not_places: tuple[str, ...] = setting([], "phrases that never name a place («кафе Суджа»), beside the bundled"
+                                              " list; they hold for every watchlist", text=PHRASE)
     recipients: tuple[str, ...] = setting([], "e-mail addresses of the desk", text=EMAIL)
     delivery: str = setting("instant", "how alerts are mailed", choices=("instant", "hourly", "daily"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Matching:
+    """How posts are matched against the watchlists."""
+
+    max_chars: int = setting(20_000, "characters of a post (and of its translation) that matching reads; the post"
+                                     " is stored whole", minimum=100, maximum=10**8)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -257,6 +269,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("translation", Translation, "translation"),
     Section("stories", Stories, "stories"),
     Section("watchlist", Watchlist, "watchlists", array=True, key="name"),
+    Section("matching", Matching, "matching"),
     Section("email", Email, "email", optional=True),
     Section("delivery", Delivery, "delivery"),
     Section("metrics", Metrics, "metrics"),
@@ -279,6 +292,7 @@ class Config:
     translation: Translation
     stories: Stories
     watchlists: tuple[Watchlist, ...]
+    matching: Matching
     email: Email | None
     delivery: Delivery
     metrics: Metrics

@@ -13,7 +13,12 @@ Formats:
 - region: ``{"code", "country", "en", "names": {"ru": [...], "uk": [...], "en": [...]},
   "adjectives": {"ru": [...], "uk": [...]}, "capital"}``
 - place: ``{"id": "RU-KRS:sudzha", "kind": "city|town|village|district", "region",
-  "district"?, "en", "names": {...}, "ambiguous": bool}`` (names in the nominative)
+  "district"?, "en", "names": {...}, "ambiguous": bool, "labels_region": bool}`` (names in
+  the nominative; ``ambiguous``: the name always needs context; ``labels_region`` false: a
+  city of a region watched at region level only, recognised so that a same-name village of
+  a border region is not taken for it, but not naming its region by itself). A places file
+  is a list of places, or an object with "places" and a "source" (or "about") saying where
+  they come from.
 - exclusions: ``{"phrases": [{"text", "lang", "note"}], "street_words": {"ru": [...], ...}}``
 """
 
@@ -145,6 +150,10 @@ def _check_place(path: Path, index: int, entry: Any, region_code: str | None) ->
     if not isinstance(ambiguous, bool):
         raise GazetteerError(f'{path}: {where}: "ambiguous" must be true or false')
     place["ambiguous"] = ambiguous
+    labels = entry.get("labels_region", True)
+    if not isinstance(labels, bool):
+        raise GazetteerError(f'{path}: {where}: "labels_region" must be true or false')
+    place["labels_region"] = labels
     return place
 
 

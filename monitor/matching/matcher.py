@@ -35,8 +35,27 @@ import ahocorasick
 
 from monitor.matching.gazetteer import Gazetteer, imported_dir, load_gazetteer
 
+from .evidence import FEATURE_WORDS, place_ambiguity
 from .morphology import analyse, lemmas
-from .normalise import Token, find_words, fold, folded, is_initial, languages_of, tokenize
+from .normalise import Token, find_words, fold, folded, languages_of, tokenize
+from .normalise import words as folded_words
+from .resolve import (
+    ADJECTIVE,
+    CONJ,
+    CUE_DIRECTION,
+    CUE_FEATURE,
+    CUE_REGION,
+    CUE_SETTLEMENT,
+    CUE_SETTLEMENT_ABBR,
+    CUE_STREET,
+    CUE_STREET_ABBR,
+    EXCLUDE,
+    FALSE_FRIEND,
+    KEYWORD,
+    PLACE,
+    REGION,
+    Resolution,
+)
 from .translit import variants
 
 if TYPE_CHECKING:
@@ -44,19 +63,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REGION, ADJECTIVE, PLACE, KEYWORD, EXCLUDE, FALSE_FRIEND = range(6)
-
-# token flags
-CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CONJ = (1, 2, 4, 8, 16, 32)
+DEFAULT_MAX_CHARS = 20_000  # what matching reads of one post; the post is stored whole
 
 # Nouns that make a region adjective mean the region: «Курской области», «курский губернатор».
 REGION_CUES = {
-    "ru": ["область", "край", "район", "регион", "губернатор", "губерния", "направление", "граница",
-           "приграничье", "погранзона", "территория", "аэс", "власть", "округ", "облвласть", "оперштаб"],
-    "uk": ["область", "край", "район", "регіон", "губернатор", "напрямок", "кордон", "прикордоння",
-           "територія", "аес", "влада", "округ", "ова", "ода", "ова"],
-    "en": ["oblast", "region", "province", "governor", "border"],
+    "ru": ["область", "край", "район", "регион", "губернатор", "губерния", "граница",
+           "приграничье", "погранзона", "территория", "аэс", "власть", "округ", "облвласть", "оперштаб", "громада",
+           "сельсовет"],
+    "uk": ["область", "край", "район", "регіон", "губернатор", "кордон", "прикордоння",
+           "територія", "аес", "влада", "округ", "ова", "ода", "громада", "отг", "тг", "сільрада"],
+    "en": ["oblast", "region", "province", "governor", "border", "area"],
 }
+# A front direction is named after a place: it names a region only where the gazetteer knows its places.
+DIRECTION_CUES = {"ru": ["направление"], "uk": ["напрямок", "напрям"], "en": ["direction", "axis"]}
 REGION_CUE_ABBREVIATIONS = ["обл"]
 # Words that mark the next (or previous) name as a settlement.
 SETTLEMENT_CUES = {
@@ -81,7 +100,9 @@ _EN_REGION_WORDS = (" oblast", " region", " province")
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/"
 _FILLER = "\x01"  # a word in no phrase
 _LINK_HINT = re.compile(r"[@/]|www\.", re.IGNORECASE)
-_LINKS = re.compile(r"(?:https?://|www\.|t\.me/)\S+|(?<!\w)@\w+", re.IGNORECASE)
+# links, @mentions and the text of links to Telegram channels («[Подписаться на Москву](https://t.me/...)»)
+_LINKS = re.compile(r"\[[^\]\n]{0,300}\]\((?:https?://)?t\.me/[^)\s]*\)|(?:https?://|www\.|t\.me/)\S+|(?<!\w)@\w+",
+                    re.IGNORECASE)
 
 
 def _symbol(class_id: int, width: int) -> str:
@@ -150,6 +171,7 @@ class _Watch:
     regions: list[str]
     keywords: list[str]
     exclude: list[str]
+    exclude_places: list[str] = field(default_factory=list)  # place ids or names this watchlist never counts
 
 
 def _field(node: Any, name: str) -> Any:
@@ -239,15 +261,24 @@ class _Tokens:
 class Matcher:
     """Matches posts against the gazetteer and a set of watchlists (see the module doc)."""
 
-    def __init__(self, watchlists: list[Any] | tuple[Any, ...] = (), gazetteer: Gazetteer | str | os.PathLike | None = None):
+    def __init__(self, watchlists: list[Any] | tuple[Any, ...] = (), gazetteer: Gazetteer | str | os.PathLike | None = None,
+                 *, max_chars: int = DEFAULT_MAX_CHARS, not_places: list[str] | tuple[str, ...] = ()):
+        """``max_chars``: how much of a post (and of its translation) matching reads; ``not_places``:
+        extra phrases that never name a place, beside the bundled ones."""
+        self.max_chars = max_chars
+        self.not_places = list(not_places)
         if gazetteer is None or isinstance(gazetteer, (str, os.PathLike)):
             gazetteer = load_gazetteer(gazetteer)
         self.gazetteer = gazetteer
         self.watchlists = [
             _Watch(str(_field(w, "name")), list(_field(w, "regions") or []), list(_field(w, "keywords") or []),
-                   list(_field(w, "exclude") or []))
+                   list(_field(w, "exclude") or []), list(_field(w, "exclude_places") or []))
             for w in watchlists
         ]
+        phrases = list(not_places)
+        for w in watchlists:
+            phrases.extend(p for p in (_field(w, "not_places") or []) if p not in phrases)
+        self.not_places = phrases
         self.regions = gazetteer.regions
         self.places = gazetteer.places
         self._lock = threading.Lock()
@@ -256,37 +287,19 @@ class Matcher:
 
     # -- construction ---------------------------------------------------------------
     def _build(self) -> None:
-        self._terms: list[_Term] = []
-        self._term_index: dict[tuple, int] = {}
-        self._sequences: dict[tuple[str, ...], list[int]] = {}
-        self._word_keys: dict[str, frozenset[str]] = {}
-
-        for code, region in self.regions.items():
-            for lang, names in region["names"].items():
-                for name in names:
-                    self._add(name, REGION, code)
-                    if lang == "en" and name.lower().endswith(_EN_REGION_WORDS):
-                        stem = name[: name.lower().rindex(" ")]
-                        for suffix in _EN_REGION_WORDS:
-                            self._add(stem + suffix, REGION, code)
-                    if lang in ("ru", "uk"):
-                        for spelled in variants(name, lang):
-                            self._add(spelled, REGION, code, capital=True)
-            if region.get("en"):
-                self._add(region["en"], REGION, code)
-            for lang, adjectives in region.get("adjectives", {}).items():
-                for adjective in adjectives:
-                    self._add(adjective, ADJECTIVE, code)
-        for index, place in enumerate(self.places):
-            self._add(place["en"], PLACE, index)
-            for lang, names in place["names"].items():
-                for name in names:
-                    self._add(name, PLACE, index)
-                    if lang in ("ru", "uk"):
-                        for spelled in variants(name, lang):
-                            self._add(spelled, PLACE, index, capital=True)
-        for index, phrase in enumerate(self.gazetteer.exclusions.get("phrases", [])):
+        base = _gazetteer_terms(self.gazetteer)
+        self._terms = [_Term(t.kind, t.ref, t.length, t.capital) for t in base.terms]
+        self._term_index = dict(base.term_index)
+        self._sequences = {k: list(v) for k, v in base.sequences.items()}
+        self._word_keys = dict(base.word_keys)
+        phrases = self.gazetteer.exclusions.get("phrases", [])
+        self._phrases = list(phrases) + [{"text": p, "note": "configured"} for p in self.not_places]
+        for index, phrase in enumerate(self._phrases):
             self._add(phrase["text"], FALSE_FRIEND, index)
+        self._ambiguity = base.ambiguity
+        self._district_of = base.district_of
+        self._name_key_cache = base.name_keys
+        self._other_word_cache: dict[tuple[str, int], str | None] = {}  # (word, id of cached name keys)
 
         self._keywords: list[str] = []
         self._keyword_watch: list[list[int]] = []
@@ -309,6 +322,7 @@ class Matcher:
                     self._exclude_watch.append([])
                     self._add(phrase, EXCLUDE, e)
                 self._exclude_watch[e].append(w_index)
+        self._watch_ignores = [self._place_ids(watch.exclude_places) for watch in self.watchlists]
         self._region_watch: dict[str, list[int]] = {}
         self._open_watch: list[int] = []  # watchlists without regions
         for w_index, watch in enumerate(self.watchlists):
@@ -345,8 +359,14 @@ class Matcher:
         self._automaton = automaton if grouped else None
 
         self._cues_region = _cue_keys(REGION_CUES)
+        self._cues_direction = _cue_keys(DIRECTION_CUES)
+        self._city_regions = {code for code, r in self.regions.items()
+                              if not any(w in n.lower() for ns in r["names"].values() for n in ns
+                                         for w in ("област", "oblast", "край", "krai", "республик", "republic"))}
+        self._covered = {p["region"] for p in self.places if p["kind"] != "district" and p["labels_region"]}
         self._cues_settlement = _cue_keys(SETTLEMENT_CUES)
         self._cues_street = _cue_keys(STREET_WORDS)
+        self._cues_feature = _cue_keys(FEATURE_WORDS)
         street_abbr = set(STREET_ABBREVIATIONS)
         for words in self.gazetteer.exclusions.get("street_words", {}).values():
             for word in words:
@@ -393,7 +413,7 @@ class Matcher:
         first = key_class.get(norm)
         if first is not None:
             classes.append(first)
-        for k in keys:
+        for k in sorted(keys):  # sorted: the order of a word's classes must not depend on the hash seed
             c = key_class.get(k)
             if c is not None and c not in classes:
                 classes.append(c)
@@ -410,6 +430,10 @@ class Matcher:
             flags |= CUE_STREET_ABBR
         if norm in self._conjunctions:
             flags |= CONJ
+        if keys & self._cues_feature:
+            flags |= CUE_FEATURE
+        if keys & self._cues_direction:
+            flags |= CUE_DIRECTION
         info = (self._symbols[classes[0]] if classes else self._nothing[0], tuple(classes), flags)
         if len(self._token_cache) > 500_000:
             self._token_cache.clear()
@@ -433,18 +457,17 @@ class Matcher:
         infos = [cache_get(raw) or word_info(raw) for raw in raws]
         if not infos:
             return text, [], [], []
-        strings = ["".join([info[0] for info in infos])]
+        primary = [info[0] for info in infos]
+        strings = ["".join(primary)]
         multi = [(i, info[1]) for i, info in enumerate(infos) if len(info[1]) > 1]
         if multi:
             symbols = self._symbols
-            width = self._width
             for alt in range(1, max(len(c) for _, c in multi)):
-                alt_string = strings[0]
+                alt_symbols = list(primary)  # one copy per alternative: linear in the post's length
                 for i, classes in multi:
                     if alt < len(classes):
-                        at = i * width
-                        alt_string = alt_string[:at] + symbols[classes[alt]] + alt_string[at + width :]
-                strings.append(alt_string)
+                        alt_symbols[i] = symbols[classes[alt]]
+                strings.append("".join(alt_symbols))
         found: set[tuple[int, int]] = set()
         hits: list[tuple[int, int, _Term]] = []
         terms = self._terms
@@ -466,108 +489,121 @@ class Matcher:
     def _abbr(self, text: str, token: Token) -> bool:
         return text[token.end : token.end + 1] == "."
 
-    def _resolve(self, text: str) -> dict[str, Any]:
-        """Regions, places, keywords and excludes found in one text, with their spans."""
+    def _resolve(self, text: str, explain: bool = False) -> dict[str, Any]:
+        """Regions, places, keywords and excludes found in one text, with their spans.
+
+        Reads at most ``max_chars`` characters of the text. Every step is linear in the
+        number of hits: a hit is compared only with its neighbours, never with every other
+        hit. With ``explain`` the result holds ``decisions``: every candidate place or region
+        with the words and the evidence that took or rejected it."""
+        if len(text) > self.max_chars:
+            text = text[: self.max_chars]
         text, tokens, flags, hits = self._scan(text)
-        out: dict[str, Any] = {"regions": [], "places": [], "keywords": set(), "excludes": set()}
+        out: dict[str, Any] = {"regions": [], "places": [], "keywords": set(), "excludes": set(), "decisions": []}
         if not hits:
             return out
-        n = len(tokens)
+        return Resolution(self, text, tokens, flags, hits, out, explain).run()
 
-        def has(i: int, flag: int, abbr_flag: int = 0) -> bool:
-            if i < 0 or i >= n:
-                return False
-            f = flags[i]
-            if f & flag:
-                return True
-            return bool(abbr_flag and f & abbr_flag and self._abbr(text, tokens[i]))
+    def _place_ids(self, entries: list[str]) -> frozenset[str]:
+        """The ids of the places named by ``exclude_places`` entries (an id, or a name in any language)."""
+        wanted = {fold(e).strip() for e in entries}
+        if not wanted:
+            return frozenset()
+        found = set()
+        for place in self.places:
+            names = {fold(place["id"]), fold(place["en"])} | {fold(n) for ns in place["names"].values() for n in ns}
+            if names & wanted:
+                found.add(place["id"])
+        return frozenset(found)
 
-        false_friends = [(s, e) for s, e, t in hits if t.kind == FALSE_FRIEND]
+    def unknown_places(self, entries: list[str]) -> list[str]:
+        """The ``exclude_places`` entries that name no place of the gazetteer."""
+        return [e for e in entries if not self._place_ids([e])]
 
-        def blocked(s: int, e: int) -> bool:
-            for fs, fe in false_friends:
-                if s <= fe and fs <= e:
-                    return True
-            return has(s - 1, CUE_STREET, CUE_STREET_ABBR) or has(e + 1, CUE_STREET, CUE_STREET_ABBR)
+    def watchlist_warnings(self) -> list[str]:
+        """What ``monitor check`` reports about the watchlists: ``exclude_places`` entries naming no
+        place, and keywords that are only an ambiguous place name (the watchlist would then fire on
+        the word, with no evidence of the place)."""
+        from .evidence import REASON_TEXT
 
-        adjective_starts = {s for s, e, t in hits if t.kind == ADJECTIVE}
-        accepted: list[tuple[int, int, str, Any]] = []  # (start, end, kind, ref)
-        place_spans: dict[tuple[int, int], list[_Term]] = {}
-        for s, e, term in hits:
-            kind = term.kind
-            if kind == KEYWORD:
-                out["keywords"].add(term.ref)
-            elif kind == EXCLUDE:
-                out["excludes"].add(term.ref)
-            elif kind == FALSE_FRIEND:
-                continue
-            elif term.capital and not tokens[s].capital:
-                continue
-            elif blocked(s, e):
-                continue
-            elif kind == REGION:
-                accepted.append((s, e, "region", term.ref))
-            elif kind == ADJECTIVE:
-                j, steps = e + 1, 0
-                while j < n and steps < 5:
-                    if flags[j] & CUE_REGION:
-                        accepted.append((s, e, "adjective", term.ref))
-                        break
-                    if flags[j] & CONJ or j in adjective_starts:
-                        j += 1
-                        steps += 1
-                        continue
-                    break
-            elif kind == PLACE:
-                place_spans.setdefault((s, e), []).append(term)
-
-        evidence = {ref for _, _, _, ref in accepted}
-        for (s, e), terms in place_spans.items():
-            regions = {self.places[t.ref]["region"] for t in terms}
-            if len(regions) == 1 and not any(self.places[t.ref]["ambiguous"] for t in terms):
-                evidence |= regions
-        for (s, e), terms in place_spans.items():
-            if s == e and s in adjective_starts:
-                # «курского губернатора», «Курском направлении»: the region's adjective, not the city
-                cued = has(e + 1, CUE_REGION)  # «под Курском» is the city, «Курском направлении» the region
-                terms = [t for t in terms if not cued and self._noun_form(tokens[s], self.places[t.ref])]
-            first = tokens[s]
-            cue = has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR) or has(e + 1, CUE_SETTLEMENT)
-            kept = []
-            for term in terms:
-                place = self.places[term.ref]
-                if place["ambiguous"] and not (
-                    cue or (first.capital and (not is_initial(text, first.start) or place["region"] in evidence))
-                ):
-                    continue
-                kept.append(term)
-            if len({self.places[t.ref]["region"] for t in kept}) > 1:
-                narrowed = [t for t in kept if self.places[t.ref]["region"] in evidence]
-                kept = narrowed or kept
-            for term in kept:
-                place = self.places[term.ref]
-                region = self.regions.get(place["region"], {})
-                if has(e + 1, CUE_REGION) and place["kind"] == "city" and place["en"] == region.get("capital"):
-                    # "Kursk governor", «Сумская ОВА»: the capital's name standing for the region
-                    accepted.append((s, e, "region", place["region"]))
-                    continue
-                accepted.append((s, e, "place", term.ref))
-
-        # a hit inside a longer one is part of it (Kursk in «Kursk Oblast»)
-        accepted.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-        final = []
-        for hit in accepted:
-            s, e = hit[0], hit[1]
-            if any(o[0] <= s and e <= o[1] and (o[1] - o[0]) > (e - s) for o in accepted):
-                continue
-            final.append(hit)
-        for s, e, kind, ref in final:
-            span = (tokens[s].start, tokens[e].end)
-            if kind == "place":
-                out["places"].append((span, ref))
-            else:
-                out["regions"].append((span, kind, ref))
+        by_name: dict[str, list[int]] = {}
+        for index, place in enumerate(self.places):
+            for names in place["names"].values():
+                for name in names:
+                    by_name.setdefault(" ".join(folded_words(name)), []).append(index)
+        out = []
+        for watch in self.watchlists:
+            for entry in self.unknown_places(watch.exclude_places):
+                out.append(f"watchlist {watch.name}: exclude_places: \"{entry}\" is no place of the gazetteer")
+            ambiguous = []
+            for keyword in watch.keywords:
+                refs = [r for r in by_name.get(" ".join(folded_words(keyword)), []) if self._ambiguity[r]]
+                if refs:
+                    reasons = sorted({REASON_TEXT[a] for r in refs for a in self._ambiguity[r]})
+                    ids = ", ".join(self.places[r]["id"] for r in refs)
+                    ambiguous.append(keyword)
+                    out.append(f"watchlist {watch.name}: keyword \"{keyword}\" is an ambiguous place name ({ids}: "
+                               f"{'; '.join(reasons)}): as a keyword it matches the word without evidence of the place")
+            if ambiguous and len(ambiguous) == len(watch.keywords) and not watch.regions:
+                out.append(f"watchlist {watch.name}: its only evidence would be an ambiguous name "
+                           f"({', '.join(ambiguous)}): list the region in regions = [...] instead")
         return out
+
+    def explain(self, text: str) -> list[dict[str, Any]]:
+        """Every candidate place or region in ``text``: its words, what it would be, whether it was
+        taken, and the evidence (or the missing evidence) that decided it; in text order."""
+        decisions = self._resolve(text or "", explain=True)["decisions"]
+        for d in decisions:
+            if d["kind"] == "place":
+                place = self.gazetteer.place(d["target"])
+                d["name"], d["region"] = place["en"], place["region"]
+            else:
+                d["name"], d["region"] = self.regions.get(d["target"], {}).get("en", d["target"]), d["target"]
+        decisions.sort(key=lambda d: (d["start"], -d["end"], not d["accepted"], d["target"]))
+        return decisions
+
+    def _districts(self) -> dict[int, int]:
+        """Place index -> the index of its district's entry, where the gazetteer has one."""
+        by_name: dict[tuple[str, str], int] = {}
+        for index, place in enumerate(self.places):
+            if place["kind"] == "district":
+                for names in place["names"].values():
+                    for name in names:
+                        by_name[(place["region"], fold(name))] = index
+        out = {}
+        for index, place in enumerate(self.places):
+            district = place.get("district")
+            if district and place["kind"] != "district":
+                found = by_name.get((place["region"], fold(district)))
+                if found is not None:
+                    out[index] = found
+        return out
+
+    def _name_keys(self, ref: int) -> frozenset[str]:
+        """The surface forms and lemmas of a place's Cyrillic names (no stems)."""
+        found = self._name_key_cache.get(ref)
+        if found is None:
+            keys: set[str] = set()
+            for lang in ("ru", "uk"):
+                for name in self.places[ref]["names"].get(lang, []):
+                    for word in folded_words(name):
+                        keys |= {k for k in analyse(word, languages_of(word, word))[0] if not k.startswith("~")}
+            found = self._name_key_cache[ref] = frozenset(keys)
+        return found
+
+    def _region_keys(self, code: str) -> frozenset[str]:
+        """The surface forms and lemmas of a region's Cyrillic names and adjectives (no stems)."""
+        found = self._name_key_cache.get(code)
+        if found is None:
+            region = self.regions[code]
+            keys: set[str] = set()
+            for group in (region["names"], region.get("adjectives", {})):
+                for lang in ("ru", "uk"):
+                    for name in group.get(lang, []):
+                        for word in folded_words(name):
+                            keys |= {k for k in analyse(word, languages_of(word, word))[0] if not k.startswith("~")}
+            found = self._name_key_cache[code] = frozenset(keys)
+        return found
 
     def _noun_form(self, token: Token, place: dict[str, Any]) -> bool:
         """Whether a word is a form of the place's own (one-word) name rather than an adjective made from it."""
@@ -613,6 +649,7 @@ class Matcher:
         places: dict[str, PlaceHit] = {}
         keyword_ids: set[int] = set()
         exclude_ids: set[int] = set()
+        sources: dict[str, set[str]] = {}  # region -> what named it: "" (the region itself) or place ids
         for source in (text, translation):
             if not source:
                 continue
@@ -620,9 +657,14 @@ class Matcher:
             keyword_ids |= found["keywords"]
             exclude_ids |= found["excludes"]
             mentions = [(span[0], code) for span, _, code in found["regions"]]
+            for _, _, code in found["regions"]:
+                sources.setdefault(code, set()).add("")
             for (start, end), ref in found["places"]:
                 place = self.places[ref]
+                if not place["labels_region"]:
+                    continue  # Taganrog is not a mention of Rostov Oblast
                 mentions.append((start, place["region"]))
+                sources.setdefault(place["region"], set()).add(place["id"])
                 words = source[start:end]
                 hit = places.get(place["id"])
                 if hit is None:
@@ -656,9 +698,76 @@ class Matcher:
                 w_places = [p for p in place_list if p.region in watch.regions]
             else:
                 w_regions, w_places = list(regions), list(place_list)
+            ignored = self._watch_ignores[w]
+            if ignored:
+                w_places = [p for p in w_places if p.id not in ignored]
+                w_regions = [r for r in w_regions if sources.get(r, set()) - ignored]
+                if watch.regions and not w_regions:
+                    continue
             w_keywords = [k for k in watch.keywords if k in keyword_watch.get(w, ())]
             hits.append(WatchlistHit(watch.name, w_regions, w_places, w_keywords))
         return MatchResult(lang, regions, place_list, keywords, hits, excluded)
+
+
+# -- the gazetteer's own terms, made once per gazetteer -------------------------------------------------
+
+
+@dataclass
+class _GazetteerTerms:
+    terms: list[_Term]
+    term_index: dict[tuple, int]
+    sequences: dict[tuple[str, ...], list[int]]
+    word_keys: dict[str, frozenset[str]]
+    ambiguity: list[tuple[str, ...]]
+    district_of: dict[int, int]
+    name_keys: dict[int, frozenset[str]]
+
+
+_gazetteer_cache: dict[int, tuple[weakref.ref, _GazetteerTerms]] = {}
+_gazetteer_lock = threading.Lock()
+
+
+def _gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
+    """Every region and place name (with its Latin spellings) as terms, their ambiguity and districts:
+    the costly part of building a Matcher (thousands of names through the morphology), done once per
+    gazetteer and copied into each Matcher built on it."""
+    with _gazetteer_lock:
+        found = _gazetteer_cache.get(id(gazetteer))
+        if found is not None and found[0]() is gazetteer:
+            return found[1]
+        builder = Matcher.__new__(Matcher)
+        builder.gazetteer, builder.regions, builder.places = gazetteer, gazetteer.regions, gazetteer.places
+        builder._terms, builder._term_index, builder._sequences, builder._word_keys = [], {}, {}, {}
+        for code, region in builder.regions.items():
+            for lang, names in region["names"].items():
+                for name in names:
+                    builder._add(name, REGION, code)
+                    if lang == "en" and name.lower().endswith(_EN_REGION_WORDS):
+                        stem = name[: name.lower().rindex(" ")]
+                        for suffix in _EN_REGION_WORDS:
+                            builder._add(stem + suffix, REGION, code)
+                    if lang in ("ru", "uk"):
+                        for spelled in variants(name, lang):
+                            builder._add(spelled, REGION, code, capital=True)
+            if region.get("en"):
+                builder._add(region["en"], REGION, code)
+            for lang, adjectives in region.get("adjectives", {}).items():
+                for adjective in adjectives:
+                    builder._add(adjective, ADJECTIVE, code)
+        for index, place in enumerate(builder.places):
+            builder._add(place["en"], PLACE, index)
+            for lang, names in place["names"].items():
+                for name in names:
+                    builder._add(name, PLACE, index)
+                    if lang in ("ru", "uk"):
+                        for spelled in variants(name, lang):
+                            builder._add(spelled, PLACE, index, capital=True)
+        made = _GazetteerTerms(builder._terms, builder._term_index, builder._sequences, builder._word_keys,
+                               place_ambiguity(builder.places), builder._districts(), {})
+        if len(_gazetteer_cache) > 4:
+            _gazetteer_cache.clear()
+        _gazetteer_cache[id(gazetteer)] = (weakref.ref(gazetteer), made)
+        return made
 
 
 # -- one Matcher per configuration -------------------------------------------------------------------
@@ -675,7 +784,8 @@ def matcher_for(config: Config) -> Matcher:
         found = _matchers.get(key)
         if found is not None and found[0]() is config:
             return found[1]
-        matcher = Matcher(list(config.watchlists), load_gazetteer(imported_dir(config.storage.path)))
+        matcher = Matcher(list(config.watchlists), load_gazetteer(imported_dir(config.storage.path)),
+                          max_chars=config.matching.max_chars)
         _matchers[key] = (weakref.ref(config), matcher)
         weakref.finalize(config, _matchers.pop, key, None)
         return matcher

@@ -17,6 +17,7 @@ from functools import lru_cache
 from .normalise import fold
 
 _PROPER = frozenset({"Geox", "Name", "Surn", "Patr", "Orgn", "Trad"})
+_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "NOUN", "ADJF", "femn", "gent", "VERB", "ADVB", "PRTF"})
 _lock = threading.Lock()
 _analyzers: dict[str, object] = {}
 _stemmer = None
@@ -149,3 +150,65 @@ def lexeme(norm: str, lang: str, *, limit: int = 80) -> list[str]:
         if len(seen_lemmas) >= 2:
             break
     return forms
+
+
+@lru_cache(maxsize=200_000)
+def word_tags(norm: str, langs: tuple[str, ...]) -> tuple[frozenset[str], bool, frozenset[str]]:
+    """(grammemes of interest, known to a dictionary, lemmas) of a folded word in ``langs``.
+
+    The grammemes are those any of the word's first parses carries among Name, Surn,
+    Patr (person names), Geox (toponym), NOUN, ADJF, femn, gent: evidence whether a
+    capitalised word names a place, a person or a thing.
+    """
+    found: set[str] = set()
+    known = False
+    lemma_set: set[str] = set()
+    for lang in langs:
+        if lang not in ("ru", "uk"):
+            continue
+        morph = analyzer(lang)
+        known = known or morph.word_is_known(norm)
+        for p in morph.parse(norm)[:6]:
+            found |= _TAGS & p.tag.grammemes
+            lemma_set.add(fold(p.normal_form))
+    return frozenset(found), known, frozenset(lemma_set)
+
+
+def noun_genitive(norm: str, lang: str, lemma: str) -> bool:
+    """Whether the word is a genitive noun form of ``lemma`` («Белгорода» of «белгород»)."""
+    for p in analyzer(lang).parse(norm)[:6]:
+        if fold(p.normal_form) == lemma and "gent" in p.tag.grammemes and "NOUN" in p.tag.grammemes:
+            return True
+    return False
+
+
+def feminine_adjective(norm: str, langs: tuple[str, ...]) -> bool:
+    """Whether the word can be a feminine singular adjective («Курской», «Брянській»)."""
+    for lang in langs:
+        if lang not in ("ru", "uk"):
+            continue
+        for p in analyzer(lang).parse(norm)[:8]:
+            g = p.tag.grammemes
+            if "ADJF" in g and "femn" in g and "plur" not in g:
+                return True
+    return False
+
+
+@lru_cache(maxsize=100_000)
+def agrees(adjective: str, word: str, pos: str, langs: tuple[str, ...]) -> bool:
+    """Whether the adjective can agree with ``word`` read as ``pos`` (NOUN or ADJF): same case and
+    number, and gender in the singular («курского вторжения», not «Полтавской обломки»)."""
+    for lang in langs:
+        if lang not in ("ru", "uk"):
+            continue
+        morph = analyzer(lang)
+        adjectives = [p.tag for p in morph.parse(adjective)[:8] if "ADJF" in p.tag.grammemes]
+        others = [p.tag for p in morph.parse(word)[:8] if pos in p.tag.grammemes]
+        for a in adjectives:
+            for o in others:
+                if a.case != o.case or a.number != o.number:
+                    continue
+                if a.number == "sing" and o.gender and a.gender and a.gender != o.gender and "ms-f" not in o.grammemes:
+                    continue
+                return True
+    return False

@@ -63,6 +63,7 @@ def script_of(norm: str) -> str:
     return "num"
 
 
+@lru_cache(maxsize=200_000)
 def languages_of(raw: str, norm: str | None = None) -> tuple[str, ...]:
     """Which analysers a word goes to: its letters decide, else ru and uk both."""
     norm = norm if norm is not None else fold(raw)

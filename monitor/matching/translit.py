@@ -149,3 +149,108 @@ def variants(name: str, lang: str) -> list[str]:
         if spelled not in seen and not any("\u0400" <= c <= "\u04ff" for c in spelled):
             seen.append(spelled)
     return seen
+
+
+# -- Russian forms of Ukrainian names ---------------------------------------------------------------
+# A rule-based rendering, for gazetteer entries that have no hand-checked Russian name: Russian news
+# writes Ukrainian villages in Russian spelling («Михайлівка» -> «Михайловка», «Веселе» -> «Веселое»).
+# Endings first (longest first), then letter by letter. It cannot undo historical vowel changes
+# («Білопілля» is «Белополье»): hand-checked names in the curated files take precedence.
+_UK_RU_ENDINGS = (
+    ("ївка", "евка"), ("івка", "овка"), ("ський", "ский"), ("цький", "цкий"), ("зький", "зский"),
+    ("ське", "ское"), ("цьке", "цкое"), ("зьке", "зское"), ("ська", "ская"), ("цька", "цкая"),
+    ("ове", "ово"), ("еве", "ево"), ("єве", "ево"), ("ине", "ино"), ("іне", "ино"), ("їне", "ино"),
+    ("кий", "кий"), ("гий", "гий"), ("хий", "хий"), ("жий", "жий"), ("ший", "ший"), ("чий", "чий"),
+    ("ий", "ый"), ("ій", "ий"), ("іль", "оль"), ("ів", "ов"), ("їв", "ев"),
+)
+_UK_RU_ADJECTIVE_E = ("не", "ке", "ле", "ре", "те", "де", "ве", "же", "ше", "че", "ще", "зе", "се", "пе", "бе", "ме", "ге")
+_UK_RU_LETTERS = {"і": "и", "ї": "и", "є": "е", "ґ": "г", "и": "ы", "'": "ь", "’": "ь", "ʼ": "ь"}
+_HUSHING = set("жшчщкгхц")
+
+
+def _uk_ru_word(word: str) -> str:
+    lower = word.lower()
+    capital = word[:1].isupper()
+    ending = ""
+    for uk, ru in _UK_RU_ENDINGS:
+        if lower.endswith(uk) and len(lower) > len(uk) + 1:
+            lower, ending = lower[: -len(uk)], ru
+            break
+    else:
+        if lower.endswith(_UK_RU_ADJECTIVE_E) and len(lower) > 3:
+            lower, ending = lower[:-1], ("ее" if lower[-2] in "жшчщ" else "ое")
+        elif lower.endswith("а") and lower[-2:-1] == "н" and len(lower) > 4 and lower[-3:-2] in "ий":
+            pass
+    out = []
+    for i, c in enumerate(lower):
+        prev = lower[i - 1] if i else ""
+        if c == "и":
+            # Ukrainian и is Russian и inside a word and ы at its end (Суми -> Сумы), after hushing letters и
+            out.append("ы" if i == len(lower) - 1 and not ending and prev not in _HUSHING else "и")
+        elif c == "о" and prev in ("ь", "'", "’", "ʼ"):
+            out[-1] = ""
+            out.append("ё")
+        elif c == "ї" and prev in ("'", "’", "ʼ"):
+            out.append("и")  # the apostrophe already gave ь: Дар'їно -> Дарьино
+        elif c == "є" and prev in ("'", "’", "ʼ"):
+            out.append("е")
+        elif c == "є" and (i == 0 or prev in "аеиоуіїєюя"):
+            out.append("е")
+        else:
+            out.append(_UK_RU_LETTERS.get(c, c))
+    text = "".join(out) + ending
+    return text[:1].upper() + text[1:] if capital else text
+
+
+def _uk_ru_adjective(word: str) -> str:
+    """The first word of a two-word name is an adjective: Велика -> Великая, Великі -> Великие."""
+    if word.endswith("а") and len(word) > 3:
+        return word[:-1] + ("ья" if word.endswith("ча") else "ая")
+    if word.endswith("і") and len(word) > 3:
+        return word[:-1] + "ие"
+    return word
+
+
+def uk_to_ru(name: str) -> str:
+    """A Russian spelling of a Ukrainian place name by the rules above («Михайлівка» -> «Михайловка»)."""
+    words = name.split(" ")
+    if len(words) > 1:
+        words[0] = _uk_ru_adjective(words[0])
+        name = " ".join(words)
+    parts = []
+    word = []
+    for c in unicodedata.normalize("NFC", name):
+        if c.isalpha() or c in "'’ʼ":
+            word.append(c)
+        else:
+            if word:
+                parts.append(_uk_ru_word("".join(word)))
+                word = []
+            parts.append(c)
+    if word:
+        parts.append(_uk_ru_word("".join(word)))
+    return "".join(parts)
+
+
+def uk_to_en(name: str) -> str:
+    """The Ukrainian national romanisation (2010) of a name, capitalised as written («Суми» -> «Sumy»)."""
+    spelled = variants(name, "uk")[0]
+    out = []
+    for part in _split_words(spelled):
+        out.append(part[:1].upper() + part[1:] if part[:1].isalpha() else part)
+    return "".join(out) if out else spelled
+
+
+def _split_words(text: str) -> list[str]:
+    parts, word = [], []
+    for c in text:
+        if c.isalpha() or c == "'":
+            word.append(c)
+        else:
+            if word:
+                parts.append("".join(word))
+                word = []
+            parts.append(c)
+    if word:
+        parts.append("".join(word))
+    return parts

@@ -1,0 +1,142 @@
+"""Evidence that words name a place: cue words around a name, and why a place's name is ambiguous.
+
+A place name is taken when the words give evidence that they name it (see the matcher's
+module doc for the rules). This module holds the word lists the rules read and the
+per-place ambiguity computed once per gazetteer:
+
+- ``common``: a one-word name that is an ordinary dictionary word («Белая», «Весёлое»,
+  «Остер» = «остёр»); a village (or a name listed as ambiguous) needs a settlement word
+  or the place's region or district named in the same post, a town also a capitalised
+  name after a locative preposition («в Ворожбе»);
+- ``person``: a one-word name that is also a first name or surname («Дмитриев», «Тим»);
+- ``shared``: the same name belongs to a place as large or larger in another region of
+  the gazetteer (Krasnoye, Mykhailivka); the region or district named in the post picks
+  one (a city is not ambiguous for a village of its name elsewhere);
+- ``village``: a village with a one-word name (small places are many and their names
+  repeat across Russia and Ukraine); needs a settlement word, a locative preposition, pymorphy's toponym
+  tag or the region named.
+
+Cities are never ``common`` or ``person``: «Сумы» is also the plural of «сума», but a
+capitalised «Сумы» is the city.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .morphology import analyzer
+from .normalise import fold
+
+# Prepositions of place before a name: «в Судже», «під Сумами», "near Sudzha".
+LOCATIVE_PREPOSITIONS = frozenset({
+    "в", "во", "на", "под", "подо", "у", "около", "возле", "близ", "вблизи", "из", "изо", "от", "до", "над", "через",
+    "к", "ко", "между", "за", "по", "со", "с",
+    "під", "біля", "коло", "поблизу", "з", "із", "зі", "від", "між", "поруч",
+    "in", "near", "at", "outside", "around", "from", "into", "toward", "towards",
+})
+# Geographic nouns that are not settlements: a name after one is a ravine, river, forest...
+FEATURE_WORDS = {
+    "ru": ["балка", "река", "речка", "озеро", "урочище", "гора", "лес", "роща", "ручей", "пруд", "овраг", "канал",
+           "водохранилище", "аэропорт", "аэродром", "завод", "комбинат", "фабрика", "шахта", "санаторий", "станция",
+           "бригада", "батальон", "полк", "отряд", "клуб", "команда", "компания", "фирма", "бренд", "марка",
+           "фонд", "движение", "операция", "институт", "университет", "корабль", "катер", "подлодка", "крейсер",
+           "нефтепровод", "газопровод", "трубопровод", "проект", "программа", "фестиваль", "турнир", "кубок"],
+    "uk": ["балка", "річка", "ріка", "озеро", "урочище", "гора", "ліс", "гай", "ставок", "яр", "канал",
+           "водосховище", "аеропорт", "аеродром", "завод", "комбінат", "фабрика", "шахта", "санаторій", "станція",
+           "бригада", "батальйон", "полк", "загін", "клуб", "команда", "компанія", "фірма", "бренд", "марка",
+           "фонд", "рух", "операція", "інститут", "університет", "корабель", "катер", "підводний", "крейсер",
+           "нафтопровід", "газопровід", "трубопровід", "проєкт", "проект", "програма", "фестиваль", "турнір", "кубок"],
+    "en": ["river", "lake", "ravine", "forest", "airfield", "airport", "plant", "factory", "brigade", "battalion",
+           "regiment", "club", "team", "company", "brand", "operation", "institute", "university", "pipeline",
+           "ship", "submarine", "festival", "tournament", "cup"],
+}
+_PERSON = frozenset({"Name", "Surn", "Patr"})
+# District names that many cities give their boroughs: «Советский район» of Bryansk is not Sovetsky District, Kursk.
+GENERIC_DISTRICTS = frozenset({
+    "советский", "октябрьский", "ленинский", "кировский", "центральный", "железнодорожный", "заводской",
+    "промышленный", "первомайский", "пролетарский", "фрунзенский", "калининский", "куйбышевский", "свердловский",
+    "красноармейский", "московский", "приморский", "северный", "южный", "западный", "восточный",
+    "радянський", "жовтневий", "ленінський", "центральний", "заводський", "промисловий", "шевченківський",
+    "київський", "слобідський", "індустріальний", "новобаварський", "холодногірський", "основ'янський", "немишлянський",
+})
+_TOPONYM = frozenset({"Geox"})
+
+
+def _one_word_names(place: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for lang in ("ru", "uk"):
+        for name in place["names"].get(lang, []):
+            if " " not in name.strip() and "-" not in name:
+                out.append((lang, fold(name)))
+    return out
+
+
+def _word_reading(word: str, lang: str) -> tuple[bool, bool]:
+    """(an ordinary word, a person's name) by the word's likeliest parse in ``lang``."""
+    morph = analyzer(lang)
+    parses = morph.parse(word)
+    if not parses or not morph.word_is_known(word):
+        return False, False
+    top = parses[0].tag.grammemes
+    if _TOPONYM & top or "Poss" in top:
+        return False, False  # a toponym, or a possessive adjective (Тёткино, Климово: names made from names)
+    person = bool(_PERSON & top)
+    if lang == "uk" and "NOUN" in top:
+        return False, person  # the Ukrainian dictionary holds place names as plain nouns (Суджа, Харків)
+    return not person, person
+
+
+def place_rank(place: dict[str, Any]) -> float:
+    """How large a place is, for choosing among namesakes: city 3, town 2, village 1; a place of a region
+    watched at region level only ranks just below a border region's place of its kind."""
+    size = {"village": 1.0, "town": 2.0, "city": 3.0, "district": 3.0}[place["kind"]]
+    return size if place.get("labels_region", True) else size - 0.5
+
+
+def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """For every place, why its name alone is not enough (see the module doc); () when it is."""
+    regions_of_name: dict[str, dict[str, float]] = {}  # name -> region -> the largest place of that name there
+    for place in places:
+        if place["kind"] == "district":
+            continue
+        for lang, names in place["names"].items():
+            for name in names:
+                found = regions_of_name.setdefault(fold(name), {})
+                found[place["region"]] = max(found.get(place["region"], 0.0), place_rank(place))
+    out: list[tuple[str, ...]] = []
+    for place in places:
+        reasons: list[str] = []
+        if place.get("ambiguous"):
+            reasons.append("listed")
+        if place["kind"] not in ("city", "district"):
+            words = _one_word_names(place)
+            if any(lang == "ru" for lang, _ in words):  # the Russian dictionary tags toponyms; the Ukrainian one does not
+                words = [(lang, word) for lang, word in words if lang == "ru"]
+            readings = [_word_reading(word, lang) for lang, word in words]
+            if any(common for common, _ in readings):
+                reasons.append("common")
+            if any(person for _, person in readings):
+                reasons.append("person")
+        if place["kind"] != "district":
+            own = place_rank(place)
+            shared = {region for names in place["names"].values() for name in names
+                      for region, size in regions_of_name.get(fold(name), {}).items() if size >= own}
+            if shared - {place["region"]}:
+                reasons.append("shared")
+        if place["kind"] == "district":
+            first_words = {fold(n.split()[0]) for ns in place["names"].values() for n in ns if n.split()}
+            if first_words & GENERIC_DISTRICTS:
+                reasons.append("common")
+        if place["kind"] == "village" and _one_word_names(place):
+            reasons.append("village")
+        out.append(tuple(reasons))
+    return out
+
+
+REASON_TEXT = {
+    "listed": "listed as ambiguous in the gazetteer",
+    "common": "an ordinary word",
+    "person": "also a person's name",
+    "shared": "a name of places in other regions too",
+    "village": "a village name",
+}

@@ -1,0 +1,470 @@
+"""Deciding which automaton hits of one post are places and regions, on evidence.
+
+The automaton finds every phrase whose words share a key with a gazetteer name. Sharing a
+lemma is not evidence: «зовут» meets «Званное» through «звать», «Дмитрия» meets «Дмитриев»
+through a stem. A hit is taken only when the words give evidence that they name the place:
+
+- rejected outright: part of a known name of a thing (``exclusions.json``: «Белый дом»,
+  «Ту-95»), a street name, a name after a non-settlement noun («балка Журавка»), a model
+  designation («Ту-160»), a lower-case word (place names are capitalised), a first name
+  before a capitalised word or a surname after a first name («Игорь Краснов»), or a word
+  the dictionary knows as another word (a stem-only match: «Климовске» is Климовск, not
+  Климово);
+- an ambiguous name (``evidence.place_ambiguity``) needs geographic context: a settlement
+  word («село», «village»), the place's region or district named in the same post, or for
+  villages and person-like names a locative preposition or pymorphy's toponym tag on a
+  capitalised word that does not begin the sentence;
+- a region adjective is the region before a region noun («Курской области», «курский
+  губернатор»), before any other noun («белгородскую многоэтажку», «курского вторжения»),
+  or standing alone, capitalised and feminine, as one of a list («в Курской, 20 — в Брянской»).
+
+Every step looks at a hit's neighbours only, so the cost is linear in the post's length.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from typing import TYPE_CHECKING, Any
+
+from .evidence import LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
+from .morphology import agrees, analyse, feminine_adjective, noun_genitive, word_tags
+from .normalise import is_initial, languages_of
+
+if TYPE_CHECKING:
+    from .matcher import Matcher
+
+REGION, ADJECTIVE, PLACE, KEYWORD, EXCLUDE, FALSE_FRIEND = range(6)
+CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CONJ, CUE_FEATURE, CUE_DIRECTION = (
+    1, 2, 4, 8, 16, 32, 64, 128)
+_OBLAST_WORDS = frozenset({"область", "обл", "областях", "oblast", "ова", "ода", "region"})
+_FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у", "о", "а", "та", "і", "й", "з", "до", "по", "за"})
+_MODEL = re.compile(r"[-‐‑–][0-9]")
+_COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
+_COMPOUND_BEFORE = re.compile(r"[^\W\d_]-")
+_OPEN_QUOTES = "«\"“„'"
+_CLOSE_QUOTES = "»\"”“'"
+
+
+class Resolution:
+    """One post's hits turned into regions and places (see the module doc)."""
+
+    def __init__(self, matcher: Matcher, text: str, tokens: Any, flags: list[int], hits: list, out: dict,
+                 explain: bool) -> None:
+        self.m = matcher
+        self.text = text
+        self.tokens = tokens
+        self.flags = flags
+        self.hits = hits
+        self.out = out
+        self.explain = explain
+        self.n = len(tokens)
+
+    # -- small helpers ---------------------------------------------------------------
+    def has(self, i: int, flag: int, abbr_flag: int = 0) -> bool:
+        if i < 0 or i >= self.n:
+            return False
+        f = self.flags[i]
+        if f & flag:
+            return True
+        return bool(abbr_flag and f & abbr_flag and self.text[self.tokens[i].end : self.tokens[i].end + 1] == ".")
+
+    def adjacent(self, i: int, j: int) -> bool:
+        """Tokens i < j with only spaces between them (no punctuation, no line break)."""
+        if i < 0 or j >= self.n:
+            return False
+        gap = self.text[self.tokens[i].end : self.tokens[j].start]
+        return gap.strip(" \t\u00a0") == "" and "\n" not in gap
+
+    def tags(self, i: int) -> tuple[frozenset[str], bool, frozenset[str]]:
+        token = self.tokens[i]
+        return word_tags(token.norm, languages_of(token.raw, token.norm))
+
+    def note(self, s: int, e: int, kind: str, target: str, accepted: bool, evidence: str) -> None:
+        if self.explain:
+            words = self.text[self.tokens[s].start : self.tokens[e].end]
+            self.out["decisions"].append({"words": words, "start": self.tokens[s].start, "end": self.tokens[e].end,
+                                          "kind": kind, "target": target, "accepted": accepted, "evidence": evidence})
+
+    # -- the steps -------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        regions, adjectives, place_spans = self.sort_hits()
+        self.accepted: list[tuple[int, int, str, Any]] = []  # (start, end, "region"|"adjective"|"place", ref)
+        self.evidence_regions: set[str] = set()
+        self.evidence_districts: set[int] = set()
+        self.take_regions(regions)
+        self.take_adjectives(adjectives)
+        pending = self.take_plain_places(place_spans)
+        self.take_ambiguous_places(pending)
+        return self.outermost()
+
+    def sort_hits(self) -> tuple[list, list, dict]:
+        """Keywords and excludes into the result; false friends by token; the geographic hits by kind."""
+        out = self.out
+        self.friend_at: dict[int, int] = {}  # token -> the false friend phrase covering it
+        regions: list = []
+        adjectives: list = []
+        place_spans: dict[tuple[int, int], dict[int, Any]] = {}
+        self.geo_starts: set[int] = set()
+        self.geo_ends: set[int] = set()
+        for s, e, term in self.hits:
+            kind = term.kind
+            if kind == KEYWORD:
+                out["keywords"].add(term.ref)
+            elif kind == EXCLUDE:
+                out["excludes"].add(term.ref)
+            elif kind == FALSE_FRIEND:
+                for i in range(s, e + 1):
+                    self.friend_at.setdefault(i, term.ref)
+            else:
+                self.geo_starts.add(s)
+                self.geo_ends.add(e)
+                if kind == REGION:
+                    regions.append((s, e, term))
+                elif kind == ADJECTIVE:
+                    adjectives.append((s, e, term))
+                else:
+                    place_spans.setdefault((s, e), {}).setdefault(term.ref, term)  # one term per place
+        return regions, adjectives, place_spans
+
+    def take_regions(self, regions: list) -> None:
+        self.region_tokens: set[int] = set()
+        for s, e, term in regions:
+            why = (self.blocked(s, e) or (term.capital and not self.tokens[s].capital and "written in lower case")
+                   or self.other_word(s, e, self.m._region_keys(term.ref)))
+            self.note(s, e, "region", term.ref, not why, why or "region name")
+            if not why:
+                self.accepted.append((s, e, "region", term.ref))
+                self.evidence_regions.add(term.ref)
+                self.region_tokens.update(range(s, e + 1))
+
+    def take_adjectives(self, adjectives: list) -> None:
+        self.adjective_starts = {s for s, _, _ in adjectives}
+        self.adjective_list = sorted(self.adjective_starts)
+        shared: dict[tuple[int, int], int] = {}
+        for s, e, _ in adjectives:
+            shared[(s, e)] = shared.get((s, e), 0) + 1
+        for s, e, term in adjectives:
+            why = self.blocked(s, e)
+            if not why and shared[(s, e)] > 1:
+                why = self.city_or_oblast(s, e, term.ref)
+            taken = None if why else self.adjective_evidence(s, e, term.ref, self.adjective_starts)
+            self.note(s, e, "adjective", term.ref, bool(taken),
+                      taken or why or "a region adjective with no region noun, other noun or list after it")
+            if taken:
+                self.accepted.append((s, e, "adjective", term.ref))
+                self.evidence_regions.add(term.ref)
+
+    def take_plain_places(self, place_spans: dict) -> list[tuple[int, int, list]]:
+        """Takes or rejects what needs no other evidence; returns the ambiguous names left."""
+        m = self.m
+        pending: list[tuple[int, int, list]] = []
+        for (s, e), by_ref in sorted(place_spans.items()):
+            terms = [by_ref[ref] for ref in sorted(by_ref)]
+            if s in self.region_tokens and e in self.region_tokens:
+                continue  # «Харківщині» is the region, not a village of a similar name
+            if s == e and s in self.adjective_starts:
+                # «курского губернатора», «Курском направлении»: the region's adjective, not the city
+                cued = self.has(e + 1, CUE_REGION | CUE_DIRECTION)  # «под Курском» is the city
+                terms = [t for t in terms if not cued and m._noun_form(self.tokens[s], m.places[t.ref])]
+                if not terms:
+                    continue
+            why = self.place_rejection(s, e, terms)
+            if why == "region":
+                continue
+            if why:
+                for t in terms:
+                    self.note(s, e, "place", m.places[t.ref]["id"], False, why)
+            elif len(terms) == 1 and not m._ambiguity[terms[0].ref]:
+                self.take(s, e, terms[0], "an unambiguous place name, capitalised", self.accepted)
+                self.evidence_regions.add(m.places[terms[0].ref]["region"])
+                if m.places[terms[0].ref]["kind"] == "district":
+                    self.evidence_districts.add(terms[0].ref)
+            else:
+                pending.append((s, e, terms))
+        return pending
+
+    def take_ambiguous_places(self, pending: list[tuple[int, int, list]]) -> None:
+        """Ambiguous names, decided on the evidence the rest of the post gives, again while it grows."""
+        m = self.m
+        undecided: list[tuple[int, int, list, list]] = []
+        for _ in range(3):
+            undecided = []
+            for s, e, terms in pending:
+                kept, rejected = self.ambiguous_evidence(s, e, terms, self.evidence_regions, self.evidence_districts)
+                if not kept:
+                    undecided.append((s, e, terms, rejected))
+                    continue
+                for t, why in kept:
+                    self.take(s, e, t, why, self.accepted)
+                    if m.places[t.ref]["kind"] == "district":
+                        self.evidence_districts.add(t.ref)
+                    # a place taken on context alone gives no evidence for others: no chains of guesses
+                for t, why in rejected:
+                    self.note(s, e, "place", m.places[t.ref]["id"], False, why)
+            if len(undecided) == len(pending):
+                break
+            pending = [(s, e, terms) for s, e, terms, _ in undecided]
+        for s, e, _terms, rejected in undecided:
+            for t, why in rejected:
+                self.note(s, e, "place", m.places[t.ref]["id"], False, why)
+
+    def outermost(self) -> dict[str, Any]:
+        """A hit inside a longer one is part of it (Kursk in «Kursk Oblast»): one sweep over sorted spans."""
+        out = self.out
+        self.accepted.sort(key=lambda h: (h[0], -h[1]))
+        reach = -1
+        last_span = None
+        for s, e, kind, ref in self.accepted:
+            span = (s, e)
+            if span != last_span and e <= reach:
+                continue
+            reach = max(reach, e)
+            last_span = span
+            chars = (self.tokens[s].start, self.tokens[e].end)
+            if kind == "place":
+                out["places"].append((chars, ref))
+            else:
+                out["regions"].append((chars, kind, ref))
+        return out
+
+    def take(self, s: int, e: int, term: Any, why: str, accepted: list) -> None:
+        m = self.m
+        place = m.places[term.ref]
+        region = m.regions.get(place["region"], {})
+        if self.has(e + 1, CUE_REGION) and place["kind"] == "city" and place["en"] == region.get("capital"):
+            # "Kursk governor", «Сумская ОВА»: the capital's name standing for the region
+            accepted.append((s, e, "region", place["region"]))
+            self.note(s, e, "region", place["region"], True, "the region's capital before a region word")
+            return
+        accepted.append((s, e, "place", term.ref))
+        self.note(s, e, "place", place["id"], True, why)
+
+    def blocked(self, s: int, e: int) -> str | None:
+        if s in self.friend_at or e in self.friend_at:
+            phrase = self.m._phrases[self.friend_at[s] if s in self.friend_at else self.friend_at[e]]
+            note = phrase.get("note")
+            return f"part of «{phrase['text']}»" + (f" ({note})" if note else "") + ": not a place"
+        if self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) or self.has(e + 1, CUE_STREET, CUE_STREET_ABBR):
+            return "a street name"
+        return None
+
+    def adjective_evidence(self, s: int, e: int, code: str, adjective_starts: set[int]) -> str | None:
+        n, flags = self.n, self.flags
+        j, steps = e + 1, 0
+        while j < n and steps < 5:
+            if flags[j] & CUE_REGION:
+                return f"a region adjective before «{self.tokens[j].raw}»"
+            if flags[j] & CUE_DIRECTION and code in self.m._covered:
+                return f"a region adjective before «{self.tokens[j].raw}» (a front direction)"
+            if flags[j] & CONJ or j in adjective_starts:
+                j += 1
+                steps += 1
+                continue
+            break
+        first = self.tokens[s]
+        langs = languages_of(first.raw, first.norm)
+        nxt = e + 1
+        j = nxt
+        while j < n and j - nxt <= 2 and self.adjacent(j - 1, j) and not flags[j] & (CUE_STREET | CONJ):
+            word = self.tokens[j]
+            if word.norm in _FUNCTION_WORDS or len(word.norm) < 2:
+                break
+            if j == nxt and len(word.raw) >= 2 and word.raw.isupper() and word.script == "cyr":
+                return f"a region adjective before the abbreviation «{word.raw}»"
+            if agrees(first.norm, word.norm, "NOUN", langs) and (not word.capital or not first.capital):
+                return f"a region adjective before the noun «{word.raw}»"
+            if not agrees(first.norm, word.norm, "ADJF", langs):
+                break
+            j += 1
+        if first.capital and not is_initial(self.text, first.start) and feminine_adjective(first.norm, langs):
+            alone = nxt >= n or not self.adjacent(e, nxt) or flags[nxt] & CONJ
+            at = bisect_left(self.adjective_list, s)
+            listed = (at > 0 and s - self.adjective_list[at - 1] <= 15) or (
+                at + 1 < len(self.adjective_list) and self.adjective_list[at + 1] - s <= 15)
+            if alone and listed:
+                return "a capitalised feminine region adjective in a list: the region (oblast) left implied"
+        return None
+
+    def other_word(self, s: int, e: int, name_keys: frozenset[str]) -> str | None:
+        """Why a one-word hit is another word the dictionary knows («Кому» is not «Коми»), or None."""
+        token = self.tokens[s]
+        if s != e or token.script != "cyr":
+            return None
+        key = (token.raw, id(name_keys))
+        cache = self.m._other_word_cache
+        if key in cache:
+            return cache[key]
+        if len(cache) > 200_000:
+            cache.clear()
+        found = cache[key] = self._other_word(s, name_keys)
+        return found
+
+    def _other_word(self, s: int, name_keys: frozenset[str]) -> str | None:
+        token = self.tokens[s]
+        _, known, lemmas = self.tags(s)
+        if not known:
+            return None
+        own = {k for k in analyse(token.norm, languages_of(token.raw, token.norm))[0] if not k.startswith("~")}
+        if own & name_keys:
+            return None
+        return f"the word «{sorted(lemmas)[0] if lemmas else token.norm}», not a form of the name"
+
+    def city_or_oblast(self, s: int, e: int, code: str) -> str | None:
+        """«киевский» is the adjective of Kyiv and of Kyiv Oblast: the oblast before an oblast word, else the city."""
+        oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS or self.has(j, CUE_REGION) and
+                          self.tokens[j].norm.startswith(("област", "обл"))
+                          for j in range(e + 1, min(e + 6, self.n)))
+        city = code in self.m._city_regions
+        if oblast_next and city:
+            return "the adjective of the city and of its oblast: the oblast, before an oblast word"
+        if not oblast_next and not city:
+            return "the adjective of the city and of its oblast: the city, with no oblast word after it"
+        return None
+
+    def place_rejection(self, s: int, e: int, terms: list) -> str | None:
+        """Why the words at s..e name no place whatever the place, or None; "region" when taken as a region."""
+        m, tokens, text = self.m, self.tokens, self.text
+        first, last = tokens[s], tokens[e]
+        if s in self.friend_at or e in self.friend_at:
+            return self.blocked(s, e)
+        if self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) and first.capital and s == e:
+            lemmas = {n.lower() for t in terms for ns in m.places[t.ref]["names"].values() for n in ns}
+            langs = [lang for lang in languages_of(first.raw, first.norm) if lang in ("ru", "uk")]
+            if not any(noun_genitive(first.norm, lang, lemma) for lang in langs for lemma in lemmas):
+                return "a street name"
+        elif self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) or self.has(e + 1, CUE_STREET, CUE_STREET_ABBR):
+            return "a street name"
+        if self.has(s - 1, CUE_FEATURE):
+            return f"after «{tokens[s - 1].raw}»: the name of something else, not the settlement"
+        if _MODEL.match(text, last.end):
+            return "a model designation (a name followed by a hyphen and a number)"
+        if ((_COMPOUND_AFTER.match(text, last.end) and e + 1 not in self.geo_starts)
+                or (first.start >= 2 and _COMPOUND_BEFORE.match(text, first.start - 2) and s - 1 not in self.geo_ends)):
+            return "part of a longer hyphenated name"
+        if (first.start > 0 and text[first.start - 1] in _OPEN_QUOTES and text[last.end : last.end + 1]
+                and text[last.end] in _CLOSE_QUOTES and not self.has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR)):
+            return "a name in quotes: the name of a thing (a brand, a complex, a pipeline)"
+        if (s == e and first.capital and self.has(e + 1, CUE_REGION | CUE_DIRECTION)
+                and not any(m._noun_form(first, m.places[t.ref]) for t in terms)):
+            return f"an adjective before «{tokens[e + 1].raw}»: a district, community or direction named after a place"
+        if any(t.capital for t in terms) and not first.capital:
+            return "written in lower case"
+        if not first.capital and first.script in ("cyr", "lat"):
+            regions = {m.places[t.ref]["region"] for t in terms}
+            if self.has(e + 1, CUE_REGION | CUE_DIRECTION) and len(regions) == 1 and s == e:
+                code = regions.pop()
+                self.accepted_region(s, e, code, f"a place adjective before «{tokens[e + 1].raw}»")
+                return "region"
+            return "written in lower case: a common word, not a name"
+        if first.script == "cyr":
+            grams, known, _ = self.tags(s)
+            person = self.person_context(s, e, grams)
+            if person:
+                return person
+            if s == e and known:
+                reasons = [self.other_word(s, e, m._name_keys(t.ref)) for t in terms]
+                if all(reasons):
+                    return reasons[0]
+        return None
+
+    def person_context(self, s: int, e: int, grams: frozenset[str]) -> str | None:
+        """Why the words at s..e are part of a person's name («Игорь Краснов», «Макарова И. М.»), or None."""
+        tokens, text = self.tokens, self.text
+        nxt, prev = e + 1, s - 1
+        if ("Name" in grams and nxt < self.n and tokens[nxt].capital and self.adjacent(e, nxt)
+                and nxt not in self.geo_starts and not self.has(nxt, CUE_REGION | CUE_SETTLEMENT)):
+            return f"a first name before «{tokens[nxt].raw}»"
+        if nxt < self.n and self.adjacent(e, nxt) and "Patr" in self.tags(nxt)[0] and tokens[nxt].capital:
+            return f"a first name before the patronymic «{tokens[nxt].raw}»"
+        if prev >= 0 and tokens[prev].capital and self.adjacent(prev, s) and prev not in self.geo_ends:
+            prev_tags = self.tags(prev)[0]
+            initial = len(tokens[prev].raw) == 1 and text[tokens[prev].end : tokens[prev].end + 1] == "."
+            if ("Name" in prev_tags and tokens[prev].script == "cyr") or (initial and grams & {"Surn", "Patr"}):
+                return f"a surname after «{tokens[prev].raw}»"
+        if (nxt < self.n and len(tokens[nxt].raw) == 1 and tokens[nxt].capital
+                and text[tokens[nxt].end : tokens[nxt].end + 1] == "." and self.adjacent(e, nxt)):
+            return f"a surname before the initial «{tokens[nxt].raw}.»"
+        return None
+
+    def accepted_region(self, s: int, e: int, code: str, why: str) -> None:
+        chars = (self.tokens[s].start, self.tokens[e].end)
+        self.out["regions"].append((chars, "region", code))
+        self.note(s, e, "region", code, True, why)
+
+    def ambiguous_evidence(self, s: int, e: int, terms: list, evidence_regions: set[str],
+                           evidence_districts: set[int]) -> tuple[list, list]:
+        """(taken, rejected) places at s..e, each with why: the place's district or region named in
+        the post picks among namesakes; else the largest place of the name, if it is one region's;
+        then an ambiguous name needs the context its kind of ambiguity asks for."""
+        m, tokens = self.m, self.tokens
+        first = tokens[s]
+        regions = sorted({m.places[t.ref]["region"] for t in terms})
+        by_district = [(t, f"its district ({m.places[m._district_of[t.ref]]['en']}) named in the post") for t in terms
+                       if m._district_of.get(t.ref) in evidence_districts]
+        proper = first.capital and not is_initial(self.text, first.start)
+
+        def strict(t: Any) -> bool:  # an ordinary word: its region alone is evidence only for a proper name
+            ambiguity = m._ambiguity[t.ref]
+            return "listed" in ambiguity or "common" in ambiguity
+
+        named = by_district or [(t, f"its region ({m.places[t.ref]['region']}) named in the post") for t in terms
+                                if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))]
+        if named:
+            named_regions = {m.places[t.ref]["region"] for t, _ in named}
+            if len(named_regions) > 1:
+                return [], [(t, f"names places in {', '.join(regions)}: the post names several of them") for t in terms]
+            chosen = self.one_per_region(named)
+            taken = {id(t) for t, _ in chosen}
+            return chosen, [(t, "a namesake in another region or district") for t in terms if id(t) not in taken]
+        rejected = []
+        candidates = terms
+        if len(regions) > 1:
+            top = max(place_rank(m.places[t.ref]) for t in terms)
+            candidates = [t for t in terms if place_rank(m.places[t.ref]) == top]
+            if top <= 1 or len({m.places[t.ref]["region"] for t in candidates}) > 1:
+                return [], [(t, f"names places in {', '.join(regions)}: none of these regions named in the post")
+                            for t in terms]
+            larger = m.places[candidates[0].ref]
+            rejected = [(t, f"a smaller place of the same name: {larger['en']} ({larger['region']}) is meant unless "
+                            "this one's region is named") for t in terms if t not in candidates]
+        cue = self.has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR) or self.has(e + 1, CUE_SETTLEMENT)
+        prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
+        geox = first.script == "cyr" and "Geox" in self.tags(s)[0]
+        kept = []
+        for t in candidates:
+            ambiguity = [a for a in m._ambiguity[t.ref] if a != "shared" or len(regions) == 1 and len(terms) == 1]
+            about = ", ".join(REASON_TEXT[a] for a in ambiguity)
+            kind = m.places[t.ref]["kind"]
+            if not ambiguity:
+                kept.append((t, "an unambiguous place name, capitalised" if len(regions) == 1
+                             else "the largest place of that name"))
+            elif "shared" in ambiguity:
+                rejected.append((t, f"ambiguous ({about}): its region is not named in the post"))
+            elif "listed" in ambiguity or ("common" in ambiguity and kind in ("village", "district")):
+                rejected.append((t, f"ambiguous ({about}): neither its district nor its region named"))
+            elif cue and first.capital:
+                kept.append((t, f"ambiguous ({about}) but after a settlement word"))
+            elif (proper and prep) or (first.capital and geox):
+                kept.append((t, f"ambiguous ({about}) but a capitalised name "
+                                + (f"after «{tokens[s - 1].raw}»" if prep and proper else "tagged as a toponym")))
+            else:
+                rejected.append((t, f"ambiguous ({about}): no settlement word, locative preposition or region named"))
+        if not kept:
+            return [], rejected
+        chosen = self.one_per_region(kept)
+        taken = {id(t) for t, _ in chosen}
+        return chosen, rejected + [(t, "a namesake of another place of the region, taken instead")
+                                   for t, _ in kept if id(t) not in taken]
+
+    def one_per_region(self, kept: list) -> list:
+        """Namesakes in one region are one mention: the largest, else the first listed (hand-checked first)."""
+        m = self.m
+        best: dict[str, tuple] = {}
+        for t, why in kept:
+            region = m.places[t.ref]["region"]
+            have = best.get(region)
+            if have is None or place_rank(m.places[t.ref]) > place_rank(m.places[have[0].ref]):
+                best[region] = (t, why)
+        return [best[r] for r in sorted(best)]
+
