@@ -1,0 +1,180 @@
+"""Stories on real streams: one alert per claim across languages, scored on labelled real posts.
+
+The labels follow the rules in tests/data/stories_eval/README.md. The dev part may be looked at while
+tuning; the held-out part only measures, and it carries the targets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_config
+from monitor.pipeline import Pipeline
+from monitor.storage import Archive, Post
+
+from .conftest import write_config
+
+EVAL_DIR = Path(__file__).parent / "data" / "stories_eval"
+PARTS = ("dev", "heldout")
+LANGS = {"ru", "uk", "en"}
+KINDS = {"original", "forward", "paraphrase", "translation", "summary", "commentary", "stale", "correction",
+         "update", "contradiction", "statement", "unrelated"}
+RAISED_TARGET = 0.95
+REPEAT_TARGET = 0.05
+
+
+def load_part(part: str) -> dict:
+    return json.loads((EVAL_DIR / f"{part}.json").read_text(encoding="utf-8"))
+
+
+def part_config(tmp_path: Path, watchlists: list[dict]) -> Path:
+    body = ""
+    for w in watchlists:
+        body += f'[[watchlist]]\nname = "{w["name"]}"\nregions = {json.dumps(w.get("regions", []))}\n'
+        body += f'keywords = {json.dumps(w.get("keywords", []), ensure_ascii=False)}\nrecipients = ["desk@example.org"]\n'
+    return write_config(tmp_path, body)
+
+
+def part_posts(data: dict) -> list[tuple[Post, dict]]:
+    """The part's posts as the archive receives them, in publication order (ties by channel and id)."""
+    channels = data["channels"]
+    out = []
+    for item in data["posts"]:
+        ch = channels[item["ch"]]
+        fwd_channel = fwd_id = fwd_name = None
+        if "fwd" in item:
+            name, message = item["fwd"].split("/")
+            fwd_channel, fwd_id, fwd_name = str(channels[name]["id"]), int(message), channels[name]["title"]
+        post = Post(source="telegram", channel=str(ch["id"]), message_id=item["id"], channel_id=ch["id"],
+                    channel_title=ch["title"], date=datetime.fromisoformat(item["date"].replace("Z", "+00:00")),
+                    text=item["text"], fwd_from_channel=fwd_channel, fwd_from_id=fwd_id, fwd_from_name=fwd_name,
+                    url=f"https://t.me/c/{ch['id']}/{item['id']}")
+        out.append((post, item))
+    return sorted(out, key=lambda pair: (pair[0].date, pair[0].channel, pair[0].message_id))
+
+
+@dataclass
+class Score:
+    part: str
+    posts: int
+    expected: dict = field(default_factory=dict)      # (channel, message_id, watchlist) -> new | update
+    raised: dict = field(default_factory=dict)        # (channel, message_id, watchlist) -> kind raised
+    labels: dict = field(default_factory=dict)        # (channel, message_id) -> the post's labels
+    watched: set = field(default_factory=set)
+    matched: set = field(default_factory=set)         # (channel, message_id, watchlist) the watchlist matched
+
+    @property
+    def hits(self) -> list:
+        return [k for k in self.expected if k in self.raised]
+
+    @property
+    def same_kind(self) -> list:
+        return [k for k in self.hits if self.raised[k] == self.expected[k]]
+
+    @property
+    def repeats(self) -> list:
+        return [k for k in self.raised if k not in self.expected]
+
+    @property
+    def outside(self) -> list:
+        """Alerts for no configured watchlist, or on posts labelled unrelated to every watchlist."""
+        return [k for k in self.raised
+                if k[2] not in self.watched or self.labels[k[:2]]["kind"] == "unrelated"]
+
+    @property
+    def raised_share(self) -> float:
+        return len(self.hits) / max(len(self.expected), 1)
+
+    @property
+    def repeat_share(self) -> float:
+        return len(self.repeats) / max(len(self.raised), 1)
+
+    def report(self) -> str:
+        lines = [f"stories eval, {self.part}: {self.posts} posts, {len(self.expected)} expected alerts, "
+                 f"{len(self.raised)} raised",
+                 f"  expected alerts raised   {self.raised_share:6.1%}  ({len(self.hits)}/{len(self.expected)}; "
+                 f"target >= {RAISED_TARGET:.0%}); of them the expected kind {len(self.same_kind)}",
+                 f"  repeats among alerts     {self.repeat_share:6.1%}  ({len(self.repeats)}/{len(self.raised)}; "
+                 f"target <= {REPEAT_TARGET:.0%})",
+                 f"  alerts outside watchlists {len(self.outside):7d}",
+                 f"  missed, the post not matched by the watchlist at all (places, not stories): "
+                 f"{len([k for k in self.expected if k not in self.raised and k not in self.matched])}"]
+        by_event = Counter(self.labels[k[:2]]["event"] for k in self.expected)
+        hit_event = Counter(self.labels[k[:2]]["event"] for k in self.hits)
+        rep_event = Counter(self.labels[k[:2]]["event"] for k in self.repeats)
+        for event in sorted(by_event | rep_event):
+            lines.append(f"    {event:30s} raised {hit_event[event]:3d}/{by_event[event]:<3d} repeats {rep_event[event]:3d}")
+        repeat_kinds = Counter(self.labels[k[:2]]["kind"] for k in self.repeats)
+        if repeat_kinds:
+            lines.append("    repeats by kind of post: " + ", ".join(f"{k} {n}" for k, n in sorted(repeat_kinds.items())))
+        return "\n".join(lines)
+
+
+def score_part(part: str, tmp_path: Path) -> Score:
+    data = load_part(part)
+    folder = tmp_path / part
+    folder.mkdir()
+    config = load_config(part_config(folder, data["watchlists"]))
+    posts = part_posts(data)
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config)
+        for post, _ in posts:  # one post at a time, as they arrive live
+            pipeline.ingest([post])
+        raised = {(r[0], r[1], r[2]): r[3] for r in archive.conn.execute(
+            "SELECT p.channel, p.message_id, a.watchlist, a.kind FROM alerts a JOIN posts p ON p.id = a.post_id")}
+        matched = {(r[0], r[1], r[2]) for r in archive.conn.execute(
+            "SELECT p.channel, p.message_id, m.watchlist FROM post_matches m JOIN posts p ON p.id = m.post_id")}
+    score = Score(part, len(posts), raised=raised, watched={w["name"] for w in data["watchlists"]}, matched=matched)
+    for post, item in posts:
+        score.labels[(post.channel, post.message_id)] = item
+        for watchlist, kind in item["expect"].items():
+            score.expected[(post.channel, post.message_id, watchlist)] = kind
+    return score
+
+
+def test_the_held_out_stream_raises_each_claim_once(tmp_path, capsys):
+    scores = {part: score_part(part, tmp_path) for part in PARTS}
+    with capsys.disabled():
+        print("\n" + "\n".join(scores[part].report() for part in PARTS))
+    held = scores["heldout"]
+    for part in PARTS:
+        assert not [k for k in scores[part].raised if k[2] not in scores[part].watched]
+    raised_share, repeat_share = held.raised_share, held.repeat_share
+    assert raised_share >= RAISED_TARGET, f"held-out: {len(held.hits)} of {len(held.expected)} expected alerts raised"
+    assert repeat_share <= REPEAT_TARGET, f"held-out: {len(held.repeats)} of {len(held.raised)} alerts are repeats"
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_post_carries_its_source_and_labels(part):
+    data = load_part(part)
+    watched = {w["name"] for w in data["watchlists"]}
+    seen = set()
+    for item in data["posts"]:
+        where = f"{part}.json post {item.get('ch')}/{item.get('id')}"
+        assert item["ch"] in data["channels"], where
+        assert (item["ch"], item["id"]) not in seen, f"{where} appears twice"
+        seen.add((item["ch"], item["id"]))
+        assert item["event"] in data["events"], where
+        assert item["lang"] in LANGS and item["kind"] in KINDS, where
+        assert item["text"].strip() and item["claim"], where
+        assert set(item["expect"]) <= watched and set(item["expect"].values()) <= {"new", "update"}, where
+        assert item["source"].get("url") or item["source"].get("message_id"), where
+        datetime.fromisoformat(item["date"].replace("Z", "+00:00"))
+
+
+def test_the_parts_are_split_by_whole_events_with_a_third_held_out():
+    dev, held = load_part("dev"), load_part("heldout")
+    dev_events = {p["event"] for p in dev["posts"]}
+    held_events = {p["event"] for p in held["posts"]}
+    assert not dev_events & held_events
+    assert len(dev_events | held_events) >= 3
+    total = len(dev["posts"]) + len(held["posts"])
+    assert total >= 300 and len(held["posts"]) * 3 >= total
+    langs = Counter(p["lang"] for part in (dev, held) for p in part["posts"])
+    assert set(langs) == LANGS
