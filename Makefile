@@ -1,25 +1,52 @@
-# The two commands of the README's quick start.
-#   make demo   set up, import the bundled example export into the default archive, show it
-#   make test   set up and run the test suite (what CI runs)
+# The commands of the README's quick start.
+#   make setup        the virtual environment with monitor and what it needs to run (no test tools)
+#   make demo         set up, import the bundled example exports into the default archive, show them
+#   make test         the test tools too, then ruff, mypy and the test suite (what CI runs)
+#   make install-check  a non-editable install into a fresh environment runs the demo from another folder
+#   make constraints  pin again, in constraints.txt, the versions a fresh install resolves
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/pip --disable-pip-version-check
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test lint install-check constraints clean
 
-$(BIN)/monitor: pyproject.toml
+$(BIN)/monitor: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(PIP) install --quiet -c constraints.txt -e .
 	touch $(BIN)/monitor
+
+$(VENV)/.test-tools: $(BIN)/monitor
+	$(PIP) install --quiet -c constraints.txt -e '.[test]'
+	touch $(VENV)/.test-tools
 
 setup: $(BIN)/monitor
 
 demo: setup
 	$(BIN)/monitor demo
 
-test: setup
+lint: $(VENV)/.test-tools
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest
+
+install-check:
+	rm -rf build/install-check
+	$(PYTHON) -m venv build/install-check/venv
+	build/install-check/venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt .
+	mkdir -p build/install-check/desk
+	cd build/install-check/desk && printf '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\n' > monitor.toml \
+		&& ../venv/bin/monitor demo > demo.out && grep -q "== stories" demo.out && grep -q "imported 3 of 3 files" demo.out
+	rm -rf build/install-check
+
+constraints:
+	rm -rf build/constraints-venv
+	$(PYTHON) -m venv build/constraints-venv
+	build/constraints-venv/bin/pip install --quiet --disable-pip-version-check '.[test]'
+	build/constraints-venv/bin/pip freeze --exclude monitor | grep -v '^-e ' > constraints.txt
+	rm -rf build/constraints-venv
 
 clean:
 	rm -rf $(VENV) storage/archive.db storage/archive.db-wal storage/archive.db-shm

@@ -26,9 +26,9 @@ from synthetic import make_texts  # noqa: E402
 
 from monitor.config import load_config  # noqa: E402
 from monitor.language import detect  # noqa: E402
-from monitor.stories import replay  # noqa: E402
 from monitor.storage import Archive, iso  # noqa: E402
 from monitor.storage.queries import Filters  # noqa: E402
+from monitor.stories import replay  # noqa: E402
 
 START = datetime(2024, 8, 1, tzinfo=timezone.utc)
 

@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import make_texts  # noqa: E402
 
-import storage.archive as archive_module  # noqa: E402
-from monitor.stories.detector import StoryDetector  # noqa: E402
+import monitor.storage.archive as archive_module  # noqa: E402
 from monitor.storage import Archive, Post  # noqa: E402
 from monitor.storage.queries import search_posts  # noqa: E402
+from monitor.stories.detector import StoryDetector  # noqa: E402
 
 
 def posts(count: int) -> list[Post]:

@@ -1,16 +1,20 @@
-"""``monitor run``: every source, the scheduler and the alert worker on one asyncio loop.
+"""``monitor run``: every source, the scheduler and the alert worker; the event loop never waits on the archive.
 
-- Polling sources (feeds, the t.me/s web preview) are coroutines on the loop, scheduled by an
-  APScheduler ``AsyncIOScheduler`` (interval plus jitter, ``max_instances=1``, coalescing). They
-  hand posts to the one pipeline (language, archive, matching, stories, alerts, translation).
-- Mail goes out from one worker thread with its own archive connection (SQLite connections
-  belong to their thread; SMTP must not block the loop). It runs every few seconds and at once
-  after a batch that decided alerts.
+- The main asyncio loop runs Telethon (live updates), the APScheduler ``AsyncIOScheduler``, signals,
+  and systemd notifications. It never touches SQLite: an import in another process may hold the
+  archive's write lock for a while, and the loop must keep reading updates and feeding the watchdog.
+- The archive thread (``ArchiveWorker``) has its own event loop, archive connection and pipeline
+  (language, archive, matching, stories, alerts, translation). Polling sources (feeds, the t.me/s
+  web preview) run there, and the Telegram source hands it every read and write.
+- Mail goes out from one worker thread with its own archive connection (SMTP must not block either).
+  It runs every few seconds and at once after a batch that decided alerts.
 - systemd: READY=1 once the archive is open and the sources are scheduled, STATUS= lines, WATCHDOG=1
   pings, RELOADING=1 on SIGHUP, STOPPING=1 on SIGTERM.
-- SIGTERM / SIGINT: no new work; the running poll and delivery finish (up to ``STOP_SECONDS``);
-  one summary line; exit 0. SIGHUP: monitor.toml is read again; a file with errors is logged and
-  the running configuration stays.
+- SIGTERM / SIGINT: no new work; polls and Telegram history reads in flight end at their next page
+  (what they stored is kept), delivery finishes its mail (up to ``STOP_SECONDS``); one summary line;
+  exit 0. Idle, it stops at once. SIGHUP: monitor.toml is read again and applied to every source,
+  Telegram included (watchlists, the channel list); a file with errors is logged and the running
+  configuration stays.
 
 Crash safety comes from the storage: a batch of posts and its alert decisions commit together;
 a mail is claimed, sent, then marked sent, and a crash between sending and marking is resolved by
@@ -20,6 +24,7 @@ the transports' exactly-once keys (see ``monitor.mail``).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import random
 import signal
@@ -35,13 +40,14 @@ from monitor.config import Config, ConfigError, load_config
 from monitor.storage import Archive
 
 from .clock import system_clock
-from .pipeline import Pipeline
+from .pipeline import IngestSummary, Pipeline
 from .systemd import Notifier, watchdog_interval
 
 log = logging.getLogger(__name__)
 
 STOP_SECONDS = 20
 DELIVERY_SECONDS = 5
+USER_AGENT = "monitor/0.1 (news desk monitoring)"
 
 
 class SwallowedErrors(logging.Handler):
@@ -62,24 +68,110 @@ class RunSummary:
     posts_updated: int = 0
     alerts: int = 0
     mails_sent: int = 0
+    mails_failed: int = 0  # deliveries refused or retried
     errors: int = 0
-    sources: dict[str, str] = field(default_factory=dict)
+    telegram_channels: int = 0
+    telegram_live: int = 0
+    telegram_history: int = 0
+    sources: dict[str, int] = field(default_factory=dict)  # kind -> how many configured
+
+    def sources_text(self) -> str:
+        parts = []
+        if self.telegram_channels:
+            parts.append(f"telegram {self.telegram_channels} channels ({self.telegram_live} live posts,"
+                         f" {self.telegram_history} from history)")
+        names = {"feed": "feeds", "webpreview": "web preview channels"}
+        parts += [f"{count} {names.get(kind, kind)}" for kind, count in sorted(self.sources.items())]
+        return ", ".join(parts) or "no sources"
 
     def line(self) -> str:
-        return (f"monitor stopped: {self.polls} polls, {self.posts_new} new and {self.posts_updated} edited posts,"
-                f" {self.alerts} alerts decided, {self.mails_sent} mails sent, {self.errors} errors")
+        return (f"monitor stopped: {self.sources_text()}; {self.polls} polls, {self.posts_new} new and"
+                f" {self.posts_updated} edited posts, {self.alerts} alerts decided, {self.mails_sent} mails sent,"
+                f" {self.errors} errors")
 
 
-async def watch_reconnects(client: Any, catch_up: Callable[[], Any], *, every: float = 5.0) -> None:
-    """Catch up on history after every reconnect: updates missed while disconnected are in the history."""
-    was_connected = client.is_connected()
-    while True:
-        await asyncio.sleep(every)
-        connected = client.is_connected()
-        if connected and not was_connected:
-            log.warning("telegram: reconnected; reading the history missed meanwhile")
-            await catch_up()
-        was_connected = connected
+class ArchiveWorker:
+    """One thread with its own event loop and archive connection: every archive read and write of the
+    daemon happens here, so the main loop never waits on SQLite's lock."""
+
+    def __init__(self, config: Config, clock: Callable[[], datetime], on_alerts: Callable[[], None] = lambda: None):
+        self.config = config
+        self.clock = clock
+        self.on_alerts = on_alerts  # called (on this thread) after a write that decided alerts
+        self.archive: Archive | None = None
+        self.pipeline: Pipeline | None = None
+        self.http: Any = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = concurrent.futures.Future()  # type: concurrent.futures.Future[None]
+        self.new = self.updated = self.alerts = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._main, name="monitor-archive", daemon=True)
+        self._thread.start()
+        self._ready.result()  # re-raises an archive that cannot be opened
+
+    def _main(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._open())
+        except BaseException as exc:  # noqa: BLE001 - handed to start()
+            self._ready.set_exception(exc)
+            self.loop.close()
+            return
+        self._ready.set_result(None)
+        self.loop.run_forever()
+        self.loop.run_until_complete(self._close())
+        self.loop.close()
+
+    async def _open(self) -> None:
+        import httpx
+
+        self.archive = Archive(self.config.storage.path, clock=self.clock)
+        self.pipeline = Pipeline(self.archive, self.config, clock=self.clock)
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=True,
+                                      headers={"User-Agent": USER_AGENT})
+
+    async def _close(self) -> None:
+        await self.http.aclose()
+        self.archive.close()
+
+    def stop(self) -> None:
+        if self.loop is not None and self._thread is not None and self._thread.is_alive():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join()
+
+    # -- from the main loop -------------------------------------------------------------------
+    async def run(self, coroutine: Any) -> Any:
+        """Run a coroutine on the archive thread's loop; the caller's loop goes on meanwhile."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
+
+    async def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run a plain function on the archive thread."""
+        async def inline() -> Any:
+            return function(*args)
+
+        return await self.run(inline())
+
+    # -- on the archive thread ------------------------------------------------------------------
+    def ingest(self, posts: list[Any], **options: Any) -> IngestSummary:
+        """The pipeline as sources see it: always the newest configuration's."""
+        from .storage.status import last_alert_id
+
+        before = last_alert_id(self.archive.conn)
+        summary = self.pipeline.ingest(posts, **options)
+        self.new += summary.new
+        self.updated += summary.updated
+        decided = last_alert_id(self.archive.conn) - before
+        if decided:
+            self.alerts += decided
+            self.on_alerts()
+        return summary
+
+    def reconfigure(self, config: Config) -> None:
+        self.config = config
+        self.pipeline = Pipeline(self.archive, config, clock=self.clock)
 
 
 class MailWorker:
@@ -92,6 +184,7 @@ class MailWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.sent = 0
+        self.failed = 0  # deliveries refused, given up, or to be retried
         self.errors = 0
 
     def start(self) -> None:
@@ -115,14 +208,18 @@ class MailWorker:
             outbox = outbox_for(archive, config, clock=self.clock)
             report = outbox.deliver_due(should_stop=self._stop.is_set)
         self.sent += report.sent
+        self.failed += report.failed + report.retried
         return report.sent
 
     def _run(self) -> None:
         from .mail.outbox import outbox_for
 
         config = self._config()
-        with Archive(config.storage.path, clock=self.clock) as archive:
-            outbox_for(archive, config, clock=self.clock).recover()
+        try:
+            with Archive(config.storage.path, clock=self.clock) as archive:
+                outbox_for(archive, config, clock=self.clock).recover()
+        except Exception:  # noqa: BLE001 - the rounds below retry
+            log.exception("alert delivery: recovering interrupted mails failed")
         while not self._stop.is_set():
             try:
                 self.run_once()
@@ -135,32 +232,39 @@ class MailWorker:
 
 class Daemon:
     def __init__(self, config_path: Path, *, clock: Callable[[], datetime] = system_clock,
-                 notifier: Notifier | None = None):
+                 notifier: Notifier | None = None, telegram_client: Any = None):
         self.config_path = Path(config_path)
         self.config = load_config(self.config_path)
         self.clock = clock
         self.notifier = notifier or Notifier()
         self.summary = RunSummary()
-        self.archive: Archive | None = None
-        self.pipeline: Pipeline | None = None
-        self.sources: dict[str, Any] = {}
+        self.worker: ArchiveWorker | None = None
+        self.sources: dict[str, Any] = {}  # key -> (source, interval); the sources live on the archive thread
         self.stopped: dict[str, str] = {}  # sources given up on (permanent errors), with why
         self.mail = MailWorker(lambda: self.config, clock)
         self.swallowed = SwallowedErrors()
-        self._client = None
+        self.telegram: Any = None
+        self.telegram_client = telegram_client
+        self.scheduler: Any = None
+        self.metrics: Any = None
+        self.exit_code = 0
+        self.ready = asyncio.Event()  # set once running (tests wait on it)
+        self._stop: asyncio.Event | None = None
+        self._stopping_telegram = False
+        self._work: set[asyncio.Task] = set()
+        self._polls = 0
+        self._errors = 0
 
-    # -- set-up ----------------------------------------------------------------------------
-    def _open(self) -> None:
-        self.archive = Archive(self.config.storage.path, clock=self.clock)
-        self.pipeline = Pipeline(self.archive, self.config, clock=self.clock)
-
+    # -- sources ------------------------------------------------------------------------------
     def _build_sources(self) -> dict[str, Any]:
+        """The polling sources; called on the archive thread (they use its archive, pipeline and HTTP client)."""
+        worker = self.worker
         sources: dict[str, Any] = {}
         if self.config.feeds:
             from .sources.feeds import FeedSource
         for feed in self.config.feeds:
             sources[f"feed:{feed.name}"] = (
-                FeedSource(feed.name, feed.url, self.archive, self.pipeline, self._client, self.clock),
+                FeedSource(feed.name, feed.url, worker.archive, worker, worker.http, self.clock),
                 float(feed.interval_seconds),
             )
         preview = self.config.webpreview
@@ -170,107 +274,142 @@ class Daemon:
             for channel in preview.channels:
                 name = channel.rsplit("/", 1)[-1].lstrip("@")
                 sources[f"webpreview:{name}"] = (
-                    WebPreviewSource(name, self.archive, self.pipeline, self._client, base_url=preview.base_url,
+                    WebPreviewSource(name, worker.archive, worker, worker.http, base_url=preview.base_url,
                                      clock=self.clock),
                     float(preview.interval_seconds),
                 )
         return sources
 
-    async def poll(self, key: str) -> int:
-        """Poll one source once; errors are logged and recorded, never raised."""
-        from .sources.health import PermanentSourceError, TransientSourceError
+    def _count_sources(self) -> None:
+        kinds: dict[str, int] = {}
+        for key in self.sources:
+            kind = key.split(":", 1)[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
+        self.summary.sources = kinds
+        if self.telegram is not None:
+            self.summary.telegram_channels = len(self.telegram.by_id)
 
+    async def poll(self, key: str) -> int:
+        """Poll one source once, on the archive thread; errors are logged and recorded, never raised."""
         source = self.sources.get(key, (None,))[0]
         if source is None or key in self.stopped:
             return 0
-        before = self._alert_count()
+        task = asyncio.current_task()
+        if task is not None:
+            self._work.add(task)
+        try:
+            return await self.worker.run(self._poll(key, source))
+        finally:
+            if task is not None:
+                self._work.discard(task)
+
+    async def _poll(self, key: str, source: Any) -> int:
+        from .sources.health import PermanentSourceError, TransientSourceError
+
         try:
             new = await source.poll()
         except PermanentSourceError as exc:
             self.stopped[key] = str(exc)
-            self.summary.errors += 1
+            self._errors += 1
             log.error("%s: %s; not polled again until the configuration is reloaded", key, exc)
             return 0
         except TransientSourceError as exc:
-            self.summary.errors += 1
+            self._errors += 1
             log.warning("%s: %s", key, exc)
             if getattr(exc, "retry_after", None) and self.scheduler is not None:
                 job = self.scheduler.get_job(key)
                 if job is not None:
-                    job.modify(next_run_time=datetime.now(timezone.utc) + timedelta(seconds=float(exc.retry_after)))
+                    when = datetime.now(timezone.utc) + timedelta(seconds=float(exc.retry_after))
+                    self._main_loop.call_soon_threadsafe(lambda: job.modify(next_run_time=when))
             return 0
         except Exception:  # noqa: BLE001 - one source's bug must not stop the others
-            self.summary.errors += 1
+            self._errors += 1
             log.exception("%s: poll failed", key)
             return 0
-        self.summary.polls += 1
-        self.summary.posts_new += new or 0
-        decided = self._alert_count() - before
-        if decided:
-            self.summary.alerts += decided
-            self.mail.wake()
+        self._polls += 1
         return new or 0
 
-    def _alert_count(self) -> int:
-        return self.archive.conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
-
     def _status(self) -> str:
-        posts = self.archive.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
-        pending = self.archive.conn.execute(
-            "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')").fetchone()[0]
-        return (f"{len(self.sources) - len(self.stopped)} sources, {posts} posts, {self.summary.alerts} alerts"
-                f" decided, {pending} mails queued")
+        """The systemd STATUS line: counts kept in memory (the loop does not read the archive)."""
+        self._collect()
+        return (f"{self.summary.sources_text()}; {self.summary.posts_new} new posts, {self.summary.alerts} alerts"
+                f" decided, {self.mail.sent} mails sent")
+
+    def _collect(self) -> RunSummary:
+        """The summary from the counts of every part: polls, Telegram's live and history work, the
+        archive thread's ingests, mail. Plain reads of counters, safe from any thread."""
+        summary = self.summary
+        self._count_sources()
+        summary.polls = self._polls
+        if self.worker is not None:
+            summary.posts_new, summary.posts_updated, summary.alerts = (self.worker.new, self.worker.updated,
+                                                                        self.worker.alerts)
+        summary.mails_sent = self.mail.sent
+        summary.mails_failed = self.mail.failed
+        summary.errors = self._errors + self.mail.errors + self.swallowed.count
+        if self.telegram is not None:
+            summary.telegram_live = self.telegram.live_posts
+            summary.telegram_history = self.telegram.history_posts
+            summary.errors += (self.telegram.handler_errors + self.telegram.read_errors
+                               + sum(1 for c in self.telegram.channels if c.error))
+        return summary
 
     # -- Telegram (Telethon) -------------------------------------------------------------------
-    telegram = None
-    telegram_client = None
-    exit_code = 0
-    _stopping_telegram = False
-
     async def _start_telegram(self) -> None:
         """Connect the user session; without an authorised session, stop with how to log in."""
-        if self.config.telegram is None or not self.config.telegram.channels:
+        settings = self.config.telegram
+        if settings is None or not settings.channels:
             return
         from .sources.telegram import TelegramSetupError, TelegramSource, make_client
 
-        session = Path(self.config.telegram.session)
-        if not session.exists() and not Path(str(session) + ".session").exists():
-            raise TelegramSetupError(f"no Telegram session at {session}: run 'monitor telegram login' once first")
-        self.telegram_client = make_client(self.config)
-        await self.telegram_client.connect()
-        if not await self.telegram_client.is_user_authorized():
-            await self.telegram_client.disconnect()
-            raise TelegramSetupError(f"the Telegram session {session} is not logged in: run 'monitor telegram login'")
-        self.telegram = TelegramSource(self.config.telegram.channels, self.archive, self.pipeline, self.telegram_client)
+        if self.telegram_client is None:
+            session = Path(settings.session)
+            if not session.exists() and not Path(str(session) + ".session").exists():
+                raise TelegramSetupError(f"no Telegram session at {session}: run 'monitor telegram login' once first")
+            self.telegram_client = make_client(self.config)
+            await self.telegram_client.connect()
+            if not await self.telegram_client.is_user_authorized():
+                await self.telegram_client.disconnect()
+                raise TelegramSetupError(f"the Telegram session {session} is not logged in: run"
+                                         " 'monitor telegram login'")
+        self.telegram = TelegramSource(list(settings.channels), self.worker.archive, self.worker, self.telegram_client,
+                                       offload=self.worker.call, join=settings.join,
+                                       poll_seconds=settings.poll_seconds, clock=self.clock)
         resolved = await self.telegram.resolve()
         self.telegram.register()
-        log.warning("telegram: following %d of %d channels", len(resolved), len(self.config.telegram.channels))
+        members = sum(1 for c in resolved if c.member)
+        log.info("telegram: following %d of %d channels (%d with live updates)", len(resolved),
+                 len(settings.channels), members)
 
     async def _telegram_catch_up(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._work.add(task)
         try:
-            new = await self.telegram.catch_up()
-            self.summary.posts_new += new
-            if new:
-                self.mail.wake()
+            await self.telegram.catch_up()
         except Exception:  # noqa: BLE001
-            self.summary.errors += 1
+            self._errors += 1
             log.exception("telegram: catch-up failed")
+        finally:
+            if task is not None:
+                self._work.discard(task)
 
-    def _telegram_lost(self, stop: asyncio.Event) -> None:
+    def _telegram_lost(self) -> None:
         if self._stopping_telegram:
             return
         log.error("telegram: the connection is lost and reconnecting failed; stopping so the service restarts")
         self.exit_code = 1
-        stop.set()
+        if self._stop is not None:
+            self._stop.set()
 
     async def _stop_telegram(self) -> None:
-        if self.telegram_client is not None:
-            self._stopping_telegram = True
+        self._stopping_telegram = True
+        if self.telegram is not None:
+            await self.telegram.stop(STOP_SECONDS)
+        if self.telegram_client is not None and hasattr(self.telegram_client, "disconnect"):
             await self.telegram_client.disconnect()
 
     # -- scheduling -----------------------------------------------------------------------------
-    scheduler = None
-
     def _schedule(self) -> None:
         from apscheduler.triggers.interval import IntervalTrigger
 
@@ -281,8 +420,8 @@ class Daemon:
                 replace_existing=True, next_run_time=datetime.now(timezone.utc) + timedelta(seconds=random.random()),
             )
         if self.telegram is not None:
-            self.scheduler.add_job(self._telegram_catch_up, IntervalTrigger(seconds=self.config.telegram.poll_seconds,
-                                                                            jitter=10),
+            self.scheduler.add_job(self._telegram_catch_up,
+                                   IntervalTrigger(seconds=self.config.telegram.poll_seconds, jitter=10),
                                    id="telegram-catch-up", name="telegram history safety poll", max_instances=1,
                                    coalesce=True, replace_existing=True)
         if self.config.translation.backend != "none":
@@ -307,10 +446,17 @@ class Daemon:
 
         with Archive(self.config.storage.path, clock=self.clock) as archive:
             report = outbox_for(archive, self.config, clock=self.clock).run_digest(mode)
-        self.summary.mails_sent += report.sent
+        self.mail.sent += report.sent
+        self.mail.failed += report.failed + report.retried
 
     # -- signals ----------------------------------------------------------------------------------
-    def reload(self) -> bool:
+    def reload(self) -> None:
+        """SIGHUP: reload in a task (the new pipeline is built on the archive thread)."""
+        task = asyncio.ensure_future(self._reload())
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+
+    async def _reload(self) -> bool:
         """Read monitor.toml again; keep the running configuration if the new file has errors."""
         self.notifier.reloading()
         try:
@@ -325,82 +471,142 @@ class Daemon:
             self.notifier.ready("reload refused: storage.path changed")
             return False
         self.config = config
-        self.pipeline = Pipeline(self.archive, config, clock=self.clock)
+        await self.worker.call(self.worker.reconfigure, config)
         for key in list(self.sources):
             if self.scheduler.get_job(key):
                 self.scheduler.remove_job(key)
         self.stopped.clear()
-        self.sources = self._build_sources()
+        self.sources = await self.worker.call(self._build_sources)
+        if self.telegram is not None:
+            settings = config.telegram
+            self.telegram.join = bool(settings and settings.join)
+            if settings is not None:
+                self.telegram.poll_seconds = settings.poll_seconds
+            await self.telegram.set_channels(list(settings.channels) if settings else [])
+        elif config.telegram is not None and config.telegram.channels:
+            try:
+                await self._start_telegram()
+                self._spawn(self._telegram_catch_up())
+            except Exception as exc:  # noqa: BLE001 - the rest of the reload stands
+                log.error("reload: Telegram not started: %s", exc)
         self._schedule()
-        log.warning("configuration reloaded from %s: %d sources, %d watchlists", self.config_path,
-                    len(self.sources), len(config.watchlists))
+        self._count_sources()
+        telegram = f", {len(self.telegram.by_id)} Telegram channels" if self.telegram is not None else ""
+        log.info("configuration reloaded from %s: %d polled sources%s, %d watchlists", self.config_path,
+                 len(self.sources), telegram, len(config.watchlists))
         self.notifier.ready(self._status())
         return True
 
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+
     # -- running ----------------------------------------------------------------------------------
     async def run(self, *, once: bool = False) -> RunSummary:
-        import httpx
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         logging.getLogger("apscheduler").addHandler(self.swallowed)
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        self._open()
-        async with httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=True,
-                                     headers={"User-Agent": "monitor/0.1 (news desk monitoring)"}) as client:
-            self._client = client
-            self.sources = self._build_sources()
+        self._main_loop = loop = asyncio.get_running_loop()
+        self._stop = stop = asyncio.Event()
+        self.worker = ArchiveWorker(self.config, self.clock, on_alerts=self.mail.wake)
+        await asyncio.to_thread(self.worker.start)
+        try:
+            self.sources = await self.worker.call(self._build_sources)
             await self._start_telegram()
+            self._count_sources()
             if once:
-                if self.telegram is not None:
-                    self.summary.posts_new += await self.telegram.catch_up()
-                for key in list(self.sources):
-                    await self.poll(key)
-                if self.config.translation.backend != "none":
-                    await asyncio.to_thread(self._translate)
-                self.summary.mails_sent += await asyncio.to_thread(self.mail.run_once)
-                await self._stop_telegram()
-                self.archive.close()
+                await self._run_once()
                 return self.summary
             self.scheduler = AsyncIOScheduler(event_loop=loop, timezone=timezone.utc)
             self._schedule()
             self.scheduler.start()
             self.mail.start()
+            self._start_metrics()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
             loop.add_signal_handler(signal.SIGHUP, self.reload)
             if self.telegram is not None:
-                self._catch_up_task = asyncio.create_task(self._telegram_catch_up())
-                self._watch_task = asyncio.create_task(watch_reconnects(self.telegram_client, self._telegram_catch_up))
-                lost = asyncio.ensure_future(self.telegram_client.disconnected)
-                lost.add_done_callback(lambda _: self._telegram_lost(stop))
+                self._spawn(self._telegram_catch_up())
+                disconnected = getattr(self.telegram_client, "disconnected", None)
+                if disconnected is not None:
+                    lost = asyncio.ensure_future(disconnected)
+                    lost.add_done_callback(lambda _: self._telegram_lost())
             self.notifier.ready(self._status())
-            log.warning("monitor running: %s", self._status())
-            interval = watchdog_interval()
-            last_status = 0.0
-            while not stop.is_set():
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=min(interval or 10.0, 10.0))
-                except asyncio.TimeoutError:
-                    pass
-                if interval:
-                    self.notifier.watchdog()
-                if time.monotonic() - last_status > 30:
-                    self.notifier.status(self._status())
-                    last_status = time.monotonic()
-            self.notifier.stopping()
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-                loop.remove_signal_handler(sig)
-            self.scheduler.shutdown(wait=False)
-            running = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            if running:
-                await asyncio.wait(running, timeout=STOP_SECONDS)
-            await asyncio.to_thread(self.mail.stop, STOP_SECONDS)
-            await self._stop_telegram()
-        self.summary.mails_sent += self.mail.sent
-        self.summary.errors += self.mail.errors + self.swallowed.count
-        if self.telegram is not None:
-            self.summary.errors += self.telegram.handler_errors
-        self.archive.close()
-        log.warning("%s", self.summary.line())
+            log.info("monitor running: %s", self._status())
+            self.ready.set()
+            await self._wait(stop)
+            await self._shutdown(loop)
+        finally:
+            await asyncio.to_thread(self.worker.stop)
+            if self.metrics is not None:
+                self.metrics.close()
+        log.info("%s", self._collect().line())
         return self.summary
+
+    async def _run_once(self) -> None:
+        if self.telegram is not None:
+            await self.telegram.catch_up()
+            self.summary.telegram_channels = len(self.telegram.by_id)
+        for key in list(self.sources):
+            await self.poll(key)
+        if self.config.translation.backend != "none":
+            await asyncio.to_thread(self._translate)
+        await asyncio.to_thread(self.mail.run_once)
+        await self._stop_telegram()
+        self._collect()
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        interval = watchdog_interval()
+        last_status = 0.0
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=min(interval or 10.0, 10.0))
+            except TimeoutError:
+                pass
+            if interval:
+                self.notifier.watchdog()
+            if time.monotonic() - last_status > 30:
+                self.notifier.status(self._status())
+                last_status = time.monotonic()
+
+    async def _shutdown(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Stop taking work, let what runs end (bounded), then close."""
+        self.notifier.stopping()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+        self.scheduler.shutdown(wait=False)
+        await self._stop_telegram()  # history reads end at their next page
+        running = [t for t in self._work if not t.done()]
+        if running:
+            done, left = await asyncio.wait(running, timeout=STOP_SECONDS)
+            for task in left:
+                task.cancel()
+            if left:
+                await asyncio.wait(left)
+                log.warning("%d polls did not finish within %d s and were stopped", len(left), STOP_SECONDS)
+        await asyncio.to_thread(self.mail.stop, STOP_SECONDS)
+
+    # -- metrics ------------------------------------------------------------------------------------
+    def _start_metrics(self) -> None:
+        listen = self.config.metrics.listen
+        if not listen:
+            return
+        from .metrics import MetricsServer
+
+        self.metrics = MetricsServer(listen, lambda: self.config, self._figures)
+        try:
+            self.metrics.start()
+        except OSError as exc:  # the daemon's work matters more than its metrics
+            self.metrics = None
+            log.error("metrics: cannot listen on %s: %s", listen, exc)
+            self._errors += 1
+            return
+        log.info("metrics served at http://%s/metrics", listen)
+
+    def _figures(self) -> dict[str, Any]:
+        """The daemon's own counts, for the metrics endpoint (read from another thread)."""
+        summary = self._collect()
+        return {"errors": summary.errors, "telegram_live": summary.telegram_live,
+                "telegram_history": summary.telegram_history, "mails_sent": summary.mails_sent,
+                "polls": summary.polls, "alerts_decided": summary.alerts}

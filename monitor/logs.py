@@ -34,5 +34,9 @@ def setup_logging(level: str = "warning", fmt: str = "plain") -> None:
                 "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": fmt},
             },
             "root": {"level": level.upper(), "handlers": ["stderr"]},
+            # APScheduler's job bookkeeping ("Adding job tentatively", "Running job") is debug detail
+            # for the operator; its warnings and errors (a missed or failed job) still show.
+            "loggers": {"apscheduler": {"level": "DEBUG" if level.lower() == "debug" else "WARNING"},
+                        "telethon": {"level": "DEBUG" if level.lower() == "debug" else "WARNING"}},
         }
     )

@@ -75,7 +75,7 @@ class IngestSummary:
     def total(self) -> int:
         return self.new + self.updated + self.unchanged
 
-    def add(self, other: "IngestSummary") -> None:
+    def add(self, other: IngestSummary) -> None:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged

@@ -6,13 +6,13 @@ import sqlite3
 import threading
 from datetime import datetime, timezone
 
+import pytest
 import sqlite_utils
 
 from monitor.storage import NEW, UNCHANGED, UPDATED, Archive, Post
-from monitor.storage.migrations import all_sets, migrations as core_migrations
+from monitor.storage.migrations import all_sets
+from monitor.storage.migrations import migrations as core_migrations
 from monitor.storage.queries import Filters, QueryError, iter_posts, search_posts
-
-import pytest
 
 T0 = datetime(2024, 8, 6, 11, 5, tzinfo=timezone.utc)
 

@@ -137,3 +137,128 @@ def test_the_config_option_reads_the_environment_when_not_given(tmp_path, config
     result = run_cli("check", env={"MONITOR_CONFIG": str(config_path)}, cwd=tmp_path / ".." )
     assert result.returncode == 0, result.stderr
     assert str(config_path) in result.stdout
+
+
+def _line_error(errors, line, where):
+    """The error of ``where`` (a key path), at ``line`` of the file."""
+    found = [e for e in errors if f"monitor.toml:{line}: {where}:" in e]
+    assert found, errors
+    return found[0]
+
+
+@pytest.mark.parametrize("body, line, where, expected", [
+    ('[email]\nhost = "mail"\nsender = "m@example.org"\nport = 70000\n', 6, "email.port", "at most 65535"),
+    ('[email]\nhost = "mail"\nsender = "m@example.org"\nport = 0\n', 6, "email.port", "at least 1"),
+    ('[[feed]]\nname = "f"\nurl = "https://example.org/rss"\ninterval_seconds = 99999999999999\n', 6,
+     "feed[0].interval_seconds", "at most 604800"),
+    ('[webpreview]\ninterval_seconds = 99999999999999\n', 4, "webpreview.interval_seconds", "at most 604800"),
+    ("[stories]\nwindow_hours = inf\n", 4, "stories.window_hours", "finite"),
+    ("[stories]\nwindow_hours = nan\n", 4, "stories.window_hours", "finite"),
+    ("[stories]\nsimilarity = 2.0\n", 4, "stories.similarity", "at most 1"),
+    ("[stories]\nsimilarity = nan\n", 4, "stories.similarity", "finite"),
+    ("[stories]\nsimilarity = -0.1\n", 4, "stories.similarity", "at least 0"),
+    ('[[watchlist]]\nname = ""\n', 4, "watchlist[0].name", "must not be empty"),
+    ('[[watchlist]]\nname = "   "\n', 4, "watchlist[0].name", "must not be empty"),
+    ('[[watchlist]]\nname = "kursk\\r\\nBcc: x@example.org"\n', 4, "watchlist[0].name", "printable"),
+    ('[[watchlist]]\nname = " kursk"\n', 4, "watchlist[0].name", "begin or end with spaces"),
+    ('[[feed]]\nname = "\\t"\nurl = "https://example.org/rss"\n', 4, "feed[0].name", "must not be empty"),
+    ('[[feed]]\nname = "f"\nurl = "http://"\n', 5, "feed[0].url", "not an http(s) URL with a host"),
+    ('[[feed]]\nname = "f"\nurl = "ftp://example.org/rss"\n', 5, "feed[0].url", "not an http(s) URL"),
+    ('[webpreview]\nbase_url = "https://"\n', 4, "webpreview.base_url", "not an http(s) URL"),
+    ('[translation]\nbackend = "libre"\nurl = "http://"\n', 5, "translation.url", "not an http(s) URL"),
+    ('[email]\nhost = ""\nsender = "m@example.org"\n', 4, "email.host", "must not be empty"),
+    ('[email]\nhost = "mail example"\nsender = "m@example.org"\n', 4, "email.host", "not a host name"),
+    ('[storage]\npath = "/tmp"\n', 2, "storage.path", "is a folder"),
+    ('[storage]\npath = ""\n', 2, "storage.path", "must not be empty"),
+    ('[storage]\npath = "/dev/null"\n', 2, "storage.path", "not a regular file"),
+    ('[storage]\npath = "archive.db"\nmaildir = "/dev/null"\n', 3, "storage.maildir", "not a folder"),
+    ('[telegram]\nsession = "/tmp"\n', 4, "telegram.session", "is a folder"),
+    ('[translation]\ntimeout_seconds = 1e308\n', 4, "translation.timeout_seconds", "at most 600"),
+    ('[translation]\ndaily_characters = 9223372036854775807\n', 4, "translation.daily_characters", "at most"),
+])
+def test_a_setting_out_of_range_or_malformed_is_refused_at_its_line(tmp_path, body, line, where, expected):
+    errors = errors_of(tmp_path, body)
+    assert expected in _line_error(errors, line, where)
+
+
+def test_a_secret_where_a_variable_name_belongs_is_refused_without_showing_it(tmp_path):
+    errors = errors_of(tmp_path, '[email]\nhost = "mail"\nsender = "m@example.org"\npassword_env = "hunter2-SECRET"\n'
+                                 '[translation]\napi_key_env = 12345\n')
+    message = _line_error(errors, 6, "email.password_env")
+    assert "name of an environment variable" in message and "MONITOR_SMTP_PASSWORD" in message
+    assert _line_error(errors, 8, "translation.api_key_env")
+    assert not any("hunter2" in e or "SECRET" in e or "12345" in e for e in errors), errors
+
+
+def test_the_edges_of_each_range_are_accepted(tmp_path):
+    config = load_config(write_config(tmp_path, """
+        [stories]
+        similarity = 0.0
+        window_hours = 0.1
+        [email]
+        host = "127.0.0.1"
+        sender = "m@example.org"
+        port = 65535
+        [[feed]]
+        name = "f"
+        url = "http://localhost:8080/rss"
+        interval_seconds = 604800
+        """))
+    assert config.stories.similarity == 0.0 and config.email.port == 65535
+
+
+def test_a_similarity_of_zero_reaches_the_story_detector_as_zero(tmp_path):
+    from monitor.pipeline import default_stages
+    from monitor.storage import Archive
+
+    config = load_config(write_config(tmp_path, "[stories]\nsimilarity = 0.0\nwindow_hours = 24\n"))
+    with Archive(config.storage.path) as archive:
+        [stories] = [s for s in default_stages(archive, config, lambda: None) if s.name == "stories"]
+        detector = stories.detector(archive)
+    assert (detector.threshold, detector.window.total_seconds()) == (0.0, 24 * 3600)
+
+
+def test_the_configuration_is_typed_and_cannot_be_changed(tmp_path, config_path):
+    import dataclasses
+
+    config = load_config(config_path)
+    assert config.watchlists[0].regions == ("RU-KRS",)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.stories.similarity = 0.1  # type: ignore[misc]
+    empty = load_config(write_config(tmp_path, ""))
+    assert empty.email is None and empty.watchlists == () and empty.stories.similarity == 0.6
+
+
+def test_tls_turns_starttls_off(tmp_path):
+    config = load_config(write_config(tmp_path, '[email]\nhost = "mail"\nsender = "m@example.org"\ntls = true\n'))
+    assert config.email.tls and not config.email.starttls
+
+
+def _documented_default(value):
+    import json
+
+    from monitor.config.schema import REQUIRED
+
+    if value is REQUIRED:
+        return "required"
+    if isinstance(value, bool):
+        return "`true`" if value else "`false`"
+    if isinstance(value, tuple):
+        return "`[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]`"
+    if isinstance(value, str):
+        return "`" + json.dumps(value, ensure_ascii=False) + "`"
+    return f"`{value!r}`"
+
+
+def test_every_setting_is_documented_in_the_readme_with_its_default():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip()
+            for line in readme.splitlines() if line.startswith("| `") and line.count("|") >= 4}
+    for section in SECTIONS:
+        for setting in section.settings:
+            key = f"`{section.name}.{setting.name}`"
+            assert key in rows, f"{key} is not documented in README.md"
+            assert rows[key] == _documented_default(setting.default), key
+    declared = {f"`{section.name}.{setting.name}`" for section in SECTIONS for setting in section.settings}
+    documented = {key for key in rows if "." in key and key.strip("`").split(".")[0] in {s.name for s in SECTIONS}}
+    assert documented <= declared, documented - declared  # no setting documented that does not exist

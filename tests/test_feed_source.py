@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from monitor.config import load_config
 from monitor.clock import FixedClock
+from monitor.config import load_config
 from monitor.pipeline import Pipeline
 from monitor.sources.feeds import FeedSource, message_id_of
 from monitor.sources.health import PermanentSourceError, TransientSourceError, health_rows

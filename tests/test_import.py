@@ -198,3 +198,88 @@ def test_a_progress_bar_is_drawn_on_a_terminal_and_not_in_a_pipe(tmp_path, confi
     assert b"100%" in drawn and b"####" in drawn
     piped = run_cli("import", str(MOD), config=config_path)
     assert "%" not in piped.stderr
+
+
+def _synthetic():
+    import importlib.util
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("synthetic", ROOT / "benchmarks" / "synthetic.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_long_import_commits_batch_by_batch_and_leaves_the_log_checkpointed(tmp_path, config_path):
+    from monitor.config import load_config
+    from monitor.importer import import_exports
+    from monitor.pipeline import Pipeline
+    from monitor.storage import Archive
+
+    export = write(tmp_path / "big.json", _synthetic().make_export(1_600, channels=4))
+    config = load_config(config_path)
+    db = tmp_path / "archive.db"
+    seen = []
+
+    def progress(label, total):
+        def advance(done):
+            if label != "storing":
+                return
+            other = sqlite3.connect(db, timeout=0)  # another process's connection: no waiting
+            try:
+                seen.append(other.execute("SELECT count(*) FROM posts").fetchone()[0])
+                other.execute("BEGIN IMMEDIATE")  # the write lock is free between batches
+                other.execute("ROLLBACK")
+            finally:
+                other.close()
+        return advance
+
+    with Archive(config.storage.path) as archive:
+        report = import_exports(archive, Pipeline(archive, config), [export], progress=progress)
+    assert not report.failed and report.totals().new == 1_600
+    assert seen == [500, 1_000, 1_500, 1_600]  # each batch visible to others once committed
+    other = sqlite3.connect(db)
+    try:
+        busy, frames, checkpointed = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        other.close()
+    assert frames == checkpointed  # nothing left in the log that the database lacks
+
+
+def test_posts_of_several_files_go_through_stories_in_publication_order(tmp_path, config_path):
+    from monitor.config import load_config
+    from monitor.importer import import_exports
+    from monitor.pipeline import Pipeline
+    from monitor.storage import Archive
+
+    # the blogger's copy (account export) is two minutes later than the ministry's statement, and
+    # its file is named first; batches of two posts, so no batch holds both
+    config = load_config(config_path)
+    with Archive(config.storage.path) as archive:
+        report = import_exports(archive, Pipeline(archive, config), [ACCOUNT, MOD, GOVERNOR], batch_size=2)
+    assert not report.failed
+    [story] = rows(tmp_path / "archive.db",
+                   "SELECT s.id, p.channel_title, p.message_id FROM stories s JOIN posts p ON p.id = s.first_post_id"
+                   " WHERE s.id = (SELECT story_id FROM story_posts sp JOIN posts q ON q.id = sp.post_id"
+                   "               WHERE q.channel_title = 'Фронтовая сводка' AND q.message_id = 501)")
+    assert (story["channel_title"], story["message_id"]) == ("Минобороны России", 40001)
+    [copy] = rows(tmp_path / "archive.db",
+                  "SELECT sp.decision FROM story_posts sp JOIN posts q ON q.id = sp.post_id"
+                  " WHERE q.channel_title = 'Фронтовая сводка' AND q.message_id = 501")
+    assert copy["decision"] != "new"
+
+
+def test_each_file_reports_its_own_posts_in_a_merged_import(tmp_path, config_path):
+    result = run_cli("import", str(ACCOUNT), str(MOD), config=config_path)
+    assert result.returncode == 0, result.stderr
+    assert f"{MOD}: 1 chats, 8 new" in result.stdout
+    assert "imported 2 of 2 files: " in result.stdout
+
+
+def test_a_chat_whose_id_comes_after_its_messages_is_read_the_same(tmp_path):
+    messages = [message(1, "Обстрел Суджи"), message(2, "Эвакуация из Суджи")]
+    usual = read_export(write(tmp_path / "usual.json", chat(messages)))
+    late = read_export(write(tmp_path / "late.json", {"messages": messages, "name": "Тестовый канал",
+                                                      "type": "public_channel", "id": 4242}))
+    assert late.posts == usual.posts and late.chats == usual.chats == 1

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config
 from monitor.clock import FixedClock
+from monitor.config import load_config
 from monitor.mail import Outbox, SmtpTransport
 from monitor.storage import Archive, Post
 

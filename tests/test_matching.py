@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from monitor.matching.gazetteer import load_gazetteer, load_regions
 from monitor.matching import Matcher, expand_query
+from monitor.matching.gazetteer import load_gazetteer, load_regions
 
 from .conftest import run_cli, write_config
 

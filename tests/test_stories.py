@@ -8,8 +8,8 @@ from pathlib import Path
 
 from monitor.config import load_config
 from monitor.pipeline import Pipeline
-from monitor.stories.claims import extract_figures, extract_kinds, minhash, shingles, similarities, to_blob
 from monitor.storage import Archive, Post
+from monitor.stories.claims import extract_figures, extract_kinds, minhash, shingles, similarities, to_blob
 
 from .conftest import EXAMPLES, run_cli, write_config
 
@@ -198,9 +198,9 @@ def test_replay_forgets_the_posts_of_a_long_lived_story_once_they_leave_the_wind
     from datetime import timedelta
 
     from monitor.matching import matcher_for
-    from monitor.stories.detector import StoryDetector
     from monitor.storage import iso
     from monitor.storage.schema_stories import create_story_tables
+    from monitor.stories.detector import StoryDetector
 
     config = load_config(write_config(tmp_path, '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\n'))
     t0 = datetime(2024, 8, 6, 9, tzinfo=timezone.utc)

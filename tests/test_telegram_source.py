@@ -10,30 +10,42 @@ from telethon.tl import types
 
 from monitor.config import load_config
 from monitor.pipeline import Pipeline
-from monitor.sources.telegram import TelegramSource, message_to_post, parse_channel, ChannelRef
+from monitor.sources.telegram import ChannelRef, TelegramSource, message_to_post, parse_channel
 from monitor.storage import Archive
 
 from .conftest import run_cli, write_config
-from .support.telegram import FakeTelegram, channel, message
+from .support.telegram import FakeTelegram, channel, message, service
 
 T0 = datetime(2024, 8, 6, 11, 5, tzinfo=timezone.utc)
 MOD = channel(1006503122, "Минобороны России", "mod_russia")
 GOV = channel(1004460003, "Губернатор Курской области", "gubernator_46")
 
 
-def setup(tmp_path, channels=("mod_russia", "https://t.me/gubernator_46")):
+def setup(tmp_path, channels=("mod_russia", "https://t.me/gubernator_46"), *, archive=None, **options):
     config = load_config(write_config(tmp_path, '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\nrecipients = ["d@example.org"]\n'))
-    archive = Archive(config.storage.path)
+    archive = archive or Archive(config.storage.path)
     network = FakeTelegram()
-    network.add_channel(MOD)
-    network.add_channel(GOV)
+    network.add_channel(channel(MOD.id, MOD.title, MOD.username))
+    network.add_channel(channel(GOV.id, GOV.title, GOV.username))
     slept: list[float] = []
 
     async def sleep(seconds):
         slept.append(seconds)
 
-    source = TelegramSource(list(channels), archive, Pipeline(archive, config), network, sleep=sleep, pause=0.5)
+    source = TelegramSource(list(channels), archive, Pipeline(archive, config), network, sleep=sleep, pause=0.5,
+                            **options)
     return config, archive, network, source, slept
+
+
+def stored_ids(archive, channel_id):
+    return sorted(r["message_id"] for r in archive.db.query(
+        "SELECT message_id FROM posts WHERE channel = ?", [str(channel_id)]))
+
+
+def complete_to(archive, channel_id):
+    from monitor.storage.channels import channel_state
+
+    return channel_state(archive.conn, str(channel_id)).complete_to
 
 
 def posts(archive):
@@ -95,13 +107,14 @@ def test_live_posts_edits_and_deletions(tmp_path):
         await source.resolve()
         source.register()
         network.publish(message(GOV.id, 2101, "Противник обстрелял Суджу, пострадали 5 человек.", T0))
-        await asyncio.sleep(0)
+        await network.settle()
         network.edit(message(GOV.id, 2101, "Противник обстрелял Суджу, пострадали 24 человека.", T0, edit_date=T0 + timedelta(hours=2)))
-        await asyncio.sleep(0)
+        await network.settle()
         network.delete(GOV.id, [2101])
-        await asyncio.sleep(0)
+        await network.settle()
+        network.add_channel(channel(999, "чужой", "other"))
         network.publish(message(999, 1, "чужой канал", T0))  # not followed
-        await asyncio.sleep(0)
+        await network.settle()
 
     asyncio.run(scenario())
     stored = posts(archive)
@@ -147,7 +160,7 @@ def test_an_unreachable_network_loses_nothing(tmp_path):
         await source.resolve()
         source.register()
         network.publish(message(GOV.id, 1, "первый", T0))
-        await asyncio.sleep(0)
+        await network.settle()
         network.reachable = False
         for i in range(2, 6):
             network.publish(message(GOV.id, i, f"пост {i}", T0 + timedelta(minutes=i)))  # no updates arrive
@@ -186,23 +199,240 @@ def test_the_session_file_is_made_readable_by_its_owner_only(tmp_path):
     assert stat.S_IMODE(os.stat(session).st_mode) == 0o600
 
 
-def test_a_reconnect_triggers_a_catch_up():
-    from monitor.daemon import watch_reconnects
+# -- no gap survives ---------------------------------------------------------------------------------
 
-    states = iter([True, False, False, True, True, False, True])
-    calls = []
-
-    class Client:
-        def is_connected(self):
-            return next(states, True)
-
-    async def catch_up():
-        calls.append(1)
+def test_posts_missed_between_two_live_posts_are_stored(tmp_path):
+    """A live post, three posts with no update, a live post, two catch-ups: all five are stored."""
+    config, archive, network, source, _ = setup(tmp_path, channels=("gubernator_46",))
 
     async def scenario():
-        task = asyncio.create_task(watch_reconnects(Client(), catch_up, every=0.001))
-        await asyncio.sleep(0.1)
-        task.cancel()
+        await source.resolve()
+        source.register()
+        await source.catch_up()  # the channel is empty: complete up to 0
+        network.publish(message(GOV.id, 1, "пост 1", T0))
+        await network.settle()
+        for i in (2, 3, 4):
+            network.publish(message(GOV.id, i, f"пост {i}", T0 + timedelta(minutes=i)), live=False)
+        network.publish(message(GOV.id, 5, "пост 5", T0 + timedelta(minutes=5)))
+        await network.settle()  # the live post 5 shows the hole 2-4, read by id at once
+        after_live = stored_ids(archive, GOV.id)
+        await source.catch_up()
+        await source.catch_up()
+        return after_live
+
+    assert asyncio.run(scenario()) == [1, 2, 3, 4, 5]
+    assert stored_ids(archive, GOV.id) == [1, 2, 3, 4, 5] and complete_to(archive, GOV.id) == 5
+    assert ("get_messages", GOV.id, (2, 3, 4)) in network.requests
+    assert source.live_posts == 2 and source.history_posts == 3
+
+
+def test_a_hole_below_the_newest_post_is_filled_by_the_next_catch_up(tmp_path):
+    """Holes found by a catch-up (not by a live post), before and after posts already stored."""
+    config, archive, network, source, _ = setup(tmp_path, channels=("gubernator_46",))
+    for i in range(1, 11):
+        network.publish(message(GOV.id, i, f"пост {i}", T0 + timedelta(minutes=i)), live=False)
+
+    async def scenario():
+        await source.resolve()
+        await source.catch_up()
+        for i in (11, 12, 13):  # missed before a live post
+            network.publish(message(GOV.id, i, f"пост {i}", T0), live=False)
+        source.register()
+        network.handlers.clear()  # its hole-reading task never ran (say the daemon was killed)
+        archive_post = message(GOV.id, 14, "пост 14", T0)
+        network.publish(archive_post, live=False)
+        source.pipeline.ingest([source_post(source, archive_post)])
+        for i in (15, 16):  # and missed after it
+            network.publish(message(GOV.id, i, f"пост {i}", T0), live=False)
+        return await source.catch_up()
+
+    assert asyncio.run(scenario()) == 5
+    assert stored_ids(archive, GOV.id) == list(range(1, 17)) and complete_to(archive, GOV.id) == 16
+
+
+def source_post(source, msg):
+    from monitor.sources.telegram import message_to_post
+
+    return message_to_post(msg, source._channel_of(msg))
+
+
+def test_updates_missed_while_telethon_reconnects_are_read_after_its_reconnect(tmp_path):
+    config, archive, network, source, _ = setup(tmp_path, channels=("mod_russia",))
+
+    async def scenario():
+        await source.resolve()
+        source.register()
+        await source.catch_up()
+        network.publish(message(MOD.id, 1, "до обрыва", T0))
+        await network.settle()
+        network.drop_connection()  # is_connected() stays True: a poll of it would see nothing
+        assert network.is_connected()
+        for i in (2, 3, 4):
+            network.publish(message(MOD.id, i, f"во время обрыва {i}", T0))  # no update reaches us
+        await network.settle()
+        missed = stored_ids(archive, MOD.id)
+        network.reconnect()  # Telethon's reconnect hook runs the handlers
+        await network.settle()
+        await asyncio.gather(*source._tasks)
+        return missed
+
+    assert asyncio.run(scenario()) == [1]
+    assert stored_ids(archive, MOD.id) == [1, 2, 3, 4] and source.reconnects == 1
+
+
+def test_a_restart_after_a_day_down_reads_every_page_of_history(tmp_path):
+    config, archive, network, source, _ = setup(tmp_path, channels=("mod_russia",))
+    for i in range(1, 51):
+        network.publish(message(MOD.id, i, f"пост {i}", T0 + timedelta(minutes=i)), live=False)
+    asyncio.run(_catch_up(source))
+    archive.close()
+    for i in range(51, 301):  # a day of posts while the daemon was down
+        network.publish(message(MOD.id, i, f"пост {i}", T0 + timedelta(days=1, minutes=i)), live=False)
+    network.requests.clear()
+    restarted = TelegramSource(["mod_russia"], Archive(config.storage.path), None, network, pause=0)
+    restarted.pipeline = Pipeline(restarted.archive, config)
+
+    assert asyncio.run(_catch_up(restarted)) == 250
+    assert stored_ids(restarted.archive, MOD.id) == list(range(1, 301)) and complete_to(restarted.archive, MOD.id) == 300
+    pages = [r for r in network.requests if r[0] == "iter_messages"]
+    assert len(pages) == 3 and all(r[2] == 50 and r[3] is True for r in pages)  # 250 posts: pages of 100
+
+
+async def _catch_up(source):
+    await source.resolve()
+    return await source.catch_up()
+
+
+def test_a_channel_whose_newest_posts_were_deleted_is_not_read_again_and_again(tmp_path):
+    config, archive, network, source, _ = setup(tmp_path, channels=("gubernator_46",))
+    for i in range(1, 11):
+        network.publish(message(GOV.id, i, f"пост {i}", T0), live=False)
+    network.publish(service(GOV.id, 11, T0), live=False)  # a pinned-message notice: no post
+
+    async def scenario():
+        await source.resolve()
+        source.register()
+        await source.catch_up()
+        network.delete(GOV.id, [9, 10, 11], live=False)  # the newest posts deleted, no update
+        for i in (12, 13):  # deleted before anyone read them
+            network.publish(message(GOV.id, i, f"пост {i}", T0), live=False)
+        network.delete(GOV.id, [12, 13], live=False)
+        network.publish(message(GOV.id, 14, "пост 14", T0))  # live: shows the hole 12-13
+        await network.settle()
+        await asyncio.gather(*source._tasks)
+        await source.catch_up()
+        network.requests.clear()
+        await source.catch_up()
+        await source.catch_up()
 
     asyncio.run(scenario())
-    assert len(calls) == 2  # two transitions from disconnected to connected
+    assert stored_ids(archive, GOV.id) == list(range(1, 11)) + [14]
+    from monitor.storage.channels import channel_state
+
+    state = channel_state(archive.conn, str(GOV.id))
+    assert state.complete_to == 14 and state.absent == 2  # 12 and 13 (deleted unread) known absent
+    # once known absent, no id is asked for again: each catch-up is one page read above id 14
+    assert network.requests == [("iter_messages", GOV.id, 14, True, None)] * 2
+
+
+def test_holes_of_deleted_and_service_messages_inside_history_are_known_absent(tmp_path):
+    config, archive, network, source, _ = setup(tmp_path, channels=("mod_russia",))
+    network.publish(message(MOD.id, 1, "пост 1", T0), live=False)
+
+    async def scenario():
+        await source.resolve()
+        await source.catch_up()
+        for i in range(2, 8):
+            network.publish(message(MOD.id, i, f"пост {i}", T0), live=False)
+        network.publish(service(MOD.id, 8, T0), live=False)
+        network.publish(message(MOD.id, 9, "пост 9", T0), live=False)
+        network.delete(MOD.id, [3, 4], live=False)
+        await source.catch_up()
+        network.requests.clear()
+        await source.catch_up()
+
+    asyncio.run(scenario())
+    assert stored_ids(archive, MOD.id) == [1, 2, 5, 6, 7, 9] and complete_to(archive, MOD.id) == 9
+    assert network.requests == [("iter_messages", MOD.id, 9, True, None)]
+
+
+# -- membership --------------------------------------------------------------------------------------
+
+def test_a_channel_the_account_is_not_in_is_joined_when_configured(tmp_path):
+    config, archive, network, source, _ = setup(tmp_path, channels=("mod_russia",), join=True)
+    network.entities[MOD.id].left = True
+
+    async def scenario():
+        await source.resolve()
+        source.register()
+        network.publish(message(MOD.id, 1, "живой пост", T0))
+        await network.settle()
+
+    asyncio.run(scenario())
+    assert ("JoinChannelRequest",) in network.requests
+    assert stored_ids(archive, MOD.id) == [1] and source.live_posts == 1
+    from monitor.storage.channels import channel_state
+
+    assert channel_state(archive.conn, str(MOD.id)).member is True
+
+
+def test_a_channel_the_account_is_not_in_is_polled_and_said_so(tmp_path, caplog):
+    import logging
+
+    config, archive, network, source, _ = setup(tmp_path, channels=("mod_russia",), poll_seconds=120)
+    network.entities[MOD.id].left = True
+
+    async def scenario():
+        await source.resolve()
+        source.register()
+        await source.catch_up()
+        network.publish(message(MOD.id, 1, "пост", T0))  # no update: not a member
+        await network.settle()
+        before = stored_ids(archive, MOD.id)
+        await source.catch_up()
+        return before
+
+    with caplog.at_level(logging.INFO, logger="monitor.sources.telegram"):
+        assert asyncio.run(scenario()) == []
+    assert stored_ids(archive, MOD.id) == [1]
+    assert ("JoinChannelRequest",) not in network.requests
+    assert "mod_russia: not a member: live updates off, polled every 120 s" in caplog.text
+    from monitor.storage.channels import channel_state
+
+    assert channel_state(archive.conn, str(MOD.id)).member is False
+
+
+def test_not_a_channel_and_private_channels_are_recorded_for_status(tmp_path):
+    config, archive, network, source, _ = setup(tmp_path, channels=("mod_russia", "some_person", "secret_one"))
+    network.entities["some_person"] = types.User(id=42, username="some_person")
+    network.errors["secret_one"] = errors.ChannelPrivateError(request=None)
+    asyncio.run(source.resolve())
+    health = {r["channel"]: r for r in archive.db.query("SELECT * FROM source_health WHERE source = 'telegram'")}
+    assert "is not a channel" in health["some_person"]["last_error"]
+    assert "is private" in health["secret_one"]["last_error"]
+    assert health["mod_russia"]["last_error"] is None
+
+
+def test_the_real_client_calls_reconnect_handlers_from_telethons_reconnect_hook(tmp_path, monkeypatch):
+    from monitor.sources.telegram import make_client
+
+    monkeypatch.setenv("MONITOR_TG_API_ID", "12345")
+    monkeypatch.setenv("MONITOR_TG_API_HASH", "0123456789abcdef0123456789abcdef")
+    config = load_config(write_config(tmp_path, '[telegram]\nsession = "tg/monitor"\nchannels = ["mod_russia"]\n'))
+    calls = []
+
+    async def scenario():
+        client = make_client(config)
+
+        async def handler():
+            calls.append("reconnected")
+
+        client.add_reconnect_handler(handler)
+        # the sender calls this after it reconnected on its own (MTProtoSender._reconnect)
+        callback = client._sender._auto_reconnect_callback
+        assert callback.__func__ is type(client)._handle_auto_reconnect
+        await callback()  # Telethon's own part (a get_me) fails offline and is logged by Telethon
+        client.session.close()
+
+    asyncio.run(scenario())
+    assert calls == ["reconnected"]

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from monitor.config import load_config
 from monitor.clock import FixedClock
+from monitor.config import load_config
 from monitor.pipeline import Pipeline
+from monitor.storage import Archive, Post
 from monitor.translation import Translator, backlog
 from monitor.translation.split import join_pieces, split_text
-from monitor.storage import Archive, Post
 
 from .conftest import run_cli, write_config
 from .support.libretranslate import LibreServer

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from monitor.config import load_config
 from monitor.clock import FixedClock
+from monitor.config import load_config
 from monitor.pipeline import Pipeline
 from monitor.sources.health import PermanentSourceError, TransientSourceError
 from monitor.sources.webpreview import WebPreviewSource, parse_page, parse_views

@@ -99,13 +99,16 @@ def main(ctx: click.Context, config_path: str | None, log_level: str, log_format
     ctx.call_on_close(app.close)
 
 
-from . import check_cmd  # noqa: E402,F401  (registers commands)
-from . import alerts_cmd  # noqa: E402,F401
-from . import translate_cmd  # noqa: E402,F401
-from . import archive_cmd  # noqa: E402,F401
-from . import match_cmd  # noqa: E402,F401
-from . import stories_cmd  # noqa: E402,F401
-from . import run_cmd  # noqa: E402,F401
-from . import telegram_cmd  # noqa: E402,F401
+# each command module registers its commands on main
+from . import (  # noqa: E402, F401
+    alerts_cmd,
+    archive_cmd,
+    check_cmd,
+    match_cmd,
+    run_cmd,
+    stories_cmd,
+    telegram_cmd,
+    translate_cmd,
+)
 
 __all__ = ["main", "App", "pass_app"]

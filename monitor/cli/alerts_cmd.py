@@ -35,9 +35,11 @@ def alerts(ctx: click.Context, since: str | None, status: str | None, watchlist:
         return
     if since:
         try:
-            since = datetime.fromisoformat(since).replace(tzinfo=datetime.fromisoformat(since).tzinfo or timezone.utc).astimezone(timezone.utc).isoformat()
+            parsed = datetime.fromisoformat(since)
+            since = parsed.replace(tzinfo=parsed.tzinfo or timezone.utc).astimezone(timezone.utc).isoformat()
         except ValueError:
-            raise click.BadParameter(f"{since!r} is not a date or ISO time (like 2024-08-06 or 2024-08-06T05:00)", param_hint="--since") from None
+            raise click.BadParameter(f"{since!r} is not a date or ISO time (like 2024-08-06 or 2024-08-06T05:00)",
+                                     param_hint="--since") from None
     archive = ctx.obj.archive()
     rows = alerts_since(archive.db, since=since, status=status, watchlist=watchlist, limit=limit)
     emit(rows, COLUMNS, fmt, wide=("reason",))

@@ -5,17 +5,27 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from ..resources import examples_dir
-from ..storage.queries import POST_COLUMNS, Filters, QueryError, iter_posts, parse_when, search_posts, stats, totals
-
+from ..storage.queries import (
+    POST_COLUMNS,
+    Filters,
+    QueryError,
+    iter_posts,
+    parse_when,
+    search_posts,
+    stats,
+    totals,
+    watchlist_posts,
+)
 from . import main
 from .output import emit, output_options
-
 
 
 def filter_options(func):
@@ -48,22 +58,22 @@ def query_expander(exact: bool):
     return expand_query
 
 
-def _progress_factory():
-    """A progress bar on stderr when it is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        return None
-    bars = []
+class _ProgressBars:
+    """One progress bar on stderr per step of an import (reading each file, storing)."""
 
-    def start(index: int, total: int):
-        if bars:
-            bars[-1].render_finish()
-        bar = click.progressbar(length=total, label=f"file {index + 1}", file=sys.stderr)
+    def __init__(self) -> None:
+        self.bars: list[Any] = []
+
+    def __call__(self, label: str, total: int) -> Callable[[int], None]:
+        self.finish()
+        bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
         bar.__enter__()
-        bars.append(bar)
+        self.bars.append(bar)
         return bar.update
 
-    start.finish = lambda: [b.render_finish() for b in bars]  # type: ignore[attr-defined]
-    return start
+    def finish(self) -> None:
+        if self.bars:
+            self.bars[-1].render_finish()
 
 
 @main.command("import")
@@ -91,7 +101,7 @@ def import_(app, paths: tuple[Path, ...], export_tz: str) -> None:
         raise click.BadParameter(f'"{export_tz}" is not a time zone name like Europe/Moscow', param_hint="--timezone") from None
     archive = app.archive()
     pipeline = Pipeline(archive, app.config)
-    progress = _progress_factory()
+    progress = _ProgressBars() if sys.stderr.isatty() else None
     report = import_exports(archive, pipeline, paths, local_tz=tz, progress=progress)
     if progress:
         progress.finish()
@@ -249,27 +259,18 @@ def demo(ctx, examples: Path | None) -> None:
                f" {t['first']} to {t['last']}")
     ctx.invoke(stats_, by="all", channel=None, lang=None, since=None, until=None, fmt="table")
     for watch in app.config.watchlists:
-        rows = archive.conn.execute(
-            "SELECT p.date, coalesce(p.channel_username, p.channel_title), p.lang, substr(p.text, 1, 90), p.url"
-            " FROM post_matches m JOIN posts p ON p.id = m.post_id WHERE m.watchlist = ? ORDER BY p.date LIMIT 15",
-            (watch.name,),
-        ).fetchall() if _has_table(archive, "post_matches") else []
+        rows = watchlist_posts(archive.conn, watch.name, limit=15)
         click.echo(f"\n== watchlist {watch.name} ({', '.join(watch.regions or [])}"
                    f"{'; ' + ', '.join(watch.keywords) if watch.keywords else ''}): {len(rows)} matching posts")
-        emit([dict(zip(["date", "channel", "lang", "text", "url"], r)) for r in rows],
-             ["date", "channel", "lang", "text", "url"], "table", wide=["text"])
-    if _has_table(archive, "stories"):
-        click.echo("\n== stories (posts carrying the same claim, across channels and languages)")
-        ctx.invoke(main.get_command(ctx, "stories"), since=None, watchlist=None, limit=10, fmt="table")
-        from ..stories import replay
+        emit(rows, ["date", "channel", "lang", "text", "url"], "table", wide=["text"])
+    click.echo("\n== stories (posts carrying the same claim, across channels and languages)")
+    ctx.invoke(main.get_command(ctx, "stories"), since=None, watchlist=None, limit=10, fmt="table")
+    from ..stories import replay
 
-        click.echo("\n== the alerts monitor would have mailed for these posts (monitor replay --dry-run)")
-        for alert in replay(archive, app.config):
-            click.echo(f"{alert['date'][:16]}  {alert['kind'].upper():6} [{alert['watchlist']}] "
-                       f"{alert['channel_title'] or alert['channel']}/{alert['message_id']}: {alert['reason'][:110]}")
+    click.echo("\n== the alerts monitor would have mailed for these posts (monitor replay --dry-run)")
+    for alert in replay(archive, app.config):
+        click.echo(f"{alert['date'][:16]}  {alert['kind'].upper():6} [{alert['watchlist']}] "
+                   f"{alert['channel_title'] or alert['channel']}/{alert['message_id']}: {alert['reason'][:110]}")
     click.echo("\nTry: monitor search Суджа   |   monitor stories   |   monitor replay --dry-run --json   |"
                "   monitor match --text 'Обстрел в Судже'")
 
-
-def _has_table(archive, name: str) -> bool:
-    return archive.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None

@@ -32,7 +32,8 @@ def check(ctx: click.Context) -> None:
     click.echo(f"configuration: {path} (valid)")
     click.echo(f"storage:       {config.storage.path}")
     translation = config.translation
-    click.echo(f"translation:   {translation.backend}" + (f" -> {translation.target} ({translation.translate})" if translation.backend != "none" else ""))
+    target = f" -> {translation.target} ({translation.translate})" if translation.backend != "none" else ""
+    click.echo(f"translation:   {translation.backend}{target}")
     if config.email:
         mode = "implicit TLS" if config.email.tls else ("STARTTLS" if config.email.starttls else "plain relay")
         click.echo(f"email:         {config.email.host}:{config.email.port} ({mode}) from {config.email.sender}")
@@ -42,7 +43,9 @@ def check(ctx: click.Context) -> None:
     if config.telegram and config.telegram.channels:
         sources.append(f"telegram: {len(config.telegram.channels)} channel(s) ({', '.join(config.telegram.channels)})")
     if config.webpreview and config.webpreview.channels:
-        sources.append(f"web preview: {len(config.webpreview.channels)} channel(s) ({', '.join(config.webpreview.channels)}) every {config.webpreview.interval_seconds}s")
+        channels = config.webpreview.channels
+        sources.append(f"web preview: {len(channels)} channel(s) ({', '.join(channels)})"
+                       f" every {config.webpreview.interval_seconds}s")
     for feed in config.feeds:
         sources.append(f"feed {feed.name}: {feed.url} every {feed.interval_seconds}s")
     click.echo("sources:       " + ("none (import only)" if not sources else sources[0]))

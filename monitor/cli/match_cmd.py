@@ -82,6 +82,7 @@ def gazetteer_import(app, path: Path, region: str | None, admin1_codes: Path | N
     from ..matching.geonames import GeoNamesError, import_geonames
 
     folder = imported_dir(app.config.storage.path)
+    assert folder is not None  # the archive's path is always set
     try:
         report = import_geonames(path, folder, admin1_codes=admin1_codes, region=region)
     except GeoNamesError as exc:

@@ -59,7 +59,7 @@ def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *, wi
         writer = csv.writer(out)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else (json.dumps(row[c], ensure_ascii=False) if isinstance(row[c], (list, dict)) else row[c]) for c in columns])
+            writer.writerow([_csv_cell(row.get(c)) for c in columns])
             count += 1
         return count
     rows = list(rows)
@@ -77,3 +77,9 @@ def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *, wi
         out.write("  ".join(_cell(row.get(c), widths[c]).ljust(widths[c]) for c in columns).rstrip() + "\n")
         count += 1
     return count
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value

@@ -7,6 +7,7 @@ import json
 import click
 
 from monitor.storage.queries import Filters, QueryError, parse_when
+from monitor.storage.story_queries import list_stories, story_head, story_timeline
 
 from . import main
 from .output import emit, output_options
@@ -29,32 +30,15 @@ def stories(app, since: str | None, watchlist: str | None, limit: int, fmt: str)
 
         monitor stories --since 24h --watchlist kursk
     """
+    try:
+        since_time = parse_when(since) if since else None
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
     archive = app.archive(readonly=True)
-    where, params = [], []
-    if since:
-        try:
-            where.append("s.last_seen >= ?")
-            params.append(parse_when(since))
-        except QueryError as exc:
-            raise click.BadParameter(str(exc), param_hint="--since") from None
-    if watchlist:
-        where.append("s.watchlist = ?")
-        params.append(watchlist)
-    cursor = archive.conn.execute(
-        "SELECT s.*, p.url AS first_url, coalesce(p.channel_username, p.channel_title, p.channel) AS first_channel,"
-        " p.message_id AS first_message_id FROM stories s JOIN posts p ON p.id = s.first_post_id"
-        + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY s.last_seen DESC LIMIT {limit}",
-        params,
-    )
-    columns = [d[0] for d in cursor.description]
-    rows = []
-    for values in cursor.fetchall():
-        row = dict(zip(columns, values))
-        for key in ("channels", "languages", "regions", "places", "figures", "kinds"):
-            row[key] = json.loads(row[key])
+    rows = list_stories(archive.conn, since=since_time, watchlist=watchlist, limit=limit)
+    for row in rows:
         row["latest_figures"] = _figures(row["figures"])
         row["first_post"] = f"{row['first_channel']}/{row['first_message_id']}"
-        rows.append(row)
     emit(rows, ["id", "watchlist", "first_seen", "sources", "posts", "languages", "latest_figures", "first_post", "title"],
          fmt, wide=["title"])
 
@@ -66,21 +50,13 @@ def stories(app, since: str | None, watchlist: str | None, limit: int, fmt: str)
 def story(app, story_id: int, fmt: str) -> None:
     """One story's timeline: each post, the decision taken and why."""
     archive = app.archive(readonly=True)
-    head = archive.conn.execute("SELECT watchlist, first_seen, sources, figures, places FROM stories WHERE id = ?",
-                                (story_id,)).fetchone()
+    head = story_head(archive.conn, story_id)
     if head is None:
         raise click.ClickException(f"no story {story_id} (see monitor stories)")
-    cursor = archive.conn.execute(
-        "SELECT sp.date, coalesce(p.channel_username, p.channel_title, p.channel) AS channel, p.message_id, p.lang,"
-        " sp.decision, sp.reason, sp.similarity, p.url, p.text FROM story_posts sp JOIN posts p ON p.id = sp.post_id"
-        " WHERE sp.story_id = ? ORDER BY sp.date, p.id",
-        (story_id,),
-    )
-    columns = [d[0] for d in cursor.description]
-    rows = [dict(zip(columns, values)) for values in cursor.fetchall()]
+    rows = story_timeline(archive.conn, story_id)
     if fmt == "table":
-        click.echo(f"story {story_id} ({head[0]}): first seen {head[1]}, {head[2]} sources; figures"
-                   f" {_figures(json.loads(head[3])) or '-'}; places {', '.join(json.loads(head[4])) or '-'}")
+        click.echo(f"story {story_id} ({head['watchlist']}): first seen {head['first_seen']}, {head['sources']} sources;"
+                   f" figures {_figures(head['figures']) or '-'}; places {', '.join(head['places']) or '-'}")
     emit(rows, ["date", "channel", "message_id", "lang", "decision", "reason", "text"], fmt, wide=["reason", "text"])
 
 

@@ -45,7 +45,7 @@ def login(app, phone: str | None) -> None:
                 password=lambda: click.prompt("two-step verification password", hide_input=True),
             )
             me = await client.get_me()
-            return getattr(me, "username", None) or getattr(me, "first_name", "") or str(me.id)
+            return me.username or me.first_name or str(me.id)
         finally:
             os.umask(previous)
             await client.disconnect()

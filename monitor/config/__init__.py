@@ -1,5 +1,7 @@
-"""Configuration of monitor: the schema of monitor.toml, its loader, and bundled reference data."""
+"""Configuration of monitor: the schema of monitor.toml (frozen dataclasses) and its loader."""
 
-from .loader import Config, ConfigError, Node, find_config_path, load_config, parse_config
+from .loader import ConfigError, find_config_path, load_config, parse_config
+from .schema import Config, Delivery, Email, Feed, Metrics, Storage, Stories, Telegram, Translation, Watchlist, WebPreview
 
-__all__ = ["Config", "ConfigError", "Node", "find_config_path", "load_config", "parse_config"]
+__all__ = ["Config", "ConfigError", "Delivery", "Email", "Feed", "Metrics", "Stories", "Storage", "Telegram", "Translation", "Watchlist",
+           "WebPreview", "find_config_path", "load_config", "parse_config"]

@@ -8,24 +8,27 @@ key path and what was expected.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
-from .schema import SECTION_BY_NAME, SECTIONS, Section, Setting
+from . import schema
+from .schema import SECTION_BY_NAME, SECTIONS, Config, Section, Setting
 
 ENV_VAR = "MONITOR_CONFIG"
 DEFAULT_NAME = "monitor.toml"
 
 _REGION_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Secret-looking keys someone may write into monitor.toml, and the setting that names where they belong.
 _SECRET_KEYS = {"password": "password_env", "api_key": "api_key_env", "api_hash": "api_hash_env", "api_id": "api_id_env"}
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+NAME_LENGTH = 64
 
 
 class ConfigError(Exception):
@@ -34,46 +37,6 @@ class ConfigError(Exception):
     def __init__(self, errors: list[str]):
         self.errors = list(errors)
         super().__init__("\n".join(self.errors))
-
-
-class Node(SimpleNamespace):
-    """A validated section: attribute access, plus ``to_dict()``."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
-
-
-@dataclass
-class Config:
-    path: Path | None
-    base_dir: Path
-    sections: dict[str, Any] = field(default_factory=dict)
-
-    def __getattr__(self, name: str) -> Any:
-        sections = self.__dict__.get("sections", {})
-        if name in sections:
-            return sections[name]
-        raise AttributeError(name)
-
-    @property
-    def watchlists(self) -> list[Node]:
-        return self.sections["watchlist"]
-
-    @property
-    def feeds(self) -> list[Node]:
-        return self.sections["feed"]
-
-    def watchlist(self, name: str) -> Node | None:
-        for w in self.watchlists:
-            if w.name == name:
-                return w
-        return None
-
-    @property
-    def maildir(self) -> Path:
-        if self.storage.maildir:
-            return Path(self.storage.maildir)
-        return Path(self.storage.path).parent / "maildir"
 
 
 def find_config_path(explicit: str | os.PathLike | None = None, *, cwd: Path | None = None) -> Path:
@@ -121,7 +84,7 @@ def parse_config(text: str, *, path: Path | None = None, base_dir: Path | None =
     sections = validator.validate(data)
     if validator.errors:
         raise ConfigError(validator.errors)
-    return Config(path=path, base_dir=base_dir, sections=sections)
+    return Config(path=path, base_dir=base_dir, **sections)
 
 
 def default_config(base_dir: Path) -> Config:
@@ -140,8 +103,6 @@ _TYPE_NAMES = {
     "float": "a number",
     "bool": "true or false",
     "list[str]": "a list of strings",
-    "path": "a path (string)",
-    "list[path]": "a list of paths (strings)",
 }
 
 
@@ -167,6 +128,7 @@ class _Validator:
         self.lines = text.splitlines()
         self.base_dir = base_dir
         self.errors: list[str] = []
+        self.storage_path: str | None = None  # the archive's, once [storage] is read
 
     # -- locating keys in the source text ---------------------------------
     def _line_of(self, section: str, index: int | None, key: str | None) -> int | None:
@@ -202,6 +164,7 @@ class _Validator:
 
     # -- validation --------------------------------------------------------
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Each section's dataclass (or tuple of them, or None), keyed by its ``Config`` attribute."""
         result: dict[str, Any] = {}
         for key in data:
             if key not in SECTION_BY_NAME:
@@ -210,39 +173,33 @@ class _Validator:
                 prefix = f"{self.name}:{line}" if line else self.name
                 self.errors.append(f"{prefix}: {key}: unknown section{hint}")
         for section in SECTIONS:
-            raw = data.get(section.name)
-            if section.array:
-                items: list[Node] = []
-                if raw is None:
-                    result[section.name] = items
-                    continue
-                if not isinstance(raw, list) or not all(isinstance(i, dict) for i in raw):
-                    self.error(section.name, None, None, f"expected an array of tables ([[{section.name}]]), got {_toml_type(raw)}")
-                    result[section.name] = items
-                    continue
-                for index, table in enumerate(raw):
-                    node = self._table(section, index, table)
-                    if node is not None:
-                        items.append(node)
-                if section.key:
-                    seen: dict[Any, int] = {}
-                    for index, table in enumerate(raw):
-                        value = table.get(section.key)
-                        if value in seen:
-                            self.error(section.name, index, section.key, f'duplicate {section.key} "{value}" (also {section.name}[{seen[value]}])')
-                        elif value is not None:
-                            seen[value] = index
-                result[section.name] = items
-            else:
-                if raw is None:
-                    result[section.name] = None if section.optional else self._table(section, None, {})
-                    continue
-                if not isinstance(raw, dict):
-                    self.error(section.name, None, None, f"expected a table ([{section.name}]), got {_toml_type(raw)}")
-                    result[section.name] = None if section.optional else self._table(section, None, {})
-                    continue
-                result[section.name] = self._table(section, None, raw)
+            result[section.attribute] = self._section(section, data.get(section.name))
         return result
+
+    def _section(self, section: Section, raw: Any) -> Any:
+        if section.array:
+            if raw is None:
+                return ()
+            if not isinstance(raw, list) or not all(isinstance(i, dict) for i in raw):
+                self.error(section.name, None, None,
+                           f"expected an array of tables ([[{section.name}]]), got {_toml_type(raw)}")
+                return ()
+            if section.key:
+                seen: dict[Any, int] = {}
+                for index, table in enumerate(raw):
+                    value = table.get(section.key)
+                    if isinstance(value, str) and value in seen:
+                        self.error(section.name, index, section.key,
+                                   f'duplicate {section.key} "{value}" (also {section.name}[{seen[value]}])')
+                    elif isinstance(value, str):
+                        seen[value] = index
+            return tuple(self._table(section, index, table) for index, table in enumerate(raw))
+        if raw is None:
+            return None if section.optional else self._table(section, None, {})
+        if not isinstance(raw, dict):
+            self.error(section.name, None, None, f"expected a table ([{section.name}]), got {_toml_type(raw)}")
+            return None if section.optional else self._table(section, None, {})
+        return self._table(section, None, raw)
 
     def _find_header_line(self, key: str) -> int | None:
         pattern = re.compile(r"^\s*\[{1,2}\s*" + re.escape(key) + r"\s*\]{1,2}|^\s*" + re.escape(key) + r"\s*=")
@@ -251,16 +208,16 @@ class _Validator:
                 return number
         return None
 
-    def _table(self, section: Section, index: int | None, table: dict[str, Any]) -> Node | None:
+    def _table(self, section: Section, index: int | None, table: dict[str, Any]) -> Any:
         values: dict[str, Any] = {}
         names = [s.name for s in section.settings]
         for key in table:
             if section.setting(key) is None:
                 secret = _SECRET_KEYS.get(key)
-                if secret and section.setting(secret):
-                    default = section.setting(secret).default
+                holder = section.setting(secret) if secret else None
+                if holder is not None:
                     self.error(section.name, index, key, f"secrets do not belong in the configuration file; put it in the"
-                               f" environment variable (or systemd credential) named by {secret} (default {default})")
+                               f" environment variable (or systemd credential) named by {secret} (default {holder.default})")
                 else:
                     self.error(section.name, index, key, "unknown key" + suggest(key, names))
         for setting in section.settings:
@@ -270,16 +227,18 @@ class _Validator:
                 self.error(section.name, index, setting.name, f"required setting missing ({setting.help})")
                 value = None
             else:
-                value = self._resolve(setting, _copy(setting.default))
+                value = self._resolve(setting, setting.default)
             values[setting.name] = value
-        node = Node(**values)
-        self._check_section(section, index, node, table)
-        return node
+        self._check_section(section, index, values, table)
+        return section.type(**values)
 
     def _value(self, section: Section, index: int | None, setting: Setting, value: Any) -> Any:
+        def error(message: str) -> None:
+            self.error(section.name, index, setting.name, message)
+
         expected = _TYPE_NAMES[setting.type]
         ok = True
-        if setting.type in ("str", "path"):
+        if setting.type == "str":
             ok = isinstance(value, str)
         elif setting.type == "int":
             ok = isinstance(value, int) and not isinstance(value, bool)
@@ -289,76 +248,133 @@ class _Validator:
                 value = float(value)
         elif setting.type == "bool":
             ok = isinstance(value, bool)
-        elif setting.type in ("list[str]", "list[path]"):
+        elif setting.type == "list[str]":
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         if not ok:
-            self.error(section.name, index, setting.name, f"expected {expected}, got {_toml_type(value)} {value!r}")
-            return self._resolve(setting, _copy(setting.default)) if not setting.required else None
+            shown = "" if setting.text == schema.ENV_NAME else f" {value!r}"  # it may be the secret itself
+            error(f"expected {expected}, got {_toml_type(value)}{shown}")
+            return None if setting.required else self._resolve(setting, setting.default)
+        if isinstance(value, float) and not math.isfinite(value):
+            error(f"must be a finite number, got {value}")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            if setting.minimum is not None and value < setting.minimum:
+                error(f"must be at least {setting.minimum:g}, got {value:g}")
+            elif setting.maximum is not None and value > setting.maximum:
+                error(f"must be at most {setting.maximum:g}, got {value:g}")
         if setting.choices and value not in setting.choices:
             options = ", ".join(f'"{c}"' for c in setting.choices)
-            self.error(section.name, index, setting.name, f'"{value}" is not one of {options}' + suggest(str(value), list(setting.choices)))
-        if setting.minimum is not None and isinstance(value, (int, float)) and value < setting.minimum:
-            self.error(section.name, index, setting.name, f"must be at least {setting.minimum:g}, got {value}")
+            error(f'"{value}" is not one of {options}' + suggest(str(value), list(setting.choices)))
+        if setting.text is not None:
+            for text in value if isinstance(value, list) else [value]:
+                if text == "" and setting.default == "":
+                    continue  # the default: not set
+                problem = self._text_problem(setting, text)
+                if problem:
+                    error(problem)
+        if isinstance(value, list):
+            value = tuple(value)
         return self._resolve(setting, value)
 
+    def _text_problem(self, setting: Setting, text: str) -> str | None:
+        """What is wrong with a string setting's text, by what it must be (``Setting.text``)."""
+        kind = setting.text
+        if kind == schema.ENV_NAME:
+            if not _ENV_NAME.match(text):  # the value is not shown: it may be the secret itself
+                return ("must be the name of an environment variable (letters, digits and _, like"
+                        f" {setting.default}), not the secret itself")
+            return None
+        if not text.strip():
+            return "must not be empty"
+        if not text.isprintable():
+            return "must be printable text (no line breaks or control characters)"
+        if kind in (schema.FILE, schema.FOLDER):
+            return _path_problem(kind, text, Path(self._resolve(setting, text)))
+        if kind == schema.REGION:
+            return self._region_problem(text)
+        check = _TEXT_CHECKS.get(kind or "")
+        return check(text) if check else None
+
+    def _region_problem(self, code: str) -> str | None:
+        if not _REGION_CODE.match(code):
+            return f'"{code}" is not an ISO 3166-2 code (like "RU-KRS" or "UA-59")'
+        from ..matching.gazetteer import GazetteerError, imported_dir, known_region_codes
+
+        try:  # bundled regions, plus those imported beside the archive
+            known = known_region_codes(imported_dir(self.storage_path))
+        except GazetteerError as exc:
+            return f"cannot read the gazetteer: {exc}"
+        if known and code not in known:
+            return f'"{code}" is not a region in the gazetteer' + suggest(code, sorted(known))
+        return None
+
     def _resolve(self, setting: Setting, value: Any) -> Any:
-        if setting.type == "path" and value:
+        if setting.path and value:
             return str((self.base_dir / Path(value).expanduser()).resolve())
-        if setting.type == "list[path]":
-            return [str((self.base_dir / Path(v).expanduser()).resolve()) for v in value]
         return value
 
-    def _check_section(self, section: Section, index: int | None, node: Node, table: dict[str, Any]) -> None:
-        """Checks beyond types that belong to one section."""
-        if section.name == "watchlist":
-            for i, code in enumerate(node.regions or []):
-                if not _REGION_CODE.match(code):
-                    self.error("watchlist", index, "regions", f'"{code}" is not an ISO 3166-2 code (like "RU-KRS" or "UA-59")')
-                else:
-                    from ..matching.gazetteer import GazetteerError, imported_dir, known_region_codes
-
-                    try:  # bundled regions, plus those imported beside the archive
-                        known = known_region_codes(imported_dir(getattr(self, "storage_path", None)))
-                    except GazetteerError as exc:
-                        self.error("watchlist", index, "regions", f"cannot read the gazetteer: {exc}")
-                        continue
-                    if known and code not in known:
-                        self.error("watchlist", index, "regions", f'"{code}" is not a region in the gazetteer' + suggest(code, sorted(known)))
-            for address in node.recipients or []:
-                if not _EMAIL.match(address):
-                    self.error("watchlist", index, "recipients", f'"{address}" is not an e-mail address')
-            for key in ("keywords", "exclude"):
-                for word in getattr(node, key) or []:
-                    if not word.strip():
-                        self.error("watchlist", index, key, "empty phrase")
-        elif section.name == "email":
-            if node.tls and node.starttls and "starttls" in table:
-                self.error("email", None, "tls", "tls and starttls are exclusive: use tls = true (implicit TLS) or starttls = true, not both")
-            elif node.tls:
-                node.starttls = False
-            if node.sender and not _EMAIL.match(node.sender):
-                self.error("email", None, "sender", f'"{node.sender}" is not an e-mail address')
-            try:
-                from zoneinfo import ZoneInfo
-
-                ZoneInfo(node.timezone)
-            except Exception:
-                self.error("email", None, "timezone", f'"{node.timezone}" is not an IANA time zone (like "Europe/London")')
-            for t in node.digest_times or []:
-                if not _HHMM.match(t):
-                    self.error("email", None, "digest_times", f'"{t}" is not a time of day HH:MM')
-        elif section.name == "feed":
-            if node.url and not re.match(r"^https?://", node.url):
-                self.error("feed", index, "url", f'"{node.url}" is not an http(s) URL')
-        elif section.name == "webpreview":
-            if node.base_url and not re.match(r"^https?://", node.base_url):
-                self.error("webpreview", None, "base_url", f'"{node.base_url}" is not an http(s) URL')
+    def _check_section(self, section: Section, index: int | None, values: dict[str, Any], table: dict[str, Any]) -> None:
+        """Checks beyond single settings that belong to one section (``values`` may be adjusted)."""
+        if section.name == "email":
+            if values["tls"] and values["starttls"] and "starttls" in table:
+                self.error("email", None, "tls", "tls and starttls are exclusive: use tls = true (implicit TLS)"
+                                                 " or starttls = true, not both")
+            elif values["tls"]:
+                values["starttls"] = False
         elif section.name == "storage":
-            self.storage_path = node.path  # watchlists are checked against the gazetteer beside it
+            self.storage_path = values["path"]  # watchlists are checked against the gazetteer beside it
         elif section.name == "translation":
-            if node.backend == "libre" and not node.url:
+            if values["backend"] == "libre" and not values["url"]:
                 self.error("translation", None, "url", 'required when backend = "libre" (the LibreTranslate server)')
 
 
-def _copy(value: Any) -> Any:
-    return list(value) if isinstance(value, list) else value
+def _name_problem(text: str) -> str | None:
+    if text != text.strip():
+        return f'"{text}" must not begin or end with spaces'
+    if len(text) > NAME_LENGTH:
+        return f"must be at most {NAME_LENGTH} characters"
+    return None
+
+
+def _url_problem(text: str) -> str | None:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
+        return f'"{text}" is not an http(s) URL with a host'
+    return None
+
+
+def _host_problem(text: str) -> str | None:
+    if any(c.isspace() for c in text) or "/" in text:
+        return f'"{text}" is not a host name or address'
+    return None
+
+
+def _email_problem(text: str) -> str | None:
+    return None if _EMAIL.match(text) else f'"{text}" is not an e-mail address'
+
+
+def _timezone_problem(text: str) -> str | None:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(text)
+    except Exception:
+        return f'"{text}" is not an IANA time zone (like "Europe/London")'
+    return None
+
+
+def _hhmm_problem(text: str) -> str | None:
+    return None if _HHMM.match(text) else f'"{text}" is not a time of day HH:MM'
+
+
+_TEXT_CHECKS = {schema.NAME: _name_problem, schema.URL: _url_problem, schema.HOST: _host_problem,
+                schema.EMAIL: _email_problem, schema.TIMEZONE: _timezone_problem, schema.HHMM: _hhmm_problem}
+
+
+def _path_problem(kind: str, text: str, path: Path) -> str | None:
+    if kind == schema.FILE and (text.endswith("/") or path.is_dir()):
+        return f'"{text}" is a folder; name a file in it'
+    if kind == schema.FOLDER and path.exists() and not path.is_dir():
+        return f'"{text}" is not a folder'
+    if kind == schema.FILE and path.exists() and not path.is_file():
+        return f'"{text}" is not a regular file'
+    return None

@@ -44,19 +44,14 @@ class MailSettings:
     rate_window: timedelta
 
     @classmethod
-    def from_config(cls, config: Config) -> "MailSettings":
+    def from_config(cls, config: Config) -> MailSettings:
         email = config.email
         if email is not None:
             return cls(email.sender, email.timezone, email.rate_limit, timedelta(minutes=email.rate_window_minutes))
-        from monitor.config.schema import SECTION_BY_NAME
+        from monitor.config import Email
 
-        defaults = {s.name: s.default for s in SECTION_BY_NAME["email"].settings}
-        return cls(
-            f"monitor@{socket.gethostname() or 'localhost'}",
-            "UTC",
-            defaults["rate_limit"],
-            timedelta(minutes=defaults["rate_window_minutes"]),
-        )
+        return cls(f"monitor@{socket.gethostname() or 'localhost'}", Email.timezone, Email.rate_limit,
+                   timedelta(minutes=Email.rate_window_minutes))
 
 
 @dataclass
@@ -74,7 +69,7 @@ def backoff(attempts: int) -> float:
 class Outbox:
     def __init__(self, archive: Archive, config: Config, *, transport: Transport | None = None,
                  clock: Callable[[], datetime] = system_clock,
-                 before_compose: Callable[[int], None] | None = None):
+                 before_compose: Callable[[int], object] | None = None):
         self.archive = archive
         self.config = config
         self.transport = transport or transport_for(config)
@@ -143,6 +138,7 @@ class Outbox:
         """Send every delivery and digest that is due. Returns what happened."""
         report = DeliveryReport()
         self.expand()
+        report.failed += self.give_up()
         now_text = iso(self.clock())
         due = [r["id"] for r in self.db.query(
             "SELECT id FROM deliveries WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
@@ -161,6 +157,26 @@ class Outbox:
             self._deliver_digest(digest_id, report)
         self.transport.close()
         return report
+
+    def give_up(self) -> int:
+        """Mark failed the mails still not delivered ``[delivery] give_up_hours`` after they were queued
+        (each keeps its last error); ``monitor alerts resend`` queues them again. Returns how many."""
+        hours = self.config.delivery.give_up_hours
+        cutoff = iso(self.clock() - timedelta(hours=hours))
+        why = f"not delivered within {hours:g} h"
+        with self.archive.transaction() as conn:
+            alert_ids = [r[0] for r in conn.execute(
+                "SELECT DISTINCT alert_id FROM deliveries WHERE status = 'pending' AND created_at < ?", (cutoff,))]
+            n = 0
+            for table in ("deliveries", "digests"):
+                n += conn.execute(
+                    f"UPDATE {table} SET status = 'failed', last_error = ? || coalesce(' (last error: ' || last_error"
+                    " || ')', '') WHERE status = 'pending' AND created_at < ?", (why, cutoff)).rowcount
+        for alert_id in alert_ids:
+            self._settle(alert_id)
+        if n:
+            log.error("%d alert mail(s) %s: marked failed; 'monitor alerts resend ID' sends one again", n, why)
+        return n
 
     def _claim(self, table: str, row_id: int) -> bool:
         with self.archive.transaction() as conn:
@@ -301,8 +317,9 @@ class Outbox:
                 raise KeyError(alert_id)
             n = conn.execute(
                 "UPDATE deliveries SET status = 'pending', mode = 'instant', next_attempt_at = NULL, last_error = NULL,"
-                " generation = generation + 1, digest_id = NULL WHERE alert_id = ? AND status IN ('sent', 'failed')",
-                (alert_id,),
+                " generation = generation + 1, digest_id = NULL, created_at = ? WHERE alert_id = ?"
+                " AND status IN ('sent', 'failed')",
+                (iso(self.clock()), alert_id),
             ).rowcount
             conn.execute("UPDATE alerts SET status = 'pending', settled_at = NULL WHERE id = ?", (alert_id,))
         return n

@@ -67,7 +67,7 @@ class SmtpTransport:
         self._smtp: smtplib.SMTP | None = None
 
     @classmethod
-    def from_config(cls, email) -> "SmtpTransport":
+    def from_config(cls, email) -> SmtpTransport:
         return cls(host=email.host, port=email.port, sender=email.sender, starttls=email.starttls, tls=email.tls,
                    ca_file=email.ca_file, username=email.username, password_env=email.password_env)
 

@@ -192,10 +192,10 @@ def import_geonames(
         raise GeoNamesError([f'--region: "{region}" is not an ISO 3166-2 code (like "RU-VOR" or "UA-59")'])
     admin1_names = read_admin1_codes(admin1_codes) if admin1_codes else {}
     gazetteer = load_gazetteer(folder)
-    by_name = {}
-    for code, r in gazetteer.regions.items():
+    by_name: dict[tuple[str, str], str] = {}
+    for region_code, r in gazetteer.regions.items():
         for n in [r["en"], *r["names"].get("en", [])]:
-            by_name.setdefault((code[:2], _simplify(n)), code)
+            by_name.setdefault((region_code[:2], _simplify(n)), region_code)
 
     errors: list[str] = []
     unmapped: dict[str, tuple[int, int]] = {}

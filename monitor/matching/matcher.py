@@ -29,7 +29,7 @@ import re
 import threading
 import weakref
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
@@ -38,6 +38,9 @@ from monitor.matching.gazetteer import Gazetteer, imported_dir, load_gazetteer
 from .morphology import analyse, lemmas
 from .normalise import Token, find_words, fold, folded, is_initial, languages_of, tokenize
 from .translit import variants
+
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -664,7 +667,7 @@ _matchers: dict[int, tuple[weakref.ref, Matcher]] = {}
 _matchers_lock = threading.Lock()
 
 
-def matcher_for(config: Any) -> Matcher:
+def matcher_for(config: Config) -> Matcher:
     """The Matcher of a configuration (its watchlists, the bundled gazetteer and the imports
     beside its archive), built once per configuration object."""
     key = id(config)
@@ -672,9 +675,7 @@ def matcher_for(config: Any) -> Matcher:
         found = _matchers.get(key)
         if found is not None and found[0]() is config:
             return found[1]
-        storage = getattr(config, "storage", None)
-        folder = imported_dir(getattr(storage, "path", None)) if storage is not None else None
-        matcher = Matcher(list(getattr(config, "watchlists", []) or []), load_gazetteer(folder))
+        matcher = Matcher(list(config.watchlists), load_gazetteer(imported_dir(config.storage.path)))
         _matchers[key] = (weakref.ref(config), matcher)
         weakref.finalize(config, _matchers.pop, key, None)
         return matcher

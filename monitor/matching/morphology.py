@@ -134,7 +134,7 @@ def is_known(norm: str, lang: str) -> bool:
 def lexeme(norm: str, lang: str, *, limit: int = 80) -> list[str]:
     """Every inflected form of the word's likeliest readings (folded), the word first."""
     forms = [norm]
-    seen_lemmas: set[str] = set()
+    seen_lemmas: set[tuple[str, str | None]] = set()
     for p in analyzer(lang).parse(norm)[:4]:
         lemma = (p.normal_form, p.tag.POS)
         if lemma in seen_lemmas:

@@ -43,7 +43,7 @@ def _spellings(form: str) -> list[str]:
 
 def _word_forms(word: str) -> tuple[list[str], str | None]:
     """(forms, stem prefix or None) of one word as typed."""
-    raw = unicodedata.normalize("NFC", word).lower().translate(str.maketrans({c: "'" for c in APOSTROPHES}))
+    raw = unicodedata.normalize("NFC", word).lower().translate(str.maketrans(APOSTROPHES, "'" * len(APOSTROPHES)))
     norm = fold(word)
     langs = languages_of(word, norm)
     forms: list[str] = []
@@ -137,7 +137,8 @@ def expand_query(query: str) -> str:
             out.append(text)
     while out and out[-1] in _OPERATORS:
         out.pop()
-    balanced, depth = [], 0
+    balanced: list[str] = []
+    depth = 0
     for item in out:
         if item == ")":
             if depth == 0 or (balanced and balanced[-1] == "("):

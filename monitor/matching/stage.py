@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from monitor.config import Config
 from monitor.pipeline import Item
 from monitor.storage import NEW, Archive
 
@@ -61,7 +62,7 @@ class MatchingStage:
 
     name = "matching"
 
-    def __init__(self, config: Any, matcher: Matcher | None = None):
+    def __init__(self, config: Config, matcher: Matcher | None = None):
         self.config = config
         self._matcher = matcher
 
@@ -83,7 +84,7 @@ class MatchingStage:
             log.debug("matching: %d posts, %d watchlist matches", len(results), written)
 
 
-def rematch(archive: Archive, config: Any, post_ids: Iterable[int]) -> dict[int, MatchResult]:
+def rematch(archive: Archive, config: Config, post_ids: Iterable[int]) -> dict[int, MatchResult]:
     """Match stored posts again (e.g. once their translation has arrived) and store the results."""
     matcher = matcher_for(config)
     results: dict[int, MatchResult] = {}

@@ -138,7 +138,7 @@ def variants(name: str, lang: str) -> list[str]:
     """Latin spellings of a Russian (``lang="ru"``) or Ukrainian (``"uk"``) name, lower case."""
     from .normalise import APOSTROPHES
 
-    text = unicodedata.normalize("NFC", name).lower().translate(str.maketrans({c: "'" for c in APOSTROPHES}))
+    text = unicodedata.normalize("NFC", name).lower().translate(str.maketrans(APOSTROPHES, "'" * len(APOSTROPHES)))
     if lang == "uk":
         base, options, fn = _UK_BASE, _UK_OPTIONS, _uk_word
     else:

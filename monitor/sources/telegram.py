@@ -1,17 +1,25 @@
-"""Telegram channels through a Telethon user session: live updates plus gap-free catch-up.
+"""Telegram channels through a Telethon user session: live updates, and no hole left in the archive.
 
-Updates (new posts, edits, deletions) arrive through Telethon's event handlers. Updates can
-stop silently or skip a gap (Telethon drops it when the server answers "difference too long"),
-so every channel's history since its last stored id is also read (``iter_messages(min_id=last,
-reverse=True)``) at start, after every reconnect, and on a periodic safety poll: no post is
-lost however long the daemon was down, and the archive's keys make the overlap harmless.
+Per channel the archive records up to which message id it is complete (``complete_to``, see
+``monitor.storage.channels``): every id at or below it is stored or known absent (deleted, or a
+service message). A channel's message ids are consecutive, so what is missing is exactly known:
 
-Everything that talks to Telegram goes through ``client``: a ``telethon.TelegramClient`` in
-production, any object with the same few methods in tests (``get_entity``, ``iter_messages``,
-``add_event_handler``, ``is_connected``). Messages are Telethon's own TL types either way.
+- a live post right after ``complete_to`` moves it up; a live post further up shows a hole, whose
+  ids are asked for at once (``get_messages(ids=...)``; None means no such message: known absent);
+- the history above ``complete_to`` (``iter_messages(min_id=..., reverse=True)``, 100 per page,
+  committed page by page) is read at start, after every reconnect Telethon makes on its own (its
+  reconnect hook: ``is_connected()`` stays True through those), and on a safety poll, since updates
+  can stop silently or skip a gap. Posts missed by updates are found whatever came after them.
 
-Flood waits: the time Telegram demands is slept (and logged), never less; history reads are
-spaced (``HISTORY_PAUSE``) to stay under Telegram's limit of about ten requests in 30 seconds.
+Membership: updates come only for channels the account has joined. With ``[telegram] join = true``
+configured public channels are joined (``channels.JoinChannelRequest``); otherwise a channel the
+account is not in is read by the history poll alone, and status says so.
+
+Everything that talks to Telegram goes through ``client``: ``MonitorClient`` (a ``TelegramClient``)
+in production, any object with the same few methods in tests. Messages are Telethon's own TL types
+either way. Flood waits: the time Telegram demands is slept (and logged), never less; history reads
+of two channels are spaced (``HISTORY_PAUSE``) to stay under Telegram's limit of about ten requests
+in 30 seconds.
 """
 
 from __future__ import annotations
@@ -20,18 +28,24 @@ import asyncio
 import logging
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from monitor.config import Config
 from monitor.storage import Archive, Post
+from monitor.storage import channels as channel_store
+from monitor.storage.status import last_alert_id
+
+from .health import record_error, record_success
 
 SOURCE = "telegram"
 HISTORY_PAUSE = 3.0  # seconds between two channels' history reads
 FIRST_HISTORY = 100  # posts read from a channel seen for the first time
-BATCH = 100
+BATCH = 100  # posts per stored batch; also ids per get_messages request (Telegram's page)
+GAP_IDS = 300  # holes up to this many ids are read by id; more from the history
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +72,7 @@ class ChannelRef:
     title: str | None = None
     entity: Any = None
     error: str | None = None
+    member: bool | None = None
 
 
 def parse_channel(ref: str) -> str | int:
@@ -157,57 +172,155 @@ def explain(error: Exception, ref: str) -> str:
 
 
 class TelegramSource:
+    """Every configured channel, live and from history, with no hole left below the newest id seen.
+
+    ``archive`` and ``pipeline`` are only touched through ``offload`` (a coroutine function running
+    a plain function where the archive connection lives: the daemon's archive thread); without it
+    they are called inline (tests, ``run --once``).
+    """
+
     def __init__(self, channels: list[str], archive: Archive, pipeline: Any, client: Any, *,
-                 sleep: Callable[[float], Any] = asyncio.sleep, pause: float = HISTORY_PAUSE,
-                 first_history: int = FIRST_HISTORY):
+                 offload: Callable[..., Awaitable[Any]] | None = None,
+                 sleep: Callable[[float], Any] | None = None, pause: float = HISTORY_PAUSE,
+                 first_history: int = FIRST_HISTORY, join: bool = False, poll_seconds: int = 300,
+                 clock: Callable[[], datetime] | None = None):
         self.channels = [ChannelRef(c) for c in channels]
         self.archive = archive
         self.pipeline = pipeline
         self.client = client
+        self.offload = offload
         self.sleep = sleep
         self.pause = pause
         self.first_history = first_history
+        self.join = join
+        self.poll_seconds = poll_seconds
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.by_id: dict[int, ChannelRef] = {}
         self.flood_waits = 0
         self.handler_errors = 0
-        self._lock = asyncio.Lock()
+        self.read_errors = 0
+        self.live_posts = 0  # posts that came as updates and were new to the archive
+        self.history_posts = 0  # posts read from history (missed updates, holes, first reads) new to the archive
+        self.holes_read = 0  # ids read by id because a live post showed they were missed
+        self.reconnects = 0
+        self.alerts = 0  # alerts the pipeline decided on Telegram posts
+        self._stopping = asyncio.Event()
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- running work where the archive lives -------------------------------------------------------
+    async def _db(self, function: Callable[..., Any], *args: Any) -> Any:
+        if self.offload is None:
+            return function(*args)
+        return await self.offload(function, *args)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, ending early when the source is stopped."""
+        if self.sleep is not None:
+            await self.sleep(seconds)
+            return
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    def _spawn(self, coroutine: Any) -> None:
+        """Run in the background; tracked so that ``stop`` waits for it."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    async def stop(self, timeout: float) -> None:
+        """No new work; reads in flight end at their next page (what they stored is kept), within ``timeout``."""
+        self._stopping.set()
+        pending = [t for t in self._tasks if not t.done()]
+        if not pending:
+            return
+        done, left = await asyncio.wait(pending, timeout=timeout)
+        for task in left:
+            task.cancel()
+        if left:
+            await asyncio.wait(left)
+            log.warning("telegram: %d history reads cut short by the stop; the next start reads on from there",
+                        len(left))
 
     # -- set-up --------------------------------------------------------------------------------
     async def resolve(self) -> list[ChannelRef]:
-        """Look every configured channel up; the ones that fail are reported and skipped."""
+        """Look every configured channel up (joining it if configured); failures are recorded and skipped."""
         for channel in self.channels:
             if channel.id is not None:
                 continue
             try:
                 entity = await self._call(self.client.get_entity, parse_channel(channel.ref))
             except Exception as exc:  # noqa: BLE001 - Telethon raises many kinds; each is explained
-                channel.error = explain(exc, channel.ref)
-                log.error("telegram: %s", channel.error)
-                self._health_error(channel, channel.error)
+                await self._failed(channel, explain(exc, channel.ref))
                 continue
-            if type(entity).__name__ not in ("Channel", "ChannelForbidden"):
-                channel.error = f'"{channel.ref}" is not a channel'
-                log.error("telegram: %s", channel.error)
+            kind = type(entity).__name__
+            if kind == "ChannelForbidden":
+                await self._failed(channel, explain(type("ChannelPrivateError", (Exception,), {})(), channel.ref))
                 continue
-            if type(entity).__name__ == "ChannelForbidden":
-                channel.error = explain(type("ChannelPrivateError", (Exception,), {})(), channel.ref)
-                log.error("telegram: %s", channel.error)
+            if kind != "Channel":
+                await self._failed(channel, f'"{channel.ref}" is not a channel (a {kind.lower()}): only channels'
+                                            " are followed")
                 continue
             channel.entity, channel.id, channel.title = entity, entity.id, entity.title
             channel.username = _username(entity)
+            channel.member = not getattr(entity, "left", False)
+            channel.error = None
+            if not channel.member and self.join:
+                await self._join(channel)
+            if not channel.member:
+                log.info("telegram: %s: not a member: live updates off, polled every %d s", channel.ref,
+                         self.poll_seconds)
             self.by_id[entity.id] = channel
+            await self._db(self._save_channel, channel)
         return [c for c in self.channels if c.id is not None]
 
+    async def _join(self, channel: ChannelRef) -> None:
+        from telethon.tl.functions.channels import JoinChannelRequest
+
+        try:
+            await self._call(self.client, JoinChannelRequest(channel.entity))
+        except Exception as exc:  # noqa: BLE001 - still read by the history poll
+            message = f'joining "{channel.ref}" failed ({type(exc).__name__}: {exc}); its history is still polled'
+            log.warning("telegram: %s", message)
+            await self._db(self._record_error, channel, message)
+            return
+        channel.member = True
+        log.info("telegram: joined %s: live updates on", channel.ref)
+
+    async def set_channels(self, refs: list[str]) -> list[ChannelRef]:
+        """The channel list after a reload: new ones resolved (and read), removed ones no longer followed."""
+        known = {c.ref: c for c in self.channels}
+        self.channels = [known.get(ref) or ChannelRef(ref) for ref in refs]
+        self.by_id = {c.id: c for c in self.channels if c.id is not None}
+        before = set(self.by_id)
+        resolved = await self.resolve()
+        for channel in resolved:
+            if channel.id not in before:
+                self._spawn(self.fill(channel))
+        return resolved
+
     def register(self) -> None:
-        """Live updates: new posts, edits, deletions of the resolved channels."""
+        """Live updates (new posts, edits, deletions) of the followed channels, and the reconnect hook."""
         from telethon import events
 
-        chats = [c.entity for c in self.by_id.values()]
-        if not chats:
-            return
-        self.client.add_event_handler(self._on_new, events.NewMessage(chats=chats))
-        self.client.add_event_handler(self._on_edit, events.MessageEdited(chats=chats))
-        self.client.add_event_handler(self._on_delete, events.MessageDeleted(chats=chats))
+        self.client.add_event_handler(self._on_new, events.NewMessage(func=self._followed))
+        self.client.add_event_handler(self._on_edit, events.MessageEdited(func=self._followed))
+        self.client.add_event_handler(self._on_delete, events.MessageDeleted(func=self._followed_deletion))
+        add_reconnect_handler = getattr(self.client, "add_reconnect_handler", None)
+        if add_reconnect_handler is not None:
+            add_reconnect_handler(self._on_reconnect)
+
+    def _followed(self, event: Any) -> bool:
+        return self._channel_of(event.message) is not None
+
+    def _followed_deletion(self, event: Any) -> bool:
+        return self._deleted_in(event) is not None
 
     # -- calls with flood-wait handling -----------------------------------------------------------
     async def _call(self, function, *args, **kwargs):
@@ -219,110 +332,236 @@ class TelegramSource:
             except errors.FloodWaitError as exc:
                 self.flood_waits += 1
                 log.warning("telegram: flood wait, sleeping the %d s Telegram asks for", exc.seconds)
-                await self.sleep(exc.seconds)
+                await self._pause(exc.seconds)
+                if self.stopping:
+                    raise
 
     # -- history ------------------------------------------------------------------------------------
     async def catch_up(self) -> int:
-        """Read every channel's history since its last stored post. Returns new posts stored."""
+        """Fill every channel: the holes below its newest stored post and everything after it.
+        Returns the posts new to the archive."""
+        new = 0
+        for index, channel in enumerate(list(self.by_id.values())):
+            if self.stopping:
+                break
+            if index:
+                await self._pause(self.pause)
+            new += await self.fill(channel)
+        return new
+
+    def _lock(self, channel: ChannelRef) -> asyncio.Lock:
+        return self._locks.setdefault(channel.id, asyncio.Lock())
+
+    async def fill(self, channel: ChannelRef, *, history: bool = True) -> int:
+        """Read what the archive lacks of one channel; ``history=False``: only the holes below the
+        newest stored post (after a live post showed some). Errors are recorded, never raised."""
         from telethon import errors
 
+        async with self._lock(channel):
+            while not self.stopping:
+                try:
+                    new = await self._fill(channel, history)
+                except errors.FloodWaitError as exc:
+                    self.flood_waits += 1
+                    log.warning("telegram: flood wait on %s history, sleeping %d s", channel.ref, exc.seconds)
+                    await self._pause(exc.seconds)
+                    continue
+                except Exception as exc:  # noqa: BLE001 - one channel must not stop the others
+                    self.read_errors += 1
+                    message = explain(exc, channel.ref)
+                    log.error("telegram: reading %s failed: %s", channel.ref, message)
+                    await self._db(self._record_error, channel, message)
+                    return 0
+                await self._db(self._record_success, channel, 0)
+                return new
+        return 0
+
+    async def _fill(self, channel: ChannelRef, history: bool) -> int:
+        complete_to, newest = await self._db(self._state, channel)
+        if complete_to is None and newest is None:
+            if not history:
+                return 0
+            return await self._first_read(channel)
+        if complete_to is None:  # an archive from before completeness was recorded: complete up to its newest post
+            complete_to = newest
+            await self._db(self._advance, channel, newest)
         new = 0
-        async with self._lock:
-            for index, channel in enumerate(list(self.by_id.values())):
-                if index:
-                    await self.sleep(self.pause)
-                last = self.archive.last_message_id(SOURCE, str(channel.id))
-                while True:
-                    try:
-                        new += await self._read_history(channel, last)
-                        self._health_ok(channel)
-                        break
-                    except errors.FloodWaitError as exc:
-                        self.flood_waits += 1
-                        log.warning("telegram: flood wait on %s history, sleeping %d s", channel.ref, exc.seconds)
-                        await self.sleep(exc.seconds)
-                        last = self.archive.last_message_id(SOURCE, str(channel.id))
-                    except Exception as exc:  # noqa: BLE001 - one channel must not stop the others
-                        message = explain(exc, channel.ref)
-                        log.error("telegram: reading %s failed: %s", channel.ref, message)
-                        self._health_error(channel, message)
-                        break
+        if newest is not None and newest > complete_to:
+            holes = await self._db(self._holes, channel, complete_to, newest)
+            if len(holes) <= GAP_IDS:
+                if holes:
+                    new += await self._read_ids(channel, holes)
+                await self._db(self._advance, channel, newest)
+                complete_to = newest
+            else:
+                history = True  # too many to ask for by id: the history read covers them
+        if not history:
+            return new
+        batch: list[Any] = []
+        async for message in self.client.iter_messages(channel.entity, min_id=complete_to, reverse=True):
+            batch.append(message)
+            if len(batch) == BATCH:
+                new += await self._store_read(channel, batch)
+                batch = []
+                if self.stopping:
+                    return new
+        if batch:
+            new += await self._store_read(channel, batch)
+        if newest is not None:  # stored before this read began and not returned by it: deleted since
+            await self._db(self._advance, channel, newest)
+        if new:
+            log.info("telegram: %s: %d posts new from history", channel.ref, new)
         return new
 
-    async def _read_history(self, channel: ChannelRef, last: int | None) -> int:
-        if last is None:  # never seen: the latest posts only, oldest first
-            messages = [m async for m in self.client.iter_messages(channel.entity, limit=self.first_history)]
-            messages.reverse()
-        else:
-            messages = [m async for m in self.client.iter_messages(channel.entity, min_id=last, reverse=True)]
-        posts = [p for p in (message_to_post(m, channel) for m in messages) if p is not None]
-        new = 0
-        for start in range(0, len(posts), BATCH):
-            new += self.pipeline.ingest(posts[start:start + BATCH]).new
-        if posts:
-            log.info("telegram: %s: %d posts read from history, %d new", channel.ref, len(posts), new)
+    async def _first_read(self, channel: ChannelRef) -> int:
+        """A channel never read: its latest ``first_history`` posts, oldest first."""
+        messages = [m async for m in self.client.iter_messages(channel.entity, limit=self.first_history)]
+        messages.reverse()
+        new = await self._store_read(channel, messages) if messages else 0
+        top = max((m.id for m in messages), default=0)
+        await self._db(self._start_at, channel, top)
+        if messages:
+            log.info("telegram: %s: first read, %d posts", channel.ref, new)
         return new
+
+    async def _read_ids(self, channel: ChannelRef, ids: list[int]) -> int:
+        """The holes by id, a hundred per request; Telegram answers None for an id with no message."""
+        new = 0
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start:start + BATCH]
+            found = await self._call(self.client.get_messages, channel.entity, ids=chunk)
+            self.holes_read += len(chunk)
+            new += await self._db(self._store_messages, channel, [m for m in found if m is not None], None)
+        if new:
+            log.info("telegram: %s: %d missed posts read by id", channel.ref, new)
+        return new
+
+    async def _store_read(self, channel: ChannelRef, messages: list[Any]) -> int:
+        """Messages read in ascending id order: stored, and the channel complete up to the last one."""
+        return await self._db(self._store_messages, channel, messages, messages[-1].id)
 
     # -- live updates ---------------------------------------------------------------------------------
     def _channel_of(self, message: Any) -> ChannelRef | None:
         peer = getattr(message, "peer_id", None)
         return self.by_id.get(getattr(peer, "channel_id", None))
 
+    def _deleted_in(self, event: Any) -> ChannelRef | None:
+        from telethon import utils
+
+        if getattr(event, "chat_id", None) is None:
+            return None
+        return self.by_id.get(utils.resolve_id(event.chat_id)[0])
+
     async def _on_new(self, event: Any) -> None:
-        await self._ingest(event.message)
+        await self._ingest(event.message, live=True)
 
     async def _on_edit(self, event: Any) -> None:
-        await self._ingest(event.message)  # the archive keeps the earlier text as a revision
+        await self._ingest(event.message, live=False)  # the archive keeps the earlier text as a revision
 
-    async def _ingest(self, message: Any) -> None:
+    async def _ingest(self, message: Any, *, live: bool) -> None:
         try:
             channel = self._channel_of(message)
             if channel is None:
                 return
-            post = message_to_post(message, channel)
-            if post is not None:
-                self.pipeline.ingest([post])
-                self._health_ok(channel, posts=1)
+            hole = await self._db(self._store_live, channel, message, live)
+            if hole and not self.stopping:
+                self._spawn(self.fill(channel, history=False))
         except Exception:  # noqa: BLE001 - Telethon would swallow it: count and log it instead
             self.handler_errors += 1
             log.exception("telegram: handling a message failed")
 
     async def _on_delete(self, event: Any) -> None:
         try:
-            from telethon import utils
-
-            channel = None
-            if getattr(event, "chat_id", None) is not None:
-                channel = self.by_id.get(utils.resolve_id(event.chat_id)[0])
+            channel = self._deleted_in(event)
             if channel is None:
                 return
-            marked = self.archive.mark_deleted(SOURCE, str(channel.id), event.deleted_ids)
+            marked = await self._db(self.archive.mark_deleted, SOURCE, str(channel.id), event.deleted_ids)
             log.info("telegram: %s: %d posts deleted at the source (text kept)", channel.ref, marked)
         except Exception:  # noqa: BLE001
             self.handler_errors += 1
             log.exception("telegram: handling a deletion failed")
 
-    # -- health ------------------------------------------------------------------------------------------
-    def _health_ok(self, channel: ChannelRef, posts: int = 0) -> None:
-        try:
-            from .health import record_success
+    async def _on_reconnect(self) -> None:
+        """Telethon reconnected on its own: updates sent meanwhile may never come, the history has them."""
+        self.reconnects += 1
+        if self.stopping:
+            return
+        log.info("telegram: reconnected; reading the history missed meanwhile")
+        self._spawn(self.catch_up())
 
-            record_success(self.archive, SOURCE, str(channel.id or channel.ref), posts, datetime.now(timezone.utc))
-        except Exception:  # noqa: BLE001 - health is advisory
-            log.debug("health not recorded", exc_info=True)
+    # -- the archive side (run where the archive connection lives) ------------------------------------
+    def _state(self, channel: ChannelRef) -> tuple[int | None, int | None]:
+        state = channel_store.channel_state(self.archive.conn, str(channel.id))
+        return (state.complete_to if state else None), channel_store.newest_id(self.archive.conn, str(channel.id))
 
-    def _health_error(self, channel: ChannelRef, message: str) -> None:
-        try:
-            from .health import record_error
+    def _holes(self, channel: ChannelRef, above: int, up_to: int) -> list[int]:
+        have = channel_store.stored_ids(self.archive.conn, str(channel.id), above, up_to)
+        return [i for i in range(above + 1, up_to) if i not in have]
 
-            record_error(self.archive, SOURCE, str(channel.id or channel.ref), message, datetime.now(timezone.utc))
-        except Exception:  # noqa: BLE001
-            log.debug("health not recorded", exc_info=True)
+    def _advance(self, channel: ChannelRef, complete_to: int) -> None:
+        with self.archive.transaction() as conn:
+            channel_store.advance(conn, str(channel.id), complete_to, self.clock())
+
+    def _start_at(self, channel: ChannelRef, complete_to: int) -> None:
+        with self.archive.transaction() as conn:
+            channel_store.start_at(conn, str(channel.id), complete_to, self.clock())
+
+    def _save_channel(self, channel: ChannelRef) -> None:
+        with self.archive.transaction() as conn:
+            channel_store.save_channel(conn, str(channel.id), channel.ref, channel.username, channel.title, bool(channel.member),
+                         self.clock())
+            self._record_success(channel, 0)  # resolved: an earlier failure to resolve it is over
+
+    def _ingest_posts(self, messages: list[Any], channel: ChannelRef) -> int:
+        posts = [p for p in (message_to_post(m, channel) for m in messages) if p is not None]
+        if not posts:
+            return 0
+        before = last_alert_id(self.archive.conn)
+        summary = self.pipeline.ingest(posts)
+        self.alerts += last_alert_id(self.archive.conn) - before  # exact: inside the caller's transaction
+        return summary.new
+
+    def _store_messages(self, channel: ChannelRef, messages: list[Any], complete_to: int | None) -> int:
+        """Messages read from Telegram, stored with the channel's completeness in one transaction."""
+        with self.archive.transaction() as conn:
+            new = self._ingest_posts(messages, channel)
+            if complete_to is not None:
+                channel_store.advance(conn, str(channel.id), complete_to, self.clock())
+            self._record_success(channel, new)
+        self.history_posts += new
+        return new
+
+    def _store_live(self, channel: ChannelRef, message: Any, live: bool) -> bool:
+        """A post that came as an update; True when ids below it are neither stored nor known absent."""
+        with self.archive.transaction() as conn:
+            new = self._ingest_posts([message], channel)
+            self._record_success(channel, new)
+            self.live_posts += new
+            if not live:
+                return False
+            state = channel_store.channel_state(conn, str(channel.id))
+            if state is None or state.complete_to is None or message.id <= state.complete_to:
+                return False
+            if message.id == state.complete_to + 1:
+                channel_store.advance(conn, str(channel.id), message.id, self.clock())
+                return False
+            return True
+
+    def _record_success(self, channel: ChannelRef, posts: int) -> None:
+        record_success(self.archive, SOURCE, channel.ref, posts, self.clock())
+
+    def _record_error(self, channel: ChannelRef, message: str) -> None:
+        record_error(self.archive, SOURCE, channel.ref, message, self.clock())
+
+    async def _failed(self, channel: ChannelRef, message: str) -> None:
+        channel.error = message
+        log.error("telegram: %s", message)
+        await self._db(self._record_error, channel, message)
 
 
 # -- session and credentials ------------------------------------------------------------------------------
 
-def credentials(config: Any) -> tuple[int, str]:
+def credentials(config: Config) -> tuple[int, str]:
     from ..secrets import read_secret
 
     tg = config.telegram
@@ -337,13 +576,24 @@ def credentials(config: Any) -> tuple[int, str]:
     return int(api_id), api_hash.strip()
 
 
-def make_client(config: Any):
+def make_client(config: Config):
     from telethon import TelegramClient
+
+    class MonitorClient(TelegramClient):
+        """A TelegramClient that tells its reconnect handlers when it reconnected on its own."""
+
+        def add_reconnect_handler(self, handler: Callable[[], Awaitable[None]]) -> None:
+            self.__dict__.setdefault("_monitor_reconnect_handlers", []).append(handler)
+
+        async def _handle_auto_reconnect(self) -> None:  # Telethon's hook, called by its sender after a reconnect
+            await super()._handle_auto_reconnect()
+            for handler in self.__dict__.get("_monitor_reconnect_handlers", []):
+                await handler()
 
     api_id, api_hash = credentials(config)
     session = Path(config.telegram.session)
     session.parent.mkdir(parents=True, exist_ok=True)
-    return TelegramClient(str(session), api_id, api_hash, flood_sleep_threshold=60, auto_reconnect=True)
+    return MonitorClient(str(session), api_id, api_hash, flood_sleep_threshold=60, auto_reconnect=True)
 
 
 def secure_session_file(path: str | os.PathLike) -> None:

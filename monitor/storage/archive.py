@@ -73,6 +73,9 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+WAL_LIMIT = 16 * 1024 * 1024  # bytes the write-ahead log file keeps once a checkpoint has emptied it
+
+
 class Archive:
     def __init__(self, path: str | Path, *, clock: Callable[[], datetime] = _now, readonly: bool = False):
         self.path = Path(path)
@@ -88,6 +91,7 @@ class Archive:
             if not readonly:
                 self.db.enable_wal()
                 conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")
                 conn.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages: the story and search indexes are read at random
                 conn.execute("PRAGMA foreign_keys = ON")
             # Readers too: an archive made by an older version is upgraded in place before use.
@@ -103,11 +107,16 @@ class Archive:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    def checkpoint(self) -> None:
+        """Copy what the write-ahead log holds into the database, without waiting for readers; the
+        log file is cut back to ``WAL_LIMIT`` when it next starts over."""
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -170,9 +179,7 @@ class Archive:
             row = self._row(first + offset, post, now)
             rows.append(row)
             results[index] = Stored(first + offset, post, NEW, inserted=row)
-        # Many rows per INSERT statement: the full-text index, fed by the insert trigger, costs three
-        # times as much when each row is a statement of its own (executemany) as when one
-        # statement inserts the batch (measured: 34 -> 11 µs per post; benchmarks/store.py).
+        # many rows per INSERT: the insert trigger then indexes them far faster than row by row
         per_statement = max(1, min(ROWS_PER_INSERT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
                                    // len(_INSERT_COLUMNS)))
         for at in range(0, len(rows), per_statement):

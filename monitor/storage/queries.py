@@ -335,3 +335,14 @@ def totals(conn: sqlite3.Connection) -> dict[str, Any]:
         "SELECT count(*), count(DISTINCT source || ':' || channel), min(date), max(date) FROM posts"
     ).fetchone()
     return {"posts": row[0], "channels": row[1], "first": row[2], "last": row[3]}
+
+
+def watchlist_posts(conn: sqlite3.Connection, watchlist: str, *, limit: int = 15) -> list[dict[str, Any]]:
+    """The earliest posts a watchlist matched: date, channel, lang, the text's first 90 characters, url."""
+    cursor = conn.execute(
+        "SELECT p.date, coalesce(p.channel_username, p.channel_title) AS channel, p.lang, substr(p.text, 1, 90) AS text,"
+        " p.url FROM post_matches m JOIN posts p ON p.id = m.post_id WHERE m.watchlist = ? ORDER BY p.date LIMIT ?",
+        (watchlist, limit),
+    )
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, values)) for values in cursor.fetchall()]

@@ -43,9 +43,10 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from monitor.storage import iso, parse_iso
-
 import numpy as np
+
+from monitor.config.schema import Stories
+from monitor.storage import iso, parse_iso
 
 from .claims import Claim, Figure, claim_of, similarities
 from .window import Window, WindowPost
@@ -95,7 +96,8 @@ def _figure_text(f: Figure) -> str:
 
 
 class StoryDetector:
-    def __init__(self, conn, *, window_hours: float = 72, threshold: float = 0.5, schema: str = "main"):
+    def __init__(self, conn, *, window_hours: float = Stories.window_hours, threshold: float = Stories.similarity,
+                 schema: str = "main"):
         self.conn = conn
         self.window = timedelta(hours=window_hours)
         self.threshold = threshold
@@ -126,7 +128,7 @@ class StoryDetector:
 
     # -- batches ------------------------------------------------------------------------------
     @contextmanager
-    def batch(self) -> Iterator["StoryDetector"]:
+    def batch(self) -> Iterator[StoryDetector]:
         """Decisions inside one transaction: what they change is written when the block ends."""
         self._begin()
         try:

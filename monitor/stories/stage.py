@@ -14,21 +14,15 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from monitor.config import Config
 from monitor.pipeline import Item
-from monitor.storage import Archive, iso, parse_iso
+from monitor.storage import Archive, iso, utc
 from monitor.storage.queries import Filters, iter_posts, posts_by_id
 from monitor.storage.schema_stories import create_story_tables
 
 from .detector import Decision, StoryDetector
 
 log = logging.getLogger(__name__)
-
-
-def _settings(config: Any) -> tuple[float, float]:
-    stories = getattr(config, "stories", None)
-    window = getattr(stories, "window_hours", None) or 72
-    threshold = getattr(stories, "similarity", None) or 0.5
-    return float(window), float(threshold)
 
 
 def write_alert(archive: Archive, decision: Decision, revision: int, now: datetime) -> int | None:
@@ -44,10 +38,10 @@ def write_alert(archive: Archive, decision: Decision, revision: int, now: dateti
 class StoriesStage:
     name = "stories"
 
-    def __init__(self, config: Any, clock: Callable[[], datetime] | None = None):
+    def __init__(self, config: Config, clock: Callable[[], datetime] | None = None):
         self.config = config
         self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self.window_hours, self.threshold = _settings(config)
+        self.window_hours, self.threshold = config.stories.window_hours, config.stories.similarity
         # one detector per archive connection, kept from batch to batch (what it holds in memory
         # is checked against the archive at the start of each batch)
         self._detector: StoryDetector | None = None
@@ -65,7 +59,10 @@ class StoriesStage:
         # post inserted earlier in the batch) are read back
         read = {i.id for i in matched if i.stored.inserted is None}
         rows = posts_by_id(archive.conn, sorted(read))
-        rows.update({i.id: i.stored.row() for i in matched if i.id not in read})
+        for item in matched:
+            row = item.stored.row() if item.id not in read else None
+            if row is not None:
+                rows[item.id] = row
         with self.detector(archive).batch() as detector:
             for item in sorted(matched, key=lambda i: (i.post.date, i.id)):
                 assert item.match is not None
@@ -77,7 +74,7 @@ class StoriesStage:
                         write_alert(archive, decision, revision, self.clock())
 
 
-def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
+def replay(archive: Archive, config: Config, *, filters: Filters | None = None,
            watchlist: str | None = None) -> Iterator[dict[str, Any]]:
     """Detection afresh over the archived posts in time order; yields the alerts it would raise.
 
@@ -85,7 +82,7 @@ def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
     """
     from ..matching import matcher_for
 
-    window, threshold = _settings(config)
+    window, threshold = config.stories.window_hours, config.stories.similarity
     conn = archive.conn
     conn.execute("ATTACH DATABASE ':memory:' AS replay")
     try:
@@ -95,7 +92,7 @@ def replay(archive: Archive, config: Any, *, filters: Filters | None = None,
         with detector.batch():
             for count, post in enumerate(iter_posts(conn, filters or Filters()), 1):
                 if count % 1000 == 0:  # memory bounded by the window, not by the archive
-                    detector.prune(iso(parse_iso(post["date"]) - timedelta(hours=window)))
+                    detector.prune(iso(utc(datetime.fromisoformat(post["date"])) - timedelta(hours=window)))
                 result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
                 hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
                 for d in detector.process(post, hits):

@@ -52,7 +52,7 @@ class HttpServer:
     def hits(self, path: str) -> int:
         return sum(1 for p, _ in self.requests if p == path)
 
-    def start(self) -> "HttpServer":
+    def start(self) -> HttpServer:
         self.thread.start()
         return self
 

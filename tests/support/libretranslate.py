@@ -83,7 +83,7 @@ class LibreServer:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def start(self) -> "LibreServer":
+    def start(self) -> LibreServer:
         self.thread.start()
         return self
 

@@ -101,7 +101,7 @@ class SmtpServer:
         with self.handler.lock:
             return list(self.handler.messages)
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller.start()
         return self
 

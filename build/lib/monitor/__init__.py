@@ -1,3 +1,0 @@
-"""monitor: Telegram and feed monitoring daemon for news desks."""
-
-__version__ = "0.1.0"

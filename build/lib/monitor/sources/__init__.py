@@ -1,1 +1,0 @@
-"""Where posts come from: Telegram (Telethon and Desktop exports), the t.me/s web preview, RSS/Atom feeds."""

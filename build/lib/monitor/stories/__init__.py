@@ -1,6 +1,0 @@
-"""Stories: posts carrying the same claim, grouped per watchlist; alert decisions (NEW, UPDATE or none)."""
-
-from .detector import Decision, StoryDetector
-from .stage import StoriesStage, replay
-
-__all__ = ["Decision", "StoryDetector", "StoriesStage", "replay"]
