@@ -27,6 +27,7 @@ from sqlite_utils import Database
 from monitor.storage import parse_iso
 
 from ..matching.labels import PlaceLabels, labels_for
+from ..stories.changes import describe_changes
 
 SUBJECT_LENGTH = 110
 LINK_SCHEMES = ("http", "https", "tg")  # the only links a mail makes clickable
@@ -169,16 +170,7 @@ def figure_changes(changes: dict[str, Any]) -> list[str]:
 
 def change_lines(view: AlertView) -> list[str]:
     """What an UPDATE adds to its story, one line each: "injured: 24 -> 31", "new place: Glushkovo (Kursk Oblast)"."""
-    lines = []
-    for figure in view.changes.get("figures") or []:
-        if isinstance(figure, dict):
-            was, value = figure.get("was"), figure.get("value")
-            lines.append(f"{figure.get('unit')}: {was} -> {value}" if was is not None else f"{figure.get('unit')}: {value} (new)")
-        else:
-            lines.append(str(figure))
-    for place in view.changes.get("places") or []:
-        lines.append(f"new place: {view.label(place) if isinstance(place, str) else place.get('name') or place}")
-    return lines
+    return describe_changes(view.changes, view.label)
 
 
 def subject(view: AlertView) -> str:
