@@ -179,8 +179,6 @@ def _uk_ru_word(word: str) -> str:
     else:
         if lower.endswith(_UK_RU_ADJECTIVE_E) and len(lower) > 3:
             lower, ending = lower[:-1], ("ее" if lower[-2] in "жшчщ" else "ое")
-        elif lower.endswith("а") and lower[-2:-1] == "н" and len(lower) > 4 and lower[-3:-2] in "ий":
-            pass
     out = []
     for i, c in enumerate(lower):
         prev = lower[i - 1] if i else ""
