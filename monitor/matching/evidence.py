@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .morphology import analyzer
+from .morphology import is_known, parses
 from .normalise import fold
 
 # Prepositions of place before a name: «в Судже», «під Сумами», "near Sudzha".
@@ -73,11 +73,10 @@ def _one_word_names(place: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _word_reading(word: str, lang: str) -> tuple[bool, bool]:
     """(an ordinary word, a person's name) by the word's likeliest parse in ``lang``."""
-    morph = analyzer(lang)
-    parses = morph.parse(word)
-    if not parses or not morph.word_is_known(word):
+    found = parses(word, lang)
+    if not found or not is_known(word, lang):
         return False, False
-    top = parses[0].tag.grammemes
+    top = found[0].tag.grammemes
     if _TOPONYM & top or "Poss" in top:
         return False, False  # a toponym, or a possessive adjective (Тёткино, Климово: names made from names)
     person = bool(_PERSON & top)

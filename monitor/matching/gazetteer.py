@@ -235,7 +235,7 @@ def _signature(folder: Path | None) -> tuple:
     return tuple(out)
 
 
-_cache: dict[Any, Gazetteer] = {}
+_cache: dict[tuple, Gazetteer] = {}
 
 
 def _simple(name: str) -> str:
@@ -245,8 +245,7 @@ def _simple(name: str) -> str:
 def load_gazetteer(imported: str | os.PathLike | None = None) -> Gazetteer:
     """Bundled data plus the imports in ``imported`` (a folder; may not exist). Cached until a file changes."""
     folder = Path(imported) if imported is not None else None
-    signature = _signature(folder)
-    key = (str(folder), signature)
+    key = signature = _signature(folder)  # the files read, not the folder asked for: no imports, one gazetteer
     found = _cache.get(key)
     if found is not None:
         return found

@@ -84,6 +84,18 @@ def english_fold(word: str) -> str:
     return w
 
 
+@lru_cache(maxsize=32_768)
+def parses(norm: str, lang: str) -> tuple:
+    """pymorphy3's parses of a folded word in ``lang``, most likely first (one parse per word and language
+    while a gazetteer's names go through ``analyse`` and then its ambiguity check)."""
+    return tuple(analyzer(lang).parse(norm))
+
+
+@lru_cache(maxsize=32_768)
+def is_known(norm: str, lang: str) -> bool:
+    return analyzer(lang).word_is_known(norm)
+
+
 @lru_cache(maxsize=400_000)
 def analyse(norm: str, langs: tuple[str, ...]) -> tuple[frozenset[str], bool]:
     """(keys, is_proper_or_unknown) of a folded word analysed in ``langs``."""
@@ -96,13 +108,12 @@ def analyse(norm: str, langs: tuple[str, ...]) -> tuple[frozenset[str], bool]:
     known_any = False
     stems: list[tuple[str, bool, bool]] = []
     for lang in cyrillic:
-        morph = analyzer(lang)
-        parses = morph.parse(norm)
-        for p in parses[:6]:
+        found = parses(norm, lang)
+        for p in found[:6]:
             keys.add(fold(p.normal_form))
-        known = morph.word_is_known(norm)
+        known = is_known(norm, lang)
         known_any = known_any or known
-        proper = any(_PROPER & p.tag.grammemes for p in parses[:3])
+        proper = any(_PROPER & p.tag.grammemes for p in found[:3])
         stems.append((lang, known, proper))
     name_like = False
     for lang, known, proper in stems:
@@ -126,10 +137,6 @@ def lemmas(norm: str, lang: str) -> list[str]:
         if lemma not in seen:
             seen.append(lemma)
     return seen
-
-
-def is_known(norm: str, lang: str) -> bool:
-    return analyzer(lang).word_is_known(norm)
 
 
 def lexeme(norm: str, lang: str, *, limit: int = 80) -> list[str]:
