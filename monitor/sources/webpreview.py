@@ -101,16 +101,24 @@ def _forward(message: Tag) -> tuple[str | None, str | None, int | None]:
             label.extract()
         name = re.sub(r"^\s*Forwarded from\s*", "", block.get_text().replace("\xa0", " ")).strip() or None
     link = named if named is not None and named.name == "a" else block.select_one("a[href]")
-    match = _POST_LINK.match(link.get("href", "")) if link is not None else None
+    match = _POST_LINK.match(_attr(link, "href")) if link is not None else None
     if match:
         return name, match.group(1).lower(), int(match.group(2))
     return name, None, None
 
 
+def _attr(tag: Tag, name: str) -> str:
+    """An attribute's value as one string, "" when absent (a multi-valued one, like class, joined by spaces)."""
+    value = tag.get(name)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else " ".join(value)
+
+
 def _reply_to(message: Tag, username: str) -> int | None:
     """The id of the post this one replies to, when it is in the same channel."""
     reply = message.select_one("a.tgme_widget_message_reply[href]")
-    match = _POST_LINK.match(reply["href"]) if reply is not None else None
+    match = _POST_LINK.match(_attr(reply, "href")) if reply is not None else None
     if match and match.group(1).lower() == username.lower():
         return int(match.group(2))
     return None
@@ -118,15 +126,16 @@ def _reply_to(message: Tag, username: str) -> int | None:
 
 def _parse_message(message: Tag, username: str, title: str | None) -> tuple[Post, bool] | None:
     """One post of a page and whether it is marked "edited"; None for what is not a post."""
-    name, _, number = message["data-post"].partition("/")
+    post_ref = _attr(message, "data-post")
+    name, _, number = post_ref.partition("/")
     if not _POST_NUMBER.fullmatch(number):
-        raise ValueError(f"data-post {message['data-post']!r} has no post number")
+        raise ValueError(f"data-post {post_ref!r} has no post number")
     message_id = int(number)
     time_node = message.select_one("a.tgme_widget_message_date time[datetime]") or message.select_one("time[datetime]")
     if time_node is None:
         return None
     try:
-        date = datetime.fromisoformat(time_node["datetime"].replace("Z", "+00:00")).astimezone(timezone.utc)
+        date = datetime.fromisoformat(_attr(time_node, "datetime").replace("Z", "+00:00")).astimezone(timezone.utc)
     except (ValueError, OverflowError):
         raise ValueError(f"post {message_id}: datetime {time_node['datetime'][:40]!r} is not a date") from None
     meta = message.select_one(".tgme_widget_message_meta")
@@ -180,16 +189,16 @@ def parse_page(html: str, username: str, errors: list[str] | None = None) -> tup
         if edited:
             edited_ids.add(post.message_id)
     more = soup.select_one("a.tme_messages_more[data-before]")
-    before = more["data-before"] if more else None
+    before = _attr(more, "data-before") if more else None
     return posts, int(before) if before and _POST_NUMBER.fullmatch(before) else None, edited_ids
 
 
 def _group_id(wrap: Tag) -> int | None:
     """Album items share the id of the album's first post."""
-    ids = [int(n) for m in wrap.select("[data-post]") if _POST_NUMBER.fullmatch(n := m["data-post"].rsplit("/", 1)[-1])]
+    ids = [int(n) for m in wrap.select("[data-post]") if _POST_NUMBER.fullmatch(n := _attr(m, "data-post").rsplit("/", 1)[-1])]
     if not ids:
         owner = wrap.find_parent(attrs={"data-post": True})
-        number = owner["data-post"].rsplit("/", 1)[-1] if owner is not None else ""
+        number = _attr(owner, "data-post").rsplit("/", 1)[-1] if owner is not None else ""
         return int(number) if _POST_NUMBER.fullmatch(number) else None
     return min(ids)
 

@@ -70,9 +70,16 @@ class Translator:
     def enabled(self) -> bool:
         return self.backend is not None
 
+    @property
+    def _active(self) -> Backend:
+        """The backend, for the steps that run only once ``enabled`` was checked."""
+        if self.backend is None:
+            raise RuntimeError('translation is off (translation.backend = "none" in the configuration)')
+        return self.backend
+
     # -- state ------------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
-        rows = list(self.archive.db.query("SELECT * FROM translation_state WHERE backend = ?", [self.backend.name]))
+        rows = list(self.archive.db.query("SELECT * FROM translation_state WHERE backend = ?", [self._active.name]))
         return rows[0] if rows else {}
 
     def backed_off(self) -> bool:
@@ -88,7 +95,7 @@ class Translator:
                     "INSERT INTO translation_state (backend, last_success_at, backoff_seconds, backoff_until) VALUES (?, ?, NULL, NULL)"
                     " ON CONFLICT(backend) DO UPDATE SET last_success_at = excluded.last_success_at,"
                     " backoff_seconds = NULL, backoff_until = NULL",
-                    (self.backend.name, iso(now)),
+                    (self._active.name, iso(now)),
                 )
                 return
             seconds = None
@@ -103,7 +110,7 @@ class Translator:
                 " last_error_at = excluded.last_error_at,"
                 " backoff_seconds = COALESCE(excluded.backoff_seconds, translation_state.backoff_seconds),"
                 " backoff_until = COALESCE(excluded.backoff_until, translation_state.backoff_until)",
-                (self.backend.name, error, iso(now), seconds, until),
+                (self._active.name, error, iso(now), seconds, until),
             )
 
     def _budget_left(self) -> int | None:
@@ -112,7 +119,7 @@ class Translator:
             return None
         day = self.clock().date().isoformat()
         row = self.archive.conn.execute(
-            "SELECT characters FROM translation_usage WHERE day = ? AND backend = ?", (day, self.backend.name)
+            "SELECT characters FROM translation_usage WHERE day = ? AND backend = ?", (day, self._active.name)
         ).fetchone()
         return budget - (row[0] if row else 0)
 
@@ -122,7 +129,7 @@ class Translator:
             conn.execute(
                 "INSERT INTO translation_usage (day, backend, characters) VALUES (?, ?, ?)"
                 " ON CONFLICT(day, backend) DO UPDATE SET characters = characters + excluded.characters",
-                (day, self.backend.name, characters),
+                (day, self._active.name, characters),
             )
 
     # -- one post ----------------------------------------------------------------------
@@ -142,7 +149,7 @@ class Translator:
         if not needs_translation(source, target) or not text.strip():
             self._store(post_id, None, None, None)
             return "none"
-        key = cache_key(self.backend.name, source, target, text)
+        key = cache_key(self._active.name, source, target, text)
         cached = self.archive.conn.execute("SELECT translation FROM translation_cache WHERE key = ?", (key,)).fetchone()
         if cached:
             self._store(post_id, cached[0], target, None)
@@ -184,7 +191,7 @@ class Translator:
     def _unsupported(self, source: str, target: str) -> str | None:
         row = self.archive.conn.execute(
             "SELECT reason FROM translation_unsupported WHERE backend = ? AND source = ? AND target = ?",
-            (self.backend.name, source, target),
+            (self._active.name, source, target),
         ).fetchone()
         return row[0] if row else None
 
@@ -193,7 +200,7 @@ class Translator:
         with self.archive.transaction() as conn:
             new = conn.execute(
                 "INSERT OR IGNORE INTO translation_unsupported (backend, source, target, reason, at) VALUES (?, ?, ?, ?, ?)",
-                (self.backend.name, source, target, one_line(reason), iso(self.clock())),
+                (self._active.name, source, target, one_line(reason), iso(self.clock())),
             ).rowcount
         if new:
             log.warning("%s; such posts are not translated (recorded in translation_unsupported)", one_line(reason))
@@ -211,7 +218,7 @@ class Translator:
         """
         spans = place_spans(self.config, text, source)
         prepared = protect(text, spans)
-        pieces = split_text(prepared, self.backend.limit)
+        pieces = split_text(prepared, self._active.limit)
         deadline = time.monotonic() + timeout
         translated = []
         for piece, _ in pieces:
@@ -220,8 +227,8 @@ class Translator:
                 continue
             left = deadline - time.monotonic()
             if left <= 0:
-                raise Unavailable(f"{self.backend.name} did not finish within {timeout:g}s")
-            translated.append(self.backend.translate(piece, source, target, left))
+                raise Unavailable(f"{self._active.name} did not finish within {timeout:g}s")
+            translated.append(self._active.translate(piece, source, target, left))
         return join_pieces(translated, [sep for _, sep in pieces])
 
     def _store(self, post_id: int, translation: str | None, lang: str | None, cache: tuple[str, str] | None) -> None:
@@ -236,7 +243,7 @@ class Translator:
                 conn.execute(
                     "INSERT OR IGNORE INTO translation_cache (key, backend, source, target, translation, created_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (key, self.backend.name, source, lang, translation, iso(self.clock())),
+                    (key, self._active.name, source, lang, translation, iso(self.clock())),
                 )
 
     # -- the backlog -----------------------------------------------------------------------
