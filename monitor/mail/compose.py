@@ -100,7 +100,7 @@ def load_alert(db: Database, alert_id: int, labels: PlaceLabels | None = None) -
     alert = next(iter(db.query("SELECT * FROM alerts WHERE id = ?", [alert_id])), None)
     if alert is None:
         return None
-    post = next(iter(db.query("SELECT * FROM posts WHERE id = ?", [alert["post_id"]])), {})
+    post = next(iter(db.query("SELECT * FROM posts WHERE id = ?", [alert["post_id"]])))
     view = AlertView(
         id=alert["id"], watchlist=alert["watchlist"], kind=alert["kind"], story_id=alert["story_id"],
         reason=alert["reason"] or "", changes=_loads(alert["changes"], {}), decided_at=alert["decided_at"],
@@ -118,10 +118,10 @@ def load_alert(db: Database, alert_id: int, labels: PlaceLabels | None = None) -
             view.sources = story["sources"]
             view.story_figures = _loads(story["figures"], {})
             view.story_last_seen = story["last_seen"]
-    if post.get("translation_status") == "unsupported":
+    if post["translation_status"] == "unsupported":
         row = next(iter(db.query("SELECT reason FROM translation_unsupported WHERE source = ? ORDER BY at DESC LIMIT 1",
-                                 [post.get("lang")])), None)
-        view.not_translated = row["reason"] if row else f"{post.get('lang')} not supported"
+                                 [post["lang"]])), None)
+        view.not_translated = row["reason"] if row else f"{post['lang']} not supported"
     return view
 
 
@@ -159,11 +159,8 @@ def _shorten(text: str, length: int) -> str:
 def figure_changes(changes: dict[str, Any]) -> list[str]:
     """An UPDATE's figures as "injured 24 -> 31" (a changed figure) or "killed 5" (a new one)."""
     out = []
-    for figure in changes.get("figures") or []:
-        if not isinstance(figure, dict):
-            out.append(str(figure))
-            continue
-        unit, value, was = figure.get("unit") or "", figure.get("value"), figure.get("was")
+    for figure in changes.get("figures", []):
+        unit, value, was = figure["unit"], figure["value"], figure.get("was")  # no "was": a figure new to the story
         out.append(f"{unit} {was} -> {value}" if was is not None else f"{unit} {value}")
     return out
 
@@ -176,24 +173,24 @@ def change_lines(view: AlertView) -> list[str]:
 def subject(view: AlertView) -> str:
     """"[kursk] NEW: first line", "[kursk] UPDATE injured 24 -> 31: first line"."""
     post = view.post
-    headline = first_line(post.get("translation")) or first_line(post.get("text")) or "(no text)"
+    headline = first_line(post["translation"]) or first_line(post["text"]) or "(no text)"
     head = f"[{header_text(view.watchlist)}] {view.kind.upper()}"
     if view.kind == "update":
         changed = figure_changes(view.changes)
-        changed += [f"new place {view.label(p).split(' (')[0]}" for p in view.changes.get("places") or [] if isinstance(p, str)]
+        changed += [f"new place {view.label(p).split(' (')[0]}" for p in view.changes.get("places", [])]
         if changed:
             head += " " + header_text(", ".join(changed))
     return _shorten(f"{head}: {headline}", SUBJECT_LENGTH)
 
 
 def channel_label(post: dict[str, Any]) -> str:
-    title = post.get("channel_title") or post.get("channel") or ""
-    username = post.get("channel_username")
+    title = post["channel_title"] or post["channel"] or ""
+    username = post["channel_username"]
     return header_text(f"{title} (@{username})" if username else title)
 
 
 def _times(post: dict[str, Any], tz: ZoneInfo) -> tuple[str, str]:
-    date = parse_iso(post.get("date"))
+    date = parse_iso(post["date"])
     if date is None:
         return "", ""
     local = date.astimezone(tz)
@@ -201,23 +198,14 @@ def _times(post: dict[str, Any], tz: ZoneInfo) -> tuple[str, str]:
 
 
 def _place_names(view: AlertView) -> list[str]:
-    names = []
-    for p in view.places:
-        if isinstance(p, dict):
-            names.append(view.label(p["id"]) if p.get("id") else p.get("name") or "")
-        else:
-            names.append(view.label(str(p)))
-    return names
+    return [view.label(p["id"]) for p in view.places]
 
 
 def _highlight_terms(view: AlertView) -> list[str]:
     terms: set[str] = set()
     for p in view.places:
-        if isinstance(p, dict):
-            for w in p.get("words") or []:
-                terms.add(str(w))
-    for k in view.keywords:
-        terms.add(str(k))
+        terms.update(p["words"])
+    terms.update(view.keywords)
     return sorted((t for t in terms if t.strip()), key=len, reverse=True)
 
 
@@ -245,7 +233,7 @@ def story_url(board_url: str, story_id: int) -> str:
 
 def _translation_note(view: AlertView) -> str | None:
     """What the mail says when it has no translation: pending, or why none will come; None: nothing to say."""
-    status = view.post.get("translation_status")
+    status = view.post["translation_status"]
     if status == "pending":
         return "Translation pending."
     if view.not_translated:
@@ -276,10 +264,10 @@ def compose(view: AlertView, *, recipient: str, sender: str, timezone: str = "UT
             now: datetime | None = None, board_url: str = "") -> EmailMessage:
     tz = ZoneInfo(timezone)
     post = view.post
-    text = visible(post.get("text") or "")
-    translation = visible(post.get("translation") or "") or None
+    text = visible(post["text"] or "")
+    translation = visible(post["translation"] or "") or None
     utc_time, local_time = _times(post, tz)
-    url = post.get("url") or ""
+    url = post["url"] or ""
     regions = [view.label(code) for code in view.regions]
     places = _place_names(view)
     changes = change_lines(view)
@@ -294,7 +282,7 @@ def compose(view: AlertView, *, recipient: str, sender: str, timezone: str = "UT
     plain = [f"{view.kind.upper()} for watchlist {header_text(view.watchlist)}", ""]
     plain.append(f"Channel:   {channel_label(post)}")
     plain.append(f"Posted:    {utc_time}" + (f" / {local_time}" if local_time and tz.key != "UTC" else ""))
-    plain.append(f"Language:  {header_text(post.get('lang') or 'und')}")
+    plain.append(f"Language:  {header_text(post['lang'] or 'und')}")
     plain.append(f"Source:    {visible(url)}")
     if regions:
         plain.append(f"Regions:   {', '.join(regions)}")
@@ -316,7 +304,7 @@ def compose(view: AlertView, *, recipient: str, sender: str, timezone: str = "UT
     plain.append(text or "(no text)")
     plain.append("")
     if translation:
-        plain.append(f"Translation ({post.get('translation_lang') or 'en'}, machine translation):")
+        plain.append(f"Translation ({post['translation_lang'] or 'en'}, machine translation):")
         plain.append(translation)
     elif note:
         plain.append(note)
@@ -328,7 +316,7 @@ def compose(view: AlertView, *, recipient: str, sender: str, timezone: str = "UT
     rows = [
         ("Channel", e(channel_label(post))),
         ("Posted", e(utc_time) + (f"<br>{e(local_time)}" if local_time and tz.key != "UTC" else "")),
-        ("Language", e(header_text(post.get("lang") or "und"))),
+        ("Language", e(header_text(post["lang"] or "und"))),
         ("Source", _link_html(url) if url else ""),
     ]
     if regions:
@@ -393,7 +381,7 @@ def compose_digest(views: list[AlertView], *, recipient: str, sender: str, diges
         stories.setdefault((v.watchlist, v.story_id if v.story_id is not None else f"a{v.id}"), []).append(v)
 
     def newest(items: list[AlertView]) -> tuple[str, str]:
-        last = max(v.post.get("date") or "" for v in items)
+        last = max(v.post["date"] or "" for v in items)
         return (max(items[0].story_last_seen or "", last), str(max(v.id for v in items)))
 
     ordered = sorted(stories.items(), key=lambda kv: newest(kv[1]), reverse=True)
@@ -402,9 +390,9 @@ def compose_digest(views: list[AlertView], *, recipient: str, sender: str, diges
     parts = []
     e = html.escape
     for (watchlist, story_id), items in ordered:
-        items = sorted(items, key=lambda v: (v.post.get("date") or "", v.id))
+        items = sorted(items, key=lambda v: (v.post["date"] or "", v.id))
         first = items[0]
-        head = first_line(first.post.get("translation")) or first_line(first.post.get("text")) or "(no text)"
+        head = first_line(first.post["translation"]) or first_line(first.post["text"]) or "(no text)"
         figures = latest_figures(first.story_figures)
         see = f"monitor story {story_id}" if isinstance(story_id, int) else ""
         link = story_url(board_url, story_id) if board_url and isinstance(story_id, int) else ""
@@ -421,7 +409,7 @@ def compose_digest(views: list[AlertView], *, recipient: str, sender: str, diges
         part.append("<ul>")
         for v in items:
             utc_time, _ = _times(v.post, tz)
-            url = v.post.get("url") or ""
+            url = v.post["url"] or ""
             why = v.readable(v.reason)
             plain.append(f"  {v.kind.upper()} {utc_time} {channel_label(v.post)}: {why}")
             plain.append(f"    {visible(url)}")
