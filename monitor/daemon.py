@@ -242,7 +242,8 @@ class MailWorker:
 
 class Daemon:
     def __init__(self, config_path: Path, *, clock: Callable[[], datetime] = system_clock,
-                 notifier: Notifier | None = None, telegram_client: Any = None):
+                 notifier: Notifier | None = None, telegram_client: Any = None,
+                 telegram_clients: dict[str, Any] | None = None):
         self.config_path = Path(config_path)
         self.config = load_config(self.config_path)
         self.clock = clock
@@ -255,6 +256,7 @@ class Daemon:
         self.swallowed = SwallowedErrors()
         self.telegram: Any = None
         self.telegram_client = telegram_client
+        self.telegram_clients = telegram_clients  # clients by account name (tests); None: connected from the sessions
         self.scheduler: Any = None
         self.metrics: Any = None
         self.exit_code = 0
@@ -380,30 +382,24 @@ class Daemon:
 
     # -- Telegram (Telethon) -------------------------------------------------------------------
     async def _start_telegram(self) -> None:
-        """Connect the user session; without an authorised session, stop with how to log in."""
-        settings = self.config.telegram
-        if settings is None or not settings.channels:
-            return
-        from .sources.telegram import TelegramSetupError, TelegramSource, make_client
+        """Connect every account's session; without one authorised session, stop with how to log in."""
+        from .sources.telegram_accounts import DEFAULT_ACCOUNT, TelegramAccounts, connect_accounts, followed_channels
 
-        if self.telegram_client is None:
-            session = Path(settings.session)
-            if not session.exists() and not Path(str(session) + ".session").exists():
-                raise TelegramSetupError(f"no Telegram session at {session}: run 'monitor telegram login' once first")
-            self.telegram_client = make_client(self.config)
-            await self.telegram_client.connect()
-            if not await self.telegram_client.is_user_authorized():
-                await self.telegram_client.disconnect()
-                raise TelegramSetupError(f"the Telegram session {session} is not logged in: run"
-                                         " 'monitor telegram login'")
-        self.telegram = TelegramSource(list(settings.channels), self.worker.archive, self.worker, self.telegram_client,
-                                       offload=self.worker.call, join=settings.join,
-                                       poll_seconds=settings.poll_seconds, clock=self.clock)
+        settings = self.config.telegram
+        channels = followed_channels(settings, self.config.telegram_accounts)
+        if settings is None or not channels:
+            return
+        given = self.telegram_clients
+        if given is None and self.telegram_client is not None:
+            given = {DEFAULT_ACCOUNT: self.telegram_client}
+        clients, unusable = await connect_accounts(self.config, given)
+        self.telegram = TelegramAccounts(self.config, clients, self.worker.archive, self.worker, unusable=unusable,
+                                         offload=self.worker.call, clock=self.clock)
         resolved = await self.telegram.resolve()
         self.telegram.register()
         members = sum(1 for c in resolved if c.member)
-        log.info("telegram: following %d of %d channels (%d with live updates)", len(resolved),
-                 len(settings.channels), members)
+        log.info("telegram: following %d of %d channels (%d with live updates) with %d accounts", len(resolved),
+                 len(channels), members, len(clients))
 
     async def _telegram_catch_up(self) -> None:
         task = asyncio.current_task()
@@ -429,9 +425,7 @@ class Daemon:
     async def _stop_telegram(self) -> None:
         self._stopping_telegram = True
         if self.telegram is not None:
-            await self.telegram.stop(STOP_SECONDS)
-        if self.telegram_client is not None and hasattr(self.telegram_client, "disconnect"):
-            await self.telegram_client.disconnect()
+            await self.telegram.stop(STOP_SECONDS)  # and disconnects every account's client
 
     # -- scheduling -----------------------------------------------------------------------------
     def _schedule(self) -> None:
@@ -502,15 +496,12 @@ class Daemon:
         self.stopped.clear()
         self.sources = await self.worker.call(self._build_sources)
         if self.telegram is not None:
-            settings = config.telegram
-            self.telegram.join = bool(settings and settings.join)
-            if settings is not None:
-                self.telegram.poll_seconds = settings.poll_seconds
-            await self.telegram.set_channels(list(settings.channels) if settings else [])
-        elif config.telegram is not None and config.telegram.channels:
+            await self.telegram.reconfigure(config)
+        elif config.telegram is not None:
             try:
                 await self._start_telegram()
-                self._spawn(self._telegram_catch_up())
+                if self.telegram is not None:
+                    self._spawn(self._telegram_catch_up())
             except Exception as exc:  # noqa: BLE001 - the rest of the reload stands
                 log.error("reload: Telegram not started: %s", exc)
         self._schedule()
@@ -559,10 +550,7 @@ class Daemon:
             loop.add_signal_handler(signal.SIGHUP, self.reload)
             if self.telegram is not None:
                 self._spawn(self._telegram_catch_up())
-                disconnected = getattr(self.telegram_client, "disconnected", None)
-                if disconnected is not None:
-                    lost = asyncio.ensure_future(disconnected)
-                    lost.add_done_callback(lambda _: self._telegram_lost())
+                self.telegram.watch_disconnects(self._telegram_lost)
             self.notifier.ready(self._status())
             log.info("monitor running: %s", self._status())
             self.ready.set()
@@ -642,4 +630,5 @@ class Daemon:
                 "telegram_history": summary.telegram_history, "mails_sent": summary.mails_sent,
                 "polls": summary.polls, "alerts_decided": summary.alerts,
                 "telegram_flood_waits": self.telegram.flood_waits if self.telegram is not None else 0,
-                "telegram_reconnects": self.telegram.reconnects if self.telegram is not None else 0}
+                "telegram_reconnects": self.telegram.reconnects if self.telegram is not None else 0,
+                "telegram_accounts": self.telegram.account_figures() if self.telegram is not None else []}

@@ -426,16 +426,18 @@ def account_report(archive: Archive, config: Config, now: datetime) -> list[dict
     """Each account as the archive knows it: channels it reads, flood wait end, why lost and since when."""
     if config.telegram is None:
         return []
-    rows = {r["channel"]: r for r in archive.db.query("SELECT * FROM source_health WHERE source = ?",
-                                                      [ACCOUNT_SOURCE])}
+    from monitor.storage.status import has_table, source_health
+
+    rows = {channel: row for (source, channel), row in source_health(archive.conn).items() if source == ACCOUNT_SOURCE}
+    # lost: an error at or after the last start that could use it (times are kept to the second)
     lost = {name: row for name, row in rows.items()
-            if row["last_error_at"] and (not row["last_success"] or row["last_error_at"] > row["last_success"])}
+            if row["last_error_at"] and (not row["last_success"] or row["last_error_at"] >= row["last_success"])}
     accounts = accounts_of(config)
     assignment = assign_channels(followed_channels(config.telegram, accounts), accounts,
                                  config.telegram.max_channels, lost)
     report = []
     for account in accounts:
-        until = get_state(archive, ACCOUNT_SOURCE, account.name)[1]
+        until = get_state(archive, ACCOUNT_SOURCE, account.name)[1] if has_table(archive.conn, "source_state") else None
         report.append({"account": account.name, "channels": len(assignment.by_account.get(account.name, [])),
                        "flood_wait_until": until if until and until > iso(now) else None,
                        "lost": lost[account.name]["last_error"] if account.name in lost else None,
