@@ -300,3 +300,25 @@ def test_a_lost_accounts_channels_are_read_on_by_another_with_no_gap(tmp_path, e
     assert lost["bravo"]["channels"] == 2
     assert any(p.startswith("telegram account alpha: lost since") and "--account alpha" in p
                for p in report["problems"]), report["problems"]
+
+
+def test_the_daemon_reads_with_the_accounts_it_can_and_reports_the_one_not_logged_in(tmp_path):
+    from monitor.daemon import Daemon
+    from monitor.status import status_report
+
+    config, archive, network, clients = two_accounts(tmp_path)
+    archive.close()
+    network.publish(message(MOD.id, 1, "Сводка", T0), live=False)
+    network.publish(message(GOV.id, 1, "Обстрел Суджи", T0), live=False)
+    daemon = Daemon(config.path, telegram_clients={"alpha": clients["alpha"]})  # bravo has no session file
+
+    summary = asyncio.run(daemon.run(once=True))
+    assert summary.telegram_channels == 2 and summary.telegram_history == 2
+    with Archive(config.storage.path) as archive:
+        assert stored(archive, MOD.id) == [1] and stored(archive, GOV.id) == [1]  # bravo's channel read by alpha
+        report = status_report(archive, config, datetime.now(UTC))
+    accounts = {a["account"]: a for a in report["telegram_accounts"]}
+    assert accounts["alpha"]["lost"] is None and accounts["alpha"]["channels"] == 2
+    assert "no Telegram session at" in accounts["bravo"]["lost"]
+    assert "run 'monitor telegram login --account bravo' once first" in accounts["bravo"]["lost"]
+    assert not report["healthy"] and any(p.startswith("telegram account bravo: lost") for p in report["problems"])

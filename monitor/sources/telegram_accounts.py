@@ -158,16 +158,14 @@ async def connect(config: Config, account: TelegramAccount) -> Any:
 
 
 async def connect_accounts(config: Config, given: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
-    """Each account's client (``given``: clients made elsewhere, by name), and why the others cannot read.
-    Raises TelegramSetupError when no account can read (or the one account of a single-account set-up)."""
+    """Each account's client (``given``: clients made elsewhere, by name; the others are connected from their
+    sessions), and why the accounts that cannot read cannot. Raises TelegramSetupError when no account can
+    read, or when the one account of a single-account set-up cannot."""
     clients: dict[str, Any] = {}
     unusable: dict[str, str] = {}
     for account in accounts_of(config):
-        if given is not None:
-            if account.name in given:
-                clients[account.name] = given[account.name]
-            else:
-                unusable[account.name] = "no client"
+        if given is not None and account.name in given:
+            clients[account.name] = given[account.name]
             continue
         try:
             clients[account.name] = await connect(config, account)
