@@ -98,8 +98,8 @@ class ArchiveWorker:
         self.config = config
         self.clock = clock
         self.on_alerts = on_alerts  # called (on this thread) after a write that decided alerts
-        self.archive: Archive | None = None
-        self.pipeline: Pipeline | None = None
+        self.archive: Archive  # these three are made on the archive thread, before start() returns
+        self.pipeline: Pipeline
         self.http: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -146,6 +146,8 @@ class ArchiveWorker:
     # -- from the main loop -------------------------------------------------------------------
     async def run(self, coroutine: Any) -> Any:
         """Run a coroutine on the archive thread's loop; the caller's loop goes on meanwhile."""
+        if self.loop is None:
+            raise RuntimeError("the archive thread is not running")
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
 
     async def call(self, function: Callable[..., Any], *args: Any) -> Any:
@@ -267,10 +269,16 @@ class Daemon:
         self._polls = 0
         self._errors = 0
 
+    def _running_worker(self) -> ArchiveWorker:
+        """The archive thread; there is one from the start of ``run`` on."""
+        if self.worker is None:
+            raise RuntimeError("the daemon is not running")
+        return self.worker
+
     # -- sources ------------------------------------------------------------------------------
     def _build_sources(self) -> dict[str, Any]:
         """The polling sources; called on the archive thread (they use its archive, pipeline and HTTP client)."""
-        worker = self.worker
+        worker = self._running_worker()
         sources: dict[str, Any] = {}
         if self.config.feeds:
             from .sources.feeds import FeedSource
@@ -310,7 +318,7 @@ class Daemon:
         if task is not None:
             self._work.add(task)
         try:
-            return await self.worker.run(self._poll(key, source))
+            return await self._running_worker().run(self._poll(key, source))
         finally:
             if task is not None:
                 self._work.discard(task)
@@ -328,7 +336,7 @@ class Daemon:
         except TransientSourceError as exc:
             self._errors += 1
             log.warning("%s: %s", key, exc)
-            if getattr(exc, "retry_after", None) and self.scheduler is not None:
+            if exc.retry_after and self.scheduler is not None:
                 job = self.scheduler.get_job(key)
                 if job is not None:
                     when = datetime.now(UTC) + timedelta(seconds=float(exc.retry_after))
@@ -351,7 +359,9 @@ class Daemon:
         if where is None:
             return
         try:
-            record_error(source.archive, *where, f"{key}: poll failed: {type(exc).__name__}: {exc}", self.clock())
+            kind, channel = where
+            record_error(source.archive, kind, channel, f"{key}: poll failed: {type(exc).__name__}: {exc}",
+                         self.clock())
         except Exception:  # noqa: BLE001 - a read-only or full archive cannot take the record either
             log.error("%s: the failure could not be recorded in the archive", key)
 
@@ -393,8 +403,9 @@ class Daemon:
         if given is None and self.telegram_client is not None:
             given = {DEFAULT_ACCOUNT: self.telegram_client}
         clients, unusable = await connect_accounts(self.config, given)
-        self.telegram = TelegramAccounts(self.config, clients, self.worker.archive, self.worker, unusable=unusable,
-                                         offload=self.worker.call, clock=self.clock)
+        worker = self._running_worker()
+        self.telegram = TelegramAccounts(self.config, clients, worker.archive, worker, unusable=unusable,
+                                         offload=worker.call, clock=self.clock)
         resolved = await self.telegram.resolve()
         self.telegram.register()
         members = sum(1 for c in resolved if c.member)
@@ -439,7 +450,7 @@ class Daemon:
             )
         if self.telegram is not None:
             self.scheduler.add_job(self._telegram_catch_up,
-                                   IntervalTrigger(seconds=self.config.telegram.poll_seconds, jitter=10),
+                                   IntervalTrigger(seconds=self.telegram.poll_seconds, jitter=10),
                                    id="telegram-catch-up", name="telegram history safety poll", max_instances=1,
                                    coalesce=True, replace_existing=True)
         if self.config.translation.backend != "none":
@@ -489,12 +500,13 @@ class Daemon:
             self.notifier.ready("reload refused: storage.path changed")
             return False
         self.config = config
-        await self.worker.call(self.worker.reconfigure, config)
+        worker = self._running_worker()
+        await worker.call(worker.reconfigure, config)
         for key in list(self.sources):
             if self.scheduler.get_job(key):
                 self.scheduler.remove_job(key)
         self.stopped.clear()
-        self.sources = await self.worker.call(self._build_sources)
+        self.sources = await worker.call(self._build_sources)
         if self.telegram is not None:
             await self.telegram.reconfigure(config)
         elif config.telegram is not None:

@@ -322,3 +322,7 @@ def test_the_daemon_reads_with_the_accounts_it_can_and_reports_the_one_not_logge
     assert "no Telegram session at" in accounts["bravo"]["lost"]
     assert "run 'monitor telegram login --account bravo' once first" in accounts["bravo"]["lost"]
     assert not report["healthy"] and any(p.startswith("telegram account bravo: lost") for p in report["problems"])
+    shown = invoke("status", config=config.path)
+    assert shown.returncode == 1 and "unhealthy: telegram account bravo: lost since" in shown.stderr
+    table = [line.split() for line in shown.stdout.splitlines() if line.startswith(("alpha ", "bravo "))]
+    assert table[0][:2] == ["alpha", "2"] and table[1][:4] == ["bravo", "0", "no", "Telegram"], shown.stdout

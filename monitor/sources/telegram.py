@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.config import Config, TelegramAccount
+from monitor.config import Config, Telegram, TelegramAccount
 from monitor.storage import Archive, Post, iso
 from monitor.storage import channels as channel_store
 from monitor.storage.status import last_alert_id
@@ -221,7 +221,7 @@ class TelegramSource:
         self.reconnects = 0
         self.alerts = 0  # alerts the pipeline decided on Telegram posts
         self._stopping = asyncio.Event()
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks: dict[int | None, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task] = set()
 
     # -- running work where the archive lives -------------------------------------------------------
@@ -488,8 +488,8 @@ class TelegramSource:
 
     # -- live updates ---------------------------------------------------------------------------------
     def _channel_of(self, message: Any) -> ChannelRef | None:
-        peer = getattr(message, "peer_id", None)
-        return self.by_id.get(getattr(peer, "channel_id", None))
+        channel_id = getattr(getattr(message, "peer_id", None), "channel_id", None)
+        return self.by_id.get(channel_id) if channel_id is not None else None
 
     def _deleted_in(self, event: Any) -> ChannelRef | None:
         from telethon import utils
@@ -628,7 +628,7 @@ def credentials(config: Config, account: TelegramAccount | None = None) -> tuple
     """api_id and api_hash of ``account`` (default: [telegram]'s), from the environment or systemd credentials."""
     from ..secrets import read_secret
 
-    tg: Any = account or config.telegram
+    tg = _settings(config, account)
     api_id, api_hash = read_secret(tg.api_id_env), read_secret(tg.api_hash_env)
     if not api_id or not api_hash:
         raise TelegramSetupError(
@@ -639,6 +639,14 @@ def credentials(config: Config, account: TelegramAccount | None = None) -> tuple
     if not api_id.strip().isdigit():
         raise TelegramSetupError(f"{tg.api_id_env} must be the numeric api_id from https://my.telegram.org")
     return int(api_id), api_hash.strip()
+
+
+def _settings(config: Config, account: TelegramAccount | None) -> TelegramAccount | Telegram:
+    """Where the session and the credentials' names are: the account's, else [telegram]'s."""
+    settings = account or config.telegram
+    if settings is None:
+        raise TelegramSetupError("no [telegram] section in the configuration: add one with session and channels")
+    return settings
 
 
 def make_client(config: Config, account: TelegramAccount | None = None) -> Any:
@@ -658,7 +666,7 @@ def make_client(config: Config, account: TelegramAccount | None = None) -> Any:
                 await handler()  # new posts missed meanwhile: read from the history
 
     api_id, api_hash = credentials(config, account)
-    session = Path(account.session if account is not None else config.telegram.session)
+    session = Path(_settings(config, account).session)
     session.parent.mkdir(parents=True, exist_ok=True)
     return MonitorClient(str(session), api_id, api_hash, flood_sleep_threshold=60, auto_reconnect=True)
 

@@ -30,7 +30,17 @@ from monitor.config import Config, Telegram, TelegramAccount
 from monitor.storage import Archive, iso
 
 from .health import get_state, record_error, record_success
-from .telegram import ACCOUNT_SOURCE, HISTORY_PAUSE, SOURCE, ChannelRef, TelegramSetupError, TelegramSource, make_client, parse_channel
+from .telegram import (
+    ACCOUNT_SOURCE,
+    HISTORY_PAUSE,
+    SOURCE,
+    ChannelRef,
+    TelegramSetupError,
+    TelegramSource,
+    make_client,
+    parse_channel,
+    secure_session_file,
+)
 
 DEFAULT_ACCOUNT = "default"  # the one account of a configuration without [[telegram.account]]
 
@@ -149,6 +159,7 @@ async def connect(config: Config, account: TelegramAccount) -> Any:
     session = Path(account.session)
     if not session.exists() and not Path(str(session) + ".session").exists():
         raise TelegramSetupError(f"no Telegram session at {session}: run '{login}' once first")
+    secure_session_file(session)  # the session holds the account's key: its owner's alone, whoever made it
     client = make_client(config, account)
     await client.connect()
     if not await client.is_user_authorized():
@@ -276,6 +287,10 @@ class TelegramAccounts:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
+    @property
+    def poll_seconds(self) -> int:
+        return self.settings.poll_seconds
+
     def account_figures(self) -> list[dict[str, Any]]:
         """Each account's state now: channels read, flood wait end, why lost and since when."""
         figures = []
@@ -352,11 +367,16 @@ class TelegramAccounts:
 
     def watch_disconnects(self, lost_connection: Callable[[], None]) -> None:
         """``lost_connection`` is called when a reading account's client gives up reconnecting."""
+        def watch(account: Account) -> Callable[[Any], None]:
+            def disconnected(_: Any) -> None:
+                if account.lost is None:  # a lost account's client is disconnected on purpose
+                    lost_connection()
+            return disconnected
+
         for account in self.accounts.values():
             disconnected = getattr(account.client, "disconnected", None)
             if account.lost is None and disconnected is not None:
-                future = asyncio.ensure_future(disconnected)
-                future.add_done_callback(lambda _, a=account: a.lost is None and lost_connection())
+                asyncio.ensure_future(disconnected).add_done_callback(watch(account))
 
     # -- lost accounts --------------------------------------------------------------------------------
     def _assign(self) -> Assignment:
