@@ -326,3 +326,29 @@ def test_the_daemon_reads_with_the_accounts_it_can_and_reports_the_one_not_logge
     assert shown.returncode == 1 and "unhealthy: telegram account bravo: lost since" in shown.stderr
     table = [line.split() for line in shown.stdout.splitlines() if line.startswith(("alpha ", "bravo "))]
     assert table[0][:2] == ["alpha", "2"] and table[1][:4] == ["bravo", "0", "no", "Telegram"], shown.stdout
+
+
+def test_an_account_whose_session_ends_while_idle_is_handed_over_without_stopping_the_daemon(tmp_path):
+    config, archive, network, clients = two_accounts(tmp_path)
+    accounts = TelegramAccounts(config, clients, archive, Pipeline(archive, config), pause=0)
+    stopped = []
+
+    async def scenario():
+        alpha = clients["alpha"]
+        alpha.disconnected = asyncio.get_running_loop().create_future()  # as TelegramClient.disconnected
+        await accounts.resolve()
+        accounts.register()
+        accounts.watch_disconnects(lambda: stopped.append("daemon stops"))
+        await accounts.catch_up()
+        ended = errors.AuthKeyUnregisteredError(request=None)
+        alpha.lost = ended
+        network.publish(message(MOD.id, 1, "Сводка", T0))  # alpha hears nothing any more
+        # Telethon's update loop cannot get the difference: it keeps the error and disconnects the client
+        alpha._updates_error = ended
+        alpha.disconnected.set_result(None)
+        await asyncio.sleep(0)
+        await accounts.settle()
+
+    asyncio.run(scenario())
+    assert stopped == [] and stored(archive, MOD.id) == [1]
+    assert accounts.account_figures()[0]["lost"].startswith("AuthKeyUnregisteredError")

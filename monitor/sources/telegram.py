@@ -197,7 +197,7 @@ class TelegramSource:
                  clock: Callable[[], datetime] | None = None, account: str = "",
                  on_lost: Callable[[TelegramSource, str], None] | None = None):
         self.channels = [ChannelRef(c) for c in channels]
-        self.account = account  # the account's name when there are several
+        self.account = account  # the account's name: its flood waits are recorded for status, its logs say it
         self.on_lost = on_lost  # told once when the account can read nothing more
         self.lost: str | None = None  # why, then
         self.flood_until: datetime | None = None  # while sleeping a flood wait
@@ -275,7 +275,7 @@ class TelegramSource:
             try:
                 entity = await self._call(self.client.get_entity, parse_channel(channel.ref))
             except Exception as exc:  # noqa: BLE001 - Telethon raises many kinds; each is explained
-                if self._account_lost(exc):
+                if self.account_lost(exc):
                     break
                 await self._failed(channel, explain(exc, channel.ref))
                 continue
@@ -306,7 +306,7 @@ class TelegramSource:
         try:
             await self._call(self.client, JoinChannelRequest(channel.entity))
         except Exception as exc:  # noqa: BLE001 - still read by the history poll
-            if self._account_lost(exc):
+            if self.account_lost(exc):
                 return
             message = f'joining "{channel.ref}" failed ({type(exc).__name__}: {exc}); its history is still polled'
             log.warning("telegram: %s", message)
@@ -370,7 +370,7 @@ class TelegramSource:
     def _who(self) -> str:
         return f"account {self.account}: " if self.account else ""
 
-    def _account_lost(self, error: BaseException) -> bool:
+    def account_lost(self, error: BaseException) -> bool:
         """True when ``error`` means the account is lost: it stops, and ``on_lost`` is told (once)."""
         reason = account_lost_reason(error)
         if reason is None:
@@ -412,7 +412,7 @@ class TelegramSource:
                     await self._flood_wait(exc.seconds, f" on {channel.ref} history")
                     continue
                 except Exception as exc:  # noqa: BLE001 - one channel must not stop the others
-                    if self._account_lost(exc):
+                    if self.account_lost(exc):
                         return 0  # not the channel's fault: another account reads it on
                     self.read_errors += 1
                     message = explain(exc, channel.ref)

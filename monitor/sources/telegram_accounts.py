@@ -231,8 +231,7 @@ class TelegramAccounts:
                 account.source = TelegramSource(
                     self.assignment.by_account[account.name], archive, pipeline, account.client, offload=offload,
                     sleep=sleep, pause=pause, join=self.settings.join, poll_seconds=self.settings.poll_seconds,
-                    clock=self.clock, account=account.name if config.telegram_accounts else "",
-                    on_lost=self._on_lost)
+                    clock=self.clock, account=account.name, on_lost=self._on_lost)
         self._stopping = asyncio.Event()
         self._moving = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
@@ -359,18 +358,24 @@ class TelegramAccounts:
     async def stop(self, timeout: float) -> None:
         """Every account stops (reads in flight end at their next page), then its client disconnects."""
         self._stopping.set()
-        await asyncio.gather(*(source.stop(timeout) for source in self._sources()))
+        await asyncio.gather(*(source.stop(timeout) for source in self._sources(live=False)))
         for task in [t for t in self._tasks if not t.done()]:
             task.cancel()
         for account in self.accounts.values():
             await _disconnect(account.client)
 
     def watch_disconnects(self, lost_connection: Callable[[], None]) -> None:
-        """``lost_connection`` is called when a reading account's client gives up reconnecting."""
+        """``lost_connection`` is called when a reading account's client gives up reconnecting; a client
+        disconnected because its session ended is a lost account instead."""
         def watch(account: Account) -> Callable[[Any], None]:
             def disconnected(_: Any) -> None:
-                if account.lost is None:  # a lost account's client is disconnected on purpose
-                    lost_connection()
+                if account.lost is not None:  # a lost account's client is disconnected on purpose
+                    return
+                # Telethon's update loop disconnects a client whose session ended and keeps the error here
+                error = getattr(account.client, "_updates_error", None)
+                if account.source is not None and error is not None and account.source.account_lost(error):
+                    return  # its channels move to the other accounts
+                lost_connection()
             return disconnected
 
         for account in self.accounts.values():
@@ -416,6 +421,8 @@ class TelegramAccounts:
                 await self._db(record_error, self.archive, SOURCE, ref, self._no_room(ref), self.clock())
 
     def _no_room(self, ref: str) -> str:
+        if all(account.lost is not None for account in self.accounts.values()):
+            return f'channel "{ref}" is not read: every Telegram account is lost (see monitor status)'
         return (f'channel "{ref}" is not read: no Telegram account has room (max_channels ='
                 f" {self.settings.max_channels}); add an account or raise max_channels")
 
