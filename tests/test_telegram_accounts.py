@@ -352,3 +352,20 @@ def test_an_account_whose_session_ends_while_idle_is_handed_over_without_stoppin
     asyncio.run(scenario())
     assert stopped == [] and stored(archive, MOD.id) == [1]
     assert accounts.account_figures()[0]["lost"].startswith("AuthKeyUnregisteredError")
+
+
+def test_metrics_show_each_accounts_channels_flood_wait_and_loss():
+    from monitor.metrics import _account_metrics
+
+    soon = datetime.now(UTC) + timedelta(seconds=90)
+    families = list(_account_metrics([
+        {"account": "alpha", "channels": 3, "flood_wait_until": soon, "lost": None, "lost_since": None},
+        {"account": "bravo", "channels": 0, "flood_wait_until": None, "lost": "SessionRevokedError: revoked",
+         "lost_since": T0},
+    ]))
+    samples = {(f.name, s.labels["account"]): s.value for f in families for s in f.samples}
+    assert samples[("monitor_telegram_account_channels", "alpha")] == 3
+    assert samples[("monitor_telegram_account_lost", "alpha")] == 0
+    assert samples[("monitor_telegram_account_lost", "bravo")] == 1
+    assert 80 < samples[("monitor_telegram_account_flood_wait_seconds", "alpha")] <= 90
+    assert samples[("monitor_telegram_account_flood_wait_seconds", "bravo")] == 0
