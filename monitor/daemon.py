@@ -98,8 +98,8 @@ class ArchiveWorker:
         self.config = config
         self.clock = clock
         self.on_alerts = on_alerts  # called (on this thread) after a write that decided alerts
-        self.archive: Archive | None = None
-        self.pipeline: Pipeline | None = None
+        self.archive: Archive  # these three are made on the archive thread, before start() returns
+        self.pipeline: Pipeline
         self.http: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -146,6 +146,8 @@ class ArchiveWorker:
     # -- from the main loop -------------------------------------------------------------------
     async def run(self, coroutine: Any) -> Any:
         """Run a coroutine on the archive thread's loop; the caller's loop goes on meanwhile."""
+        if self.loop is None:
+            raise RuntimeError("the archive thread is not running")
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
 
     async def call(self, function: Callable[..., Any], *args: Any) -> Any:
@@ -242,7 +244,8 @@ class MailWorker:
 
 class Daemon:
     def __init__(self, config_path: Path, *, clock: Callable[[], datetime] = system_clock,
-                 notifier: Notifier | None = None, telegram_client: Any = None):
+                 notifier: Notifier | None = None, telegram_client: Any = None,
+                 telegram_clients: dict[str, Any] | None = None):
         self.config_path = Path(config_path)
         self.config = load_config(self.config_path)
         self.clock = clock
@@ -255,6 +258,7 @@ class Daemon:
         self.swallowed = SwallowedErrors()
         self.telegram: Any = None
         self.telegram_client = telegram_client
+        self.telegram_clients = telegram_clients  # clients by account name (tests); None: connected from the sessions
         self.scheduler: Any = None
         self.metrics: Any = None
         self.exit_code = 0
@@ -265,10 +269,16 @@ class Daemon:
         self._polls = 0
         self._errors = 0
 
+    def _running_worker(self) -> ArchiveWorker:
+        """The archive thread; there is one from the start of ``run`` on."""
+        if self.worker is None:
+            raise RuntimeError("the daemon is not running")
+        return self.worker
+
     # -- sources ------------------------------------------------------------------------------
     def _build_sources(self) -> dict[str, Any]:
         """The polling sources; called on the archive thread (they use its archive, pipeline and HTTP client)."""
-        worker = self.worker
+        worker = self._running_worker()
         sources: dict[str, Any] = {}
         if self.config.feeds:
             from .sources.feeds import FeedSource
@@ -308,7 +318,7 @@ class Daemon:
         if task is not None:
             self._work.add(task)
         try:
-            return await self.worker.run(self._poll(key, source))
+            return await self._running_worker().run(self._poll(key, source))
         finally:
             if task is not None:
                 self._work.discard(task)
@@ -326,7 +336,7 @@ class Daemon:
         except TransientSourceError as exc:
             self._errors += 1
             log.warning("%s: %s", key, exc)
-            if getattr(exc, "retry_after", None) and self.scheduler is not None:
+            if exc.retry_after and self.scheduler is not None:
                 job = self.scheduler.get_job(key)
                 if job is not None:
                     when = datetime.now(UTC) + timedelta(seconds=float(exc.retry_after))
@@ -349,7 +359,9 @@ class Daemon:
         if where is None:
             return
         try:
-            record_error(source.archive, *where, f"{key}: poll failed: {type(exc).__name__}: {exc}", self.clock())
+            kind, channel = where
+            record_error(source.archive, kind, channel, f"{key}: poll failed: {type(exc).__name__}: {exc}",
+                         self.clock())
         except Exception:  # noqa: BLE001 - a read-only or full archive cannot take the record either
             log.error("%s: the failure could not be recorded in the archive", key)
 
@@ -380,30 +392,25 @@ class Daemon:
 
     # -- Telegram (Telethon) -------------------------------------------------------------------
     async def _start_telegram(self) -> None:
-        """Connect the user session; without an authorised session, stop with how to log in."""
-        settings = self.config.telegram
-        if settings is None or not settings.channels:
-            return
-        from .sources.telegram import TelegramSetupError, TelegramSource, make_client
+        """Connect every account's session; without one authorised session, stop with how to log in."""
+        from .sources.telegram_accounts import DEFAULT_ACCOUNT, TelegramAccounts, connect_accounts, followed_channels
 
-        if self.telegram_client is None:
-            session = Path(settings.session)
-            if not session.exists() and not Path(str(session) + ".session").exists():
-                raise TelegramSetupError(f"no Telegram session at {session}: run 'monitor telegram login' once first")
-            self.telegram_client = make_client(self.config)
-            await self.telegram_client.connect()
-            if not await self.telegram_client.is_user_authorized():
-                await self.telegram_client.disconnect()
-                raise TelegramSetupError(f"the Telegram session {session} is not logged in: run"
-                                         " 'monitor telegram login'")
-        self.telegram = TelegramSource(list(settings.channels), self.worker.archive, self.worker, self.telegram_client,
-                                       offload=self.worker.call, join=settings.join,
-                                       poll_seconds=settings.poll_seconds, clock=self.clock)
+        settings = self.config.telegram
+        channels = followed_channels(settings, self.config.telegram_accounts)
+        if settings is None or not channels:
+            return
+        given = self.telegram_clients
+        if given is None and self.telegram_client is not None:
+            given = {DEFAULT_ACCOUNT: self.telegram_client}
+        clients, unusable = await connect_accounts(self.config, given)
+        worker = self._running_worker()
+        self.telegram = TelegramAccounts(self.config, clients, worker.archive, worker, unusable=unusable,
+                                         offload=worker.call, clock=self.clock)
         resolved = await self.telegram.resolve()
         self.telegram.register()
         members = sum(1 for c in resolved if c.member)
-        log.info("telegram: following %d of %d channels (%d with live updates)", len(resolved),
-                 len(settings.channels), members)
+        log.info("telegram: following %d of %d channels (%d with live updates) with %d accounts", len(resolved),
+                 len(channels), members, len(clients))
 
     async def _telegram_catch_up(self) -> None:
         task = asyncio.current_task()
@@ -429,9 +436,7 @@ class Daemon:
     async def _stop_telegram(self) -> None:
         self._stopping_telegram = True
         if self.telegram is not None:
-            await self.telegram.stop(STOP_SECONDS)
-        if self.telegram_client is not None and hasattr(self.telegram_client, "disconnect"):
-            await self.telegram_client.disconnect()
+            await self.telegram.stop(STOP_SECONDS)  # and disconnects every account's client
 
     # -- scheduling -----------------------------------------------------------------------------
     def _schedule(self) -> None:
@@ -445,7 +450,7 @@ class Daemon:
             )
         if self.telegram is not None:
             self.scheduler.add_job(self._telegram_catch_up,
-                                   IntervalTrigger(seconds=self.config.telegram.poll_seconds, jitter=10),
+                                   IntervalTrigger(seconds=self.telegram.poll_seconds, jitter=10),
                                    id="telegram-catch-up", name="telegram history safety poll", max_instances=1,
                                    coalesce=True, replace_existing=True)
         if self.config.translation.backend != "none":
@@ -495,22 +500,20 @@ class Daemon:
             self.notifier.ready("reload refused: storage.path changed")
             return False
         self.config = config
-        await self.worker.call(self.worker.reconfigure, config)
+        worker = self._running_worker()
+        await worker.call(worker.reconfigure, config)
         for key in list(self.sources):
             if self.scheduler.get_job(key):
                 self.scheduler.remove_job(key)
         self.stopped.clear()
-        self.sources = await self.worker.call(self._build_sources)
+        self.sources = await worker.call(self._build_sources)
         if self.telegram is not None:
-            settings = config.telegram
-            self.telegram.join = bool(settings and settings.join)
-            if settings is not None:
-                self.telegram.poll_seconds = settings.poll_seconds
-            await self.telegram.set_channels(list(settings.channels) if settings else [])
-        elif config.telegram is not None and config.telegram.channels:
+            await self.telegram.reconfigure(config)
+        elif config.telegram is not None:
             try:
                 await self._start_telegram()
-                self._spawn(self._telegram_catch_up())
+                if self.telegram is not None:
+                    self._spawn(self._telegram_catch_up())
             except Exception as exc:  # noqa: BLE001 - the rest of the reload stands
                 log.error("reload: Telegram not started: %s", exc)
         self._schedule()
@@ -559,10 +562,7 @@ class Daemon:
             loop.add_signal_handler(signal.SIGHUP, self.reload)
             if self.telegram is not None:
                 self._spawn(self._telegram_catch_up())
-                disconnected = getattr(self.telegram_client, "disconnected", None)
-                if disconnected is not None:
-                    lost = asyncio.ensure_future(disconnected)
-                    lost.add_done_callback(lambda _: self._telegram_lost())
+                self.telegram.watch_disconnects(self._telegram_lost)
             self.notifier.ready(self._status())
             log.info("monitor running: %s", self._status())
             self.ready.set()
@@ -642,4 +642,5 @@ class Daemon:
                 "telegram_history": summary.telegram_history, "mails_sent": summary.mails_sent,
                 "polls": summary.polls, "alerts_decided": summary.alerts,
                 "telegram_flood_waits": self.telegram.flood_waits if self.telegram is not None else 0,
-                "telegram_reconnects": self.telegram.reconnects if self.telegram is not None else 0}
+                "telegram_reconnects": self.telegram.reconnects if self.telegram is not None else 0,
+                "telegram_accounts": self.telegram.account_figures() if self.telegram is not None else []}

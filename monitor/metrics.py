@@ -77,6 +77,28 @@ class ArchiveCollector:
                                   value=figures["telegram_flood_waits"])
         yield CounterMetricFamily("monitor_telegram_reconnects", "Reconnects Telethon made on its own since start",
                                   value=figures["telegram_reconnects"])
+        yield from _account_metrics(figures.get("telegram_accounts") or [])
+
+
+def _account_metrics(accounts: list[dict[str, Any]]):
+    """Each Telegram account: channels it reads, 1 while lost, seconds left of its flood wait."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    channels = GaugeMetricFamily("monitor_telegram_account_channels", "Channels each Telegram account reads",
+                                 labels=["account"])
+    lost = GaugeMetricFamily("monitor_telegram_account_lost", "1 while a Telegram account is lost (logged out,"
+                             " revoked, banned, deactivated)", labels=["account"])
+    flood = GaugeMetricFamily("monitor_telegram_account_flood_wait_seconds", "Seconds left of the account's flood"
+                              " wait", labels=["account"])
+    now = datetime.now(UTC)
+    for account in accounts:
+        channels.add_metric([account["account"]], account["channels"])
+        lost.add_metric([account["account"]], 1 if account["lost"] else 0)
+        until = account["flood_wait_until"]
+        flood.add_metric([account["account"]], max((until - now).total_seconds(), 0) if until else 0)
+    yield channels
+    yield lost
+    yield flood
 
 
 class MetricsServer:

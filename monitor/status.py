@@ -47,7 +47,9 @@ def source_report(archive: Archive, config: Config, now: datetime) -> list[dict[
             entries.append(_entry(conn, "webpreview", name, name, health.get(("webpreview", name), {}), now))
     if config.telegram is not None:
         states = channel_states(conn) if has_table(conn, "telegram_channels") else {}
-        for ref in config.telegram.channels:
+        from .sources.telegram_accounts import followed_channels
+
+        for ref in followed_channels(config.telegram, config.telegram_accounts):
             state = states.get(ref)
             entry = _entry(conn, "telegram", ref, state.channel if state else "", health.get(("telegram", ref), {}),
                            now)
@@ -89,6 +91,10 @@ def status_report(archive: Archive, config: Config, now: datetime) -> dict[str, 
     problems = archive_problems(archive.path)
     problems += [f"{s['source']}:{s['channel']}: {s['last_error']}" for s in sources if not s["healthy"]]
     problems += mail_problems(archive, config, now)
+    from .sources.telegram_accounts import account_problems, account_report
+
+    accounts = account_report(archive, config, now)
+    problems += account_problems(accounts, several=bool(config.telegram_accounts))
     backlog = 0
     error = None
     if config.translation.backend != "none":
@@ -99,5 +105,5 @@ def status_report(archive: Archive, config: Config, now: datetime) -> dict[str, 
         if error and backlog:
             problems.append(f"translation: {error} ({backlog} posts waiting)")
     return {"healthy": not problems, "problems": problems, "sources": sources, "outbox": outbox_counts(archive.db),
-            "translation_backlog": backlog, "translation_error": error, "archive": str(archive.path),
+            "telegram_accounts": accounts, "translation_backlog": backlog, "translation_error": error, "archive": str(archive.path),
             "archive_bytes": archive_bytes(archive.path), "posts": post_count(conn), "checked_at": now.isoformat()}

@@ -40,8 +40,10 @@ def check(ctx: click.Context) -> None:
     else:
         click.echo(f"email:         none: alerts go to the Maildir {config.maildir}")
     sources = []
-    if config.telegram and config.telegram.channels:
+    if config.telegram and config.telegram.channels and not config.telegram_accounts:
         sources.append(f"telegram: {len(config.telegram.channels)} channel(s) ({', '.join(config.telegram.channels)})")
+    elif config.telegram and config.telegram_accounts:
+        sources += _telegram_accounts(config)
     if config.webpreview and config.webpreview.channels:
         channels = config.webpreview.channels
         sources.append(f"web preview: {len(channels)} channel(s) ({', '.join(channels)})"
@@ -64,6 +66,23 @@ def check(ctx: click.Context) -> None:
 
         for line in matcher_for(config).watchlist_warnings():
             click.echo(f"warning: {line}")
+
+
+def _telegram_accounts(config) -> list[str]:
+    """One line per Telegram account: the channels it reads, as assigned now, and its credentials' state."""
+    from ..secrets import read_secret
+    from ..sources.telegram_accounts import assign_channels, followed_channels
+
+    channels = followed_channels(config.telegram, config.telegram_accounts)
+    assignment = assign_channels(channels, config.telegram_accounts, config.telegram.max_channels)
+    lines = [f"telegram: {len(channels)} channel(s) over {len(config.telegram_accounts)} accounts"
+             f" (at most {config.telegram.max_channels} each)"]
+    for account in config.telegram_accounts:
+        refs = assignment.by_account[account.name]
+        unset = [v for v in (account.api_id_env, account.api_hash_env) if not read_secret(v)]
+        missing = f"; {' and '.join(unset)} not set" if unset else ""
+        lines.append(f"  account {account.name}: {len(refs)} channel(s) ({', '.join(refs)}){missing}")
+    return lines
 
 
 @main.command()

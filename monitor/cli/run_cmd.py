@@ -57,7 +57,8 @@ def status(app, as_json: bool) -> None:
     """Health of a running (or stopped) monitor, read from the archive.
 
     Per configured source (feeds, web preview and Telegram channels): last post, lag,
-    last success and error; for Telegram channels also membership. The alert outbox
+    last success and error; for Telegram channels also membership, and per Telegram
+    account the channels it reads, its flood wait and why it is lost. The alert outbox
     (queued, failed), the translation backlog and the archive's size. Exits 1 when
     something is unhealthy (a failing source, failed mails, mail failing or waiting
     longer than [delivery] pending_alarm_minutes), for monitoring systems.
@@ -84,6 +85,9 @@ def status(app, as_json: bool) -> None:
                                      "last_error", "posts_today"], "table")
         else:
             click.echo("sources: none configured")
+        accounts = report["telegram_accounts"]
+        if len(accounts) > 1 or any(a["lost"] or a["flood_wait_until"] for a in accounts):
+            emit(accounts, ["account", "channels", "flood_wait_until", "lost", "lost_since"], "table")
         for problem in report["problems"]:
             click.echo(f"unhealthy: {problem}", err=True)
     if not report["healthy"]:

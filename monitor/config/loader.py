@@ -173,8 +173,18 @@ class _Validator:
                 prefix = f"{self.name}:{line}" if line else self.name
                 self.errors.append(f"{prefix}: {key}: unknown section{hint}")
         for section in SECTIONS:
-            result[section.attribute] = self._section(section, data.get(section.name))
+            result[section.attribute] = self._section(section, _raw_section(data, section.name))
+        self._check_accounts(result["telegram"], result["telegram_accounts"])
         return result
+
+    def _check_accounts(self, telegram: Any, accounts: tuple[Any, ...]) -> None:
+        """Channels of several Telegram accounts: each read by one account, no account over max_channels."""
+        if telegram is None or any(a.name is None for a in accounts):
+            return
+        from ..sources.telegram_accounts import config_problems
+
+        for index, key, message in config_problems(telegram, accounts):
+            self.error("telegram" if index is None else "telegram.account", index, key, message)
 
     def _section(self, section: Section, raw: Any) -> Any:
         if section.array:
@@ -212,12 +222,15 @@ class _Validator:
         values: dict[str, Any] = {}
         names = [s.name for s in section.settings]
         for key in table:
+            if f"{section.name}.{key}" in SECTION_BY_NAME:
+                continue  # a table of its own inside this one ([[telegram.account]])
             if section.setting(key) is None:
                 secret = _SECRET_KEYS.get(key)
                 holder = section.setting(secret) if secret else None
                 if holder is not None:
+                    default = "" if holder.required else f" (default {holder.default})"
                     self.error(section.name, index, key, f"secrets do not belong in the configuration file; put it in the"
-                               f" environment variable (or systemd credential) named by {secret} (default {holder.default})")
+                               f" environment variable (or systemd credential) named by {secret}{default}")
                 else:
                     self.error(section.name, index, key, "unknown key" + suggest(key, names))
         for setting in section.settings:
@@ -325,6 +338,15 @@ class _Validator:
         elif section.name == "translation":
             if values["backend"] == "libre" and not values["url"]:
                 self.error("translation", None, "url", 'required when backend = "libre" (the LibreTranslate server)')
+
+
+def _raw_section(data: dict[str, Any], name: str) -> Any:
+    """The TOML value of a section; "telegram.account" is the "account" key of the [telegram] table."""
+    parent, _, child = name.partition(".")
+    raw = data.get(parent)
+    if child:
+        return raw.get(child) if isinstance(raw, dict) else None
+    return raw
 
 
 def _name_problem(text: str) -> str | None:

@@ -208,6 +208,23 @@ class Telegram:
     poll_seconds: int = setting(300, "safety poll of each channel's history", minimum=10, maximum=WEEK)
     join: bool = setting(False, "join configured public channels the account is not in (live updates come only for"
                                 " joined channels); false: such channels are read by the history poll alone")
+    max_channels: int = setting(400, "channels one account reads at most (an account can be in about 500)",
+                                minimum=1, maximum=10_000)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TelegramAccount:
+    """One of several Telegram accounts; without any, [telegram] session is the one account."""
+
+    name: str = setting(REQUIRED, "short unique name, used by 'monitor telegram login --account' and status",
+                        text=NAME)
+    session: str = setting(REQUIRED, "Telethon session file of this account (created by 'monitor telegram login"
+                                     " --account NAME', mode 0600)", text=FILE, path=True)
+    api_id_env: str = setting(REQUIRED, "environment variable (or systemd credential) holding api_id", text=ENV_NAME)
+    api_hash_env: str = setting(REQUIRED, "environment variable (or systemd credential) holding api_hash",
+                                text=ENV_NAME)
+    channels: tuple[str, ...] = setting([], "channels this account reads (followed even when not in [telegram]"
+                                            " channels); the others are spread over the accounts", text=PHRASE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -235,7 +252,7 @@ class Section:
     name: str
     type: type
     attribute: str  # of Config
-    array: bool = False  # [[name]]: a list of tables
+    array: bool = False  # [[name]]: a list of tables; a dotted name ("telegram.account") lies inside its parent table
     optional: bool = False  # absent from the file means "not configured" (value None)
     key: str | None = None  # for arrays: the setting that names each item (must be unique)
 
@@ -275,6 +292,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("metrics", Metrics, "metrics"),
     Section("serve", Serve, "serve"),
     Section("telegram", Telegram, "telegram", optional=True),
+    Section("telegram.account", TelegramAccount, "telegram_accounts", array=True, key="name"),
     Section("webpreview", WebPreview, "webpreview", optional=True),
     Section("feed", Feed, "feeds", array=True, key="name"),
 )
@@ -298,6 +316,7 @@ class Config:
     metrics: Metrics
     serve: Serve
     telegram: Telegram | None
+    telegram_accounts: tuple[TelegramAccount, ...]
     webpreview: WebPreview | None
     feeds: tuple[Feed, ...]
 

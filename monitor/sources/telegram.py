@@ -30,18 +30,19 @@ import os
 import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.config import Config
-from monitor.storage import Archive, Post
+from monitor.config import Config, Telegram, TelegramAccount
+from monitor.storage import Archive, Post, iso
 from monitor.storage import channels as channel_store
 from monitor.storage.status import last_alert_id
 
-from .health import record_error, record_success
+from .health import record_error, record_success, set_state
 
 SOURCE = "telegram"
+ACCOUNT_SOURCE = "telegram-account"  # health and flood-wait rows of the accounts (channel = account name)
 HISTORY_PAUSE = 3.0  # seconds between two channels' history reads
 FIRST_HISTORY = 100  # posts read from a channel seen for the first time
 BATCH = 100  # posts per stored batch; also ids per get_messages request (Telegram's page)
@@ -62,6 +63,16 @@ _ENTITY_TYPES = {
 
 class TelegramSetupError(Exception):
     """No usable session or credentials: the daemon cannot read Telegram (the message says how to fix it)."""
+
+
+def account_lost_reason(error: BaseException) -> str | None:
+    """Why an error means the account can read nothing more (logged out, session revoked, banned, deactivated,
+    its key used elsewhere); None for errors of one request or one channel."""
+    from telethon import errors
+
+    if isinstance(error, (errors.UnauthorizedError, errors.AuthKeyError, errors.PhoneNumberBannedError)):
+        return f"{type(error).__name__}: {error}"
+    return None
 
 
 @dataclass
@@ -183,8 +194,13 @@ class TelegramSource:
                  offload: Callable[..., Awaitable[Any]] | None = None,
                  sleep: Callable[[float], Any] | None = None, pause: float = HISTORY_PAUSE,
                  first_history: int = FIRST_HISTORY, join: bool = False, poll_seconds: int = 300,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None, account: str = "",
+                 on_lost: Callable[[TelegramSource, str], None] | None = None):
         self.channels = [ChannelRef(c) for c in channels]
+        self.account = account  # the account's name: its flood waits are recorded for status, its logs say it
+        self.on_lost = on_lost  # told once when the account can read nothing more
+        self.lost: str | None = None  # why, then
+        self.flood_until: datetime | None = None  # while sleeping a flood wait
         self.archive = archive
         self.pipeline = pipeline
         self.client = client
@@ -205,7 +221,7 @@ class TelegramSource:
         self.reconnects = 0
         self.alerts = 0  # alerts the pipeline decided on Telegram posts
         self._stopping = asyncio.Event()
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks: dict[int | None, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task] = set()
 
     # -- running work where the archive lives -------------------------------------------------------
@@ -254,9 +270,13 @@ class TelegramSource:
         for channel in self.channels:
             if channel.id is not None:
                 continue
+            if self.stopping:
+                break
             try:
                 entity = await self._call(self.client.get_entity, parse_channel(channel.ref))
             except Exception as exc:  # noqa: BLE001 - Telethon raises many kinds; each is explained
+                if self.account_lost(exc):
+                    break
                 await self._failed(channel, explain(exc, channel.ref))
                 continue
             kind = type(entity).__name__
@@ -286,6 +306,8 @@ class TelegramSource:
         try:
             await self._call(self.client, JoinChannelRequest(channel.entity))
         except Exception as exc:  # noqa: BLE001 - still read by the history poll
+            if self.account_lost(exc):
+                return
             message = f'joining "{channel.ref}" failed ({type(exc).__name__}: {exc}); its history is still polled'
             log.warning("telegram: %s", message)
             await self._db(self._record_error, channel, message)
@@ -330,11 +352,36 @@ class TelegramSource:
             try:
                 return await function(*args, **kwargs)
             except errors.FloodWaitError as exc:
-                self.flood_waits += 1
-                log.warning("telegram: flood wait, sleeping the %d s Telegram asks for", exc.seconds)
-                await self._pause(exc.seconds)
+                await self._flood_wait(exc.seconds, "")
                 if self.stopping:
                     raise
+
+    async def _flood_wait(self, seconds: int, what: str) -> None:
+        """Sleep the time Telegram asks for; only this account's work waits."""
+        self.flood_waits += 1
+        self.flood_until = self.clock() + timedelta(seconds=seconds)
+        log.warning("telegram: %sflood wait%s, sleeping the %d s Telegram asks for", self._who(), what, seconds)
+        await self._db(self._record_flood, self.flood_until)
+        try:
+            await self._pause(seconds)
+        finally:
+            self.flood_until = None
+
+    def _who(self) -> str:
+        return f"account {self.account}: " if self.account else ""
+
+    def account_lost(self, error: BaseException) -> bool:
+        """True when ``error`` means the account is lost: it stops, and ``on_lost`` is told (once)."""
+        reason = account_lost_reason(error)
+        if reason is None:
+            return False
+        if self.lost is None:
+            self.lost = reason
+            self._stopping.set()
+            log.error("telegram: %slost: %s", self._who(), reason)
+            if self.on_lost is not None:
+                self.on_lost(self, reason)
+        return True
 
     # -- history ------------------------------------------------------------------------------------
     async def catch_up(self) -> int:
@@ -362,11 +409,11 @@ class TelegramSource:
                 try:
                     new = await self._fill(channel, history)
                 except errors.FloodWaitError as exc:
-                    self.flood_waits += 1
-                    log.warning("telegram: flood wait on %s history, sleeping %d s", channel.ref, exc.seconds)
-                    await self._pause(exc.seconds)
+                    await self._flood_wait(exc.seconds, f" on {channel.ref} history")
                     continue
                 except Exception as exc:  # noqa: BLE001 - one channel must not stop the others
+                    if self.account_lost(exc):
+                        return 0  # not the channel's fault: another account reads it on
                     self.read_errors += 1
                     message = explain(exc, channel.ref)
                     log.error("telegram: reading %s failed: %s", channel.ref, message)
@@ -441,8 +488,8 @@ class TelegramSource:
 
     # -- live updates ---------------------------------------------------------------------------------
     def _channel_of(self, message: Any) -> ChannelRef | None:
-        peer = getattr(message, "peer_id", None)
-        return self.by_id.get(getattr(peer, "channel_id", None))
+        channel_id = getattr(getattr(message, "peer_id", None), "channel_id", None)
+        return self.by_id.get(channel_id) if channel_id is not None else None
 
     def _deleted_in(self, event: Any) -> ChannelRef | None:
         from telethon import utils
@@ -558,6 +605,11 @@ class TelegramSource:
                 return False
             return True
 
+    def _record_flood(self, until: datetime) -> None:
+        """When the account's flood wait ends, for status (kept in source_state, in the last_modified column)."""
+        if self.account:
+            set_state(self.archive, ACCOUNT_SOURCE, self.account, None, iso(until))
+
     def _record_success(self, channel: ChannelRef, posts: int) -> None:
         record_success(self.archive, SOURCE, channel.ref, posts, self.clock())
 
@@ -572,13 +624,15 @@ class TelegramSource:
 
 # -- session and credentials ------------------------------------------------------------------------------
 
-def credentials(config: Config) -> tuple[int, str]:
+def credentials(config: Config, account: TelegramAccount | None = None) -> tuple[int, str]:
+    """api_id and api_hash of ``account`` (default: [telegram]'s), from the environment or systemd credentials."""
     from ..secrets import read_secret
 
-    tg = config.telegram
+    tg = _settings(config, account)
     api_id, api_hash = read_secret(tg.api_id_env), read_secret(tg.api_hash_env)
     if not api_id or not api_hash:
         raise TelegramSetupError(
+            (f"account {account.name}: " if account is not None else "") +
             f"Telegram api_id and api_hash are not set: put them in the environment variables {tg.api_id_env} and"
             f" {tg.api_hash_env} (or systemd credentials of those names); get them at https://my.telegram.org"
         )
@@ -587,7 +641,16 @@ def credentials(config: Config) -> tuple[int, str]:
     return int(api_id), api_hash.strip()
 
 
-def make_client(config: Config):
+def _settings(config: Config, account: TelegramAccount | None) -> TelegramAccount | Telegram:
+    """Where the session and the credentials' names are: the account's, else [telegram]'s."""
+    settings = account or config.telegram
+    if settings is None:
+        raise TelegramSetupError("no [telegram] section in the configuration: add one with session and channels")
+    return settings
+
+
+def make_client(config: Config, account: TelegramAccount | None = None) -> Any:
+    """A Telethon client of ``account``'s session (default: [telegram] session)."""
     from telethon import TelegramClient
 
     class MonitorClient(TelegramClient):
@@ -602,8 +665,8 @@ def make_client(config: Config):
             for handler in self.__dict__.get("_monitor_reconnect_handlers", []):
                 await handler()  # new posts missed meanwhile: read from the history
 
-    api_id, api_hash = credentials(config)
-    session = Path(config.telegram.session)
+    api_id, api_hash = credentials(config, account)
+    session = Path(_settings(config, account).session)
     session.parent.mkdir(parents=True, exist_ok=True)
     return MonitorClient(str(session), api_id, api_hash, flood_sleep_threshold=60, auto_reconnect=True)
 

@@ -9,7 +9,10 @@ Telegram, not kindlier:
 - ``is_connected()`` stays True through a dropped connection (Telethon reconnects underneath);
   after it, the client's reconnect handlers run, as Telethon's sender calls its reconnect hook;
 - history comes in pages of 100 messages (one request each), deleted messages are gone from it,
-  and ``get_messages(ids=...)`` answers None for an id with no message.
+  and ``get_messages(ids=...)`` answers None for an id with no message;
+- ``account()`` gives another account's client on the same network (same channels and history; its
+  own updates, requests and flood waits); an account whose ``lost`` is set (an error such as
+  ``SessionRevokedError``) gets no update and every request it makes raises that error.
 """
 
 from __future__ import annotations
@@ -49,7 +52,19 @@ class FakeTelegram:
         self.flood_once: set[int] = set()
         self.requests: list[tuple] = []
         self.reachable = True  # False: requests fail and updates are lost, the connection still "up"
+        self.lost: Exception | None = None  # the account logged out, revoked or banned: every request raises it
         self.tasks: set[asyncio.Task] = set()
+        self.clients: list[FakeTelegram] = [self]  # the accounts on this network
+
+    def account(self) -> FakeTelegram:
+        """Another account's client on this network: the same channels and history, updates of its own."""
+        other = FakeTelegram()
+        other.entities, other.history, other.clients = self.entities, self.history, self.clients
+        self.clients.append(other)
+        return other
+
+    def _receives(self) -> bool:
+        return self.reachable and self.lost is None
 
     def add_channel(self, entity: types.Channel) -> None:
         self.entities[entity.username] = entity
@@ -64,20 +79,26 @@ class FakeTelegram:
         """A post appears; an update reaches the account only if ``live``, connected and a member."""
         channel_id = msg.peer_id.channel_id
         self.history.setdefault(channel_id, []).append(msg)
-        if live and self.reachable and channel_id in self.entities and self.member(channel_id):
+        if live and channel_id in self.entities and self.member(channel_id):
             update = types.UpdateNewChannelMessage(msg, pts=msg.id, pts_count=1)
-            self._dispatch(events.NewMessage.Event(msg), update)
+            for client in self.clients:
+                if client._receives():
+                    client._dispatch(events.NewMessage.Event(msg), update)
 
     def edit(self, msg: types.Message) -> None:
         items = self.history[msg.peer_id.channel_id]
         items[:] = [msg if m.id == msg.id else m for m in items]
-        if self.reachable and self.member(msg.peer_id.channel_id):
-            self._dispatch(events.MessageEdited.Event(msg), None)
+        if self.member(msg.peer_id.channel_id):
+            for client in self.clients:
+                if client._receives():
+                    client._dispatch(events.MessageEdited.Event(msg), None)
 
     def delete(self, channel_id: int, ids: list[int], *, live: bool = True) -> None:
         self.history[channel_id] = [m for m in self.history[channel_id] if m.id not in ids]
-        if live and self.reachable and self.member(channel_id):
-            self._dispatch(events.MessageDeleted.Event(ids, types.PeerChannel(channel_id)), None)
+        if live and self.member(channel_id):
+            for client in self.clients:
+                if client._receives():
+                    client._dispatch(events.MessageDeleted.Event(ids, types.PeerChannel(channel_id)), None)
 
     def drop_connection(self) -> None:
         """The connection breaks: updates are lost until ``reconnect``; ``is_connected()`` stays True."""
@@ -107,9 +128,9 @@ class FakeTelegram:
             await callback(event)
 
     async def settle(self) -> None:
-        """Wait until every update handler and reconnect handler started so far has finished."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks))
+        """Wait until every update handler and reconnect handler started so far (of every account) has finished."""
+        while any(client.tasks for client in self.clients):
+            await asyncio.gather(*[t for client in self.clients for t in client.tasks])
 
     # -- the client methods TelegramSource uses -------------------------------------------------------
     def is_connected(self) -> bool:
@@ -117,6 +138,8 @@ class FakeTelegram:
 
     async def get_entity(self, ref):
         self.requests.append(("get_entity", ref))
+        if self.lost is not None:
+            raise self.lost
         if ref in self.errors:
             raise self.errors[ref]
         if ref not in self.entities:
@@ -128,6 +151,8 @@ class FakeTelegram:
         return types.InputPeerChannel(entity.id, entity.access_hash)
 
     def _check(self, entity) -> None:
+        if self.lost is not None:
+            raise self.lost
         if not self.reachable:
             raise ConnectionError("network unreachable")
         if entity.id in self.flood_once:
@@ -157,6 +182,8 @@ class FakeTelegram:
         from telethon.tl.functions.channels import JoinChannelRequest
 
         self.requests.append((type(request).__name__,))
+        if self.lost is not None:
+            raise self.lost
         if not self.reachable:
             raise ConnectionError("network unreachable")
         if isinstance(request, JoinChannelRequest):
