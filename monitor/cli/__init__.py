@@ -104,6 +104,7 @@ from . import (  # noqa: E402, F401
     alerts_cmd,
     archive_cmd,
     check_cmd,
+    copy_cmd,
     match_cmd,
     run_cmd,
     serve_cmd,

@@ -244,7 +244,8 @@ def translate(sql: str) -> tuple[str, bool]:
         text = _PAIR_MAX.sub(r"GREATEST(\1, \2)", text)
         text = _PAIR_MIN.sub(r"LEAST(\1, \2)", text)
     text = re.sub(r"\bgroup_concat\(", "string_agg(", text, flags=re.IGNORECASE)
-    text = _PLACEHOLDER.sub(lambda m: "%s" if m.group() == "?" else "%%" if m.group() == "%" else m.group(), text)
+    # ? outside quotes is a parameter; every % (in quotes too: psycopg reads them all) is doubled
+    text = _PLACEHOLDER.sub(lambda m: "%s" if m.group() == "?" else m.group().replace("%", "%%"), text)
     text += conflict
     returning = False
     if target and "RETURNING" not in text.upper():

@@ -82,7 +82,7 @@ def mail_backlog(conn: sqlite3.Connection) -> MailBacklog:
     digests = conn.execute("SELECT count(*), min(created_at), count(last_error) FROM digests"
                            " WHERE status IN ('pending', 'sending')").fetchone()
     error = conn.execute("SELECT last_error FROM (SELECT last_error, id FROM deliveries WHERE status IN"
-                         " ('pending', 'sending') AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1)").fetchone()
+                         " ('pending', 'sending') AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS latest").fetchone()
     (failed,) = conn.execute("SELECT count(*) FROM deliveries WHERE status = 'failed'").fetchone()
     (failed_digests,) = conn.execute("SELECT count(*) FROM digests WHERE status = 'failed'").fetchone()
     oldest = min((t for t in (row[1], digests[1]) if t), default=None)
