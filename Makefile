@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check
 
-.PHONY: setup demo test lint install-check constraints clean browser
+.PHONY: setup demo test lint install-check constraints clean browser postgres
 
 $(BIN)/monitor: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ lint: $(VENV)/.test-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint browser
+test: lint browser postgres
 	$(BIN)/python -m pytest
 
 # Headless Chromium (Debian's package) for the story board's browser test; installed as root when missing.
@@ -38,6 +38,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: 'sudo make browser' installs it for the story board's browser test"; fi; }
+
+# PostgreSQL's server (Debian's package) for the tests of the PostgreSQL archive, which start their own
+# server in a temporary folder; installed as root when initdb is missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL is missing: 'sudo make postgres' installs it for the PostgreSQL archive's tests"; fi; }
 
 install-check:
 	rm -rf build/install-check

@@ -128,7 +128,7 @@ class ArchiveWorker:
     async def _open(self) -> None:
         import httpx
 
-        self.archive = Archive(self.config.storage.path, clock=self.clock)
+        self.archive = Archive.of(self.config.storage, clock=self.clock)
         self.pipeline = Pipeline(self.archive, self.config, clock=self.clock)
         self.note_changed_watchlists()
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(20.0), follow_redirects=True,
@@ -216,7 +216,7 @@ class MailWorker:
         from .mail.outbox import outbox_for
 
         config = self._config()
-        with Archive(config.storage.path, clock=self.clock) as archive:
+        with Archive.of(config.storage, clock=self.clock) as archive:
             outbox = outbox_for(archive, config, clock=self.clock)
             report = outbox.deliver_due(should_stop=self._stop.is_set)
         self.sent += report.sent
@@ -228,7 +228,7 @@ class MailWorker:
 
         config = self._config()
         try:
-            with Archive(config.storage.path, clock=self.clock) as archive:
+            with Archive.of(config.storage, clock=self.clock) as archive:
                 outbox_for(archive, config, clock=self.clock).recover()
         except Exception:  # noqa: BLE001 - the rounds below retry
             log.exception("alert delivery: recovering interrupted mails failed")
@@ -467,13 +467,13 @@ class Daemon:
     def _translate(self) -> None:
         from .translation import Translator
 
-        with Archive(self.config.storage.path, clock=self.clock) as archive:
+        with Archive.of(self.config.storage, clock=self.clock) as archive:
             Translator(archive, self.config, clock=self.clock).drain(limit=200)
 
     def _digest(self, mode: str) -> None:
         from .mail.outbox import outbox_for
 
-        with Archive(self.config.storage.path, clock=self.clock) as archive:
+        with Archive.of(self.config.storage, clock=self.clock) as archive:
             report = outbox_for(archive, self.config, clock=self.clock).run_digest(mode)
         self.mail.sent += report.sent
         self.mail.failed += report.failed + report.retried

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,7 @@ class ArchiveCollector:
         from .status import status_report
 
         config = self.config()
-        with Archive(Path(config.storage.path), readonly=True) as archive:
+        with Archive.of(config.storage, readonly=True) as archive:
             report = status_report(archive, config, datetime.now(UTC))
             posts = posts_by_source(archive.conn)
             alerts = alert_count(archive.conn)

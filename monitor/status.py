@@ -83,12 +83,19 @@ def mail_problems(archive: Archive, config: Config, now: datetime) -> list[str]:
     return problems
 
 
+def archive_size(archive: Archive) -> int:
+    """Bytes the archive takes: its SQLite files, or its PostgreSQL database."""
+    if archive.path is None:
+        return archive.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    return archive_bytes(archive.path)
+
+
 def status_report(archive: Archive, config: Config, now: datetime) -> dict[str, Any]:
     conn = archive.conn
     sources = source_report(archive, config, now)
     from .sources.health import archive_problems
 
-    problems = archive_problems(archive.path)
+    problems = archive_problems(archive.path) if archive.path is not None else []
     problems += [f"{s['source']}:{s['channel']}: {s['last_error']}" for s in sources if not s["healthy"]]
     problems += mail_problems(archive, config, now)
     from .sources.telegram_accounts import account_problems, account_report
@@ -105,5 +112,5 @@ def status_report(archive: Archive, config: Config, now: datetime) -> dict[str, 
         if error and backlog:
             problems.append(f"translation: {error} ({backlog} posts waiting)")
     return {"healthy": not problems, "problems": problems, "sources": sources, "outbox": outbox_counts(archive.db),
-            "telegram_accounts": accounts, "translation_backlog": backlog, "translation_error": error, "archive": str(archive.path),
-            "archive_bytes": archive_bytes(archive.path), "posts": post_count(conn), "checked_at": now.isoformat()}
+            "telegram_accounts": accounts, "translation_backlog": backlog, "translation_error": error, "archive": archive.name,
+            "archive_bytes": archive_size(archive), "posts": post_count(conn), "checked_at": now.isoformat()}

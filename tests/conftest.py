@@ -79,3 +79,21 @@ def run_cli(*args: str, config: Path | None = None, input: str | None = None, en
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of this test session (``tests/support/postgres.py``)."""
+    from .support.postgres import PgServer
+
+    server = PgServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def storage_section(engine: str, pg_server=None) -> str:
+    """A [storage] section for a test archive on ``engine``: a SQLite file, or a new PostgreSQL database."""
+    if engine == "postgresql":
+        return f'[storage]\nurl = "{pg_server.database()}"\n'
+    return '[storage]\npath = "archive.db"\n'

@@ -46,7 +46,7 @@ class App:
     def archive(self, *, readonly: bool = False) -> Archive:
         if self._archive is None:
             try:
-                self._archive = Archive(self.config.storage.path, readonly=readonly)
+                self._archive = Archive.of(self.config.storage, readonly=readonly)
             except ArchiveError as exc:
                 raise click.ClickException(str(exc)) from None
         return self._archive
@@ -104,6 +104,7 @@ from . import (  # noqa: E402, F401
     alerts_cmd,
     archive_cmd,
     check_cmd,
+    copy_cmd,
     match_cmd,
     run_cmd,
     serve_cmd,

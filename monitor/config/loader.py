@@ -335,6 +335,9 @@ class _Validator:
                 values["starttls"] = False
         elif section.name == "storage":
             self.storage_path = values["path"]  # watchlists are checked against the gazetteer beside it
+            if values["url"] and "path" in table:
+                self.error("storage", None, "url", "give path (a SQLite archive) or url (a PostgreSQL archive),"
+                                                   " not both")
         elif section.name == "translation":
             if values["backend"] == "libre" and not values["url"]:
                 self.error("translation", None, "url", 'required when backend = "libre" (the LibreTranslate server)')
@@ -388,7 +391,17 @@ def _hhmm_problem(text: str) -> str | None:
     return None if _HHMM.match(text) else f'"{text}" is not a time of day HH:MM'
 
 
-_TEXT_CHECKS = {schema.NAME: _name_problem, schema.URL: _url_problem, schema.HOST: _host_problem,
+def _pg_url_problem(text: str) -> str | None:
+    parts = urlsplit(text)
+    if parts.password is not None:  # the value is not shown: it holds the secret
+        return ("must not hold the password; put it in the environment variable (or systemd credential) named by"
+                " password_env (default MONITOR_DB_PASSWORD)")
+    if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/") or " " in text:
+        return f'"{text}" is not a PostgreSQL URL like postgresql://monitor@db.example.org/monitor'
+    return None
+
+
+_TEXT_CHECKS = {schema.PG_URL: _pg_url_problem, schema.NAME: _name_problem, schema.URL: _url_problem, schema.HOST: _host_problem,
                 schema.EMAIL: _email_problem, schema.TIMEZONE: _timezone_problem, schema.HHMM: _hhmm_problem}
 
 

@@ -36,6 +36,7 @@ TIMEZONE = "timezone"  # an IANA time zone
 HHMM = "hhmm"  # a time of day, HH:MM
 REGION = "region"  # an ISO 3166-2 code the gazetteer knows
 PHRASE = "phrase"  # not empty or blank
+PG_URL = "pg_url"  # postgresql://user@host/database, without a password
 
 _KINDS = {"str": "str", "int": "int", "float": "float", "bool": "bool", "tuple[str, ...]": "list[str]"}
 
@@ -80,10 +81,15 @@ WEEK = 7 * DAY
 
 @dataclass(frozen=True, kw_only=True)
 class Storage:
-    """The SQLite archive."""
+    """The archive: a SQLite file (``path``), or a PostgreSQL database (``url``) several nodes share."""
 
-    path: str = setting("storage/archive.db", "SQLite archive file, relative to this file's folder",
+    path: str = setting("storage/archive.db", "SQLite archive file, relative to this file's folder (side files such"
+                                              " as the maildir stay beside it when url is given)",
                         text=FILE, path=True)
+    url: str = setting("", "PostgreSQL archive instead of the SQLite file: postgresql://user@host[:port]/database"
+                           " (no password in it)", text=PG_URL)
+    password_env: str = setting("MONITOR_DB_PASSWORD", "environment variable (or systemd credential) holding the"
+                                                       " PostgreSQL password", text=ENV_NAME)
     maildir: str = setting("", "Maildir for alerts when no [email] section is given; default: 'maildir' beside"
                                " the archive", text=FOLDER, path=True)
 
@@ -271,6 +277,14 @@ class Section:
         return None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Node:
+    """This daemon among several sharing one PostgreSQL archive."""
+
+    name: str = setting("", "this daemon's name in status and in the outbox's claims; default: the host name",
+                        text=NAME)
+
+
 def _settings(cls: type) -> tuple[Setting, ...]:
     found = []
     for f in dataclasses.fields(cls):
@@ -295,6 +309,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("telegram.account", TelegramAccount, "telegram_accounts", array=True, key="name"),
     Section("webpreview", WebPreview, "webpreview", optional=True),
     Section("feed", Feed, "feeds", array=True, key="name"),
+    Section("node", Node, "node"),
 )
 
 SECTION_BY_NAME = {s.name: s for s in SECTIONS}
@@ -319,6 +334,7 @@ class Config:
     telegram_accounts: tuple[TelegramAccount, ...]
     webpreview: WebPreview | None
     feeds: tuple[Feed, ...]
+    node: Node = field(default_factory=Node)
 
     def watchlist(self, name: str) -> Watchlist | None:
         for w in self.watchlists:

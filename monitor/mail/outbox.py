@@ -152,7 +152,7 @@ class Outbox:
         limit = self.settings.rate_limit
         (count,) = conn.execute(  # counts at most `limit` rows, through (recipient, created_at)
             "SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE recipient = ? AND created_at > ? AND mode = 'instant'"
-            " LIMIT ?)",
+            " LIMIT ?) AS recent",
             (recipient, since, limit),
         ).fetchone()
         return count >= self.settings.rate_limit
@@ -204,11 +204,15 @@ class Outbox:
         return n
 
     def _claim(self, table: str, row_id: int) -> bool:
+        """Take a due mail for this process, until the lease ends; False when another took it first."""
         lease = iso(self.clock() + timedelta(seconds=LEASE_SECONDS))
+        # on PostgreSQL, a row another node is claiming right now is skipped, not waited for
+        pick = (f"(SELECT id FROM {table} WHERE id = ? AND status = 'pending' FOR UPDATE SKIP LOCKED)"
+                if self.archive.dialect == "postgresql" else "?")
         with self.archive.transaction() as conn:
             return conn.execute(
                 f"UPDATE {table} SET status = 'sending', attempts = attempts + 1, owner = ?, lease_until = ?"
-                " WHERE id = ? AND status = 'pending'",
+                f" WHERE id = {pick} AND status = 'pending'",
                 (current_owner(), lease, row_id),
             ).rowcount == 1
 

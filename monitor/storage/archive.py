@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .engine import POSTS_LOCK, PgConnection, PgDatabase, migrate, redact, search_vector
 from .migrations import all_sets
 from .model import Post, iso
 
@@ -78,9 +79,20 @@ WAL_LIMIT = 16 * 1024 * 1024  # bytes the write-ahead log file keeps once a chec
 
 
 class Archive:
-    def __init__(self, path: str | Path, *, clock: Callable[[], datetime] = _now, readonly: bool = False):
-        self.path = Path(path)
+    """The archive: a SQLite file (``path``) or a PostgreSQL database (``url``); open it with ``Archive.of``."""
+
+    def __init__(self, path: str | Path | None = None, *, clock: Callable[[], datetime] = _now, readonly: bool = False,
+                 url: str | None = None, password: str | None = None):
         self.clock = clock
+        self.url = url
+        self.db: Any
+        if url:
+            self.path = None
+            self._open_postgres(url, password)
+            return
+        if path is None:
+            raise ArchiveError("no archive: give [storage] path or url")
+        self.path = Path(path)
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self.path.exists():  # posts and alert addresses are the desk's: readable by its user alone
@@ -103,8 +115,44 @@ class Archive:
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.path}: not a usable SQLite archive: {exc}") from None
 
+    @classmethod
+    def of(cls, storage: Any, *, clock: Callable[[], datetime] = _now, readonly: bool = False,
+           application_name: str = "monitor") -> Archive:
+        """The archive a ``[storage]`` section names: its ``url`` (PostgreSQL, password from ``password_env``)
+        or else its ``path`` (SQLite)."""
+        url = getattr(storage, "url", "")
+        if url:
+            from ..secrets import read_secret
+
+            return cls(url=url, password=read_secret(storage.password_env), clock=clock)
+        return cls(storage.path, clock=clock, readonly=readonly)
+
     @property
-    def conn(self) -> sqlite3.Connection:
+    def dialect(self) -> str:
+        return "postgresql" if self.url else "sqlite"
+
+    @property
+    def name(self) -> str:
+        """Where the archive is, for messages (a URL never shows its password)."""
+        return redact(self.url) if self.url else str(self.path)
+
+    def _open_postgres(self, url: str, password: str | None) -> None:
+        import psycopg
+
+        try:
+            conn = PgConnection(url, password)
+        except psycopg.Error as exc:
+            raise ArchiveError(f"{redact(url)}: cannot connect to the PostgreSQL archive: {str(exc).strip()}") from None
+        try:
+            migrate(conn)
+        except psycopg.Error as exc:
+            conn.close()
+            raise ArchiveError(f"{redact(url)}: cannot bring the archive's schema up to date: {str(exc).strip()}") from None
+        self.db = PgDatabase(conn)
+
+    @property
+    def conn(self) -> Any:
+        """A ``sqlite3.Connection``, or a ``PgConnection`` with the same methods (``storage.engine``)."""
         return self.db.conn
 
     def close(self) -> None:
@@ -119,10 +167,11 @@ class Archive:
     def checkpoint(self) -> None:
         """Copy what the write-ahead log holds into the database, without waiting for readers; the
         log file is cut back to ``WAL_LIMIT`` when it next starts over."""
-        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        if self.url is None:
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Any]:
         """One write transaction: everything inside commits together or not at all.
 
         Nested use joins the outer transaction.
@@ -177,12 +226,18 @@ class Archive:
         if not pending:
             return
         conn = self.conn
+        if self.url:  # other nodes insert too: ids in the order of storing, one writer at a time
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (POSTS_LOCK,))
         first = (conn.execute("SELECT max(id) FROM posts").fetchone()[0] or 0) + 1
         rows = []
         for offset, (index, post) in enumerate(pending):
             row = self._row(first + offset, post, now)
             rows.append(row)
             results[index] = Stored(first + offset, post, NEW, inserted=row)
+        if self.url:
+            self._insert_postgres(rows)
+            pending.clear()
+            return
         # many rows per INSERT: the insert trigger then indexes them far faster than row by row
         per_statement = max(1, min(ROWS_PER_INSERT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
                                    // len(_INSERT_COLUMNS)))
@@ -190,6 +245,26 @@ class Archive:
             chunk = rows[at:at + per_statement]
             conn.execute(_INSERT_ROWS + ", ".join([_VALUES] * len(chunk)), [v for row in chunk for v in row])
         pending.clear()
+
+    def _insert_postgres(self, rows: list[tuple[Any, ...]]) -> None:
+        """New posts with their search vector (FTS5's index, PostgreSQL's ``search`` column)."""
+        text_at, translation_at = _INSERT_COLUMNS.index("text"), _INSERT_COLUMNS.index("translation")
+        sql = (f"INSERT INTO posts ({', '.join(_INSERT_COLUMNS)}, search) VALUES"
+               f" ({', '.join('?' for _ in _INSERT_COLUMNS)}, ?::tsvector)")
+        self.conn.executemany(sql, [(*row, search_vector(row[text_at], row[translation_at])) for row in rows])
+
+    def index_search(self, post_ids: Iterable[int]) -> None:
+        """Write again the search vectors of these posts (PostgreSQL; FTS5's triggers do it on SQLite)
+        after their text or translation changed."""
+        if not self.url:
+            return
+        ids = list(post_ids)
+        if not ids:
+            return
+        rows = self.conn.execute(f"SELECT id, text, translation FROM posts WHERE id IN ({', '.join('?' * len(ids))})",
+                                 ids).fetchall()
+        self.conn.executemany("UPDATE posts SET search = ?::tsvector WHERE id = ?",
+                              [(search_vector(text, translation), post_id) for post_id, text, translation in rows])
 
     @staticmethod
     def _row(post_id: int, post: Post, now: str) -> tuple[Any, ...]:
@@ -248,6 +323,7 @@ class Archive:
                 (text, entities, iso(post.edit_date) or old_edit, post.lang or old_lang, post.lang_confidence, now, post_id),
             )
             self._refresh_metadata(post_id, post, old_meta)
+            self.index_search([post_id])
             return Stored(post_id, post, UPDATED, previous_text=old_text)
         self._refresh_metadata(post_id, post, old_meta)
         if post.edit_date and iso(post.edit_date) != old_edit:
@@ -293,6 +369,7 @@ class Archive:
                 "UPDATE posts SET translation = ?, translation_lang = ?, translation_status = ? WHERE id = ?",
                 (translation, lang, status, post_id),
             )
+            self.index_search([post_id])
 
     def get_post(self, post_id: int) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM posts WHERE id = ?", [post_id]))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from .engine import dialect, tsquery
 from .model import iso
 
 POST_COLUMNS = (
@@ -79,7 +80,7 @@ def parse_when(value: str, *, end_of_day: bool = False, now: datetime | None = N
         ) from None
 
 
-def _where(filters: Filters) -> tuple[list[str], list[Any]]:
+def _where(filters: Filters, engine: str = "sqlite") -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
     if filters.channel:
@@ -105,10 +106,15 @@ def _where(filters: Filters) -> tuple[list[str], list[Any]]:
         where.append("p.deleted = 0")
     if filters.place:
         where.append("p.id IN (SELECT m.post_id FROM post_matches m, json_each(m.places) j"
-                     " WHERE json_extract(j.value, '$.id') = ?)")
+                     " WHERE json_extract(j.value, '$.id') = ?)" if engine == "sqlite" else
+                     "p.id IN (SELECT m.post_id FROM post_matches m, jsonb_array_elements(m.places::jsonb) j"
+                     " WHERE j.value->>'id' = ?)")
         params.append(filters.place)
     if filters.region:
-        where.append("p.id IN (SELECT m.post_id FROM post_matches m, json_each(m.regions) r WHERE r.value = ?)")
+        where.append("p.id IN (SELECT m.post_id FROM post_matches m, json_each(m.regions) r WHERE r.value = ?)"
+                     if engine == "sqlite" else
+                     "p.id IN (SELECT m.post_id FROM post_matches m, jsonb_array_elements_text(m.regions::jsonb) r"
+                     " WHERE r.value = ?)")
         params.append(filters.region)
     return where, params
 
@@ -270,7 +276,7 @@ def snippet(text: str, terms: tuple[frozenset[str], tuple[str, ...]], width: int
     return ("…" if first > 0 else "") + "".join(out) + ("…" if last < len(spans) else text[cursor:])
 
 
-def _newest_ids(conn: sqlite3.Connection, expression: str, where: list[str], params: list[Any],
+def _newest_ids(conn: Any, expression: str, where: list[str], params: list[Any],
                 limit: int | None) -> list[int]:
     """Ids of the newest matching posts, by (date, id) descending.
 
@@ -283,6 +289,10 @@ def _newest_ids(conn: sqlite3.Connection, expression: str, where: list[str], par
     answer. Snippets are made afterwards, for the page alone.
     """
     filters_sql = "".join(" AND " + w for w in where)
+    if dialect(conn) == "postgresql":  # the GIN index finds the matches; the date index orders them
+        sql = (f"SELECT p.id FROM posts p WHERE p.search @@ ?::tsquery{filters_sql} ORDER BY p.date DESC, p.id DESC"
+               + (f" LIMIT {int(limit)}" if limit is not None else ""))
+        return [row[0] for row in conn.execute(sql, [tsquery(expression), *params])]
     if limit is None:
         sql = (f"SELECT p.id FROM posts p WHERE p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
                f"{filters_sql} ORDER BY p.date DESC, p.id DESC")
@@ -338,7 +348,7 @@ def search_posts(
         return _newest_matched(conn, filters, limit)
     query = prepare_query(query)
     expression = expand(query) if expand else query
-    where, params = _where(filters)
+    where, params = _where(filters, dialect(conn))
     try:
         ids = _newest_ids(conn, expression, where, params, limit)
         if not ids:
@@ -365,7 +375,7 @@ def _opening(text: str, width: int = 12) -> str:
 
 def _newest_matched(conn: sqlite3.Connection, filters: Filters, limit: int | None) -> list[dict[str, Any]]:
     """Posts named by --place / --region alone, newest first."""
-    where, params = _where(filters)
+    where, params = _where(filters, dialect(conn))
     sql = f"SELECT p.id FROM posts p WHERE {' AND '.join(where)} ORDER BY p.date DESC, p.id DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
@@ -386,11 +396,16 @@ def iter_posts(
 ) -> Iterator[dict[str, Any]]:
     """Every post (or those matching ``query``) oldest first, streamed: the archive may be large."""
     filters = filters or Filters()
-    where, params = _where(filters)
+    where, params = _where(filters, dialect(conn))
     if query:
         query = prepare_query(query)
-        where.insert(0, "p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
-        params.insert(0, expand(query) if expand else query)
+        expression = expand(query) if expand else query
+        if dialect(conn) == "postgresql":
+            where.insert(0, "p.search @@ ?::tsquery")
+            params.insert(0, tsquery(expression))
+        else:
+            where.insert(0, "p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
+            params.insert(0, expression)
     sql = f"SELECT {_COLUMNS_SQL} FROM posts p"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -410,7 +425,7 @@ def iter_posts(
 def stats(conn: sqlite3.Connection, filters: Filters | None = None) -> dict[str, list[dict[str, Any]]]:
     """Posts per channel, per language and per day (UTC)."""
     filters = filters or Filters()
-    where, params = _where(filters)
+    where, params = _where(filters, dialect(conn))
     clause = (" WHERE " + " AND ".join(where)) if where else ""
 
     def rows(sql: str) -> list[dict[str, Any]]:

@@ -69,6 +69,9 @@ CREATE TABLE IF NOT EXISTS {p}post_vectors (
 
 def create_story_tables(conn, schema: str = "main") -> None:
     """The story tables in ``schema`` (``main``, or an attached scratch database for replay)."""
+    if getattr(conn, "dialect", "sqlite") == "postgresql":  # replay's scratch tables: temporary ones there
+        conn.create_scratch_tables(["stories", "story_posts", "story_keys", "story_bands", "post_vectors"])
+        return
     prefix = f"{schema}."
     for statement in STORY_TABLES.format(p=prefix).split(";"):
         if statement.strip():

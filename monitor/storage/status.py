@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from .engine import dialect
+
 
 def _rows(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
     cursor = conn.execute(sql, params)
@@ -15,6 +17,8 @@ def _rows(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict[s
 
 
 def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    if dialect(conn) == "postgresql":
+        return conn.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
@@ -78,7 +82,7 @@ def mail_backlog(conn: sqlite3.Connection) -> MailBacklog:
     digests = conn.execute("SELECT count(*), min(created_at), count(last_error) FROM digests"
                            " WHERE status IN ('pending', 'sending')").fetchone()
     error = conn.execute("SELECT last_error FROM (SELECT last_error, id FROM deliveries WHERE status IN"
-                         " ('pending', 'sending') AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1)").fetchone()
+                         " ('pending', 'sending') AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS latest").fetchone()
     (failed,) = conn.execute("SELECT count(*) FROM deliveries WHERE status = 'failed'").fetchone()
     (failed_digests,) = conn.execute("SELECT count(*) FROM digests WHERE status = 'failed'").fetchone()
     oldest = min((t for t in (row[1], digests[1]) if t), default=None)

@@ -238,6 +238,7 @@ class Translator:
                 "UPDATE posts SET translation = ?, translation_lang = ?, translation_status = ? WHERE id = ?",
                 (translation, lang, status, post_id),
             )
+            self.archive.index_search([post_id])
             if cache is not None and translation is not None:
                 key, source = cache
                 conn.execute(
