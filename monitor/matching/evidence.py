@@ -15,6 +15,10 @@ per-place ambiguity computed once per gazetteer:
 - ``village``: a village with a one-word name (small places are many and their names
   repeat across Russia and Ukraine); needs a settlement word, a locative preposition, pymorphy's toponym
   tag or the region named.
+- ``minor``: a village or small town generated in bulk (every settlement of Ukraine's codifier),
+  not hand-checked: thousands of them, many named like a word, a surname or a place
+  elsewhere. Needs geographic evidence: its district or region named in the post, or a settlement
+  word before it («с. Андріївка», «village of ...») in a post that names no other region.
 
 Cities are never ``common`` or ``person``: «Сумы» is also the plural of «сума», but a
 capitalised «Сумы» is the city.
@@ -60,6 +64,14 @@ GENERIC_DISTRICTS = frozenset({
     "київський", "слобідський", "індустріальний", "новобаварський", "холодногірський", "основ'янський", "немишлянський",
 })
 _TOPONYM = frozenset({"Geox"})
+# Where places generated in bulk come from: every settlement of a codifier (generate_ukraine.py). An operator's
+# GeoNames import is not among them: its places were chosen for a watched region and carry their own "ambiguous".
+GENERATED_SOURCES = frozenset({"katottg"})
+
+
+def is_minor(place: dict[str, Any]) -> bool:
+    """A village or town generated in bulk, not hand-checked (see ``minor`` in the module doc)."""
+    return place.get("source") in GENERATED_SOURCES and place["kind"] in ("village", "town")
 
 
 def _one_word_names(place: dict[str, Any]) -> list[tuple[str, str]]:
@@ -87,9 +99,9 @@ def _word_reading(word: str, lang: str) -> tuple[bool, bool]:
 
 
 def place_rank(place: dict[str, Any]) -> float:
-    """How large a place is, for choosing among namesakes: city 3, town 2, village 1; a place of a region
+    """How large a place is, for choosing among namesakes: city 3, town 2, village (or generated town) 1; a place of a region
     watched at region level only ranks just below a border region's place of its kind."""
-    size = {"village": 1.0, "town": 2.0, "city": 3.0, "district": 3.0}[place["kind"]]
+    size = 1.0 if is_minor(place) else {"village": 1.0, "town": 2.0, "city": 3.0, "district": 3.0}[place["kind"]]
     return size if place.get("labels_region", True) else size - 0.5
 
 
@@ -129,6 +141,8 @@ def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
                 reasons.append("common")
         if place["kind"] == "village" and _one_word_names(place):
             reasons.append("village")
+        if is_minor(place):
+            reasons.append("minor")
         out.append(tuple(reasons))
     return out
 
@@ -139,4 +153,5 @@ REASON_TEXT = {
     "person": "also a person's name",
     "shared": "a name of places in other regions too",
     "village": "a village name",
+    "minor": "a small place generated in bulk",
 }
