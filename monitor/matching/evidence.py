@@ -55,6 +55,24 @@ FEATURE_WORDS = {
            "ship", "submarine", "festival", "tournament", "cup"],
 }
 _PERSON = frozenset({"Name", "Surn", "Patr"})
+# Given names in English text (pymorphy tags Russian and Ukrainian ones): a capitalised word after one is a
+# surname ("Joe Rogan" is not Rohan, "Igor Krasnov" not Krasne). Common English names and the usual
+# romanisations of Russian and Ukrainian ones.
+EN_FIRST_NAMES = frozenset("""
+aaron adam alan albert alex alexander alexandra alexei alexey alice alina amanda amy andrew andrei andrey andriy
+andrii angela ann anna anne anthony anton antony arthur artem arseniy barbara ben benjamin bill bob boris brian
+bruce carl carol catherine charles charlie chris christian christina christopher daniel david denis dennis
+denys diana dmitri dmitriy dmitry dmytro donald doug douglas ed edward elena elizabeth emily emma eric eugene
+evgeny frank fred gary george gennady grace greg gregory hanna harry helen henry hillary ian igor ihor ilya
+irina iryna ivan jack jake james jane jason jeff jennifer jerry jessica jim joe joel john johnny jon jonathan
+joseph josh joshua julia julian justin karen kate katherine kevin kirill kyrylo larry laura lee leonid linda
+lisa liz lyudmila maksym maria mariya mark martin mary matt matthew max maxim michael mike mikhail mykhailo
+mykola nancy natalia natalya nick nicholas nikita nikolai oleg oleh oleksandr oleksiy olena olga oliver pamela
+patrick paul pavel pavlo peter petro petr philip rachel ray richard rishi robert roman ron ronald ruslan ryan
+sam samuel sarah scott sean sergei sergey sergii serhiy simon stephen steve steven susan svetlana taras ted
+thomas tim timothy tom tony valentin valery vasyl victor victoria viktor viktoria vitali vitaliy vladimir
+vladyslav volodymyr walter william yevgeny yulia yuliia yuri yuriy zelensky
+""".split()) - {"zelensky"}
 # District names that many cities give their boroughs: «Советский район» of Bryansk is not Sovetsky District, Kursk.
 GENERIC_DISTRICTS = frozenset({
     "советский", "октябрьский", "ленинский", "кировский", "центральный", "железнодорожный", "заводской",

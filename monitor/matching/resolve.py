@@ -27,7 +27,7 @@ import re
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
-from .evidence import LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
+from .evidence import EN_FIRST_NAMES, LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
 from .morphology import adjective_forms, agrees, analyse, feminine_adjective, noun_genitive, word_tags
 from .normalise import fold, is_initial, languages_of
 
@@ -364,6 +364,10 @@ class Resolution:
                 self.accepted_region(s, e, code, f"a place adjective before «{tokens[e + 1].raw}»")
                 return "region"
             return "written in lower case: a common word, not a name"
+        if first.script == "lat":
+            person = self.english_person_context(s, e)
+            if person:
+                return person
         if first.script == "cyr":
             grams, known, _ = self.tags(s)
             person = self.person_context(s, e, grams)
@@ -392,6 +396,19 @@ class Resolution:
         if (nxt < self.n and len(tokens[nxt].raw) == 1 and tokens[nxt].capital
                 and text[tokens[nxt].end : tokens[nxt].end + 1] == "." and self.adjacent(e, nxt)):
             return f"a surname before the initial «{tokens[nxt].raw}.»"
+        return None
+
+    def english_person_context(self, s: int, e: int) -> str | None:
+        """Why Latin words at s..e are part of a person's name ("Joe Rogan", "Rohan Smith"), or None."""
+        tokens = self.tokens
+        prev, nxt = s - 1, e + 1
+        if (prev >= 0 and tokens[prev].capital and self.adjacent(prev, s) and prev not in self.geo_ends
+                and tokens[prev].norm in EN_FIRST_NAMES):
+            return f"a surname after the first name «{tokens[prev].raw}»"
+        if (s == e and tokens[s].norm in EN_FIRST_NAMES and nxt < self.n and tokens[nxt].capital
+                and self.adjacent(e, nxt) and nxt not in self.geo_starts
+                and not self.has(nxt, CUE_REGION | CUE_SETTLEMENT)):
+            return f"a first name before «{tokens[nxt].raw}»"
         return None
 
     def accepted_region(self, s: int, e: int, code: str, why: str) -> None:
@@ -523,8 +540,13 @@ class Resolution:
         return gap[:1] == "." and gap[1:].strip(" \t\u00a0") == "" and "\n" not in gap
 
     def settlement_cue(self, s: int, e: int) -> bool:
-        """A settlement word before the name («село», «с.», "village of") or after it («Андріївка село»)."""
-        if self.has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR) or self.has(e + 1, CUE_SETTLEMENT):
+        """A settlement word before the name («село», «с.», "village of") or after it («Андріївка село»).
+        A capital letter and a dot inside a sentence is an initial («заявив С. Анютин»), not «с.»."""
+        if s > 0 and self.has(s - 1, 0, CUE_SETTLEMENT_ABBR):
+            before = self.tokens[s - 1]
+            if not (len(before.raw) == 1 and before.capital and not is_initial(self.text, before.start)):
+                return True
+        if self.has(s - 1, CUE_SETTLEMENT) or self.has(e + 1, CUE_SETTLEMENT):
             return True
         return s >= 2 and self.tokens[s - 1].norm == "of" and self.has(s - 2, CUE_SETTLEMENT)
 
