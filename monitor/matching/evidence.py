@@ -15,6 +15,10 @@ per-place ambiguity computed once per gazetteer:
 - ``village``: a village with a one-word name (small places are many and their names
   repeat across Russia and Ukraine); needs a settlement word, a locative preposition, pymorphy's toponym
   tag or the region named.
+- ``minor``: a village or small town generated in bulk (every settlement of Ukraine's codifier),
+  not hand-checked: thousands of them, many named like a word, a surname or a place
+  elsewhere. Needs geographic evidence: its district or region named in the post, or a settlement
+  word before it («с. Андріївка», «village of ...») in a post that names no other region.
 
 Cities are never ``common`` or ``person``: «Сумы» is also the plural of «сума», but a
 capitalised «Сумы» is the city.
@@ -51,6 +55,24 @@ FEATURE_WORDS = {
            "ship", "submarine", "festival", "tournament", "cup"],
 }
 _PERSON = frozenset({"Name", "Surn", "Patr"})
+# Given names in English text (pymorphy tags Russian and Ukrainian ones): a capitalised word after one is a
+# surname ("Joe Rogan" is not Rohan, "Igor Krasnov" not Krasne). Common English names and the usual
+# romanisations of Russian and Ukrainian ones.
+EN_FIRST_NAMES = frozenset("""
+aaron adam alan albert alex alexander alexandra alexei alexey alice alina amanda amy andrew andrei andrey andriy
+andrii angela ann anna anne anthony anton antony arthur artem arseniy barbara ben benjamin bill bob boris brian
+bruce carl carol catherine charles charlie chris christian christina christopher daniel david denis dennis
+denys diana dmitri dmitriy dmitry dmytro donald doug douglas ed edward elena elizabeth emily emma eric eugene
+evgeny frank fred gary george gennady grace greg gregory hanna harry helen henry hillary ian igor ihor ilya
+irina iryna ivan jack jake james jane jason jeff jennifer jerry jessica jim joe joel john johnny jon jonathan
+joseph josh joshua julia julian justin karen kate katherine kevin kirill kyrylo larry laura lee leonid linda
+lisa liz lyudmila maksym maria mariya mark martin mary matt matthew max maxim michael mike mikhail mykhailo
+mykola nancy natalia natalya nick nicholas nikita nikolai oleg oleh oleksandr oleksiy olena olga oliver pamela
+patrick paul pavel pavlo peter petro petr philip rachel ray richard rishi robert roman ron ronald ruslan ryan
+sam samuel sarah scott sean sergei sergey sergii serhiy simon stephen steve steven susan svetlana taras ted
+thomas tim timothy tom tony valentin valery vasyl victor victoria viktor viktoria vitali vitaliy vladimir
+vladyslav volodymyr walter william yevgeny yulia yuliia yuri yuriy zelensky
+""".split()) - {"zelensky"}
 # District names that many cities give their boroughs: «Советский район» of Bryansk is not Sovetsky District, Kursk.
 GENERIC_DISTRICTS = frozenset({
     "советский", "октябрьский", "ленинский", "кировский", "центральный", "железнодорожный", "заводской",
@@ -60,6 +82,14 @@ GENERIC_DISTRICTS = frozenset({
     "київський", "слобідський", "індустріальний", "новобаварський", "холодногірський", "основ'янський", "немишлянський",
 })
 _TOPONYM = frozenset({"Geox"})
+# Where places generated in bulk come from: every settlement of a codifier (generate_ukraine.py). An operator's
+# GeoNames import is not among them: its places were chosen for a watched region and carry their own "ambiguous".
+GENERATED_SOURCES = frozenset({"katottg"})
+
+
+def is_minor(place: dict[str, Any]) -> bool:
+    """A village or town generated in bulk, not hand-checked (see ``minor`` in the module doc)."""
+    return place.get("source") in GENERATED_SOURCES and place["kind"] in ("village", "town")
 
 
 def _one_word_names(place: dict[str, Any]) -> list[tuple[str, str]]:
@@ -86,9 +116,9 @@ def _word_reading(word: str, lang: str) -> tuple[bool, bool]:
 
 
 def place_rank(place: dict[str, Any]) -> float:
-    """How large a place is, for choosing among namesakes: city 3, town 2, village 1; a place of a region
+    """How large a place is, for choosing among namesakes: city 3, town 2, village (or generated town) 1; a place of a region
     watched at region level only ranks just below a border region's place of its kind."""
-    size = {"village": 1.0, "town": 2.0, "city": 3.0, "district": 3.0}[place["kind"]]
+    size = 1.0 if is_minor(place) else {"village": 1.0, "town": 2.0, "city": 3.0, "district": 3.0}[place["kind"]]
     return size if place.get("labels_region", True) else size - 0.5
 
 
@@ -128,6 +158,8 @@ def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
                 reasons.append("common")
         if place["kind"] == "village" and _one_word_names(place):
             reasons.append("village")
+        if is_minor(place):
+            reasons.append("minor")
         out.append(tuple(reasons))
     return out
 
@@ -138,4 +170,5 @@ REASON_TEXT = {
     "person": "also a person's name",
     "shared": "a name of places in other regions too",
     "village": "a village name",
+    "minor": "a small place generated in bulk",
 }

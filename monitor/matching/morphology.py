@@ -219,3 +219,19 @@ def agrees(adjective: str, word: str, pos: str, langs: tuple[str, ...]) -> bool:
                     continue
                 return True
     return False
+
+
+@lru_cache(maxsize=200_000)
+def adjective_forms(norm: str, langs: tuple[str, ...], nominative: bool = False) -> frozenset[tuple[str, str]]:
+    """(number, gender) of the word's adjective readings («светлый»: (sing, masc)); of its nominative
+    readings only with ``nominative``; gender "" in the plural."""
+    out = set()
+    for lang in langs:
+        if lang not in ("ru", "uk"):
+            continue
+        for p in analyzer(lang).parse(norm)[:8]:
+            tag = p.tag
+            if "ADJF" not in tag.grammemes or (nominative and tag.case != "nomn"):
+                continue
+            out.add((str(tag.number), "" if tag.number == "plur" else str(tag.gender)))
+    return frozenset(out)

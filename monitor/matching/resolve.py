@@ -27,9 +27,9 @@ import re
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
-from .evidence import LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
-from .morphology import agrees, analyse, feminine_adjective, noun_genitive, word_tags
-from .normalise import is_initial, languages_of
+from .evidence import EN_FIRST_NAMES, LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
+from .morphology import adjective_forms, agrees, analyse, feminine_adjective, noun_genitive, word_tags
+from .normalise import fold, is_initial, languages_of
 
 if TYPE_CHECKING:
     from .matcher import Matcher
@@ -172,6 +172,13 @@ class Resolution:
             why = self.place_rejection(s, e, terms)
             if why == "region":
                 continue
+            if not why and s == e:
+                terms, stems = self.own_forms(s, e, terms)
+                terms, others = self.same_gender(s, terms)
+                for t, reason in stems + others:
+                    self.note(s, e, "place", m.places[t.ref]["id"], False, reason)
+                if not terms:
+                    continue
             if why:
                 for t in terms:
                     self.note(s, e, "place", m.places[t.ref]["id"], False, why)
@@ -357,6 +364,10 @@ class Resolution:
                 self.accepted_region(s, e, code, f"a place adjective before «{tokens[e + 1].raw}»")
                 return "region"
             return "written in lower case: a common word, not a name"
+        if first.script == "lat":
+            person = self.english_person_context(s, e)
+            if person:
+                return person
         if first.script == "cyr":
             grams, known, _ = self.tags(s)
             person = self.person_context(s, e, grams)
@@ -387,6 +398,19 @@ class Resolution:
             return f"a surname before the initial «{tokens[nxt].raw}.»"
         return None
 
+    def english_person_context(self, s: int, e: int) -> str | None:
+        """Why Latin words at s..e are part of a person's name ("Joe Rogan", "Rohan Smith"), or None."""
+        tokens = self.tokens
+        prev, nxt = s - 1, e + 1
+        if (prev >= 0 and tokens[prev].capital and self.adjacent(prev, s) and prev not in self.geo_ends
+                and tokens[prev].norm in EN_FIRST_NAMES):
+            return f"a surname after the first name «{tokens[prev].raw}»"
+        if (s == e and tokens[s].norm in EN_FIRST_NAMES and nxt < self.n and tokens[nxt].capital
+                and self.adjacent(e, nxt) and nxt not in self.geo_starts
+                and not self.has(nxt, CUE_REGION | CUE_SETTLEMENT)):
+            return f"a first name before «{tokens[nxt].raw}»"
+        return None
+
     def accepted_region(self, s: int, e: int, code: str, why: str) -> None:
         chars = (self.tokens[s].start, self.tokens[e].end)
         self.out["regions"].append((chars, "region", code))
@@ -402,7 +426,7 @@ class Resolution:
         regions = sorted({m.places[t.ref]["region"] for t in terms})
         by_district = [(t, f"its district ({m.places[m._district_of[t.ref]]['en']}) named in the post") for t in terms
                        if m._district_of.get(t.ref) in evidence_districts]
-        proper = first.capital and not is_initial(self.text, first.start)
+        proper = self.proper(s)
 
         def strict(t: Any) -> bool:  # an ordinary word: its region alone is evidence only for a proper name
             ambiguity = m._ambiguity[t.ref]
@@ -428,7 +452,7 @@ class Resolution:
             larger = m.places[candidates[0].ref]
             rejected = [(t, f"a smaller place of the same name: {larger['en']} ({larger['region']}) is meant unless "
                             "this one's region is named") for t in terms if t not in candidates]
-        cue = self.has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR) or self.has(e + 1, CUE_SETTLEMENT)
+        cue = self.settlement_cue(s, e)
         prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
         geox = first.script == "cyr" and "Geox" in self.tags(s)[0]
         kept = []
@@ -436,7 +460,17 @@ class Resolution:
             ambiguity = [a for a in m._ambiguity[t.ref] if a != "shared" or len(regions) == 1 and len(terms) == 1]
             about = ", ".join(REASON_TEXT[a] for a in ambiguity)
             kind = m.places[t.ref]["kind"]
-            if not ambiguity:
+            if "minor" in ambiguity and "shared" not in ambiguity and "listed" not in ambiguity:
+                elsewhere = sorted(evidence_regions - {m.places[t.ref]["region"]})
+                if cue and first.capital and not elsewhere:
+                    kept.append((t, f"ambiguous ({about}) but after a settlement word"))
+                elif cue and first.capital:
+                    rejected.append((t, f"ambiguous ({about}): after a settlement word, but the post is about "
+                                        f"{', '.join(elsewhere)}, not its region"))
+                else:
+                    rejected.append((t, f"ambiguous ({about}): no settlement word, and neither its district nor "
+                                        "its region named"))
+            elif not ambiguity:
                 kept.append((t, "an unambiguous place name, capitalised" if len(regions) == 1
                              else "the largest place of that name"))
             elif "shared" in ambiguity:
@@ -456,6 +490,65 @@ class Resolution:
         taken = {id(t) for t, _ in chosen}
         return chosen, rejected + [(t, "a namesake of another place of the region, taken instead")
                                    for t, _ in kept if id(t) not in taken]
+
+    def own_forms(self, s: int, e: int, terms: list) -> tuple[list, list]:
+        """(places the word is a form of, (place, why) met through a shared stem only): «Шевченко» is the
+        village Шевченко, not Шевченкове, when the gazetteer holds both."""
+        token = self.tokens[s]
+        if token.script != "cyr" or len(terms) < 2 or not self.tags(s)[1]:
+            return terms, []
+        reasons = [self.other_word(s, e, self.m._name_keys(t.ref)) for t in terms]
+        if all(reasons) or not any(reasons):
+            return terms, []
+        return ([t for t, why in zip(terms, reasons) if not why],
+                [(t, f"{why}, while other places are named so") for t, why in zip(terms, reasons) if why])
+
+    def same_gender(self, s: int, terms: list) -> tuple[list, list]:
+        """(places whose adjective name the word can be a form of, (place, why) of the others): «посёлок
+        Светлый» is not Світле / Светлое, «Шевченківську (громаду)» not Шевченківське."""
+        token = self.tokens[s]
+        if token.script != "cyr":
+            return terms, []
+        langs = languages_of(token.raw, token.norm)
+        word = adjective_forms(token.norm, langs)
+        if not word:
+            return terms, []
+        kept, rejected = [], []
+        for t in terms:
+            names = [fold(n) for lang in langs for n in self.m.places[t.ref]["names"].get(lang, [])
+                     if " " not in n and "-" not in n]
+            forms = [adjective_forms(n, langs, nominative=True) for n in names]
+            if forms and all(f and not f & word for f in forms):
+                rejected.append((t, f"the adjective «{token.raw}» differs in gender or number from the name"))
+            else:
+                kept.append(t)
+        return kept, rejected
+
+    def proper(self, s: int) -> bool:
+        """A capitalised word that does not begin a sentence; the dot of an abbreviation before it
+        («с. Андріївка», «г. Сумы», «ул. Курская») ends no sentence."""
+        token = self.tokens[s]
+        if not token.capital:
+            return False
+        if not is_initial(self.text, token.start):
+            return True
+        return self.has(s - 1, 0, CUE_SETTLEMENT_ABBR | CUE_STREET_ABBR) and self.adjacent_after_dot(s - 1, s)
+
+    def adjacent_after_dot(self, i: int, j: int) -> bool:
+        """Token i, its abbreviation dot, then token j after spaces only."""
+        gap = self.text[self.tokens[i].end : self.tokens[j].start]
+        return gap[:1] == "." and gap[1:].strip(" \t\u00a0") == "" and "\n" not in gap
+
+    def settlement_cue(self, s: int, e: int) -> bool:
+        """A settlement word before the name («село», «с.», "village of") or after it («Андріївка село»).
+        A capital letter and a dot inside a sentence is an initial («заявив С. Анютин»), not «с.»."""
+        if s > 0 and self.has(s - 1, 0, CUE_SETTLEMENT_ABBR):
+            before = self.tokens[s - 1]
+            if not (len(before.raw) == 1 and before.capital and not is_initial(self.text, before.start)):
+                return True
+        if self.has(s - 1, CUE_SETTLEMENT) or self.has(e + 1, CUE_SETTLEMENT):
+            return True
+        return s >= 2 and self.tokens[s - 1].norm == "of" and self.has(s - 2, CUE_SETTLEMENT)
 
     def one_per_region(self, kept: list) -> list:
         """Namesakes in one region are one mention: the largest, else the first listed (hand-checked first)."""

@@ -202,11 +202,80 @@ def _uk_ru_word(word: str) -> str:
 
 def _uk_ru_adjective(word: str) -> str:
     """The first word of a two-word name is an adjective: Велика -> Великая, Великі -> Великие."""
+    if word.endswith("ня") and len(word) > 3:
+        return word + "я"  # Верхня -> Верхняя
+    if word.endswith("нє") and len(word) > 3:
+        return word[:-1] + "ее"  # Верхнє -> Верхнее
     if word.endswith("а") and len(word) > 3:
         return word[:-1] + ("ья" if word.endswith("ча") else "ая")
     if word.endswith("і") and len(word) > 3:
         return word[:-1] + "ие"
     return word
+
+
+# Russian keeps the old vowel where Ukrainian has і in a closed syllable (Гірка / Горка, Білоусівка /
+# Белоусовка, Хотінь / Хотень), writes е for і before ї or є (Андріївка / Андреевка), -ьевка or -иевка
+# for -івка after a soft stem (Василівка / Васильевка, Дмитрівка / Дмитриевка), and Никола-, Алекс- for
+# Мико-, Олекс- (Миколаївка / Николаевка, Олександрівка / Александровка).
+_UK_RU_STARTS = (("Мико", "Нико"), ("мико", "нико"), ("Олекс", "Алекс"), ("олекс", "алекс"))
+_UK_SOFT_IVKA = ("л", "р")  # after a vowel: Васил-, Григор-, Юр- (not Петр-)
+
+
+def _uk_ending_length(word: str) -> int:
+    """How many final letters of a Ukrainian word ``_uk_ru_word`` rewrites as an ending."""
+    lower = word.lower()
+    for uk, _ in _UK_RU_ENDINGS:
+        if lower.endswith(uk) and len(lower) > len(uk) + 1:
+            return len(uk)
+    return 1 if lower.endswith(_UK_RU_ADJECTIVE_E) and len(lower) > 3 else 0
+
+
+def _historical_word_forms(word: str) -> list[str]:
+    """Ukrainian spellings of one word with its stem's і read as the older е or о (the word itself first)."""
+    lower = word.lower()
+    stem_end = len(word) - max(_uk_ending_length(word), 1)
+    forms = [word]
+    for i in range(1, stem_end):
+        if lower[i] != "і" or lower[i - 1] in _VOWELS or lower[i - 1] in "'’ʼ":
+            continue
+        before_iotated = lower[i + 1 : i + 2] in ("ї", "є")
+        choices = ("е",) if before_iotated else ("о", "е")
+        forms = [f[:i] + c + f[i + 1 :] for f in forms for c in (("і",) + choices)]
+    return forms
+
+
+def uk_to_ru_forms(name: str, limit: int = 4) -> list[str]:
+    """Russian spellings of a Ukrainian place name: ``uk_to_ru``'s first, then up to ``limit - 1`` with the
+    historical changes above, fewest changes first («Миколаївка» -> «Миколаевка», «Николаевка»)."""
+    first = uk_to_ru(name)
+    words = name.split(" ")
+    per_word: list[list[str]] = []
+    for word in words:
+        parts = word.split("-")
+        options = [_historical_word_forms(part) for part in parts]
+        combined = [""]
+        for i, part_forms in enumerate(options):
+            combined = [c + ("-" if i else "") + f for c in combined for f in part_forms]
+        per_word.append(combined)
+    candidates = [""]
+    for i, forms in enumerate(per_word):
+        candidates = [c + (" " if i else "") + f for c in candidates for f in forms]
+    out: list[tuple[int, int, str]] = []
+    for order, uk in enumerate(candidates):
+        changes = sum(a != b for a, b in zip(uk, name))
+        ru = uk_to_ru(uk)
+        if uk.lower().endswith("івка"):
+            stem = uk[:-4]
+            if len(stem) > 2 and stem[-1] in _UK_SOFT_IVKA and stem[-2].lower() in _VOWELS:
+                out.append((changes + 1, order, uk_to_ru(stem + "а")[:-1] + "ьевка"))
+        for start, russian in _UK_RU_STARTS:
+            ru = " ".join(russian + w[len(start):] if w.startswith(start) else w for w in ru.split(" "))
+        out.append((changes + (ru != uk_to_ru(uk)), order, ru))
+    forms = [first]
+    for _, _, ru in sorted(out):
+        if ru not in forms and len(forms) < limit:
+            forms.append(ru)
+    return forms
 
 
 def uk_to_ru(name: str) -> str:
@@ -252,3 +321,36 @@ def _split_words(text: str) -> list[str]:
     if word:
         parts.append("".join(word))
     return parts
+
+
+# -- Ukrainian letter-by-letter spellings of Russian names --------------------------------------------------
+# Ukrainian news often spells a Russian village letter by letter («Николаево-Дарьино» -> «Ніколаєво-Дар'їно»)
+# rather than by its Ukrainian form («Миколаєво-Дар'їно»).
+_RU_UK_LETTERS = {"и": "і", "ы": "и", "э": "е", "ъ": "'"}
+_RU_UK_IOTATED = {"е": "є", "и": "ї", "я": "я", "ю": "ю", "ё": "йо"}
+
+
+def ru_to_uk_letters(name: str) -> str:
+    """A Ukrainian letter-by-letter spelling of a Russian name (и -> і, ы -> и, ь before a vowel -> ', е after a
+    vowel -> є, ё -> ьо or йо), capitals kept."""
+    out: list[str] = []
+    lower = name.lower()
+    for i, c in enumerate(lower):
+        prev = lower[i - 1] if i else ""
+        nxt = lower[i + 1] if i + 1 < len(lower) else ""
+        if c == "ь" and nxt == "ё":
+            spelled = ""  # Воробьёвка -> Воробйовка
+        elif c == "ь" and nxt in _RU_UK_IOTATED:
+            spelled = "'"
+        elif prev in ("ь", "ъ") and c in _RU_UK_IOTATED:
+            spelled = _RU_UK_IOTATED[c]
+        elif c == "е" and (not prev.isalpha() or prev in _VOWELS):
+            spelled = "є"
+        elif c == "ё":
+            spelled = "йо" if not prev.isalpha() or prev in _VOWELS else "ьо"
+        elif c == "и" and prev in "жшчщц":
+            spelled = "и"
+        else:
+            spelled = _RU_UK_LETTERS.get(c, c)
+        out.append(spelled.capitalize() if name[i].isupper() else spelled)
+    return "".join(out)

@@ -1,0 +1,145 @@
+"""Place evidence rules for the thousands of small generated places, abbreviations, initials, English
+given names and the spellings other languages give a name (issue 14, measured by test_places_eval.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.matching import Matcher
+from monitor.matching.gazetteer import load_gazetteer
+from monitor.matching.translit import ru_to_uk_letters, uk_to_ru, uk_to_ru_forms
+
+WATCHED = {"RU-KRS", "RU-BEL", "RU-BRY", "UA-59", "UA-63", "UA-74"}
+# Анютине: a village of Konotop Raion, Sumy Oblast, from the codifier; no other place has its name.
+ANIUTYNE = "UA-59:UA59020010020080519"
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher([])
+
+
+def places(matcher: Matcher, text: str) -> list[str]:
+    return sorted(hit.id for hit in matcher.match(text, lang="und").places)
+
+
+def regions(matcher: Matcher, text: str) -> list[str]:
+    return sorted(matcher.match(text, lang="und").regions)
+
+
+# -- small places generated from the codifier --------------------------------------------------------
+
+
+def test_a_small_generated_village_alone_is_no_evidence(matcher):
+    assert places(matcher, "Обстріляли Анютине.") == []
+    assert places(matcher, "Удар по Анютине вранці") == []  # a locative preposition is not enough either
+
+
+def test_a_small_generated_village_is_taken_after_a_settlement_word(matcher):
+    assert places(matcher, "Обстріляли село Анютине.") == [ANIUTYNE]
+    assert places(matcher, "Обстріляли с. Анютине.") == [ANIUTYNE]
+
+
+def test_a_small_generated_village_is_taken_with_its_district_or_region_named(matcher):
+    assert places(matcher, "Обстріляли Анютине Конотопського району") == [ANIUTYNE, "UA-59:konotop-raion"]
+    assert places(matcher, "Обстріляли Анютине, Сумська область") == [ANIUTYNE]
+
+
+def test_a_surname_after_a_locative_preposition_is_not_a_small_village(matcher):
+    assert regions(matcher, "Продукция: сосиски «Знать», «Колбасы от Макарова»") == []
+
+
+def test_a_settlement_word_in_a_post_about_another_region_names_no_small_place(matcher):
+    assert regions(matcher, "В с. Анютине в Новой Москве сгорел дом") == ["RU-MOW"]
+    assert regions(matcher, "В д. Марьино в Новой Москве сгорел дом") == ["RU-MOW"]
+
+
+# -- abbreviations and initials -------------------------------------------------------------------------
+
+
+def test_a_one_letter_abbreviation_before_a_name_is_a_settlement_word(matcher):
+    assert places(matcher, "С. Анютине обстріляли вранці.") == [ANIUTYNE]
+    assert places(matcher, "г. Сумы снова под ударом") == ["UA-59:sumy"]
+    # the abbreviation's dot ends no sentence: «Тополине» (also an ordinary word) is a proper name here
+    assert regions(matcher, "Удар по с. Тополине Сумської області") == ["UA-59"]
+    assert any(p.startswith("UA-59:") for p in places(matcher, "Удар по с. Тополине Сумської області"))
+
+
+def test_a_capital_letter_and_dot_before_a_surname_is_an_initial(matcher):
+    assert places(matcher, "Об этом заявил И. Краснов.") == []
+    assert places(matcher, "Про це заявив С. Анютин.") == []
+
+
+# -- a word is the place it is a form of ------------------------------------------------------------------
+
+
+def test_a_surname_is_not_a_place_met_through_a_shared_stem(matcher):
+    assert regions(matcher, "«Він спокійно може працювати», – заявив Шевченко.") == []
+
+
+def test_an_adjective_of_another_gender_is_not_the_place_of_that_name(matcher):
+    assert regions(matcher, "Как жители сибирского посёлка Светлый вступились за лес") == []
+    assert regions(matcher, "Ольховатську і Шевченківську громади обстріляли") == []
+    assert regions(matcher, "Обстреляли поселок Светлое Харьковской области") == ["UA-63"]
+    assert places(matcher, "В селе Светлом Харьковской области") != []
+
+
+# -- spellings in the other languages -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("uk, ru", [
+    ("Миколаївка", "Николаевка"), ("Андріївка", "Андреевка"), ("Олексіївка", "Алексеевка"),
+    ("Білоусівка", "Белоусовка"), ("Червона Гірка", "Червоная Горка"), ("Хотінь", "Хотень"),
+    ("Василівка", "Васильевка"), ("Нова Олександрівка", "Новая Александровка"), ("Кіндратівка", "Кондратовка"),
+])
+def test_russian_spellings_of_ukrainian_names_keep_the_historical_vowels(uk, ru):
+    forms = uk_to_ru_forms(uk)
+    assert forms[0] == uk_to_ru(uk) and ru in forms and len(forms) <= 4
+
+
+def test_a_soft_adjective_becomes_its_russian_form():
+    assert uk_to_ru("Верхня Сагарівка") == "Верхняя Сагаровка"
+    assert uk_to_ru("Верхнє Піщане").startswith("Верхнее ")
+
+
+def test_a_russian_spelling_with_the_old_vowels_finds_the_ukrainian_village(matcher):
+    found = [p for p in matcher.match("Жители села Николаевка Сумской области", lang="ru").places]
+    assert [(p.region, p.name) for p in found] == [("UA-59", "Mykolaivka")]
+
+
+@pytest.mark.parametrize("ru, uk", [
+    ("Николаево-Дарьино", "Ніколаєво-Дар'їно"), ("Тёткино", "Тьоткіно"), ("Гуево", "Гуєво"),
+    ("Мартыновка", "Мартиновка"), ("Подъёмное", "Под'йомноє"),
+])
+def test_ukrainian_letter_spellings_of_russian_names(ru, uk):
+    assert ru_to_uk_letters(ru) == uk
+
+
+def test_a_ukrainian_letter_spelling_finds_the_russian_village_not_a_part_of_its_name(matcher):
+    assert places(matcher, "В Ніколаєво-Дар'їно поранено жінку.") == ["RU-KRS:nikolayevo-daryino"]
+
+
+def test_english_spellings_come_from_both_russian_and_ukrainian_forms(matcher):
+    for text in ("Shelling hit the village of Nikolaevka in Sumy region", "Shelling hit the village of Mykolaivka in Sumy region"):
+        found = matcher.match(text, lang="en").places
+        assert [(p.region, p.name) for p in found] == [("UA-59", "Mykolaivka")], text
+
+
+# -- persons in English ---------------------------------------------------------------------------------------
+
+
+def test_a_capitalised_word_after_an_english_first_name_is_a_surname(matcher):
+    assert regions(matcher, "Podcast host Joe Rogan said on Friday") == []
+    assert regions(matcher, "Igor Krasnov, the prosecutor general, said") == []
+    assert regions(matcher, "Russian strikes hit Kharkiv on Monday") == ["UA-63"]
+
+
+# -- regional centres -------------------------------------------------------------------------------------
+
+
+def test_a_city_of_an_unwatched_region_does_not_label_that_region(matcher):
+    outside = [p["id"] for p in load_gazetteer().places if p["region"] not in WATCHED and p["labels_region"]]
+    assert outside == []  # RULES.md: only a watched region's places label it
+    assert regions(matcher, "Беспилотник упал в Таганроге") == []
+    assert regions(matcher, "Губернатор Ростовской области сообщил") == ["RU-ROS"]
+    assert regions(matcher, "Взрыв в Москве") == ["RU-MOW"]  # a city that is a region names it
