@@ -18,7 +18,8 @@ import hashlib
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -52,6 +53,8 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "children": ("детей", "ребен", "ребён", "дет", "діт", "дитин", "child"),
     "houses": ("домов", "жилых", "дома", "здани", "будин", "будинк", "house", "home", "building"),
     "settlements": ("населенн", "населён", "насел", "сел", "посел", "village", "settlement"),
+    "explosions": ("взрыв", "вибух", "explosion", "blast", "детонац", "детонаці"),
+    "square km": ("квадратн", "км²", "km²", "кв.км", "square"),
 }
 GENERIC_STEMS = ("человек", "люд", "жител", "осіб", "особ", "мешкан", "граждан", "people", "person",
                  "resident", "civilian", "individual")
@@ -75,6 +78,11 @@ MONTHS = ("январ", "феврал", "март", "апрел", "мая", "м�
           "листопад", "грудн", "january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
           "sept", "oct", "nov", "dec")
+# Words just before a number that make it no figure of the claim: «а не 9», "not 9", «вместо 9»
+NEGATIONS = {"не", "ні", "not", "вместо", "замість", "instead", "than"}
+# Words earlier in a number's sentence that make it a figure told before, not the claim's own
+# («ранее сообщалось о 9 погибших»)
+EARLIER = ("ранее", "раніше", "прежде", "earlier", "previously")
 NOT_FIGURES = ("год", "рок", "year", "час", "годин", "hour", "минут", "хвилин", "minute", "секунд", "second",
                "рубл", "гривн", "грн", "доллар", "долар", "евро", "євро", "dollar", "euro", "копе", "процент",
                "відсот", "percent", "км", "km", "метр", "meter", "сутк", "доб", "day", "день", "дня", "дней",
@@ -102,6 +110,18 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
 }
 # Kinds that say how a claim is told, not what happened: they never make two claims differ
 TELLING_KINDS = frozenset({"statement"})
+# What struck: claims naming only different ones of these are different claims, whatever else they share
+WEAPON_KINDS = frozenset({"drone", "missile", "bombing", "shelling"})
+# A kind and the more general kinds a retelling may name instead (a drone attack is an attack)
+KIND_PARENTS: dict[str, tuple[str, ...]] = {
+    "drone": ("attack", "strike"), "missile": ("attack", "strike"), "bombing": ("attack", "strike"),
+    "shelling": ("attack", "strike"), "strike": ("attack",),
+}
+
+
+def with_parents(kinds: set[str] | list[str]) -> set[str]:
+    """The kinds with the more general kinds each implies (KIND_PARENTS)."""
+    return set(kinds).union(*(KIND_PARENTS.get(k, ()) for k in kinds))
 
 # Speakers: canonical name -> stems (folded, lower case) of their names and titles in ru/uk/en
 ACTOR_STEMS: dict[str, tuple[str, ...]] = {
@@ -121,6 +141,86 @@ ACTOR_STEMS: dict[str, tuple[str, ...]] = {
     "Kremlin": ("кремл", "kremlin"),
 }
 
+# The day and part of day a post names for its claim, resolved against its publication time
+DAY_OFFSETS = {"сегодня": 0, "сьогодні": 0, "today": 0, "tonight": 0, "вчера": -1, "вчора": -1, "yesterday": -1,
+               "накануне": -1, "напередодні": -1, "позавчера": -2, "позавчора": -2}
+DAY_PARTS = (("night", ("ноч", "ніч", "вноч", "overnight", "night")),
+             ("morning", ("утром", "утра", "вранці", "зранку", "morning")),
+             ("afternoon", ("днем", "днём", "вдень", "afternoon")),
+             ("evening", ("вечер", "увечері", "ввечері", "вечор", "evening")))
+_CLOCK = re.compile(r"(?:\b(?:в|с|со|около|до|о|об|к|at|around|about|from|by)\s+)(\d{1,2})[:.](\d{2})(?![.,:]?\d)",
+                    re.IGNORECASE)
+_MONTH_NUMBERS = {stem: i % 12 + 1 for i, stem in enumerate((
+    "январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр", "ноябр", "декабр"))}
+_MONTH_NUMBERS |= {stem: i % 12 + 1 for i, stem in enumerate((
+    "січн", "лют", "берез", "квітн", "травн", "червн", "липн", "серпн", "вересн", "жовтн", "листопад", "грудн"))}
+_MONTH_NUMBERS |= {stem: i % 12 + 1 for i, stem in enumerate((
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
+_DATE = re.compile(r"\b(\d{1,2})\s+([^\W\d_]{3,})|\b([A-Za-z]{3,})\.?\s+(\d{1,2})\b(?![.,:]?\d)")
+
+
+@dataclass(frozen=True)
+class When:
+    """The time a post names for its claim: a day (``date``: month and day; or ``offset``: days
+    from its publication), and a part of that day; each None when not named."""
+
+    offset: int | None = None
+    date: tuple[int, int] | None = None
+    part: str | None = None
+
+    def day(self, published: datetime) -> str | None:
+        """The named time as text ("2024-11-20 night"), against the post's publication time (UTC)."""
+        if self.offset is None and self.date is None and self.part is None:
+            return None
+        day = published.date() + timedelta(days=self.offset or 0)
+        if self.date is not None:
+            try:
+                day = day.replace(month=self.date[0], day=self.date[1])
+            except ValueError:
+                return None
+            if day > published.date() + timedelta(days=1):
+                day = day.replace(year=day.year - 1)  # «30 декабря» read on 2 January
+        return f"{day.isoformat()} {self.part}" if self.part else day.isoformat()
+
+
+def _month(word: str) -> int | None:
+    word = _fold(word)
+    if word in ("ма", "мая", "май"):
+        return 5
+    return next((n for stem, n in _MONTH_NUMBERS.items() if len(stem) > 2 and word.startswith(stem)), None)
+
+
+def extract_when(text: str) -> When:
+    """The day and part of day a text names for its claim: the first date («23 ноября», "Nov. 19"),
+    else the first day word (сегодня, вчера, накануне, yesterday); the first part of day (ночью,
+    overnight, вечером) or clock time («в 03:25»: night)."""
+    text = _URL.sub(" ", text)
+    date = None
+    for m in _DATE.finditer(text):
+        number, word = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        month = _month(word)
+        if month is not None and 1 <= int(number) <= 31:
+            date = (month, int(number))
+            break
+    words = _words(text)
+    offset = next((DAY_OFFSETS[w] for w in words if w in DAY_OFFSETS), None)
+    part = next((name for w in words for name, stems in DAY_PARTS if w.startswith(stems)), None)
+    if part is None and (clock := _CLOCK.search(text)) and int(clock.group(1)) < 24:
+        hour = int(clock.group(1))
+        part = "night" if hour < 6 else "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
+    return When(offset, date, part)
+
+
+def same_time(one: str | None, other: str | None) -> bool:
+    """Whether two named times may be one: either unnamed, or the same day and (where both name
+    it) the same part of day."""
+    if not one or not other:
+        return True
+    day, _, part = one.partition(" ")
+    other_day, _, other_part = other.partition(" ")
+    return day == other_day and (not part or not other_part or part == other_part)
+
+
 _NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,:](\d+))?(?![\w])")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
@@ -133,9 +233,18 @@ class Figure:
     unit: str
     value: int
     words: str  # as written: "31 человек", "24 people injured"
+    # the post's other values of the unit: its parts («42 беспилотника, из них 32 над Брянской»), or
+    # the figures of a statement's several events; known to the story, never a change of their own
+    also: tuple[int, ...] = ()
 
     def key(self) -> tuple[str, int]:
         return (self.unit, self.value)
+
+    def values(self) -> tuple[int, ...]:
+        return (self.value, *self.also)
+
+    def as_change(self) -> dict[str, object]:
+        return {"unit": self.unit, "value": self.value, "words": self.words}
 
 
 @dataclass
@@ -146,6 +255,7 @@ class Claim:
     bands: list[int] = field(default_factory=list)
     shingles: int = 0
     actor: str | None = None
+    when: When = field(default_factory=When)
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -191,12 +301,13 @@ def _event_after(text: str, after: list[tuple[int, int, str]], end: int) -> tupl
 
 
 def extract_figures(text: str) -> list[Figure]:
-    """Numbers with what they count, the first of each unit (the headline figure: the others of a
-    post are its parts, «44 drones: 20 over Novgorod, 5 over Kursk»). See the module doc."""
+    """Numbers with what they count, one figure per unit: the first value is the headline, the
+    others (``Figure.also``) its parts («44 drones: 20 over Novgorod, 5 over Kursk») or the counts
+    of a statement's other events. Negated numbers («а не 9») and numbers told before («ранее
+    сообщалось о 9») are no figures. See the module doc."""
     text = digits_for_words(_URL.sub(" ", text))
     figures: list[Figure] = []
     units: set[str] = set()
-    seen: set[tuple[str, int]] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
     words: list[tuple[int, int, str]] = []  # (start, end, folded) of the text's words, with ends
     starts: list[int] = []
@@ -225,6 +336,8 @@ def extract_figures(text: str) -> list[Figure]:
             continue  # August 7
         if m.group(1).isdigit() and 1900 <= value <= 2100 and (not after or not _unit(after[0][2])):
             continue  # a year
+        if _told_otherwise(before):
+            continue
         unit = None
         noun = None
         generic = False
@@ -256,12 +369,24 @@ def extract_figures(text: str) -> list[Figure]:
         if unit is None:
             continue
         end = noun[1] if noun else m.end()
-        figure = Figure(unit, value, " ".join(text[m.start():end].split()))
-        if figure.key() not in seen and unit not in units:
-            seen.add(figure.key())
+        found_figure = Figure(unit, value, " ".join(text[m.start():end].split()))
+        if unit not in units:
             units.add(unit)
-            figures.append(figure)
+            figures.append(found_figure)
+        else:  # another value of a unit already read: a part, or another event's count
+            at_unit = next(i for i, f in enumerate(figures) if f.unit == unit)
+            known = figures[at_unit]
+            if value not in known.values():
+                figures[at_unit] = replace(known, also=(*known.also, value))
     return figures
+
+
+def _told_otherwise(before: list[tuple[int, int, str]]) -> bool:
+    """Whether the words before a number make it no figure of the claim: a negated number («а не
+    9», "not 9") or one told earlier («ранее сообщалось о 9»)."""
+    if before and before[-1][2] in NEGATIONS:
+        return True
+    return any(word in EARLIER for _, _, word in before)
 
 
 def extract_kinds(text: str) -> set[str]:
@@ -376,12 +501,41 @@ def to_blob(signature: np.ndarray | None) -> bytes | None:
 _ACTOR = re.compile("|".join(
     rf"(?P<a{i}>\b(?:{'|'.join(re.escape(stem) for stem in stems)}))" for i, stems in enumerate(ACTOR_STEMS.values())))
 _ACTOR_NAMES = list(ACTOR_STEMS)
+# Words that say someone speaks; a dash before a name or a colon after it («— Минобороны», «Лавров:»)
+# says so too. The speaker of a post is the first known one beside such a word.
+SPEECH_STEMS = ("заяв", "сказа", "сообщ", "повідом", "said", "say", "told", "stated", "announc", "объяв", "оголос",
+                "подтверд", "підтверд", "confirm", "назвал", "назвав", "отметил", "зазнач", "уточн", "написал",
+                "написав", "wrote", "слов", "according", "считает", "вважа", "пообещ", "пообіц", "пригроз", "выраз",
+                "вислов", "express", "отказал", "відмов", "declin", "признал", "визнав", "admit", "claim", "утвержд",
+                "стверджу", "добав", "додав", "added", "поясн", "explain", "warn", "предупред", "попередж")
+SPEECH_REACH = 4  # words between a speaker's name and the word that says it speaks
+_TOKEN = re.compile(r"[^\W\d_]+|[—–:]", re.UNICODE)
 
 
 def extract_actor(text: str) -> str | None:
-    """The first known speaker a text names (ACTOR_STEMS), or None."""
-    found = _ACTOR.search(folded_text(text))
-    return _ACTOR_NAMES[int(found.lastgroup[1:])] if found and found.lastgroup else None
+    """The speaker of a text: the first known one (ACTOR_STEMS) beside a word of speech, else the
+    first known one it names, or None."""
+    text = _URL.sub(" ", text)
+    tokens = [(m.start(), m.group() if m.group() in "—–:" else _fold(m.group())) for m in _TOKEN.finditer(text)]
+    joined, starts, at = [], [], 0
+    for _, token in tokens:
+        starts.append(at)
+        joined.append(token)
+        at += len(token) + 1
+    folded = " ".join(joined)
+    first = None
+    for found in _ACTOR.finditer(folded):
+        name = _ACTOR_NAMES[int(found.lastgroup[1:])] if found.lastgroup else None
+        if name is None:
+            continue
+        first = first or name
+        begin, end = bisect_right(starts, found.start()) - 1, bisect_left(starts, found.end())
+        if begin > 0 and joined[begin - 1] in ("—", "–") or end < len(joined) and joined[end] == ":":
+            return name
+        near = joined[max(0, begin - SPEECH_REACH):begin] + joined[end:end + SPEECH_REACH]
+        if any(word.startswith(SPEECH_STEMS) for word in near):
+            return name
+    return first
 
 
 def folded_text(text: str) -> str:
@@ -397,7 +551,8 @@ def claim_of(text: str, translation: str | None = None) -> Claim:
     kinds = _kinds_of(words) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
     actor = extract_actor(text) or (extract_actor(translation) if translation else None)
     if translation:
-        known = {f.key() for f in figures}
-        figures += [f for f in extract_figures(translation) if f.key() not in known]
+        units = {f.unit for f in figures}
+        figures += [f for f in extract_figures(translation) if f.unit not in units]
         kinds |= extract_kinds(translation)
-    return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor)
+    return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
+                 extract_when(text))
