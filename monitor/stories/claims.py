@@ -48,7 +48,7 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "armoured vehicles": ("ббм", "бронетехн", "бронемашин", "бтр", "бмп", "бронирован", "броньован", "бронетранспорт",
                           "бронеавтомоб", "armou", "armor"),
     "drones": ("беспилотн", "бпла", "дрон", "безпілотн", "бпла", "drone", "uav"),
-    "missiles": ("ракет", "missile", "rocket"),
+    "missiles": ("ракет", "missile", "rocket", "atacms", "himars", "storm", "scalp"),
     "evacuated": ("эвакуир", "эвакуац", "евакуйов", "евакую", "евакуац", "евакуюв", "evacu", "вывезен", "вивезен"),
     "children": ("детей", "ребен", "ребён", "дет", "діт", "дитин", "child"),
     "houses": ("домов", "жилых", "дома", "здани", "будин", "будинк", "house", "home", "building"),
@@ -63,6 +63,12 @@ PERSON_UNITS = frozenset({"people", "hospitalised", "injured", "killed", "soldie
 # Words between a generic noun and the event word that says what happened to the people
 AUXILIARIES = ("were", "was", "are", "have", "been", "had", "has", "being", "got", "были", "был", "была", "було",
                "були", "всего", "уже", "вже", "already", "reportedly", "ещё", "ще")
+# Counts of these are counts shot down when a shoot-down word stands beside them («сбито 5 ракет»)
+SHOT_DOWN_UNITS = ("missiles", "drones")
+SHOT_DOWN_STEMS = ("сбит", "сбил", "сбив", "збит", "збил", "збив", "перехва", "перехоп", "уничтож", "знищ", "intercept",
+                   "downed", "destroy", "shot")
+# Plural adjective endings: a word between a number and its noun that only describes it («14 потужних вибухів»)
+_ADJECTIVE_ENDINGS = ("ых", "их", "ыми", "ими", "ые", "ие", "і")
 # Words that may sit between a number and its noun.
 FILLER = {"более", "менее", "около", "свыше", "до", "почти", "порядка", "понад", "близько", "майже", "about",
           "more", "than", "over", "nearly", "almost", "up", "to", "боевых", "бойових", "мирных", "мирних",
@@ -92,7 +98,8 @@ NOT_FIGURES = ("год", "рок", "year", "час", "годин", "hour", "ми
 KIND_STEMS: dict[str, tuple[str, ...]] = {
     "attack": ("атак", "атаку", "attack", "напад", "штурм", "assault", "наступ", "offensive", "incursion",
                "вторжен", "вторгл", "прорыв", "прорив", "прорвал", "вторгн", "invasion", "raid"),
-    "shelling": ("обстрел", "обстріл", "shell", "артиллер", "артилер", "artiller", "миномет", "міномет", "mortar"),
+    "shelling": ("обстрел", "обстріл", "shell"),
+    "artillery": ("артиллер", "артилер", "artiller", "миномет", "міномет", "mortar", "гаубиц", "гаубиц", "howitzer"),
     "evacuation": ("эвакуа", "евакуа", "евакуй", "евакую", "эвакуир", "evacu"),
     "emergency": ("чс", "чрезвычайн", "надзвичайн", "emergency"),
     "drone": ("беспилот", "бпла", "дрон", "безпілот", "drone", "uav", "fpv"),
@@ -102,6 +109,7 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
+    "capture": ("плен", "полон", "captur", "prisoner", "захвач", "захопл"),
     "losses": ("потер", "втрат", "losses", "уничтож", "знищ", "destroy"),
     "strike": ("удар", "strike", "struck"),
     "shoot-down": ("сбит", "сбил", "збит", "збил", "перехва", "shot down", "intercept", "downed", "ппо", "пво"),
@@ -111,12 +119,14 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
 # Kinds that say how a claim is told, not what happened: they never make two claims differ
 TELLING_KINDS = frozenset({"statement"})
 # What struck: claims naming only different ones of these are different claims, whatever else they share
-WEAPON_KINDS = frozenset({"drone", "missile", "bombing", "shelling"})
+WEAPON_KINDS = frozenset({"drone", "missile", "bombing", "artillery"})
 # A kind and the more general kinds a retelling may name instead (a drone attack is an attack)
 KIND_PARENTS: dict[str, tuple[str, ...]] = {
     "drone": ("attack", "strike"), "missile": ("attack", "strike"), "bombing": ("attack", "strike"),
-    "shelling": ("attack", "strike"), "strike": ("attack",),
+    "artillery": ("shelling", "attack", "strike"), "shelling": ("attack", "strike"), "strike": ("attack",),
 }
+# Kinds too general to tell one claim of a region from another without a place or figure in common
+GENERAL_KINDS = frozenset({"attack", "strike", "shelling", "losses", "casualties", "statement"})
 
 
 def with_parents(kinds: set[str] | list[str]) -> set[str]:
@@ -136,7 +146,8 @@ ACTOR_STEMS: dict[str, tuple[str, ...]] = {
     "Zakharova": ("захаров", "zakharova"),
     "Volodin": ("володин", "володін", "volodin"),
     "Pentagon": ("пентагон", "pentagon"),
-    "White House": ("белый дом", "білий дім", "white house"),
+    "White House": ("белый дом", "белого дома", "белом доме", "білий дім", "білого дому", "білому домі",
+                    "white house"),
     "United Nations": ("оон", "генсек", "гутерр", "united nations", "guterres", "un secretary"),
     "Kremlin": ("кремл", "kremlin"),
 }
@@ -190,35 +201,58 @@ def _month(word: str) -> int | None:
     return next((n for stem, n in _MONTH_NUMBERS.items() if len(stem) > 2 and word.startswith(stem)), None)
 
 
-def extract_when(text: str) -> When:
-    """The day and part of day a text names for its claim: the first date («23 ноября», "Nov. 19"),
-    else the first day word (сегодня, вчера, накануне, yesterday); the first part of day (ночью,
-    overnight, вечером) or clock time («в 03:25»: night)."""
-    text = _URL.sub(" ", text)
+LEAD_SENTENCES = 2  # a post names its claim's time and speaker in its headline and first sentence
+DATE_REACH = 7  # days before publication a named date may be the claim's (older ones are background)
+_DEADLINE = re.compile(r"(?:\b(?:до|к|by|until|before|till)\s+)$", re.IGNORECASE)
+
+
+def lead(text: str) -> str:
+    """The first LEAD_SENTENCES sentences of a text (headline and lead), links left out."""
+    sentences = [part for part in _SENTENCE.split(_URL.sub(" ", text)) if _WORD.search(part)]
+    return ". ".join(sentences[:LEAD_SENTENCES])
+
+
+def extract_when(text: str, published: datetime | None = None) -> When:
+    """The day and part of day the lead of a text names for its claim: the first date («23
+    ноября», "Nov. 19"; not a deadline, «до 20 января», nor one over DATE_REACH days before
+    ``published``), else the first day word (сегодня, вчера, накануне, yesterday); the first part
+    of day (ночью, overnight, вечером) or clock time («в 03:25»: night)."""
+    text = lead(text)
     date = None
     for m in _DATE.finditer(text):
         number, word = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         month = _month(word)
-        if month is not None and 1 <= int(number) <= 31:
-            date = (month, int(number))
-            break
+        if month is None or not 1 <= int(number) <= 31 or _DEADLINE.search(text, 0, m.start()):
+            continue
+        if published is not None:
+            named = When(date=(month, int(number))).day(published)
+            if named is None or not -DATE_REACH <= (datetime.fromisoformat(named).date() - published.date()).days <= 1:
+                continue
+        date = (month, int(number))
+        break
     words = _words(text)
     offset = next((DAY_OFFSETS[w] for w in words if w in DAY_OFFSETS), None)
     part = next((name for w in words for name, stems in DAY_PARTS if w.startswith(stems)), None)
     if part is None and (clock := _CLOCK.search(text)) and int(clock.group(1)) < 24:
         hour = int(clock.group(1))
+        if hour < 12 and re.match(r"\s*p\.?\s?m\b", text[clock.end():], re.IGNORECASE):
+            hour += 12
         part = "night" if hour < 6 else "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
     return When(offset, date, part)
 
 
 def same_time(one: str | None, other: str | None) -> bool:
-    """Whether two named times may be one: either unnamed, or the same day and (where both name
-    it) the same part of day."""
+    """Whether two named times may be one: either unnamed; or the same day and (where both name
+    it) the same part of day; or a day named without its part and the night that ends the next
+    day (an attack late on the 23rd is told as the night to the 24th)."""
     if not one or not other:
         return True
     day, _, part = one.partition(" ")
     other_day, _, other_part = other.partition(" ")
-    return day == other_day and (not part or not other_part or part == other_part)
+    if day == other_day:
+        return not part or not other_part or part == other_part
+    apart = (datetime.fromisoformat(other_day) - datetime.fromisoformat(day)).days
+    return (apart == 1 and not part and other_part == "night") or (apart == -1 and not other_part and part == "night")
 
 
 _NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,:](\d+))?(?![\w])")
@@ -256,6 +290,7 @@ class Claim:
     shingles: int = 0
     actor: str | None = None
     when: When = field(default_factory=When)
+    spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -354,7 +389,7 @@ def extract_figures(text: str) -> list[Figure]:
                 if event is not None:
                     unit, noun = event[0], (start, event[1])
                 break
-            if word not in FILLER:
+            if word not in FILLER and not (len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS)):
                 break
         if unit is None:
             if after and after[0][2].startswith(NOT_FIGURES):
@@ -369,6 +404,10 @@ def extract_figures(text: str) -> list[Figure]:
         if unit is None:
             continue
         end = noun[1] if noun else m.end()
+        if unit in SHOT_DOWN_UNITS:
+            following = [w[2] for w in words[bisect_left(starts, end):bisect_left(starts, end) + 4] if w[1] <= right]
+            if any(w.startswith(SHOT_DOWN_STEMS) for w in [b[2] for b in before[-3:]] + following):
+                unit += " shot down"
         found_figure = Figure(unit, value, " ".join(text[m.start():end].split()))
         if unit not in units:
             units.add(unit)
@@ -512,9 +551,18 @@ SPEECH_REACH = 4  # words between a speaker's name and the word that says it spe
 _TOKEN = re.compile(r"[^\W\d_]+|[—–:]", re.UNICODE)
 
 
+def spoken_by(text: str) -> str | None:
+    """The first known speaker a text names beside a word of speech, or None."""
+    return _speaker(text, spoken=True)
+
+
 def extract_actor(text: str) -> str | None:
     """The speaker of a text: the first known one (ACTOR_STEMS) beside a word of speech, else the
     first known one it names, or None."""
+    return _speaker(text, spoken=False)
+
+
+def _speaker(text: str, *, spoken: bool) -> str | None:
     text = _URL.sub(" ", text)
     tokens = [(m.start(), m.group() if m.group() in "—–:" else _fold(m.group())) for m in _TOKEN.finditer(text)]
     joined, starts, at = [], [], 0
@@ -535,7 +583,7 @@ def extract_actor(text: str) -> str | None:
         near = joined[max(0, begin - SPEECH_REACH):begin] + joined[end:end + SPEECH_REACH]
         if any(word.startswith(SPEECH_STEMS) for word in near):
             return name
-    return first
+    return None if spoken else first
 
 
 def folded_text(text: str) -> str:
@@ -543,16 +591,19 @@ def folded_text(text: str) -> str:
     return " ".join(_fold(w) for w in _WORD.findall(_URL.sub(" ", text)))
 
 
-def claim_of(text: str, translation: str | None = None) -> Claim:
+def claim_of(text: str, translation: str | None = None, published: datetime | None = None) -> Claim:
+    """The claim of a post's text (and its translation): figures, kinds, speaker, named time (read
+    against ``published``) and text signature."""
     words = _words(text)  # once, for the shingles and the event kinds
     items = _shingles_of(words)
     signature = minhash(items)
     figures = extract_figures(text)
     kinds = _kinds_of(words) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
     actor = extract_actor(text) or (extract_actor(translation) if translation else None)
+    spoken = actor is not None and spoken_by(lead(text)) == actor
     if translation:
         units = {f.unit for f in figures}
         figures += [f for f in extract_figures(translation) if f.unit not in units]
         kinds |= extract_kinds(translation)
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
-                 extract_when(text))
+                 extract_when(text, published), spoken)

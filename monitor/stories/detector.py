@@ -41,7 +41,7 @@ import numpy as np
 from monitor.config.schema import Stories
 from monitor.storage import iso, parse_iso
 
-from .claims import (PERSON_UNITS, TELLING_KINDS, WEAPON_KINDS, Claim, Figure, claim_of, same_time, similarities,
+from .claims import (GENERAL_KINDS, PERSON_UNITS, TELLING_KINDS, WEAPON_KINDS, Claim, Figure, claim_of, same_time, similarities,
                      with_parents)
 from .meaning import closeness
 from .places import PlaceTree
@@ -95,6 +95,8 @@ def _figure_text(f: Figure) -> str:
 def same_unit(one: str, other: str) -> bool:
     """Whether two figure units may count the same thing: equal, or a generic count of people
     ("300 человек") and a count of some people ("300 военнослужащих")."""
+    if one.removesuffix(" shot down") == other.removesuffix(" shot down"):
+        return True  # a count shot down, told with or without the word (42 drones, 42 drones shot down)
     return one == other or ("people" in (one, other) and one in PERSON_UNITS and other in PERSON_UNITS)
 
 
@@ -109,6 +111,7 @@ class Frame:
     actor: str | None
     date: str
     day: str | None = None  # the day (and part of day) the post names for its claim (claims.When)
+    spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
 
     def figure_keys(self) -> list[tuple[str, int]]:
         return [f.key() for f in self.figures]
@@ -310,6 +313,7 @@ class StoryDetector:
         shared_kinds = (with_parents(kinds) & with_parents(story_kinds)) if kinds and story_kinds else set()
         shared_units = ({f.unit for f in frame.figures} - {"people"}) & set(story["figures"])
         shared_regions = set(frame.regions) & set(story["regions"])
+        telling_kinds = shared_kinds - GENERAL_KINDS  # kinds that tell a region's claims apart
         actors = story.get("actors") or []
         statement = not frame.figures  # a claim told without figures: its content and its speaker
         conflicts = []
@@ -323,7 +327,7 @@ class StoryDetector:
                              + ", ".join(tree.name(p) for p in story["places"]))
         if not same_time(frame.day, story.get("day")):
             conflicts.append(f"day {frame.day}, not {story.get('day')}")
-        if statement and frame.actor and actors and frame.actor not in actors:
+        if statement and frame.spoken and frame.actor and actors and frame.actor not in actors:
             conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
         # the frames agree: on figures, or on place and event
         frame_agrees = bool(
@@ -339,7 +343,7 @@ class StoryDetector:
             (shared_units and shared_kinds and shared_regions and not frame.places)
             # or a speaker's statement about the region, told again
             or (statement and shared_regions and frame.actor in actors and not story["figures"])
-            or (shared_regions and shared_kinds and (not frame.places or not story["places"])
+            or (shared_regions and telling_kinds and (not frame.places or not story["places"])
                 and not shared_units and not (frame.figures and story["figures"]))
         )
         if meaning is None:  # the frame alone (meaning switched off)
@@ -429,9 +433,9 @@ class StoryDetector:
         """
         if not hits:
             return []
-        if claim is None:
-            claim = claim_of(post.get("text") or "", post.get("translation"))
         date = parse_iso(post["date"]) if isinstance(post["date"], str) else post["date"]
+        if claim is None:
+            claim = claim_of(post.get("text") or "", post.get("translation"), date)
         text_date = iso(date)
         if post["date"] != text_date:
             post = post | {"date": text_date}  # the archive's form, whatever the caller gave
@@ -441,7 +445,7 @@ class StoryDetector:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             frame = Frame(set(claim.kinds), places, regions, claim.figures, claim.actor, text_date,
-                          claim.when.day(date))
+                          claim.when.day(date), claim.spoken)
             decision = self._decide(hit.name, post, claim, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
