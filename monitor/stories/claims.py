@@ -85,7 +85,7 @@ MONTHS = ("январ", "феврал", "март", "апрел", "мая", "м�
           "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
           "sept", "oct", "nov", "dec")
 # Words just before a number that make it no figure of the claim: «а не 9», "not 9", «вместо 9»
-NEGATIONS = {"не", "ні", "not", "вместо", "замість", "instead", "than"}
+NEGATIONS = {"не", "ні", "not", "вместо", "замість", "instead"}
 # Words earlier in a number's sentence that make it a figure told before, not the claim's own
 # («ранее сообщалось о 9 погибших»)
 EARLIER = ("ранее", "раніше", "прежде", "earlier", "previously")
@@ -105,11 +105,11 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "drone": ("беспилот", "бпла", "дрон", "безпілот", "drone", "uav", "fpv"),
     "casualties": ("пострада", "ранен", "постражд", "поранен", "injur", "wound", "погиб", "загину", "загибл",
                    "killed", "dead"),
-    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic"),
+    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
-    "capture": ("плен", "полон", "captur", "prisoner", "захвач", "захопл"),
+    "capture": ("captur", "захвач", "захопл", "пленил", "пленен", "полонив"),
     "losses": ("потер", "втрат", "losses", "уничтож", "знищ", "destroy"),
     "strike": ("удар", "strike", "struck"),
     "shoot-down": ("сбит", "сбил", "збит", "збил", "перехва", "shot down", "intercept", "downed", "ппо", "пво"),
@@ -208,7 +208,7 @@ _DEADLINE = re.compile(r"(?:\b(?:до|к|by|until|before|till)\s+)$", re.IGNOREC
 
 def lead(text: str) -> str:
     """The first LEAD_SENTENCES sentences of a text (headline and lead), links left out."""
-    sentences = [part for part in _SENTENCE.split(_URL.sub(" ", text)) if _WORD.search(part)]
+    sentences = [part for part in _LEAD_BREAK.split(_URL.sub(" ", text)) if _WORD.search(part)]
     return ". ".join(sentences[:LEAD_SENTENCES])
 
 
@@ -258,6 +258,7 @@ def same_time(one: str | None, other: str | None) -> bool:
 _NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,:](\d+))?(?![\w])")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
+_LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
 _NON_DIGIT = re.compile(r"\D")
 _JOINED = re.compile(r"[^\W\d_]*(?:\s+[^\W\d_]+)*\s+", re.UNICODE)
 
@@ -405,7 +406,9 @@ def extract_figures(text: str) -> list[Figure]:
             continue
         end = noun[1] if noun else m.end()
         if unit in SHOT_DOWN_UNITS:
-            following = [w[2] for w in words[bisect_left(starts, end):bisect_left(starts, end) + 4] if w[1] <= right]
+            clause = text.find(",", end, right)  # the words after the noun, up to the clause's end
+            stop = right if clause < 0 else clause
+            following = [w[2] for w in words[bisect_left(starts, end):bisect_left(starts, end) + 4] if w[1] <= stop]
             if any(w.startswith(SHOT_DOWN_STEMS) for w in [b[2] for b in before[-3:]] + following):
                 unit += " shot down"
         found_figure = Figure(unit, value, " ".join(text[m.start():end].split()))
@@ -417,7 +420,21 @@ def extract_figures(text: str) -> list[Figure]:
             known = figures[at_unit]
             if value not in known.values():
                 figures[at_unit] = replace(known, also=(*known.also, value))
-    return figures
+    return _shot_down_together(figures)
+
+
+def _shot_down_together(figures: list[Figure]) -> list[Figure]:
+    """A post's plain counts of what it says was shot down are parts of that count («44 drones
+    shot down: Novgorod region 20 drones»)."""
+    by_unit = {f.unit: f for f in figures}
+    for unit in SHOT_DOWN_UNITS:
+        plain, shot = by_unit.get(unit), by_unit.get(f"{unit} shot down")
+        if plain and shot:
+            if max(plain.values()) < shot.value:  # smaller: its parts; larger: a count launched
+                extra = tuple(v for v in plain.values() if v not in shot.values())
+                by_unit[shot.unit] = replace(shot, also=(*shot.also, *extra))
+                del by_unit[unit]
+    return [by_unit[f.unit] for f in figures if f.unit in by_unit]
 
 
 def _told_otherwise(before: list[tuple[int, int, str]]) -> bool:
@@ -442,6 +459,8 @@ def _kinds_of(words: list[str]) -> set[str]:
         kinds.add("air alert")
     if "shot" in words and "shot down" in joined:
         kinds.add("shoot-down")
+    if {"плен", "полон"} & set(words):  # «взят в плен», «в полон»: not «пленный», a prisoner who speaks
+        kinds.add("capture")
     return kinds
 
 
@@ -578,12 +597,14 @@ def _speaker(text: str, *, spoken: bool) -> str | None:
             continue
         first = first or name
         begin, end = bisect_right(starts, found.start()) - 1, bisect_left(starts, found.end())
-        if begin > 0 and joined[begin - 1] in ("—", "–") or end < len(joined) and joined[end] == ":":
+        if begin > 0 and joined[begin - 1] in ("—", "–") or ":" in joined[end:end + 2]:
             return name
         near = joined[max(0, begin - SPEECH_REACH):begin] + joined[end:end + SPEECH_REACH]
         if any(word.startswith(SPEECH_STEMS) for word in near):
             return name
-    return None if spoken else first
+    if spoken:  # a lead that says someone spoke, naming one known speaker far from the word
+        return first if any(word.startswith(SPEECH_STEMS) for word in joined) else None
+    return first
 
 
 def folded_text(text: str) -> str:
@@ -599,6 +620,9 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     signature = minhash(items)
     figures = extract_figures(text)
     kinds = _kinds_of(words) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
+    lead_weapons = extract_kinds(lead(text)) & WEAPON_KINDS
+    if lead_weapons:  # what struck is what the lead names; other weapons of the text are background
+        kinds -= WEAPON_KINDS - lead_weapons
     actor = extract_actor(text) or (extract_actor(translation) if translation else None)
     spoken = actor is not None and spoken_by(lead(text)) == actor
     if translation:

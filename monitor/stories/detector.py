@@ -317,7 +317,7 @@ class StoryDetector:
         actors = story.get("actors") or []
         statement = not frame.figures  # a claim told without figures: its content and its speaker
         conflicts = []
-        if kinds and story_kinds and not shared_kinds:
+        if kinds - GENERAL_KINDS and story_kinds - GENERAL_KINDS and not shared_kinds - {"attack", "strike"}:
             conflicts.append(f"event {', '.join(sorted(kinds))}, not {', '.join(sorted(story_kinds))}")
         elif kinds & WEAPON_KINDS and story_kinds & WEAPON_KINDS and not kinds & story_kinds & WEAPON_KINDS:
             conflicts.append(f"struck by {', '.join(sorted(kinds & WEAPON_KINDS))}, not "
@@ -333,7 +333,7 @@ class StoryDetector:
         frame_agrees = bool(
             len(shared_figures) >= 2
             or (shared_figures and (shared_places or shared_kinds or shared_regions))
-            or (shared_places and shared_kinds)
+            or (shared_places and telling_kinds)
             or (shared_units and shared_kinds and shared_places)  # the same count changing (24 injured after 5)
         )
         # or only on region and event: a count changing across the region, a claim about the whole
@@ -341,6 +341,7 @@ class StoryDetector:
         # with the region only, in any language
         region_agrees = bool(
             (shared_units and shared_kinds and shared_regions and not frame.places)
+            or (shared_places and shared_kinds)
             # or a speaker's statement about the region, told again
             or (statement and shared_regions and frame.actor in actors and not story["figures"])
             or (shared_regions and telling_kinds and (not frame.places or not story["places"])
