@@ -9,8 +9,7 @@ import pytest
 
 from monitor.matching.gazetteer import load_gazetteer
 from monitor.stories import describe_changes
-from monitor.stories.claims import (WEAPON_KINDS, claim_of, extract_actor, extract_figures, extract_when, same_time,
-                                    with_parents)
+from monitor.stories.claims import WEAPON_KINDS, claim_of, extract_actor, extract_figures, extract_when, same_time, with_parents
 from monitor.stories.places import PlaceTree
 
 

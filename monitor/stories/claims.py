@@ -84,6 +84,8 @@ MONTHS = ("январ", "феврал", "март", "апрел", "мая", "м�
           "листопад", "грудн", "january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
           "sept", "oct", "nov", "dec")
+# Words before a number without a noun that make it a part of the figure before («из них 32»)
+PART_WORDS = {"них", "them", "including", "числе", "яких", "которых"}
 # Words just before a number that make it no figure of the claim: «а не 9», "not 9", «вместо 9»
 NEGATIONS = {"не", "ні", "not", "вместо", "замість", "instead"}
 # Words earlier in a number's sentence that make it a figure told before, not the claim's own
@@ -366,32 +368,9 @@ def extract_figures(text: str) -> list[Figure]:
         after = [w for w in words[at:at + 4] if w[1] <= right]
         upto = bisect_left(starts, m.start())
         before = words[max(upto - 6, bisect_left(starts, left, 0, upto)):upto]
-        if after and after[0][2].startswith(MONTHS):
-            continue  # 7 августа
-        if before and before[-1][2].startswith(MONTHS) and value <= 31:
-            continue  # August 7
-        if m.group(1).isdigit() and 1900 <= value <= 2100 and (not after or not _unit(after[0][2])):
-            continue  # a year
-        if _told_otherwise(before):
+        if _not_a_count(m.group(1), value, before, after):
             continue
-        unit = None
-        noun = None
-        generic = False
-        for start, end, word in after[:3]:
-            if word.startswith(NOT_FIGURES) and not _unit(word):
-                break
-            found = _unit(word)
-            if found:
-                unit, noun = found, (start, end)
-                break
-            if word.startswith(GENERIC_STEMS):
-                generic, noun = True, (start, end)
-                event = _event_after(text, after, end)
-                if event is not None:
-                    unit, noun = event[0], (start, event[1])
-                break
-            if word not in FILLER and not (len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS)):
-                break
+        unit, noun, generic = _noun_of(text, after)
         if unit is None:
             if after and after[0][2].startswith(NOT_FIGURES):
                 continue
@@ -402,6 +381,9 @@ def extract_figures(text: str) -> list[Figure]:
                     break
         if unit is None and generic:
             unit = "people"
+        if unit is None and figures and any(w[2] in PART_WORDS for w in before[-3:]) and before[-1][0] > left:
+            figures[-1] = replace(figures[-1], also=(*figures[-1].also, value))  # «42 БПЛА, из них 32 — над ...»
+            continue
         if unit is None:
             continue
         end = noun[1] if noun else m.end()
@@ -435,6 +417,34 @@ def _shot_down_together(figures: list[Figure]) -> list[Figure]:
                 by_unit[shot.unit] = replace(shot, also=(*shot.also, *extra))
                 del by_unit[unit]
     return [by_unit[f.unit] for f in figures if f.unit in by_unit]
+
+
+def _not_a_count(digits: str, value: int, before: list[tuple[int, int, str]], after: list[tuple[int, int, str]]) -> bool:
+    """Whether a number is a date, a year, a negated number or one told before, not a count."""
+    if after and after[0][2].startswith(MONTHS):
+        return True  # 7 августа
+    if before and before[-1][2].startswith(MONTHS) and value <= 31 and (not after or not _unit(after[0][2])):
+        return True  # August 7 (not «23 ноября пятью ракетами»)
+    if digits.isdigit() and 1900 <= value <= 2100 and (not after or not _unit(after[0][2])):
+        return True  # a year
+    return _told_otherwise(before)
+
+
+def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, tuple[int, int] | None, bool]:
+    """The unit the words after a number name, where its noun lies, and whether the noun is a
+    generic one (people, residents)."""
+    for start, end, word in after[:3]:
+        if word.startswith(NOT_FIGURES) and not _unit(word):
+            break
+        found = _unit(word)
+        if found:
+            return found, (start, end), False
+        if word.startswith(GENERIC_STEMS):
+            event = _event_after(text, after, end)
+            return (event[0], (start, event[1]), True) if event is not None else (None, (start, end), True)
+        if word not in FILLER and not (len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS)):
+            break
+    return None, None, False
 
 
 def _told_otherwise(before: list[tuple[int, int, str]]) -> bool:

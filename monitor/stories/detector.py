@@ -41,8 +41,7 @@ import numpy as np
 from monitor.config.schema import Stories
 from monitor.storage import iso, parse_iso
 
-from .claims import (GENERAL_KINDS, PERSON_UNITS, TELLING_KINDS, WEAPON_KINDS, Claim, Figure, claim_of, same_time, similarities,
-                     with_parents)
+from .claims import GENERAL_KINDS, PERSON_UNITS, TELLING_KINDS, WEAPON_KINDS, Claim, Figure, claim_of, same_time, similarities, with_parents
 from .meaning import closeness
 from .places import PlaceTree
 
@@ -325,7 +324,8 @@ class StoryDetector:
         if frame.places and story["places"] and not shared_places and len(shared_figures) < 2:
             conflicts.append(f"place {', '.join(tree.name(p) for p in frame.places)}, not "
                              + ", ".join(tree.name(p) for p in story["places"]))
-        if not same_time(frame.day, story.get("day")):
+        other_day = not same_time(frame.day, story.get("day"))  # a template retold daily: never one claim
+        if other_day:
             conflicts.append(f"day {frame.day}, not {story.get('day')}")
         if statement and frame.spoken and frame.actor and actors and frame.actor not in actors:
             conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
@@ -347,7 +347,9 @@ class StoryDetector:
             or (shared_regions and telling_kinds and (not frame.places or not story["places"])
                 and not shared_units and not (frame.figures and story["figures"]))
         )
-        if meaning is None:  # the frame alone (meaning switched off)
+        if other_day:
+            same = False
+        elif meaning is None:  # the frame alone (meaning switched off)
             same = (frame_agrees or region_agrees) and not conflicts
         elif conflicts:
             same = meaning >= MEANING_DESPITE_FRAME
@@ -499,10 +501,12 @@ class StoryDetector:
     def _figure_changes(figures: list[Figure], known: dict[str, list[int]]) -> list[tuple[Figure, int | None]]:
         """The figures that tell the story something new, each with the value it replaces (None:
         a count of something not counted before). A value the story has had (a stale figure,
-        retold after an update) is no news; any other value is, upwards or downwards."""
+        retold after an update) is no news, nor a value given as a part of a larger one the story
+        knows ("2 drones over Moscow region, 42 in all"); any other value is, upwards or downwards."""
         changes: list[tuple[Figure, int | None]] = []
         for f in figures:
-            told = f.values()  # the headline value and the post's other values of the unit (its parts)
+            # the headline value, and the post's larger values of the unit (of which it is a part)
+            told = [v for v in f.values() if v >= f.value]
             if any(v in values for unit, values in known.items() if unit != f.unit and same_unit(f.unit, unit)
                    for v in told):
                 continue  # the same count, named more or less precisely (300 people, 300 soldiers)
@@ -539,10 +543,9 @@ class StoryDetector:
             languages.append(post.get("lang") or "und")
         for f in frame.figures:
             values = story["figures"].setdefault(f.unit, [])
-            for value in reversed(f.values()):  # the headline value last: the latest one known
-                if value in values:
-                    values.remove(value)
-                values.append(value)
+            for value in (*f.also, f.value):  # the headline value last: the latest one known
+                if value not in values:
+                    values.append(value)
             del values[:-MAX_VALUES]  # the latest values are what a repeat is checked against
         story["last_seen"] = max(story["last_seen"], post["date"])
         story["posts"] += 0 if edit else 1  # an edit is counted once, not once per edit
