@@ -3,11 +3,13 @@ speaker, and where places lie; and the lines that tell desk staff what an update
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from monitor.matching.gazetteer import load_gazetteer
 from monitor.stories import describe_changes
-from monitor.stories.claims import claim_of, extract_figures
+from monitor.stories.claims import WEAPON_KINDS, claim_of, extract_actor, extract_figures, extract_when, same_time, with_parents
 from monitor.stories.places import PlaceTree
 
 
@@ -48,10 +50,45 @@ def test_numbers_written_in_words_are_figures(text, expected):
 
 
 def test_model_names_links_and_breakdowns_are_not_figures_of_their_own():
-    assert figures("по позиции дивизиона С-400, из них две ракеты сбиты") == [("missiles", 2)]
+    assert figures("по позиции дивизиона С-400, из них две ракеты сбиты") == [("missiles shot down", 2)]
     assert figures("[вернулись](https://t.me/channel/81099) 46 жителей") == [("people", 46)]
     # the headline count, not its parts per region
-    assert figures("ПВО уничтожила 44 беспилотника: 20 над Новгородской, 5 над Курской") == [("drones", 44)]
+    assert figures("ПВО уничтожила 44 беспилотника: 20 над Новгородской, 5 над Курской") == [("drones shot down", 44)]
+
+
+def test_a_count_keeps_its_parts_and_negated_or_earlier_numbers_are_no_figures():
+    [drones] = extract_figures("Над регионами уничтожены 42 беспилотника, из них 32 беспилотника над Брянской областью.")
+    assert (drones.unit, drones.value, drones.also) == ("drones shot down", 42, (32,))
+    assert figures("Пострадали 8 человек, а не 9.") == [("injured", 8)]
+    assert figures("Ранее сообщалось о 9 пострадавших.") == []
+    # counts launched and counts shot down are different figures
+    assert figures("ВСУ выпустили 8 ракет ATACMS, перехватили всего две ракеты.") == \
+        [("missiles", 8), ("missiles shot down", 2)]
+
+
+def test_the_named_day_and_part_of_day_of_a_claim():
+    published = datetime(2024, 11, 20, 5, tzinfo=timezone.utc)
+    assert extract_when("ПВО за минувшую ночь уничтожила 44 беспилотника", published).day(published) == \
+        "2024-11-20 night"
+    assert extract_when("Накануне вечером над регионами сбиты 42 БПЛА", published).day(published) == \
+        "2024-11-19 evening"
+    assert extract_when("в ночь на вторник, 19 ноября, ВСУ нанесли удар", published).day(published) == \
+        "2024-11-19 night"
+    # a deadline and a date long before are not the claim's day
+    assert extract_when("Путин поставил задачу до 20 января", published).day(published) is None
+    assert same_time("2024-11-23", "2024-11-24 night") and not same_time("2024-11-19 evening", "2024-11-20 night")
+
+
+def test_kinds_named_more_or_less_specifically_share_their_general_kind():
+    assert "attack" in with_parents({"drone"}) & with_parents({"attack"})
+    assert not with_parents({"drone"}) & with_parents({"missile"}) & WEAPON_KINDS
+
+
+def test_the_speaker_is_the_one_who_speaks_not_the_first_name():
+    assert extract_actor("Путін наказав вибити ЗСУ з Курської області, – Зеленський") == "Zelensky"
+    assert extract_actor("Putin has set the task of ousting the troops, Zelenskyy said.") == "Zelensky"
+    assert claim_of("Путин обновил ядерную доктрину.").spoken is False
+    assert claim_of("Лавров заявил, что удары — сигнал эскалации.").spoken is True
 
 
 def test_the_speaker_is_named_the_same_in_every_language():

@@ -73,7 +73,8 @@ def test_a_forward_is_a_repeat_and_an_edit_that_changes_a_figure_is_an_update(tm
         story = archive.conn.execute("SELECT sources, figures FROM stories").fetchone()
     assert [a[0] for a in alerts] == ["new", "update"]
     assert "new figure: 7 человек (injured) (was 5)" in alerts[1][1]
-    assert repeat == ("repeat", "forward of Губернатор/10")
+    # a forward's reason names the claim frame it carries, as every other decision's does
+    assert repeat == ("repeat", "forward of Губернатор/10: event casualties, shelling; place Sudzha; figures injured 5")
     assert story[0] == 2 and json.loads(story[1]) == {"injured": [5, 7]}
 
 
@@ -97,8 +98,8 @@ def test_forwards_are_found_by_channel_id_or_username_whatever_their_age(tmp_pat
         pipeline.ingest([unknown])
         rows = archive.conn.execute("SELECT post_id, story_id, decision, reason FROM story_posts ORDER BY post_id").fetchall()
     assert [r[1] for r in rows] == [1, 1, 1, 2]
-    assert rows[1][2:] == ("repeat", "forward of Kursk_Gov/10")
-    assert rows[2][2:] == ("repeat", "forward of Kursk_Gov/10")
+    assert rows[1][2:] == ("repeat", "forward of Kursk_Gov/10: event casualties; place Sudzha")
+    assert rows[2][2:] == ("repeat", "forward of Kursk_Gov/10: event casualties; place Sudzha")
     assert rows[3][2] == "new"
 
 
@@ -328,3 +329,59 @@ def test_matched_live_posts_keep_their_sentence_vectors_and_without_meaning_the_
         assert archive.conn.execute("SELECT count(*) FROM post_vectors").fetchone()[0] == 0
         assert [r[0] for r in archive.conn.execute("SELECT decision FROM story_posts ORDER BY post_id")] == \
             ["new", "repeat"]
+
+
+def test_a_part_of_a_count_retold_is_no_change_and_a_negated_number_is_no_figure(tmp_path):
+    made = stream(tmp_path, [
+        ("mod", 0, "Минобороны: силами ПВО за ночь уничтожены 42 беспилотника, из них 30 над Курской областью."),
+        ("blog", 20, "Над Курской областью за ночь сбиты 30 беспилотников, всего над регионами 42."),
+        ("wire", 40, "Над Курской областью за ночь сбиты 30 беспилотников, а не 25, уточнили в Минобороны."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "repeat"]
+
+
+def test_what_struck_tells_claims_apart_but_a_kind_named_more_generally_does_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Дрон атаковал Суджу, повреждена машина."),
+        ("gov", 60, "Ракетный удар по Судже: на окраине слышны взрывы, жителей просят не выходить из домов."),
+        ("ua", 90, "Атака на Суджу: пошкоджено автомобіль."),
+    ])
+    assert [d for d, _ in made][:2] == ["new", "new"]
+    assert made[2][0] == "repeat"
+
+
+def test_nightly_counts_of_consecutive_days_are_different_claims(tmp_path):
+    made = stream(tmp_path, [
+        ("mod", 0, "ПВО за ночь уничтожила 12 беспилотников над Курской областью, сообщило Минобороны."),
+        ("blog", 30, "Минувшей ночью над Курской областью сбиты 12 БПЛА, сообщили в Минобороны."),
+        ("mod", 23 * 60, "ПВО за ночь уничтожила 15 беспилотников над Курской областью, сообщило Минобороны."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "new"]
+    assert "day 2024-08-07 night" in made[0][1] and "day 2024-08-08 night" in made[2][1]
+
+
+def test_statements_by_different_speakers_are_different_claims_and_a_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("tass", 0, "Удары по Курской области ракетами — сигнал, что Запад хочет эскалации, заявил Лавров."),
+        ("ua", 20, "Удари по Курській області ракетами – сигнал, що Захід хоче ескалації, – Лавров."),
+        ("un", 60, "Генсек ООН выразил обеспокоенность ударами ракетами по Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "new"]
+    assert "speaker United Nations" in made[2][1]
+
+
+def test_candidate_stories_meaning_is_read_once_per_decision(tmp_path):
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 8, 7, 6, tzinfo=timezone.utc)
+    texts = ["Противник обстрелял Суджу, пострадали 5 человек.", "Дрон атаковал Теткино, повреждена машина.",
+             "В Курской области объявлена ракетная опасность.", "Обстрел Суджи: пострадали 5 человек."]
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config, clock=lambda: t0)
+        for i, text in enumerate(texts[:3], 1):
+            pipeline.ingest([Post(source="telegram", channel=f"c{i}", message_id=i, date=t0, text=text)])
+        reads: list[str] = []
+        archive.conn.set_trace_callback(lambda sql: reads.append(sql) if "SELECT" in sql and "post_vectors" in sql
+                                        else None)
+        pipeline.ingest([Post(source="telegram", channel="c4", message_id=4, date=t0, text=texts[3])])
+        archive.conn.set_trace_callback(None)
+    assert len([sql for sql in reads if "story_posts" in sql]) == 1  # one read for every candidate story

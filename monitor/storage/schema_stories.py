@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS {p}stories (
     figures TEXT NOT NULL,            -- JSON object: unit -> values in the order seen
     kinds TEXT NOT NULL,              -- JSON list of event kinds
     title TEXT,
-    actors TEXT NOT NULL DEFAULT '[]' -- JSON list of the speakers its posts name
+    actors TEXT NOT NULL DEFAULT '[]', -- JSON list of the speakers its posts name
+    day TEXT                          -- the day its claim names, as "2024-11-20 night" (claims.When)
 );
 CREATE INDEX IF NOT EXISTS {p}stories_watchlist_last ON stories (watchlist, last_seen);
 CREATE TABLE IF NOT EXISTS {p}story_posts (
@@ -144,3 +145,11 @@ def m006_claim_frame(db: Database) -> None:
     if "actors" not in db["stories"].columns_dict:
         db.execute("ALTER TABLE stories ADD COLUMN actors TEXT NOT NULL DEFAULT '[]'")
     create_story_tables(db.conn)
+
+
+@migrations()
+def m007_story_day(db: Database) -> None:
+    """Stories keep the day (and part of day) their claim names: nightly counts of consecutive days
+    are different claims."""
+    if "day" not in db["stories"].columns_dict:
+        db.execute("ALTER TABLE stories ADD COLUMN day TEXT")

@@ -18,7 +18,8 @@ import hashlib
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -47,11 +48,13 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "armoured vehicles": ("ббм", "бронетехн", "бронемашин", "бтр", "бмп", "бронирован", "броньован", "бронетранспорт",
                           "бронеавтомоб", "armou", "armor"),
     "drones": ("беспилотн", "бпла", "дрон", "безпілотн", "бпла", "drone", "uav"),
-    "missiles": ("ракет", "missile", "rocket"),
+    "missiles": ("ракет", "missile", "rocket", "atacms", "himars", "storm", "scalp"),
     "evacuated": ("эвакуир", "эвакуац", "евакуйов", "евакую", "евакуац", "евакуюв", "evacu", "вывезен", "вивезен"),
     "children": ("детей", "ребен", "ребён", "дет", "діт", "дитин", "child"),
     "houses": ("домов", "жилых", "дома", "здани", "будин", "будинк", "house", "home", "building"),
     "settlements": ("населенн", "населён", "насел", "сел", "посел", "village", "settlement"),
+    "explosions": ("взрыв", "вибух", "explosion", "blast", "детонац", "детонаці"),
+    "square km": ("квадратн", "км²", "km²", "кв.км", "square"),
 }
 GENERIC_STEMS = ("человек", "люд", "жител", "осіб", "особ", "мешкан", "граждан", "people", "person",
                  "resident", "civilian", "individual")
@@ -60,6 +63,12 @@ PERSON_UNITS = frozenset({"people", "hospitalised", "injured", "killed", "soldie
 # Words between a generic noun and the event word that says what happened to the people
 AUXILIARIES = ("were", "was", "are", "have", "been", "had", "has", "being", "got", "были", "был", "была", "було",
                "були", "всего", "уже", "вже", "already", "reportedly", "ещё", "ще")
+# Counts of these are counts shot down when a shoot-down word stands beside them («сбито 5 ракет»)
+SHOT_DOWN_UNITS = ("missiles", "drones")
+SHOT_DOWN_STEMS = ("сбит", "сбил", "сбив", "збит", "збил", "збив", "перехва", "перехоп", "уничтож", "знищ", "intercept",
+                   "downed", "destroy", "shot")
+# Plural adjective endings: a word between a number and its noun that only describes it («14 потужних вибухів»)
+_ADJECTIVE_ENDINGS = ("ых", "их", "ыми", "ими", "ые", "ие", "і")
 # Words that may sit between a number and its noun.
 FILLER = {"более", "менее", "около", "свыше", "до", "почти", "порядка", "понад", "близько", "майже", "about",
           "more", "than", "over", "nearly", "almost", "up", "to", "боевых", "бойових", "мирных", "мирних",
@@ -75,6 +84,13 @@ MONTHS = ("январ", "феврал", "март", "апрел", "мая", "м�
           "листопад", "грудн", "january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
           "sept", "oct", "nov", "dec")
+# Words before a number without a noun that make it a part of the figure before («из них 32»)
+PART_WORDS = {"них", "them", "including", "числе", "яких", "которых"}
+# Words just before a number that make it no figure of the claim: «а не 9», "not 9", «вместо 9»
+NEGATIONS = {"не", "ні", "not", "вместо", "замість", "instead"}
+# Words earlier in a number's sentence that make it a figure told before, not the claim's own
+# («ранее сообщалось о 9 погибших»)
+EARLIER = ("ранее", "раніше", "прежде", "earlier", "previously")
 NOT_FIGURES = ("год", "рок", "year", "час", "годин", "hour", "минут", "хвилин", "minute", "секунд", "second",
                "рубл", "гривн", "грн", "доллар", "долар", "евро", "євро", "dollar", "euro", "копе", "процент",
                "відсот", "percent", "км", "km", "метр", "meter", "сутк", "доб", "day", "день", "дня", "дней",
@@ -84,16 +100,18 @@ NOT_FIGURES = ("год", "рок", "year", "час", "годин", "hour", "ми
 KIND_STEMS: dict[str, tuple[str, ...]] = {
     "attack": ("атак", "атаку", "attack", "напад", "штурм", "assault", "наступ", "offensive", "incursion",
                "вторжен", "вторгл", "прорыв", "прорив", "прорвал", "вторгн", "invasion", "raid"),
-    "shelling": ("обстрел", "обстріл", "shell", "артиллер", "артилер", "artiller", "миномет", "міномет", "mortar"),
+    "shelling": ("обстрел", "обстріл", "shell"),
+    "artillery": ("артиллер", "артилер", "artiller", "миномет", "міномет", "mortar", "гаубиц", "гаубиц", "howitzer"),
     "evacuation": ("эвакуа", "евакуа", "евакуй", "евакую", "эвакуир", "evacu"),
     "emergency": ("чс", "чрезвычайн", "надзвичайн", "emergency"),
     "drone": ("беспилот", "бпла", "дрон", "безпілот", "drone", "uav", "fpv"),
     "casualties": ("пострада", "ранен", "постражд", "поранен", "injur", "wound", "погиб", "загину", "загибл",
                    "killed", "dead"),
-    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic"),
+    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
+    "capture": ("captur", "захвач", "захопл", "пленил", "пленен", "полонив"),
     "losses": ("потер", "втрат", "losses", "уничтож", "знищ", "destroy"),
     "strike": ("удар", "strike", "struck"),
     "shoot-down": ("сбит", "сбил", "збит", "збил", "перехва", "shot down", "intercept", "downed", "ппо", "пво"),
@@ -102,6 +120,20 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
 }
 # Kinds that say how a claim is told, not what happened: they never make two claims differ
 TELLING_KINDS = frozenset({"statement"})
+# What struck: claims naming only different ones of these are different claims, whatever else they share
+WEAPON_KINDS = frozenset({"drone", "missile", "bombing", "artillery"})
+# A kind and the more general kinds a retelling may name instead (a drone attack is an attack)
+KIND_PARENTS: dict[str, tuple[str, ...]] = {
+    "drone": ("attack", "strike"), "missile": ("attack", "strike"), "bombing": ("attack", "strike"),
+    "artillery": ("shelling", "attack", "strike"), "shelling": ("attack", "strike"), "strike": ("attack",),
+}
+# Kinds too general to tell one claim of a region from another without a place or figure in common
+GENERAL_KINDS = frozenset({"attack", "strike", "shelling", "losses", "casualties", "statement"})
+
+
+def with_parents(kinds: set[str] | list[str]) -> set[str]:
+    """The kinds with the more general kinds each implies (KIND_PARENTS)."""
+    return set(kinds).union(*(KIND_PARENTS.get(k, ()) for k in kinds))
 
 # Speakers: canonical name -> stems (folded, lower case) of their names and titles in ru/uk/en
 ACTOR_STEMS: dict[str, tuple[str, ...]] = {
@@ -116,14 +148,119 @@ ACTOR_STEMS: dict[str, tuple[str, ...]] = {
     "Zakharova": ("захаров", "zakharova"),
     "Volodin": ("володин", "володін", "volodin"),
     "Pentagon": ("пентагон", "pentagon"),
-    "White House": ("белый дом", "білий дім", "white house"),
+    "White House": ("белый дом", "белого дома", "белом доме", "білий дім", "білого дому", "білому домі",
+                    "white house"),
     "United Nations": ("оон", "генсек", "гутерр", "united nations", "guterres", "un secretary"),
     "Kremlin": ("кремл", "kremlin"),
 }
 
+# The day and part of day a post names for its claim, resolved against its publication time
+DAY_OFFSETS = {"сегодня": 0, "сьогодні": 0, "today": 0, "tonight": 0, "вчера": -1, "вчора": -1, "yesterday": -1,
+               "накануне": -1, "напередодні": -1, "позавчера": -2, "позавчора": -2}
+DAY_PARTS = (("night", ("ноч", "ніч", "вноч", "overnight", "night")),
+             ("morning", ("утром", "утра", "вранці", "зранку", "morning")),
+             ("afternoon", ("днем", "днём", "вдень", "afternoon")),
+             ("evening", ("вечер", "увечері", "ввечері", "вечор", "evening")))
+_CLOCK = re.compile(r"(?:\b(?:в|с|со|около|до|о|об|к|at|around|about|from|by)\s+)(\d{1,2})[:.](\d{2})(?![.,:]?\d)",
+                    re.IGNORECASE)
+_MONTH_NUMBERS = {stem: i % 12 + 1 for i, stem in enumerate((
+    "январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр", "ноябр", "декабр"))}
+_MONTH_NUMBERS |= {stem: i % 12 + 1 for i, stem in enumerate((
+    "січн", "лют", "берез", "квітн", "травн", "червн", "липн", "серпн", "вересн", "жовтн", "листопад", "грудн"))}
+_MONTH_NUMBERS |= {stem: i % 12 + 1 for i, stem in enumerate((
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
+_DATE = re.compile(r"\b(\d{1,2})\s+([^\W\d_]{3,})|\b([A-Za-z]{3,})\.?\s+(\d{1,2})\b(?![.,:]?\d)")
+
+
+@dataclass(frozen=True)
+class When:
+    """The time a post names for its claim: a day (``date``: month and day; or ``offset``: days
+    from its publication), and a part of that day; each None when not named."""
+
+    offset: int | None = None
+    date: tuple[int, int] | None = None
+    part: str | None = None
+
+    def day(self, published: datetime) -> str | None:
+        """The named time as text ("2024-11-20 night"), against the post's publication time (UTC)."""
+        if self.offset is None and self.date is None and self.part is None:
+            return None
+        day = published.date() + timedelta(days=self.offset or 0)
+        if self.date is not None:
+            try:
+                day = day.replace(month=self.date[0], day=self.date[1])
+            except ValueError:
+                return None
+            if day > published.date() + timedelta(days=1):
+                day = day.replace(year=day.year - 1)  # «30 декабря» read on 2 January
+        return f"{day.isoformat()} {self.part}" if self.part else day.isoformat()
+
+
+def _month(word: str) -> int | None:
+    word = _fold(word)
+    if word in ("ма", "мая", "май"):
+        return 5
+    return next((n for stem, n in _MONTH_NUMBERS.items() if len(stem) > 2 and word.startswith(stem)), None)
+
+
+LEAD_SENTENCES = 2  # a post names its claim's time and speaker in its headline and first sentence
+DATE_REACH = 7  # days before publication a named date may be the claim's (older ones are background)
+_DEADLINE = re.compile(r"(?:\b(?:до|к|by|until|before|till)\s+)$", re.IGNORECASE)
+
+
+def lead(text: str) -> str:
+    """The first LEAD_SENTENCES sentences of a text (headline and lead), links left out."""
+    sentences = [part for part in _LEAD_BREAK.split(_URL.sub(" ", text)) if _WORD.search(part)]
+    return ". ".join(sentences[:LEAD_SENTENCES])
+
+
+def extract_when(text: str, published: datetime | None = None) -> When:
+    """The day and part of day the lead of a text names for its claim: the first date («23
+    ноября», "Nov. 19"; not a deadline, «до 20 января», nor one over DATE_REACH days before
+    ``published``), else the first day word (сегодня, вчера, накануне, yesterday); the first part
+    of day (ночью, overnight, вечером) or clock time («в 03:25»: night)."""
+    text = lead(text)
+    date = None
+    for m in _DATE.finditer(text):
+        number, word = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        month = _month(word)
+        if month is None or not 1 <= int(number) <= 31 or _DEADLINE.search(text, 0, m.start()):
+            continue
+        if published is not None:
+            named = When(date=(month, int(number))).day(published)
+            if named is None or not -DATE_REACH <= (datetime.fromisoformat(named).date() - published.date()).days <= 1:
+                continue
+        date = (month, int(number))
+        break
+    words = _words(text)
+    offset = next((DAY_OFFSETS[w] for w in words if w in DAY_OFFSETS), None)
+    part = next((name for w in words for name, stems in DAY_PARTS if w.startswith(stems)), None)
+    if part is None and (clock := _CLOCK.search(text)) and int(clock.group(1)) < 24:
+        hour = int(clock.group(1))
+        if hour < 12 and re.match(r"\s*p\.?\s?m\b", text[clock.end():], re.IGNORECASE):
+            hour += 12
+        part = "night" if hour < 6 else "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
+    return When(offset, date, part)
+
+
+def same_time(one: str | None, other: str | None) -> bool:
+    """Whether two named times may be one: either unnamed; or the same day and (where both name
+    it) the same part of day; or a day named without its part and the night that ends the next
+    day (an attack late on the 23rd is told as the night to the 24th)."""
+    if not one or not other:
+        return True
+    day, _, part = one.partition(" ")
+    other_day, _, other_part = other.partition(" ")
+    if day == other_day:
+        return not part or not other_part or part == other_part
+    apart = (datetime.fromisoformat(other_day) - datetime.fromisoformat(day)).days
+    return (apart == 1 and not part and other_part == "night") or (apart == -1 and not other_part and part == "night")
+
+
 _NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,:](\d+))?(?![\w])")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
+_LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
 _NON_DIGIT = re.compile(r"\D")
 _JOINED = re.compile(r"[^\W\d_]*(?:\s+[^\W\d_]+)*\s+", re.UNICODE)
 
@@ -133,9 +270,18 @@ class Figure:
     unit: str
     value: int
     words: str  # as written: "31 человек", "24 people injured"
+    # the post's other values of the unit: its parts («42 беспилотника, из них 32 над Брянской»), or
+    # the figures of a statement's several events; known to the story, never a change of their own
+    also: tuple[int, ...] = ()
 
     def key(self) -> tuple[str, int]:
         return (self.unit, self.value)
+
+    def values(self) -> tuple[int, ...]:
+        return (self.value, *self.also)
+
+    def as_change(self) -> dict[str, object]:
+        return {"unit": self.unit, "value": self.value, "words": self.words}
 
 
 @dataclass
@@ -146,6 +292,8 @@ class Claim:
     bands: list[int] = field(default_factory=list)
     shingles: int = 0
     actor: str | None = None
+    when: When = field(default_factory=When)
+    spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -191,12 +339,13 @@ def _event_after(text: str, after: list[tuple[int, int, str]], end: int) -> tupl
 
 
 def extract_figures(text: str) -> list[Figure]:
-    """Numbers with what they count, the first of each unit (the headline figure: the others of a
-    post are its parts, «44 drones: 20 over Novgorod, 5 over Kursk»). See the module doc."""
+    """Numbers with what they count, one figure per unit: the first value is the headline, the
+    others (``Figure.also``) its parts («44 drones: 20 over Novgorod, 5 over Kursk») or the counts
+    of a statement's other events. Negated numbers («а не 9») and numbers told before («ранее
+    сообщалось о 9») are no figures. See the module doc."""
     text = digits_for_words(_URL.sub(" ", text))
     figures: list[Figure] = []
     units: set[str] = set()
-    seen: set[tuple[str, int]] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
     words: list[tuple[int, int, str]] = []  # (start, end, folded) of the text's words, with ends
     starts: list[int] = []
@@ -219,30 +368,9 @@ def extract_figures(text: str) -> list[Figure]:
         after = [w for w in words[at:at + 4] if w[1] <= right]
         upto = bisect_left(starts, m.start())
         before = words[max(upto - 6, bisect_left(starts, left, 0, upto)):upto]
-        if after and after[0][2].startswith(MONTHS):
-            continue  # 7 августа
-        if before and before[-1][2].startswith(MONTHS) and value <= 31:
-            continue  # August 7
-        if m.group(1).isdigit() and 1900 <= value <= 2100 and (not after or not _unit(after[0][2])):
-            continue  # a year
-        unit = None
-        noun = None
-        generic = False
-        for start, end, word in after[:3]:
-            if word.startswith(NOT_FIGURES) and not _unit(word):
-                break
-            found = _unit(word)
-            if found:
-                unit, noun = found, (start, end)
-                break
-            if word.startswith(GENERIC_STEMS):
-                generic, noun = True, (start, end)
-                event = _event_after(text, after, end)
-                if event is not None:
-                    unit, noun = event[0], (start, event[1])
-                break
-            if word not in FILLER:
-                break
+        if _not_a_count(m.group(1), value, before, after):
+            continue
+        unit, noun, generic = _noun_of(text, after)
         if unit is None:
             if after and after[0][2].startswith(NOT_FIGURES):
                 continue
@@ -253,15 +381,78 @@ def extract_figures(text: str) -> list[Figure]:
                     break
         if unit is None and generic:
             unit = "people"
+        if unit is None and figures and any(w[2] in PART_WORDS for w in before[-3:]) and before[-1][0] > left:
+            figures[-1] = replace(figures[-1], also=(*figures[-1].also, value))  # «42 БПЛА, из них 32 — над ...»
+            continue
         if unit is None:
             continue
         end = noun[1] if noun else m.end()
-        figure = Figure(unit, value, " ".join(text[m.start():end].split()))
-        if figure.key() not in seen and unit not in units:
-            seen.add(figure.key())
+        if unit in SHOT_DOWN_UNITS:
+            clause = text.find(",", end, right)  # the words after the noun, up to the clause's end
+            stop = right if clause < 0 else clause
+            following = [w[2] for w in words[bisect_left(starts, end):bisect_left(starts, end) + 4] if w[1] <= stop]
+            if any(w.startswith(SHOT_DOWN_STEMS) for w in [b[2] for b in before[-3:]] + following):
+                unit += " shot down"
+        found_figure = Figure(unit, value, " ".join(text[m.start():end].split()))
+        if unit not in units:
             units.add(unit)
-            figures.append(figure)
-    return figures
+            figures.append(found_figure)
+        else:  # another value of a unit already read: a part, or another event's count
+            at_unit = next(i for i, f in enumerate(figures) if f.unit == unit)
+            known = figures[at_unit]
+            if value not in known.values():
+                figures[at_unit] = replace(known, also=(*known.also, value))
+    return _shot_down_together(figures)
+
+
+def _shot_down_together(figures: list[Figure]) -> list[Figure]:
+    """A post's plain counts of what it says was shot down are parts of that count («44 drones
+    shot down: Novgorod region 20 drones»)."""
+    by_unit = {f.unit: f for f in figures}
+    for unit in SHOT_DOWN_UNITS:
+        plain, shot = by_unit.get(unit), by_unit.get(f"{unit} shot down")
+        if plain and shot:
+            if max(plain.values()) < shot.value:  # smaller: its parts; larger: a count launched
+                extra = tuple(v for v in plain.values() if v not in shot.values())
+                by_unit[shot.unit] = replace(shot, also=(*shot.also, *extra))
+                del by_unit[unit]
+    return [by_unit[f.unit] for f in figures if f.unit in by_unit]
+
+
+def _not_a_count(digits: str, value: int, before: list[tuple[int, int, str]], after: list[tuple[int, int, str]]) -> bool:
+    """Whether a number is a date, a year, a negated number or one told before, not a count."""
+    if after and after[0][2].startswith(MONTHS):
+        return True  # 7 августа
+    if before and before[-1][2].startswith(MONTHS) and value <= 31 and (not after or not _unit(after[0][2])):
+        return True  # August 7 (not «23 ноября пятью ракетами»)
+    if digits.isdigit() and 1900 <= value <= 2100 and (not after or not _unit(after[0][2])):
+        return True  # a year
+    return _told_otherwise(before)
+
+
+def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, tuple[int, int] | None, bool]:
+    """The unit the words after a number name, where its noun lies, and whether the noun is a
+    generic one (people, residents)."""
+    for start, end, word in after[:3]:
+        if word.startswith(NOT_FIGURES) and not _unit(word):
+            break
+        found = _unit(word)
+        if found:
+            return found, (start, end), False
+        if word.startswith(GENERIC_STEMS):
+            event = _event_after(text, after, end)
+            return (event[0], (start, event[1]), True) if event is not None else (None, (start, end), True)
+        if word not in FILLER and not (len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS)):
+            break
+    return None, None, False
+
+
+def _told_otherwise(before: list[tuple[int, int, str]]) -> bool:
+    """Whether the words before a number make it no figure of the claim: a negated number («а не
+    9», "not 9") or one told earlier («ранее сообщалось о 9»)."""
+    if before and before[-1][2] in NEGATIONS:
+        return True
+    return any(word in EARLIER for _, _, word in before)
 
 
 def extract_kinds(text: str) -> set[str]:
@@ -278,6 +469,8 @@ def _kinds_of(words: list[str]) -> set[str]:
         kinds.add("air alert")
     if "shot" in words and "shot down" in joined:
         kinds.add("shoot-down")
+    if {"плен", "полон"} & set(words):  # «взят в плен», «в полон»: not «пленный», a prisoner who speaks
+        kinds.add("capture")
     return kinds
 
 
@@ -376,12 +569,52 @@ def to_blob(signature: np.ndarray | None) -> bytes | None:
 _ACTOR = re.compile("|".join(
     rf"(?P<a{i}>\b(?:{'|'.join(re.escape(stem) for stem in stems)}))" for i, stems in enumerate(ACTOR_STEMS.values())))
 _ACTOR_NAMES = list(ACTOR_STEMS)
+# Words that say someone speaks; a dash before a name or a colon after it («— Минобороны», «Лавров:»)
+# says so too. The speaker of a post is the first known one beside such a word.
+SPEECH_STEMS = ("заяв", "сказа", "сообщ", "повідом", "said", "say", "told", "stated", "announc", "объяв", "оголос",
+                "подтверд", "підтверд", "confirm", "назвал", "назвав", "отметил", "зазнач", "уточн", "написал",
+                "написав", "wrote", "слов", "according", "считает", "вважа", "пообещ", "пообіц", "пригроз", "выраз",
+                "вислов", "express", "отказал", "відмов", "declin", "признал", "визнав", "admit", "claim", "утвержд",
+                "стверджу", "добав", "додав", "added", "поясн", "explain", "warn", "предупред", "попередж")
+SPEECH_REACH = 4  # words between a speaker's name and the word that says it speaks
+_TOKEN = re.compile(r"[^\W\d_]+|[—–:]", re.UNICODE)
+
+
+def spoken_by(text: str) -> str | None:
+    """The first known speaker a text names beside a word of speech, or None."""
+    return _speaker(text, spoken=True)
 
 
 def extract_actor(text: str) -> str | None:
-    """The first known speaker a text names (ACTOR_STEMS), or None."""
-    found = _ACTOR.search(folded_text(text))
-    return _ACTOR_NAMES[int(found.lastgroup[1:])] if found and found.lastgroup else None
+    """The speaker of a text: the first known one (ACTOR_STEMS) beside a word of speech, else the
+    first known one it names, or None."""
+    return _speaker(text, spoken=False)
+
+
+def _speaker(text: str, *, spoken: bool) -> str | None:
+    text = _URL.sub(" ", text)
+    tokens = [(m.start(), m.group() if m.group() in "—–:" else _fold(m.group())) for m in _TOKEN.finditer(text)]
+    joined, starts, at = [], [], 0
+    for _, token in tokens:
+        starts.append(at)
+        joined.append(token)
+        at += len(token) + 1
+    folded = " ".join(joined)
+    first = None
+    for found in _ACTOR.finditer(folded):
+        name = _ACTOR_NAMES[int(found.lastgroup[1:])] if found.lastgroup else None
+        if name is None:
+            continue
+        first = first or name
+        begin, end = bisect_right(starts, found.start()) - 1, bisect_left(starts, found.end())
+        if begin > 0 and joined[begin - 1] in ("—", "–") or ":" in joined[end:end + 2]:
+            return name
+        near = joined[max(0, begin - SPEECH_REACH):begin] + joined[end:end + SPEECH_REACH]
+        if any(word.startswith(SPEECH_STEMS) for word in near):
+            return name
+    if spoken:  # a lead that says someone spoke, naming one known speaker far from the word
+        return first if any(word.startswith(SPEECH_STEMS) for word in joined) else None
+    return first
 
 
 def folded_text(text: str) -> str:
@@ -389,15 +622,22 @@ def folded_text(text: str) -> str:
     return " ".join(_fold(w) for w in _WORD.findall(_URL.sub(" ", text)))
 
 
-def claim_of(text: str, translation: str | None = None) -> Claim:
+def claim_of(text: str, translation: str | None = None, published: datetime | None = None) -> Claim:
+    """The claim of a post's text (and its translation): figures, kinds, speaker, named time (read
+    against ``published``) and text signature."""
     words = _words(text)  # once, for the shingles and the event kinds
     items = _shingles_of(words)
     signature = minhash(items)
     figures = extract_figures(text)
     kinds = _kinds_of(words) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
+    lead_weapons = extract_kinds(lead(text)) & WEAPON_KINDS
+    if lead_weapons:  # what struck is what the lead names; other weapons of the text are background
+        kinds -= WEAPON_KINDS - lead_weapons
     actor = extract_actor(text) or (extract_actor(translation) if translation else None)
+    spoken = actor is not None and spoken_by(lead(text)) == actor
     if translation:
-        known = {f.key() for f in figures}
-        figures += [f for f in extract_figures(translation) if f.key() not in known]
+        units = {f.unit for f in figures}
+        figures += [f for f in extract_figures(translation) if f.unit not in units]
         kinds |= extract_kinds(translation)
-    return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor)
+    return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
+                 extract_when(text, published), spoken)

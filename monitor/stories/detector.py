@@ -41,7 +41,7 @@ import numpy as np
 from monitor.config.schema import Stories
 from monitor.storage import iso, parse_iso
 
-from .claims import PERSON_UNITS, TELLING_KINDS, Claim, Figure, claim_of, similarities
+from .claims import GENERAL_KINDS, PERSON_UNITS, TELLING_KINDS, WEAPON_KINDS, Claim, Figure, claim_of, same_time, similarities, with_parents
 from .meaning import closeness
 from .places import PlaceTree
 
@@ -94,6 +94,8 @@ def _figure_text(f: Figure) -> str:
 def same_unit(one: str, other: str) -> bool:
     """Whether two figure units may count the same thing: equal, or a generic count of people
     ("300 человек") and a count of some people ("300 военнослужащих")."""
+    if one.removesuffix(" shot down") == other.removesuffix(" shot down"):
+        return True  # a count shot down, told with or without the word (42 drones, 42 drones shot down)
     return one == other or ("people" in (one, other) and one in PERSON_UNITS and other in PERSON_UNITS)
 
 
@@ -107,6 +109,8 @@ class Frame:
     figures: list[Figure]
     actor: str | None
     date: str
+    day: str | None = None  # the day (and part of day) the post names for its claim (claims.When)
+    spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
 
     def figure_keys(self) -> list[tuple[str, int]]:
         return [f.key() for f in self.figures]
@@ -123,6 +127,8 @@ class Frame:
             parts.append("figures " + ", ".join(f"{f.unit} {f.value}" for f in self.figures))
         if self.actor:
             parts.append(f"speaker {self.actor}")
+        if self.day:
+            parts.append(f"day {self.day}")
         return "; ".join(parts)
 
 
@@ -161,11 +167,11 @@ class StoryDetector:
     def _save(self, story: dict[str, Any]) -> None:
         self.conn.execute(
             f"UPDATE {self.tables}stories SET last_seen = ?, posts = ?, sources = ?, channels = ?,"
-            " languages = ?, regions = ?, places = ?, figures = ?, kinds = ?, actors = ? WHERE id = ?",
+            " languages = ?, regions = ?, places = ?, figures = ?, kinds = ?, actors = ?, day = ? WHERE id = ?",
             (story["last_seen"], story["posts"], story["sources"], json.dumps(story["channels"]),
              json.dumps(story["languages"]), json.dumps(story["regions"]),
              json.dumps(story["places"], ensure_ascii=False), json.dumps(story["figures"], ensure_ascii=False),
-             json.dumps(story["kinds"]), json.dumps(story["actors"]), story["id"]),
+             json.dumps(story["kinds"]), json.dumps(story["actors"]), story.get("day"), story["id"]),
         )
 
     def _post_label(self, post_id: int) -> str:
@@ -279,13 +285,20 @@ class StoryDetector:
             found[story["id"]] = story
         return [found[story_id] for story_id in story_ids if story_id in found]
 
-    def _meaning(self, story_id: int, vector: np.ndarray | None) -> float | None:
-        """How near the post's meaning is to the story's (its latest posts), or None without vectors."""
-        if vector is None:
-            return None
-        return closeness(vector, [row[0] for row in self.conn.execute(
-            f"SELECT v.vector FROM {self.tables}story_posts sp JOIN {self.tables}post_vectors v ON v.post_id = sp.post_id"
-            " WHERE sp.story_id = ? ORDER BY sp.date DESC LIMIT ?", (story_id, STORY_VECTORS))])
+    def _meanings(self, story_ids: list[int], vector: np.ndarray | None) -> dict[int, float]:
+        """How near the post's meaning is to each story's (its latest STORY_VECTORS posts): one read
+        for all candidates; a story without vectors (or a post without one) is left out."""
+        if vector is None or not story_ids:
+            return {}
+        blobs: dict[int, list[bytes]] = {}
+        for story_id, blob in self.conn.execute(
+                f"SELECT story_id, vector FROM (SELECT sp.story_id, v.vector, row_number() OVER"
+                " (PARTITION BY sp.story_id ORDER BY sp.date DESC) AS latest"
+                f" FROM {self.tables}story_posts sp JOIN {self.tables}post_vectors v ON v.post_id = sp.post_id"
+                f" WHERE sp.story_id IN ({','.join('?' * len(story_ids))})) WHERE latest <= ?",
+                (*story_ids, STORY_VECTORS)):
+            blobs.setdefault(story_id, []).append(blob)
+        return {story_id: found for story_id, some in blobs.items() if (found := closeness(vector, some)) is not None}
 
     def _compare(self, frame: Frame, story: dict[str, Any], meaning: float | None) -> Comparison:
         """Whether the post's claim frame and meaning are the story's claim, and what they share."""
@@ -295,33 +308,48 @@ class StoryDetector:
                                  for other, w in story_figures if v == w and same_unit(unit, other)})
         shared_places = tree.overlap(frame.places, story["places"])
         kinds, story_kinds = frame.kinds - TELLING_KINDS, set(story["kinds"]) - TELLING_KINDS
-        shared_kinds = kinds & story_kinds
+        # a kind named more or less specifically is shared (an attack, a drone attack)
+        shared_kinds = (with_parents(kinds) & with_parents(story_kinds)) if kinds and story_kinds else set()
         shared_units = ({f.unit for f in frame.figures} - {"people"}) & set(story["figures"])
         shared_regions = set(frame.regions) & set(story["regions"])
+        telling_kinds = shared_kinds - GENERAL_KINDS  # kinds that tell a region's claims apart
         actors = story.get("actors") or []
+        statement = not frame.figures  # a claim told without figures: its content and its speaker
         conflicts = []
-        if kinds and story_kinds and not shared_kinds:
+        if kinds - GENERAL_KINDS and story_kinds - GENERAL_KINDS and not shared_kinds - {"attack", "strike"}:
             conflicts.append(f"event {', '.join(sorted(kinds))}, not {', '.join(sorted(story_kinds))}")
+        elif kinds & WEAPON_KINDS and story_kinds & WEAPON_KINDS and not kinds & story_kinds & WEAPON_KINDS:
+            conflicts.append(f"struck by {', '.join(sorted(kinds & WEAPON_KINDS))}, not "
+                             + ", ".join(sorted(story_kinds & WEAPON_KINDS)))
         if frame.places and story["places"] and not shared_places and len(shared_figures) < 2:
             conflicts.append(f"place {', '.join(tree.name(p) for p in frame.places)}, not "
                              + ", ".join(tree.name(p) for p in story["places"]))
+        other_day = not same_time(frame.day, story.get("day"))  # a template retold daily: never one claim
+        if other_day:
+            conflicts.append(f"day {frame.day}, not {story.get('day')}")
+        if statement and frame.spoken and frame.actor and actors and frame.actor not in actors:
+            conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
         # the frames agree: on figures, or on place and event
         frame_agrees = bool(
             len(shared_figures) >= 2
             or (shared_figures and (shared_places or shared_kinds or shared_regions))
-            or (shared_places and shared_kinds)
+            or (shared_places and telling_kinds)
             or (shared_units and shared_kinds and shared_places)  # the same count changing (24 injured after 5)
         )
         # or only on region and event: a count changing across the region, a claim about the whole
-        # region (a state of emergency) in any language
+        # region (a state of emergency), or about a place in it, told once with the place and once
+        # with the region only, in any language
         region_agrees = bool(
             (shared_units and shared_kinds and shared_regions and not frame.places)
-            # or a speaker saying something of the whole region
-            or (shared_regions and frame.actor in actors)
-            or (shared_regions and shared_kinds and not frame.places and not story["places"]
+            or (shared_places and shared_kinds)
+            # or a speaker's statement about the region, told again
+            or (statement and shared_regions and frame.actor in actors and not story["figures"])
+            or (shared_regions and telling_kinds and (not frame.places or not story["places"])
                 and not shared_units and not (frame.figures and story["figures"]))
         )
-        if meaning is None:  # the frame alone (meaning switched off)
+        if other_day:
+            same = False
+        elif meaning is None:  # the frame alone (meaning switched off)
             same = (frame_agrees or region_agrees) and not conflicts
         elif conflicts:
             same = meaning >= MEANING_DESPITE_FRAME
@@ -342,6 +370,8 @@ class StoryDetector:
             parts.append("counts of " + ", ".join(sorted(shared_units)))
         if frame.actor and frame.actor in actors:
             parts.append(f"speaker {frame.actor}")
+        if frame.day and frame.day == story.get("day"):
+            parts.append(f"day {frame.day}")
         score = (3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
                  + 10 * (meaning or 0.0))
         return Comparison(same, score, parts, conflicts, meaning)
@@ -354,9 +384,11 @@ class StoryDetector:
         nearest: Comparison | None = None
         candidates = self._candidates(watchlist, claim, frame.places, frame.regions, since, until,
                                       latest=vector is not None)
-        for story in self._stories_in_span(candidates, frame.date):
+        stories = self._stories_in_span(candidates, frame.date)
+        meanings = self._meanings([story["id"] for story in stories], vector)
+        for story in stories:
             story_id = story["id"]
-            found = self._compare(frame, story, self._meaning(story_id, vector))
+            found = self._compare(frame, story, meanings.get(story_id))
             found.first_post = story["first_post_id"]
             if found.same and (best is None or found.score > best[0]):
                 best = (found.score, story_id, found)
@@ -404,9 +436,9 @@ class StoryDetector:
         """
         if not hits:
             return []
-        if claim is None:
-            claim = claim_of(post.get("text") or "", post.get("translation"))
         date = parse_iso(post["date"]) if isinstance(post["date"], str) else post["date"]
+        if claim is None:
+            claim = claim_of(post.get("text") or "", post.get("translation"), date)
         text_date = iso(date)
         if post["date"] != text_date:
             post = post | {"date": text_date}  # the archive's form, whatever the caller gave
@@ -415,7 +447,8 @@ class StoryDetector:
         for hit in hits:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
-            frame = Frame(set(claim.kinds), places, regions, claim.figures, claim.actor, text_date)
+            frame = Frame(set(claim.kinds), places, regions, claim.figures, claim.actor, text_date,
+                          claim.when.day(date), claim.spoken)
             decision = self._decide(hit.name, post, claim, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -432,8 +465,11 @@ class StoryDetector:
             story_id, reason = existing[0], "edited post"
         elif (forwarded := self._forwarded_story(watchlist, post)) is not None:
             story_id, reason = forwarded[0], f"forward of {self._post_label(forwarded[1])}"
+            if frame.describe(self.places):
+                reason += f": {frame.describe(self.places)}"
         elif (near := self._near_duplicate(watchlist, claim, since, until, post_id)) is not None \
-                and self._in_span(self._story(near[0]), frame.date):
+                and self._in_span(near_story := self._story(near[0]), frame.date) \
+                and same_time(frame.day, near_story.get("day")):
             story_id, sim = near[0], near[2]
             reason = f"repeat of {self._post_label(near[1])}, similarity {near[2]:.2f}"
         else:
@@ -447,7 +483,7 @@ class StoryDetector:
                     reason += f" (not {same.label}: {'; '.join(same.conflicts)}; meaning {same.meaning:.2f})"
                 self._record(watchlist, story_id, post, claim, frame, "new", reason, None)
                 return Decision(watchlist, "new", story_id, post_id, reason,
-                                {"figures": [f.__dict__ for f in frame.figures], "places": frame.places})
+                                {"figures": [f.as_change() for f in frame.figures], "places": frame.places})
         story = self._story(story_id)
         figures = self._figure_changes(frame.figures, story["figures"])
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
@@ -458,37 +494,42 @@ class StoryDetector:
             reason = "; ".join(parts) + f" ({reason})"
         self._merge(story, post, frame, edit=existing is not None)
         self._record(watchlist, story_id, post, claim, frame, kind, reason, sim, replaces=existing)
-        changes = {"figures": [f.__dict__ | {"was": was} for f, was in figures], "places": new_places}
+        changes = {"figures": [f.as_change() | {"was": was} for f, was in figures], "places": new_places}
         return Decision(watchlist, kind, story_id, post_id, reason, changes if kind == "update" else {}, sim)
 
     @staticmethod
     def _figure_changes(figures: list[Figure], known: dict[str, list[int]]) -> list[tuple[Figure, int | None]]:
         """The figures that tell the story something new, each with the value it replaces (None:
         a count of something not counted before). A value the story has had (a stale figure,
-        retold after an update) is no news; any other value is, upwards or downwards."""
+        retold after an update) is no news, nor a value given as a part of a larger one the story
+        knows ("2 drones over Moscow region, 42 in all"); any other value is, upwards or downwards."""
         changes: list[tuple[Figure, int | None]] = []
         for f in figures:
-            if any(f.value in values for unit, values in known.items() if unit != f.unit and same_unit(f.unit, unit)):
+            # the headline value, and the post's larger values of the unit (of which it is a part)
+            told = [v for v in f.values() if v >= f.value]
+            if any(v in values for unit, values in known.items() if unit != f.unit and same_unit(f.unit, unit)
+                   for v in told):
                 continue  # the same count, named more or less precisely (300 people, 300 soldiers)
             values = known.get(f.unit)
             if values is None:
                 changes.append((f, None))
-            elif f.value not in values:
+            elif not any(v in values for v in told):
                 changes.append((f, values[-1]))
         return changes
 
     def _open(self, watchlist: str, post: dict[str, Any], frame: Frame) -> int:
         figures: dict[str, list[int]] = {}
         for f in frame.figures:
-            figures.setdefault(f.unit, []).append(f.value)
+            figures.setdefault(f.unit, []).extend(v for v in f.values() if v not in figures.get(f.unit, []))
         cursor = self.conn.execute(
             f"INSERT INTO {self.tables}stories (watchlist, first_post_id, first_seen, last_seen, posts, sources, channels,"
-            " languages, regions, places, figures, kinds, title, actors) VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " languages, regions, places, figures, kinds, title, actors, day)"
+            " VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (watchlist, post["id"], post["date"], post["date"],
              json.dumps([f"{post['source']}:{post['channel']}"]), json.dumps([post.get("lang") or "und"]),
              json.dumps(frame.regions), json.dumps(frame.places, ensure_ascii=False),
              json.dumps(figures, ensure_ascii=False), json.dumps(sorted(frame.kinds)), (post.get("text") or "")[:200],
-             json.dumps([frame.actor] if frame.actor else [])),
+             json.dumps([frame.actor] if frame.actor else []), frame.day),
         )
         return cursor.lastrowid
 
@@ -502,9 +543,10 @@ class StoryDetector:
             languages.append(post.get("lang") or "und")
         for f in frame.figures:
             values = story["figures"].setdefault(f.unit, [])
-            if f.value not in values:
-                values.append(f.value)
-                del values[:-MAX_VALUES]  # the latest values are what a repeat is checked against
+            for value in (*f.also, f.value):  # the headline value last: the latest one known
+                if value not in values:
+                    values.append(value)
+            del values[:-MAX_VALUES]  # the latest values are what a repeat is checked against
         story["last_seen"] = max(story["last_seen"], post["date"])
         story["posts"] += 0 if edit else 1  # an edit is counted once, not once per edit
         story["sources"] = len(channels)
@@ -513,6 +555,7 @@ class StoryDetector:
         story["kinds"] = sorted(set(story["kinds"]) | frame.kinds)
         if frame.actor and frame.actor not in story["actors"]:
             story["actors"].append(frame.actor)
+        story["day"] = story.get("day") or frame.day
         self._save(story)
 
     @staticmethod
