@@ -293,9 +293,9 @@ class StoryDetector:
         blobs: dict[int, list[bytes]] = {}
         for story_id, blob in self.conn.execute(
                 f"SELECT story_id, vector FROM (SELECT sp.story_id, v.vector, row_number() OVER"
-                " (PARTITION BY sp.story_id ORDER BY sp.date DESC) AS latest"
+                " (PARTITION BY sp.story_id ORDER BY sp.date DESC, sp.post_id DESC) AS latest"
                 f" FROM {self.tables}story_posts sp JOIN {self.tables}post_vectors v ON v.post_id = sp.post_id"
-                f" WHERE sp.story_id IN ({','.join('?' * len(story_ids))})) WHERE latest <= ?",
+                f" WHERE sp.story_id IN ({','.join('?' * len(story_ids))})) AS recent WHERE latest <= ?",
                 (*story_ids, STORY_VECTORS)):
             blobs.setdefault(story_id, []).append(blob)
         return {story_id: found for story_id, some in blobs.items() if (found := closeness(vector, some)) is not None}
