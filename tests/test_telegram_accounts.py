@@ -369,3 +369,10 @@ def test_metrics_show_each_accounts_channels_flood_wait_and_loss():
     assert samples[("monitor_telegram_account_lost", "bravo")] == 1
     assert 80 < samples[("monitor_telegram_account_flood_wait_seconds", "alpha")] <= 90
     assert samples[("monitor_telegram_account_flood_wait_seconds", "bravo")] == 0
+
+
+def test_the_single_account_session_beside_accounts_is_an_error_not_ignored(tmp_path):
+    body = ACCOUNTS.replace('[telegram]\n', '[telegram]\nsession = "storage/monitor.session"\n')
+    found = errors_of(tmp_path, body)
+    assert any(e.endswith(":5: telegram.session: not used when [[telegram.account]] entries are given (each account"
+                          " names its own session); remove it here") for e in found), found

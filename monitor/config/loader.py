@@ -174,13 +174,19 @@ class _Validator:
                 self.errors.append(f"{prefix}: {key}: unknown section{hint}")
         for section in SECTIONS:
             result[section.attribute] = self._section(section, _raw_section(data, section.name))
-        self._check_accounts(result["telegram"], result["telegram_accounts"])
+        self._check_accounts(result["telegram"], result["telegram_accounts"], _raw_section(data, "telegram"))
         return result
 
-    def _check_accounts(self, telegram: Any, accounts: tuple[Any, ...]) -> None:
-        """Channels of several Telegram accounts: each read by one account, no account over max_channels."""
+    def _check_accounts(self, telegram: Any, accounts: tuple[Any, ...], raw: Any) -> None:
+        """Channels of several Telegram accounts: each read by one account, no account over max_channels;
+        [telegram]'s own session settings, unused beside accounts, are not left there to mislead."""
         if telegram is None or any(a.name is None for a in accounts):
             return
+        if accounts and isinstance(raw, dict):
+            for key in ("session", "api_id_env", "api_hash_env"):
+                if key in raw:
+                    self.error("telegram", None, key, "not used when [[telegram.account]] entries are given (each"
+                                                      f" account names its own {key}); remove it here")
         from ..sources.telegram_accounts import config_problems
 
         for index, key, message in config_problems(telegram, accounts):
