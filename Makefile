@@ -30,7 +30,7 @@ lint: $(VENV)/.test-tools
 	$(BIN)/mypy
 
 test: lint browser postgres
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2  # two workers (pytest-xdist): the suite in half the time on two cores
 
 # Headless Chromium (Debian's package) for the story board's browser test; installed as root when missing.
 browser:

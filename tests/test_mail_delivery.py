@@ -577,7 +577,7 @@ def test_alerts_table_names_places_in_words_and_json_keeps_the_stored_reason(tmp
     path = email_config(tmp_path, free_port())
     archive = Archive(load_config(path).storage.path)
     add_alert(archive, 40900, "Обстрел Суджи", reason="new claim: places RU-KRS:sudzha")
-    table = CliRunner().invoke(main, ["--config", str(path), "alerts"]).stdout
+    table = CliRunner().invoke(main, ["--config", str(path), "alerts"], env={"COLUMNS": "200"}).stdout  # wide enough for the reason
     assert "new claim: places Sudzha (Kursk Oblast)" in table and "RU-KRS" not in table
     as_json = CliRunner().invoke(main, ["--config", str(path), "alerts", "--json"]).stdout
     assert json.loads(as_json.splitlines()[0])["reason"] == "new claim: places RU-KRS:sudzha"
