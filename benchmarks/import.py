@@ -61,7 +61,7 @@ def import_only(folder: Path, stages: str) -> None:
     from monitor.storage import Archive
 
     config = load_config(folder / "monitor.toml")
-    with Archive(config.storage.path) as archive:
+    with Archive.of(config.storage) as archive:
         pipeline = Pipeline(archive, config)
         if stages != "all":
             keep = {name.strip() for name in stages.split(",") if name.strip()}

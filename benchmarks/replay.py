@@ -70,7 +70,7 @@ def main() -> None:
             encoding="utf-8",
         )
         config = load_config(folder / "monitor.toml")
-        with Archive(config.storage.path) as archive:
+        with Archive.of(config.storage) as archive:
             started = time.perf_counter()
             build(archive, max(sizes))
             print(f"built {max(sizes):,} posts in {time.perf_counter() - started:.0f} s")

@@ -251,6 +251,7 @@ class Daemon:
         self.clock = clock
         self.notifier = notifier or Notifier()
         self.summary = RunSummary()
+        self._started_at = clock()  # this node's start, in its heartbeats
         self.worker: ArchiveWorker | None = None
         self.sources: dict[str, Any] = {}  # key -> (source, interval); the sources live on the archive thread
         self.stopped: dict[str, str] = {}  # sources given up on (permanent errors), with why
@@ -453,6 +454,11 @@ class Daemon:
                                    IntervalTrigger(seconds=self.telegram.poll_seconds, jitter=10),
                                    id="telegram-catch-up", name="telegram history safety poll", max_instances=1,
                                    coalesce=True, replace_existing=True)
+        from .nodes import HEARTBEAT_SECONDS
+
+        self.scheduler.add_job(self.worker.call, IntervalTrigger(seconds=HEARTBEAT_SECONDS), args=[self._heartbeat],
+                               id="heartbeat", name="node heartbeat", max_instances=1, coalesce=True,
+                               replace_existing=True)
         if self.config.translation.backend != "none":
             self.scheduler.add_job(self._translate, IntervalTrigger(seconds=60), id="translation",
                                    name="translation backlog", max_instances=1, coalesce=True, replace_existing=True)
@@ -463,6 +469,14 @@ class Daemon:
                 self.scheduler.add_job(self._digest, trigger, args=[mode], id=f"digest-{mode}-{n}",
                                        name=f"{mode} digest", max_instances=1, coalesce=True,
                                        misfire_grace_time=3600, replace_existing=True)
+
+    def _heartbeat(self) -> None:
+        """This node is alive, with its sources (on the archive thread: ``worker.call``)."""
+        from .nodes import heartbeat, node_name
+
+        sources = list(self.sources) + ([f"telegram:{c}" for c in self.config.telegram.channels]
+                                        if self.config.telegram is not None else [])
+        heartbeat(self.worker.archive, node_name(self.config), sources, self.clock(), self._started_at)
 
     def _translate(self) -> None:
         from .translation import Translator
@@ -549,6 +563,8 @@ class Daemon:
             self.sources = await self.worker.call(self._build_sources)
             await self._start_telegram()
             self._count_sources()
+            self._started_at = self.clock()
+            await self.worker.call(self._heartbeat)
             if once:
                 await self._run_once()
                 return self.summary

@@ -83,6 +83,12 @@ def mail_problems(archive: Archive, config: Config, now: datetime) -> list[str]:
     return problems
 
 
+def nodes_report(archive: Archive, now: datetime) -> list[dict[str, Any]]:
+    from .nodes import nodes_report as report
+
+    return report(archive, now)
+
+
 def archive_size(archive: Archive) -> int:
     """Bytes the archive takes: its SQLite files, or its PostgreSQL database."""
     if archive.path is None:
@@ -113,4 +119,5 @@ def status_report(archive: Archive, config: Config, now: datetime) -> dict[str, 
             problems.append(f"translation: {error} ({backlog} posts waiting)")
     return {"healthy": not problems, "problems": problems, "sources": sources, "outbox": outbox_counts(archive.db),
             "telegram_accounts": accounts, "translation_backlog": backlog, "translation_error": error, "archive": archive.name,
+            "nodes": nodes_report(archive, now),
             "archive_bytes": archive_size(archive), "posts": post_count(conn), "checked_at": now.isoformat()}

@@ -30,7 +30,8 @@ def check(ctx: click.Context) -> None:
             click.echo(f"error: {line}", err=True)
         raise SystemExit(1) from None
     click.echo(f"configuration: {path} (valid)")
-    click.echo(f"storage:       {config.storage.path}")
+    click.echo(f"storage:       {config.storage.url or config.storage.path}"
+               + (f" (node {config.node.name})" if config.storage.url and config.node.name else ""))
     translation = config.translation
     target = f" -> {translation.target} ({translation.translate})" if translation.backend != "none" else ""
     click.echo(f"translation:   {translation.backend}{target}")

@@ -76,6 +76,9 @@ def status(app, as_json: bool) -> None:
     else:
         click.echo(f"archive: {report['archive']} ({report['archive_bytes'] / 1e6:.1f} MB, {report['posts']} posts)")
         click.echo("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(report["outbox"].items())) or "empty"))
+        if report["nodes"]:
+            emit([{**n, "sources": len(n["sources"])} for n in report["nodes"]],
+                 ["name", "host", "pid", "heartbeat_at", "heartbeat_age_seconds", "alive", "sources"], "table")
         click.echo(f"translation backlog: {report['translation_backlog']}"
                    + (f" (last error: {report['translation_error']})" if report["translation_error"] else ""))
         if report["sources"]:

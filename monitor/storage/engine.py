@@ -12,6 +12,7 @@ few methods of ``sqlite3.Connection`` the code calls and translates each stateme
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import sqlite3
 import unicodedata
@@ -268,6 +269,7 @@ class PgCursor:
         self.lastrowid: int | None = None
         self.rowcount = cursor.rowcount if cursor is not None else -1
         self._rows: list[tuple] | None = None
+        self._description: list[tuple] | None = None
         if returning and cursor is not None:
             self._rows = []
             rows = cursor.fetchall()
@@ -276,9 +278,11 @@ class PgCursor:
 
     @property
     def description(self) -> Any:
-        if self._cursor is None or self._rows is not None:
+        if self._cursor is None or self._rows is not None or self._cursor.description is None:
             return None
-        return [(column.name, None, None, None, None, None, None) for column in self._cursor.description or ()]
+        if self._description is None:
+            self._description = [(c.name, None, None, None, None, None, None) for c in self._cursor.description]
+        return self._description
 
     def _has_rows(self) -> bool:
         return self._cursor is not None and self._rows is None and self._cursor.description is not None
@@ -324,6 +328,7 @@ class PgConnection:
         # sum() and avg() of integers come back as numeric: read them as numbers, as SQLite gives them
         self.raw.adapters.register_loader("numeric", _number_loader())
         self.scratch: set[str] = set()
+        self._streams = itertools.count(1)
 
     @property
     def in_transaction(self) -> bool:
@@ -343,6 +348,15 @@ class PgConnection:
         values = {k: _param(v) for k, v in params.items()} if isinstance(params, dict) else [_param(v) for v in params]
         cursor.execute(text if values else text.replace("%%", "%"), values or None)
         return PgCursor(cursor, returning)
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+        """Like ``execute`` for a large read: rows come from a server-side cursor, 2,000 at a time,
+        not all into memory at once (an export of the whole archive)."""
+        text, _ = translate(sql)
+        cursor = self.raw.cursor(name=f"monitor_stream_{id(self)}_{next(self._streams)}", withhold=True)
+        cursor.itersize = 2000
+        cursor.execute(text, [_param(v) for v in params] or None)
+        return PgCursor(cursor)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
         text, returning = translate(sql)

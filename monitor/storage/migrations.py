@@ -25,7 +25,8 @@ def all_sets() -> list[Migrations]:
 
 
 # Modules of storage/ holding a capability's migration set, in order.
-_CAPABILITY_SETS: list[str] = ["schema_alerts", "schema_translation", "schema_matching", "schema_stories", "schema_sources"]
+_CAPABILITY_SETS: list[str] = ["schema_alerts", "schema_translation", "schema_matching", "schema_stories", "schema_sources",
+                               "schema_nodes"]
 
 
 @migrations()

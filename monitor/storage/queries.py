@@ -387,7 +387,7 @@ def _newest_matched(conn: sqlite3.Connection, filters: Filters, limit: int | Non
 
 
 def iter_posts(
-    conn: sqlite3.Connection,
+    conn: Any,  # a sqlite3.Connection or a PgConnection (storage.engine)
     filters: Filters | None = None,
     *,
     query: str | None = None,
@@ -413,9 +413,12 @@ def iter_posts(
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     try:
-        cursor = conn.execute(sql, params)
-        for values in cursor:
-            yield _row(cursor, values)
+        cursor = conn.stream(sql, params) if dialect(conn) == "postgresql" else conn.execute(sql, params)
+        try:
+            for values in cursor:
+                yield _row(cursor, values)
+        finally:
+            cursor.close()
     except sqlite3.OperationalError as exc:
         if query and _is_query_error(exc):
             raise _fts_error(query, exc) from None

@@ -86,6 +86,9 @@ class StoriesStage:
         matched = [i for i in items if i.matched]
         if not matched:
             return
+        from ..nodes import lock_story_decisions
+
+        lock_story_decisions(archive)  # several nodes on one archive: one decides at a time
         # a post inserted by this batch is the row it was inserted as; the others (edits, also of a
         # post inserted earlier in the batch) are read back
         read = {i.id for i in matched if i.stored.inserted is None}

@@ -37,7 +37,8 @@ def free_port() -> int:
 class PgServer:
     """One cluster, started and stopped by the test session; ``database()`` makes a fresh database."""
 
-    def __init__(self, folder: Path | None = None):
+    def __init__(self, folder: Path | None = None, *, durable: bool = False):
+        self.durable = durable  # False (tests): no fsync, commits not waited for
         # its own folder under the system's temporary folder: the server's user must reach it
         folder = folder or Path(tempfile.mkdtemp(prefix="monitor-pg-"))
         self.folder = folder
@@ -55,9 +56,12 @@ class PgServer:
 
     def start(self) -> None:
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
-                   " -c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
+                  "--locale=C.UTF-8", *([] if self.durable else ["--no-sync"]))
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c max_connections=100"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        else:
+            options += " -c shared_buffers=256MB"
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.folder / "server.log"),
                   "-w", "-t", "60", "start")
 
