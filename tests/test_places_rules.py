@@ -79,7 +79,6 @@ def test_a_surname_is_not_a_place_met_through_a_shared_stem(matcher):
 
 def test_an_adjective_of_another_gender_is_not_the_place_of_that_name(matcher):
     assert regions(matcher, "Как жители сибирского посёлка Светлый вступились за лес") == []
-    assert regions(matcher, "Ольховатську і Шевченківську громади обстріляли") == []
     assert regions(matcher, "Обстреляли поселок Светлое Харьковской области") == ["UA-63"]
     assert places(matcher, "В селе Светлом Харьковской области") != []
 
@@ -143,3 +142,19 @@ def test_a_city_of_an_unwatched_region_does_not_label_that_region(matcher):
     assert regions(matcher, "Беспилотник упал в Таганроге") == []
     assert regions(matcher, "Губернатор Ростовской области сообщил") == ["RU-ROS"]
     assert regions(matcher, "Взрыв в Москве") == ["RU-MOW"]  # a city that is a region names it
+
+
+# -- hromadas ------------------------------------------------------------------------------------------------
+
+
+def test_a_hromada_is_a_place_of_its_region_and_evidence_for_its_villages(matcher):
+    assert places(matcher, "Обстріляли Буринську громаду") == ["UA-59:UA59020030000072865"]
+    assert places(matcher, "Обстріляли Анютине Бочечківської громади") == sorted([ANIUTYNE, "UA-59:UA59020010000024157"])
+    # a hromada of Kupiansk Raion, not the Sumy settlement Shevchenkivske
+    found = matcher.match("Ольховатську і Шевченківську громади обстріляли", lang="uk").places
+    assert [(p.region, p.kind, p.name) for p in found] == [("UA-63", "district", "Shevchenkivska hromada")]
+
+
+def test_a_hromada_named_after_a_common_village_name_needs_its_region(matcher):
+    assert regions(matcher, "Обстріляли Краснопільську громаду") == []
+    assert regions(matcher, "Обстріляли Краснопільську громаду Сумської області") == ["UA-59"]

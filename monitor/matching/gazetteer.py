@@ -18,7 +18,9 @@ Formats:
   city of a region watched at region level only, recognised so that a same-name village of
   a border region is not taken for it, but not naming its region by itself). A places file
   is a list of places, or an object with "places" and a "source" (or "about") saying where
-  they come from.
+  they come from. Generated entries also carry ``"source": "katottg"`` (a village or settlement of
+  the codifier needs geographic evidence: ``evidence.is_minor``), their ``katottg`` code and their
+  ``hromada`` («Бочечківська громада», itself a district-level place).
 - exclusions: ``{"phrases": [{"text", "lang", "note"}], "street_words": {"ru": [...], ...}}``
 """
 

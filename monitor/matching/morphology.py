@@ -226,12 +226,13 @@ def adjective_forms(norm: str, langs: tuple[str, ...], nominative: bool = False)
     """(number, gender) of the word's adjective readings («светлый»: (sing, masc)); of its nominative
     readings only with ``nominative``; gender "" in the plural."""
     out = set()
-    for lang in langs:
-        if lang not in ("ru", "uk"):
-            continue
+    langs = tuple(lang for lang in langs if lang in ("ru", "uk"))
+    known = tuple(lang for lang in langs if analyzer(lang).word_is_known(norm))
+    for lang in known or langs:  # a dictionary that knows the word, not another one's guess
         for p in analyzer(lang).parse(norm)[:8]:
             tag = p.tag
             if "ADJF" not in tag.grammemes or (nominative and tag.case != "nomn"):
                 continue
-            out.add((str(tag.number), "" if tag.number == "plur" else str(tag.gender)))
+            number = tag.number or ("sing" if tag.gender else "plur")  # the Ukrainian dictionary leaves it out
+            out.add((str(number), "" if number == "plur" else str(tag.gender)))
     return frozenset(out)

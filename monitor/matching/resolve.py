@@ -426,6 +426,11 @@ class Resolution:
         regions = sorted({m.places[t.ref]["region"] for t in terms})
         by_district = [(t, f"its district ({m.places[m._district_of[t.ref]]['en']}) named in the post") for t in terms
                        if m._district_of.get(t.ref) in evidence_districts]
+        if not by_district and evidence_districts:
+            communities = {fold(n): d for d in sorted(evidence_districts) for n in m.places[d]["names"].get("uk", [])}
+            by_district = [(t, f"its hromada ({m.places[communities[fold(m.places[t.ref]['hromada'])]]['en']}) named "
+                               "in the post") for t in terms
+                           if fold(m.places[t.ref].get("hromada") or "-") in communities]
         proper = self.proper(s)
 
         def strict(t: Any) -> bool:  # an ordinary word: its region alone is evidence only for a proper name
