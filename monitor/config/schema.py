@@ -117,8 +117,9 @@ class Stories:
     window_hours: float = setting(72.0, "how long a story stays open for new posts", minimum=0.1, maximum=24 * 366)
     similarity: float = setting(0.6, "near-duplicate threshold (Jaccard over shingles) for same-text matches",
                                 minimum=0.0, maximum=1.0)
-    story_hours: float = setting(24.0, "how long after its first post a story takes new posts: later posts open a"
-                                       " story of their own", minimum=0.1, maximum=24 * 366)
+    story_hours: float = setting(24.0, "how long after its first post a story takes changes: a later post that"
+                                       " changes it opens a story of its own, one that retells it is a repeat",
+                                 minimum=0.1, maximum=24 * 366)
     meaning: bool = setting(True, "compare the meaning of matched posts across languages (multilingual sentence"
                                   " vectors) together with their claims")
 

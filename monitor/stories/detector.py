@@ -141,6 +141,7 @@ class Comparison:
     meaning: float | None
     first_post: int = 0  # the story's first post: its id, and its label ("channel/message")
     label: str = ""
+    figures_shared: int = 0  # how many figures the frames share
 
 
 class StoryDetector:
@@ -269,19 +270,22 @@ class StoryDetector:
 
     def _stories_in_span(self, story_ids: list[int], date: str) -> list[dict[str, Any]]:
         """The stories of ``story_ids`` (in that order) whose first post lies within ``story_hours``
-        of ``date``: one read."""
+        and ``window_hours`` of ``date``: one read. Those beyond ``story_hours`` are marked
+        ``late``: a post may only retell them, never change them."""
         if not story_ids:
             return []
         moment = parse_iso(date)
+        reach = self.span + self.window
         cursor = self.conn.execute(
             f"SELECT * FROM {self.tables}stories WHERE id IN ({','.join('?' * len(story_ids))})"
-            " AND first_seen BETWEEN ? AND ?", (*story_ids, iso(moment - self.span), iso(moment + self.span)))
+            " AND first_seen BETWEEN ? AND ?", (*story_ids, iso(moment - reach), iso(moment + reach)))
         names = [d[0] for d in cursor.description]
         found = {}
         for row in cursor:
             story = dict(zip(names, row))
             for column in ("channels", "languages", "regions", "places", "figures", "kinds", "actors"):
                 story[column] = json.loads(story[column])
+            story["late"] = not self._in_span(story, date)
             found[story["id"]] = story
         return [found[story_id] for story_id in story_ids if story_id in found]
 
@@ -374,7 +378,7 @@ class StoryDetector:
             parts.append(f"day {frame.day}")
         score = (3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
                  + 10 * (meaning or 0.0))
-        return Comparison(same, score, parts, conflicts, meaning)
+        return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures))
 
     def _same_claim(self, watchlist: str, frame: Frame, claim: Claim, vector: np.ndarray | None, since: str,
                     until: str) -> tuple[int, str] | Comparison | None:
@@ -390,6 +394,10 @@ class StoryDetector:
             story_id = story["id"]
             found = self._compare(frame, story, meanings.get(story_id))
             found.first_post = story["first_post_id"]
+            if found.same and story["late"]:
+                if self._adds(frame, story) or not (found.figures_shared or (found.meaning or 0) >= MEANING_DESPITE_FRAME):
+                    continue  # past its story's span, only a retelling of its figures or a near copy joins it
+                found.parts.append("told again after the story's span")
             if found.same and (best is None or found.score > best[0]):
                 best = (found.score, story_id, found)
             elif not found.same and found.meaning is not None and (nearest is None or found.meaning > (nearest.meaning or 0)):
@@ -404,6 +412,11 @@ class StoryDetector:
         if found.meaning is not None:
             what = f"{what}; meaning {found.meaning:.2f}" if what else f"meaning {found.meaning:.2f}"
         return best[1], f"same claim as {found.label}: {what}"
+
+    def _adds(self, frame: Frame, story: dict[str, Any]) -> bool:
+        """Whether the post's frame tells the story something new: a figure or a place."""
+        return bool(self._figure_changes(frame.figures, story["figures"])
+                    or [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])])
 
     def _in_span(self, story: dict[str, Any], date: str) -> bool:
         """Whether a post of ``date`` lies within ``story_hours`` of the story's first post."""
@@ -468,8 +481,8 @@ class StoryDetector:
             if frame.describe(self.places):
                 reason += f": {frame.describe(self.places)}"
         elif (near := self._near_duplicate(watchlist, claim, since, until, post_id)) is not None \
-                and self._in_span(near_story := self._story(near[0]), frame.date) \
-                and same_time(frame.day, near_story.get("day")):
+                and same_time(frame.day, (near_story := self._story(near[0])).get("day")) \
+                and (self._in_span(near_story, frame.date) or not self._adds(frame, near_story)):
             story_id, sim = near[0], near[2]
             reason = f"repeat of {self._post_label(near[1])}, similarity {near[2]:.2f}"
         else:
