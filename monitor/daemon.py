@@ -456,7 +456,7 @@ class Daemon:
                                    coalesce=True, replace_existing=True)
         from .nodes import HEARTBEAT_SECONDS
 
-        self.scheduler.add_job(self.worker.call, IntervalTrigger(seconds=HEARTBEAT_SECONDS), args=[self._heartbeat],
+        self.scheduler.add_job(self._running_worker().call, IntervalTrigger(seconds=HEARTBEAT_SECONDS), args=[self._heartbeat],
                                id="heartbeat", name="node heartbeat", max_instances=1, coalesce=True,
                                replace_existing=True)
         if self.config.translation.backend != "none":
@@ -476,7 +476,7 @@ class Daemon:
 
         sources = list(self.sources) + ([f"telegram:{c}" for c in self.config.telegram.channels]
                                         if self.config.telegram is not None else [])
-        heartbeat(self.worker.archive, node_name(self.config), sources, self.clock(), self._started_at)
+        heartbeat(self._running_worker().archive, node_name(self.config), sources, self.clock(), self._started_at)
 
     def _translate(self) -> None:
         from .translation import Translator
