@@ -489,3 +489,16 @@ def test_a_city_of_another_region_keeps_a_border_village_of_its_name_out_without
     result = matcher.match("Атака дронов на Воронеж и Самару", lang="ru")
     assert result.regions == [] and result.places == []
     assert "UA-59" in matcher.match("Обстріляли селище Вороніж Шосткинського району", lang="uk").regions
+
+
+def test_a_watched_region_matches_its_cities_that_label_no_region():
+    # Dnipro is one of the cities kept for regions beyond the six border regions: a place, not a mention of UA-12
+    m = Matcher([watch("dnipro", regions=["UA-12"]), watch("kharkiv", regions=["UA-63"])])
+    for text, lang in (("Росія вдарила по Дніпру балістичною ракетою", "uk"),
+                       ("Russia struck Dnipro with a ballistic missile", "en")):
+        result = m.match(text, lang=lang)
+        assert result.regions == [], text
+        assert [(h.name, h.regions, [p.name for p in h.places]) for h in result.watchlists] == [
+            ("dnipro", [], ["Dnipro"])], text
+    assert m.match("Обстріл Харкова", lang="uk").watchlists[0].name == "kharkiv"
+    assert [h.name for h in m.match("Удар по Таганрогу", lang="ru").watchlists] == []

@@ -661,10 +661,9 @@ class Matcher:
                 sources.setdefault(code, set()).add("")
             for (start, end), ref in found["places"]:
                 place = self.places[ref]
-                if not place["labels_region"]:
-                    continue  # Taganrog is not a mention of Rostov Oblast
-                mentions.append((start, place["region"]))
-                sources.setdefault(place["region"], set()).add(place["id"])
+                if place["labels_region"]:  # Taganrog is a place of Rostov Oblast, not a mention of it
+                    mentions.append((start, place["region"]))
+                    sources.setdefault(place["region"], set()).add(place["id"])
                 words = source[start:end]
                 hit = places.get(place["id"])
                 if hit is None:
@@ -684,6 +683,8 @@ class Matcher:
         candidates = set(self._open_watch)
         for code in regions:
             candidates.update(self._region_watch.get(code, ()))
+        for place_hit in place_list:  # a watched region's every place, a city labelling no region included
+            candidates.update(self._region_watch.get(place_hit.region, ()))
         hits: list[WatchlistHit] = []
         excluded: list[str] = []
         for w in sorted(candidates):
@@ -702,7 +703,7 @@ class Matcher:
             if ignored:
                 w_places = [p for p in w_places if p.id not in ignored]
                 w_regions = [r for r in w_regions if sources.get(r, set()) - ignored]
-                if watch.regions and not w_regions:
+                if watch.regions and not w_regions and not w_places:
                     continue
             w_keywords = [k for k in watch.keywords if k in keyword_watch.get(w, ())]
             hits.append(WatchlistHit(watch.name, w_regions, w_places, w_keywords))
