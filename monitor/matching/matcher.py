@@ -650,6 +650,7 @@ class Matcher:
         keyword_ids: set[int] = set()
         exclude_ids: set[int] = set()
         sources: dict[str, set[str]] = {}  # region -> what named it: "" (the region itself) or place ids
+        watched_only: set[str] = set()  # cities that label no region (Taganrog): places only for their region's watchlists
         for source in (text, translation):
             if not source:
                 continue
@@ -661,9 +662,11 @@ class Matcher:
                 sources.setdefault(code, set()).add("")
             for (start, end), ref in found["places"]:
                 place = self.places[ref]
-                if place["labels_region"]:  # Taganrog is a place of Rostov Oblast, not a mention of it
+                if place["labels_region"]:
                     mentions.append((start, place["region"]))
                     sources.setdefault(place["region"], set()).add(place["id"])
+                else:
+                    watched_only.add(place["id"])
                 words = source[start:end]
                 hit = places.get(place["id"])
                 if hit is None:
@@ -673,7 +676,7 @@ class Matcher:
             for _, code in sorted(mentions):
                 if code not in regions:
                     regions.append(code)
-        place_list = list(places.values())
+        place_list = [hit for ref, hit in places.items() if ref not in watched_only]
         keywords = [self._keywords[k] for k in sorted(keyword_ids)]
         excluded_watch = {w for e in exclude_ids for w in self._exclude_watch[e]}
         keyword_watch: dict[int, list[str]] = {}
@@ -683,8 +686,8 @@ class Matcher:
         candidates = set(self._open_watch)
         for code in regions:
             candidates.update(self._region_watch.get(code, ()))
-        for place_hit in place_list:  # a watched region's every place, a city labelling no region included
-            candidates.update(self._region_watch.get(place_hit.region, ()))
+        for ref in sorted(watched_only):
+            candidates.update(self._region_watch.get(places[ref].region, ()))
         hits: list[WatchlistHit] = []
         excluded: list[str] = []
         for w in sorted(candidates):
@@ -696,7 +699,7 @@ class Matcher:
                 continue
             if watch.regions:
                 w_regions = [r for r in regions if r in watch.regions]
-                w_places = [p for p in place_list if p.region in watch.regions]
+                w_places = [p for p in places.values() if p.region in watch.regions]
             else:
                 w_regions, w_places = list(regions), list(place_list)
             ignored = self._watch_ignores[w]
