@@ -272,3 +272,21 @@ def test_a_nodes_own_files_stay_in_storage_beside_its_configuration(tmp_path, pg
     ran = run_cli("run", "--once", config=path)
     assert ran.returncode == 0, ran.stderr
     assert sorted(p.name for p in (tmp_path / "storage").iterdir()) == ["archive.db.lock", "gazetteer"]
+
+
+def test_translate_pending_drains_the_backlog_of_a_postgresql_archive(tmp_path, pg_server):
+    from .support.libretranslate import LibreServer
+    from .test_translation import ingest
+
+    libre = LibreServer().start()
+    try:
+        path = write_config(tmp_path, storage_section("postgresql", pg_server)
+                            + f'[translation]\nbackend = "libre"\nurl = "{libre.url}"\ntranslate = "all"\n')
+        with Archive.of(load_config(path).storage) as archive:
+            ingest(archive, load_config(path), ["Атака отражена.", "Обстрел под Суджей."])
+        done = invoke("translate", "--pending", config=path)
+        assert done.returncode == 0 and "translated 2" in done.stdout and "0 pending" in done.stdout, done.stderr
+        found = lines(invoke("search", "Sudzha", "--exact", "--json", config=path))
+        assert [p["text"] for p in found] == ["Обстрел под Суджей."]
+    finally:
+        libre.stop()
