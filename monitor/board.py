@@ -6,8 +6,9 @@ per watchlist a chart of matched posts and alerts per hour over the last days;
 ``/story/<id>`` shows a story's timeline (every post, its decision and reason, the original
 text and its translation, the link to the source) and a chart of each figure that changed.
 
-Every request reads the archive through a connection of its own opened read-only
-(``mode=ro``), so the board can never change what the daemon writes. Everything shown is
+Every request reads the archive through a connection of its own opened read-only (SQLite's
+``mode=ro``; on PostgreSQL a session whose transactions are read-only), so the board can never
+change what the daemon writes. Everything shown is
 HTML-escaped, the pages load nothing from elsewhere (charts are inline SVG), and the
 Content-Security-Policy forbids scripts.
 """
@@ -18,7 +19,8 @@ import html
 import logging
 import re
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -28,6 +30,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from .mail.compose import link_url, visible
 from .matching.labels import PlaceLabels, labels_for
+from .storage.engine import PgConnection, redact
 from .storage.model import parse_iso
 from .storage.story_queries import figure_changes, get_story, hourly_activity, latest_figures, list_stories, newest_match, story_timeline
 
@@ -137,17 +140,47 @@ def activity_chart(watchlist: str, counts: dict[str, dict[str, int]], end: datet
 # -- pages ------------------------------------------------------------------------------------------
 
 
-class Board:
-    """The WSGI application over the archive at ``path``."""
+def _read_errors() -> tuple[type[Exception], ...]:
+    """What a failed read of the archive raises, on either engine."""
+    import psycopg
 
-    def __init__(self, path: str | Path, *, labels: PlaceLabels | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
-        self.path = Path(path)
+    return (sqlite3.Error, psycopg.Error)
+
+
+class Board:
+    """The WSGI application over the archive: the SQLite file at ``path``, or the PostgreSQL database
+    at ``url`` (then ``path`` only places the imported gazetteer, as for every command)."""
+
+    def __init__(self, path: str | Path | None = None, *, url: str | None = None, password: str | None = None,
+                 labels: PlaceLabels | None = None, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        if not path and not url:
+            raise ValueError("the story board needs an archive: a path or a url")
+        self.path = Path(path) if path else None
+        self.url = url or None
+        self._password = password
         self.labels = labels or labels_for(self.path)
         self.clock = clock
+        self.errors = _read_errors()
 
-    def connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    @property
+    def name(self) -> str:
+        """The archive, for messages (a URL never shows its password)."""
+        return redact(self.url) if self.url else str(self.path)
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        """A read-only connection of this request's own, closed after it."""
+        conn: Any
+        if self.url:
+            conn = PgConnection(self.url, self._password, application_name="monitor serve")
+            conn.execute("SET default_transaction_read_only = on")
+        else:
+            assert self.path is not None
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+        try:
+            yield conn
+        finally:
+            conn.close()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -164,8 +197,8 @@ class Board:
                 body = page or _page("No such story", f'<p>No story {_e(m.group(1))}. <a href="/">All stories</a></p>')
             else:
                 status, body = "404 Not Found", _page("Not found", '<p>Nothing here. <a href="/">All stories</a></p>')
-        except sqlite3.Error as exc:
-            log.error("story board: cannot read %s: %s", self.path, exc)
+        except self.errors as exc:
+            log.error("story board: cannot read %s: %s", self.name, exc)
             status, body = "503 Service Unavailable", _page("Archive unavailable", f"<p>Cannot read the archive: {_e(exc)}</p>")
         return self._reply(start_response, status, body if method == "GET" else b"")
 
@@ -213,7 +246,7 @@ class Board:
         return _page("Stories", body)
 
     @staticmethod
-    def _source_names(conn: sqlite3.Connection, story_ids: list[int]) -> dict[int, list[str]]:
+    def _source_names(conn: Any, story_ids: list[int]) -> dict[int, list[str]]:
         names: dict[int, list[str]] = {}
         for start in range(0, len(story_ids), 500):
             chunk = story_ids[start:start + 500]
@@ -269,8 +302,8 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("story board: " + format, *args)
 
 
-def make_board_server(path: str | Path, host: str = "127.0.0.1", port: int = 8750, **kwargs: Any) -> WSGIServer:
-    """A threaded HTTP server for the board of the archive at ``path`` (port 0: any free port)."""
+def make_board_server(path: str | Path | None, host: str = "127.0.0.1", port: int = 8750, **kwargs: Any) -> WSGIServer:
+    """A threaded HTTP server for the board of the archive at ``path``, or at ``url=`` (port 0: any free port)."""
     return make_server(host, port, Board(path, **kwargs), server_class=_Server, handler_class=_QuietHandler)
 
 

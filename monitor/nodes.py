@@ -3,8 +3,8 @@
 Each daemon is a node named by ``[node] name`` (default: the host name). It writes a heartbeat into
 the ``nodes`` table when it starts and every ``HEARTBEAT_SECONDS``; ``monitor status`` lists every
 node with its last heartbeat. What nodes share is decided in the archive itself: a post is stored
-once (its key), story decisions are serialised by an advisory lock (``STORIES_LOCK``) held until
-the deciding transaction commits, and a mail is claimed by one node at a time (``FOR UPDATE SKIP
+once (its key), story decisions are serialised per watchlist by an advisory lock (``STORIES_LOCK``
+and the watchlist's name) held until the deciding transaction commits, and a mail is claimed by one node at a time (``FOR UPDATE SKIP
 LOCKED`` and a lease, ``mail.outbox``).
 """
 
@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from .storage import Archive, iso, parse_iso
 
 HEARTBEAT_SECONDS = 30
-STORIES_LOCK = 7_201_003  # advisory lock key: one node decides stories at a time
+STORIES_LOCK = 7_201_003  # advisory lock class: one node decides a watchlist's stories at a time
 
 
 def node_name(config: Any) -> str:
@@ -38,11 +39,15 @@ def heartbeat(archive: Archive, name: str, sources: list[str], now: datetime, st
         )
 
 
-def lock_story_decisions(archive: Archive) -> None:
-    """Inside the deciding transaction: wait until no other node is deciding stories (PostgreSQL; on
-    SQLite the write transaction already excludes every other writer)."""
+def lock_story_decisions(archive: Archive, watchlists: Iterable[str]) -> None:
+    """Inside the deciding transaction: wait until no other node is deciding the stories of these
+    watchlists (PostgreSQL; on SQLite the write transaction already excludes every other writer).
+
+    A watchlist's decisions read and write its own stories alone, so watchlists are locked apart;
+    in sorted order, so two batches never wait for each other in a circle (a deadlock)."""
     if archive.dialect == "postgresql":
-        archive.conn.execute("SELECT pg_advisory_xact_lock(?)", (STORIES_LOCK,))
+        for name in sorted(set(watchlists)):  # a hash collision only serialises two watchlists together
+            archive.conn.execute("SELECT pg_advisory_xact_lock(?::integer, hashtext(?))", (STORIES_LOCK, name))
 
 
 def nodes_report(archive: Archive, now: datetime) -> list[dict[str, Any]]:

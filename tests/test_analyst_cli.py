@@ -107,6 +107,20 @@ def test_stats_counts_per_channel_language_and_day(loaded):
     assert csv_out.stdout.splitlines()[0] == "lang,posts"
 
 
+def test_story_status_alerts_and_rematch_work_on_each_engine(loaded):
+    stories = lines(invoke("stories", "--json", config=loaded))
+    opened = max(stories, key=lambda s: s["posts"])
+    timeline = lines(invoke("story", str(opened["id"]), "--json", config=loaded))
+    assert len(timeline) == opened["posts"] and timeline[0]["decision"] == "new"
+    status = json.loads(invoke("status", "--json", config=loaded).stdout)
+    assert status["posts"] == 33
+    assert status["archive"].startswith("postgresql://") == ("url =" in loaded.read_text())
+    assert lines(invoke("alerts", "--json", config=loaded)) == []  # an import of history mails nothing
+    again = invoke("rematch", config=loaded)  # the same watchlists: the same matches, written again
+    assert again.returncode == 0 and "matched 33 stored posts again with 1 watchlists: 23 -> 23" in again.stdout, again.stderr
+    assert lines(invoke("stories", "--json", config=loaded)) == stories
+
+
 def test_the_archive_opens_in_datasette_with_full_text_search(loaded):
     from datasette.app import Datasette
 
@@ -124,11 +138,15 @@ def test_the_archive_opens_in_datasette_with_full_text_search(loaded):
     assert [r["message_id"] for r in rows] == [301]
 
 
-def test_demo_loads_the_examples_and_shows_the_archive_stories_and_alerts(tmp_path, config_path):
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_demo_loads_the_examples_and_shows_the_archive_stories_and_alerts(tmp_path, engine, request):
+    pg = request.getfixturevalue("pg_server") if engine == "postgresql" else None
+    config_path = write_config(tmp_path, storage_section(engine, pg) + KURSK)
     result = invoke("demo", config=config_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "imported 3 of 3 files: 33 new" in out
+    assert f"== archive {'postgresql://' if pg else tmp_path / 'archive.db'}" in out
     assert "posts per channel" in out and "Минобороны России" in out
     assert "== watchlist kursk (RU-KRS)" in out
     assert "== stories" in out and "== the alerts monitor would have mailed" in out

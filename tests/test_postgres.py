@@ -111,6 +111,9 @@ timezone = "Europe/Moscow"
         status = json.loads(invoke("status", "--json", config=path).stdout)
         assert status["posts"] == 2 and status["archive"].startswith("postgresql://")
         assert status["outbox"]["sent"] == 2
+        resent = invoke("alerts", "resend", str(min(a["id"] for a in alerts)), config=path)
+        assert resent.returncode == 0, resent.stderr
+        assert len(smtp.wait_for(3)) == 3 and smtp.messages[2][1]["Subject"] == new["Subject"]
     finally:
         smtp.stop()
 
@@ -236,3 +239,54 @@ def test_an_interrupted_copy_resumes_without_losing_or_doubling_anything(tmp_pat
     progress = [int(line.split()[1]) for line in resumed.stderr.splitlines() if line.startswith("posts: ")]
     assert progress[0] == partial + 200  # it went on after the copied posts, not from the start
     _same_content(config.storage.path, url)
+
+
+def test_story_decisions_wait_for_the_same_watchlist_only(pg_server):
+    import psycopg
+
+    from monitor.nodes import lock_story_decisions
+
+    url = pg_server.database()
+    with Archive(url=url) as first, Archive(url=url) as second:
+        second.conn.execute("SET lock_timeout = '300ms'")
+        with first.transaction():
+            lock_story_decisions(first, ["kursk", "belgorod"])
+            with second.transaction():
+                lock_story_decisions(second, ["sumy"])  # another watchlist: decided at the same time
+            with pytest.raises(psycopg.errors.LockNotAvailable), second.transaction():
+                lock_story_decisions(second, ["sumy", "kursk"])
+        with second.transaction():
+            lock_story_decisions(second, ["kursk"])  # free once the first batch committed
+
+
+def test_a_nodes_own_files_stay_in_storage_beside_its_configuration(tmp_path, pg_server):
+    from .test_matching import GEONAMES
+
+    path = write_config(tmp_path, storage_section("postgresql", pg_server) + KURSK)
+    dump = tmp_path / "RU-sample.txt"
+    dump.write_text(GEONAMES, encoding="utf-8")
+    imported = invoke("gazetteer", "import", str(dump), config=path)
+    assert imported.returncode == 0 and f"-> {tmp_path / 'storage' / 'gazetteer'}" in imported.stdout, imported.stderr
+    assert f"Maildir {tmp_path / 'storage' / 'maildir'}" in invoke("check", config=path).stdout
+    assert load_config(path).maildir == tmp_path / "storage" / "maildir"
+    ran = run_cli("run", "--once", config=path)
+    assert ran.returncode == 0, ran.stderr
+    assert sorted(p.name for p in (tmp_path / "storage").iterdir()) == ["archive.db.lock", "gazetteer"]
+
+
+def test_translate_pending_drains_the_backlog_of_a_postgresql_archive(tmp_path, pg_server):
+    from .support.libretranslate import LibreServer
+    from .test_translation import ingest
+
+    libre = LibreServer().start()
+    try:
+        path = write_config(tmp_path, storage_section("postgresql", pg_server)
+                            + f'[translation]\nbackend = "libre"\nurl = "{libre.url}"\ntranslate = "all"\n')
+        with Archive.of(load_config(path).storage) as archive:
+            ingest(archive, load_config(path), ["Атака отражена.", "Обстрел под Суджей."])
+        done = invoke("translate", "--pending", config=path)
+        assert done.returncode == 0 and "translated 2" in done.stdout and "0 pending" in done.stdout, done.stderr
+        found = lines(invoke("search", "Sudzha", "--exact", "--json", config=path))
+        assert [p["text"] for p in found] == ["Обстрел под Суджей."]
+    finally:
+        libre.stop()

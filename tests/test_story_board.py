@@ -141,3 +141,85 @@ def test_post_text_is_escaped_and_only_safe_links_are_links(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- monitor serve over HTTP, on each engine (no browser) ------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def served(request, tmp_path_factory):
+    """``monitor serve --port 0`` as an operator starts it, over the examples imported on each engine;
+    its URL and the configuration."""
+    import re
+    import sys
+
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    from .conftest import ROOT, storage_section
+
+    pg = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+    config = write_config(tmp_path_factory.mktemp("served"), storage_section(request.param, pg)
+                          + '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\nrecipients = ["desk@example.org"]\n')
+    result = CliRunner().invoke(main, ["--config", str(config), "import", *EXPORTS])
+    assert result.exit_code == 0, result.output
+    process = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "serve", "--port", "0"],
+                               cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stderr.readline()
+        found = re.search(r"story board on (http://\S+)", line)
+        assert found, line
+        yield found.group(1), config
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stderr.close()
+
+
+def _stories_of(config):
+    from monitor.config import load_config
+
+    with Archive.of(load_config(config).storage, readonly=True) as archive:
+        stories = list_stories(archive.conn, limit=None)
+        changed = next(s for s in stories if len(s["figures"].get("injured", [])) > 1)
+        return stories, changed, story_timeline(archive.conn, changed["id"])
+
+
+def _get(url):
+    with urllib.request.urlopen(url, timeout=30) as page:
+        return BeautifulSoup(page.read().decode(), "html.parser")
+
+
+def test_monitor_serve_shows_the_stories_and_a_timeline_on_each_engine(served):
+    url, config = served
+    stories, changed, timeline = _stories_of(config)
+    index = _get(url)
+    assert [int(r["data-story"]) for r in index.select("#stories tr.story")] == [s["id"] for s in stories]
+    row = index.select_one(f'tr.story[data-story="{changed["id"]}"]').get_text(" ")
+    assert changed["changed"] in row and "Kursk Oblast" in index.select_one("#stories").get_text(" ")
+    assert index.select("figure.activity-chart svg rect")
+    page = _get(f"{url}story/{changed['id']}")
+    assert [int(p["data-post"]) for p in page.select("#timeline li.post")] == [t["post_id"] for t in timeline]
+    assert "injured: 5 -> 24" in page.select_one('figure.figure-chart[data-unit="injured"]').get_text(" ")
+
+
+def test_monitor_serve_refuses_writes_and_unknown_stories_on_each_engine(served):
+    url, config = served
+    before = _stories_of(config)
+    for request, code in ((urllib.request.Request(url, data=b"x=1", method="POST"), 405), (f"{url}story/999999", 404)):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        refused.value.close()
+        assert refused.value.code == code
+    assert _stories_of(config) == before
+
+
+def test_the_board_on_postgresql_reads_in_read_only_transactions(pg_server, tmp_path):
+    from monitor.board import Board
+
+    url = pg_server.database()
+    Archive(url=url).close()  # the schema
+    with Board(tmp_path / "archive.db", url=url).connect() as conn:
+        with pytest.raises(Exception, match="read-only transaction"):
+            conn.execute("INSERT INTO source_state (source, channel) VALUES ('feed', 'x')")

@@ -332,7 +332,7 @@ def demo(ctx, examples: Path | None) -> None:
             raise
     archive = app.archive()
     t = totals(archive.conn)
-    click.echo(f"\n== archive {app.config.storage.path}: {t['posts']} posts from {t['channels']} channels,"
+    click.echo(f"\n== archive {archive.name}: {t['posts']} posts from {t['channels']} channels,"
                f" {t['first']} to {t['last']}")
     ctx.invoke(stats_, by="all", channel=None, lang=None, since=None, until=None, fmt="table")
     for watch in app.config.watchlists:

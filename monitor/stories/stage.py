@@ -88,7 +88,8 @@ class StoriesStage:
             return
         from ..nodes import lock_story_decisions
 
-        lock_story_decisions(archive)  # several nodes on one archive: one decides at a time
+        # several nodes on one archive: one decides a watchlist's stories at a time
+        lock_story_decisions(archive, {hit.name for i in matched if i.match for hit in i.match.watchlists})
         # a post inserted by this batch is the row it was inserted as; the others (edits, also of a
         # post inserted earlier in the batch) are read back
         read = {i.id for i in matched if i.stored.inserted is None}

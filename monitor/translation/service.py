@@ -128,7 +128,7 @@ class Translator:
         with self.archive.transaction() as conn:
             conn.execute(
                 "INSERT INTO translation_usage (day, backend, characters) VALUES (?, ?, ?)"
-                " ON CONFLICT(day, backend) DO UPDATE SET characters = characters + excluded.characters",
+                " ON CONFLICT(day, backend) DO UPDATE SET characters = translation_usage.characters + excluded.characters",
                 (day, self._active.name, characters),
             )
 
