@@ -28,7 +28,7 @@ from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
 from .evidence import EN_FIRST_NAMES, LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
-from .morphology import adjective_forms, agrees, analyse, feminine_adjective, noun_genitive, word_tags
+from .morphology import adjective_forms, agrees, analyse, feminine_adjective, noun_genitive, parses, word_tags
 from .normalise import fold, is_initial, languages_of
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ _FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у
 _MODEL = re.compile(r"[-‐‑–][0-9]")
 _COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
 _COMPOUND_BEFORE = re.compile(r"[^\W\d_]-")
+_FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ"})  # «Кому» is the pronoun, never «Коми»
 _OPEN_QUOTES = "«\"“„'"
 _CLOSE_QUOTES = "»\"”“'"
 
@@ -312,6 +313,10 @@ class Resolution:
         _, known, lemmas = self.tags(s)
         if not known:
             return None
+        for lang in languages_of(token.raw, token.norm):
+            found = parses(token.norm, lang)
+            if found and found[0].tag.POS in _FUNCTION_POS and found[0].score > 0.5:
+                return f"the {found[0].tag.POS} «{found[0].normal_form}», not a form of the name"
         own = {k for k in analyse(token.norm, languages_of(token.raw, token.norm))[0] if not k.startswith("~")}
         if own & name_keys:
             return None
@@ -455,7 +460,8 @@ class Resolution:
                 return [], [(t, f"names places in {', '.join(regions)}: none of these regions named in the post")
                             for t in terms]
             larger = m.places[candidates[0].ref]
-            rejected = [(t, f"a smaller place of the same name: {larger['en']} ({larger['region']}) is meant unless "
+            which = "a well-known namesake" if larger.get("namesake") else "a smaller place of the same name"
+            rejected = [(t, f"{which}: {larger['en']} ({larger['region']}) is meant unless "
                             "this one's region is named") for t in terms if t not in candidates]
         cue = self.settlement_cue(s, e)
         prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
@@ -553,7 +559,29 @@ class Resolution:
                 return True
         if self.has(s - 1, CUE_SETTLEMENT) or self.has(e + 1, CUE_SETTLEMENT):
             return True
-        return s >= 2 and self.tokens[s - 1].norm == "of" and self.has(s - 2, CUE_SETTLEMENT)
+        if s >= 2 and self.tokens[s - 1].norm == "of" and self.has(s - 2, CUE_SETTLEMENT):
+            return True
+        return self.listed_after_settlement_word(s)
+
+    def listed_after_settlement_word(self, s: int) -> bool:
+        """A name of a list that follows a settlement word: «сёла Гуево, Плехово и Мартыновка», «населённые
+        пункты А и Б», "the villages of A, B and C". Walks back over capitalised names, commas and
+        conjunctions (a dozen words at most) to the settlement word."""
+        tokens, text = self.tokens, self.text
+        j, listed = s - 1, False
+        while j >= 0 and s - j <= 12:
+            gap = text[tokens[j].end : tokens[j + 1].start]
+            if "\n" in gap or gap.strip(" \t\u00a0,") or gap.count(",") > 1:
+                return False
+            listed = listed or "," in gap
+            if self.has(j, CUE_SETTLEMENT) or (tokens[j].norm == "of" and self.has(j - 1, CUE_SETTLEMENT)):
+                return listed
+            if self.has(j, CONJ):
+                listed = True
+            elif not tokens[j].capital or self.has(j, CUE_REGION):
+                return False
+            j -= 1
+        return False
 
     def one_per_region(self, kept: list) -> list:
         """Namesakes in one region are one mention: the largest, else the first listed (hand-checked first)."""
