@@ -92,6 +92,8 @@ def test_an_adjective_of_another_gender_is_not_the_place_of_that_name(matcher):
     ("Миколаївка", "Николаевка"), ("Андріївка", "Андреевка"), ("Олексіївка", "Алексеевка"),
     ("Білоусівка", "Белоусовка"), ("Червона Гірка", "Червоная Горка"), ("Хотінь", "Хотень"),
     ("Василівка", "Васильевка"), ("Нова Олександрівка", "Новая Александровка"), ("Кіндратівка", "Кондратовка"),
+    ("Білопілля", "Белополье"), ("Заріччя", "Заречье"), ("Підгір'я", "Подгорье"), ("Підлісне", "Подлесное"),
+    ("Лозове", "Лозовое"), ("Сінне", "Сенное"),
 ])
 def test_russian_spellings_of_ukrainian_names_keep_the_historical_vowels(uk, ru):
     forms = uk_to_ru_forms(uk)
@@ -197,3 +199,33 @@ def test_a_namesake_must_not_label_its_region(tmp_path):
 def test_a_pronoun_is_never_a_region(matcher):
     assert regions(matcher, "04:11 Кому выгоден подрыв дамбы?") == []
     assert regions(matcher, "Мороз в Коми.") == ["RU-KO"]
+
+
+def test_a_root_with_one_russian_vowel_offers_no_other():
+    assert "Сонное" not in uk_to_ru_forms("Сінне")  # сено, not сон
+    assert uk_to_ru("Миропілля") == "Миропилье"  # a doubled consonant before я is ье
+
+
+# -- hromadas ------------------------------------------------------------------------------------------
+
+BOCHECHKY_HROMADA = "UA-59:UA59020010000024157"  # Бочечківська громада, Konotop Raion
+DUBOVIAZIVKA_HROMADA = "UA-59:UA59020050000012539"  # Дубов'язівська громада, Konotop Raion
+
+
+@pytest.mark.parametrize("text", [
+    "Обстріляно Бочечківську територіальну громаду.", "Обстреляна Бочечковская община.",
+    "Под обстрелом Бочечковская территориальная община.", "Обстріляли Бочечківську громаду.",
+])
+def test_a_hromada_is_named_with_or_without_territorial_and_as_community(matcher, text):
+    assert places(matcher, text) == [BOCHECHKY_HROMADA]
+
+
+def test_an_elliptic_list_of_hromadas_names_each(matcher):
+    assert places(matcher, "Ворог обстріляв Бочечківську і Дубов'язівську громади.") == [
+        BOCHECHKY_HROMADA, DUBOVIAZIVKA_HROMADA]
+    assert places(matcher, "Ворог обстріляв Бочечківську. Дубов'язівську громаду теж.") == [DUBOVIAZIVKA_HROMADA]
+
+
+def test_a_direction_names_a_region_only_where_there_is_a_front(matcher):
+    assert regions(matcher, "Собаку видели в одном из посёлков Ярославского направления.") == []  # a railway line
+    assert regions(matcher, "Бои на курском направлении.") == ["RU-KRS"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from .evidence import EN_FIRST_NAMES, LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
 from .morphology import adjective_forms, agrees, analyse, feminine_adjective, noun_genitive, parses, word_tags
@@ -45,6 +46,27 @@ _COMPOUND_BEFORE = re.compile(r"[^\W\d_]-")
 _FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ"})  # «Кому» is the pronoun, never «Коми»
 _OPEN_QUOTES = "«\"“„'"
 _CLOSE_QUOTES = "»\"”“'"
+
+
+_HROMADA_WORDS: WeakKeyDictionary[Any, dict[str, tuple[int, ...]]] = WeakKeyDictionary()
+
+
+def hromada_words(m: Matcher) -> dict[str, tuple[int, ...]]:
+    """The lemma keys of every generated hromada's adjective («бочечківський») -> its places, once per matcher."""
+    found = _HROMADA_WORDS.get(m)
+    if found is None:
+        out: dict[str, set[int]] = {}
+        for index, place in enumerate(m.places):
+            if place["kind"] != "district" or not place.get("katottg"):
+                continue
+            for lang in ("uk", "ru"):
+                for name in place["names"].get(lang, []):
+                    first = fold(name.split()[0])
+                    for key in analyse(first, (lang,))[0]:
+                        if not key.startswith("~"):
+                            out.setdefault(key, set()).add(index)
+        found = _HROMADA_WORDS[m] = {k: tuple(sorted(v)) for k, v in out.items()}
+    return found
 
 
 class Resolution:
@@ -97,6 +119,7 @@ class Resolution:
         self.take_adjectives(adjectives)
         pending = self.take_plain_places(place_spans)
         self.take_ambiguous_places(pending)
+        self.take_elliptic_hromadas()
         return self.outermost()
 
     def sort_hits(self) -> tuple[list, list, dict]:
@@ -217,6 +240,31 @@ class Resolution:
             for t, why in rejected:
                 self.note(s, e, "place", m.places[t.ref]["id"], False, why)
 
+    def take_elliptic_hromadas(self) -> None:
+        """«Ольховатську і Шевченківську громади»: the adjectives listed before a hromada taken by its full
+        name are hromadas of the same oblast (one hromada of that adjective there, else none)."""
+        m, tokens = self.m, self.tokens
+        for s, _e, kind, ref in list(self.accepted):
+            place = m.places[ref] if kind == "place" else None
+            if place is None or place["kind"] != "district" or not place.get("katottg") or s == _e:
+                continue
+            j = s - 1
+            while j >= 1 and (self.has(j, CONJ) or "," in self.text[tokens[j].end : tokens[j + 1].start]):
+                word = j - 1 if self.has(j, CONJ) else j
+                gap = self.text[tokens[word].end : tokens[word + 1].start]
+                if "\n" in gap or gap.strip(" \t\u00a0,") or not tokens[word].capital:
+                    break
+                keys = {k for k in analyse(tokens[word].norm, languages_of(tokens[word].raw, tokens[word].norm))[0]
+                        if not k.startswith("~")}
+                found = sorted({i for k in keys for i in hromada_words(m).get(k, ()) if m.places[i]["region"] == place["region"]})
+                if len(found) != 1:
+                    break
+                self.accepted.append((word, word, "place", found[0]))
+                self.evidence_districts.add(found[0])
+                self.note(word, word, "place", m.places[found[0]]["id"], True,
+                          f"a hromada listed before «{tokens[_e].raw}» (its noun left implied)")
+                j = word - 1
+
     def outermost(self) -> dict[str, Any]:
         """A hit inside a longer one is part of it (Kursk in «Kursk Oblast»): one sweep over sorted spans."""
         out = self.out
@@ -274,7 +322,8 @@ class Resolution:
         langs = languages_of(first.raw, first.norm)
         nxt = e + 1
         j = nxt
-        while j < n and j - nxt <= 2 and self.adjacent(j - 1, j) and not flags[j] & (CUE_STREET | CONJ):
+        # «Ярославского направления» of a region with no front is a railway line out of Moscow, not the region
+        while j < n and j - nxt <= 2 and self.adjacent(j - 1, j) and not flags[j] & (CUE_STREET | CONJ | CUE_DIRECTION):
             word = self.tokens[j]
             if word.norm in _FUNCTION_WORDS or len(word.norm) < 2:
                 break
