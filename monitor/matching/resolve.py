@@ -11,12 +11,16 @@ through a stem. A hit is taken only when the words give evidence that they name 
   the dictionary knows as another word (a stem-only match: «Климовске» is Климовск, not
   Климово);
 - an ambiguous name (``evidence.place_ambiguity``) needs geographic context: a settlement
-  word («село», «village»), the place's region or district named in the same post, or for
+  word («село», «village», also for every name of a list after it: «сёла А, Б и В»), the
+  place's region or district named in the same post, or for
   villages and person-like names a locative preposition or pymorphy's toponym tag on a
   capitalised word that does not begin the sentence;
 - a region adjective is the region before a region noun («Курской области», «курский
   губернатор»), before any other noun («белгородскую многоэтажку», «курского вторжения»),
-  or standing alone, capitalised and feminine, as one of a list («в Курской, 20 — в Брянской»).
+  or standing alone, capitalised and feminine, as one of a list («в Курской, 20 — в Брянской»);
+  before «направление» only where the gazetteer knows the region's places (a front, not a railway line);
+- hromada adjectives listed before a hromada taken by its full name are hromadas of its oblast
+  («Бочечківську і Дубов'язівську громади»).
 
 Every step looks at a hit's neighbours only, so the cost is linear in the post's length.
 """
