@@ -3,10 +3,12 @@ given names and the spellings other languages give a name (issue 14, measured by
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from monitor.matching import Matcher
-from monitor.matching.gazetteer import load_gazetteer
+from monitor.matching.gazetteer import GazetteerError, load_gazetteer, read_places
 from monitor.matching.translit import ru_to_uk_letters, uk_to_ru, uk_to_ru_forms
 
 WATCHED = {"RU-KRS", "RU-BEL", "RU-BRY", "UA-59", "UA-63", "UA-74"}
@@ -90,6 +92,8 @@ def test_an_adjective_of_another_gender_is_not_the_place_of_that_name(matcher):
     ("Миколаївка", "Николаевка"), ("Андріївка", "Андреевка"), ("Олексіївка", "Алексеевка"),
     ("Білоусівка", "Белоусовка"), ("Червона Гірка", "Червоная Горка"), ("Хотінь", "Хотень"),
     ("Василівка", "Васильевка"), ("Нова Олександрівка", "Новая Александровка"), ("Кіндратівка", "Кондратовка"),
+    ("Білопілля", "Белополье"), ("Заріччя", "Заречье"), ("Підгір'я", "Подгорье"), ("Підлісне", "Подлесное"),
+    ("Лозове", "Лозовое"), ("Сінне", "Сенное"),
 ])
 def test_russian_spellings_of_ukrainian_names_keep_the_historical_vowels(uk, ru):
     forms = uk_to_ru_forms(uk)
@@ -158,3 +162,70 @@ def test_a_hromada_is_a_place_of_its_region_and_evidence_for_its_villages(matche
 def test_a_hromada_named_after_a_common_village_name_needs_its_region(matcher):
     assert regions(matcher, "Обстріляли Краснопільську громаду") == []
     assert regions(matcher, "Обстріляли Краснопільську громаду Сумської області") == ["UA-59"]
+
+
+# -- lists after a settlement word, namesakes elsewhere, pronouns ------------------------------------
+
+
+def test_a_settlement_word_covers_every_name_of_its_list(matcher):
+    assert places(matcher, "Shelling hit the villages of Guevo, Plekhovo and Martynovka.") == [
+        "RU-KRS:guyevo", "RU-KRS:plekhovo"]  # Martynovka also names places elsewhere: its region is not named
+    assert places(matcher, "Shelling hit Guevo, Plekhovo and Martynovka.") == []
+    assert places(matcher, "Обстріляли села Шевченкове, Анютине та Бочечки.").count(ANIUTYNE) == 1
+    assert places(matcher, "Обстріляли населені пункти Бочечки і Анютине.").count(ANIUTYNE) == 1
+
+
+def test_a_list_ends_at_a_sentence_or_a_common_word(matcher):
+    assert ANIUTYNE not in places(matcher, "Обстріляли село Бочечки. Анютине без світла.")
+    assert ANIUTYNE not in places(matcher, "Обстріляли село Бочечки, люди з Анютине виїхали.")
+
+
+def test_a_listed_namesake_elsewhere_needs_the_border_towns_region_named(matcher):
+    assert regions(matcher, "Флаги Железногорска и Сретенского района Забайкальского края.") == ["RU-ZAB"]
+    assert "RU-KRS" not in regions(matcher, "Дрон упал в Железногорске.")
+    assert "RU-KRS:zheleznogorsk" in places(matcher, "Дрон упал в Железногорске Курской области.")
+    assert "RU-KRS" not in regions(matcher, "В Солнцево задержали мужчину.")
+    assert places(matcher, "В Солнцево Курской области задержали мужчину.") == ["RU-KRS:solntsevo"]
+
+
+def test_a_namesake_must_not_label_its_region(tmp_path):
+    entry = {"id": "RU-KYA:x", "kind": "town", "region": "RU-KYA", "names": {"ru": ["Икс"]}, "namesake": True}
+    path = tmp_path / "places.json"
+    path.write_text(json.dumps([entry]), encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r'places\.json: .*"namesake" must be'):
+        read_places(path)
+
+
+def test_a_pronoun_is_never_a_region(matcher):
+    assert regions(matcher, "04:11 Кому выгоден подрыв дамбы?") == []
+    assert regions(matcher, "Мороз в Коми.") == ["RU-KO"]
+
+
+def test_a_root_with_one_russian_vowel_offers_no_other():
+    assert "Сонное" not in uk_to_ru_forms("Сінне")  # сено, not сон
+    assert uk_to_ru("Миропілля") == "Миропилье"  # a doubled consonant before я is ье
+
+
+# -- hromadas ------------------------------------------------------------------------------------------
+
+BOCHECHKY_HROMADA = "UA-59:UA59020010000024157"  # Бочечківська громада, Konotop Raion
+DUBOVIAZIVKA_HROMADA = "UA-59:UA59020050000012539"  # Дубов'язівська громада, Konotop Raion
+
+
+@pytest.mark.parametrize("text", [
+    "Обстріляно Бочечківську територіальну громаду.", "Обстреляна Бочечковская община.",
+    "Под обстрелом Бочечковская территориальная община.", "Обстріляли Бочечківську громаду.",
+])
+def test_a_hromada_is_named_with_or_without_territorial_and_as_community(matcher, text):
+    assert places(matcher, text) == [BOCHECHKY_HROMADA]
+
+
+def test_an_elliptic_list_of_hromadas_names_each(matcher):
+    assert places(matcher, "Ворог обстріляв Бочечківську і Дубов'язівську громади.") == [
+        BOCHECHKY_HROMADA, DUBOVIAZIVKA_HROMADA]
+    assert places(matcher, "Ворог обстріляв Бочечківську. Дубов'язівську громаду теж.") == [DUBOVIAZIVKA_HROMADA]
+
+
+def test_a_direction_names_a_region_only_where_there_is_a_front(matcher):
+    assert regions(matcher, "Собаку видели в одном из посёлков Ярославского направления.") == []  # a railway line
+    assert regions(matcher, "Бои на курском направлении.") == ["RU-KRS"]

@@ -98,9 +98,10 @@ def generate(rows: list[tuple[str, ...]], code: str) -> list[dict]:
 
 
 def hromada_entry(region: str, level3: str, name: str, raion: str, settlements: Counter) -> dict:
-    """A territorial community (hromada) as a district-level place: «Краснопільська громада», «Краснопольская
-    община», "Krasnopilska hromada". Listed as ambiguous when the settlement it is named after has namesakes
-    in the three oblasts (a «Миколаївська громада» is in many oblasts)."""
+    """A territorial community (hromada) as a district-level place: «Краснопільська (територіальна) громада»,
+    «Краснопольская (территориальная) община» or «громада» in each Russian spelling, "Krasnopilska hromada".
+    Listed as ambiguous when the settlement it is named after has namesakes in the three oblasts (a
+    «Миколаївська громада» is in many oblasts)."""
     en = uk_to_en(name)
     forms = uk_to_ru_forms(name, limit=3)
     stem = fold(name)[:-4]  # Краснопільська -> краснопіль
@@ -108,8 +109,10 @@ def hromada_entry(region: str, level3: str, name: str, raion: str, settlements: 
     namesakes = max((settlements[s] for s in centre), default=0)
     return {"id": f"{region}:{level3}", "kind": "district", "region": region, "district": raion,
             "en": f"{en} hromada",
-            "names": {"uk": [f"{name} громада"], "ru": [f"{f} громада" for f in forms] + [f"{forms[0]} община"],
-                      "en": [f"{en} hromada", f"{en} community"]},
+            "names": {"uk": [f"{name} громада", f"{name} територіальна громада"],
+                      "ru": [f"{f} {noun}" for noun in ("громада", "община", "территориальная громада",
+                                                          "территориальная община") for f in forms],
+                      "en": [f"{en} hromada", f"{en} community", f"{en} territorial community"]},
             "ambiguous": namesakes > 1, "katottg": level3, "source": "katottg"}
 
 

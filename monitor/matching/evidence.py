@@ -10,8 +10,9 @@ per-place ambiguity computed once per gazetteer:
   name after a locative preposition («в Ворожбе»);
 - ``person``: a one-word name that is also a first name or surname («Дмитриев», «Тим»);
 - ``shared``: the same name belongs to a place as large or larger in another region of
-  the gazetteer (Krasnoye, Mykhailivka); the region or district named in the post picks
-  one (a city is not ambiguous for a village of its name elsewhere);
+  the gazetteer (Krasnoye, Mykhailivka), or to a listed namesake (``"namesake": true``:
+  Zheleznogorsk of Krasnoyarsk Krai for the Kursk town); the region or district named in the
+  post picks one (a city is not ambiguous for a village of its name elsewhere);
 - ``village``: a village with a one-word name (small places are many and their names
   repeat across Russia and Ukraine); needs a settlement word, a locative preposition, pymorphy's toponym
   tag or the region named.
@@ -117,7 +118,9 @@ def _word_reading(word: str, lang: str) -> tuple[bool, bool]:
 
 def place_rank(place: dict[str, Any]) -> float:
     """How large a place is, for choosing among namesakes: city 3, town 2, village (or generated town) 1; a place of a region
-    watched at region level only ranks just below a border region's place of its kind."""
+    watched at region level only ranks just below a border region's place of its kind, a listed namesake above them all."""
+    if place.get("namesake"):
+        return 3.5
     size = 1.0 if is_minor(place) else {"village": 1.0, "town": 2.0, "city": 3.0, "district": 3.0}[place["kind"]]
     return size if place.get("labels_region", True) else size - 0.5
 

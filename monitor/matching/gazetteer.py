@@ -13,10 +13,12 @@ Formats:
 - region: ``{"code", "country", "en", "names": {"ru": [...], "uk": [...], "en": [...]},
   "adjectives": {"ru": [...], "uk": [...]}, "capital"}``
 - place: ``{"id": "RU-KRS:sudzha", "kind": "city|town|village|district", "region",
-  "district"?, "en", "names": {...}, "ambiguous": bool, "labels_region": bool}`` (names in
-  the nominative; ``ambiguous``: the name always needs context; ``labels_region`` false: a
+  "district"?, "en", "names": {...}, "ambiguous": bool, "labels_region": bool, "namesake": bool}``
+  (names in the nominative; ``ambiguous``: the name always needs context; ``labels_region`` false: a
   city of a region watched at region level only, recognised so that a same-name village of
-  a border region is not taken for it, but not naming its region by itself). A places file
+  a border region is not taken for it, but not naming its region by itself; ``namesake`` true, with
+  ``labels_region`` false: a well-known place elsewhere named like a border town (Zheleznogorsk of
+  Krasnoyarsk Krai): the border town is then taken only when its region or district is named). A places file
   is a list of places, or an object with "places" and a "source" (or "about") saying where
   they come from. Generated entries also carry ``"source": "katottg"`` (a village or settlement of
   the codifier needs geographic evidence: ``evidence.is_minor``), their ``katottg`` code and their
@@ -156,6 +158,10 @@ def _check_place(path: Path, index: int, entry: Any, region_code: str | None) ->
     if not isinstance(labels, bool):
         raise GazetteerError(f'{path}: {where}: "labels_region" must be true or false')
     place["labels_region"] = labels
+    namesake = entry.get("namesake", False)
+    if not isinstance(namesake, bool) or (namesake and labels):
+        raise GazetteerError(f'{path}: {where}: "namesake" must be true or false, and true only with "labels_region": false')
+    place["namesake"] = namesake
     return place
 
 

@@ -77,10 +77,10 @@ REGION_CUES = {
 # A front direction is named after a place: it names a region only where the gazetteer knows its places.
 DIRECTION_CUES = {"ru": ["направление"], "uk": ["напрямок", "напрям"], "en": ["direction", "axis"]}
 REGION_CUE_ABBREVIATIONS = ["обл"]
-# Words that mark the next (or previous) name as a settlement.
+# Words that mark the next (or previous) name as a settlement («населённый пункт», «населений пункт»: «пункт»).
 SETTLEMENT_CUES = {
-    "ru": ["село", "поселок", "посёлок", "деревня", "хутор", "город", "пгт", "станица", "слобода", "поселение"],
-    "uk": ["село", "селище", "смт", "місто", "хутір", "слобода"],
+    "ru": ["село", "поселок", "посёлок", "деревня", "хутор", "город", "пгт", "станица", "слобода", "поселение", "пункт"],
+    "uk": ["село", "селище", "смт", "місто", "хутір", "слобода", "пункт"],
     "en": ["village", "town", "city", "settlement", "hamlet"],
 }
 SETTLEMENT_ABBREVIATIONS = ["с", "пос", "д", "х", "г", "сл", "ст", "м", "сел", "смт", "пгт"]

@@ -11,12 +11,16 @@ through a stem. A hit is taken only when the words give evidence that they name 
   the dictionary knows as another word (a stem-only match: «Климовске» is Климовск, not
   Климово);
 - an ambiguous name (``evidence.place_ambiguity``) needs geographic context: a settlement
-  word («село», «village»), the place's region or district named in the same post, or for
+  word («село», «village», also for every name of a list after it: «сёла А, Б и В»), the
+  place's region or district named in the same post, or for
   villages and person-like names a locative preposition or pymorphy's toponym tag on a
   capitalised word that does not begin the sentence;
 - a region adjective is the region before a region noun («Курской области», «курский
   губернатор»), before any other noun («белгородскую многоэтажку», «курского вторжения»),
-  or standing alone, capitalised and feminine, as one of a list («в Курской, 20 — в Брянской»).
+  or standing alone, capitalised and feminine, as one of a list («в Курской, 20 — в Брянской»);
+  before «направление» only where the gazetteer knows the region's places (a front, not a railway line);
+- hromada adjectives listed before a hromada taken by its full name are hromadas of its oblast
+  («Бочечківську і Дубов'язівську громади»).
 
 Every step looks at a hit's neighbours only, so the cost is linear in the post's length.
 """
@@ -26,9 +30,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from .evidence import EN_FIRST_NAMES, LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
-from .morphology import adjective_forms, agrees, analyse, feminine_adjective, noun_genitive, word_tags
+from .morphology import adjective_forms, agrees, analyse, feminine_adjective, noun_genitive, parses, word_tags
 from .normalise import fold, is_initial, languages_of
 
 if TYPE_CHECKING:
@@ -42,8 +47,30 @@ _FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у
 _MODEL = re.compile(r"[-‐‑–][0-9]")
 _COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
 _COMPOUND_BEFORE = re.compile(r"[^\W\d_]-")
+_FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ"})  # «Кому» is the pronoun, never «Коми»
 _OPEN_QUOTES = "«\"“„'"
 _CLOSE_QUOTES = "»\"”“'"
+
+
+_HROMADA_WORDS: WeakKeyDictionary[Any, dict[str, tuple[int, ...]]] = WeakKeyDictionary()
+
+
+def hromada_words(m: Matcher) -> dict[str, tuple[int, ...]]:
+    """The lemma keys of every generated hromada's adjective («бочечківський») -> its places, once per matcher."""
+    found = _HROMADA_WORDS.get(m)
+    if found is None:
+        out: dict[str, set[int]] = {}
+        for index, place in enumerate(m.places):
+            if place["kind"] != "district" or not place.get("katottg"):
+                continue
+            for lang in ("uk", "ru"):
+                for name in place["names"].get(lang, []):
+                    first = fold(name.split()[0])
+                    for key in analyse(first, (lang,))[0]:
+                        if not key.startswith("~"):
+                            out.setdefault(key, set()).add(index)
+        found = _HROMADA_WORDS[m] = {k: tuple(sorted(v)) for k, v in out.items()}
+    return found
 
 
 class Resolution:
@@ -96,6 +123,7 @@ class Resolution:
         self.take_adjectives(adjectives)
         pending = self.take_plain_places(place_spans)
         self.take_ambiguous_places(pending)
+        self.take_elliptic_hromadas()
         return self.outermost()
 
     def sort_hits(self) -> tuple[list, list, dict]:
@@ -216,6 +244,31 @@ class Resolution:
             for t, why in rejected:
                 self.note(s, e, "place", m.places[t.ref]["id"], False, why)
 
+    def take_elliptic_hromadas(self) -> None:
+        """«Ольховатську і Шевченківську громади»: the adjectives listed before a hromada taken by its full
+        name are hromadas of the same oblast (one hromada of that adjective there, else none)."""
+        m, tokens = self.m, self.tokens
+        for s, _e, kind, ref in list(self.accepted):
+            place = m.places[ref] if kind == "place" else None
+            if place is None or place["kind"] != "district" or not place.get("katottg") or s == _e:
+                continue
+            j = s - 1
+            while j >= 1 and (self.has(j, CONJ) or "," in self.text[tokens[j].end : tokens[j + 1].start]):
+                word = j - 1 if self.has(j, CONJ) else j
+                gap = self.text[tokens[word].end : tokens[word + 1].start]
+                if "\n" in gap or gap.strip(" \t\u00a0,") or not tokens[word].capital:
+                    break
+                keys = {k for k in analyse(tokens[word].norm, languages_of(tokens[word].raw, tokens[word].norm))[0]
+                        if not k.startswith("~")}
+                found = sorted({i for k in keys for i in hromada_words(m).get(k, ()) if m.places[i]["region"] == place["region"]})
+                if len(found) != 1:
+                    break
+                self.accepted.append((word, word, "place", found[0]))
+                self.evidence_districts.add(found[0])
+                self.note(word, word, "place", m.places[found[0]]["id"], True,
+                          f"a hromada listed before «{tokens[_e].raw}» (its noun left implied)")
+                j = word - 1
+
     def outermost(self) -> dict[str, Any]:
         """A hit inside a longer one is part of it (Kursk in «Kursk Oblast»): one sweep over sorted spans."""
         out = self.out
@@ -273,7 +326,8 @@ class Resolution:
         langs = languages_of(first.raw, first.norm)
         nxt = e + 1
         j = nxt
-        while j < n and j - nxt <= 2 and self.adjacent(j - 1, j) and not flags[j] & (CUE_STREET | CONJ):
+        # «Ярославского направления» of a region with no front is a railway line out of Moscow, not the region
+        while j < n and j - nxt <= 2 and self.adjacent(j - 1, j) and not flags[j] & (CUE_STREET | CONJ | CUE_DIRECTION):
             word = self.tokens[j]
             if word.norm in _FUNCTION_WORDS or len(word.norm) < 2:
                 break
@@ -312,6 +366,10 @@ class Resolution:
         _, known, lemmas = self.tags(s)
         if not known:
             return None
+        for lang in languages_of(token.raw, token.norm):
+            found = parses(token.norm, lang)
+            if found and found[0].tag.POS in _FUNCTION_POS and found[0].score > 0.5:
+                return f"the {found[0].tag.POS} «{found[0].normal_form}», not a form of the name"
         own = {k for k in analyse(token.norm, languages_of(token.raw, token.norm))[0] if not k.startswith("~")}
         if own & name_keys:
             return None
@@ -455,7 +513,8 @@ class Resolution:
                 return [], [(t, f"names places in {', '.join(regions)}: none of these regions named in the post")
                             for t in terms]
             larger = m.places[candidates[0].ref]
-            rejected = [(t, f"a smaller place of the same name: {larger['en']} ({larger['region']}) is meant unless "
+            which = "a well-known namesake" if larger.get("namesake") else "a smaller place of the same name"
+            rejected = [(t, f"{which}: {larger['en']} ({larger['region']}) is meant unless "
                             "this one's region is named") for t in terms if t not in candidates]
         cue = self.settlement_cue(s, e)
         prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
@@ -553,7 +612,29 @@ class Resolution:
                 return True
         if self.has(s - 1, CUE_SETTLEMENT) or self.has(e + 1, CUE_SETTLEMENT):
             return True
-        return s >= 2 and self.tokens[s - 1].norm == "of" and self.has(s - 2, CUE_SETTLEMENT)
+        if s >= 2 and self.tokens[s - 1].norm == "of" and self.has(s - 2, CUE_SETTLEMENT):
+            return True
+        return self.listed_after_settlement_word(s)
+
+    def listed_after_settlement_word(self, s: int) -> bool:
+        """A name of a list that follows a settlement word: «сёла Гуево, Плехово и Мартыновка», «населённые
+        пункты А и Б», "the villages of A, B and C". Walks back over capitalised names, commas and
+        conjunctions (a dozen words at most) to the settlement word."""
+        tokens, text = self.tokens, self.text
+        j, listed = s - 1, False
+        while j >= 0 and s - j <= 12:
+            gap = text[tokens[j].end : tokens[j + 1].start]
+            if "\n" in gap or gap.strip(" \t\u00a0,") or gap.count(",") > 1:
+                return False
+            listed = listed or "," in gap
+            if self.has(j, CUE_SETTLEMENT) or (tokens[j].norm == "of" and self.has(j - 1, CUE_SETTLEMENT)):
+                return listed
+            if self.has(j, CONJ):
+                listed = True
+            elif not tokens[j].capital or self.has(j, CUE_REGION):
+                return False
+            j -= 1
+        return False
 
     def one_per_region(self, kept: list) -> list:
         """Namesakes in one region are one mention: the largest, else the first listed (hand-checked first)."""

@@ -154,8 +154,9 @@ def variants(name: str, lang: str) -> list[str]:
 # -- Russian forms of Ukrainian names ---------------------------------------------------------------
 # A rule-based rendering, for gazetteer entries that have no hand-checked Russian name: Russian news
 # writes Ukrainian villages in Russian spelling («Михайлівка» -> «Михайловка», «Веселе» -> «Веселое»).
-# Endings first (longest first), then letter by letter. It cannot undo historical vowel changes
-# («Білопілля» is «Белополье»): hand-checked names in the curated files take precedence.
+# Endings first (longest first), then letter by letter; a doubled consonant before a final я is Russian ье
+# (Заріччя -> Заречье). Historical vowel changes are offered by ``uk_to_ru_forms``; hand-checked names in the
+# curated files take precedence.
 _UK_RU_ENDINGS = (
     ("ївка", "евка"), ("івка", "овка"), ("ський", "ский"), ("цький", "цкий"), ("зький", "зский"),
     ("ське", "ское"), ("цьке", "цкое"), ("зьке", "зское"), ("ська", "ская"), ("цька", "цкая"),
@@ -179,6 +180,10 @@ def _uk_ru_word(word: str) -> str:
     else:
         if lower.endswith(_UK_RU_ADJECTIVE_E) and len(lower) > 3:
             lower, ending = lower[:-1], ("ее" if lower[-2] in "жшчщ" else "ое")
+        elif len(lower) > 4 and lower[-1] == "я" and lower[-2] == lower[-3] and lower[-2] not in _VOWELS:
+            lower, ending = lower[:-2], "ье"  # a doubled consonant: Білопілля -> Белополье, Заріччя -> Заречье
+        elif len(lower) > 4 and lower[-1] == "я" and lower[-2] in "'’ʼ":
+            lower, ending = lower[:-2], "ье"  # Підгір'я -> Подгорье
     out = []
     for i, c in enumerate(lower):
         prev = lower[i - 1] if i else ""
@@ -218,6 +223,10 @@ def _uk_ru_adjective(word: str) -> str:
 # for -івка after a soft stem (Василівка / Васильевка, Дмитрівка / Дмитриевка), and Никола-, Алекс- for
 # Мико-, Олекс- (Миколаївка / Николаевка, Олександрівка / Александровка).
 _UK_RU_STARTS = (("Мико", "Нико"), ("мико", "нико"), ("Олекс", "Алекс"), ("олекс", "алекс"))
+# Roots of place names whose і has one Russian vowel: the other is never offered («Сінне» is «Сенное», not
+# «Сонное»; «Білопілля» is «Белополье»).
+_UK_RU_ROOT_VOWELS = {"піл": "о", "біл": "е", "гір": "о", "під": "о", "річ": "е", "ліс": "е", "сін": "е",
+                      "кін": "о", "світ": "е", "ріг": "о", "дібр": "о"}
 _UK_SOFT_IVKA = ("л", "р")  # after a vowel: Васил-, Григор-, Юр- (not Петр-)
 
 
@@ -239,7 +248,8 @@ def _historical_word_forms(word: str) -> list[str]:
         if lower[i] != "і" or lower[i - 1] in _VOWELS or lower[i - 1] in "'’ʼ":
             continue
         before_iotated = lower[i + 1 : i + 2] in ("ї", "є")
-        choices = ("е",) if before_iotated else ("о", "е")
+        root = next((v for r, v in _UK_RU_ROOT_VOWELS.items() if lower.startswith(r, i - 1)), None)
+        choices = (root,) if root else ("е",) if before_iotated else ("о", "е")
         forms = [f[:i] + c + f[i + 1 :] for f in forms for c in (("і",) + choices)]
     return forms
 
@@ -271,6 +281,8 @@ def uk_to_ru_forms(name: str, limit: int = 4) -> list[str]:
         for start, russian in _UK_RU_STARTS:
             ru = " ".join(russian + w[len(start):] if w.startswith(start) else w for w in ru.split(" "))
         out.append((changes + (ru != uk_to_ru(uk)), order, ru))
+        if uk.lower().endswith(("ове", "еве")) and ru.endswith("о"):
+            out.append((changes + 1, order, ru[:-1] + "ое"))  # an adjective, not a possessive: Лозове -> Лозовое
     forms = [first]
     for _, _, ru in sorted(out):
         if ru not in forms and len(forms) < limit:
