@@ -487,7 +487,7 @@ def test_a_bad_labels_region_value_is_reported_with_its_file_and_entry(tmp_path)
 
 def test_a_city_of_another_region_keeps_a_border_village_of_its_name_out_without_naming_its_region(matcher):
     result = matcher.match("Атака дронов на Воронеж и Самару", lang="ru")
-    assert result.regions == [] and sorted(p.id for p in result.places) == ["RU-SAM:samara", "RU-VOR:voronezh"]
+    assert result.regions == [] and result.places == []
     assert "UA-59" in matcher.match("Обстріляли селище Вороніж Шосткинського району", lang="uk").regions
 
 
