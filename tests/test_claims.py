@@ -122,3 +122,19 @@ def test_the_changes_of_an_update_read_as_lines_for_the_desk():
     # as stored by earlier versions: words only
     assert describe_changes({"figures": ["24 пострадавших"], "places": ["Sudzha"]}) == \
         ["new figure: 24 пострадавших", "new place: Sudzha"]
+
+
+def test_a_digests_items_about_other_regions_are_left_out_of_a_watchlists_claim():
+    from monitor.stories.items import concerning
+
+    regions = {"Сумы": ["UA-59"], "Курск": ["RU-KRS"]}
+
+    def regions_of(text: str) -> list[str]:
+        return [code for name, codes in regions.items() if name in text for code in codes]
+
+    digest = "Главное к утру\nВ Сумы прилетели дроны, погибли двое.\nНад Курском сбиты 5 дронов.\nВсего сбито 9."
+    assert concerning(digest, ["RU-KRS"], regions_of) == "Главное к утру\nНад Курском сбиты 5 дронов.\nВсего сбито 9."
+    assert concerning(digest, ["UA-59"], regions_of) == \
+        "Главное к утру\nВ Сумы прилетели дроны, погибли двое.\nВсего сбито 9."
+    assert concerning("Над Курском сбиты 5 дронов.\nЖилой дом повреждён.", ["RU-KRS"], regions_of) is None
+    assert concerning("Один абзац: в Сумы и Курск прилетели дроны.", ["RU-KRS"], regions_of) is None

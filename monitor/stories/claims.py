@@ -180,6 +180,7 @@ class When:
     offset: int | None = None
     date: tuple[int, int] | None = None
     part: str | None = None
+    clock: str | None = None  # the time of day the lead names («около 10.30»: "10:30")
 
     def day(self, published: datetime) -> str | None:
         """The named time as text ("2024-11-20 night"), against the post's publication time (UTC)."""
@@ -235,12 +236,15 @@ def extract_when(text: str, published: datetime | None = None) -> When:
     words = _words(text)
     offset = next((DAY_OFFSETS[w] for w in words if w in DAY_OFFSETS), None)
     part = next((name for w in words for name, stems in DAY_PARTS if w.startswith(stems)), None)
-    if part is None and (clock := _CLOCK.search(text)) and int(clock.group(1)) < 24:
+    named_clock = None
+    if (clock := _CLOCK.search(text)) and int(clock.group(1)) < 24:
         hour = int(clock.group(1))
         if hour < 12 and re.match(r"\s*p\.?\s?m\b", text[clock.end():], re.IGNORECASE):
             hour += 12
-        part = "night" if hour < 6 else "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
-    return When(offset, date, part)
+        named_clock = f"{hour:02d}:{clock.group(2)}"
+        if part is None:
+            part = "night" if hour < 6 else "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
+    return When(offset, date, part, named_clock)
 
 
 def same_time(one: str | None, other: str | None) -> bool:

@@ -31,7 +31,8 @@ import json
 import logging
 import struct
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -42,6 +43,7 @@ from monitor.config.schema import Stories
 from monitor.storage import iso, parse_iso
 
 from .claims import GENERAL_KINDS, PERSON_UNITS, TELLING_KINDS, WEAPON_KINDS, Claim, Figure, claim_of, same_time, similarities, with_parents
+from .items import concerning
 from .meaning import closeness
 from .places import PlaceTree
 
@@ -111,6 +113,7 @@ class Frame:
     date: str
     day: str | None = None  # the day (and part of day) the post names for its claim (claims.When)
     spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
+    clock: str | None = None  # the time of day the lead names for the claim («около 10.30»)
 
     def figure_keys(self) -> list[tuple[str, int]]:
         return [f.key() for f in self.figures]
@@ -149,8 +152,11 @@ class StoryDetector:
     inside the caller's transaction: nothing is held between posts."""
 
     def __init__(self, conn, *, window_hours: float = Stories.window_hours, threshold: float = Stories.similarity,
-                 story_hours: float = Stories.story_hours, schema: str = "main", places: PlaceTree | None = None):
+                 story_hours: float = Stories.story_hours, schema: str = "main", places: PlaceTree | None = None,
+                 regions_of: Callable[[str, str | None], list[str]] | None = None):
         self.conn = conn
+        # the regions a piece of text names (the matcher's), to read a digest's items apart
+        self.regions_of = regions_of
         self.window = timedelta(hours=window_hours)
         self.span = timedelta(hours=story_hours)
         self.threshold = threshold
@@ -331,6 +337,8 @@ class StoryDetector:
         other_day = not same_time(frame.day, story.get("day"))  # a template retold daily: never one claim
         if other_day:
             conflicts.append(f"day {frame.day}, not {story.get('day')}")
+        if statement and frame.clock and story["figures"]:  # a report of its own moment, not that count's news
+            conflicts.append(f"a report of {frame.clock} without figures, not a story of figures")
         if statement and frame.spoken and frame.actor and actors and frame.actor not in actors:
             conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
         # the frames agree: on figures, or on place and event
@@ -457,16 +465,34 @@ class StoryDetector:
             post = post | {"date": text_date}  # the archive's form, whatever the caller gave
         since, until = iso(date - self.window), iso(date + self.window)
         decisions = []
+        named: dict[str, list[str]] = {}  # the regions each item names, read once for all hits
         for hit in hits:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
-            frame = Frame(set(claim.kinds), places, regions, claim.figures, claim.actor, text_date,
-                          claim.when.day(date), claim.spoken)
-            decision = self._decide(hit.name, post, claim, frame, vector, since, until)
+            own = self._claim_for(post, regions, claim, date, named)
+            frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
+                          own.when.day(date), own.spoken, own.when.clock)
+            decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
             decisions.append(decision)
         return decisions
+
+    def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
+        """The claim of the post's items about ``regions`` when it is a digest of several regions'
+        items (``items.concerning``); else the post's whole claim."""
+        if self.regions_of is None or not regions:
+            return claim
+        regions_of = self.regions_of
+
+        def cached(item: str) -> list[str]:
+            if item not in named:
+                named[item] = regions_of(item, post.get("lang"))
+            return named[item]
+
+        part = concerning(post.get("text") or "", regions, cached)
+        # the items' claim, at the time the post names (a digest dates its items in its headline)
+        return claim if part is None else replace(claim_of(part, None, date), when=claim.when)
 
     def _decide(self, watchlist: str, post: dict[str, Any], claim: Claim, frame: Frame, vector: np.ndarray | None,
                 since: str, until: str) -> Decision:
