@@ -409,3 +409,12 @@ def test_a_report_of_its_own_time_without_figures_does_not_join_a_story_of_figur
                      " над территорией Курской области."),
     ])
     assert [d for d, _ in made] == ["new", "new"]
+
+
+def test_a_report_of_its_own_time_joins_a_story_of_the_region_only_as_a_retelling(tmp_path):
+    made = stream(tmp_path, [
+        ("blog", 0, "Над Курской областью ВСУ применили дроны Switchblade, их сбивает ПВО."),
+        ("mod", 270, "Около 10.30 мск дежурными средствами ПВО уничтожен беспилотный летательный аппарат"
+                     " над территорией Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "new"]

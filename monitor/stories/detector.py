@@ -367,7 +367,9 @@ class StoryDetector:
             same = meaning >= MEANING_DESPITE_FRAME
         elif frame_agrees:
             same = meaning >= MEANING_WITH_FRAME
-        elif region_agrees:
+        # a report of its own moment («около 10.30» a drone downed) agreeing on region and event
+        # only joins when it reads as a retelling (MEANING_ALONE)
+        elif region_agrees and not (statement and frame.clock):
             same = meaning >= MEANING_WITH_REGION
         else:
             same = meaning >= MEANING_ALONE
