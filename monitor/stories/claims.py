@@ -96,6 +96,21 @@ NOT_FIGURES = ("год", "рок", "year", "час", "годин", "hour", "ми
                "відсот", "percent", "км", "km", "метр", "meter", "сутк", "доб", "day", "день", "дня", "дней",
                "днів", "недел", "тижн", "week", "месяц", "місяц", "month", "раз", "times", "разів")
 
+# Named weapons: a claim about one is not a claim about another (ATACMS, Storm Shadow); folded
+# word beginnings, a name of two words as two
+OBJECT_STEMS: dict[str, tuple[str, ...]] = {
+    "ATACMS": ("atacms", "атакмс", "атакамс"),
+    "Storm Shadow": ("storm shadow", "сторм шэдоу", "сторм шедоу", "шторм шэдоу", "шторм шедоу", "сторм шадоу"),
+    "SCALP": ("scalp",),
+    "HIMARS": ("himars", "хаймарс", "хаймерс"),
+    "Switchblade": ("switchblade", "свитчблейд", "світчблейд"),
+    "Shahed": ("shahed", "шахед", "герань", "geran"),
+    "Iskander": ("iskander", "искандер", "іскандер"),
+    "Oreshnik": ("oreshnik", "орешник", "орєшнік", "горішник"),
+    "Kinzhal": ("kinzhal", "кинжал", "кинджал"),
+    "Patriot": ("patriot", "пэтриот", "петріот"),
+}
+
 # Event kinds: stems -> kind (folded, lower case).
 KIND_STEMS: dict[str, tuple[str, ...]] = {
     "attack": ("атак", "атаку", "attack", "напад", "штурм", "assault", "наступ", "offensive", "incursion",
@@ -298,6 +313,7 @@ class Claim:
     actor: str | None = None
     when: When = field(default_factory=When)
     spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
+    objects: set[str] = field(default_factory=set)  # the named weapons it speaks of (OBJECT_STEMS)
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -626,6 +642,12 @@ def folded_text(text: str) -> str:
     return " ".join(_fold(w) for w in _WORD.findall(_URL.sub(" ", text)))
 
 
+def extract_objects(text: str) -> set[str]:
+    """The named weapons a text speaks of (OBJECT_STEMS), in any of the three languages."""
+    padded = f" {folded_text(text)}"
+    return {name for name, stems in OBJECT_STEMS.items() if any(f" {stem}" in padded for stem in stems)}
+
+
 def claim_of(text: str, translation: str | None = None, published: datetime | None = None) -> Claim:
     """The claim of a post's text (and its translation): figures, kinds, speaker, named time (read
     against ``published``) and text signature."""
@@ -643,5 +665,6 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
         units = {f.unit for f in figures}
         figures += [f for f in extract_figures(translation) if f.unit not in units]
         kinds |= extract_kinds(translation)
+    objects = extract_objects(text) | (extract_objects(translation) if translation else set())
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
-                 extract_when(text, published), spoken)
+                 extract_when(text, published), spoken, objects)

@@ -56,6 +56,7 @@ PER_KEY = 50  # index rows read per claim key: the most recent ones
 LATEST = 10  # the watchlist's latest stories compared by meaning, whatever their keys
 STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared with
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
+OBJECT = "object:"  # a named object in a story's ``kinds`` column ("object:ATACMS")
 MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
 MEANING_WITH_REGION = 0.88  # when they agree on region and event only
 MEANING_ALONE = 0.93  # when the frames neither agree nor differ (a statement retold in other words)
@@ -114,6 +115,11 @@ class Frame:
     day: str | None = None  # the day (and part of day) the post names for its claim (claims.When)
     spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
     clock: str | None = None  # the time of day the lead names for the claim («около 10.30»)
+    objects: set[str] = field(default_factory=set)  # the named weapons it speaks of (ATACMS, Storm Shadow)
+
+    def stored_kinds(self) -> set[str]:
+        """Its event kinds and named objects, as a story's ``kinds`` column keeps them."""
+        return self.kinds | {OBJECT + o for o in self.objects}
 
     def figure_keys(self) -> list[tuple[str, int]]:
         return [f.key() for f in self.figures]
@@ -122,6 +128,8 @@ class Frame:
         parts = []
         if self.kinds - TELLING_KINDS:
             parts.append("event " + ", ".join(sorted(self.kinds - TELLING_KINDS)))
+        if self.objects:
+            parts.append("object " + ", ".join(sorted(self.objects)))
         if self.places:
             parts.append("place " + ", ".join(tree.name(p) for p in self.places))
         elif self.regions:
@@ -317,7 +325,10 @@ class StoryDetector:
         shared_figures = sorted({(unit, v) for unit, v in frame.figure_keys()
                                  for other, w in story_figures if v == w and same_unit(unit, other)})
         shared_places = tree.overlap(frame.places, story["places"])
-        kinds, story_kinds = frame.kinds - TELLING_KINDS, set(story["kinds"]) - TELLING_KINDS
+        story_objects = {k.removeprefix(OBJECT) for k in story["kinds"] if k.startswith(OBJECT)}
+        shared_objects = frame.objects & story_objects
+        kinds = frame.kinds - TELLING_KINDS
+        story_kinds = {k for k in story["kinds"] if not k.startswith(OBJECT)} - TELLING_KINDS
         # a kind named more or less specifically is shared (an attack, a drone attack)
         shared_kinds = (with_parents(kinds) & with_parents(story_kinds)) if kinds and story_kinds else set()
         shared_units = ({f.unit for f in frame.figures} - {"people"}) & set(story["figures"])
@@ -331,6 +342,8 @@ class StoryDetector:
         elif kinds & WEAPON_KINDS and story_kinds & WEAPON_KINDS and not kinds & story_kinds & WEAPON_KINDS:
             conflicts.append(f"struck by {', '.join(sorted(kinds & WEAPON_KINDS))}, not "
                              + ", ".join(sorted(story_kinds & WEAPON_KINDS)))
+        if frame.objects and story_objects and not shared_objects:  # ATACMS, not Storm Shadow: another strike
+            conflicts.append(f"object {', '.join(sorted(frame.objects))}, not {', '.join(sorted(story_objects))}")
         if frame.places and story["places"] and not shared_places and len(shared_figures) < 2:
             conflicts.append(f"place {', '.join(tree.name(p) for p in frame.places)}, not "
                              + ", ".join(tree.name(p) for p in story["places"]))
@@ -354,6 +367,7 @@ class StoryDetector:
         region_agrees = bool(
             (shared_units and shared_kinds and shared_regions and not frame.places)
             or (shared_places and shared_kinds)
+            or (shared_objects and shared_regions)  # the same named weapon in the same region
             # or a speaker's statement about the region, told again
             or (statement and shared_regions and frame.actor in actors and not story["figures"])
             or (shared_regions and telling_kinds and (not frame.places or not story["places"])
@@ -376,6 +390,8 @@ class StoryDetector:
         parts = []
         if shared_kinds:
             parts.append("event " + ", ".join(sorted(shared_kinds)))
+        if shared_objects:
+            parts.append("object " + ", ".join(sorted(shared_objects)))
         if shared_places:
             parts.append("place " + ", ".join(tree.name(p) for p in shared_places))
         if shared_figures:
@@ -473,7 +489,7 @@ class StoryDetector:
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             own = self._claim_for(post, regions, claim, date, named)
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
-                          own.when.day(date), own.spoken, own.when.clock)
+                          own.when.day(date), own.spoken, own.when.clock, own.objects)
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -569,7 +585,7 @@ class StoryDetector:
             (watchlist, post["id"], post["date"], post["date"],
              json.dumps([f"{post['source']}:{post['channel']}"]), json.dumps([post.get("lang") or "und"]),
              json.dumps(frame.regions), json.dumps(frame.places, ensure_ascii=False),
-             json.dumps(figures, ensure_ascii=False), json.dumps(sorted(frame.kinds)), (post.get("text") or "")[:200],
+             json.dumps(figures, ensure_ascii=False), json.dumps(sorted(frame.stored_kinds())), (post.get("text") or "")[:200],
              json.dumps([frame.actor] if frame.actor else []), frame.day),
         )
         return cursor.lastrowid
@@ -593,7 +609,7 @@ class StoryDetector:
         story["sources"] = len(channels)
         story["regions"] = list(dict.fromkeys([*story["regions"], *frame.regions]))
         story["places"] = list(dict.fromkeys([*story["places"], *frame.places]))
-        story["kinds"] = sorted(set(story["kinds"]) | frame.kinds)
+        story["kinds"] = sorted(set(story["kinds"]) | frame.stored_kinds())
         if frame.actor and frame.actor not in story["actors"]:
             story["actors"].append(frame.actor)
         story["day"] = story.get("day") or frame.day
@@ -604,6 +620,7 @@ class StoryDetector:
         """Index keys of a post's claim: its places, its figure units, and (region, event kind) pairs."""
         keys = [_key("p", p) for p in places] + [_key("u", f.unit) for f in claim.figures]
         keys += [_key("k", f"{r}:{k}") for r in regions for k in sorted(claim.kinds)]
+        keys += [_key("o", f"{r}:{o}") for r in regions for o in sorted(claim.objects)]
         return keys
 
     def _record(self, watchlist: str, story_id: int, post: dict[str, Any], claim: Claim, frame: Frame,
