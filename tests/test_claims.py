@@ -138,3 +138,25 @@ def test_a_digests_items_about_other_regions_are_left_out_of_a_watchlists_claim(
         "Главное к утру\nВ Сумы прилетели дроны, погибли двое.\nВсего сбито 9."
     assert concerning("Над Курском сбиты 5 дронов.\nЖилой дом повреждён.", ["RU-KRS"], regions_of) is None
     assert concerning("Один абзац: в Сумы и Курск прилетели дроны.", ["RU-KRS"], regions_of) is None
+
+
+def test_named_weapons_are_read_in_three_languages():
+    from monitor.stories.claims import claim_of, extract_objects
+
+    assert extract_objects("ВСУ ударили ракетами ATACMS и британскими Storm Shadow") == {"ATACMS", "Storm Shadow"}
+    assert extract_objects("Украина выпустила «Сторм Шэдоу»; на Курщину летели «шахеды»") == {"Storm Shadow", "Shahed"}
+    assert extract_objects("Сильная буря (storm) над Курском") == set()
+    assert claim_of("Удар ракетами HIMARS по Рыльску").objects == {"HIMARS"}
+    assert claim_of("Удар ракетами HIMARS по Рыльску.\nПострадавших нет.\nРанее ВСУ применяли ATACMS и Storm Shadow.").objects == {"HIMARS"}
+
+
+def test_a_day_word_that_dates_the_telling_is_not_the_events_day():
+    from datetime import datetime, timezone
+
+    from monitor.stories.claims import extract_when
+
+    published = datetime(2024, 11, 26, 14, tzinfo=timezone.utc)
+    told = "Сегодня Министерство обороны России распространило информацию об ударах по Курской области."
+    assert extract_when(told, published).offset is None
+    assert extract_when("Губернатор сообщил, что сегодня утром обстреляли Суджу.", published).day(published) == \
+        "2024-11-26 morning"

@@ -418,3 +418,13 @@ def test_a_report_of_its_own_time_joins_a_story_of_the_region_only_as_a_retellin
                      " над территорией Курской области."),
     ])
     assert [d for d, _ in made] == ["new", "new"]
+
+
+def test_strikes_by_different_named_weapons_are_different_claims_and_a_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("wire", 0, "ВСУ нанесли удар ракетами ATACMS по Курской области, сообщило Минобороны."),
+        ("blog", 60, "ВСУ впервые ударили британскими ракетами Storm Shadow по Курской области."),
+        ("ua", 90, "ЗСУ вперше вдарили британськими ракетами Storm Shadow по Курській області."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "repeat"]
+    assert "object Storm Shadow" in made[2][1]

@@ -249,7 +249,8 @@ def extract_when(text: str, published: datetime | None = None) -> When:
         date = (month, int(number))
         break
     words = _words(text)
-    offset = next((DAY_OFFSETS[w] for w in words if w in DAY_OFFSETS), None)
+    offset = next((DAY_OFFSETS[w] for i, w in enumerate(words) if w in DAY_OFFSETS and not _dates_telling(words, i)),
+                  None)
     part = next((name for w in words for name, stems in DAY_PARTS if w.startswith(stems)), None)
     named_clock = None
     if (clock := _CLOCK.search(text)) and int(clock.group(1)) < 24:
@@ -260,6 +261,16 @@ def extract_when(text: str, published: datetime | None = None) -> When:
         if part is None:
             part = "night" if hour < 6 else "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
     return When(offset, date, part, named_clock)
+
+
+PUBLISH_STEMS = ("распростран", "опублик", "опублік", "оприлюдн", "publish", "releas")
+TELLING_REACH = 4  # words after a day word within which a word of speech makes it the telling's day
+
+
+def _dates_telling(words: list[str], at: int) -> bool:
+    """Whether the day word at ``at`` dates the telling, not the event: a word of speech or
+    publication follows it closely («Сегодня Министерство обороны распространило информацию»)."""
+    return any(w.startswith(SPEECH_STEMS + PUBLISH_STEMS) for w in words[at + 1:at + 1 + TELLING_REACH])
 
 
 def same_time(one: str | None, other: str | None) -> bool:
@@ -665,6 +676,7 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
         units = {f.unit for f in figures}
         figures += [f for f in extract_figures(translation) if f.unit not in units]
         kinds |= extract_kinds(translation)
-    objects = extract_objects(text) | (extract_objects(translation) if translation else set())
+    # the weapons the lead names are the claim's; others of the text are background (an earlier strike)
+    objects = extract_objects(lead(text)) or extract_objects(text) or (extract_objects(translation) if translation else set())
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
                  extract_when(text, published), spoken, objects)
