@@ -11,7 +11,9 @@ opens a new one. Same claim, first rule that applies:
    with a changed value (24 injured after 5).
 
 Only stories whose latest post is within ``window_hours`` of the post (before or after it) are
-considered.
+considered. A digest of several regions' items is read, for each watchlist, from its items about
+the watched regions only (``items.concerning``); named weapons (ATACMS, Storm Shadow) are part of
+the frame: different ones tell claims apart.
 Decisions: NEW when the post opens a story; UPDATE when it adds a figure or a place the story did
 not have; otherwise the post is corroboration (recorded, the story's source count grows). Every
 decision is stored with its reason in plain words.
