@@ -122,3 +122,41 @@ def test_the_changes_of_an_update_read_as_lines_for_the_desk():
     # as stored by earlier versions: words only
     assert describe_changes({"figures": ["24 пострадавших"], "places": ["Sudzha"]}) == \
         ["new figure: 24 пострадавших", "new place: Sudzha"]
+
+
+def test_a_digests_items_about_other_regions_are_left_out_of_a_watchlists_claim():
+    from monitor.stories.items import concerning
+
+    regions = {"Сумы": ["UA-59"], "Курск": ["RU-KRS"]}
+
+    def regions_of(text: str) -> list[str]:
+        return [code for name, codes in regions.items() if name in text for code in codes]
+
+    digest = "Главное к утру\nВ Сумы прилетели дроны, погибли двое.\nНад Курском сбиты 5 дронов.\nВсего сбито 9."
+    assert concerning(digest, ["RU-KRS"], regions_of) == "Главное к утру\nНад Курском сбиты 5 дронов.\nВсего сбито 9."
+    assert concerning(digest, ["UA-59"], regions_of) == \
+        "Главное к утру\nВ Сумы прилетели дроны, погибли двое.\nВсего сбито 9."
+    assert concerning("Над Курском сбиты 5 дронов.\nЖилой дом повреждён.", ["RU-KRS"], regions_of) is None
+    assert concerning("Один абзац: в Сумы и Курск прилетели дроны.", ["RU-KRS"], regions_of) is None
+
+
+def test_named_weapons_are_read_in_three_languages():
+    from monitor.stories.claims import claim_of, extract_objects
+
+    assert extract_objects("ВСУ ударили ракетами ATACMS и британскими Storm Shadow") == {"ATACMS", "Storm Shadow"}
+    assert extract_objects("Украина выпустила «Сторм Шэдоу»; на Курщину летели «шахеды»") == {"Storm Shadow", "Shahed"}
+    assert extract_objects("Сильная буря (storm) над Курском") == set()
+    assert claim_of("Удар ракетами HIMARS по Рыльску").objects == {"HIMARS"}
+    assert claim_of("Удар ракетами HIMARS по Рыльску.\nПострадавших нет.\nРанее ВСУ применяли ATACMS и Storm Shadow.").objects == {"HIMARS"}
+
+
+def test_a_day_word_that_dates_the_telling_is_not_the_events_day():
+    from datetime import datetime, timezone
+
+    from monitor.stories.claims import extract_when
+
+    published = datetime(2024, 11, 26, 14, tzinfo=timezone.utc)
+    told = "Сегодня Министерство обороны России распространило информацию об ударах по Курской области."
+    assert extract_when(told, published).offset is None
+    assert extract_when("Губернатор сообщил, что сегодня утром обстреляли Суджу.", published).day(published) == \
+        "2024-11-26 morning"

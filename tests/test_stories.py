@@ -390,3 +390,41 @@ def test_candidate_stories_meaning_is_read_once_per_decision(tmp_path):
         pipeline.ingest([Post(source="telegram", channel="c4", message_id=4, date=t0, text=texts[3])])
         archive.conn.set_trace_callback(None)
     assert len([sql for sql in reads if "story_posts" in sql]) == 1  # one read for every candidate story
+
+
+def test_a_digest_is_read_by_its_items_about_the_watched_region_only(tmp_path):
+    made = stream(tmp_path, [
+        ("mod", 0, "Минобороны: за ночь над Курской областью сбиты 12 беспилотников."),
+        ("digest", 60, "Главное к утру:\n\n🔻 В Сумах при атаке дронов погибли два человека.\n\n"
+                       "🔻 Над Курской областью за ночь сбиты 12 беспилотников, сообщило Минобороны."),
+    ])
+    # the two killed in Sumy are another item's figure, not a change of the Kursk count
+    assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_report_of_its_own_time_without_figures_does_not_join_a_story_of_figures(tmp_path):
+    made = stream(tmp_path, [
+        ("mod", 0, "Минобороны: за ночь над Курской областью сбиты 12 беспилотников."),
+        ("mod", 270, "Около 10.30 мск дежурными средствами ПВО уничтожен беспилотный летательный аппарат"
+                     " над территорией Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "new"]
+
+
+def test_a_report_of_its_own_time_joins_a_story_of_the_region_only_as_a_retelling(tmp_path):
+    made = stream(tmp_path, [
+        ("blog", 0, "Над Курской областью ВСУ применили дроны Switchblade, их сбивает ПВО."),
+        ("mod", 270, "Около 10.30 мск дежурными средствами ПВО уничтожен беспилотный летательный аппарат"
+                     " над территорией Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "new"]
+
+
+def test_strikes_by_different_named_weapons_are_different_claims_and_a_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("wire", 0, "ВСУ нанесли удар ракетами ATACMS по Курской области, сообщило Минобороны."),
+        ("blog", 60, "ВСУ впервые ударили британскими ракетами Storm Shadow по Курской области."),
+        ("ua", 90, "ЗСУ вперше вдарили британськими ракетами Storm Shadow по Курській області."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "repeat"]
+    assert "object Storm Shadow" in made[2][1]

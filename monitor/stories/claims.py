@@ -96,6 +96,21 @@ NOT_FIGURES = ("год", "рок", "year", "час", "годин", "hour", "ми
                "відсот", "percent", "км", "km", "метр", "meter", "сутк", "доб", "day", "день", "дня", "дней",
                "днів", "недел", "тижн", "week", "месяц", "місяц", "month", "раз", "times", "разів")
 
+# Named weapons: a claim about one is not a claim about another (ATACMS, Storm Shadow); folded
+# word beginnings, a name of two words as two
+OBJECT_STEMS: dict[str, tuple[str, ...]] = {
+    "ATACMS": ("atacms", "атакмс", "атакамс"),
+    "Storm Shadow": ("storm shadow", "сторм шэдоу", "сторм шедоу", "шторм шэдоу", "шторм шедоу", "сторм шадоу"),
+    "SCALP": ("scalp",),
+    "HIMARS": ("himars", "хаймарс", "хаймерс"),
+    "Switchblade": ("switchblade", "свитчблейд", "світчблейд"),
+    "Shahed": ("shahed", "шахед", "герань", "geran"),
+    "Iskander": ("iskander", "искандер", "іскандер"),
+    "Oreshnik": ("oreshnik", "орешник", "орєшнік", "горішник"),
+    "Kinzhal": ("kinzhal", "кинжал", "кинджал"),
+    "Patriot": ("patriot", "пэтриот", "петріот"),
+}
+
 # Event kinds: stems -> kind (folded, lower case).
 KIND_STEMS: dict[str, tuple[str, ...]] = {
     "attack": ("атак", "атаку", "attack", "напад", "штурм", "assault", "наступ", "offensive", "incursion",
@@ -180,6 +195,7 @@ class When:
     offset: int | None = None
     date: tuple[int, int] | None = None
     part: str | None = None
+    clock: str | None = None  # the time of day the lead names («около 10.30»: "10:30")
 
     def day(self, published: datetime) -> str | None:
         """The named time as text ("2024-11-20 night"), against the post's publication time (UTC)."""
@@ -233,14 +249,28 @@ def extract_when(text: str, published: datetime | None = None) -> When:
         date = (month, int(number))
         break
     words = _words(text)
-    offset = next((DAY_OFFSETS[w] for w in words if w in DAY_OFFSETS), None)
+    offset = next((DAY_OFFSETS[w] for i, w in enumerate(words) if w in DAY_OFFSETS and not _dates_telling(words, i)),
+                  None)
     part = next((name for w in words for name, stems in DAY_PARTS if w.startswith(stems)), None)
-    if part is None and (clock := _CLOCK.search(text)) and int(clock.group(1)) < 24:
+    named_clock = None
+    if (clock := _CLOCK.search(text)) and int(clock.group(1)) < 24:
         hour = int(clock.group(1))
         if hour < 12 and re.match(r"\s*p\.?\s?m\b", text[clock.end():], re.IGNORECASE):
             hour += 12
-        part = "night" if hour < 6 else "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
-    return When(offset, date, part)
+        named_clock = f"{hour:02d}:{clock.group(2)}"
+        if part is None:
+            part = "night" if hour < 6 else "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
+    return When(offset, date, part, named_clock)
+
+
+PUBLISH_STEMS = ("распростран", "опублик", "опублік", "оприлюдн", "publish", "releas")
+TELLING_REACH = 4  # words after a day word within which a word of speech makes it the telling's day
+
+
+def _dates_telling(words: list[str], at: int) -> bool:
+    """Whether the day word at ``at`` dates the telling, not the event: a word of speech or
+    publication follows it closely («Сегодня Министерство обороны распространило информацию»)."""
+    return any(w.startswith(SPEECH_STEMS + PUBLISH_STEMS) for w in words[at + 1:at + 1 + TELLING_REACH])
 
 
 def same_time(one: str | None, other: str | None) -> bool:
@@ -294,6 +324,7 @@ class Claim:
     actor: str | None = None
     when: When = field(default_factory=When)
     spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
+    objects: set[str] = field(default_factory=set)  # the named weapons it speaks of (OBJECT_STEMS)
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -622,6 +653,12 @@ def folded_text(text: str) -> str:
     return " ".join(_fold(w) for w in _WORD.findall(_URL.sub(" ", text)))
 
 
+def extract_objects(text: str) -> set[str]:
+    """The named weapons a text speaks of (OBJECT_STEMS), in any of the three languages."""
+    padded = f" {folded_text(text)}"
+    return {name for name, stems in OBJECT_STEMS.items() if any(f" {stem}" in padded for stem in stems)}
+
+
 def claim_of(text: str, translation: str | None = None, published: datetime | None = None) -> Claim:
     """The claim of a post's text (and its translation): figures, kinds, speaker, named time (read
     against ``published``) and text signature."""
@@ -639,5 +676,7 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
         units = {f.unit for f in figures}
         figures += [f for f in extract_figures(translation) if f.unit not in units]
         kinds |= extract_kinds(translation)
+    # the weapons the lead names are the claim's; others of the text are background (an earlier strike)
+    objects = extract_objects(lead(text)) or extract_objects(text) or (extract_objects(translation) if translation else set())
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
-                 extract_when(text, published), spoken)
+                 extract_when(text, published), spoken, objects)

@@ -11,7 +11,9 @@ opens a new one. Same claim, first rule that applies:
    with a changed value (24 injured after 5).
 
 Only stories whose latest post is within ``window_hours`` of the post (before or after it) are
-considered.
+considered. A digest of several regions' items is read, for each watchlist, from its items about
+the watched regions only (``items.concerning``); named weapons (ATACMS, Storm Shadow) are part of
+the frame: different ones tell claims apart.
 Decisions: NEW when the post opens a story; UPDATE when it adds a figure or a place the story did
 not have; otherwise the post is corroboration (recorded, the story's source count grows). Every
 decision is stored with its reason in plain words.
@@ -31,7 +33,8 @@ import json
 import logging
 import struct
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -42,6 +45,7 @@ from monitor.config.schema import Stories
 from monitor.storage import iso, parse_iso
 
 from .claims import GENERAL_KINDS, PERSON_UNITS, TELLING_KINDS, WEAPON_KINDS, Claim, Figure, claim_of, same_time, similarities, with_parents
+from .items import concerning
 from .meaning import closeness
 from .places import PlaceTree
 
@@ -54,6 +58,7 @@ PER_KEY = 50  # index rows read per claim key: the most recent ones
 LATEST = 10  # the watchlist's latest stories compared by meaning, whatever their keys
 STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared with
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
+OBJECT = "object:"  # a named object in a story's ``kinds`` column ("object:ATACMS")
 MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
 MEANING_WITH_REGION = 0.88  # when they agree on region and event only
 MEANING_ALONE = 0.93  # when the frames neither agree nor differ (a statement retold in other words)
@@ -111,6 +116,12 @@ class Frame:
     date: str
     day: str | None = None  # the day (and part of day) the post names for its claim (claims.When)
     spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
+    clock: str | None = None  # the time of day the lead names for the claim («около 10.30»)
+    objects: set[str] = field(default_factory=set)  # the named weapons it speaks of (ATACMS, Storm Shadow)
+
+    def stored_kinds(self) -> set[str]:
+        """Its event kinds and named objects, as a story's ``kinds`` column keeps them."""
+        return self.kinds | {OBJECT + o for o in self.objects}
 
     def figure_keys(self) -> list[tuple[str, int]]:
         return [f.key() for f in self.figures]
@@ -119,6 +130,8 @@ class Frame:
         parts = []
         if self.kinds - TELLING_KINDS:
             parts.append("event " + ", ".join(sorted(self.kinds - TELLING_KINDS)))
+        if self.objects:
+            parts.append("object " + ", ".join(sorted(self.objects)))
         if self.places:
             parts.append("place " + ", ".join(tree.name(p) for p in self.places))
         elif self.regions:
@@ -149,8 +162,11 @@ class StoryDetector:
     inside the caller's transaction: nothing is held between posts."""
 
     def __init__(self, conn, *, window_hours: float = Stories.window_hours, threshold: float = Stories.similarity,
-                 story_hours: float = Stories.story_hours, schema: str = "main", places: PlaceTree | None = None):
+                 story_hours: float = Stories.story_hours, schema: str = "main", places: PlaceTree | None = None,
+                 regions_of: Callable[[str, str | None], list[str]] | None = None):
         self.conn = conn
+        # the regions a piece of text names (the matcher's), to read a digest's items apart
+        self.regions_of = regions_of
         self.window = timedelta(hours=window_hours)
         self.span = timedelta(hours=story_hours)
         self.threshold = threshold
@@ -311,7 +327,10 @@ class StoryDetector:
         shared_figures = sorted({(unit, v) for unit, v in frame.figure_keys()
                                  for other, w in story_figures if v == w and same_unit(unit, other)})
         shared_places = tree.overlap(frame.places, story["places"])
-        kinds, story_kinds = frame.kinds - TELLING_KINDS, set(story["kinds"]) - TELLING_KINDS
+        story_objects = {k.removeprefix(OBJECT) for k in story["kinds"] if k.startswith(OBJECT)}
+        shared_objects = frame.objects & story_objects
+        kinds = frame.kinds - TELLING_KINDS
+        story_kinds = {k for k in story["kinds"] if not k.startswith(OBJECT)} - TELLING_KINDS
         # a kind named more or less specifically is shared (an attack, a drone attack)
         shared_kinds = (with_parents(kinds) & with_parents(story_kinds)) if kinds and story_kinds else set()
         shared_units = ({f.unit for f in frame.figures} - {"people"}) & set(story["figures"])
@@ -325,12 +344,16 @@ class StoryDetector:
         elif kinds & WEAPON_KINDS and story_kinds & WEAPON_KINDS and not kinds & story_kinds & WEAPON_KINDS:
             conflicts.append(f"struck by {', '.join(sorted(kinds & WEAPON_KINDS))}, not "
                              + ", ".join(sorted(story_kinds & WEAPON_KINDS)))
+        if frame.objects and story_objects and not shared_objects:  # ATACMS, not Storm Shadow: another strike
+            conflicts.append(f"object {', '.join(sorted(frame.objects))}, not {', '.join(sorted(story_objects))}")
         if frame.places and story["places"] and not shared_places and len(shared_figures) < 2:
             conflicts.append(f"place {', '.join(tree.name(p) for p in frame.places)}, not "
                              + ", ".join(tree.name(p) for p in story["places"]))
         other_day = not same_time(frame.day, story.get("day"))  # a template retold daily: never one claim
         if other_day:
             conflicts.append(f"day {frame.day}, not {story.get('day')}")
+        if statement and frame.clock and story["figures"]:  # a report of its own moment, not that count's news
+            conflicts.append(f"a report of {frame.clock} without figures, not a story of figures")
         if statement and frame.spoken and frame.actor and actors and frame.actor not in actors:
             conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
         # the frames agree: on figures, or on place and event
@@ -346,6 +369,7 @@ class StoryDetector:
         region_agrees = bool(
             (shared_units and shared_kinds and shared_regions and not frame.places)
             or (shared_places and shared_kinds)
+            or (shared_objects and shared_regions)  # the same named weapon in the same region
             # or a speaker's statement about the region, told again
             or (statement and shared_regions and frame.actor in actors and not story["figures"])
             or (shared_regions and telling_kinds and (not frame.places or not story["places"])
@@ -359,13 +383,17 @@ class StoryDetector:
             same = meaning >= MEANING_DESPITE_FRAME
         elif frame_agrees:
             same = meaning >= MEANING_WITH_FRAME
-        elif region_agrees:
+        # a report of its own moment («около 10.30» a drone downed) agreeing on region and event
+        # only joins when it reads as a retelling (MEANING_ALONE)
+        elif region_agrees and not (statement and frame.clock):
             same = meaning >= MEANING_WITH_REGION
         else:
             same = meaning >= MEANING_ALONE
         parts = []
         if shared_kinds:
             parts.append("event " + ", ".join(sorted(shared_kinds)))
+        if shared_objects:
+            parts.append("object " + ", ".join(sorted(shared_objects)))
         if shared_places:
             parts.append("place " + ", ".join(tree.name(p) for p in shared_places))
         if shared_figures:
@@ -457,16 +485,34 @@ class StoryDetector:
             post = post | {"date": text_date}  # the archive's form, whatever the caller gave
         since, until = iso(date - self.window), iso(date + self.window)
         decisions = []
+        named: dict[str, list[str]] = {}  # the regions each item names, read once for all hits
         for hit in hits:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
-            frame = Frame(set(claim.kinds), places, regions, claim.figures, claim.actor, text_date,
-                          claim.when.day(date), claim.spoken)
-            decision = self._decide(hit.name, post, claim, frame, vector, since, until)
+            own = self._claim_for(post, regions, claim, date, named)
+            frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
+                          own.when.day(date), own.spoken, own.when.clock, own.objects)
+            decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
             decisions.append(decision)
         return decisions
+
+    def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
+        """The claim of the post's items about ``regions`` when it is a digest of several regions'
+        items (``items.concerning``); else the post's whole claim."""
+        if self.regions_of is None or not regions:
+            return claim
+        regions_of = self.regions_of
+
+        def cached(item: str) -> list[str]:
+            if item not in named:
+                named[item] = regions_of(item, post.get("lang"))
+            return named[item]
+
+        part = concerning(post.get("text") or "", regions, cached)
+        # the items' claim, at the time the post names (a digest dates its items in its headline)
+        return claim if part is None else replace(claim_of(part, None, date), when=claim.when)
 
     def _decide(self, watchlist: str, post: dict[str, Any], claim: Claim, frame: Frame, vector: np.ndarray | None,
                 since: str, until: str) -> Decision:
@@ -541,7 +587,7 @@ class StoryDetector:
             (watchlist, post["id"], post["date"], post["date"],
              json.dumps([f"{post['source']}:{post['channel']}"]), json.dumps([post.get("lang") or "und"]),
              json.dumps(frame.regions), json.dumps(frame.places, ensure_ascii=False),
-             json.dumps(figures, ensure_ascii=False), json.dumps(sorted(frame.kinds)), (post.get("text") or "")[:200],
+             json.dumps(figures, ensure_ascii=False), json.dumps(sorted(frame.stored_kinds())), (post.get("text") or "")[:200],
              json.dumps([frame.actor] if frame.actor else []), frame.day),
         )
         return cursor.lastrowid
@@ -565,7 +611,7 @@ class StoryDetector:
         story["sources"] = len(channels)
         story["regions"] = list(dict.fromkeys([*story["regions"], *frame.regions]))
         story["places"] = list(dict.fromkeys([*story["places"], *frame.places]))
-        story["kinds"] = sorted(set(story["kinds"]) | frame.kinds)
+        story["kinds"] = sorted(set(story["kinds"]) | frame.stored_kinds())
         if frame.actor and frame.actor not in story["actors"]:
             story["actors"].append(frame.actor)
         story["day"] = story.get("day") or frame.day
@@ -576,6 +622,7 @@ class StoryDetector:
         """Index keys of a post's claim: its places, its figure units, and (region, event kind) pairs."""
         keys = [_key("p", p) for p in places] + [_key("u", f.unit) for f in claim.figures]
         keys += [_key("k", f"{r}:{k}") for r in regions for k in sorted(claim.kinds)]
+        keys += [_key("o", f"{r}:{o}") for r in regions for o in sorted(claim.objects)]
         return keys
 
     def _record(self, watchlist: str, story_id: int, post: dict[str, Any], claim: Claim, frame: Frame,

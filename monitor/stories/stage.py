@@ -34,9 +34,11 @@ def detector_for(conn, config: Config, schema: str = "main") -> StoryDetector:
     from ..matching import matcher_for
 
     stories = config.stories
+    matcher = matcher_for(config)
     return StoryDetector(conn, window_hours=stories.window_hours, threshold=stories.similarity,
                          story_hours=stories.story_hours, schema=schema,
-                         places=PlaceTree(matcher_for(config).gazetteer.places))
+                         places=PlaceTree(matcher.gazetteer.places),
+                         regions_of=lambda text, lang: matcher.match(text, lang=lang).regions)
 
 
 def vectors_of(conn, config: Config, posts: list[dict[str, Any]], schema: str = "main") -> dict[int, np.ndarray]:

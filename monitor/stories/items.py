@@ -1,0 +1,34 @@
+"""The items of a post that concern a watchlist: a digest tells of several regions, one paragraph
+each, and only the paragraphs about the watched regions make the watchlist's claim."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+_PARAGRAPH = re.compile(r"\n\s*")
+
+
+def items_of(text: str) -> list[str]:
+    """The post's items: its paragraphs and bullets (one a line), empty ones left out."""
+    return [item for item in _PARAGRAPH.split(text) if item.strip()]
+
+
+def concerning(text: str, watched: Iterable[str], regions_of: Callable[[str], list[str]]) -> str | None:
+    """The items of ``text`` about the ``watched`` regions, or None when the post is one item or
+    names no item about other regions only (the whole post is the claim then).
+
+    An item naming a watched region is kept, one naming only other regions is left out, and an
+    item naming no region is kept (a headline, a total over all regions, a line running on).
+    """
+    items = items_of(text)
+    if len(items) < 2:
+        return None
+    wanted = set(watched)
+    named = [set(regions_of(item)) for item in items]
+    if not any(regions and not regions & wanted for regions in named):
+        return None  # no item is about elsewhere only
+    kept = [item for item, regions in zip(items, named) if not regions or regions & wanted]
+    if not any(regions & wanted for regions in named):
+        return None  # the watchlist matched the post, not an item of it (a keyword): the whole post
+    return "\n".join(kept)
