@@ -12,6 +12,7 @@ again; a cache that cannot be written (a read-only home) is skipped. The newest 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -19,11 +20,14 @@ import os
 import pickle
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FORMAT = "gazetteer-terms-1"
 _SOURCES = Path(__file__).resolve().parent
@@ -58,6 +62,33 @@ def terms_key(regions: Any, places: Any, exclusions: Any) -> str:
     content = json.dumps([regions, places, exclusions], ensure_ascii=False, sort_keys=True, default=str)
     digest.update(content.encode())
     return digest.hexdigest()
+
+
+def load_or_build(key: str, build: Callable[[], T]) -> T:
+    """The value stored under ``key``, else ``build()`` stored; a process building the same key meanwhile
+    is waited for (a file lock), so two processes starting together build once."""
+    found = load(key)
+    if found is not None:
+        return found
+    with _building():
+        found = load(key)
+        if found is None:
+            found = build()
+            save(key, found)
+    return found
+
+
+@contextmanager
+def _building() -> Iterator[None]:
+    try:
+        cache_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = open(cache_dir() / ".building", "a")  # noqa: SIM115 (held for the with block)
+    except OSError:  # no cache to share: build unlocked
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _path(key: str) -> Path:

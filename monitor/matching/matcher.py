@@ -738,10 +738,7 @@ def _gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
         if found is not None and found[0]() is gazetteer:
             return found[1]
         key = built.terms_key(gazetteer.regions, gazetteer.places, gazetteer.exclusions)
-        made = built.load(key)
-        if made is None:
-            made = _build_gazetteer_terms(gazetteer)
-            built.save(key, made)
+        made = built.load_or_build(key, lambda: _build_gazetteer_terms(gazetteer))
         if len(_gazetteer_cache) > 4:
             _gazetteer_cache.clear()
         _gazetteer_cache[id(gazetteer)] = (weakref.ref(gazetteer), made)
