@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -12,6 +14,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One gazetteer terms cache for the session (never the user's): the first Matcher builds, every later
+    one (xdist workers, daemon and CLI subprocesses inherit the variable) reads it."""
+    if hasattr(config, "workerinput"):  # an xdist worker: its controller set the folder
+        return
+    folder = tempfile.mkdtemp(prefix="monitor-test-cache-")
+    os.environ["MONITOR_CACHE_DIR"] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def write_config(folder: Path, body: str = "", *, name: str = "monitor.toml") -> Path:

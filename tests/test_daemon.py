@@ -299,6 +299,7 @@ def test_the_shipped_unit_passes_systemd_analyze_verify(tmp_path):
         pytest.skip("systemd-analyze is not installed")
     unit = (ROOT / "config" / "monitor.service").read_text(encoding="utf-8")
     assert "Type=notify\n" in unit and "ExecReload=/bin/kill -HUP $MAINPID" in unit
+    assert "CacheDirectory=monitor\n" in unit and "Environment=MONITOR_CACHE_DIR=/var/cache/monitor\n" in unit
     monitor = Path(sys.executable).parent / "monitor"
     (tmp_path / "monitor.service").write_text(unit.replace("/opt/monitor/.venv/bin/monitor", str(monitor)))
     result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "monitor.service")], capture_output=True,

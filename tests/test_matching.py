@@ -329,7 +329,7 @@ print(json.dumps([[m.match(t, lang="ru").regions, [p.id for p in m.match(t, lang
 """
 
 
-def test_matching_does_not_depend_on_the_hash_seed():
+def test_matching_does_not_depend_on_the_hash_seed(tmp_path):
     import os
     import subprocess
     import sys
@@ -339,8 +339,9 @@ def test_matching_does_not_depend_on_the_hash_seed():
         "Стали, мели, мыла: белые и красные сумы в Судже и Сумах", "Удар по Тернов Курской области",
         "Обстрел Тернов Харьковской и Сумской областей"]
     runs = [subprocess.Popen([sys.executable, "-c", DETERMINISM], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONHASHSEED=seed))
-            for seed in ("1", "2", "3")]  # side by side: each builds the whole matcher
+                             stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, PYTHONHASHSEED=seed, MONITOR_CACHE_DIR=str(tmp_path / seed)))
+            for seed in ("1", "2", "3")]  # side by side: each builds the whole matcher (an empty cache of its own)
     outputs = set()
     for run in runs:
         out, err = run.communicate(json.dumps(texts), timeout=240)

@@ -138,14 +138,20 @@ def score_part(part: str, tmp_path: Path) -> Score:
     return score
 
 
+def test_the_dev_stream_alerts_its_watchlists_only(tmp_path, capsys):
+    """The dev part's figures, for tuning (a test of its own: the two parts run side by side under xdist)."""
+    dev = score_part("dev", tmp_path)
+    with capsys.disabled():
+        print("\n" + dev.report())
+    assert not [k for k in dev.raised if k[2] not in dev.watched]
+
+
 @pytest.mark.xfail(strict=True, reason="issue 15 open: held-out raises 64.2% of expected alerts (target 95%; 5 of the 19 misses are posts the watchlist does not match) with 30.6% repeats (target 5%)")
 def test_the_held_out_stream_raises_each_claim_once(tmp_path, capsys):
-    scores = {part: score_part(part, tmp_path) for part in PARTS}
+    held = score_part("heldout", tmp_path)
     with capsys.disabled():
-        print("\n" + "\n".join(scores[part].report() for part in PARTS))
-    held = scores["heldout"]
-    for part in PARTS:
-        assert not [k for k in scores[part].raised if k[2] not in scores[part].watched]
+        print("\n" + held.report())
+    assert not [k for k in held.raised if k[2] not in held.watched]
     raised_share, repeat_share = held.raised_share, held.repeat_share
     assert raised_share >= RAISED_TARGET, f"held-out: {len(held.hits)} of {len(held.expected)} expected alerts raised"
     assert repeat_share <= REPEAT_TARGET, f"held-out: {len(held.repeats)} of {len(held.raised)} alerts are repeats"

@@ -35,6 +35,7 @@ import ahocorasick
 
 from monitor.matching.gazetteer import Gazetteer, imported_dir, load_gazetteer
 
+from . import built
 from .evidence import FEATURE_WORDS, place_ambiguity
 from .morphology import analyse, lemmas
 from .normalise import Token, find_words, fold, folded, languages_of, tokenize
@@ -734,44 +735,49 @@ _gazetteer_lock = threading.Lock()
 def _gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
     """Every region and place name (with its Latin spellings) as terms, their ambiguity and districts:
     the costly part of building a Matcher (thousands of names through the morphology), done once per
-    gazetteer and copied into each Matcher built on it."""
+    gazetteer content (kept on disk by ``built``) and copied into each Matcher built on it."""
     with _gazetteer_lock:
         found = _gazetteer_cache.get(id(gazetteer))
         if found is not None and found[0]() is gazetteer:
             return found[1]
-        builder = Matcher.__new__(Matcher)
-        builder.gazetteer, builder.regions, builder.places = gazetteer, gazetteer.regions, gazetteer.places
-        builder._terms, builder._term_index, builder._sequences, builder._word_keys = [], {}, {}, {}
-        for code, region in builder.regions.items():
-            for lang, names in region["names"].items():
-                for name in names:
-                    builder._add(name, REGION, code)
-                    if lang == "en" and name.lower().endswith(_EN_REGION_WORDS):
-                        stem = name[: name.lower().rindex(" ")]
-                        for suffix in _EN_REGION_WORDS:
-                            builder._add(stem + suffix, REGION, code)
-                    if lang in ("ru", "uk"):
-                        for spelled in variants(name, lang):
-                            builder._add(spelled, REGION, code, capital=True)
-            if region.get("en"):
-                builder._add(region["en"], REGION, code)
-            for lang, adjectives in region.get("adjectives", {}).items():
-                for adjective in adjectives:
-                    builder._add(adjective, ADJECTIVE, code)
-        for index, place in enumerate(builder.places):
-            builder._add(place["en"], PLACE, index)
-            for lang, names in place["names"].items():
-                for name in names:
-                    builder._add(name, PLACE, index)
-                    if lang in ("ru", "uk"):
-                        for spelled in variants(name, lang):
-                            builder._add(spelled, PLACE, index, capital=True)
-        made = _GazetteerTerms(builder._terms, builder._term_index, builder._sequences, builder._word_keys,
-                               place_ambiguity(builder.places), builder._districts(), {})
+        key = built.terms_key(gazetteer.regions, gazetteer.places, gazetteer.exclusions)
+        made = built.load_or_build(key, lambda: _build_gazetteer_terms(gazetteer))
         if len(_gazetteer_cache) > 4:
             _gazetteer_cache.clear()
         _gazetteer_cache[id(gazetteer)] = (weakref.ref(gazetteer), made)
         return made
+
+
+def _build_gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
+    builder = Matcher.__new__(Matcher)
+    builder.gazetteer, builder.regions, builder.places = gazetteer, gazetteer.regions, gazetteer.places
+    builder._terms, builder._term_index, builder._sequences, builder._word_keys = [], {}, {}, {}
+    for code, region in builder.regions.items():
+        for lang, names in region["names"].items():
+            for name in names:
+                builder._add(name, REGION, code)
+                if lang == "en" and name.lower().endswith(_EN_REGION_WORDS):
+                    stem = name[: name.lower().rindex(" ")]
+                    for suffix in _EN_REGION_WORDS:
+                        builder._add(stem + suffix, REGION, code)
+                if lang in ("ru", "uk"):
+                    for spelled in variants(name, lang):
+                        builder._add(spelled, REGION, code, capital=True)
+        if region.get("en"):
+            builder._add(region["en"], REGION, code)
+        for lang, adjectives in region.get("adjectives", {}).items():
+            for adjective in adjectives:
+                builder._add(adjective, ADJECTIVE, code)
+    for index, place in enumerate(builder.places):
+        builder._add(place["en"], PLACE, index)
+        for lang, names in place["names"].items():
+            for name in names:
+                builder._add(name, PLACE, index)
+                if lang in ("ru", "uk"):
+                    for spelled in variants(name, lang):
+                        builder._add(spelled, PLACE, index, capital=True)
+    return _GazetteerTerms(builder._terms, builder._term_index, builder._sequences, builder._word_keys,
+                           place_ambiguity(builder.places), builder._districts(), {})
 
 
 # -- one Matcher per configuration -------------------------------------------------------------------
