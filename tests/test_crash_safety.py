@@ -54,6 +54,35 @@ def start_daemon(config, log) -> subprocess.Popen:
                                 stdout=subprocess.DEVNULL, stderr=handle, env=env, cwd=str(ROOT))
 
 
+def wait_running(proc: subprocess.Popen, log, timeout: float = 90) -> None:
+    """Until the daemon logs that it runs (its sources scheduled), so that a kill lands in its work."""
+    deadline = time.monotonic() + timeout
+    while "monitor running" not in log.read_text(encoding="utf-8", errors="replace"):
+        assert proc.poll() is None, log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        assert time.monotonic() < deadline, "the daemon did not start"
+        time.sleep(0.05)
+
+
+def wait_stored(proc: subprocess.Popen, db, before: int, timeout: float = 90) -> None:
+    """Until the daemon has stored a post more than the archive held before it started."""
+    deadline = time.monotonic() + timeout
+    while count_posts(db) <= before:
+        assert proc.poll() is None and time.monotonic() < deadline, "the daemon stored nothing"
+        time.sleep(0.05)
+
+
+def count_posts(db) -> int:
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db, timeout=5)
+    try:
+        return conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+    except sqlite3.OperationalError:  # no table yet: the first daemon was killed before creating it
+        return 0
+    finally:
+        conn.close()
+
+
 def test_killed_ten_times_every_entry_stored_once_and_every_alert_mailed_once(tmp_path):
     feed = GrowingFeed()
     http = HttpServer().start()
@@ -76,13 +105,23 @@ def test_killed_ten_times_every_entry_stored_once_and_every_alert_mailed_once(tm
         interval_seconds = 1
         """)
     rnd = random.Random(8)
+    stored_by_killed_runs = 0  # rounds whose daemon stored posts before its kill
     try:
         for round_ in range(10):
             feed.add(rnd.randint(2, 6))
-            proc = start_daemon(config, tmp_path / f"run-{round_}.log")
-            time.sleep(rnd.uniform(1.0, 3.5))
+            before = count_posts(tmp_path / "archive.db")
+            log = tmp_path / f"run-{round_}.log"
+            proc = start_daemon(config, log)
+            wait_running(proc, log)
+            if round_ % 2:  # every other daemon dies while it decides and mails what it has just stored
+                wait_stored(proc, tmp_path / "archive.db", before)
+                time.sleep(rnd.uniform(0.0, 1.0))
+            else:  # the others die at any moment of their start and first poll
+                time.sleep(rnd.uniform(0.0, 2.5))
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
+            stored_by_killed_runs += count_posts(tmp_path / "archive.db") > before
+        assert stored_by_killed_runs >= 5, "the kills did not land in the daemons' work"
         feed.add(3)
         proc = start_daemon(config, tmp_path / "final.log")
         db = tmp_path / "archive.db"
