@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -27,12 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from search import SEARCHES  # noqa: E402
+from search import SEARCHES, time_searches  # noqa: E402
 from synthetic import make_export, make_texts  # noqa: E402
 
 from monitor.storage import Archive  # noqa: E402
 from monitor.storage.engine import search_vector  # noqa: E402
-from monitor.storage.queries import search_posts  # noqa: E402
 
 WATCHLISTS = (
     '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\nkeywords = ["эвакуация", "evacuation"]\n'
@@ -99,14 +97,7 @@ def import_more(folder: Path, storage: str, count: int) -> float:
 def search_p95(archive: Archive) -> tuple[float, float, float]:
     from monitor.matching import expand_query
 
-    times = []
-    for query, filters in SEARCHES:
-        search_posts(archive.conn, query, filters, limit=20, expand=expand_query)  # warm
-        started = time.perf_counter()
-        search_posts(archive.conn, query, filters, limit=20, expand=expand_query)
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(round(0.95 * (len(times) - 1)))], times[-1]
+    return time_searches(archive.conn, expand_query)
 
 
 def run(engine: str, folder: Path, posts: int, more: int, url: str | None) -> None:
