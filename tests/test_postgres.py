@@ -290,3 +290,16 @@ def test_translate_pending_drains_the_backlog_of_a_postgresql_archive(tmp_path, 
         assert [p["text"] for p in found] == ["Обстрел под Суджей."]
     finally:
         libre.stop()
+
+
+def test_an_unreachable_server_is_a_clear_error_naming_the_url_without_the_password(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = write_config(tmp_path, f'[storage]\nurl = "postgresql://monitor@127.0.0.1:{port}/monitor"\n')
+    result = invoke("stats", config=path, env={"MONITOR_DB_PASSWORD": "db-secret"})
+    assert result.returncode != 0
+    assert f"postgresql://monitor@127.0.0.1:{port}/monitor: cannot connect to the PostgreSQL archive" in result.stderr
+    assert "db-secret" not in result.stdout + result.stderr and "Traceback" not in result.stderr
