@@ -473,9 +473,10 @@ class Daemon:
     def _heartbeat(self) -> None:
         """This node is alive, with its sources (on the archive thread: ``worker.call``)."""
         from .nodes import heartbeat, node_name
+        from .sources.telegram_accounts import followed_channels
 
-        sources = list(self.sources) + ([f"telegram:{c}" for c in self.config.telegram.channels]
-                                        if self.config.telegram is not None else [])
+        sources = list(self.sources) + [f"telegram:{c}" for c in followed_channels(self.config.telegram,
+                                                                                   self.config.telegram_accounts)]
         heartbeat(self._running_worker().archive, node_name(self.config), sources, self.clock(), self._started_at)
 
     def _translate(self) -> None:

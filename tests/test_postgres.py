@@ -303,3 +303,6 @@ def test_an_unreachable_server_is_a_clear_error_naming_the_url_without_the_passw
     assert result.returncode != 0
     assert f"postgresql://monitor@127.0.0.1:{port}/monitor: cannot connect to the PostgreSQL archive" in result.stderr
     assert "db-secret" not in result.stdout + result.stderr and "Traceback" not in result.stderr
+    assert "no password" not in result.stderr
+    unset = invoke("stats", config=path, env={"MONITOR_DB_PASSWORD": None})
+    assert unset.returncode != 0 and "no password: MONITOR_DB_PASSWORD, the environment variable" in unset.stderr

@@ -376,3 +376,29 @@ def test_the_single_account_session_beside_accounts_is_an_error_not_ignored(tmp_
     found = errors_of(tmp_path, body)
     assert any(e.endswith(":5: telegram.session: not used when [[telegram.account]] entries are given (each account"
                           " names its own session); remove it here") for e in found), found
+
+
+def test_the_daemon_stops_when_every_account_is_lost(tmp_path):
+    config, archive, network, clients = two_accounts(tmp_path)
+    accounts = TelegramAccounts(config, clients, archive, Pipeline(archive, config), pause=0)
+    stopped = []
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        for client in clients.values():
+            client.disconnected = loop.create_future()  # as TelegramClient.disconnected
+        await accounts.resolve()
+        accounts.register()
+        accounts.watch_disconnects(lambda: stopped.append("daemon stops"))
+        await accounts.catch_up()
+        for name in ("alpha", "bravo"):
+            ended = errors.SessionRevokedError(request=None)
+            clients[name].lost = ended
+            clients[name]._updates_error = ended  # as Telethon's update loop keeps it before disconnecting
+            clients[name].disconnected.set_result(None)
+            await asyncio.sleep(0)
+            await accounts.settle()
+            assert stopped == ([] if name == "alpha" else ["daemon stops"]), name
+
+    asyncio.run(scenario())
+    assert all(row["lost"].startswith("SessionRevokedError") for row in accounts.account_figures())

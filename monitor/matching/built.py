@@ -31,6 +31,18 @@ T = TypeVar("T")
 
 FORMAT = "gazetteer-terms-1"
 _SOURCES = Path(__file__).resolve().parent
+
+
+def _sources_digest() -> bytes:
+    """The matching code as this process loaded it (read once at import: a later edit on disk must not
+    name terms built by the code already running)."""
+    digest = hashlib.sha256()
+    for source in sorted(_SOURCES.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.digest()
+
+
+_SOURCES_DIGEST = _sources_digest()
 KEEP = 8  # files kept: a few gazetteers (archives with their own imports) side by side
 _PACKAGES = ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk", "snowballstemmer")
 
@@ -57,8 +69,7 @@ def terms_key(regions: Any, places: Any, exclusions: Any) -> str:
     digest.update(f"{FORMAT}\0{sys.version_info[:2]}\0".encode())
     for package in _PACKAGES:
         digest.update(f"{package}={_version(package)}\0".encode())
-    for source in sorted(_SOURCES.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    digest.update(_SOURCES_DIGEST)
     content = json.dumps([regions, places, exclusions], ensure_ascii=False, sort_keys=True, default=str)
     digest.update(content.encode())
     return digest.hexdigest()

@@ -233,6 +233,7 @@ class TelegramAccounts:
                     sleep=sleep, pause=pause, join=self.settings.join, poll_seconds=self.settings.poll_seconds,
                     clock=self.clock, account=account.name, on_lost=self._on_lost)
         self._stopping = asyncio.Event()
+        self._lost_connection: Callable[[], None] | None = None  # the daemon stops when every account is lost
         self._moving = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
 
@@ -367,6 +368,8 @@ class TelegramAccounts:
     def watch_disconnects(self, lost_connection: Callable[[], None]) -> None:
         """``lost_connection`` is called when a reading account's client gives up reconnecting; a client
         disconnected because its session ended is a lost account instead."""
+        self._lost_connection = lost_connection
+
         def watch(account: Account) -> Callable[[Any], None]:
             def disconnected(_: Any) -> None:
                 if account.lost is not None:  # a lost account's client is disconnected on purpose
@@ -398,8 +401,12 @@ class TelegramAccounts:
         """A lost account's channels go to the others, which read on from each channel's last complete id."""
         await self._db(record_error, self.archive, ACCOUNT_SOURCE, account.name, account.lost, account.lost_at)
         await _disconnect(account.client)
-        if not self.stopping:
-            await self._move()
+        if self.stopping:
+            return
+        await self._move()
+        if all(a.lost is not None for a in self.accounts.values()) and self._lost_connection is not None:
+            log.error("telegram: every account is lost (see monitor status); stopping so an operator logs in again")
+            self._lost_connection()  # as one account's revoked session always stopped the daemon
 
     async def _move(self) -> None:
         """Give every reading account the channels the assignment now gives it (new ones are read at once)."""

@@ -124,7 +124,14 @@ class Archive:
         if url:
             from ..secrets import read_secret
 
-            return cls(url=url, password=read_secret(storage.password_env), clock=clock)
+            password = read_secret(storage.password_env)
+            try:
+                return cls(url=url, password=password, clock=clock)
+            except ArchiveError as exc:
+                if password is None:  # the server's own words ("no password supplied") do not name the setting
+                    raise ArchiveError(f"{exc} (and no password: {storage.password_env}, the environment variable"
+                                       " or credential [storage] password_env names, is not set)") from None
+                raise
         return cls(storage.path, clock=clock, readonly=readonly)
 
     @property
@@ -201,6 +208,8 @@ class Archive:
         results: list[Stored | None] = []
         with self.transaction():
             now = iso(self.clock())  # one time of ingestion for the whole batch
+            if self.url:  # other nodes store too: the keys read below must hold until commit
+                self.conn.execute("SELECT pg_advisory_xact_lock(?)", (POSTS_LOCK,))
             known = self._known_keys(posts)
             # New posts are inserted together (one executemany, ids given in order after the
             # highest stored: no other writer can come in inside the transaction); a post
@@ -226,8 +235,6 @@ class Archive:
         if not pending:
             return
         conn = self.conn
-        if self.url:  # other nodes insert too: ids in the order of storing, one writer at a time
-            conn.execute("SELECT pg_advisory_xact_lock(?)", (POSTS_LOCK,))
         first = (conn.execute("SELECT max(id) FROM posts").fetchone()[0] or 0) + 1
         rows = []
         for offset, (index, post) in enumerate(pending):

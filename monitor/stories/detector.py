@@ -465,13 +465,15 @@ class StoryDetector:
 
     # -- decisions ----------------------------------------------------------------------------
     def process(self, post: dict[str, Any], hits: list[Any], *, claim: Claim | None = None,
-                vector: np.ndarray | None = None) -> list[Decision]:
+                vector: np.ndarray | None = None, post_regions: list[str] | None = None) -> list[Decision]:
         """Decide for each watchlist hit of ``post`` (a posts row as a dict) and write the
         decisions to the story tables (inside the caller's transaction).
 
         :param post: the stored post (``id``, ``date``, ``text``, ``translation``, channel fields).
         :param hits: the watchlists it matched (``MatchResult.watchlists``).
         :param claim: the claim of its text and translation, if the caller has it already.
+        :param post_regions: every region the post names (``MatchResult.regions``); when none is outside a
+            watchlist's, the post's items need not be read one by one for it (not a digest of elsewhere).
         :param vector: its sentence vector (``meaning.Meaning``), stored in ``post_vectors`` by the
             caller; None when meaning is switched off (the claim frame alone decides).
         """
@@ -489,7 +491,8 @@ class StoryDetector:
         for hit in hits:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
-            own = self._claim_for(post, regions, claim, date, named)
+            outside = post_regions is None or bool(set(post_regions) - set(regions))
+            own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
                           own.when.day(date), own.spoken, own.when.clock, own.objects)
             decision = self._decide(hit.name, post, own, frame, vector, since, until)

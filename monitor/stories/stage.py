@@ -106,7 +106,8 @@ class StoriesStage:
         vectors = vectors_of(archive.conn, self.config, [rows[i.id] for i in matched]) if alerts else {}
         for item in sorted(matched, key=lambda i: (i.post.date, i.id)):
             assert item.match is not None
-            for decision in detector.process(rows[item.id], item.match.watchlists, vector=vectors.get(item.id)):
+            for decision in detector.process(rows[item.id], item.match.watchlists, vector=vectors.get(item.id),
+                                                 post_regions=item.match.regions):
                 log.info("%s %s: %s", decision.watchlist, decision.kind, decision.reason)
                 if alerts and decision.alerts:
                     revision = archive.conn.execute(
@@ -135,7 +136,7 @@ def replay(archive: Archive, config: Config, *, filters: Filters | None = None,
             result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
             hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
             vector = vectors_of(conn, config, [post], schema="replay").get(post["id"]) if hits else None
-            for d in detector.process(post, hits, vector=vector):
+            for d in detector.process(post, hits, vector=vector, post_regions=result.regions):
                 if not d.alerts:
                     continue
                 yield {
