@@ -450,7 +450,7 @@ class Daemon:
                 replace_existing=True, next_run_time=datetime.now(UTC) + timedelta(seconds=random.random()),
             )
         if self.telegram is not None:
-            self.scheduler.add_job(self._telegram_catch_up,
+            self.scheduler.add_job(self.telegram.poll,
                                    IntervalTrigger(seconds=self.telegram.poll_seconds, jitter=10),
                                    id="telegram-catch-up", name="telegram history safety poll", max_instances=1,
                                    coalesce=True, replace_existing=True)

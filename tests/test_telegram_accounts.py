@@ -402,3 +402,33 @@ def test_the_daemon_stops_when_every_account_is_lost(tmp_path):
 
     asyncio.run(scenario())
     assert all(row["lost"].startswith("SessionRevokedError") for row in accounts.account_figures())
+
+
+def test_one_accounts_flood_wait_does_not_hold_back_anothers_next_history_poll(tmp_path):
+    config, archive, network, clients = two_accounts(tmp_path)
+    network.publish(message(MOD.id, 1, "Сводка", T0), live=False)
+    clients["alpha"].flood_once.add(MOD.id)
+    flood_over = asyncio.Event()
+
+    async def sleep(seconds):
+        await flood_over.wait()
+
+    accounts = TelegramAccounts(config, clients, archive, Pipeline(archive, config), sleep=sleep, pause=0)
+
+    async def scenario():
+        await accounts.resolve()
+        accounts.register()
+        await accounts.poll()  # alpha starts its wait
+        network.publish(message(GOV.id, 1, "Обстрел Суджи", T0), live=False)  # missed: no update, as Telegram
+        await accounts.poll()  # bravo's next poll while alpha still sleeps
+        for _ in range(300):
+            if stored(archive, GOV.id):
+                break
+            await asyncio.sleep(0.01)
+        during = (stored(archive, MOD.id), stored(archive, GOV.id))
+        flood_over.set()
+        await asyncio.wait(list(accounts._polls.values()))
+        return during
+
+    assert asyncio.run(scenario()) == ([], [1])
+    assert stored(archive, MOD.id) == [1]

@@ -234,6 +234,7 @@ class TelegramAccounts:
                     clock=self.clock, account=account.name, on_lost=self._on_lost)
         self._stopping = asyncio.Event()
         self._lost_connection: Callable[[], None] | None = None  # the daemon stops when every account is lost
+        self._polls: dict[str, asyncio.Task] = {}  # each account's running safety poll
         self._moving = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
 
@@ -329,6 +330,25 @@ class TelegramAccounts:
         await self.settle()
         return sum(counts)
 
+    async def poll(self) -> None:
+        """The history safety poll: each account catches up on its own, and one still in its last poll (a
+        flood wait) is left to finish it, so that it delays no other account's next poll (a coroutine: the
+        scheduler runs it on the loop)."""
+        for account in self.accounts.values():
+            source = account.source
+            if account.lost is not None or source is None:
+                continue
+            running = self._polls.get(account.name)
+            if running is not None and not running.done():
+                continue
+            self._polls[account.name] = asyncio.ensure_future(self._poll(account.name, source))
+
+    async def _poll(self, name: str, source: TelegramSource) -> None:
+        try:
+            await source.catch_up()
+        except Exception:  # noqa: BLE001 - the next poll tries again
+            log.exception("telegram: account %s: history poll failed", name)
+
     async def settle(self) -> None:
         """Wait for the moves of lost accounts' channels (and the reads they started) to end."""
         while True:
@@ -360,7 +380,7 @@ class TelegramAccounts:
         """Every account stops (reads in flight end at their next page), then its client disconnects."""
         self._stopping.set()
         await asyncio.gather(*(source.stop(timeout) for source in self._sources(live=False)))
-        for task in [t for t in self._tasks if not t.done()]:
+        for task in [t for t in [*self._tasks, *self._polls.values()] if not t.done()]:
             task.cancel()
         for account in self.accounts.values():
             await _disconnect(account.client)
