@@ -97,8 +97,12 @@ def test_the_key_covers_the_matching_sources(tmp_path, monkeypatch):
     for source in built._SOURCES.glob("*.py"):
         (sources / source.name).write_bytes(source.read_bytes())
     monkeypatch.setattr(built, "_SOURCES", sources)
+    monkeypatch.setattr(built, "_SOURCES_DIGEST", built._sources_digest())  # as a process importing them
     assert built.terms_key(gazetteer.regions, gazetteer.places, gazetteer.exclusions) == key
     (sources / "resolve.py").write_bytes((sources / "resolve.py").read_bytes() + b"\n# a changed rule\n")
+    # the running process keeps the key of the code it loaded; a process loading the changed code has another
+    assert built.terms_key(gazetteer.regions, gazetteer.places, gazetteer.exclusions) == key
+    monkeypatch.setattr(built, "_SOURCES_DIGEST", built._sources_digest())
     assert built.terms_key(gazetteer.regions, gazetteer.places, gazetteer.exclusions) != key
 
 
