@@ -212,6 +212,45 @@ def test_archive_copy_moves_every_post_and_story_and_a_second_run_writes_nothing
             "INSERT INTO stories (watchlist, first_post_id, first_seen, last_seen, channels, languages, regions, places,"
             " figures, kinds) VALUES ('kursk', ?, 'a', 'a', '[]', '[]', '[]', '[]', '{}', '[]')", (new_post,))
         assert cursor.lastrowid == highest_story + 1
+    # written to after the copy: copying again would mix two archives under one numbering
+    refused = invoke("archive", "copy", "--to", url, config=config_path)
+    assert refused.returncode == 1 and "not an earlier copy" in refused.stderr and "Traceback" not in refused.stderr
+    with Archive(url=url) as archive:
+        assert archive.conn.execute("SELECT max(id) FROM posts").fetchone()[0] == new_post
+
+
+def test_a_copy_into_a_database_holding_another_archive_is_refused_and_writes_nothing(tmp_path, pg_server):
+    config_path, config = _filled_sqlite(tmp_path, 0)
+    url = pg_server.database()
+    with Archive(url=url) as other:
+        other.store_posts([Post(source="feed", channel="elsewhere", message_id=7, date=T0, text="чужая лента")])
+    refused = invoke("archive", "copy", "--to", url, config=config_path)
+    assert refused.returncode == 1, refused.stdout
+    assert "already holds 1 posts that are not an earlier copy" in refused.stderr
+    assert "feed/elsewhere/7" in refused.stderr and "Traceback" not in refused.stderr
+    with Archive(url=url) as other:
+        assert other.conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 1
+        assert other.conn.execute("SELECT count(*) FROM stories").fetchone()[0] == 0
+
+
+def test_a_database_error_part_way_is_one_clear_error_and_a_second_run_completes_the_copy(tmp_path, pg_server):
+    config_path, config = _filled_sqlite(tmp_path, 300)
+    url = pg_server.database()
+    with Archive(url=url) as target:  # the server refuses one post of the third batch
+        target.conn.execute("ALTER TABLE posts ADD CONSTRAINT refuse_one CHECK (channel <> 'bulk' OR message_id <> 250)")
+    stopped = invoke("archive", "copy", "--to", url, "--batch", "100", config=config_path)
+    assert stopped.returncode == 1, stopped.stdout
+    assert "the copy stopped in table posts" in stopped.stderr and "run the copy again" in stopped.stderr
+    assert "refuse_one" in stopped.stderr and "Traceback" not in stopped.stderr
+    with Archive(config.storage.path, readonly=True) as source:
+        total = source.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+    with Archive(url=url) as target:
+        partial = target.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+        assert 0 < partial < total and partial % 100 == 0  # the batches before the refused one stay
+        target.conn.execute("ALTER TABLE posts DROP CONSTRAINT refuse_one")
+    resumed = invoke("archive", "copy", "--to", url, "--batch", "100", config=config_path)
+    assert resumed.returncode == 0, resumed.stderr
+    _same_content(config.storage.path, url)
 
 
 def test_an_interrupted_copy_resumes_without_losing_or_doubling_anything(tmp_path, pg_server):

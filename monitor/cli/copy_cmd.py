@@ -31,7 +31,9 @@ def copy(app, url: str, batch: int) -> None:
     """Copy the SQLite archive of [storage] path into a PostgreSQL archive, every post and story.
 
     Resumable: run it again after an interruption and it goes on where it stopped, writing nothing
-    twice. Then set [storage] url to the database and remove path.
+    twice. The database must be empty or an earlier copy of this archive. Stop the daemon first:
+    rows it changes after they were copied are not copied again. Then set [storage] url to the
+    database and remove path.
 
     Example:
 
@@ -61,6 +63,8 @@ def copy(app, url: str, batch: int) -> None:
 
     try:
         copied = copy_archive(source, target, batch=batch, progress=progress)
+    except ArchiveError as exc:  # a foreign target, or a database error part-way
+        raise click.ClickException(str(exc)) from None
     finally:
         source.close()
         target.close()
