@@ -329,7 +329,10 @@ print(json.dumps([[m.match(t, lang="ru").regions, [p.id for p in m.match(t, lang
 """
 
 
+@pytest.mark.slow
 def test_matching_does_not_depend_on_the_hash_seed(tmp_path):
+    """Seeds 1 and 2 each build the whole matcher (an empty cache of its own) and match alike; seed 3 matches
+    alike on the terms seed 1 built, found under the same key."""
     import os
     import subprocess
     import sys
@@ -338,16 +341,22 @@ def test_matching_does_not_depend_on_the_hash_seed(tmp_path):
         "Красное, Белая и Весёлое: обстрелы в Курской и Белгородской областях",
         "Стали, мели, мыла: белые и красные сумы в Судже и Сумах", "Удар по Тернов Курской области",
         "Обстрел Тернов Харьковской и Сумской областей"]
-    runs = [subprocess.Popen([sys.executable, "-c", DETERMINISM], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True,
-                             env=dict(os.environ, PYTHONHASHSEED=seed, MONITOR_CACHE_DIR=str(tmp_path / seed)))
-            for seed in ("1", "2", "3")]  # side by side: each builds the whole matcher (an empty cache of its own)
-    outputs = set()
-    for run in runs:
+
+    def start(seed: str, cache: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-c", DETERMINISM], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, PYTHONHASHSEED=seed, MONITOR_CACHE_DIR=str(tmp_path / cache)))
+
+    def output(run: subprocess.Popen) -> str:
         out, err = run.communicate(json.dumps(texts), timeout=240)
         assert run.returncode == 0, err[-2000:]
-        outputs.add(out)
-    assert len(outputs) == 1
+        return out
+
+    builds = [start("1", "1"), start("2", "2")]  # side by side
+    outputs = [output(run) for run in builds]
+    outputs.append(output(start("3", "1")))
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert len(list((tmp_path / "1").glob("terms-*.pickle"))) == 1
 
 
 def test_resolving_a_long_post_compares_each_hit_with_its_neighbours_only():
