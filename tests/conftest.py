@@ -17,13 +17,27 @@ EXAMPLES = ROOT / "examples"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """One gazetteer terms cache for the session (never the user's): the first Matcher builds, every later
-    one (xdist workers, daemon and CLI subprocesses inherit the variable) reads it."""
+    """One gazetteer terms cache for the session (never the user's), kept in pytest's cache folder from run
+    to run (its files are named by the code and data they are built from), and built before any test
+    starts: xdist workers, daemon and CLI subprocesses inherit the variable and read it."""
     if hasattr(config, "workerinput"):  # an xdist worker: its controller set the folder
         return
-    folder = tempfile.mkdtemp(prefix="monitor-test-cache-")
+    cache = getattr(config, "cache", None)  # None under -p no:cacheprovider: a folder of this run only
+    if cache is not None:
+        folder = str(cache.mkdir("monitor-cache"))
+    else:
+        folder = tempfile.mkdtemp(prefix="monitor-test-cache-")
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
     os.environ["MONITOR_CACHE_DIR"] = folder
-    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    from monitor.matching import Matcher
+
+    Matcher([])  # the bundled gazetteer's terms, built here once if the folder lacks them
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow run first (in collection order), so that under xdist no worker ends the run alone
+    with one of them while the other has finished."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def write_config(folder: Path, body: str = "", *, name: str = "monitor.toml") -> Path:

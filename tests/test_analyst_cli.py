@@ -138,6 +138,7 @@ def test_the_archive_opens_in_datasette_with_full_text_search(loaded):
     assert [r["message_id"] for r in rows] == [301]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_demo_loads_the_examples_and_shows_the_archive_stories_and_alerts(tmp_path, engine, request):
     pg = request.getfixturevalue("pg_server") if engine == "postgresql" else None

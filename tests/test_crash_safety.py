@@ -13,6 +13,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
+import pytest
+
 from .conftest import ROOT, write_config
 from .support.http import HttpServer
 from .support.smtp import SmtpServer
@@ -83,6 +85,7 @@ def count_posts(db) -> int:
         conn.close()
 
 
+@pytest.mark.slow
 def test_killed_ten_times_every_entry_stored_once_and_every_alert_mailed_once(tmp_path):
     feed = GrowingFeed()
     http = HttpServer().start()

@@ -238,6 +238,7 @@ def test_sigterm_during_a_catch_up_ends_it_at_a_page_and_the_next_start_reads_on
     assert ids_of(tmp_path / "archive.db", MOD.id) == list(range(1, 251))
 
 
+@pytest.mark.slow
 def test_live_posts_keep_arriving_while_an_import_holds_the_archive(tmp_path):
     """An import's transaction holds the write lock: the loop goes on reading updates, and the posts
     are stored once the lock is free; status stays healthy."""

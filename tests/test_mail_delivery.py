@@ -398,6 +398,7 @@ print(outbox.deliver_due(), flush=True)
 """
 
 
+@pytest.mark.slow
 def test_killed_mid_delivery_and_restarted_mails_each_alert_once(tmp_path):
     server = SmtpServer().start()
     server.handler.rcpt_delay = 0.3  # each mail takes a while before the server accepts it

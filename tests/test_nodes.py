@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from .conftest import ROOT, invoke, write_config
 from .support.http import HttpServer
@@ -65,6 +66,7 @@ def count(url: str, sql: str) -> int:
         return conn.execute(sql).fetchone()[0]
 
 
+@pytest.mark.slow
 def test_two_nodes_seeing_one_claim_at_once_raise_one_alert_and_send_one_mail(tmp_path, pg_server):
     url = pg_server.database()
     http = HttpServer().start()
@@ -92,6 +94,7 @@ def test_two_nodes_seeing_one_claim_at_once_raise_one_alert_and_send_one_mail(tm
         smtp.stop()
 
 
+@pytest.mark.slow
 def test_a_node_killed_while_delivering_loses_and_doubles_nothing(tmp_path, pg_server):
     url = pg_server.database()
     http = HttpServer().start()

@@ -78,7 +78,7 @@ class HttpServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)  # stop() waits one interval
 
     def route(self, path: str, status: int = 200, body: bytes | str | Stream = b"", headers: dict | None = None) -> None:
         """The standing answer for ``path`` (path plus query string)."""
