@@ -43,6 +43,7 @@ REGION, ADJECTIVE, PLACE, KEYWORD, EXCLUDE, FALSE_FRIEND = range(6)
 CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CONJ, CUE_FEATURE, CUE_DIRECTION = (
     1, 2, 4, 8, 16, 32, 64, 128)
 _OBLAST_WORDS = frozenset({"область", "обл", "областях", "oblast", "ова", "ода", "region"})
+_DISTRICT_WORDS = ("район", "district", "raion")
 _FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у", "о", "а", "та", "і", "й", "з", "до", "по", "за"})
 _MODEL = re.compile(r"[-‐‑–][0-9]")
 _COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
@@ -173,7 +174,7 @@ class Resolution:
         for s, e, _ in adjectives:
             shared[(s, e)] = shared.get((s, e), 0) + 1
         for s, e, term in adjectives:
-            why = self.blocked(s, e)
+            why = self.blocked(s, e) or self.borough(e, term.ref)
             if not why and shared[(s, e)] > 1:
                 why = self.city_or_oblast(s, e, term.ref)
             taken = None if why else self.adjective_evidence(s, e, term.ref, self.adjective_starts)
@@ -338,13 +339,8 @@ class Resolution:
             if not agrees(first.norm, word.norm, "ADJF", langs):
                 break
             j += 1
-        if first.capital and not is_initial(self.text, first.start) and feminine_adjective(first.norm, langs):
-            alone = nxt >= n or not self.adjacent(e, nxt) or flags[nxt] & CONJ
-            at = bisect_left(self.adjective_list, s)
-            listed = (at > 0 and s - self.adjective_list[at - 1] <= 15) or (
-                at + 1 < len(self.adjective_list) and self.adjective_list[at + 1] - s <= 15)
-            if alone and listed:
-                return "a capitalised feminine region adjective in a list: the region (oblast) left implied"
+        if self.elliptic_list(s, e):
+            return "a capitalised feminine region adjective in a list: the region (oblast) left implied"
         return None
 
     def other_word(self, s: int, e: int, name_keys: frozenset[str]) -> str | None:
@@ -375,11 +371,34 @@ class Resolution:
             return None
         return f"the word «{sorted(lemmas)[0] if lemmas else token.norm}», not a form of the name"
 
+    def borough(self, e: int, code: str) -> str | None:
+        """«Киевский район Харькова», «Московский район»: a city region's adjective before a district word is a
+        borough named after the city (the city regions have no raion of their own name)."""
+        if code in self.m._city_regions and e + 1 < self.n and self.tokens[e + 1].norm.startswith(_DISTRICT_WORDS):
+            return f"before «{self.tokens[e + 1].raw}»: a borough named after the city, not the city"
+        return None
+
+    def elliptic_list(self, s: int, e: int) -> bool:
+        """A capitalised feminine region adjective standing alone in a list of region adjectives
+        («над Брянской, Московской и Смоленской»): the oblast left implied."""
+        first, n = self.tokens[s], self.n
+        if not first.capital or is_initial(self.text, first.start):
+            return False
+        if not feminine_adjective(first.norm, languages_of(first.raw, first.norm)):
+            return False
+        nxt = e + 1
+        alone = nxt >= n or not self.adjacent(e, nxt) or bool(self.flags[nxt] & CONJ)
+        at = bisect_left(self.adjective_list, s)
+        listed = (at > 0 and s - self.adjective_list[at - 1] <= 15) or (
+            at + 1 < len(self.adjective_list) and self.adjective_list[at + 1] - s <= 15)
+        return alone and listed
+
     def city_or_oblast(self, s: int, e: int, code: str) -> str | None:
-        """«киевский» is the adjective of Kyiv and of Kyiv Oblast: the oblast before an oblast word, else the city."""
+        """«киевский» is the adjective of Kyiv and of Kyiv Oblast: the oblast before an oblast word or alone in
+        a list of oblasts («над Брянской, Московской и Смоленской»), else the city."""
         oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS or self.has(j, CUE_REGION) and
                           self.tokens[j].norm.startswith(("област", "обл"))
-                          for j in range(e + 1, min(e + 6, self.n)))
+                          for j in range(e + 1, min(e + 6, self.n))) or self.elliptic_list(s, e)
         city = code in self.m._city_regions
         if oblast_next and city:
             return "the adjective of the city and of its oblast: the oblast, before an oblast word"
@@ -416,8 +435,14 @@ class Resolution:
         if any(t.capital for t in terms) and not first.capital:
             return "written in lower case"
         if not first.capital and first.script in ("cyr", "lat"):
-            regions = {m.places[t.ref]["region"] for t in terms}
+            top = max(place_rank(m.places[t.ref]) for t in terms)
+            largest = [t for t in terms if place_rank(m.places[t.ref]) == top]  # «волчанском» is Vovchansk's
+            regions = {m.places[t.ref]["region"] for t in largest}
             if self.has(e + 1, CUE_REGION | CUE_DIRECTION) and len(regions) == 1 and s == e:
+                if any(m._ambiguity[t.ref] or not m.places[t.ref].get("labels_region", True) for t in largest):
+                    # «у південних областях» is not Південне: an ordinary word's adjective names no district or front
+                    return (f"written in lower case before «{tokens[e + 1].raw}»: "
+                            "the adjective of an ambiguous name, an ordinary word")
                 code = regions.pop()
                 self.accepted_region(s, e, code, f"a place adjective before «{tokens[e + 1].raw}»")
                 return "region"
@@ -497,6 +522,12 @@ class Resolution:
 
         named = by_district or [(t, f"its region ({m.places[t.ref]['region']}) named in the post") for t in terms
                                 if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))]
+        city = any(m.places[t.ref]["kind"] == "city" and not m._ambiguity[t.ref] for t in terms)
+        city_word = s > 0 and tokens[s - 1].norm.startswith(("міст", "город", "city"))
+        if city and (city_word or not self.settlement_cue(s, e)):
+            # «Харків» is the city even in a post naming the oblast of a village Харкове: a village of a
+            # city's name needs a settlement word, not just its region named
+            named = [(t, why) for t, why in named if place_rank(m.places[t.ref]) > 1]
         if named:
             named_regions = {m.places[t.ref]["region"] for t, _ in named}
             if len(named_regions) > 1:
