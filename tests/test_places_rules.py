@@ -290,3 +290,21 @@ def test_the_derived_namesakes_never_label_a_region_and_are_populous():
         assert place["population"] >= 5000 and (not place.get("namesake") or place["population"] >= 20000)
     namesakes = {p["names"]["ru"][0] for p in data["places"] if p.get("namesake")}
     assert {"Железногорск", "Фокино", "Солнцево", "Славгород", "Лиман"} <= namesakes
+
+
+def test_a_city_name_right_after_a_clock_time_is_a_time_zone(matcher):
+    assert regions(matcher, "The call is scheduled for 17:00 Moscow...") == []
+    assert regions(matcher, "Talks in Moscow start at 17:00") == ["RU-MOW"]
+
+
+def test_a_city_and_the_oblast_named_by_ellipsis(matcher):
+    assert regions(matcher, "Сегодня ночью в Москве и области прогнозируются заморозки") == ["RU-MOS", "RU-MOW"]
+    assert regions(matcher, "Атака була націлена на Київ і область") == ["UA-30", "UA-32"]
+    assert regions(matcher, "Гроза в Воронеже и области") == ["RU-VOR"]
+    assert regions(matcher, "В Москве и Казани") == ["RU-MOW"]
+
+
+def test_region_adjectives_listed_after_a_direction_word_are_front_directions(matcher):
+    text = "применяет контур на нескольких направлениях - **волчанском**, **курском** и **соледарском**"
+    assert regions(matcher, text) == ["RU-KRS", "UA-63"]
+    assert regions(matcher, "Мы говорили о курском и белгородском") == []

@@ -48,6 +48,9 @@ _FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у
 _MODEL = re.compile(r"[-‐‑–][0-9]")
 _COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
 _COMPOUND_BEFORE = re.compile(r"[^\W\d_]-")
+_CLOCK_BEFORE = re.compile(r"\b\d{1,2}[:.]\d{2}\s*$")  # «17:00 Moscow», cut before "time"
+# The oblast around a city region: «в Москве и области» is Moscow Oblast.
+_OBLAST_AROUND = {"RU-MOW": "RU-MOS", "RU-SPE": "RU-LEN", "UA-30": "UA-32"}
 _FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ"})  # «Кому» is the pronoun, never «Коми»
 _OPEN_QUOTES = "«\"“„'"
 _CLOSE_QUOTES = "»\"”“'"
@@ -160,12 +163,28 @@ class Resolution:
         self.region_tokens: set[int] = set()
         for s, e, term in regions:
             why = (self.blocked(s, e) or (term.capital and not self.tokens[s].capital and "written in lower case")
-                   or self.other_word(s, e, self.m._region_keys(term.ref)))
+                   or self.other_word(s, e, self.m._region_keys(term.ref)) or self.clock_before(s, term.ref))
             self.note(s, e, "region", term.ref, not why, why or "region name")
             if not why:
                 self.accepted.append((s, e, "region", term.ref))
                 self.evidence_regions.add(term.ref)
                 self.region_tokens.update(range(s, e + 1))
+                around = _OBLAST_AROUND.get(term.ref)
+                if around and self.and_oblast(e):
+                    self.accepted_region(e + 2, e + 2, around, f"«{self.tokens[e].raw} и области»: the oblast around the city")
+                    self.evidence_regions.add(around)
+
+    def clock_before(self, s: int, code: str) -> str | None:
+        """«scheduled for 17:00 Moscow…»: a city region's name right after a clock time is its time zone."""
+        start = self.tokens[s].start
+        if code in self.m._city_regions and _CLOCK_BEFORE.search(self.text, max(0, start - 12), start):
+            return "after a clock time: a time zone, not a place"
+        return None
+
+    def and_oblast(self, e: int) -> bool:
+        """The words after a city are «и области» / «і область» / "and region": the oblast named by ellipsis."""
+        return (e + 2 < self.n and self.has(e + 1, CONJ) and self.adjacent(e, e + 1) and self.adjacent(e + 1, e + 2)
+                and self.tokens[e + 2].norm.startswith(("област", "oblast", "region")))
 
     def take_adjectives(self, adjectives: list) -> None:
         self.adjective_starts = {s for s, _, _ in adjectives}
@@ -298,6 +317,9 @@ class Resolution:
             accepted.append((s, e, "region", place["region"]))
             self.note(s, e, "region", place["region"], True, "the region's capital before a region word")
             return
+        if place["kind"] == "city" and place["en"] == region.get("capital") and self.and_oblast(e):
+            # «в Воронеже и области»: the oblast of its capital, named by ellipsis
+            self.accepted_region(e + 2, e + 2, place["region"], f"«{self.tokens[e].raw} и области»: the capital's oblast")
         accepted.append((s, e, "place", term.ref))
         self.note(s, e, "place", place["id"], True, why)
 
@@ -325,6 +347,8 @@ class Resolution:
             break
         first = self.tokens[s]
         langs = languages_of(first.raw, first.norm)
+        if code in self.m._covered and self.listed_after_direction(s, langs):
+            return "a region adjective listed after a front direction word (a front direction)"
         nxt = e + 1
         j = nxt
         # «Ярославского направления» of a region with no front is a railway line out of Moscow, not the region
@@ -342,6 +366,25 @@ class Resolution:
         if self.elliptic_list(s, e):
             return "a capitalised feminine region adjective in a list: the region (oblast) left implied"
         return None
+
+    def listed_after_direction(self, s: int, langs: tuple[str, ...]) -> bool:
+        """«на нескольких направлениях — волчанском, курском и соледарском»: a lower-case adjective in a list
+        that follows a direction word, each word of the list an adjective agreeing with it."""
+        first, tokens = self.tokens[s], self.tokens
+        if first.capital:
+            return False
+        j = s - 1
+        while j >= 0 and s - j <= 8:
+            gap = self.text[tokens[j].end : tokens[j + 1].start]
+            if "\n" in gap or gap.strip(" \t\u00a0,:—–-*_"):  # markdown emphasis marks may wrap the words
+                return False
+            if self.has(j, CUE_DIRECTION):
+                return True
+            adjective = not tokens[j].capital and (j in self.geo_starts or agrees(first.norm, tokens[j].norm, "ADJF", langs))
+            if not (self.has(j, CONJ) or adjective):
+                return False
+            j -= 1
+        return False
 
     def other_word(self, s: int, e: int, name_keys: frozenset[str]) -> str | None:
         """Why a one-word hit is another word the dictionary knows («Кому» is not «Коми»), or None."""
@@ -438,13 +481,14 @@ class Resolution:
             top = max(place_rank(m.places[t.ref]) for t in terms)
             largest = [t for t in terms if place_rank(m.places[t.ref]) == top]  # «волчанском» is Vovchansk's
             regions = {m.places[t.ref]["region"] for t in largest}
-            if self.has(e + 1, CUE_REGION | CUE_DIRECTION) and len(regions) == 1 and s == e:
+            cued = self.has(e + 1, CUE_REGION | CUE_DIRECTION) or (
+                s == e and self.listed_after_direction(s, languages_of(first.raw, first.norm)))
+            if cued and len(regions) == 1 and s == e:
                 if any(m._ambiguity[t.ref] or not m.places[t.ref].get("labels_region", True) for t in largest):
                     # «у південних областях» is not Південне: an ordinary word's adjective names no district or front
-                    return (f"written in lower case before «{tokens[e + 1].raw}»: "
-                            "the adjective of an ambiguous name, an ordinary word")
+                    return "written in lower case before a region or direction word: the adjective of an ambiguous name"
                 code = regions.pop()
-                self.accepted_region(s, e, code, f"a place adjective before «{tokens[e + 1].raw}»")
+                self.accepted_region(s, e, code, "a place adjective of a district, community or front direction")
                 return "region"
             return "written in lower case: a common word, not a name"
         if first.script == "lat":
