@@ -308,3 +308,13 @@ def test_region_adjectives_listed_after_a_direction_word_are_front_directions(ma
     text = "применяет контур на нескольких направлениях - **волчанском**, **курском** и **соледарском**"
     assert regions(matcher, text) == ["RU-KRS", "UA-63"]
     assert regions(matcher, "Мы говорили о курском и белгородском") == []
+
+
+def test_altai_alone_is_the_krai_and_the_mountain_altai_the_republic(matcher):
+    assert regions(matcher, "Постояльцев соццентра на Алтае госпитализировали") == ["RU-ALT"]
+    assert regions(matcher, "Отдых в Горном Алтае и в Республике Алтай") == ["RU-AL"]
+
+
+def test_a_region_name_in_quotes_is_the_name_of_a_thing(matcher):
+    assert regions(matcher, "Футбольный клуб «Алтай» проиграл") == []
+    assert regions(matcher, "Газета «Кубань сегодня» и Кубань") == ["RU-KDA"]

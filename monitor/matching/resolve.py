@@ -163,7 +163,8 @@ class Resolution:
         self.region_tokens: set[int] = set()
         for s, e, term in regions:
             why = (self.blocked(s, e) or (term.capital and not self.tokens[s].capital and "written in lower case")
-                   or self.other_word(s, e, self.m._region_keys(term.ref)) or self.clock_before(s, term.ref))
+                   or self.other_word(s, e, self.m._region_keys(term.ref)) or self.clock_before(s, term.ref)
+                   or self.quoted(s, e))
             self.note(s, e, "region", term.ref, not why, why or "region name")
             if not why:
                 self.accepted.append((s, e, "region", term.ref))
@@ -173,6 +174,13 @@ class Resolution:
                 if around and self.and_oblast(e):
                     self.accepted_region(e + 2, e + 2, around, f"«{self.tokens[e].raw} и области»: the oblast around the city")
                     self.evidence_regions.add(around)
+
+    def quoted(self, s: int, e: int) -> str | None:
+        """«Алтай», «Кубань» in quotes: the name of a thing (a club, a newspaper, a ship), not the region."""
+        text, start, end = self.text, self.tokens[s].start, self.tokens[e].end
+        if start > 0 and text[start - 1] in _OPEN_QUOTES and text[end : end + 1] and text[end] in _CLOSE_QUOTES:
+            return "a name in quotes: the name of a thing, not the region"
+        return None
 
     def clock_before(self, s: int, code: str) -> str | None:
         """«scheduled for 17:00 Moscow…»: a city region's name right after a clock time is its time zone."""
