@@ -318,3 +318,9 @@ def test_altai_alone_is_the_krai_and_the_mountain_altai_the_republic(matcher):
 def test_a_region_name_in_quotes_is_the_name_of_a_thing(matcher):
     assert regions(matcher, "Футбольный клуб «Алтай» проиграл") == []
     assert regions(matcher, "Газета «Кубань сегодня» и Кубань") == ["RU-KDA"]
+
+
+def test_a_district_named_after_an_oblast_watched_at_region_level_is_not_the_oblast(matcher):
+    assert regions(matcher, "У Полтавському районі розташовано 140 водних об’єктів") == []
+    assert regions(matcher, "В Курском районе сбит беспилотник") == ["RU-KRS"]
+    assert regions(matcher, "Полтавська ОВА повідомила") == ["UA-53"]

@@ -344,6 +344,8 @@ class Resolution:
         n, flags = self.n, self.flags
         j, steps = e + 1, 0
         while j < n and steps < 5:
+            if flags[j] & CUE_REGION and code not in self.m._covered and self.tokens[j].norm.startswith(_DISTRICT_WORDS):
+                break  # «Полтавський район» is a district of an oblast watched at region level only, not the oblast
             if flags[j] & CUE_REGION:
                 return f"a region adjective before «{self.tokens[j].raw}»"
             if flags[j] & CUE_DIRECTION and code in self.m._covered:
@@ -366,6 +368,8 @@ class Resolution:
                 break
             if j == nxt and len(word.raw) >= 2 and word.raw.isupper() and word.script == "cyr":
                 return f"a region adjective before the abbreviation «{word.raw}»"
+            if code not in self.m._covered and word.norm.startswith(_DISTRICT_WORDS):
+                break
             if agrees(first.norm, word.norm, "NOUN", langs) and (not word.capital or not first.capital):
                 return f"a region adjective before the noun «{word.raw}»"
             if not agrees(first.norm, word.norm, "ADJF", langs):
