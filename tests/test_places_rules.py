@@ -324,3 +324,19 @@ def test_a_district_named_after_an_oblast_watched_at_region_level_is_not_the_obl
     assert regions(matcher, "У Полтавському районі розташовано 140 водних об’єктів") == []
     assert regions(matcher, "В Курском районе сбит беспилотник") == ["RU-KRS"]
     assert regions(matcher, "Полтавська ОВА повідомила") == ["UA-53"]
+
+
+def test_an_ordinary_noun_before_a_genitive_at_a_sentence_start_is_not_a_city(matcher):
+    assert regions(matcher, "Суми коштів, виділені на ремонт, перевірять.") == []
+    assert regions(matcher, "Суми обстріляли вночі, повідомила ОВА.") == ["UA-59"]
+    assert regions(matcher, "Вчора Суми коштів не отримали.") == ["UA-59"]  # not a sentence's start: the city
+
+
+def test_a_sentence_initial_capital_with_a_toponym_tag_alone_is_no_evidence(matcher):
+    assert regions(matcher, "Ворожба на Різдво була поширена серед дівчат.") == []
+    assert regions(matcher, "Обстріляли місто Ворожба.") == ["UA-59"]
+
+
+def test_an_adjective_made_from_a_noun_name_is_not_the_place(matcher):
+    assert regions(matcher, "Лебедине озеро покажуть в опері.") == []
+    assert regions(matcher, "У Лебедині обстріляли будинок.") == ["UA-59"]

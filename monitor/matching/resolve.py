@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from .evidence import EN_FIRST_NAMES, LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
-from .morphology import adjective_forms, agrees, analyse, feminine_adjective, noun_genitive, parses, word_tags
+from .morphology import adjective_forms, agrees, analyse, feminine_adjective, is_known, noun_genitive, parses, word_tags
 from .normalise import fold, is_initial, languages_of
 
 if TYPE_CHECKING:
@@ -509,7 +509,7 @@ class Resolution:
                 return person
         if first.script == "cyr":
             grams, known, _ = self.tags(s)
-            person = self.person_context(s, e, grams)
+            person = self.person_context(s, e, grams) or self.noun_before_genitive(s, e)
             if person:
                 return person
             if s == e and known:
@@ -535,6 +535,24 @@ class Resolution:
         if (nxt < self.n and len(tokens[nxt].raw) == 1 and tokens[nxt].capital
                 and text[tokens[nxt].end : tokens[nxt].end + 1] == "." and self.adjacent(e, nxt)):
             return f"a surname before the initial «{tokens[nxt].raw}.»"
+        return None
+
+    def noun_before_genitive(self, s: int, e: int) -> str | None:
+        """«Суми коштів» at a sentence's start: the ordinary noun (сума) heading a genitive noun, not the city;
+        only at a sentence's start, where the capital letter is no evidence."""
+        first, nxt = self.tokens[s], e + 1
+        if s != e or not is_initial(self.text, first.start) or nxt >= self.n or not self.adjacent(e, nxt):
+            return None
+        if self.tokens[nxt].capital or nxt in self.geo_starts:
+            return None
+        for lang in languages_of(first.raw, first.norm):
+            if lang not in ("ru", "uk") or not is_known(first.norm, lang):
+                continue
+            head, following = parses(first.norm, lang), parses(self.tokens[nxt].norm, lang)
+            if not head or not following or head[0].tag.POS != "NOUN" or "Geox" in head[0].tag.grammemes:
+                continue
+            if following[0].tag.POS == "NOUN" and following[0].tag.case == "gent":
+                return f"the word «{head[0].normal_form}» before the genitive «{self.tokens[nxt].raw}», not a name"
         return None
 
     def english_person_context(self, s: int, e: int) -> str | None:
@@ -630,7 +648,7 @@ class Resolution:
                 rejected.append((t, f"ambiguous ({about}): neither its district nor its region named"))
             elif cue and first.capital:
                 kept.append((t, f"ambiguous ({about}) but after a settlement word"))
-            elif (proper and prep) or (first.capital and geox):
+            elif (proper and prep) or (proper and geox):
                 kept.append((t, f"ambiguous ({about}) but a capitalised name "
                                 + (f"after «{tokens[s - 1].raw}»" if prep and proper else "tagged as a toponym")))
             else:
@@ -671,6 +689,9 @@ class Resolution:
             forms = [adjective_forms(n, langs, nominative=True) for n in names]
             if forms and all(f and not f & word for f in forms):
                 rejected.append((t, f"the adjective «{token.raw}» differs in gender or number from the name"))
+            elif forms and not any(forms) and not self.m._noun_form(token, self.m.places[t.ref]):
+                # «Лебедине озеро» (swan's) is not Лебедин: an adjective made from a noun name is not the name
+                rejected.append((t, f"the adjective «{token.raw}», not a form of the noun name"))
             else:
                 kept.append(t)
         return kept, rejected
