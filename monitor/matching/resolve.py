@@ -626,7 +626,9 @@ class Resolution:
         geox = first.script == "cyr" and "Geox" in self.tags(s)[0]
         kept = []
         for t in candidates:
-            ambiguity = [a for a in m._ambiguity[t.ref] if a != "shared" or len(regions) == 1 and len(terms) == 1]
+            # a Latin spelling is no Russian or Ukrainian word: "Derhachi" is the town, «дергачи» the birds
+            ambiguity = [a for a in m._ambiguity[t.ref] if (a != "shared" or len(regions) == 1 and len(terms) == 1)
+                         and not (a == "common" and first.script == "lat")]
             about = ", ".join(REASON_TEXT[a] for a in ambiguity)
             kind = m.places[t.ref]["kind"]
             if "minor" in ambiguity and "shared" not in ambiguity and "listed" not in ambiguity:
