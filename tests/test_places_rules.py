@@ -229,3 +229,121 @@ def test_an_elliptic_list_of_hromadas_names_each(matcher):
 def test_a_direction_names_a_region_only_where_there_is_a_front(matcher):
     assert regions(matcher, "Собаку видели в одном из посёлков Ярославского направления.") == []  # a railway line
     assert regions(matcher, "Бои на курском направлении.") == ["RU-KRS"]
+
+
+# -- rules learnt from the third dev batch (real posts) ---------------------------------------------------
+
+
+def test_an_ordinary_words_adjective_before_a_region_word_names_no_region(matcher):
+    # Південне, Північне, Центральне are villages, but «південних областях» are the southern oblasts
+    assert regions(matcher, "Завтра у південних областях пройдуть дощі, у північних областях сухо.") == []
+    assert regions(matcher, "Найбільше опадів у центральних областях.") == []
+    assert regions(matcher, "Бои на купянском направлении") == ["UA-63"]
+
+
+def test_a_front_adjective_is_the_largest_place_of_its_name(matcher):
+    # Volchansk of Sverdlovsk Oblast is a smaller town than Vovchansk: the front is Vovchansk's
+    assert regions(matcher, "Артиллерия работает на волчанском направлении") == ["UA-63"]
+
+
+def test_a_city_regions_adjective_before_a_district_word_is_a_borough(matcher):
+    assert regions(matcher, "Российские военные обстреляли Киевский район Харькова") == ["UA-63"]
+    assert regions(matcher, "Пожар в Московском районе Петербурга") == ["RU-SPE"]
+
+
+def test_a_shared_city_and_oblast_adjective_in_a_list_of_oblasts_is_the_oblast(matcher):
+    text = "Сбиты дроны: над Белгородской и Тульской областями по три, над Брянской, Московской и Смоленской — по два."
+    found = regions(matcher, text)
+    assert "RU-MOS" in found and "RU-MOW" not in found
+    assert regions(matcher, "Московские власти ввели платную парковку") == ["RU-MOW"]
+
+
+def test_a_city_is_not_taken_for_a_village_of_its_name_whose_region_is_named(matcher):
+    # Харкове is a village of Chernihiv Oblast; Чернігів names that oblast, but «Харків» is the city
+    found = regions(matcher, "Увесь континент знатиме місто Харків. Місто Чернігів. Місто Суми.")
+    assert found == ["UA-59", "UA-63", "UA-74"]
+
+
+def test_a_colloquial_city_adjective_agrees_with_a_second_locative(matcher):
+    assert regions(matcher, "Актёра задержали в питерском аэропорту") == ["RU-SPE"]
+
+
+def test_a_village_named_like_a_town_elsewhere_needs_its_region(matcher):
+    # Slavgorod of Altai Krai (GeoNames: 34,000 people) is not the Sumy village Slavhorod
+    assert regions(matcher, "Директор лицея в Славгороде арестован") == []
+    assert "UA-59" in regions(matcher, "Обстріляли село Славгород Сумської області")
+    # Lyman of Donetsk Oblast is a namesake of the Kharkiv village
+    assert regions(matcher, "Бої йдуть вже в Лимані") == []
+
+
+def test_a_town_elsewhere_is_meant_when_its_region_is_named(matcher):
+    # Trostianets of Vinnytsia Oblast: the Sumy town is the larger, unless the other's oblast is named
+    assert regions(matcher, "Тростянець — селище в Гайсинському районі Вінницької області.") == ["UA-05"]
+    assert regions(matcher, "Обстріл Тростянця вранці") == ["UA-59"]
+
+
+def test_the_derived_namesakes_never_label_a_region_and_are_populous():
+    data = json.loads((load_gazetteer.__globals__["DATA_DIR"] / "places" / "namesakes.json").read_text("utf-8"))
+    assert "GeoNames" in data["source"]
+    for place in data["places"]:
+        assert place["labels_region"] is False and place["region"] not in WATCHED
+        assert place["population"] >= 5000 and (not place.get("namesake") or place["population"] >= 20000)
+    namesakes = {p["names"]["ru"][0] for p in data["places"] if p.get("namesake")}
+    assert {"Железногорск", "Фокино", "Солнцево", "Славгород", "Лиман"} <= namesakes
+
+
+def test_a_city_name_right_after_a_clock_time_is_a_time_zone(matcher):
+    assert regions(matcher, "The call is scheduled for 17:00 Moscow...") == []
+    assert regions(matcher, "Talks in Moscow start at 17:00") == ["RU-MOW"]
+
+
+def test_a_city_and_the_oblast_named_by_ellipsis(matcher):
+    assert regions(matcher, "Сегодня ночью в Москве и области прогнозируются заморозки") == ["RU-MOS", "RU-MOW"]
+    assert regions(matcher, "Атака була націлена на Київ і область") == ["UA-30", "UA-32"]
+    assert regions(matcher, "Гроза в Воронеже и области") == ["RU-VOR"]
+    assert regions(matcher, "В Москве и Казани") == ["RU-MOW"]
+
+
+def test_region_adjectives_listed_after_a_direction_word_are_front_directions(matcher):
+    text = "применяет контур на нескольких направлениях - **волчанском**, **курском** и **соледарском**"
+    assert regions(matcher, text) == ["RU-KRS", "UA-63"]
+    assert regions(matcher, "Мы говорили о курском и белгородском") == []
+
+
+def test_altai_alone_is_the_krai_and_the_mountain_altai_the_republic(matcher):
+    assert regions(matcher, "Постояльцев соццентра на Алтае госпитализировали") == ["RU-ALT"]
+    assert regions(matcher, "Отдых в Горном Алтае и в Республике Алтай") == ["RU-AL"]
+
+
+def test_a_region_name_in_quotes_is_the_name_of_a_thing(matcher):
+    assert regions(matcher, "Футбольный клуб «Алтай» проиграл") == []
+    assert regions(matcher, "Газета «Кубань сегодня» и Кубань") == ["RU-KDA"]
+
+
+def test_a_district_named_after_an_oblast_watched_at_region_level_is_not_the_oblast(matcher):
+    assert regions(matcher, "У Полтавському районі розташовано 140 водних об’єктів") == []
+    assert regions(matcher, "В Курском районе сбит беспилотник") == ["RU-KRS"]
+    assert regions(matcher, "Полтавська ОВА повідомила") == ["UA-53"]
+
+
+def test_an_ordinary_noun_before_a_genitive_at_a_sentence_start_is_not_a_city(matcher):
+    assert regions(matcher, "Суми коштів, виділені на ремонт, перевірять.") == []
+    assert regions(matcher, "Суми обстріляли вночі, повідомила ОВА.") == ["UA-59"]
+    assert regions(matcher, "Вчора Суми коштів не отримали.") == ["UA-59"]  # not a sentence's start: the city
+
+
+def test_a_sentence_initial_capital_with_a_toponym_tag_alone_is_no_evidence(matcher):
+    assert regions(matcher, "Ворожба на Різдво була поширена серед дівчат.") == []
+    assert regions(matcher, "Обстріляли місто Ворожба.") == ["UA-59"]
+
+
+def test_an_adjective_made_from_a_noun_name_is_not_the_place(matcher):
+    assert regions(matcher, "Лебедине озеро покажуть в опері.") == []
+    assert regions(matcher, "У Лебедині обстріляли будинок.") == ["UA-59"]
+
+
+def test_a_latin_spelling_is_no_russian_or_ukrainian_ordinary_word(matcher):
+    # «дергачи» (corncrakes) makes the Cyrillic name need context; "Derhachi" is only the town
+    assert regions(matcher, "Russian forces hit Derhachi overnight.") == ["UA-63"]
+    assert regions(matcher, "Дергачи кричат в поле.") == []
+    assert regions(matcher, "Mena residents were evacuated.") == []  # listed by hand: still needs context

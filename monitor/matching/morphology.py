@@ -201,6 +201,10 @@ def feminine_adjective(norm: str, langs: tuple[str, ...]) -> bool:
     return False
 
 
+# A noun's second locative, genitive or accusative agrees with the adjective's first: «в питерском аэропорту».
+_CASE = {"loc2": "loct", "gen2": "gent", "acc2": "accs"}
+
+
 @lru_cache(maxsize=100_000)
 def agrees(adjective: str, word: str, pos: str, langs: tuple[str, ...]) -> bool:
     """Whether the adjective can agree with ``word`` read as ``pos`` (NOUN or ADJF): same case and
@@ -213,7 +217,7 @@ def agrees(adjective: str, word: str, pos: str, langs: tuple[str, ...]) -> bool:
         others = [p.tag for p in morph.parse(word)[:8] if pos in p.tag.grammemes]
         for a in adjectives:
             for o in others:
-                if a.case != o.case or a.number != o.number:
+                if _CASE.get(a.case, a.case) != _CASE.get(o.case, o.case) or a.number != o.number:
                     continue
                 if a.number == "sing" and o.gender and a.gender and a.gender != o.gender and "ms-f" not in o.grammemes:
                     continue

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from .evidence import EN_FIRST_NAMES, LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
-from .morphology import adjective_forms, agrees, analyse, feminine_adjective, noun_genitive, parses, word_tags
+from .morphology import adjective_forms, agrees, analyse, feminine_adjective, is_known, noun_genitive, parses, word_tags
 from .normalise import fold, is_initial, languages_of
 
 if TYPE_CHECKING:
@@ -43,10 +43,14 @@ REGION, ADJECTIVE, PLACE, KEYWORD, EXCLUDE, FALSE_FRIEND = range(6)
 CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CONJ, CUE_FEATURE, CUE_DIRECTION = (
     1, 2, 4, 8, 16, 32, 64, 128)
 _OBLAST_WORDS = frozenset({"область", "обл", "областях", "oblast", "ова", "ода", "region"})
+_DISTRICT_WORDS = ("район", "district", "raion")
 _FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у", "о", "а", "та", "і", "й", "з", "до", "по", "за"})
 _MODEL = re.compile(r"[-‐‑–][0-9]")
 _COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
 _COMPOUND_BEFORE = re.compile(r"[^\W\d_]-")
+_CLOCK_BEFORE = re.compile(r"\b\d{1,2}[:.]\d{2}\s*$")  # «17:00 Moscow», cut before "time"
+# The oblast around a city region: «в Москве и области» is Moscow Oblast.
+_OBLAST_AROUND = {"RU-MOW": "RU-MOS", "RU-SPE": "RU-LEN", "UA-30": "UA-32"}
 _FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ"})  # «Кому» is the pronoun, never «Коми»
 _OPEN_QUOTES = "«\"“„'"
 _CLOSE_QUOTES = "»\"”“'"
@@ -159,12 +163,36 @@ class Resolution:
         self.region_tokens: set[int] = set()
         for s, e, term in regions:
             why = (self.blocked(s, e) or (term.capital and not self.tokens[s].capital and "written in lower case")
-                   or self.other_word(s, e, self.m._region_keys(term.ref)))
+                   or self.other_word(s, e, self.m._region_keys(term.ref)) or self.clock_before(s, term.ref)
+                   or self.quoted(s, e))
             self.note(s, e, "region", term.ref, not why, why or "region name")
             if not why:
                 self.accepted.append((s, e, "region", term.ref))
                 self.evidence_regions.add(term.ref)
                 self.region_tokens.update(range(s, e + 1))
+                around = _OBLAST_AROUND.get(term.ref)
+                if around and self.and_oblast(e):
+                    self.accepted_region(e + 2, e + 2, around, f"«{self.tokens[e].raw} и области»: the oblast around the city")
+                    self.evidence_regions.add(around)
+
+    def quoted(self, s: int, e: int) -> str | None:
+        """«Алтай», «Кубань» in quotes: the name of a thing (a club, a newspaper, a ship), not the region."""
+        text, start, end = self.text, self.tokens[s].start, self.tokens[e].end
+        if start > 0 and text[start - 1] in _OPEN_QUOTES and text[end : end + 1] and text[end] in _CLOSE_QUOTES:
+            return "a name in quotes: the name of a thing, not the region"
+        return None
+
+    def clock_before(self, s: int, code: str) -> str | None:
+        """«scheduled for 17:00 Moscow…»: a city region's name right after a clock time is its time zone."""
+        start = self.tokens[s].start
+        if code in self.m._city_regions and _CLOCK_BEFORE.search(self.text, max(0, start - 12), start):
+            return "after a clock time: a time zone, not a place"
+        return None
+
+    def and_oblast(self, e: int) -> bool:
+        """The words after a city are «и области» / «і область» / "and region": the oblast named by ellipsis."""
+        return (e + 2 < self.n and self.has(e + 1, CONJ) and self.adjacent(e, e + 1) and self.adjacent(e + 1, e + 2)
+                and self.tokens[e + 2].norm.startswith(("област", "oblast", "region")))
 
     def take_adjectives(self, adjectives: list) -> None:
         self.adjective_starts = {s for s, _, _ in adjectives}
@@ -173,7 +201,7 @@ class Resolution:
         for s, e, _ in adjectives:
             shared[(s, e)] = shared.get((s, e), 0) + 1
         for s, e, term in adjectives:
-            why = self.blocked(s, e)
+            why = self.blocked(s, e) or self.borough(e, term.ref)
             if not why and shared[(s, e)] > 1:
                 why = self.city_or_oblast(s, e, term.ref)
             taken = None if why else self.adjective_evidence(s, e, term.ref, self.adjective_starts)
@@ -297,6 +325,9 @@ class Resolution:
             accepted.append((s, e, "region", place["region"]))
             self.note(s, e, "region", place["region"], True, "the region's capital before a region word")
             return
+        if place["kind"] == "city" and place["en"] == region.get("capital") and self.and_oblast(e):
+            # «в Воронеже и области»: the oblast of its capital, named by ellipsis
+            self.accepted_region(e + 2, e + 2, place["region"], f"«{self.tokens[e].raw} и области»: the capital's oblast")
         accepted.append((s, e, "place", term.ref))
         self.note(s, e, "place", place["id"], True, why)
 
@@ -313,6 +344,8 @@ class Resolution:
         n, flags = self.n, self.flags
         j, steps = e + 1, 0
         while j < n and steps < 5:
+            if flags[j] & CUE_REGION and code not in self.m._covered and self.tokens[j].norm.startswith(_DISTRICT_WORDS):
+                break  # «Полтавський район» is a district of an oblast watched at region level only, not the oblast
             if flags[j] & CUE_REGION:
                 return f"a region adjective before «{self.tokens[j].raw}»"
             if flags[j] & CUE_DIRECTION and code in self.m._covered:
@@ -324,6 +357,8 @@ class Resolution:
             break
         first = self.tokens[s]
         langs = languages_of(first.raw, first.norm)
+        if code in self.m._covered and self.listed_after_direction(s, langs):
+            return "a region adjective listed after a front direction word (a front direction)"
         nxt = e + 1
         j = nxt
         # «Ярославского направления» of a region with no front is a railway line out of Moscow, not the region
@@ -333,19 +368,35 @@ class Resolution:
                 break
             if j == nxt and len(word.raw) >= 2 and word.raw.isupper() and word.script == "cyr":
                 return f"a region adjective before the abbreviation «{word.raw}»"
+            if code not in self.m._covered and word.norm.startswith(_DISTRICT_WORDS):
+                break
             if agrees(first.norm, word.norm, "NOUN", langs) and (not word.capital or not first.capital):
                 return f"a region adjective before the noun «{word.raw}»"
             if not agrees(first.norm, word.norm, "ADJF", langs):
                 break
             j += 1
-        if first.capital and not is_initial(self.text, first.start) and feminine_adjective(first.norm, langs):
-            alone = nxt >= n or not self.adjacent(e, nxt) or flags[nxt] & CONJ
-            at = bisect_left(self.adjective_list, s)
-            listed = (at > 0 and s - self.adjective_list[at - 1] <= 15) or (
-                at + 1 < len(self.adjective_list) and self.adjective_list[at + 1] - s <= 15)
-            if alone and listed:
-                return "a capitalised feminine region adjective in a list: the region (oblast) left implied"
+        if self.elliptic_list(s, e):
+            return "a capitalised feminine region adjective in a list: the region (oblast) left implied"
         return None
+
+    def listed_after_direction(self, s: int, langs: tuple[str, ...]) -> bool:
+        """«на нескольких направлениях — волчанском, курском и соледарском»: a lower-case adjective in a list
+        that follows a direction word, each word of the list an adjective agreeing with it."""
+        first, tokens = self.tokens[s], self.tokens
+        if first.capital:
+            return False
+        j = s - 1
+        while j >= 0 and s - j <= 8:
+            gap = self.text[tokens[j].end : tokens[j + 1].start]
+            if "\n" in gap or gap.strip(" \t\u00a0,:—–-*_"):  # markdown emphasis marks may wrap the words
+                return False
+            if self.has(j, CUE_DIRECTION):
+                return True
+            adjective = not tokens[j].capital and (j in self.geo_starts or agrees(first.norm, tokens[j].norm, "ADJF", langs))
+            if not (self.has(j, CONJ) or adjective):
+                return False
+            j -= 1
+        return False
 
     def other_word(self, s: int, e: int, name_keys: frozenset[str]) -> str | None:
         """Why a one-word hit is another word the dictionary knows («Кому» is not «Коми»), or None."""
@@ -375,11 +426,34 @@ class Resolution:
             return None
         return f"the word «{sorted(lemmas)[0] if lemmas else token.norm}», not a form of the name"
 
+    def borough(self, e: int, code: str) -> str | None:
+        """«Киевский район Харькова», «Московский район»: a city region's adjective before a district word is a
+        borough named after the city (the city regions have no raion of their own name)."""
+        if code in self.m._city_regions and e + 1 < self.n and self.tokens[e + 1].norm.startswith(_DISTRICT_WORDS):
+            return f"before «{self.tokens[e + 1].raw}»: a borough named after the city, not the city"
+        return None
+
+    def elliptic_list(self, s: int, e: int) -> bool:
+        """A capitalised feminine region adjective standing alone in a list of region adjectives
+        («над Брянской, Московской и Смоленской»): the oblast left implied."""
+        first, n = self.tokens[s], self.n
+        if not first.capital or is_initial(self.text, first.start):
+            return False
+        if not feminine_adjective(first.norm, languages_of(first.raw, first.norm)):
+            return False
+        nxt = e + 1
+        alone = nxt >= n or not self.adjacent(e, nxt) or bool(self.flags[nxt] & CONJ)
+        at = bisect_left(self.adjective_list, s)
+        listed = (at > 0 and s - self.adjective_list[at - 1] <= 15) or (
+            at + 1 < len(self.adjective_list) and self.adjective_list[at + 1] - s <= 15)
+        return alone and listed
+
     def city_or_oblast(self, s: int, e: int, code: str) -> str | None:
-        """«киевский» is the adjective of Kyiv and of Kyiv Oblast: the oblast before an oblast word, else the city."""
+        """«киевский» is the adjective of Kyiv and of Kyiv Oblast: the oblast before an oblast word or alone in
+        a list of oblasts («над Брянской, Московской и Смоленской»), else the city."""
         oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS or self.has(j, CUE_REGION) and
                           self.tokens[j].norm.startswith(("област", "обл"))
-                          for j in range(e + 1, min(e + 6, self.n)))
+                          for j in range(e + 1, min(e + 6, self.n))) or self.elliptic_list(s, e)
         city = code in self.m._city_regions
         if oblast_next and city:
             return "the adjective of the city and of its oblast: the oblast, before an oblast word"
@@ -416,10 +490,17 @@ class Resolution:
         if any(t.capital for t in terms) and not first.capital:
             return "written in lower case"
         if not first.capital and first.script in ("cyr", "lat"):
-            regions = {m.places[t.ref]["region"] for t in terms}
-            if self.has(e + 1, CUE_REGION | CUE_DIRECTION) and len(regions) == 1 and s == e:
+            top = max(place_rank(m.places[t.ref]) for t in terms)
+            largest = [t for t in terms if place_rank(m.places[t.ref]) == top]  # «волчанском» is Vovchansk's
+            regions = {m.places[t.ref]["region"] for t in largest}
+            cued = self.has(e + 1, CUE_REGION | CUE_DIRECTION) or (
+                s == e and self.listed_after_direction(s, languages_of(first.raw, first.norm)))
+            if cued and len(regions) == 1 and s == e:
+                if any(m._ambiguity[t.ref] or not m.places[t.ref].get("labels_region", True) for t in largest):
+                    # «у південних областях» is not Південне: an ordinary word's adjective names no district or front
+                    return "written in lower case before a region or direction word: the adjective of an ambiguous name"
                 code = regions.pop()
-                self.accepted_region(s, e, code, f"a place adjective before «{tokens[e + 1].raw}»")
+                self.accepted_region(s, e, code, "a place adjective of a district, community or front direction")
                 return "region"
             return "written in lower case: a common word, not a name"
         if first.script == "lat":
@@ -428,7 +509,7 @@ class Resolution:
                 return person
         if first.script == "cyr":
             grams, known, _ = self.tags(s)
-            person = self.person_context(s, e, grams)
+            person = self.person_context(s, e, grams) or self.noun_before_genitive(s, e)
             if person:
                 return person
             if s == e and known:
@@ -454,6 +535,24 @@ class Resolution:
         if (nxt < self.n and len(tokens[nxt].raw) == 1 and tokens[nxt].capital
                 and text[tokens[nxt].end : tokens[nxt].end + 1] == "." and self.adjacent(e, nxt)):
             return f"a surname before the initial «{tokens[nxt].raw}.»"
+        return None
+
+    def noun_before_genitive(self, s: int, e: int) -> str | None:
+        """«Суми коштів» at a sentence's start: the ordinary noun (сума) heading a genitive noun, not the city;
+        only at a sentence's start, where the capital letter is no evidence."""
+        first, nxt = self.tokens[s], e + 1
+        if s != e or not is_initial(self.text, first.start) or nxt >= self.n or not self.adjacent(e, nxt):
+            return None
+        if self.tokens[nxt].capital or nxt in self.geo_starts:
+            return None
+        for lang in languages_of(first.raw, first.norm):
+            if lang not in ("ru", "uk") or not is_known(first.norm, lang):
+                continue
+            head, following = parses(first.norm, lang), parses(self.tokens[nxt].norm, lang)
+            if not head or not following or head[0].tag.POS != "NOUN" or "Geox" in head[0].tag.grammemes:
+                continue
+            if following[0].tag.POS == "NOUN" and following[0].tag.case == "gent":
+                return f"the word «{head[0].normal_form}» before the genitive «{self.tokens[nxt].raw}», not a name"
         return None
 
     def english_person_context(self, s: int, e: int) -> str | None:
@@ -497,6 +596,12 @@ class Resolution:
 
         named = by_district or [(t, f"its region ({m.places[t.ref]['region']}) named in the post") for t in terms
                                 if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))]
+        city = any(m.places[t.ref]["kind"] == "city" and not m._ambiguity[t.ref] for t in terms)
+        city_word = s > 0 and tokens[s - 1].norm.startswith(("міст", "город", "city"))
+        if city and (city_word or not self.settlement_cue(s, e)):
+            # «Харків» is the city even in a post naming the oblast of a village Харкове: a village of a
+            # city's name needs a settlement word, not just its region named
+            named = [(t, why) for t, why in named if place_rank(m.places[t.ref]) > 1]
         if named:
             named_regions = {m.places[t.ref]["region"] for t, _ in named}
             if len(named_regions) > 1:
@@ -521,7 +626,9 @@ class Resolution:
         geox = first.script == "cyr" and "Geox" in self.tags(s)[0]
         kept = []
         for t in candidates:
-            ambiguity = [a for a in m._ambiguity[t.ref] if a != "shared" or len(regions) == 1 and len(terms) == 1]
+            # a Latin spelling is no Russian or Ukrainian word: "Derhachi" is the town, «дергачи» the birds
+            ambiguity = [a for a in m._ambiguity[t.ref] if (a != "shared" or len(regions) == 1 and len(terms) == 1)
+                         and not (a == "common" and first.script == "lat")]
             about = ", ".join(REASON_TEXT[a] for a in ambiguity)
             kind = m.places[t.ref]["kind"]
             if "minor" in ambiguity and "shared" not in ambiguity and "listed" not in ambiguity:
@@ -543,7 +650,7 @@ class Resolution:
                 rejected.append((t, f"ambiguous ({about}): neither its district nor its region named"))
             elif cue and first.capital:
                 kept.append((t, f"ambiguous ({about}) but after a settlement word"))
-            elif (proper and prep) or (first.capital and geox):
+            elif (proper and prep) or (proper and geox):
                 kept.append((t, f"ambiguous ({about}) but a capitalised name "
                                 + (f"after «{tokens[s - 1].raw}»" if prep and proper else "tagged as a toponym")))
             else:
@@ -584,6 +691,9 @@ class Resolution:
             forms = [adjective_forms(n, langs, nominative=True) for n in names]
             if forms and all(f and not f & word for f in forms):
                 rejected.append((t, f"the adjective «{token.raw}» differs in gender or number from the name"))
+            elif forms and not any(forms) and not self.m._noun_form(token, self.m.places[t.ref]):
+                # «Лебедине озеро» (swan's) is not Лебедин: an adjective made from a noun name is not the name
+                rejected.append((t, f"the adjective «{token.raw}», not a form of the noun name"))
             else:
                 kept.append(t)
         return kept, rejected
