@@ -160,3 +160,31 @@ def test_a_day_word_that_dates_the_telling_is_not_the_events_day():
     assert extract_when(told, published).offset is None
     assert extract_when("Губернатор сообщил, что сегодня утром обстреляли Суджу.", published).day(published) == \
         "2024-11-26 morning"
+
+
+def test_an_english_adjective_between_a_number_and_its_noun_keeps_the_figure():
+    assert figures("Twelve secondary explosions could be heard at around 2:30 a.m.") == [("explosions", 12)]
+    assert figures("Six powerful blasts were heard.") == [("explosions", 6)]
+    assert figures("In 30 seconds 2 drones were shot down.") == [("drones shot down", 2)]
+
+
+def test_a_total_keeps_the_parts_it_names_apart_from_other_values_of_its_unit():
+    total, = extract_figures("За ночь уничтожено 34 БПЛА, из них над Курской областью уничтожено 27 дронов.")
+    assert (total.value, total.parts) == (34, (27,))
+    told, = extract_figures("Выпущено восемь ракет. Он оспорил версию, что было выпущено шесть ракет.")
+    assert (told.value, told.also, told.parts) == (8, (6,), ())  # a contradicted figure is no part
+
+
+def test_the_date_of_a_digests_headline_is_the_digests_not_its_events():
+    published = datetime(2024, 11, 26, 16, tzinfo=timezone.utc)
+    assert extract_when("Спецоперация. Обстановка и главные события на 26 ноября.", published).day(published) is None
+    assert extract_when("Головне за 26 листопада: удари по Курщині", published).day(published) is None
+    assert extract_when("Удар по Курской области 23 ноября", published).day(published) == "2024-11-23"
+
+
+def test_long_range_weapons_and_statements_of_courts_and_responses_are_kinds():
+    assert "missile" in claim_of("ВСУ нанесли два удара дальнобойным западным оружием").kinds
+    assert "court" in claim_of("Суд в Курске заключил под стражу гражданина Британии").kinds
+    assert "court" not in claim_of("Бои у Суджи продолжаются").kinds
+    assert "retaliation" in claim_of("Минобороны готовит ответные действия на атаки ВСУ").kinds
+    assert "retaliation" in claim_of("Russia vows to retaliate for the strikes").kinds

@@ -6,6 +6,9 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from monitor.config import load_config
 from monitor.pipeline import Pipeline
 from monitor.storage import Archive, Post
@@ -428,3 +431,50 @@ def test_strikes_by_different_named_weapons_are_different_claims_and_a_retelling
     ])
     assert [d for d, _ in made] == ["new", "new", "repeat"]
     assert "object Storm Shadow" in made[2][1]
+
+
+def test_a_larger_total_told_with_the_storys_count_as_its_part_is_no_change(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "27 беспилотников и две ракеты сбиты над Курской областью, сообщил губернатор."),
+        ("mod", 60, "Минобороны: за ночь средствами ПВО уничтожено 34 БПЛА, из них над Курской областью"
+                    " уничтожено 27 дронов, четыре перехвачены над Липецкой областью."),
+        ("wire", 90, "Над Курской областью сбиты 31 беспилотник и две ракеты, уточнил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "update"]
+    assert "(was 27)" in made[2][1]
+
+
+def test_a_statement_of_what_is_done_about_an_event_is_a_claim_of_its_own(tmp_path):
+    made = stream(tmp_path, [
+        ("bbc", 0, "Российские источники сообщили о взятом в плен в Курской области гражданине Британии."),
+        ("bbc", 24 * 60, "Суд в Курске заключил под стражу захваченного в плен гражданина Великобритании."),
+        ("ria", 25 * 60, "Минобороны подтвердило удары ВСУ ракетами ATACMS по Курской области."),
+        ("ria", 25 * 60 + 1, "Минобороны заявило, что готовит ответные действия на атаки ВСУ ракетами ATACMS"
+                             " в Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "new", "new"]
+    assert "a statement of court on one side only" in made[1][1]
+    assert "a statement of retaliation on one side only" in made[3][1]
+
+
+def test_meaning_across_languages_weighs_a_translation_as_near_as_a_retelling_in_one_language(tmp_path):
+    from monitor.stories.detector import CROSS_LANGUAGE
+    from monitor.stories.meaning import from_blob
+    from monitor.stories.stage import detector_for
+
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 8, 7, 6, tzinfo=timezone.utc)
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config, clock=lambda: t0).ingest([Post(
+            source="telegram", channel="gov", message_id=1, date=t0, lang="ru",
+            text="Губернатор Курской области: ситуация в приграничных районах под контролем.")])
+        story, blob = archive.conn.execute(
+            "SELECT sp.story_id, v.vector FROM story_posts sp JOIN post_vectors v USING (post_id)").fetchone()
+        stored = from_blob(blob)
+        other = np.roll(stored, 1)  # a vector of its own, at a known cosine to the story's post
+        other /= np.linalg.norm(other)
+        cosine = float(stored @ other)
+        detector = detector_for(archive.conn, config)
+        assert detector._meanings([story], other, "ru")[story] == pytest.approx(cosine, abs=1e-6)
+        assert detector._meanings([story], other, "en")[story] == pytest.approx(cosine + CROSS_LANGUAGE, abs=1e-6)
+        assert detector._meanings([story], other, None)[story] == pytest.approx(cosine, abs=1e-6)  # unknown: as one

@@ -69,6 +69,8 @@ SHOT_DOWN_STEMS = ("сбит", "сбил", "сбив", "збит", "збил", "
                    "downed", "destroy", "shot")
 # Plural adjective endings: a word between a number and its noun that only describes it («14 потужних вибухів»)
 _ADJECTIVE_ENDINGS = ("ых", "их", "ыми", "ими", "ые", "ие", "і")
+# English adjective endings, for the same («twelve secondary explosions», "six powerful blasts")
+_EN_ADJECTIVE_ENDINGS = ("ary", "al", "ful", "ous", "ive", "ic")
 # Words that may sit between a number and its noun.
 FILLER = {"более", "менее", "около", "свыше", "до", "почти", "порядка", "понад", "близько", "майже", "about",
           "more", "than", "over", "nearly", "almost", "up", "to", "боевых", "бойових", "мирных", "мирних",
@@ -122,7 +124,11 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "drone": ("беспилот", "бпла", "дрон", "безпілот", "drone", "uav", "fpv"),
     "casualties": ("пострада", "ранен", "постражд", "поранен", "injur", "wound", "погиб", "загину", "загибл",
                    "killed", "dead"),
-    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp"),
+    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp",
+                "дальнобой", "далекобій"),
+    "court": ("судебн", "судов", "судь", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody",
+              "remand", "sentenc", "trial"),
+    "retaliation": ("ответн", "возмезд", "відплат", "retaliat"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
@@ -144,6 +150,9 @@ KIND_PARENTS: dict[str, tuple[str, ...]] = {
 }
 # Kinds too general to tell one claim of a region from another without a place or figure in common
 GENERAL_KINDS = frozenset({"attack", "strike", "shelling", "losses", "casualties", "statement"})
+# What a statement says is done or to be done about an event, not the event: a statement naming one
+# the story never named is another claim (a court's arrest of a captive; a response promised to a strike)
+STATEMENT_KINDS = frozenset({"court", "retaliation"})
 
 
 def with_parents(kinds: set[str] | list[str]) -> set[str]:
@@ -242,6 +251,8 @@ def extract_when(text: str, published: datetime | None = None) -> When:
         month = _month(word)
         if month is None or not 1 <= int(number) <= 31 or _DEADLINE.search(text, 0, m.start()):
             continue
+        if any(w.startswith(DIGEST_STEMS) for w in _words(text[:m.start()])[-DIGEST_REACH:]):
+            continue  # «Главные события на 26 ноября»: the digest's day, not its items' events
         if published is not None:
             named = When(date=(month, int(number))).day(published)
             if named is None or not -DATE_REACH <= (datetime.fromisoformat(named).date() - published.date()).days <= 1:
@@ -263,6 +274,10 @@ def extract_when(text: str, published: datetime | None = None) -> When:
     return When(offset, date, part, named_clock)
 
 
+# Words of a digest's headline: the date after them is the digest's («Обстановка и главные события на 26 ноября»)
+DIGEST_STEMS = ("главн", "головн", "обстановк", "итог", "підсумк", "сводк", "зведенн", "дайджест",
+                "summary", "digest", "briefing", "highlights")
+DIGEST_REACH = 5  # words before a date within which a digest word makes it the digest's
 PUBLISH_STEMS = ("распростран", "опублик", "опублік", "оприлюдн", "publish", "releas")
 TELLING_REACH = 4  # words after a day word within which a word of speech makes it the telling's day
 
@@ -303,6 +318,7 @@ class Figure:
     # the post's other values of the unit: its parts («42 беспилотника, из них 32 над Брянской»), or
     # the figures of a statement's several events; known to the story, never a change of their own
     also: tuple[int, ...] = ()
+    parts: tuple[int, ...] = ()  # those of ``also`` told as its parts («из них 27», "27 of them")
 
     def key(self) -> tuple[str, int]:
         return (self.unit, self.value)
@@ -413,7 +429,8 @@ def extract_figures(text: str) -> list[Figure]:
         if unit is None and generic:
             unit = "people"
         if unit is None and figures and any(w[2] in PART_WORDS for w in before[-3:]) and before[-1][0] > left:
-            figures[-1] = replace(figures[-1], also=(*figures[-1].also, value))  # «42 БПЛА, из них 32 — над ...»
+            last = figures[-1]  # «42 БПЛА, из них 32 — над ...»
+            figures[-1] = replace(last, also=(*last.also, value), parts=(*last.parts, value))
             continue
         if unit is None:
             continue
@@ -432,7 +449,8 @@ def extract_figures(text: str) -> list[Figure]:
             at_unit = next(i for i, f in enumerate(figures) if f.unit == unit)
             known = figures[at_unit]
             if value not in known.values():
-                figures[at_unit] = replace(known, also=(*known.also, value))
+                part = value < known.value and any(w[2] in PART_WORDS for w in before)
+                figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
 
 
@@ -445,7 +463,7 @@ def _shot_down_together(figures: list[Figure]) -> list[Figure]:
         if plain and shot:
             if max(plain.values()) < shot.value:  # smaller: its parts; larger: a count launched
                 extra = tuple(v for v in plain.values() if v not in shot.values())
-                by_unit[shot.unit] = replace(shot, also=(*shot.also, *extra))
+                by_unit[shot.unit] = replace(shot, also=(*shot.also, *extra), parts=(*shot.parts, *extra))
                 del by_unit[unit]
     return [by_unit[f.unit] for f in figures if f.unit in by_unit]
 
@@ -465,7 +483,7 @@ def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, 
     """The unit the words after a number name, where its noun lies, and whether the noun is a
     generic one (people, residents)."""
     for start, end, word in after[:3]:
-        if word.startswith(NOT_FIGURES) and not _unit(word):
+        if word.startswith(NOT_FIGURES) and not _unit(word) and not _adjective(word):
             break
         found = _unit(word)
         if found:
@@ -473,9 +491,15 @@ def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, 
         if word.startswith(GENERIC_STEMS):
             event = _event_after(text, after, end)
             return (event[0], (start, event[1]), True) if event is not None else (None, (start, end), True)
-        if word not in FILLER and not (len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS)):
+        if word not in FILLER and not _adjective(word):
             break
     return None, None, False
+
+
+def _adjective(word: str) -> bool:
+    """Whether a folded word has a plural adjective's ending (Russian, Ukrainian) or an English
+    adjective's («secondary», not a count of seconds)."""
+    return len(word) > 4 and (word.endswith(_ADJECTIVE_ENDINGS) or word.isascii() and word.endswith(_EN_ADJECTIVE_ENDINGS))
 
 
 def _told_otherwise(before: list[tuple[int, int, str]]) -> bool:
@@ -502,6 +526,8 @@ def _kinds_of(words: list[str]) -> set[str]:
         kinds.add("shoot-down")
     if {"плен", "полон"} & set(words):  # «взят в плен», «в полон»: not «пленный», a prisoner who speaks
         kinds.add("capture")
+    if {"суд", "суда", "суду", "судом", "суде", "court"} & set(words):  # the word alone: not Суджа
+        kinds.add("court")
     return kinds
 
 

@@ -44,7 +44,19 @@ import numpy as np
 from monitor.config.schema import Stories
 from monitor.storage import iso, parse_iso
 
-from .claims import GENERAL_KINDS, PERSON_UNITS, TELLING_KINDS, WEAPON_KINDS, Claim, Figure, claim_of, same_time, similarities, with_parents
+from .claims import (
+    GENERAL_KINDS,
+    PERSON_UNITS,
+    STATEMENT_KINDS,
+    TELLING_KINDS,
+    WEAPON_KINDS,
+    Claim,
+    Figure,
+    claim_of,
+    same_time,
+    similarities,
+    with_parents,
+)
 from .items import concerning
 from .meaning import closeness
 from .places import PlaceTree
@@ -63,6 +75,9 @@ MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or pl
 MEANING_WITH_REGION = 0.88  # when they agree on region and event only
 MEANING_ALONE = 0.93  # when the frames neither agree nor differ (a statement retold in other words)
 MEANING_DESPITE_FRAME = 0.94  # when the frames differ (another event, place or speaker): a near copy only
+# Added to the cosine of posts in two languages: the model puts texts of one language nearer each
+# other, so a translation scores about as far below a same-language retelling
+CROSS_LANGUAGE = 0.06
 
 
 @dataclass
@@ -118,6 +133,7 @@ class Frame:
     spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
     clock: str | None = None  # the time of day the lead names for the claim («около 10.30»)
     objects: set[str] = field(default_factory=set)  # the named weapons it speaks of (ATACMS, Storm Shadow)
+    lang: str | None = None  # the post's language, to weigh meaning across languages
 
     def stored_kinds(self) -> set[str]:
         """Its event kinds and named objects, as a story's ``kinds`` column keeps them."""
@@ -305,20 +321,51 @@ class StoryDetector:
             found[story["id"]] = story
         return [found[story_id] for story_id in story_ids if story_id in found]
 
-    def _meanings(self, story_ids: list[int], vector: np.ndarray | None) -> dict[int, float]:
+    def _meanings(self, story_ids: list[int], vector: np.ndarray | None, lang: str | None = None) -> dict[int, float]:
         """How near the post's meaning is to each story's (its latest STORY_VECTORS posts): one read
-        for all candidates; a story without vectors (or a post without one) is left out."""
+        for all candidates; a story without vectors (or a post without one) is left out. A story
+        post in another language than ``lang`` counts CROSS_LANGUAGE nearer (the model sets texts of
+        one language nearer each other, whatever they say)."""
         if vector is None or not story_ids:
             return {}
-        blobs: dict[int, list[bytes]] = {}
-        for story_id, blob in self.conn.execute(
-                f"SELECT story_id, vector FROM (SELECT sp.story_id, v.vector, row_number() OVER"
-                " (PARTITION BY sp.story_id ORDER BY sp.date DESC, sp.post_id DESC) AS latest"
+        blobs: dict[int, tuple[list[bytes], list[bytes]]] = {}
+        for story_id, blob, other in self.conn.execute(
+                f"SELECT story_id, vector, other FROM (SELECT sp.story_id, v.vector, row_number() OVER"
+                " (PARTITION BY sp.story_id ORDER BY sp.date DESC, sp.post_id DESC) AS latest,"
+                " coalesce(p.lang, '') NOT IN ('', ?) AND ? != '' AS other"
                 f" FROM {self.tables}story_posts sp JOIN {self.tables}post_vectors v ON v.post_id = sp.post_id"
+                " LEFT JOIN posts p ON p.id = sp.post_id"
                 f" WHERE sp.story_id IN ({','.join('?' * len(story_ids))})) AS recent WHERE latest <= ?",
-                (*story_ids, STORY_VECTORS)):
-            blobs.setdefault(story_id, []).append(blob)
-        return {story_id: found for story_id, some in blobs.items() if (found := closeness(vector, some)) is not None}
+                (lang or "", lang or "", *story_ids, STORY_VECTORS)):
+            blobs.setdefault(story_id, ([], []))[1 if other else 0].append(blob)
+        found: dict[int, float] = {}
+        for story_id, (same, others) in blobs.items():
+            near = [c for c in (closeness(vector, same),) if c is not None]
+            if (across := closeness(vector, others)) is not None:
+                near.append(min(1.0, across + CROSS_LANGUAGE))
+            if near:
+                found[story_id] = max(near)
+        return found
+
+    def _shared(self, frame: Frame, story: dict[str, Any], kinds: set[str], objects: set[str], places: list[str],
+                figures: list[tuple[str, int]], units: set[str]) -> list[str]:
+        """What a post's frame shares with a story's, in words (for the decision's reason)."""
+        parts = []
+        if kinds:
+            parts.append("event " + ", ".join(sorted(kinds)))
+        if objects:
+            parts.append("object " + ", ".join(sorted(objects)))
+        if places:
+            parts.append("place " + ", ".join(self.places.name(p) for p in places))
+        if figures:
+            parts.append("figures " + ", ".join(f"{u} {v}" for u, v in figures))
+        elif units:
+            parts.append("counts of " + ", ".join(sorted(units)))
+        if frame.actor and frame.actor in (story.get("actors") or []):
+            parts.append(f"speaker {frame.actor}")
+        if frame.day and frame.day == story.get("day"):
+            parts.append(f"day {frame.day}")
+        return parts
 
     def _compare(self, frame: Frame, story: dict[str, Any], meaning: float | None) -> Comparison:
         """Whether the post's claim frame and meaning are the story's claim, and what they share."""
@@ -356,6 +403,11 @@ class StoryDetector:
             conflicts.append(f"a report of {frame.clock} without figures, not a story of figures")
         if statement and frame.spoken and frame.actor and actors and frame.actor not in actors:
             conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
+        # a statement of what is done about an event (a court's arrest, a response promised) is its own
+        # claim: a statement without it never retells a story with it, nor one with it a story without
+        said = (kinds ^ story_kinds) & STATEMENT_KINDS if statement else set()
+        if said:
+            conflicts.append(f"a statement of {', '.join(sorted(said))} on one side only")
         # the frames agree: on figures, or on place and event
         frame_agrees = bool(
             len(shared_figures) >= 2
@@ -375,7 +427,7 @@ class StoryDetector:
             or (shared_regions and telling_kinds and (not frame.places or not story["places"])
                 and not shared_units and not (frame.figures and story["figures"]))
         )
-        if other_day:
+        if other_day or said:
             same = False
         elif meaning is None:  # the frame alone (meaning switched off)
             same = (frame_agrees or region_agrees) and not conflicts
@@ -389,21 +441,7 @@ class StoryDetector:
             same = meaning >= MEANING_WITH_REGION
         else:
             same = meaning >= MEANING_ALONE
-        parts = []
-        if shared_kinds:
-            parts.append("event " + ", ".join(sorted(shared_kinds)))
-        if shared_objects:
-            parts.append("object " + ", ".join(sorted(shared_objects)))
-        if shared_places:
-            parts.append("place " + ", ".join(tree.name(p) for p in shared_places))
-        if shared_figures:
-            parts.append("figures " + ", ".join(f"{u} {v}" for u, v in shared_figures))
-        elif shared_units:
-            parts.append("counts of " + ", ".join(sorted(shared_units)))
-        if frame.actor and frame.actor in actors:
-            parts.append(f"speaker {frame.actor}")
-        if frame.day and frame.day == story.get("day"):
-            parts.append(f"day {frame.day}")
+        parts = self._shared(frame, story, shared_kinds, shared_objects, shared_places, shared_figures, shared_units)
         score = (3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
                  + 10 * (meaning or 0.0))
         return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures))
@@ -417,7 +455,7 @@ class StoryDetector:
         candidates = self._candidates(watchlist, claim, frame.places, frame.regions, since, until,
                                       latest=vector is not None)
         stories = self._stories_in_span(candidates, frame.date)
-        meanings = self._meanings([story["id"] for story in stories], vector)
+        meanings = self._meanings([story["id"] for story in stories], vector, frame.lang)
         for story in stories:
             story_id = story["id"]
             found = self._compare(frame, story, meanings.get(story_id))
@@ -494,7 +532,7 @@ class StoryDetector:
             outside = post_regions is None or bool(set(post_regions) - set(regions))
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
-                          own.when.day(date), own.spoken, own.when.clock, own.objects)
+                          own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"))
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -564,7 +602,8 @@ class StoryDetector:
         """The figures that tell the story something new, each with the value it replaces (None:
         a count of something not counted before). A value the story has had (a stale figure,
         retold after an update) is no news, nor a value given as a part of a larger one the story
-        knows ("2 drones over Moscow region, 42 in all"); any other value is, upwards or downwards."""
+        knows ("2 drones over Moscow region, 42 in all"), nor a larger total told with a part the story
+        knows ("34 drones, 27 of them over Kursk region"); any other value is, upwards or downwards."""
         changes: list[tuple[Figure, int | None]] = []
         for f in figures:
             # the headline value, and the post's larger values of the unit (of which it is a part)
@@ -573,6 +612,8 @@ class StoryDetector:
                    for v in told):
                 continue  # the same count, named more or less precisely (300 people, 300 soldiers)
             values = known.get(f.unit)
+            if values and any(v in values for v in f.parts):
+                continue  # a larger total of which the story's count is a part (34 drones, 27 of them over Kursk)
             if values is None:
                 changes.append((f, None))
             elif not any(v in values for v in told):
@@ -605,7 +646,12 @@ class StoryDetector:
             languages.append(post.get("lang") or "und")
         for f in frame.figures:
             values = story["figures"].setdefault(f.unit, [])
-            for value in (*f.also, f.value):  # the headline value last: the latest one known
+            # the headline value last: the latest one known; but a total of which the story knows a
+            # part (a count over more regions) first, the story's own count staying the latest
+            told = (f.value, *f.also) if any(v in values for v in f.parts) else (*f.also, f.value)
+            for value in told:
+                if value in values and value in f.parts:
+                    values.remove(value)
                 if value not in values:
                     values.append(value)
             del values[:-MAX_VALUES]  # the latest values are what a repeat is checked against
