@@ -478,3 +478,25 @@ def test_meaning_across_languages_weighs_a_translation_as_near_as_a_retelling_in
         assert detector._meanings([story], other, "ru")[story] == pytest.approx(cosine, abs=1e-6)
         assert detector._meanings([story], other, "en")[story] == pytest.approx(cosine + CROSS_LANGUAGE, abs=1e-6)
         assert detector._meanings([story], other, None)[story] == pytest.approx(cosine, abs=1e-6)  # unknown: as one
+
+
+def test_a_region_named_only_in_passing_raises_nothing_and_an_item_of_its_own_does(tmp_path):
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 11, 20, 5, tzinfo=timezone.utc)
+    texts = [
+        # the lead is about Samara region; Kursk region only in a list of regions at the end
+        "В Самарской области сбиты шесть беспилотников — губернатор\n\nГубернатор объявил, что утром над "
+        "областью сбиты шесть дронов.\n\nЗа ночь о сбитых беспилотниках сообщали также Московская, Брянская, "
+        "Курская и Орловская области.",
+        # the lead is about Bryansk and Kaluga regions; Kursk region has an item of its own
+        "Система ПВО за ночь уничтожила шесть беспилотников над Брянской областью и восемь — над Калужской.\n\n"
+        "Над Курской областью сбиты семь ракет, сообщил губернатор.",
+    ]
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config, clock=lambda: t0)
+        for i, text in enumerate(texts, 1):
+            pipeline.ingest([Post(source="telegram", channel=f"c{i}", message_id=i, date=t0, text=text)])
+        alerts = archive.conn.execute("SELECT post_id, kind FROM alerts").fetchall()
+        decided = archive.conn.execute("SELECT post_id FROM story_posts").fetchall()
+    assert alerts == [(2, "new")]
+    assert decided == [(2,)]  # a post naming the region in passing joins no story

@@ -53,11 +53,12 @@ from .claims import (
     Claim,
     Figure,
     claim_of,
+    lead,
     same_time,
     similarities,
     with_parents,
 )
-from .items import concerning
+from .items import concerning, in_passing
 from .meaning import closeness
 from .places import PlaceTree
 
@@ -83,7 +84,7 @@ CROSS_LANGUAGE = 0.06
 @dataclass
 class Decision:
     watchlist: str
-    kind: str  # "new" | "update" | "repeat"
+    kind: str  # "new" | "update" | "repeat" | "mention" (named in passing: in no story)
     story_id: int
     post_id: int
     reason: str
@@ -530,6 +531,12 @@ class StoryDetector:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             outside = post_regions is None or bool(set(post_regions) - set(regions))
+            if outside and (elsewhere := self._in_passing(post, regions, named)):
+                # about another region: it joins no story and raises nothing for this watchlist
+                decisions.append(Decision(hit.name, "mention", 0, post["id"],
+                                          f"named in passing: the post's lead is about {', '.join(elsewhere)}",
+                                          regions=regions, keywords=list(hit.keywords)))
+                continue
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
                           own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"))
@@ -539,19 +546,33 @@ class StoryDetector:
             decisions.append(decision)
         return decisions
 
-    def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
-        """The claim of the post's items about ``regions`` when it is a digest of several regions'
-        items (``items.concerning``); else the post's whole claim."""
-        if self.regions_of is None or not regions:
-            return claim
+    def _regions_cached(self, post: dict[str, Any], named: dict[str, list[str]]) -> Callable[[str], list[str]]:
+        """The regions a piece of the post names (the matcher's), each piece read once per post."""
         regions_of = self.regions_of
+        assert regions_of is not None
 
         def cached(item: str) -> list[str]:
             if item not in named:
                 named[item] = regions_of(item, post.get("lang"))
             return named[item]
+        return cached
 
-        part = concerning(post.get("text") or "", regions, cached)
+    def _in_passing(self, post: dict[str, Any], regions: list[str], named: dict[str, list[str]]) -> list[str]:
+        """The regions the post's lead is about when it names the watched ``regions`` only in passing
+        (``items.in_passing``); else none."""
+        if self.regions_of is None or not regions:
+            return []
+        text = post.get("text") or ""
+        cached = self._regions_cached(post, named)
+        top = lead(text)
+        return sorted(cached(top)) if in_passing(text, top, regions, cached) else []
+
+    def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
+        """The claim of the post's items about ``regions`` when it is a digest of several regions'
+        items (``items.concerning``); else the post's whole claim."""
+        if self.regions_of is None or not regions:
+            return claim
+        part = concerning(post.get("text") or "", regions, self._regions_cached(post, named))
         # the items' claim, at the time the post names (a digest dates its items in its headline)
         return claim if part is None else replace(claim_of(part, None, date), when=claim.when)
 

@@ -32,3 +32,15 @@ def concerning(text: str, watched: Iterable[str], regions_of: Callable[[str], li
     if not any(regions & wanted for regions in named):
         return None  # the watchlist matched the post, not an item of it (a keyword): the whole post
     return "\n".join(kept)
+
+
+def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callable[[str], list[str]]) -> bool:
+    """Whether ``text`` names the ``watched`` regions only in passing: its ``lead`` (headline and
+    first sentence) names other regions and none of them, and each item naming a watched region
+    names other regions too (a list of regions, a comparison), none being about it alone."""
+    wanted = set(watched)
+    told = set(regions_of(lead))
+    if not told or told & wanted:
+        return False
+    named = [set(regions_of(item)) for item in items_of(text)]
+    return not any(regions & wanted and not regions - wanted for regions in named)
