@@ -9,7 +9,7 @@ import pytest
 
 from monitor.matching.gazetteer import load_gazetteer
 from monitor.stories import describe_changes
-from monitor.stories.claims import WEAPON_KINDS, claim_of, extract_actor, extract_figures, extract_when, same_time, with_parents
+from monitor.stories.claims import WEAPON_KINDS, claim_of, confirmed, hedged, extract_actor, extract_figures, extract_when, same_time, with_parents
 from monitor.stories.places import PlaceTree
 
 
@@ -118,6 +118,9 @@ def test_the_changes_of_an_update_read_as_lines_for_the_desk():
     names = {"RU-KRS:sudzha": "Sudzha"}.get
     assert describe_changes(changes, names) == ["killed: 2 (new)", "injured: 12 -> 20", "injured: 9 -> 8",
                                                 "new place: Sudzha"]
+    assert describe_changes({"figures": [], "places": [], "confirmed": "defence ministry"}) == \
+        ["confirmed for the first time by defence ministry"]
+    assert describe_changes({"confirmed": "yes"}) == ["confirmed for the first time"]
     assert describe_changes({}) == []
     # as stored by earlier versions: words only
     assert describe_changes({"figures": ["24 пострадавших"], "places": ["Sudzha"]}) == \
@@ -188,3 +191,22 @@ def test_long_range_weapons_and_statements_of_courts_and_responses_are_kinds():
     assert "court" not in claim_of("Бои у Суджи продолжаются").kinds
     assert "retaliation" in claim_of("Минобороны готовит ответные действия на атаки ВСУ").kinds
     assert "retaliation" in claim_of("Russia vows to retaliate for the strikes").kinds
+
+
+@pytest.mark.parametrize("text, says_confirmed", [
+    ("Американские СМИ подтвердили: ВСУ впервые использовали Storm Shadow", True),
+    ("У Генштабі ЗСУ підтвердили удар по арсеналу", True),
+    ("Officials confirmed the strike on the airfield", True),
+    ("Зеленский не подтвердил, что по складу был нанесен удар", False),
+    ("The Pentagon declined to confirm the strike", False),
+    ("The claim could not be independently confirmed", False),
+])
+def test_a_confirmation_is_a_word_of_confirmation_not_negated(text, says_confirmed):
+    assert confirmed(text) is says_confirmed
+
+
+def test_hearsay_unnamed_sources_and_bloggers_tell_an_event_as_unconfirmed():
+    assert hedged("Российские военкоры сообщают о применении Storm Shadow")
+    assert hedged("ВСУ якобы впервые использовали ATACMS, пишут украинские СМИ")
+    assert hedged("Ukraine reportedly fired ATACMS, sources say")
+    assert not hedged("Минобороны: ПВО сбила шесть ракет над Брянской областью")

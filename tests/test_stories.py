@@ -500,3 +500,20 @@ def test_a_region_named_only_in_passing_raises_nothing_and_an_item_of_its_own_do
         decided = archive.conn.execute("SELECT post_id FROM story_posts").fetchall()
     assert alerts == [(2, "new")]
     assert decided == [(2,)]  # a post naming the region in passing joins no story
+
+
+def test_the_first_confirmation_of_an_unconfirmed_claim_alerts_once(tmp_path):
+    made = stream(tmp_path, [
+        ("blog", 0, "Военкоры сообщают о применении ракет Storm Shadow по Рыльскому району Курской области."),
+        ("wire", 40, "Американские СМИ подтвердили: ВСУ впервые ударили ракетами Storm Shadow по Рыльскому району"
+                     " Курской области."),
+        ("ua", 60, "ЗМІ підтвердили: ЗСУ вперше вдарили ракетами Storm Shadow по Рильському району Курської області."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert made[1][1].startswith("confirmed for the first time")
+    (tmp_path / "told").mkdir()
+    made = stream(tmp_path / "told", [  # told as fact by a named speaker: a confirmation retold is no news
+        ("gov", 0, "Губернатор сообщил, что ракеты Storm Shadow ударили по Рыльскому району Курской области."),
+        ("wire", 40, "Губернатор подтвердил удар ракетами Storm Shadow по Рыльскому району Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]

@@ -341,6 +341,8 @@ class Claim:
     when: When = field(default_factory=When)
     spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
     objects: set[str] = field(default_factory=set)  # the named weapons it speaks of (OBJECT_STEMS)
+    confirms: bool = False  # its lead says a party confirms the event («Минобороны подтвердило»)
+    hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -705,4 +707,30 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     # the weapons the lead names are the claim's; others of the text are background (an earlier strike)
     objects = extract_objects(lead(text)) or extract_objects(text) or (extract_objects(translation) if translation else set())
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
-                 extract_when(text, published), spoken, objects)
+                 extract_when(text, published), spoken, objects, confirms=confirmed(lead(text)),
+                 hedged=hedged(lead(text)))
+
+
+CONFIRM_STEMS = ("подтверд", "підтверд", "confirm")
+# Words just before a word of confirmation that make it none: «не подтвердил», "declined to confirm"
+UNCONFIRMING = ("не", "ні", "not", "never", "cannot", "didn", "без", "without", "отказ", "відмов", "declin", "refus",
+                "unable", "нельзя")
+
+
+# Words that tell an event as unconfirmed: hearsay, unnamed sources, media and bloggers as the only source
+HEDGE_STEMS = ("якобы", "нібито", "reportedly", "allegedly", "предположительн", "імовірн", "возможно", "можливо",
+               "источник", "джерел", "source", "сми", "змі", "media", "военкор", "воєнкор", "блогер", "блогер",
+               "blogger", "сообщалось", "повідомлялос", "неподтвержд", "непідтвердж", "unconfirmed", "telegram",
+               "телеграм", "пабл")
+
+
+def hedged(text: str) -> bool:
+    """Whether a text tells what it tells as unconfirmed (HEDGE_STEMS)."""
+    return any(word.startswith(HEDGE_STEMS) for word in _words(text))
+
+
+def confirmed(text: str) -> bool:
+    """Whether a text says a party confirms what it tells (a word of confirmation, not negated)."""
+    words = _words(text)
+    return any(word.startswith(CONFIRM_STEMS) and not any(w.startswith(UNCONFIRMING) for w in words[max(0, i - 3):i])
+               for i, word in enumerate(words))

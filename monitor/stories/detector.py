@@ -72,6 +72,8 @@ LATEST = 10  # the watchlist's latest stories compared by meaning, whatever thei
 STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared with
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
 OBJECT = "object:"  # a named object in a story's ``kinds`` column ("object:ATACMS")
+# In a story's ``kinds`` column: the story is told so far only as unconfirmed («якобы», "reportedly")
+UNCONFIRMED = "told:unconfirmed"
 MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
 MEANING_WITH_REGION = 0.88  # when they agree on region and event only
 MEANING_ALONE = 0.93  # when the frames neither agree nor differ (a statement retold in other words)
@@ -135,6 +137,8 @@ class Frame:
     clock: str | None = None  # the time of day the lead names for the claim («около 10.30»)
     objects: set[str] = field(default_factory=set)  # the named weapons it speaks of (ATACMS, Storm Shadow)
     lang: str | None = None  # the post's language, to weigh meaning across languages
+    confirms: bool = False  # its lead says a party confirms the event
+    hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
 
     def stored_kinds(self) -> set[str]:
         """Its event kinds and named objects, as a story's ``kinds`` column keeps them."""
@@ -378,7 +382,7 @@ class StoryDetector:
         story_objects = {k.removeprefix(OBJECT) for k in story["kinds"] if k.startswith(OBJECT)}
         shared_objects = frame.objects & story_objects
         kinds = frame.kinds - TELLING_KINDS
-        story_kinds = {k for k in story["kinds"] if not k.startswith(OBJECT)} - TELLING_KINDS
+        story_kinds = {k for k in story["kinds"] if not k.startswith((OBJECT, UNCONFIRMED))} - TELLING_KINDS
         # a kind named more or less specifically is shared (an attack, a drone attack)
         shared_kinds = (with_parents(kinds) & with_parents(story_kinds)) if kinds and story_kinds else set()
         shared_units = ({f.unit for f in frame.figures} - {"people"}) & set(story["figures"])
@@ -539,7 +543,8 @@ class StoryDetector:
                 continue
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
-                          own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"))
+                          own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"),
+                          own.confirms, own.hedged)
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -608,14 +613,19 @@ class StoryDetector:
         story = self._story(story_id)
         figures = self._figure_changes(frame.figures, story["figures"])
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
-        kind = "update" if (figures or new_places) else "repeat"
+        # the first confirmation of a story told so far only as unconfirmed
+        confirmation = frame.confirms and UNCONFIRMED in story["kinds"]
+        kind = "update" if (figures or new_places or confirmation) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
             parts += [f"new place: {self.places.name(p)}" for p in new_places]
+            parts += ["confirmed for the first time" + (f" ({frame.actor})" if frame.actor else "")] if confirmation else []
             reason = "; ".join(parts) + f" ({reason})"
         self._merge(story, post, frame, edit=existing is not None)
         self._record(watchlist, story_id, post, claim, frame, kind, reason, sim, replaces=existing)
-        changes = {"figures": [f.as_change() | {"was": was} for f, was in figures], "places": new_places}
+        changes: dict[str, Any] = {"figures": [f.as_change() | {"was": was} for f, was in figures], "places": new_places}
+        if confirmation:
+            changes["confirmed"] = frame.actor or "yes"
         return Decision(watchlist, kind, story_id, post_id, reason, changes if kind == "update" else {}, sim)
 
     @staticmethod
@@ -652,10 +662,16 @@ class StoryDetector:
             (watchlist, post["id"], post["date"], post["date"],
              json.dumps([f"{post['source']}:{post['channel']}"]), json.dumps([post.get("lang") or "und"]),
              json.dumps(frame.regions), json.dumps(frame.places, ensure_ascii=False),
-             json.dumps(figures, ensure_ascii=False), json.dumps(sorted(frame.stored_kinds())), (post.get("text") or "")[:200],
+             json.dumps(figures, ensure_ascii=False), json.dumps(sorted(frame.stored_kinds() | self._told(frame))),
+             (post.get("text") or "")[:200],
              json.dumps([frame.actor] if frame.actor else []), frame.day),
         )
         return cursor.lastrowid
+
+    @staticmethod
+    def _told(frame: Frame) -> set[str]:
+        """How a story's first post tells its claim: UNCONFIRMED when hedged and confirmed by nobody."""
+        return {UNCONFIRMED} if frame.hedged and not frame.confirms else set()
 
     def _merge(self, story: dict[str, Any], post: dict[str, Any], frame: Frame, *, edit: bool) -> None:
         channels = story["channels"]
@@ -681,7 +697,10 @@ class StoryDetector:
         story["sources"] = len(channels)
         story["regions"] = list(dict.fromkeys([*story["regions"], *frame.regions]))
         story["places"] = list(dict.fromkeys([*story["places"], *frame.places]))
-        story["kinds"] = sorted(set(story["kinds"]) | frame.stored_kinds())
+        kinds = set(story["kinds"]) | frame.stored_kinds()
+        if frame.confirms or (frame.spoken and frame.actor and not frame.hedged):
+            kinds.discard(UNCONFIRMED)  # a party confirmed it, or a named speaker told it as fact
+        story["kinds"] = sorted(kinds)
         if frame.actor and frame.actor not in story["actors"]:
             story["actors"].append(frame.actor)
         story["day"] = story.get("day") or frame.day
