@@ -9,7 +9,17 @@ import pytest
 
 from monitor.matching.gazetteer import load_gazetteer
 from monitor.stories import describe_changes
-from monitor.stories.claims import WEAPON_KINDS, claim_of, confirmed, hedged, extract_actor, extract_figures, extract_when, same_time, with_parents
+from monitor.stories.claims import (
+    WEAPON_KINDS,
+    claim_of,
+    confirmed,
+    extract_actor,
+    extract_figures,
+    extract_when,
+    hedged,
+    same_time,
+    with_parents,
+)
 from monitor.stories.places import PlaceTree
 
 
