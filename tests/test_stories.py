@@ -517,3 +517,25 @@ def test_the_first_confirmation_of_an_unconfirmed_claim_alerts_once(tmp_path):
         ("wire", 40, "Губернатор подтвердил удар ракетами Storm Shadow по Рыльскому району Курской области."),
     ])
     assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_region_named_only_recalling_earlier_news_raises_nothing(tmp_path):
+    config = load_config(write_config(tmp_path, KURSK + BELGOROD.replace('"belgorod"', '"bel"')))
+    t0 = datetime(2024, 11, 20, 12, tzinfo=timezone.utc)
+    text = ("Bloomberg: ВСУ впервые ударили по России британскими ракетами Storm Shadow\n\n"
+            "Украина впервые выпустила британские крылатые ракеты по российской территории, сообщает Bloomberg.\n\n"
+            "Накануне Минобороны заявило, что ВСУ нанесли удар по Курской области ракетами ATACMS.\n\n"
+            "Ранее о взрывах сообщали жители Белгородской области.")
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config, clock=lambda: t0).ingest([Post(source="telegram", channel="c", message_id=1,
+                                                                  date=t0, text=text)])
+        assert archive.conn.execute("SELECT watchlist, reason FROM alerts").fetchall() == []
+
+
+def test_statements_sharing_nothing_of_the_frame_are_one_claim_only_when_near_word_for_word(tmp_path):
+    made = stream(tmp_path, [
+        ("ria", 0, "Киев обманом заводит солдат ВСУ на передовую в Курскую область, заявил РИА Новости военнопленный."),
+        ("ria", 60, "Киев не хоронит погибших в Курской области боевиков ВСУ, заявил РИА Новости пленный."),
+        ("copy", 70, "Киев обманом заводит солдат ВСУ на передовую в Курскую область, заявил военнопленный РИА Новости."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "repeat"]

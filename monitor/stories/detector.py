@@ -76,7 +76,7 @@ OBJECT = "object:"  # a named object in a story's ``kinds`` column ("object:ATAC
 UNCONFIRMED = "told:unconfirmed"
 MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
 MEANING_WITH_REGION = 0.88  # when they agree on region and event only
-MEANING_ALONE = 0.93  # when the frames neither agree nor differ (a statement retold in other words)
+MEANING_ALONE = 0.93  # when the frames neither agree nor differ (a count retold in other words)
 MEANING_DESPITE_FRAME = 0.94  # when the frames differ (another event, place or speaker): a near copy only
 # Added to the cosine of posts in two languages: the model puts texts of one language nearer each
 # other, so a translation scores about as far below a same-language retelling
@@ -176,6 +176,7 @@ class Comparison:
     first_post: int = 0  # the story's first post: its id, and its label ("channel/message")
     label: str = ""
     figures_shared: int = 0  # how many figures the frames share
+    basis: str = ""  # what the decision rests on: "frame", "region", "meaning", "conflict" or "apart"
 
 
 class StoryDetector:
@@ -432,24 +433,29 @@ class StoryDetector:
             or (shared_regions and telling_kinds and (not frame.places or not story["places"])
                 and not shared_units and not (frame.figures and story["figures"]))
         )
+        # what the decision rests on, and the nearness of meaning it then needs
         if other_day or said:
-            same = False
-        elif meaning is None:  # the frame alone (meaning switched off)
-            same = (frame_agrees or region_agrees) and not conflicts
+            basis, needed = "apart", None
         elif conflicts:
-            same = meaning >= MEANING_DESPITE_FRAME
+            basis, needed = "conflict", MEANING_DESPITE_FRAME
         elif frame_agrees:
-            same = meaning >= MEANING_WITH_FRAME
+            basis, needed = "frame", MEANING_WITH_FRAME
         # a report of its own moment («около 10.30» a drone downed) agreeing on region and event
         # only joins when it reads as a retelling (MEANING_ALONE)
         elif region_agrees and not (statement and frame.clock):
-            same = meaning >= MEANING_WITH_REGION
+            basis, needed = "region", MEANING_WITH_REGION
+        else:  # a statement sharing nothing of the frame (speaker, place, event) is retold only near word for word
+            basis, needed = "meaning", MEANING_DESPITE_FRAME if statement else MEANING_ALONE
+        if needed is None:
+            same = False
+        elif meaning is None:  # the frame alone (meaning switched off)
+            same = basis != "conflict" and (frame_agrees or region_agrees)
         else:
-            same = meaning >= MEANING_ALONE
+            same = meaning >= needed
         parts = self._shared(frame, story, shared_kinds, shared_objects, shared_places, shared_figures, shared_units)
         score = (3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
                  + 10 * (meaning or 0.0))
-        return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures))
+        return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures), basis=basis)
 
     def _same_claim(self, watchlist: str, frame: Frame, claim: Claim, vector: np.ndarray | None, since: str,
                     until: str) -> tuple[int, str] | Comparison | None:
@@ -538,7 +544,7 @@ class StoryDetector:
             if outside and (elsewhere := self._in_passing(post, regions, named)):
                 # about another region: it joins no story and raises nothing for this watchlist
                 decisions.append(Decision(hit.name, "mention", 0, post["id"],
-                                          f"named in passing: the post's lead is about {', '.join(elsewhere)}",
+                                          f"named in passing: {elsewhere}",
                                           regions=regions, keywords=list(hit.keywords)))
                 continue
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
@@ -562,15 +568,17 @@ class StoryDetector:
             return named[item]
         return cached
 
-    def _in_passing(self, post: dict[str, Any], regions: list[str], named: dict[str, list[str]]) -> list[str]:
-        """The regions the post's lead is about when it names the watched ``regions`` only in passing
-        (``items.in_passing``); else none."""
+    def _in_passing(self, post: dict[str, Any], regions: list[str], named: dict[str, list[str]]) -> str | None:
+        """Why the post names the watched ``regions`` only in passing (``items.in_passing``), or None."""
         if self.regions_of is None or not regions:
-            return []
+            return None
         text = post.get("text") or ""
         cached = self._regions_cached(post, named)
         top = lead(text)
-        return sorted(cached(top)) if in_passing(text, top, regions, cached) else []
+        if not in_passing(text, top, regions, cached):
+            return None
+        elsewhere = cached(top)
+        return f"the post's lead is about {', '.join(elsewhere)}" if elsewhere else "named only recalling earlier news"
 
     def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
         """The claim of the post's items about ``regions`` when it is a digest of several regions'

@@ -34,13 +34,24 @@ def concerning(text: str, watched: Iterable[str], regions_of: Callable[[str], li
     return "\n".join(kept)
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n\s*")
+_WORDS = re.compile(r"[^\W\d_]+")
+# Words opening a sentence that tells of an earlier time («Накануне Минобороны заявило», "Earlier, ...")
+RECALLING = ("ранее", "раніше", "прежде", "накануне", "напередодні", "earlier", "previously")
+
+
 def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callable[[str], list[str]]) -> bool:
     """Whether ``text`` names the ``watched`` regions only in passing: its ``lead`` (headline and
-    first sentence) names other regions and none of them, and each item naming a watched region
-    names other regions too (a list of regions, a comparison), none being about it alone."""
+    first sentence) names none of them, and either it names other regions and each item naming a
+    watched region names other regions too (a list of regions, a comparison), none being about it
+    alone; or every sentence naming a watched region recalls an earlier time (RECALLING)."""
     wanted = set(watched)
     told = set(regions_of(lead))
-    if not told or told & wanted:
+    if told & wanted:
         return False
     named = [set(regions_of(item)) for item in items_of(text)]
-    return not any(regions & wanted and not regions - wanted for regions in named)
+    if told and not any(regions & wanted and not regions - wanted for regions in named):
+        return True
+    naming = [sentence for sentence in _SENTENCE_END.split(text) if set(regions_of(sentence)) & wanted]
+    return bool(naming) and all(
+        any(word.lower() in RECALLING for word in _WORDS.findall(sentence)[:2]) for sentence in naming)
