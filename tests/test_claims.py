@@ -220,3 +220,13 @@ def test_hearsay_unnamed_sources_and_bloggers_tell_an_event_as_unconfirmed():
     assert hedged("ВСУ якобы впервые использовали ATACMS, пишут украинские СМИ")
     assert hedged("Ukraine reportedly fired ATACMS, sources say")
     assert not hedged("Минобороны: ПВО сбила шесть ракет над Брянской областью")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Число погибших при обстреле Белгорода возросло с 14 до 18 человек", [("killed", 18)]),
+    ("Кількість загиблих зросла з 14 до 18 осіб", [("killed", 18)]),
+    ("The death toll rose from 21 to 24 people killed", [("killed", 24)]),
+    ("от 5 до 10 ракет", [("missiles", 10)]),
+])
+def test_a_change_told_with_both_values_is_the_value_it_changed_to(text, expected):
+    assert figures(text) == expected

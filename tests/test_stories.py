@@ -539,3 +539,12 @@ def test_statements_sharing_nothing_of_the_frame_are_one_claim_only_when_near_wo
         ("copy", 70, "Киев обманом заводит солдат ВСУ на передовую в Курскую область, заявил военнопленный РИА Новости."),
     ])
     assert [d for d, _ in made] == ["new", "new", "repeat"]
+
+
+def test_a_toll_told_as_a_change_from_the_known_value_is_an_update(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При обстреле Белгорода погибли 21 человек, сообщил губернатор."),
+        ("wire", 60, "The death toll from the shelling of Belgorod rose from 21 to 24 people killed, the governor said."),
+    ], toml=BELGOROD)
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "(was 21)" in made[1][1]

@@ -307,6 +307,9 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
 _NON_DIGIT = re.compile(r"\D")
+# A change told with both values («возросло с 14 до 18», "rose from 21 to 24"): the first is no figure
+CHANGE_FROM = {"с", "со", "з", "із", "from", "от", "від"}
+_CHANGE_TO = re.compile(r"\s+(?:до|to)\s+", re.IGNORECASE)
 _JOINED = re.compile(r"[^\W\d_]*(?:\s+[^\W\d_]+)*\s+", re.UNICODE)
 
 
@@ -398,6 +401,7 @@ def extract_figures(text: str) -> list[Figure]:
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
     words: list[tuple[int, int, str]] = []  # (start, end, folded) of the text's words, with ends
     starts: list[int] = []
+    carried: list[tuple[int, int, str]] = []  # the words before a change's first value («с 14 до 18»)
     for m in _NUMBER.finditer(text):
         if m.group(2) is not None:
             continue  # 08.00, 12:30, 7.5, 1,5: times and fractions, not counts
@@ -416,7 +420,13 @@ def extract_figures(text: str) -> list[Figure]:
         at = bisect_left(starts, m.end())
         after = [w for w in words[at:at + 4] if w[1] <= right]
         upto = bisect_left(starts, m.start())
-        before = words[max(upto - 6, bisect_left(starts, left, 0, upto)):upto]
+        before = carried + words[max(upto - 6, bisect_left(starts, left, 0, upto)):upto]
+        carried = []
+        next_number = _NUMBER.search(text, m.end())
+        if next_number and _CHANGE_TO.fullmatch(text, m.end(), next_number.start()) and before \
+                and before[-1][2] in CHANGE_FROM:
+            carried = before  # the value a figure changed from: the one it changed to is the figure
+            continue
         if _not_a_count(m.group(1), value, before, after):
             continue
         unit, noun, generic = _noun_of(text, after)
