@@ -13,10 +13,14 @@ opens a new one. Same claim, first rule that applies:
 Only stories whose latest post is within ``window_hours`` of the post (before or after it) are
 considered. A digest of several regions' items is read, for each watchlist, from its items about
 the watched regions only (``items.concerning``); named weapons (ATACMS, Storm Shadow) are part of
-the frame: different ones tell claims apart.
-Decisions: NEW when the post opens a story; UPDATE when it adds a figure or a place the story did
-not have; otherwise the post is corroboration (recorded, the story's source count grows). Every
-decision is stored with its reason in plain words.
+the frame: different ones tell claims apart. Meaning (a cosine of sentence vectors) weighs more or
+less by what the frames share (``Comparison.basis``); a story post in another language counts
+CROSS_LANGUAGE nearer.
+Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
+no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
+story did not have, or first confirms a story told only as unconfirmed; otherwise the post is
+corroboration (recorded, the story's source count grows). Every decision has its reason in plain
+words, stored with the story (a mention's is logged).
 
 The detector keeps no state of its own: every lookup is a bounded, indexed read of the story
 tables of a schema (``main`` for the live archive, an attached scratch database for ``monitor
