@@ -105,6 +105,9 @@ def test_the_speaker_is_named_the_same_in_every_language():
     assert claim_of("Минобороны России сообщило об атаке").actor == "defence ministry"
     assert claim_of("Russia's Defense Ministry said").actor == "defence ministry"
     assert claim_of("Губернатор Курської області повідомив").actor == "governor"
+    assert claim_of("Голова Дніпропетровської ОВА повідомив про поранених").actor == "governor"
+    assert claim_of("The head of the regional military administration said").actor == "governor"
+    assert claim_of("Повітряні сили повідомили").actor == claim_of("Ukraine's Air Force said").actor == "air force"
     assert claim_of("Дождь и ветер завтра").actor is None
 
 

@@ -164,7 +164,11 @@ ACTOR_STEMS: dict[str, tuple[str, ...]] = {
     "defence ministry": ("минобороны", "министерство обороны", "міноборони", "міністерство оборони",
                          "defence ministry", "defense ministry", "ministry of defence", "ministry of defense", "мо рф"),
     "general staff": ("генштаб", "генеральный штаб", "генеральний штаб", "general staff"),
-    "governor": ("губернатор", "governor", "глава региона", "врио губернатора"),
+    # a region's head: a Russian governor, a Ukrainian head of the regional (military) administration
+    "governor": ("губернатор", "governor", "глава региона", "врио губернатора", "ова ", "ога ", "ода ",
+                 "обладміністрац", "облгосадміністрац", "військової адміністрац", "военной администрац",
+                 "military administration", "regional administration", "regional state administration"),
+    "air force": ("повітряні сили", "повітряних сил", "воздушные силы", "воздушных сил", "air force"),
     "Zelensky": ("зеленск", "зеленськ", "zelensk"),
     "Putin": ("путин", "путін", "putin"),
     "Lavrov": ("лавров", "lavrov"),
