@@ -233,3 +233,12 @@ def test_hearsay_unnamed_sources_and_bloggers_tell_an_event_as_unconfirmed():
 ])
 def test_a_change_told_with_both_values_is_the_value_it_changed_to(text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Число погибших в результате обстрела Белгорода возросло до 24 человек", [("killed", 24)]),
+    ("Кількість загиблих внаслідок удару по Дніпру зросла до 4", [("killed", 4)]),
+    ("The number of people injured in the attack on the city centre has risen to 111", [("injured", 111)]),
+])
+def test_a_tolls_count_is_what_its_sentence_counts_however_far_the_word(text, expected):
+    assert figures(text) == expected

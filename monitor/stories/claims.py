@@ -311,6 +311,8 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
 _NON_DIGIT = re.compile(r"\D")
+# Words naming a toll's count («Число погибших», «Кількість загиблих», "the death toll", "the number of")
+TOLL_STEMS = ("число", "количеств", "кількіст", "number", "toll")
 # A change told with both values («возросло с 14 до 18», "rose from 21 to 24"): the first is no figure
 CHANGE_FROM = {"с", "со", "з", "із", "from", "от", "від"}
 _CHANGE_TO = re.compile(r"\s+(?:до|to)\s+", re.IGNORECASE)
@@ -437,8 +439,12 @@ def extract_figures(text: str) -> list[Figure]:
         if unit is None:
             if after and after[0][2].startswith(NOT_FIGURES):
                 continue
-            for start, end, word in reversed(before):
-                found = _stem_of(word, _EVENT_UNITS)
+            # the event word just before the number; in a toll's sentence («Число погибших ... возросло
+            # до 24»), anywhere before it
+            sentence = words[bisect_left(starts, left, 0, upto):upto]
+            toll = any(word.startswith(TOLL_STEMS) for _, _, word in sentence)
+            for start, end, word in reversed(sentence if toll else before):
+                found = _unit(word) if toll else _stem_of(word, _EVENT_UNITS)
                 if found:
                     unit = found
                     break
