@@ -242,3 +242,10 @@ def test_a_change_told_with_both_values_is_the_value_it_changed_to(text, expecte
 ])
 def test_a_tolls_count_is_what_its_sentence_counts_however_far_the_word(text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Ещё один ребенок скончался в больнице", "Ще двоє поранених померли",
+                                  "Two more people died in hospital"])
+def test_an_increment_of_a_toll_is_no_figure_of_it(text):
+    assert figures(text) == []
+    assert figures("По его данным, еще пять беспилотников сбиты над Брянской областью") == [("drones shot down", 5)]

@@ -311,6 +311,8 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
 _NON_DIGIT = re.compile(r"\D")
+# Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
+INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
 # Words naming a toll's count («Число погибших», «Кількість загиблих», "the death toll", "the number of")
 TOLL_STEMS = ("число", "количеств", "кількіст", "number", "toll")
 # A change told with both values («возросло с 14 до 18», "rose from 21 to 24"): the first is no figure
@@ -456,6 +458,9 @@ def extract_figures(text: str) -> list[Figure]:
             continue
         if unit is None:
             continue
+        if unit in PERSON_UNITS and (before and before[-1][2] in INCREMENTS
+                                     or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
+            continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
         end = noun[1] if noun else m.end()
         if unit in SHOT_DOWN_UNITS:
             clause = text.find(",", end, right)  # the words after the noun, up to the clause's end
