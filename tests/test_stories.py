@@ -548,3 +548,16 @@ def test_a_toll_told_as_a_change_from_the_known_value_is_an_update(tmp_path):
     ], toml=BELGOROD)
     assert [d for d, _ in made] == ["new", "update"]
     assert "(was 21)" in made[1][1]
+
+
+def test_a_region_named_only_as_where_something_did_not_happen_raises_nothing(tmp_path):
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 11, 19, 14, tzinfo=timezone.utc)
+    texts = ["Журнал ставит на ядерную войну в 2025 году. Первый удар ATACMS не был направлен против "
+             "северокорейцев, и не был в Курской области. Байден опять наврал.",
+             "Удар ракетами ATACMS пришёлся не на Брянскую область, а на Курскую область, сообщили источники."]
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config, clock=lambda: t0)
+        for i, text in enumerate(texts, 1):
+            pipeline.ingest([Post(source="telegram", channel=f"c{i}", message_id=i, date=t0, text=text)])
+        assert archive.conn.execute("SELECT post_id FROM alerts").fetchall() == [(2,)]

@@ -62,7 +62,7 @@ from .claims import (
     similarities,
     with_parents,
 )
-from .items import concerning, in_passing
+from .items import concerning, in_passing, names_a_place_not_there
 from .meaning import closeness
 from .places import PlaceTree
 
@@ -545,7 +545,8 @@ class StoryDetector:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             outside = post_regions is None or bool(set(post_regions) - set(regions))
-            if outside and (elsewhere := self._in_passing(post, regions, named)):
+            if (outside or names_a_place_not_there(post.get("text") or "")) \
+                    and (elsewhere := self._in_passing(post, regions, named)):
                 # about another region: it joins no story and raises nothing for this watchlist
                 decisions.append(Decision(hit.name, "mention", 0, post["id"],
                                           f"named in passing: {elsewhere}",
@@ -582,7 +583,8 @@ class StoryDetector:
         if not in_passing(text, top, regions, cached):
             return None
         elsewhere = cached(top)
-        return f"the post's lead is about {', '.join(elsewhere)}" if elsewhere else "named only recalling earlier news"
+        return (f"the post's lead is about {', '.join(elsewhere)}" if elsewhere
+                else "named only recalling earlier news or as where something did not happen")
 
     def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
         """The claim of the post's items about ``regions`` when it is a digest of several regions'

@@ -40,13 +40,19 @@ _WORDS = re.compile(r"[^\W\d_]+")
 RECALLING = ("ранее", "раніше", "прежде", "накануне", "напередодні", "earlier", "previously")
 
 
+# Where something did not happen: «и не был в Курской области», "not in Kursk region"
+_NOT_THERE = re.compile(r"\b(?:не|ні|not)\s+(?:(?:был[аои]?|було|був|була|була|was|were)\s+)?(?:в|во|у|на|in|at)\s+"
+                        r"[^,.;:!?\n]*", re.IGNORECASE)
+
+
 def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callable[[str], list[str]]) -> bool:
     """Whether ``text`` names the ``watched`` regions only in passing: its ``lead`` (headline and
-    first sentence) names none of them, and either it names other regions and each item naming a
-    watched region names other regions too (a list of regions, a comparison), none being about it
-    alone; or every sentence naming a watched region recalls an earlier time (RECALLING)."""
+    first sentence) names none of them but as where something did not happen, and either it names
+    other regions and each item naming a watched region names other regions too (a list of regions,
+    a comparison), none being about it alone; or every sentence naming a watched region recalls an
+    earlier time (RECALLING) or names it as where something did not happen."""
     wanted = set(watched)
-    told = set(regions_of(lead))
+    told = set(regions_of(_NOT_THERE.sub(" ", lead)))
     if told & wanted:
         return False
     named = [set(regions_of(item)) for item in items_of(text)]
@@ -54,4 +60,10 @@ def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callabl
         return True
     naming = [sentence for sentence in _SENTENCE_END.split(text) if set(regions_of(sentence)) & wanted]
     return bool(naming) and all(
-        any(word.lower() in RECALLING for word in _WORDS.findall(sentence)[:2]) for sentence in naming)
+        any(word.lower() in RECALLING for word in _WORDS.findall(sentence)[:2])
+        or not set(regions_of(_NOT_THERE.sub(" ", sentence))) & wanted for sentence in naming)
+
+
+def names_a_place_not_there(text: str) -> bool:
+    """Whether a text says where something did not happen (a cheap test before ``in_passing``)."""
+    return _NOT_THERE.search(text) is not None
