@@ -453,8 +453,8 @@ def test_a_statement_of_what_is_done_about_an_event_is_a_claim_of_its_own(tmp_pa
                              " в Курской области."),
     ])
     assert [d for d, _ in made] == ["new", "new", "new", "new"]
-    assert "a statement of court on one side only" in made[1][1]
-    assert "a statement of retaliation on one side only" in made[3][1]
+    assert "a statement of court, which the story does not tell" in made[1][1]
+    assert "a statement of retaliation, which the story does not tell" in made[3][1]
 
 
 def test_meaning_across_languages_weighs_a_translation_as_near_as_a_retelling_in_one_language(tmp_path):
@@ -561,3 +561,12 @@ def test_a_region_named_only_as_where_something_did_not_happen_raises_nothing(tm
         for i, text in enumerate(texts, 1):
             pipeline.ingest([Post(source="telegram", channel=f"c{i}", message_id=i, date=t0, text=text)])
         assert archive.conn.execute("SELECT post_id FROM alerts").fetchall() == [(2,)]
+
+
+def test_a_response_told_only_in_a_retellings_background_is_no_statement_of_its_own(tmp_path):
+    made = stream(tmp_path, [
+        ("blog", 0, "ВСУ впервые ударили британскими ракетами Storm Shadow по Курской области."),
+        ("wire", 60, "Ukraine fired British Storm Shadow missiles at Russia's Kursk region for the first time. "
+                     "The strike came days after the approval. Moscow has long vowed to retaliate."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]

@@ -723,6 +723,7 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     lead_weapons = extract_kinds(lead(text)) & WEAPON_KINDS
     if lead_weapons:  # what struck is what the lead names; other weapons of the text are background
         kinds -= WEAPON_KINDS - lead_weapons
+    kinds -= STATEMENT_KINDS - extract_kinds(lead(text))  # a statement's content is its lead's
     actor = extract_actor(text) or (extract_actor(translation) if translation else None)
     spoken = actor is not None and spoken_by(lead(text)) == actor
     if translation:

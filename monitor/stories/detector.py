@@ -414,10 +414,13 @@ class StoryDetector:
         if statement and frame.spoken and frame.actor and actors and frame.actor not in actors:
             conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
         # a statement of what is done about an event (a court's arrest, a response promised) is its own
-        # claim: a statement without it never retells a story with it, nor one with it a story without
-        said = (kinds ^ story_kinds) & STATEMENT_KINDS if statement else set()
+        # claim: it never retells a story without it; a statement without it retells a statement with
+        # it only near word for word (a conflict)
+        said = (kinds - story_kinds) & STATEMENT_KINDS if statement else set()
         if said:
-            conflicts.append(f"a statement of {', '.join(sorted(said))} on one side only")
+            conflicts.append(f"a statement of {', '.join(sorted(said))}, which the story does not tell")
+        elif statement and not story["figures"] and (unsaid := (story_kinds - kinds) & STATEMENT_KINDS):
+            conflicts.append(f"no statement of {', '.join(sorted(unsaid))}, which the story tells")
         # the frames agree: on figures, or on place and event
         frame_agrees = bool(
             len(shared_figures) >= 2
