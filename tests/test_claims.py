@@ -249,3 +249,11 @@ def test_a_tolls_count_is_what_its_sentence_counts_however_far_the_word(text, ex
 def test_an_increment_of_a_toll_is_no_figure_of_it(text):
     assert figures(text) == []
     assert figures("По его данным, еще пять беспилотников сбиты над Брянской областью") == [("drones shot down", 5)]
+
+
+def test_a_place_where_something_did_not_happen_is_the_few_words_after_the_negation():
+    from monitor.stories.items import _NOT_THERE
+
+    assert _NOT_THERE.sub("#", "Удар не был в Курской области.") == "Удар #."
+    assert _NOT_THERE.sub("#", "Свет не в полной мере восстановлен в Белгородской области") == \
+        "Свет # в Белгородской области"

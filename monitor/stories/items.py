@@ -41,8 +41,8 @@ RECALLING = ("ранее", "раніше", "прежде", "накануне", "
 
 
 # Where something did not happen: «и не был в Курской области», "not in Kursk region"
-_NOT_THERE = re.compile(r"\b(?:не|ні|not)\s+(?:(?:был[аои]?|було|був|була|була|was|were)\s+)?(?:в|во|у|на|in|at)\s+"
-                        r"[^,.;:!?\n]*", re.IGNORECASE)
+_NOT_THERE = re.compile(r"\b(?:не|ні|not)\s+(?:(?:был[аои]?|було|був|була|was|were)\s+)?(?:в|во|у|на|in|at)"
+                        r"(?:\s+[^\s,.;:!?]+){1,3}", re.IGNORECASE)  # the place: the next words, at most three
 
 
 def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callable[[str], list[str]]) -> bool:
