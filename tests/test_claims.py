@@ -9,7 +9,17 @@ import pytest
 
 from monitor.matching.gazetteer import load_gazetteer
 from monitor.stories import describe_changes
-from monitor.stories.claims import WEAPON_KINDS, claim_of, extract_actor, extract_figures, extract_when, same_time, with_parents
+from monitor.stories.claims import (
+    WEAPON_KINDS,
+    claim_of,
+    confirmed,
+    extract_actor,
+    extract_figures,
+    extract_when,
+    hedged,
+    same_time,
+    with_parents,
+)
 from monitor.stories.places import PlaceTree
 
 
@@ -95,6 +105,9 @@ def test_the_speaker_is_named_the_same_in_every_language():
     assert claim_of("Минобороны России сообщило об атаке").actor == "defence ministry"
     assert claim_of("Russia's Defense Ministry said").actor == "defence ministry"
     assert claim_of("Губернатор Курської області повідомив").actor == "governor"
+    assert claim_of("Голова Дніпропетровської ОВА повідомив про поранених").actor == "governor"
+    assert claim_of("The head of the regional military administration said").actor == "governor"
+    assert claim_of("Повітряні сили повідомили").actor == claim_of("Ukraine's Air Force said").actor == "air force"
     assert claim_of("Дождь и ветер завтра").actor is None
 
 
@@ -118,6 +131,9 @@ def test_the_changes_of_an_update_read_as_lines_for_the_desk():
     names = {"RU-KRS:sudzha": "Sudzha"}.get
     assert describe_changes(changes, names) == ["killed: 2 (new)", "injured: 12 -> 20", "injured: 9 -> 8",
                                                 "new place: Sudzha"]
+    assert describe_changes({"figures": [], "places": [], "confirmed": "defence ministry"}) == \
+        ["confirmed for the first time by defence ministry"]
+    assert describe_changes({"confirmed": "yes"}) == ["confirmed for the first time"]
     assert describe_changes({}) == []
     # as stored by earlier versions: words only
     assert describe_changes({"figures": ["24 пострадавших"], "places": ["Sudzha"]}) == \
@@ -160,3 +176,84 @@ def test_a_day_word_that_dates_the_telling_is_not_the_events_day():
     assert extract_when(told, published).offset is None
     assert extract_when("Губернатор сообщил, что сегодня утром обстреляли Суджу.", published).day(published) == \
         "2024-11-26 morning"
+
+
+def test_an_english_adjective_between_a_number_and_its_noun_keeps_the_figure():
+    assert figures("Twelve secondary explosions could be heard at around 2:30 a.m.") == [("explosions", 12)]
+    assert figures("Six powerful blasts were heard.") == [("explosions", 6)]
+    assert figures("In 30 seconds 2 drones were shot down.") == [("drones shot down", 2)]
+
+
+def test_a_total_keeps_the_parts_it_names_apart_from_other_values_of_its_unit():
+    total, = extract_figures("За ночь уничтожено 34 БПЛА, из них над Курской областью уничтожено 27 дронов.")
+    assert (total.value, total.parts) == (34, (27,))
+    told, = extract_figures("Выпущено восемь ракет. Он оспорил версию, что было выпущено шесть ракет.")
+    assert (told.value, told.also, told.parts) == (8, (6,), ())  # a contradicted figure is no part
+
+
+def test_the_date_of_a_digests_headline_is_the_digests_not_its_events():
+    published = datetime(2024, 11, 26, 16, tzinfo=timezone.utc)
+    assert extract_when("Спецоперация. Обстановка и главные события на 26 ноября.", published).day(published) is None
+    assert extract_when("Головне за 26 листопада: удари по Курщині", published).day(published) is None
+    assert extract_when("Удар по Курской области 23 ноября", published).day(published) == "2024-11-23"
+
+
+def test_long_range_weapons_and_statements_of_courts_and_responses_are_kinds():
+    assert "missile" in claim_of("ВСУ нанесли два удара дальнобойным западным оружием").kinds
+    assert "court" in claim_of("Суд в Курске заключил под стражу гражданина Британии").kinds
+    assert "court" not in claim_of("Бои у Суджи продолжаются").kinds
+    assert "retaliation" in claim_of("Минобороны готовит ответные действия на атаки ВСУ").kinds
+    assert "retaliation" in claim_of("Russia vows to retaliate for the strikes").kinds
+
+
+@pytest.mark.parametrize("text, says_confirmed", [
+    ("Американские СМИ подтвердили: ВСУ впервые использовали Storm Shadow", True),
+    ("У Генштабі ЗСУ підтвердили удар по арсеналу", True),
+    ("Officials confirmed the strike on the airfield", True),
+    ("Зеленский не подтвердил, что по складу был нанесен удар", False),
+    ("The Pentagon declined to confirm the strike", False),
+    ("The claim could not be independently confirmed", False),
+])
+def test_a_confirmation_is_a_word_of_confirmation_not_negated(text, says_confirmed):
+    assert confirmed(text) is says_confirmed
+
+
+def test_hearsay_unnamed_sources_and_bloggers_tell_an_event_as_unconfirmed():
+    assert hedged("Российские военкоры сообщают о применении Storm Shadow")
+    assert hedged("ВСУ якобы впервые использовали ATACMS, пишут украинские СМИ")
+    assert hedged("Ukraine reportedly fired ATACMS, sources say")
+    assert not hedged("Минобороны: ПВО сбила шесть ракет над Брянской областью")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Число погибших при обстреле Белгорода возросло с 14 до 18 человек", [("killed", 18)]),
+    ("Кількість загиблих зросла з 14 до 18 осіб", [("killed", 18)]),
+    ("The death toll rose from 21 to 24 people killed", [("killed", 24)]),
+    ("от 5 до 10 ракет", [("missiles", 10)]),
+])
+def test_a_change_told_with_both_values_is_the_value_it_changed_to(text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Число погибших в результате обстрела Белгорода возросло до 24 человек", [("killed", 24)]),
+    ("Кількість загиблих внаслідок удару по Дніпру зросла до 4", [("killed", 4)]),
+    ("The number of people injured in the attack on the city centre has risen to 111", [("injured", 111)]),
+])
+def test_a_tolls_count_is_what_its_sentence_counts_however_far_the_word(text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Ещё один ребенок скончался в больнице", "Ще двоє поранених померли",
+                                  "Two more people died in hospital"])
+def test_an_increment_of_a_toll_is_no_figure_of_it(text):
+    assert figures(text) == []
+    assert figures("По его данным, еще пять беспилотников сбиты над Брянской областью") == [("drones shot down", 5)]
+
+
+def test_a_place_where_something_did_not_happen_is_the_few_words_after_the_negation():
+    from monitor.stories.items import _NOT_THERE
+
+    assert _NOT_THERE.sub("#", "Удар не был в Курской области.") == "Удар #."
+    assert _NOT_THERE.sub("#", "Свет не в полной мере восстановлен в Белгородской области") == \
+        "Свет # в Белгородской области"

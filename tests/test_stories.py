@@ -6,6 +6,9 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from monitor.config import load_config
 from monitor.pipeline import Pipeline
 from monitor.storage import Archive, Post
@@ -428,3 +431,142 @@ def test_strikes_by_different_named_weapons_are_different_claims_and_a_retelling
     ])
     assert [d for d, _ in made] == ["new", "new", "repeat"]
     assert "object Storm Shadow" in made[2][1]
+
+
+def test_a_larger_total_told_with_the_storys_count_as_its_part_is_no_change(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "27 беспилотников и две ракеты сбиты над Курской областью, сообщил губернатор."),
+        ("mod", 60, "Минобороны: за ночь средствами ПВО уничтожено 34 БПЛА, из них над Курской областью"
+                    " уничтожено 27 дронов, четыре перехвачены над Липецкой областью."),
+        ("wire", 90, "Над Курской областью сбиты 31 беспилотник и две ракеты, уточнил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "update"]
+    assert "(was 27)" in made[2][1]
+
+
+def test_a_statement_of_what_is_done_about_an_event_is_a_claim_of_its_own(tmp_path):
+    made = stream(tmp_path, [
+        ("bbc", 0, "Российские источники сообщили о взятом в плен в Курской области гражданине Британии."),
+        ("bbc", 24 * 60, "Суд в Курске заключил под стражу захваченного в плен гражданина Великобритании."),
+        ("ria", 25 * 60, "Минобороны подтвердило удары ВСУ ракетами ATACMS по Курской области."),
+        ("ria", 25 * 60 + 1, "Минобороны заявило, что готовит ответные действия на атаки ВСУ ракетами ATACMS"
+                             " в Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "new", "new"]
+    assert "a statement of court, which the story does not tell" in made[1][1]
+    assert "a statement of retaliation, which the story does not tell" in made[3][1]
+
+
+def test_meaning_across_languages_weighs_a_translation_as_near_as_a_retelling_in_one_language(tmp_path):
+    from monitor.stories.detector import CROSS_LANGUAGE
+    from monitor.stories.meaning import from_blob
+    from monitor.stories.stage import detector_for
+
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 8, 7, 6, tzinfo=timezone.utc)
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config, clock=lambda: t0).ingest([Post(
+            source="telegram", channel="gov", message_id=1, date=t0, lang="ru",
+            text="Губернатор Курской области: ситуация в приграничных районах под контролем.")])
+        story, blob = archive.conn.execute(
+            "SELECT sp.story_id, v.vector FROM story_posts sp JOIN post_vectors v USING (post_id)").fetchone()
+        stored = from_blob(blob)
+        other = np.roll(stored, 1)  # a vector of its own, at a known cosine to the story's post
+        other /= np.linalg.norm(other)
+        cosine = float(stored @ other)
+        detector = detector_for(archive.conn, config)
+        assert detector._meanings([story], other, "ru")[story] == pytest.approx(cosine, abs=1e-6)
+        assert detector._meanings([story], other, "en")[story] == pytest.approx(cosine + CROSS_LANGUAGE, abs=1e-6)
+        assert detector._meanings([story], other, None)[story] == pytest.approx(cosine, abs=1e-6)  # unknown: as one
+
+
+def test_a_region_named_only_in_passing_raises_nothing_and_an_item_of_its_own_does(tmp_path):
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 11, 20, 5, tzinfo=timezone.utc)
+    texts = [
+        # the lead is about Samara region; Kursk region only in a list of regions at the end
+        "В Самарской области сбиты шесть беспилотников — губернатор\n\nГубернатор объявил, что утром над "
+        "областью сбиты шесть дронов.\n\nЗа ночь о сбитых беспилотниках сообщали также Московская, Брянская, "
+        "Курская и Орловская области.",
+        # the lead is about Bryansk and Kaluga regions; Kursk region has an item of its own
+        "Система ПВО за ночь уничтожила шесть беспилотников над Брянской областью и восемь — над Калужской.\n\n"
+        "Над Курской областью сбиты семь ракет, сообщил губернатор.",
+    ]
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config, clock=lambda: t0)
+        for i, text in enumerate(texts, 1):
+            pipeline.ingest([Post(source="telegram", channel=f"c{i}", message_id=i, date=t0, text=text)])
+        alerts = archive.conn.execute("SELECT post_id, kind FROM alerts").fetchall()
+        decided = archive.conn.execute("SELECT post_id FROM story_posts").fetchall()
+    assert alerts == [(2, "new")]
+    assert decided == [(2,)]  # a post naming the region in passing joins no story
+
+
+def test_the_first_confirmation_of_an_unconfirmed_claim_alerts_once(tmp_path):
+    made = stream(tmp_path, [
+        ("blog", 0, "Военкоры сообщают о применении ракет Storm Shadow по Рыльскому району Курской области."),
+        ("wire", 40, "Американские СМИ подтвердили: ВСУ впервые ударили ракетами Storm Shadow по Рыльскому району"
+                     " Курской области."),
+        ("ua", 60, "ЗМІ підтвердили: ЗСУ вперше вдарили ракетами Storm Shadow по Рильському району Курської області."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert made[1][1].startswith("confirmed for the first time")
+    (tmp_path / "told").mkdir()
+    made = stream(tmp_path / "told", [  # told as fact by a named speaker: a confirmation retold is no news
+        ("gov", 0, "Губернатор сообщил, что ракеты Storm Shadow ударили по Рыльскому району Курской области."),
+        ("wire", 40, "Губернатор подтвердил удар ракетами Storm Shadow по Рыльскому району Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_region_named_only_recalling_earlier_news_raises_nothing(tmp_path):
+    config = load_config(write_config(tmp_path, KURSK + BELGOROD.replace('"belgorod"', '"bel"')))
+    t0 = datetime(2024, 11, 20, 12, tzinfo=timezone.utc)
+    text = ("Bloomberg: ВСУ впервые ударили по России британскими ракетами Storm Shadow\n\n"
+            "Украина впервые выпустила британские крылатые ракеты по российской территории, сообщает Bloomberg.\n\n"
+            "Накануне Минобороны заявило, что ВСУ нанесли удар по Курской области ракетами ATACMS.\n\n"
+            "Ранее о взрывах сообщали жители Белгородской области.")
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config, clock=lambda: t0).ingest([Post(source="telegram", channel="c", message_id=1,
+                                                                  date=t0, text=text)])
+        assert archive.conn.execute("SELECT watchlist, reason FROM alerts").fetchall() == []
+
+
+def test_statements_sharing_nothing_of_the_frame_are_one_claim_only_when_near_word_for_word(tmp_path):
+    made = stream(tmp_path, [
+        ("ria", 0, "Киев обманом заводит солдат ВСУ на передовую в Курскую область, заявил РИА Новости военнопленный."),
+        ("ria", 60, "Киев не хоронит погибших в Курской области боевиков ВСУ, заявил РИА Новости пленный."),
+        ("copy", 70, "Киев обманом заводит солдат ВСУ на передовую в Курскую область, заявил военнопленный РИА Новости."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "repeat"]
+
+
+def test_a_toll_told_as_a_change_from_the_known_value_is_an_update(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При обстреле Белгорода погибли 21 человек, сообщил губернатор."),
+        ("wire", 60, "The death toll from the shelling of Belgorod rose from 21 to 24 people killed, the governor said."),
+    ], toml=BELGOROD)
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "(was 21)" in made[1][1]
+
+
+def test_a_region_named_only_as_where_something_did_not_happen_raises_nothing(tmp_path):
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 11, 19, 14, tzinfo=timezone.utc)
+    texts = ["Журнал ставит на ядерную войну в 2025 году. Первый удар ATACMS не был направлен против "
+             "северокорейцев, и не был в Курской области. Байден опять наврал.",
+             "Удар ракетами ATACMS пришёлся не на Брянскую область, а на Курскую область, сообщили источники."]
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config, clock=lambda: t0)
+        for i, text in enumerate(texts, 1):
+            pipeline.ingest([Post(source="telegram", channel=f"c{i}", message_id=i, date=t0, text=text)])
+        assert archive.conn.execute("SELECT post_id FROM alerts").fetchall() == [(2,)]
+
+
+def test_a_response_told_only_in_a_retellings_background_is_no_statement_of_its_own(tmp_path):
+    made = stream(tmp_path, [
+        ("blog", 0, "ВСУ впервые ударили британскими ракетами Storm Shadow по Курской области."),
+        ("wire", 60, "Ukraine fired British Storm Shadow missiles at Russia's Kursk region for the first time. "
+                     "The strike came days after the approval. Moscow has long vowed to retaliate."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]

@@ -1,5 +1,5 @@
 """What an UPDATE changed, in lines desk staff read: "killed: 2 (new)", "injured: 12 -> 20",
-"new place: Sudzha"."""
+"new place: Sudzha", "confirmed for the first time by defence ministry"."""
 
 from __future__ import annotations
 
@@ -21,4 +21,7 @@ def describe_changes(changes: dict[str, Any], place_name: Callable[[str], str] =
     for place in changes.get("places") or []:
         name = place.get("name") or place.get("id") if isinstance(place, dict) else place_name(place)
         lines.append(f"new place: {name}")
+    if changes.get("confirmed"):
+        confirmed = changes["confirmed"]
+        lines.append("confirmed for the first time" + (f" by {confirmed}" if confirmed != "yes" else ""))
     return lines

@@ -69,6 +69,8 @@ SHOT_DOWN_STEMS = ("сбит", "сбил", "сбив", "збит", "збил", "
                    "downed", "destroy", "shot")
 # Plural adjective endings: a word between a number and its noun that only describes it («14 потужних вибухів»)
 _ADJECTIVE_ENDINGS = ("ых", "их", "ыми", "ими", "ые", "ие", "і")
+# English adjective endings, for the same («twelve secondary explosions», "six powerful blasts")
+_EN_ADJECTIVE_ENDINGS = ("ary", "al", "ful", "ous", "ive", "ic")
 # Words that may sit between a number and its noun.
 FILLER = {"более", "менее", "около", "свыше", "до", "почти", "порядка", "понад", "близько", "майже", "about",
           "more", "than", "over", "nearly", "almost", "up", "to", "боевых", "бойових", "мирных", "мирних",
@@ -122,7 +124,11 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "drone": ("беспилот", "бпла", "дрон", "безпілот", "drone", "uav", "fpv"),
     "casualties": ("пострада", "ранен", "постражд", "поранен", "injur", "wound", "погиб", "загину", "загибл",
                    "killed", "dead"),
-    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp"),
+    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp",
+                "дальнобой", "далекобій"),
+    "court": ("судебн", "судов", "судь", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody",
+              "remand", "sentenc", "trial"),
+    "retaliation": ("ответн", "возмезд", "відплат", "retaliat"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
@@ -144,6 +150,9 @@ KIND_PARENTS: dict[str, tuple[str, ...]] = {
 }
 # Kinds too general to tell one claim of a region from another without a place or figure in common
 GENERAL_KINDS = frozenset({"attack", "strike", "shelling", "losses", "casualties", "statement"})
+# What a statement says is done or to be done about an event, not the event: a statement naming one
+# the story never named is another claim (a court's arrest of a captive; a response promised to a strike)
+STATEMENT_KINDS = frozenset({"court", "retaliation"})
 
 
 def with_parents(kinds: set[str] | list[str]) -> set[str]:
@@ -155,7 +164,11 @@ ACTOR_STEMS: dict[str, tuple[str, ...]] = {
     "defence ministry": ("минобороны", "министерство обороны", "міноборони", "міністерство оборони",
                          "defence ministry", "defense ministry", "ministry of defence", "ministry of defense", "мо рф"),
     "general staff": ("генштаб", "генеральный штаб", "генеральний штаб", "general staff"),
-    "governor": ("губернатор", "governor", "глава региона", "врио губернатора"),
+    # a region's head: a Russian governor, a Ukrainian head of the regional (military) administration
+    "governor": ("губернатор", "governor", "глава региона", "врио губернатора", "ова ", "ога ", "ода ",
+                 "обладміністрац", "облгосадміністрац", "військової адміністрац", "военной администрац",
+                 "military administration", "regional administration", "regional state administration"),
+    "air force": ("повітряні сили", "повітряних сил", "воздушные силы", "воздушных сил", "air force"),
     "Zelensky": ("зеленск", "зеленськ", "zelensk"),
     "Putin": ("путин", "путін", "putin"),
     "Lavrov": ("лавров", "lavrov"),
@@ -242,6 +255,8 @@ def extract_when(text: str, published: datetime | None = None) -> When:
         month = _month(word)
         if month is None or not 1 <= int(number) <= 31 or _DEADLINE.search(text, 0, m.start()):
             continue
+        if any(w.startswith(DIGEST_STEMS) for w in _words(text[:m.start()])[-DIGEST_REACH:]):
+            continue  # «Главные события на 26 ноября»: the digest's day, not its items' events
         if published is not None:
             named = When(date=(month, int(number))).day(published)
             if named is None or not -DATE_REACH <= (datetime.fromisoformat(named).date() - published.date()).days <= 1:
@@ -263,6 +278,10 @@ def extract_when(text: str, published: datetime | None = None) -> When:
     return When(offset, date, part, named_clock)
 
 
+# Words of a digest's headline: the date after them is the digest's («Обстановка и главные события на 26 ноября»)
+DIGEST_STEMS = ("главн", "головн", "обстановк", "итог", "підсумк", "сводк", "зведенн", "дайджест",
+                "summary", "digest", "briefing", "highlights")
+DIGEST_REACH = 5  # words before a date within which a digest word makes it the digest's
 PUBLISH_STEMS = ("распростран", "опублик", "опублік", "оприлюдн", "publish", "releas")
 TELLING_REACH = 4  # words after a day word within which a word of speech makes it the telling's day
 
@@ -292,6 +311,13 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
 _NON_DIGIT = re.compile(r"\D")
+# Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
+INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
+# Words naming a toll's count («Число погибших», «Кількість загиблих», "the death toll", "the number of")
+TOLL_STEMS = ("число", "количеств", "кількіст", "number", "toll")
+# A change told with both values («возросло с 14 до 18», "rose from 21 to 24"): the first is no figure
+CHANGE_FROM = {"с", "со", "з", "із", "from", "от", "від"}
+_CHANGE_TO = re.compile(r"\s+(?:до|to)\s+", re.IGNORECASE)
 _JOINED = re.compile(r"[^\W\d_]*(?:\s+[^\W\d_]+)*\s+", re.UNICODE)
 
 
@@ -303,6 +329,7 @@ class Figure:
     # the post's other values of the unit: its parts («42 беспилотника, из них 32 над Брянской»), or
     # the figures of a statement's several events; known to the story, never a change of their own
     also: tuple[int, ...] = ()
+    parts: tuple[int, ...] = ()  # those of ``also`` told as its parts («из них 27», "27 of them")
 
     def key(self) -> tuple[str, int]:
         return (self.unit, self.value)
@@ -325,6 +352,8 @@ class Claim:
     when: When = field(default_factory=When)
     spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
     objects: set[str] = field(default_factory=set)  # the named weapons it speaks of (OBJECT_STEMS)
+    confirms: bool = False  # its lead says a party confirms the event («Минобороны подтвердило»)
+    hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -380,6 +409,7 @@ def extract_figures(text: str) -> list[Figure]:
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
     words: list[tuple[int, int, str]] = []  # (start, end, folded) of the text's words, with ends
     starts: list[int] = []
+    carried: list[tuple[int, int, str]] = []  # the words before a change's first value («с 14 до 18»)
     for m in _NUMBER.finditer(text):
         if m.group(2) is not None:
             continue  # 08.00, 12:30, 7.5, 1,5: times and fractions, not counts
@@ -398,25 +428,39 @@ def extract_figures(text: str) -> list[Figure]:
         at = bisect_left(starts, m.end())
         after = [w for w in words[at:at + 4] if w[1] <= right]
         upto = bisect_left(starts, m.start())
-        before = words[max(upto - 6, bisect_left(starts, left, 0, upto)):upto]
+        before = carried + words[max(upto - 6, bisect_left(starts, left, 0, upto)):upto]
+        carried = []
+        next_number = _NUMBER.search(text, m.end())
+        if next_number and _CHANGE_TO.fullmatch(text, m.end(), next_number.start()) and before \
+                and before[-1][2] in CHANGE_FROM:
+            carried = before  # the value a figure changed from: the one it changed to is the figure
+            continue
         if _not_a_count(m.group(1), value, before, after):
             continue
         unit, noun, generic = _noun_of(text, after)
         if unit is None:
             if after and after[0][2].startswith(NOT_FIGURES):
                 continue
-            for start, end, word in reversed(before):
-                found = _stem_of(word, _EVENT_UNITS)
+            # the event word just before the number; in a toll's sentence («Число погибших ... возросло
+            # до 24»), anywhere before it
+            sentence = words[bisect_left(starts, left, 0, upto):upto]
+            toll = any(word.startswith(TOLL_STEMS) for _, _, word in sentence)
+            for start, end, word in reversed(sentence if toll else before):
+                found = _unit(word) if toll else _stem_of(word, _EVENT_UNITS)
                 if found:
                     unit = found
                     break
         if unit is None and generic:
             unit = "people"
         if unit is None and figures and any(w[2] in PART_WORDS for w in before[-3:]) and before[-1][0] > left:
-            figures[-1] = replace(figures[-1], also=(*figures[-1].also, value))  # «42 БПЛА, из них 32 — над ...»
+            last = figures[-1]  # «42 БПЛА, из них 32 — над ...»
+            figures[-1] = replace(last, also=(*last.also, value), parts=(*last.parts, value))
             continue
         if unit is None:
             continue
+        if unit in PERSON_UNITS and (before and before[-1][2] in INCREMENTS
+                                     or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
+            continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
         end = noun[1] if noun else m.end()
         if unit in SHOT_DOWN_UNITS:
             clause = text.find(",", end, right)  # the words after the noun, up to the clause's end
@@ -432,7 +476,8 @@ def extract_figures(text: str) -> list[Figure]:
             at_unit = next(i for i, f in enumerate(figures) if f.unit == unit)
             known = figures[at_unit]
             if value not in known.values():
-                figures[at_unit] = replace(known, also=(*known.also, value))
+                part = value < known.value and any(w[2] in PART_WORDS for w in before)
+                figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
 
 
@@ -445,7 +490,7 @@ def _shot_down_together(figures: list[Figure]) -> list[Figure]:
         if plain and shot:
             if max(plain.values()) < shot.value:  # smaller: its parts; larger: a count launched
                 extra = tuple(v for v in plain.values() if v not in shot.values())
-                by_unit[shot.unit] = replace(shot, also=(*shot.also, *extra))
+                by_unit[shot.unit] = replace(shot, also=(*shot.also, *extra), parts=(*shot.parts, *extra))
                 del by_unit[unit]
     return [by_unit[f.unit] for f in figures if f.unit in by_unit]
 
@@ -465,7 +510,7 @@ def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, 
     """The unit the words after a number name, where its noun lies, and whether the noun is a
     generic one (people, residents)."""
     for start, end, word in after[:3]:
-        if word.startswith(NOT_FIGURES) and not _unit(word):
+        if word.startswith(NOT_FIGURES) and not _unit(word) and not _adjective(word):
             break
         found = _unit(word)
         if found:
@@ -473,9 +518,15 @@ def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, 
         if word.startswith(GENERIC_STEMS):
             event = _event_after(text, after, end)
             return (event[0], (start, event[1]), True) if event is not None else (None, (start, end), True)
-        if word not in FILLER and not (len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS)):
+        if word not in FILLER and not _adjective(word):
             break
     return None, None, False
+
+
+def _adjective(word: str) -> bool:
+    """Whether a folded word has a plural adjective's ending (Russian, Ukrainian) or an English
+    adjective's («secondary», not a count of seconds)."""
+    return len(word) > 4 and (word.endswith(_ADJECTIVE_ENDINGS) or word.isascii() and word.endswith(_EN_ADJECTIVE_ENDINGS))
 
 
 def _told_otherwise(before: list[tuple[int, int, str]]) -> bool:
@@ -502,6 +553,8 @@ def _kinds_of(words: list[str]) -> set[str]:
         kinds.add("shoot-down")
     if {"плен", "полон"} & set(words):  # «взят в плен», «в полон»: not «пленный», a prisoner who speaks
         kinds.add("capture")
+    if {"суд", "суда", "суду", "судом", "суде", "court"} & set(words):  # the word alone: not Суджа
+        kinds.add("court")
     return kinds
 
 
@@ -670,6 +723,7 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     lead_weapons = extract_kinds(lead(text)) & WEAPON_KINDS
     if lead_weapons:  # what struck is what the lead names; other weapons of the text are background
         kinds -= WEAPON_KINDS - lead_weapons
+    kinds -= STATEMENT_KINDS - extract_kinds(lead(text))  # a statement's content is its lead's
     actor = extract_actor(text) or (extract_actor(translation) if translation else None)
     spoken = actor is not None and spoken_by(lead(text)) == actor
     if translation:
@@ -679,4 +733,30 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     # the weapons the lead names are the claim's; others of the text are background (an earlier strike)
     objects = extract_objects(lead(text)) or extract_objects(text) or (extract_objects(translation) if translation else set())
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
-                 extract_when(text, published), spoken, objects)
+                 extract_when(text, published), spoken, objects, confirms=confirmed(lead(text)),
+                 hedged=hedged(lead(text)))
+
+
+CONFIRM_STEMS = ("подтверд", "підтверд", "confirm")
+# Words just before a word of confirmation that make it none: «не подтвердил», "declined to confirm"
+UNCONFIRMING = ("не", "ні", "not", "never", "cannot", "didn", "без", "without", "отказ", "відмов", "declin", "refus",
+                "unable", "нельзя")
+
+
+# Words that tell an event as unconfirmed: hearsay, unnamed sources, media and bloggers as the only source
+HEDGE_STEMS = ("якобы", "нібито", "reportedly", "allegedly", "предположительн", "імовірн", "возможно", "можливо",
+               "источник", "джерел", "source", "сми", "змі", "media", "военкор", "воєнкор", "блогер", "блогер",
+               "blogger", "сообщалось", "повідомлялос", "неподтвержд", "непідтвердж", "unconfirmed", "telegram",
+               "телеграм", "пабл")
+
+
+def hedged(text: str) -> bool:
+    """Whether a text tells what it tells as unconfirmed (HEDGE_STEMS)."""
+    return any(word.startswith(HEDGE_STEMS) for word in _words(text))
+
+
+def confirmed(text: str) -> bool:
+    """Whether a text says a party confirms what it tells (a word of confirmation, not negated)."""
+    words = _words(text)
+    return any(word.startswith(CONFIRM_STEMS) and not any(w.startswith(UNCONFIRMING) for w in words[max(0, i - 3):i])
+               for i, word in enumerate(words))

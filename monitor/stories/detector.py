@@ -13,10 +13,14 @@ opens a new one. Same claim, first rule that applies:
 Only stories whose latest post is within ``window_hours`` of the post (before or after it) are
 considered. A digest of several regions' items is read, for each watchlist, from its items about
 the watched regions only (``items.concerning``); named weapons (ATACMS, Storm Shadow) are part of
-the frame: different ones tell claims apart.
-Decisions: NEW when the post opens a story; UPDATE when it adds a figure or a place the story did
-not have; otherwise the post is corroboration (recorded, the story's source count grows). Every
-decision is stored with its reason in plain words.
+the frame: different ones tell claims apart. Meaning (a cosine of sentence vectors) weighs more or
+less by what the frames share (``Comparison.basis``); a story post in another language counts
+CROSS_LANGUAGE nearer.
+Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
+no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
+story did not have, or first confirms a story told only as unconfirmed; otherwise the post is
+corroboration (recorded, the story's source count grows). Every decision has its reason in plain
+words, stored with the story (a mention's is logged).
 
 The detector keeps no state of its own: every lookup is a bounded, indexed read of the story
 tables of a schema (``main`` for the live archive, an attached scratch database for ``monitor
@@ -44,8 +48,21 @@ import numpy as np
 from monitor.config.schema import Stories
 from monitor.storage import iso, parse_iso
 
-from .claims import GENERAL_KINDS, PERSON_UNITS, TELLING_KINDS, WEAPON_KINDS, Claim, Figure, claim_of, same_time, similarities, with_parents
-from .items import concerning
+from .claims import (
+    GENERAL_KINDS,
+    PERSON_UNITS,
+    STATEMENT_KINDS,
+    TELLING_KINDS,
+    WEAPON_KINDS,
+    Claim,
+    Figure,
+    claim_of,
+    lead,
+    same_time,
+    similarities,
+    with_parents,
+)
+from .items import concerning, in_passing, names_a_place_not_there
 from .meaning import closeness
 from .places import PlaceTree
 
@@ -59,16 +76,21 @@ LATEST = 10  # the watchlist's latest stories compared by meaning, whatever thei
 STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared with
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
 OBJECT = "object:"  # a named object in a story's ``kinds`` column ("object:ATACMS")
+# In a story's ``kinds`` column: the story is told so far only as unconfirmed («якобы», "reportedly")
+UNCONFIRMED = "told:unconfirmed"
 MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
 MEANING_WITH_REGION = 0.88  # when they agree on region and event only
-MEANING_ALONE = 0.93  # when the frames neither agree nor differ (a statement retold in other words)
+MEANING_ALONE = 0.93  # when the frames neither agree nor differ (a count retold in other words)
 MEANING_DESPITE_FRAME = 0.94  # when the frames differ (another event, place or speaker): a near copy only
+# Added to the cosine of posts in two languages: the model puts texts of one language nearer each
+# other, so a translation scores about as far below a same-language retelling
+CROSS_LANGUAGE = 0.06
 
 
 @dataclass
 class Decision:
     watchlist: str
-    kind: str  # "new" | "update" | "repeat"
+    kind: str  # "new" | "update" | "repeat" | "mention" (named in passing: in no story)
     story_id: int
     post_id: int
     reason: str
@@ -118,6 +140,9 @@ class Frame:
     spoken: bool = False  # the speaker is named beside a word of speech in the post's lead
     clock: str | None = None  # the time of day the lead names for the claim («около 10.30»)
     objects: set[str] = field(default_factory=set)  # the named weapons it speaks of (ATACMS, Storm Shadow)
+    lang: str | None = None  # the post's language, to weigh meaning across languages
+    confirms: bool = False  # its lead says a party confirms the event
+    hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
 
     def stored_kinds(self) -> set[str]:
         """Its event kinds and named objects, as a story's ``kinds`` column keeps them."""
@@ -155,6 +180,7 @@ class Comparison:
     first_post: int = 0  # the story's first post: its id, and its label ("channel/message")
     label: str = ""
     figures_shared: int = 0  # how many figures the frames share
+    basis: str = ""  # what the decision rests on: "frame", "region", "meaning", "conflict" or "apart"
 
 
 class StoryDetector:
@@ -305,20 +331,51 @@ class StoryDetector:
             found[story["id"]] = story
         return [found[story_id] for story_id in story_ids if story_id in found]
 
-    def _meanings(self, story_ids: list[int], vector: np.ndarray | None) -> dict[int, float]:
+    def _meanings(self, story_ids: list[int], vector: np.ndarray | None, lang: str | None = None) -> dict[int, float]:
         """How near the post's meaning is to each story's (its latest STORY_VECTORS posts): one read
-        for all candidates; a story without vectors (or a post without one) is left out."""
+        for all candidates; a story without vectors (or a post without one) is left out. A story
+        post in another language than ``lang`` counts CROSS_LANGUAGE nearer (the model sets texts of
+        one language nearer each other, whatever they say)."""
         if vector is None or not story_ids:
             return {}
-        blobs: dict[int, list[bytes]] = {}
-        for story_id, blob in self.conn.execute(
-                f"SELECT story_id, vector FROM (SELECT sp.story_id, v.vector, row_number() OVER"
-                " (PARTITION BY sp.story_id ORDER BY sp.date DESC, sp.post_id DESC) AS latest"
+        blobs: dict[int, tuple[list[bytes], list[bytes]]] = {}
+        for story_id, blob, other in self.conn.execute(
+                f"SELECT story_id, vector, other FROM (SELECT sp.story_id, v.vector, row_number() OVER"
+                " (PARTITION BY sp.story_id ORDER BY sp.date DESC, sp.post_id DESC) AS latest,"
+                " coalesce(p.lang, '') NOT IN ('', ?) AND ? != '' AS other"
                 f" FROM {self.tables}story_posts sp JOIN {self.tables}post_vectors v ON v.post_id = sp.post_id"
+                " LEFT JOIN posts p ON p.id = sp.post_id"
                 f" WHERE sp.story_id IN ({','.join('?' * len(story_ids))})) AS recent WHERE latest <= ?",
-                (*story_ids, STORY_VECTORS)):
-            blobs.setdefault(story_id, []).append(blob)
-        return {story_id: found for story_id, some in blobs.items() if (found := closeness(vector, some)) is not None}
+                (lang or "", lang or "", *story_ids, STORY_VECTORS)):
+            blobs.setdefault(story_id, ([], []))[1 if other else 0].append(blob)
+        found: dict[int, float] = {}
+        for story_id, (same, others) in blobs.items():
+            near = [c for c in (closeness(vector, same),) if c is not None]
+            if (across := closeness(vector, others)) is not None:
+                near.append(min(1.0, across + CROSS_LANGUAGE))
+            if near:
+                found[story_id] = max(near)
+        return found
+
+    def _shared(self, frame: Frame, story: dict[str, Any], kinds: set[str], objects: set[str], places: list[str],
+                figures: list[tuple[str, int]], units: set[str]) -> list[str]:
+        """What a post's frame shares with a story's, in words (for the decision's reason)."""
+        parts = []
+        if kinds:
+            parts.append("event " + ", ".join(sorted(kinds)))
+        if objects:
+            parts.append("object " + ", ".join(sorted(objects)))
+        if places:
+            parts.append("place " + ", ".join(self.places.name(p) for p in places))
+        if figures:
+            parts.append("figures " + ", ".join(f"{u} {v}" for u, v in figures))
+        elif units:
+            parts.append("counts of " + ", ".join(sorted(units)))
+        if frame.actor and frame.actor in (story.get("actors") or []):
+            parts.append(f"speaker {frame.actor}")
+        if frame.day and frame.day == story.get("day"):
+            parts.append(f"day {frame.day}")
+        return parts
 
     def _compare(self, frame: Frame, story: dict[str, Any], meaning: float | None) -> Comparison:
         """Whether the post's claim frame and meaning are the story's claim, and what they share."""
@@ -330,7 +387,7 @@ class StoryDetector:
         story_objects = {k.removeprefix(OBJECT) for k in story["kinds"] if k.startswith(OBJECT)}
         shared_objects = frame.objects & story_objects
         kinds = frame.kinds - TELLING_KINDS
-        story_kinds = {k for k in story["kinds"] if not k.startswith(OBJECT)} - TELLING_KINDS
+        story_kinds = {k for k in story["kinds"] if not k.startswith((OBJECT, UNCONFIRMED))} - TELLING_KINDS
         # a kind named more or less specifically is shared (an attack, a drone attack)
         shared_kinds = (with_parents(kinds) & with_parents(story_kinds)) if kinds and story_kinds else set()
         shared_units = ({f.unit for f in frame.figures} - {"people"}) & set(story["figures"])
@@ -356,6 +413,14 @@ class StoryDetector:
             conflicts.append(f"a report of {frame.clock} without figures, not a story of figures")
         if statement and frame.spoken and frame.actor and actors and frame.actor not in actors:
             conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
+        # a statement of what is done about an event (a court's arrest, a response promised) is its own
+        # claim: it never retells a story without it; a statement without it retells a statement with
+        # it only near word for word (a conflict)
+        said = (kinds - story_kinds) & STATEMENT_KINDS if statement else set()
+        if said:
+            conflicts.append(f"a statement of {', '.join(sorted(said))}, which the story does not tell")
+        elif statement and not story["figures"] and (unsaid := (story_kinds - kinds) & STATEMENT_KINDS):
+            conflicts.append(f"no statement of {', '.join(sorted(unsaid))}, which the story tells")
         # the frames agree: on figures, or on place and event
         frame_agrees = bool(
             len(shared_figures) >= 2
@@ -375,38 +440,29 @@ class StoryDetector:
             or (shared_regions and telling_kinds and (not frame.places or not story["places"])
                 and not shared_units and not (frame.figures and story["figures"]))
         )
-        if other_day:
-            same = False
-        elif meaning is None:  # the frame alone (meaning switched off)
-            same = (frame_agrees or region_agrees) and not conflicts
+        # what the decision rests on, and the nearness of meaning it then needs
+        if other_day or said:
+            basis, needed = "apart", None
         elif conflicts:
-            same = meaning >= MEANING_DESPITE_FRAME
+            basis, needed = "conflict", MEANING_DESPITE_FRAME
         elif frame_agrees:
-            same = meaning >= MEANING_WITH_FRAME
+            basis, needed = "frame", MEANING_WITH_FRAME
         # a report of its own moment («около 10.30» a drone downed) agreeing on region and event
         # only joins when it reads as a retelling (MEANING_ALONE)
         elif region_agrees and not (statement and frame.clock):
-            same = meaning >= MEANING_WITH_REGION
+            basis, needed = "region", MEANING_WITH_REGION
+        else:  # a statement sharing nothing of the frame (speaker, place, event) is retold only near word for word
+            basis, needed = "meaning", MEANING_DESPITE_FRAME if statement else MEANING_ALONE
+        if needed is None:
+            same = False
+        elif meaning is None:  # the frame alone (meaning switched off)
+            same = basis != "conflict" and (frame_agrees or region_agrees)
         else:
-            same = meaning >= MEANING_ALONE
-        parts = []
-        if shared_kinds:
-            parts.append("event " + ", ".join(sorted(shared_kinds)))
-        if shared_objects:
-            parts.append("object " + ", ".join(sorted(shared_objects)))
-        if shared_places:
-            parts.append("place " + ", ".join(tree.name(p) for p in shared_places))
-        if shared_figures:
-            parts.append("figures " + ", ".join(f"{u} {v}" for u, v in shared_figures))
-        elif shared_units:
-            parts.append("counts of " + ", ".join(sorted(shared_units)))
-        if frame.actor and frame.actor in actors:
-            parts.append(f"speaker {frame.actor}")
-        if frame.day and frame.day == story.get("day"):
-            parts.append(f"day {frame.day}")
+            same = meaning >= needed
+        parts = self._shared(frame, story, shared_kinds, shared_objects, shared_places, shared_figures, shared_units)
         score = (3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
                  + 10 * (meaning or 0.0))
-        return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures))
+        return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures), basis=basis)
 
     def _same_claim(self, watchlist: str, frame: Frame, claim: Claim, vector: np.ndarray | None, since: str,
                     until: str) -> tuple[int, str] | Comparison | None:
@@ -417,7 +473,7 @@ class StoryDetector:
         candidates = self._candidates(watchlist, claim, frame.places, frame.regions, since, until,
                                       latest=vector is not None)
         stories = self._stories_in_span(candidates, frame.date)
-        meanings = self._meanings([story["id"] for story in stories], vector)
+        meanings = self._meanings([story["id"] for story in stories], vector, frame.lang)
         for story in stories:
             story_id = story["id"]
             found = self._compare(frame, story, meanings.get(story_id))
@@ -492,28 +548,53 @@ class StoryDetector:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             outside = post_regions is None or bool(set(post_regions) - set(regions))
+            if (outside or names_a_place_not_there(post.get("text") or "")) \
+                    and (elsewhere := self._in_passing(post, regions, named)):
+                # about another region: it joins no story and raises nothing for this watchlist
+                decisions.append(Decision(hit.name, "mention", 0, post["id"],
+                                          f"named in passing: {elsewhere}",
+                                          regions=regions, keywords=list(hit.keywords)))
+                continue
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
-                          own.when.day(date), own.spoken, own.when.clock, own.objects)
+                          own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"),
+                          own.confirms, own.hedged)
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
             decisions.append(decision)
         return decisions
 
-    def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
-        """The claim of the post's items about ``regions`` when it is a digest of several regions'
-        items (``items.concerning``); else the post's whole claim."""
-        if self.regions_of is None or not regions:
-            return claim
+    def _regions_cached(self, post: dict[str, Any], named: dict[str, list[str]]) -> Callable[[str], list[str]]:
+        """The regions a piece of the post names (the matcher's), each piece read once per post."""
         regions_of = self.regions_of
+        assert regions_of is not None
 
         def cached(item: str) -> list[str]:
             if item not in named:
                 named[item] = regions_of(item, post.get("lang"))
             return named[item]
+        return cached
 
-        part = concerning(post.get("text") or "", regions, cached)
+    def _in_passing(self, post: dict[str, Any], regions: list[str], named: dict[str, list[str]]) -> str | None:
+        """Why the post names the watched ``regions`` only in passing (``items.in_passing``), or None."""
+        if self.regions_of is None or not regions:
+            return None
+        text = post.get("text") or ""
+        cached = self._regions_cached(post, named)
+        top = lead(text)
+        if not in_passing(text, top, regions, cached):
+            return None
+        elsewhere = cached(top)
+        return (f"the post's lead is about {', '.join(elsewhere)}" if elsewhere
+                else "named only recalling earlier news or as where something did not happen")
+
+    def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
+        """The claim of the post's items about ``regions`` when it is a digest of several regions'
+        items (``items.concerning``); else the post's whole claim."""
+        if self.regions_of is None or not regions:
+            return claim
+        part = concerning(post.get("text") or "", regions, self._regions_cached(post, named))
         # the items' claim, at the time the post names (a digest dates its items in its headline)
         return claim if part is None else replace(claim_of(part, None, date), when=claim.when)
 
@@ -549,14 +630,19 @@ class StoryDetector:
         story = self._story(story_id)
         figures = self._figure_changes(frame.figures, story["figures"])
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
-        kind = "update" if (figures or new_places) else "repeat"
+        # the first confirmation of a story told so far only as unconfirmed
+        confirmation = frame.confirms and UNCONFIRMED in story["kinds"]
+        kind = "update" if (figures or new_places or confirmation) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
             parts += [f"new place: {self.places.name(p)}" for p in new_places]
+            parts += ["confirmed for the first time" + (f" ({frame.actor})" if frame.actor else "")] if confirmation else []
             reason = "; ".join(parts) + f" ({reason})"
         self._merge(story, post, frame, edit=existing is not None)
         self._record(watchlist, story_id, post, claim, frame, kind, reason, sim, replaces=existing)
-        changes = {"figures": [f.as_change() | {"was": was} for f, was in figures], "places": new_places}
+        changes: dict[str, Any] = {"figures": [f.as_change() | {"was": was} for f, was in figures], "places": new_places}
+        if confirmation:
+            changes["confirmed"] = frame.actor or "yes"
         return Decision(watchlist, kind, story_id, post_id, reason, changes if kind == "update" else {}, sim)
 
     @staticmethod
@@ -564,7 +650,8 @@ class StoryDetector:
         """The figures that tell the story something new, each with the value it replaces (None:
         a count of something not counted before). A value the story has had (a stale figure,
         retold after an update) is no news, nor a value given as a part of a larger one the story
-        knows ("2 drones over Moscow region, 42 in all"); any other value is, upwards or downwards."""
+        knows ("2 drones over Moscow region, 42 in all"), nor a larger total told with a part the story
+        knows ("34 drones, 27 of them over Kursk region"); any other value is, upwards or downwards."""
         changes: list[tuple[Figure, int | None]] = []
         for f in figures:
             # the headline value, and the post's larger values of the unit (of which it is a part)
@@ -573,6 +660,8 @@ class StoryDetector:
                    for v in told):
                 continue  # the same count, named more or less precisely (300 people, 300 soldiers)
             values = known.get(f.unit)
+            if values and any(v in values for v in f.parts):
+                continue  # a larger total of which the story's count is a part (34 drones, 27 of them over Kursk)
             if values is None:
                 changes.append((f, None))
             elif not any(v in values for v in told):
@@ -590,10 +679,16 @@ class StoryDetector:
             (watchlist, post["id"], post["date"], post["date"],
              json.dumps([f"{post['source']}:{post['channel']}"]), json.dumps([post.get("lang") or "und"]),
              json.dumps(frame.regions), json.dumps(frame.places, ensure_ascii=False),
-             json.dumps(figures, ensure_ascii=False), json.dumps(sorted(frame.stored_kinds())), (post.get("text") or "")[:200],
+             json.dumps(figures, ensure_ascii=False), json.dumps(sorted(frame.stored_kinds() | self._told(frame))),
+             (post.get("text") or "")[:200],
              json.dumps([frame.actor] if frame.actor else []), frame.day),
         )
         return cursor.lastrowid
+
+    @staticmethod
+    def _told(frame: Frame) -> set[str]:
+        """How a story's first post tells its claim: UNCONFIRMED when hedged and confirmed by nobody."""
+        return {UNCONFIRMED} if frame.hedged and not frame.confirms else set()
 
     def _merge(self, story: dict[str, Any], post: dict[str, Any], frame: Frame, *, edit: bool) -> None:
         channels = story["channels"]
@@ -605,7 +700,12 @@ class StoryDetector:
             languages.append(post.get("lang") or "und")
         for f in frame.figures:
             values = story["figures"].setdefault(f.unit, [])
-            for value in (*f.also, f.value):  # the headline value last: the latest one known
+            # the headline value last: the latest one known; but a total of which the story knows a
+            # part (a count over more regions) first, the story's own count staying the latest
+            told = (f.value, *f.also) if any(v in values for v in f.parts) else (*f.also, f.value)
+            for value in told:
+                if value in values and value in f.parts:
+                    values.remove(value)
                 if value not in values:
                     values.append(value)
             del values[:-MAX_VALUES]  # the latest values are what a repeat is checked against
@@ -614,7 +714,10 @@ class StoryDetector:
         story["sources"] = len(channels)
         story["regions"] = list(dict.fromkeys([*story["regions"], *frame.regions]))
         story["places"] = list(dict.fromkeys([*story["places"], *frame.places]))
-        story["kinds"] = sorted(set(story["kinds"]) | frame.stored_kinds())
+        kinds = set(story["kinds"]) | frame.stored_kinds()
+        if frame.confirms or (frame.spoken and frame.actor and not frame.hedged):
+            kinds.discard(UNCONFIRMED)  # a party confirmed it, or a named speaker told it as fact
+        story["kinds"] = sorted(kinds)
         if frame.actor and frame.actor not in story["actors"]:
             story["actors"].append(frame.actor)
         story["day"] = story.get("day") or frame.day

@@ -32,3 +32,38 @@ def concerning(text: str, watched: Iterable[str], regions_of: Callable[[str], li
     if not any(regions & wanted for regions in named):
         return None  # the watchlist matched the post, not an item of it (a keyword): the whole post
     return "\n".join(kept)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n\s*")
+_WORDS = re.compile(r"[^\W\d_]+")
+# Words opening a sentence that tells of an earlier time («Накануне Минобороны заявило», "Earlier, ...")
+RECALLING = ("ранее", "раніше", "прежде", "накануне", "напередодні", "earlier", "previously")
+
+
+# Where something did not happen: «и не был в Курской области», "not in Kursk region"
+_NOT_THERE = re.compile(r"\b(?:не|ні|not)\s+(?:(?:был[аои]?|було|був|була|was|were)\s+)?(?:в|во|у|на|in|at)"
+                        r"(?:\s+[^\s,.;:!?]+){1,3}", re.IGNORECASE)  # the place: the next words, at most three
+
+
+def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callable[[str], list[str]]) -> bool:
+    """Whether ``text`` names the ``watched`` regions only in passing: its ``lead`` (headline and
+    first sentence) names none of them but as where something did not happen, and either it names
+    other regions and each item naming a watched region names other regions too (a list of regions,
+    a comparison), none being about it alone; or every sentence naming a watched region recalls an
+    earlier time (RECALLING) or names it as where something did not happen."""
+    wanted = set(watched)
+    told = set(regions_of(_NOT_THERE.sub(" ", lead)))
+    if told & wanted:
+        return False
+    named = [set(regions_of(item)) for item in items_of(text)]
+    if told and not any(regions & wanted and not regions - wanted for regions in named):
+        return True
+    naming = [sentence for sentence in _SENTENCE_END.split(text) if set(regions_of(sentence)) & wanted]
+    return bool(naming) and all(
+        any(word.lower() in RECALLING for word in _WORDS.findall(sentence)[:2])
+        or not set(regions_of(_NOT_THERE.sub(" ", sentence))) & wanted for sentence in naming)
+
+
+def names_a_place_not_there(text: str) -> bool:
+    """Whether a text says where something did not happen (a cheap test before ``in_passing``)."""
+    return _NOT_THERE.search(text) is not None
