@@ -29,9 +29,12 @@ def pytest_configure(config: pytest.Config) -> None:
         folder = tempfile.mkdtemp(prefix="monitor-test-cache-")
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
     os.environ["MONITOR_CACHE_DIR"] = folder
-    from monitor.matching import Matcher
+    from monitor.matching import Matcher, built
+    from monitor.matching.gazetteer import load_gazetteer
 
-    Matcher([])  # the bundled gazetteer's terms, built here once if the folder lacks them
+    gazetteer = load_gazetteer()
+    if not built._path(built.terms_key(gazetteer.regions, gazetteer.places, gazetteer.exclusions)).exists():
+        Matcher([], gazetteer)  # the bundled gazetteer's terms, built here once
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -7,7 +7,7 @@ import pytest
 from monitor.config import ConfigError, find_config_path, load_config
 from monitor.config.schema import SECTIONS
 
-from .conftest import ROOT, invoke, run_cli, write_config
+from .conftest import ROOT, invoke, write_config
 
 
 def errors_of(tmp_path, body: str) -> list[str]:
@@ -133,8 +133,9 @@ def test_check_exits_non_zero_and_lists_the_errors(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_the_config_option_reads_the_environment_when_not_given(tmp_path, config_path):
-    result = run_cli("check", env={"MONITOR_CONFIG": str(config_path)}, cwd=tmp_path / ".." )
+def test_the_config_option_reads_the_environment_when_not_given(tmp_path, config_path, monkeypatch):
+    monkeypatch.chdir(tmp_path / "..")  # a folder without a monitor.toml
+    result = invoke("check", env={"MONITOR_CONFIG": str(config_path)})
     assert result.returncode == 0, result.stderr
     assert str(config_path) in result.stdout
 

@@ -20,7 +20,7 @@ import pytest
 from monitor.daemon import Daemon
 from monitor.storage import Archive
 
-from .conftest import ROOT, invoke, run_cli, write_config
+from .conftest import ROOT, invoke, write_config
 from .support.telegram import FakeTelegram, channel, message
 
 BASE = '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\nrecipients = ["desk@example.org"]\n'
@@ -75,7 +75,7 @@ def test_ready_then_sigterm_stops_cleanly_with_a_summary(daemon):
     config, notify, proc = daemon
     notify.wait_for("READY=1")
     assert any("STATUS=" in m for m in notify.seen)
-    status = run_cli("status", "--json", config=config)  # the archive is readable while the daemon runs
+    status = invoke("status", "--json", config=config)  # the archive is readable while the daemon runs
     assert status.returncode == 0 and json.loads(status.stdout)["healthy"] is True
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=30)

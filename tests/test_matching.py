@@ -517,3 +517,22 @@ def test_a_watched_region_matches_its_cities_that_label_no_region():
             ("dnipro", [], ["Dnipro"])], text
     assert m.match("Обстріл Харкова", lang="uk").watchlists[0].name == "kharkiv"
     assert [h.name for h in m.match("Удар по Таганрогу", lang="ru").watchlists] == []
+
+
+def test_configurations_alike_share_one_matcher_and_changed_watchlists_get_their_own(tmp_path):
+    from monitor.config import load_config
+    from monitor.matching import matcher_for
+
+    body = '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\n'
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    first = load_config(write_config(tmp_path / "a", body))
+    reloaded = load_config(write_config(tmp_path / "a", body))
+    beside_another_archive = load_config(write_config(tmp_path / "b", body))  # neither has imported places
+    changed = load_config(write_config(tmp_path / "a", body.replace("RU-KRS", "RU-BEL")))
+    longer = load_config(write_config(tmp_path / "a", body + "[matching]\nmax_chars = 100\n"))
+    assert matcher_for(first) is matcher_for(reloaded) is matcher_for(beside_another_archive)
+    assert matcher_for(changed) is not matcher_for(first) and matcher_for(longer) is not matcher_for(first)
+    assert [w.name for w in matcher_for(changed).match("Обстрел Белгорода", lang="ru").watchlists] == ["kursk"]
+    assert matcher_for(first).match("Обстрел Белгорода", lang="ru").watchlists == []
+    assert matcher_for(longer).max_chars == 100

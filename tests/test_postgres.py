@@ -273,7 +273,7 @@ def test_an_interrupted_copy_resumes_without_losing_or_doubling_anything(tmp_pat
     with Archive(config.storage.path, readonly=True) as source:
         total = source.conn.execute("SELECT count(*) FROM posts").fetchone()[0]
     assert 1000 <= partial < total
-    resumed = run_cli("archive", "copy", "--to", url, "--batch", "200", config=config_path)
+    resumed = invoke("archive", "copy", "--to", url, "--batch", "200", config=config_path)
     assert resumed.returncode == 0, resumed.stderr
     progress = [int(line.split()[1]) for line in resumed.stderr.splitlines() if line.startswith("posts: ")]
     assert progress[0] == partial + 200  # it went on after the copied posts, not from the start

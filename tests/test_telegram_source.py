@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from telethon import errors
 from telethon.tl import types
 
@@ -280,6 +281,7 @@ def test_updates_missed_while_telethon_reconnects_are_read_after_its_reconnect(t
     assert stored_ids(archive, MOD.id) == [1, 2, 3, 4] and source.reconnects == 1
 
 
+@pytest.mark.slow
 def test_a_restart_after_a_day_down_reads_every_page_of_history(tmp_path):
     config, archive, network, source, _ = setup(tmp_path, channels=("mod_russia",))
     for i in range(1, 51):

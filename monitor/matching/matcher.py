@@ -783,19 +783,27 @@ def _build_gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
 # -- one Matcher per configuration -------------------------------------------------------------------
 
 _matchers: dict[int, tuple[weakref.ref, Matcher]] = {}
+_alike: dict[tuple, Matcher] = {}  # by (watchlists, gazetteer, max_chars): the few latest
 _matchers_lock = threading.Lock()
 
 
 def matcher_for(config: Config) -> Matcher:
     """The Matcher of a configuration (its watchlists, the bundled gazetteer and the imports
-    beside its archive), built once per configuration object."""
+    beside its archive), looked up once per configuration object; configurations alike in
+    these (a reload that left them alone) share one."""
     key = id(config)
     with _matchers_lock:
         found = _matchers.get(key)
         if found is not None and found[0]() is config:
             return found[1]
-        matcher = Matcher(list(config.watchlists), load_gazetteer(imported_dir(config.storage.path)),
-                          max_chars=config.matching.max_chars)
+        gazetteer = load_gazetteer(imported_dir(config.storage.path))
+        alike = (config.watchlists, id(gazetteer), config.matching.max_chars)
+        matcher = _alike.pop(alike, None)
+        if matcher is None or matcher.gazetteer is not gazetteer:
+            matcher = Matcher(list(config.watchlists), gazetteer, max_chars=config.matching.max_chars)
+            if len(_alike) >= 4:
+                del _alike[next(iter(_alike))]  # the least recently used
+        _alike[alike] = matcher
         _matchers[key] = (weakref.ref(config), matcher)
         weakref.finalize(config, _matchers.pop, key, None)
         return matcher
