@@ -347,3 +347,18 @@ def test_a_latin_spelling_is_no_russian_or_ukrainian_ordinary_word(matcher):
     assert regions(matcher, "Russian forces hit Derhachi overnight.") == ["UA-63"]
     assert regions(matcher, "Дергачи кричат в поле.") == []
     assert regions(matcher, "Mena residents were evacuated.") == []  # listed by hand: still needs context
+
+
+def test_a_name_after_named_after_words_is_not_the_place(matcher):
+    assert regions(matcher, "Университет имени Губкина объявил набор.") == []
+    assert regions(matcher, "Обстрел Губкина, сообщил губернатор.") == ["RU-BEL"]
+
+
+def test_a_many_word_name_with_a_later_word_in_lower_case_is_ordinary_words(matcher):
+    assert regions(matcher, "Ясные зори над полем.") == []
+    assert regions(matcher, "В селе Ясные Зори пострадал мужчина.") == ["RU-BEL"]
+
+
+def test_hand_kept_namesakes_known_beyond_their_size(matcher):
+    assert regions(matcher, "Жуковка на Рублевке — самый дорогой поселок.") == []
+    assert regions(matcher, "Жуковка Брянской области получила новые автобусы.") == ["RU-BRY"]

@@ -44,6 +44,8 @@ CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CO
     1, 2, 4, 8, 16, 32, 64, 128)
 _OBLAST_WORDS = frozenset({"область", "обл", "областях", "oblast", "ова", "ода", "region"})
 _DISTRICT_WORDS = ("район", "district", "raion")
+# «университет имени Губкина», «им. Невского», «імені Шевченка»: what follows is what a thing is named after.
+_NAMED_AFTER = frozenset({"имени", "им", "імені", "ім"})
 _FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у", "о", "а", "та", "і", "й", "з", "до", "по", "за"})
 _MODEL = re.compile(r"[-‐‑–][0-9]")
 _COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
@@ -467,15 +469,9 @@ class Resolution:
         first, last = tokens[s], tokens[e]
         if s in self.friend_at or e in self.friend_at:
             return self.blocked(s, e)
-        if self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) and first.capital and s == e:
-            lemmas = {n.lower() for t in terms for ns in m.places[t.ref]["names"].values() for n in ns}
-            langs = [lang for lang in languages_of(first.raw, first.norm) if lang in ("ru", "uk")]
-            if not any(noun_genitive(first.norm, lang, lemma) for lang in langs for lemma in lemmas):
-                return "a street name"
-        elif self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) or self.has(e + 1, CUE_STREET, CUE_STREET_ABBR):
-            return "a street name"
-        if self.has(s - 1, CUE_FEATURE):
-            return f"after «{tokens[s - 1].raw}»: the name of something else, not the settlement"
+        why = self.words_around(s, e, terms)
+        if why:
+            return why
         if _MODEL.match(text, last.end):
             return "a model designation (a name followed by a hyphen and a number)"
         if ((_COMPOUND_AFTER.match(text, last.end) and e + 1 not in self.geo_starts)
@@ -536,6 +532,38 @@ class Resolution:
                 and text[tokens[nxt].end : tokens[nxt].end + 1] == "." and self.adjacent(e, nxt)):
             return f"a surname before the initial «{tokens[nxt].raw}.»"
         return None
+
+    def words_around(self, s: int, e: int, terms: list) -> str | None:
+        """Why the words next to s..e make it a street, a feature, a namesake's honour or ordinary words, or None."""
+        m, tokens = self.m, self.tokens
+        first = tokens[s]
+        if self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) and first.capital and s == e:
+            lemmas = {n.lower() for t in terms for ns in m.places[t.ref]["names"].values() for n in ns}
+            langs = [lang for lang in languages_of(first.raw, first.norm) if lang in ("ru", "uk")]
+            if not any(noun_genitive(first.norm, lang, lemma) for lang in langs for lemma in lemmas):
+                return "a street name"
+        elif self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) or self.has(e + 1, CUE_STREET, CUE_STREET_ABBR):
+            return "a street name"
+        if self.has(s - 1, CUE_FEATURE):
+            return f"after «{tokens[s - 1].raw}»: the name of something else, not the settlement"
+        if s > 0 and tokens[s - 1].norm in _NAMED_AFTER:
+            return f"after «{tokens[s - 1].raw}»: the person or thing something is named after, not the place"
+        if e > s and first.capital and self.lower_later_word(s, e, terms):
+            return "a later word in lower case: ordinary words, not the name («Ясные зори»)"
+        return None
+
+    def lower_later_word(self, s: int, e: int, terms: list) -> bool:
+        """A word after the first written in lower case where every name of the places capitalises it."""
+        lower = [j for j in range(s + 1, e + 1) if not self.tokens[j].capital and len(self.tokens[j].norm) > 2]
+        if not lower:
+            return False
+        for t in terms:
+            for names in self.m.places[t.ref]["names"].values():
+                for name in names:
+                    words = [w for w in re.split(r"[\s]+", name) if len(w) > 2]
+                    if any(w[:1].islower() for w in words):
+                        return False  # a name with a lower-case word («Ростов-на-Дону» aside)
+        return True
 
     def noun_before_genitive(self, s: int, e: int) -> str | None:
         """«Суми коштів» at a sentence's start: the ordinary noun (сума) heading a genitive noun, not the city;
