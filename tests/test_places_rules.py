@@ -362,3 +362,7 @@ def test_a_many_word_name_with_a_later_word_in_lower_case_is_ordinary_words(matc
 def test_hand_kept_namesakes_known_beyond_their_size(matcher):
     assert regions(matcher, "Жуковка на Рублевке — самый дорогой поселок.") == []
     assert regions(matcher, "Жуковка Брянской области получила новые автобусы.") == ["RU-BRY"]
+
+
+def test_moscows_yaroslavsky_station_is_not_yaroslavl_oblast(matcher):
+    assert regions(matcher, "На Ярославском вокзале задержали мужчину.") == []
