@@ -20,7 +20,13 @@ through a stem. A hit is taken only when the words give evidence that they name 
   or standing alone, capitalised and feminine, as one of a list («в Курской, 20 — в Брянской»);
   before «направление» only where the gazetteer knows the region's places (a front, not a railway line);
 - hromada adjectives listed before a hromada taken by its full name are hromadas of its oblast
-  («Бочечківську і Дубов'язівську громади»).
+  («Бочечківську і Дубов'язівську громади»);
+- a city and «и области» names the oblast around it or whose capital it is («в Москве и области»);
+  a city region's name right after a clock time is a time zone; its adjective before «район» a borough;
+- a city is not taken for a village of its name whose region is named (a village needs a settlement
+  word); an adjective made from a noun name is not the place («Лебедине озеро»); a lower-case place
+  adjective names a district or front only for an unambiguous place («на купянском направлении», not
+  «у південних областях»), also listed after a direction word («направлениях — волчанском, курском»).
 
 Every step looks at a hit's neighbours only, so the cost is linear in the post's length.
 """
