@@ -366,3 +366,15 @@ def test_hand_kept_namesakes_known_beyond_their_size(matcher):
 
 def test_moscows_yaroslavsky_station_is_not_yaroslavl_oblast(matcher):
     assert regions(matcher, "На Ярославском вокзале задержали мужчину.") == []
+
+
+def test_a_ship_named_after_a_place_is_not_the_place(matcher):
+    assert regions(matcher, "The first Belgorod nuclear submarine entered service.") == []
+    assert regions(matcher, "Russia's guided missile cruiser Moskva has sunk.") == []
+    assert regions(matcher, "The Kursk nuclear power plant was attacked.") == ["RU-KRS"]
+    assert regions(matcher, "Drones hit Belgorod overnight.") == ["RU-BEL"]
+
+
+def test_a_city_regions_english_name_is_its_exonym_not_a_transliteration(matcher):
+    assert regions(matcher, "The Moskva river froze.") == []
+    assert regions(matcher, "Talks in Moscow ended.") == ["RU-MOW"]

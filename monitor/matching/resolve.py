@@ -52,6 +52,10 @@ _OBLAST_WORDS = frozenset({"область", "обл", "областях", "obla
 _DISTRICT_WORDS = ("район", "district", "raion")
 # «университет имени Губкина», «им. Невского», «імені Шевченка»: what follows is what a thing is named after.
 _NAMED_AFTER = frozenset({"имени", "им", "імені", "ім"})
+# "the Belgorod nuclear submarine", "Moskva missile cruiser": a ship named after a place (English word order).
+_VESSELS = frozenset({"submarine", "sub", "cruiser", "warship", "frigate", "destroyer", "corvette", "flagship",
+                      "vessel", "tanker", "icebreaker", "ship"})
+_VESSEL_WORDS = frozenset({"nuclear", "missile", "guided", "attack", "research", "landing", "patrol"})
 _FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у", "о", "а", "та", "і", "й", "з", "до", "по", "за"})
 _MODEL = re.compile(r"[-‐‑–][0-9]")
 _COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
@@ -556,6 +560,12 @@ class Resolution:
             return f"after «{tokens[s - 1].raw}»: the person or thing something is named after, not the place"
         if e > s and first.capital and self.lower_later_word(s, e, terms):
             return "a later word in lower case: ordinary words, not the name («Ясные зори»)"
+        if first.script == "lat":
+            for j in range(e + 1, min(e + 4, self.n)):
+                if tokens[j].norm in _VESSELS:
+                    return f"before «{tokens[j].raw}»: a ship named after the place"
+                if tokens[j].norm not in _VESSEL_WORDS or not self.adjacent(j - 1, j):
+                    break
         return None
 
     def lower_later_word(self, s: int, e: int, terms: list) -> bool:
