@@ -378,3 +378,12 @@ def test_a_ship_named_after_a_place_is_not_the_place(matcher):
 def test_a_city_regions_english_name_is_its_exonym_not_a_transliteration(matcher):
     assert regions(matcher, "The Moskva river froze.") == []
     assert regions(matcher, "Talks in Moscow ended.") == ["RU-MOW"]
+
+
+def test_a_first_name_before_a_surname_that_is_also_a_place_is_a_person(matcher):
+    assert regions(matcher, "Мастер-класс по футболу с Дмитрием Тарасовым.") == []
+
+
+def test_a_shared_city_and_oblast_adjective_before_an_oblast_level_adjective_is_the_oblast(matcher):
+    assert regions(matcher, "Парковка у Московского областного суда.") == ["RU-MOS"]
+    assert regions(matcher, "Киевский областной совет собрался.") == ["UA-32"]

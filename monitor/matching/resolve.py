@@ -463,8 +463,8 @@ class Resolution:
     def city_or_oblast(self, s: int, e: int, code: str) -> str | None:
         """«киевский» is the adjective of Kyiv and of Kyiv Oblast: the oblast before an oblast word or alone in
         a list of oblasts («над Брянской, Московской и Смоленской»), else the city."""
-        oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS or self.has(j, CUE_REGION) and
-                          self.tokens[j].norm.startswith(("област", "обл"))
+        oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS or self.tokens[j].norm.startswith(
+                          ("област", "обласн")) or self.has(j, CUE_REGION) and self.tokens[j].norm.startswith("обл")
                           for j in range(e + 1, min(e + 6, self.n))) or self.elliptic_list(s, e)
         city = code in self.m._city_regions
         if oblast_next and city:
@@ -529,7 +529,9 @@ class Resolution:
         tokens, text = self.tokens, self.text
         nxt, prev = e + 1, s - 1
         if ("Name" in grams and nxt < self.n and tokens[nxt].capital and self.adjacent(e, nxt)
-                and nxt not in self.geo_starts and not self.has(nxt, CUE_REGION | CUE_SETTLEMENT)):
+                and (nxt not in self.geo_starts  # «с Дмитрием Тарасовым»: a surname that is also a place
+                     or ("Surn" in self.tags(nxt)[0] and nxt not in self.adjective_starts))
+                and not self.has(nxt, CUE_REGION | CUE_SETTLEMENT)):
             return f"a first name before «{tokens[nxt].raw}»"
         if nxt < self.n and self.adjacent(e, nxt) and "Patr" in self.tags(nxt)[0] and tokens[nxt].capital:
             return f"a first name before the patronymic «{tokens[nxt].raw}»"
