@@ -387,3 +387,8 @@ def test_a_first_name_before_a_surname_that_is_also_a_place_is_a_person(matcher)
 def test_a_shared_city_and_oblast_adjective_before_an_oblast_level_adjective_is_the_oblast(matcher):
     assert regions(matcher, "Парковка у Московского областного суда.") == ["RU-MOS"]
     assert regions(matcher, "Киевский областной совет собрался.") == ["UA-32"]
+
+
+def test_a_capital_before_regional_names_its_oblast_in_english(matcher):
+    assert regions(matcher, "according to the Head of Odesa Regional Military Administration") == ["UA-51"]
+    assert regions(matcher, "Odesa port resumed work") == []

@@ -73,7 +73,7 @@ REGION_CUES = {
            "сельсовет"],
     "uk": ["область", "край", "район", "регіон", "губернатор", "кордон", "прикордоння",
            "територія", "аес", "влада", "округ", "ова", "ода", "громада", "отг", "тг", "сільрада"],
-    "en": ["oblast", "region", "province", "governor", "border", "area"],
+    "en": ["oblast", "region", "regional", "province", "governor", "border", "area"],
 }
 # A front direction is named after a place: it names a region only where the gazetteer knows its places.
 DIRECTION_CUES = {"ru": ["направление"], "uk": ["напрямок", "напрям"], "en": ["direction", "axis"]}
