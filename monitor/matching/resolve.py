@@ -102,6 +102,7 @@ class Resolution:
         self.out = out
         self.explain = explain
         self.n = len(tokens)
+        self.directions = any(f & CUE_DIRECTION for f in flags)  # a post with no direction word lists none
 
     # -- small helpers ---------------------------------------------------------------
     def has(self, i: int, flag: int, abbr_flag: int = 0) -> bool:
@@ -369,7 +370,7 @@ class Resolution:
             break
         first = self.tokens[s]
         langs = languages_of(first.raw, first.norm)
-        if code in self.m._covered and self.listed_after_direction(s, langs):
+        if self.directions and code in self.m._covered and self.listed_after_direction(s, langs):
             return "a region adjective listed after a front direction word (a front direction)"
         nxt = e + 1
         j = nxt
@@ -496,12 +497,12 @@ class Resolution:
         if any(t.capital for t in terms) and not first.capital:
             return "written in lower case"
         if not first.capital and first.script in ("cyr", "lat"):
-            top = max(place_rank(m.places[t.ref]) for t in terms)
+            cued = s == e and (self.has(e + 1, CUE_REGION | CUE_DIRECTION) or (
+                self.directions and self.listed_after_direction(s, languages_of(first.raw, first.norm))))
+            top = max(place_rank(m.places[t.ref]) for t in terms) if cued else 0
             largest = [t for t in terms if place_rank(m.places[t.ref]) == top]  # «волчанском» is Vovchansk's
             regions = {m.places[t.ref]["region"] for t in largest}
-            cued = self.has(e + 1, CUE_REGION | CUE_DIRECTION) or (
-                s == e and self.listed_after_direction(s, languages_of(first.raw, first.norm)))
-            if cued and len(regions) == 1 and s == e:
+            if cued and len(regions) == 1:
                 if any(m._ambiguity[t.ref] or not m.places[t.ref].get("labels_region", True) for t in largest):
                     # «у південних областях» is not Південне: an ordinary word's adjective names no district or front
                     return "written in lower case before a region or direction word: the adjective of an ambiguous name"
