@@ -174,7 +174,6 @@ def test_dev_scores_are_measured(matcher, dev):
     assert report.posts == len(dev)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 open: held-out precision 0.945 is below 0.95 (recall 0.973; UA-59 precision 0.81)")
 def test_heldout_precision_and_recall_hold(matcher, heldout):
     report = score(matcher, "held-out", heldout)
     print("\n" + report.table())

@@ -347,3 +347,48 @@ def test_a_latin_spelling_is_no_russian_or_ukrainian_ordinary_word(matcher):
     assert regions(matcher, "Russian forces hit Derhachi overnight.") == ["UA-63"]
     assert regions(matcher, "Дергачи кричат в поле.") == []
     assert regions(matcher, "Mena residents were evacuated.") == []  # listed by hand: still needs context
+
+
+def test_a_name_after_named_after_words_is_not_the_place(matcher):
+    assert regions(matcher, "Университет имени Губкина объявил набор.") == []
+    assert regions(matcher, "Обстрел Губкина, сообщил губернатор.") == ["RU-BEL"]
+
+
+def test_a_many_word_name_with_a_later_word_in_lower_case_is_ordinary_words(matcher):
+    assert regions(matcher, "Ясные зори над полем.") == []
+    assert regions(matcher, "В селе Ясные Зори пострадал мужчина.") == ["RU-BEL"]
+
+
+def test_hand_kept_namesakes_known_beyond_their_size(matcher):
+    assert regions(matcher, "Жуковка на Рублевке — самый дорогой поселок.") == []
+    assert regions(matcher, "Жуковка Брянской области получила новые автобусы.") == ["RU-BRY"]
+
+
+def test_moscows_yaroslavsky_station_is_not_yaroslavl_oblast(matcher):
+    assert regions(matcher, "На Ярославском вокзале задержали мужчину.") == []
+
+
+def test_a_ship_named_after_a_place_is_not_the_place(matcher):
+    assert regions(matcher, "The first Belgorod nuclear submarine entered service.") == []
+    assert regions(matcher, "Russia's guided missile cruiser Moskva has sunk.") == []
+    assert regions(matcher, "The Kursk nuclear power plant was attacked.") == ["RU-KRS"]
+    assert regions(matcher, "Drones hit Belgorod overnight.") == ["RU-BEL"]
+
+
+def test_a_city_regions_english_name_is_its_exonym_not_a_transliteration(matcher):
+    assert regions(matcher, "The Moskva river froze.") == []
+    assert regions(matcher, "Talks in Moscow ended.") == ["RU-MOW"]
+
+
+def test_a_first_name_before_a_surname_that_is_also_a_place_is_a_person(matcher):
+    assert regions(matcher, "Мастер-класс по футболу с Дмитрием Тарасовым.") == []
+
+
+def test_a_shared_city_and_oblast_adjective_before_an_oblast_level_adjective_is_the_oblast(matcher):
+    assert regions(matcher, "Парковка у Московского областного суда.") == ["RU-MOS"]
+    assert regions(matcher, "Киевский областной совет собрался.") == ["UA-32"]
+
+
+def test_a_capital_before_regional_names_its_oblast_in_english(matcher):
+    assert regions(matcher, "according to the Head of Odesa Regional Military Administration") == ["UA-51"]
+    assert regions(matcher, "Odesa port resumed work") == []

@@ -73,7 +73,7 @@ REGION_CUES = {
            "сельсовет"],
     "uk": ["область", "край", "район", "регіон", "губернатор", "кордон", "прикордоння",
            "територія", "аес", "влада", "округ", "ова", "ода", "громада", "отг", "тг", "сільрада"],
-    "en": ["oblast", "region", "province", "governor", "border", "area"],
+    "en": ["oblast", "region", "regional", "province", "governor", "border", "area"],
 }
 # A front direction is named after a place: it names a region only where the gazetteer knows its places.
 DIRECTION_CUES = {"ru": ["направление"], "uk": ["напрямок", "напрям"], "en": ["direction", "axis"]}
@@ -760,7 +760,8 @@ def _build_gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
                     stem = name[: name.lower().rindex(" ")]
                     for suffix in _EN_REGION_WORDS:
                         builder._add(stem + suffix, REGION, code)
-                if lang in ("ru", "uk"):
+                # a city region's English name is an exonym: "Moskva" in English is the river or the cruiser
+                if lang in ("ru", "uk") and region.get("capital") != region.get("en"):
                     for spelled in variants(name, lang):
                         builder._add(spelled, REGION, code, capital=True)
         if region.get("en"):

@@ -20,7 +20,13 @@ through a stem. A hit is taken only when the words give evidence that they name 
   or standing alone, capitalised and feminine, as one of a list («в Курской, 20 — в Брянской»);
   before «направление» only where the gazetteer knows the region's places (a front, not a railway line);
 - hromada adjectives listed before a hromada taken by its full name are hromadas of its oblast
-  («Бочечківську і Дубов'язівську громади»).
+  («Бочечківську і Дубов'язівську громади»);
+- a city and «и области» names the oblast around it or whose capital it is («в Москве и области»);
+  a city region's name right after a clock time is a time zone; its adjective before «район» a borough;
+- a city is not taken for a village of its name whose region is named (a village needs a settlement
+  word); an adjective made from a noun name is not the place («Лебедине озеро»); a lower-case place
+  adjective names a district or front only for an unambiguous place («на купянском направлении», not
+  «у південних областях»), also listed after a direction word («направлениях — волчанском, курском»).
 
 Every step looks at a hit's neighbours only, so the cost is linear in the post's length.
 """
@@ -44,6 +50,12 @@ CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CO
     1, 2, 4, 8, 16, 32, 64, 128)
 _OBLAST_WORDS = frozenset({"область", "обл", "областях", "oblast", "ова", "ода", "region"})
 _DISTRICT_WORDS = ("район", "district", "raion")
+# «университет имени Губкина», «им. Невского», «імені Шевченка»: what follows is what a thing is named after.
+_NAMED_AFTER = frozenset({"имени", "им", "імені", "ім"})
+# "the Belgorod nuclear submarine", "Moskva missile cruiser": a ship named after a place (English word order).
+_VESSELS = frozenset({"submarine", "sub", "cruiser", "warship", "frigate", "destroyer", "corvette", "flagship",
+                      "vessel", "tanker", "icebreaker", "ship"})
+_VESSEL_WORDS = frozenset({"nuclear", "missile", "guided", "attack", "research", "landing", "patrol"})
 _FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у", "о", "а", "та", "і", "й", "з", "до", "по", "за"})
 _MODEL = re.compile(r"[-‐‑–][0-9]")
 _COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
@@ -90,6 +102,7 @@ class Resolution:
         self.out = out
         self.explain = explain
         self.n = len(tokens)
+        self.directions = any(f & CUE_DIRECTION for f in flags)  # a post with no direction word lists none
 
     # -- small helpers ---------------------------------------------------------------
     def has(self, i: int, flag: int, abbr_flag: int = 0) -> bool:
@@ -357,7 +370,7 @@ class Resolution:
             break
         first = self.tokens[s]
         langs = languages_of(first.raw, first.norm)
-        if code in self.m._covered and self.listed_after_direction(s, langs):
+        if self.directions and code in self.m._covered and self.listed_after_direction(s, langs):
             return "a region adjective listed after a front direction word (a front direction)"
         nxt = e + 1
         j = nxt
@@ -451,8 +464,8 @@ class Resolution:
     def city_or_oblast(self, s: int, e: int, code: str) -> str | None:
         """«киевский» is the adjective of Kyiv and of Kyiv Oblast: the oblast before an oblast word or alone in
         a list of oblasts («над Брянской, Московской и Смоленской»), else the city."""
-        oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS or self.has(j, CUE_REGION) and
-                          self.tokens[j].norm.startswith(("област", "обл"))
+        oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS or self.tokens[j].norm.startswith(
+                          ("област", "обласн")) or self.has(j, CUE_REGION) and self.tokens[j].norm.startswith("обл")
                           for j in range(e + 1, min(e + 6, self.n))) or self.elliptic_list(s, e)
         city = code in self.m._city_regions
         if oblast_next and city:
@@ -467,15 +480,9 @@ class Resolution:
         first, last = tokens[s], tokens[e]
         if s in self.friend_at or e in self.friend_at:
             return self.blocked(s, e)
-        if self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) and first.capital and s == e:
-            lemmas = {n.lower() for t in terms for ns in m.places[t.ref]["names"].values() for n in ns}
-            langs = [lang for lang in languages_of(first.raw, first.norm) if lang in ("ru", "uk")]
-            if not any(noun_genitive(first.norm, lang, lemma) for lang in langs for lemma in lemmas):
-                return "a street name"
-        elif self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) or self.has(e + 1, CUE_STREET, CUE_STREET_ABBR):
-            return "a street name"
-        if self.has(s - 1, CUE_FEATURE):
-            return f"after «{tokens[s - 1].raw}»: the name of something else, not the settlement"
+        why = self.words_around(s, e, terms)
+        if why:
+            return why
         if _MODEL.match(text, last.end):
             return "a model designation (a name followed by a hyphen and a number)"
         if ((_COMPOUND_AFTER.match(text, last.end) and e + 1 not in self.geo_starts)
@@ -490,12 +497,12 @@ class Resolution:
         if any(t.capital for t in terms) and not first.capital:
             return "written in lower case"
         if not first.capital and first.script in ("cyr", "lat"):
-            top = max(place_rank(m.places[t.ref]) for t in terms)
+            cued = s == e and (self.has(e + 1, CUE_REGION | CUE_DIRECTION) or (
+                self.directions and self.listed_after_direction(s, languages_of(first.raw, first.norm))))
+            top = max(place_rank(m.places[t.ref]) for t in terms) if cued else 0
             largest = [t for t in terms if place_rank(m.places[t.ref]) == top]  # «волчанском» is Vovchansk's
             regions = {m.places[t.ref]["region"] for t in largest}
-            cued = self.has(e + 1, CUE_REGION | CUE_DIRECTION) or (
-                s == e and self.listed_after_direction(s, languages_of(first.raw, first.norm)))
-            if cued and len(regions) == 1 and s == e:
+            if cued and len(regions) == 1:
                 if any(m._ambiguity[t.ref] or not m.places[t.ref].get("labels_region", True) for t in largest):
                     # «у південних областях» is not Південне: an ordinary word's adjective names no district or front
                     return "written in lower case before a region or direction word: the adjective of an ambiguous name"
@@ -523,7 +530,9 @@ class Resolution:
         tokens, text = self.tokens, self.text
         nxt, prev = e + 1, s - 1
         if ("Name" in grams and nxt < self.n and tokens[nxt].capital and self.adjacent(e, nxt)
-                and nxt not in self.geo_starts and not self.has(nxt, CUE_REGION | CUE_SETTLEMENT)):
+                and (nxt not in self.geo_starts  # «с Дмитрием Тарасовым»: a surname that is also a place
+                     or ("Surn" in self.tags(nxt)[0] and nxt not in self.adjective_starts))
+                and not self.has(nxt, CUE_REGION | CUE_SETTLEMENT)):
             return f"a first name before «{tokens[nxt].raw}»"
         if nxt < self.n and self.adjacent(e, nxt) and "Patr" in self.tags(nxt)[0] and tokens[nxt].capital:
             return f"a first name before the patronymic «{tokens[nxt].raw}»"
@@ -536,6 +545,44 @@ class Resolution:
                 and text[tokens[nxt].end : tokens[nxt].end + 1] == "." and self.adjacent(e, nxt)):
             return f"a surname before the initial «{tokens[nxt].raw}.»"
         return None
+
+    def words_around(self, s: int, e: int, terms: list) -> str | None:
+        """Why the words next to s..e make it a street, a feature, a namesake's honour or ordinary words, or None."""
+        m, tokens = self.m, self.tokens
+        first = tokens[s]
+        if self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) and first.capital and s == e:
+            lemmas = {n.lower() for t in terms for ns in m.places[t.ref]["names"].values() for n in ns}
+            langs = [lang for lang in languages_of(first.raw, first.norm) if lang in ("ru", "uk")]
+            if not any(noun_genitive(first.norm, lang, lemma) for lang in langs for lemma in lemmas):
+                return "a street name"
+        elif self.has(s - 1, CUE_STREET, CUE_STREET_ABBR) or self.has(e + 1, CUE_STREET, CUE_STREET_ABBR):
+            return "a street name"
+        if self.has(s - 1, CUE_FEATURE):
+            return f"after «{tokens[s - 1].raw}»: the name of something else, not the settlement"
+        if s > 0 and tokens[s - 1].norm in _NAMED_AFTER:
+            return f"after «{tokens[s - 1].raw}»: the person or thing something is named after, not the place"
+        if e > s and first.capital and self.lower_later_word(s, e, terms):
+            return "a later word in lower case: ordinary words, not the name («Ясные зори»)"
+        if first.script == "lat":
+            for j in range(e + 1, min(e + 4, self.n)):
+                if tokens[j].norm in _VESSELS:
+                    return f"before «{tokens[j].raw}»: a ship named after the place"
+                if tokens[j].norm not in _VESSEL_WORDS or not self.adjacent(j - 1, j):
+                    break
+        return None
+
+    def lower_later_word(self, s: int, e: int, terms: list) -> bool:
+        """A word after the first written in lower case where every name of the places capitalises it."""
+        lower = [j for j in range(s + 1, e + 1) if not self.tokens[j].capital and len(self.tokens[j].norm) > 2]
+        if not lower:
+            return False
+        for t in terms:
+            for names in self.m.places[t.ref]["names"].values():
+                for name in names:
+                    words = [w for w in re.split(r"[\s]+", name) if len(w) > 2]
+                    if any(w[:1].islower() for w in words):
+                        return False  # a name with a lower-case word («Ростов-на-Дону» aside)
+        return True
 
     def noun_before_genitive(self, s: int, e: int) -> str | None:
         """«Суми коштів» at a sentence's start: the ordinary noun (сума) heading a genitive noun, not the city;
