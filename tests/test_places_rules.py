@@ -332,9 +332,15 @@ def test_an_ordinary_noun_before_a_genitive_at_a_sentence_start_is_not_a_city(ma
     assert regions(matcher, "Вчора Суми коштів не отримали.") == ["UA-59"]  # not a sentence's start: the city
 
 
-def test_a_sentence_initial_capital_with_a_toponym_tag_alone_is_no_evidence(matcher):
+def test_a_sentence_initial_capital_with_a_toponym_tag_alone_is_no_evidence_for_an_ordinary_word(matcher):
     assert regions(matcher, "Ворожба на Різдво була поширена серед дівчат.") == []
     assert regions(matcher, "Обстріляли місто Ворожба.") == ["UA-59"]
+
+
+def test_a_village_name_that_is_no_ordinary_word_opens_a_sentence_as_the_village(matcher):
+    assert regions(matcher, "Теткино снова под обстрелом, работают дроны противника.") == ["RU-KRS"]
+    assert regions(matcher, "Теткино снова под обстрелом. В Белгородской области под ударом Шебекино.") == [
+        "RU-BEL", "RU-KRS"]
 
 
 def test_an_adjective_made_from_a_noun_name_is_not_the_place(matcher):

@@ -697,7 +697,8 @@ class Resolution:
                 rejected.append((t, f"ambiguous ({about}): neither its district nor its region named"))
             elif cue and first.capital:
                 kept.append((t, f"ambiguous ({about}) but after a settlement word"))
-            elif (proper and prep) or (proper and geox):
+            elif (proper and prep) or (geox and (proper or first.capital and not {"common", "person"} & set(ambiguity))):
+                # at a sentence's start the toponym tag counts only for a name that is no ordinary word or person
                 kept.append((t, f"ambiguous ({about}) but a capitalised name "
                                 + (f"after «{tokens[s - 1].raw}»" if prep and proper else "tagged as a toponym")))
             else:
