@@ -29,10 +29,12 @@ lint: $(VENV)/.test-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Two workers (pytest-xdist): the suite in half the time on two cores. Bytecode caches on even where the
-# environment turns them off: pytest keeps its rewritten test modules, and each monitor subprocess loads compiled code.
+# Two workers (pytest-xdist) handed tests one by one, the slow ones first (tests/conftest.py). Bytecode caches
+# on even where the environment turns them off, checked by source hash (never a stale .pyc after a quick edit):
+# pytest keeps its rewritten test modules, and each monitor subprocess loads compiled code.
 test: lint browser postgres
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2
+	$(BIN)/python -m compileall -q -f --invalidation-mode checked-hash monitor tests benchmarks
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --maxschedchunk 1
 
 # Headless Chromium (Debian's package) for the story board's browser test; installed as root when missing.
 browser:

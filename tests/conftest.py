@@ -23,9 +23,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):  # an xdist worker: its controller set the folder
         return
     cache = getattr(config, "cache", None)  # None under -p no:cacheprovider: a folder of this run only
+    folder = None
     if cache is not None:
-        folder = str(cache.mkdir("monitor-cache"))
-    else:
+        try:
+            folder = str(cache.mkdir("monitor-cache"))
+        except OSError:  # an unwritable cache folder: pytest itself only warns
+            folder = None
+    if folder is None:
         folder = tempfile.mkdtemp(prefix="monitor-test-cache-")
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
     os.environ["MONITOR_CACHE_DIR"] = folder

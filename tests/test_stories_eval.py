@@ -23,6 +23,7 @@ import pytest
 from monitor.config import load_config
 from monitor.pipeline import Pipeline
 from monitor.storage import Archive, Post
+from monitor.stories import meaning
 from monitor.stories.meaning import Meaning
 
 from .conftest import write_config
@@ -125,8 +126,8 @@ class Score:
 
 class RememberedModel:
     """The sentence model of ``Meaning``, giving a text encoded alone on an earlier run the vector the model
-    gave it then (kept in pytest's cache in a file named by a digest of the model package's files): a text
-    or a model that changed is encoded again, so the decisions scored are the model's own."""
+    gave it then (kept in pytest's cache in a file named by a digest of the model package's files and of the
+    module that loads it): a text, a model or a model setting that changed is encoded again, so the decisions scored are the model's own."""
 
     def __init__(self, model, folder: Path, part: str):
         self.model = model
@@ -135,6 +136,7 @@ class RememberedModel:
         for file in sorted(package.rglob("*")):
             if file.is_file() and "__pycache__" not in file.parts:
                 digest.update(file.relative_to(package).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+        digest.update(Path(meaning.__file__).read_bytes())  # how Meaning loads the model: its variant, its settings
         self.folder, self.part = folder, part
         self.path = folder / f"vectors-{part}-{digest.hexdigest()[:32]}.pickle"
         try:
