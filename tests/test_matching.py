@@ -536,3 +536,22 @@ def test_configurations_alike_share_one_matcher_and_changed_watchlists_get_their
     assert [w.name for w in matcher_for(changed).match("Обстрел Белгорода", lang="ru").watchlists] == ["kursk"]
     assert matcher_for(first).match("Обстрел Белгорода", lang="ru").watchlists == []
     assert matcher_for(longer).max_chars == 100
+
+
+def test_a_configuration_beside_imported_places_gets_a_matcher_that_knows_them(tmp_path):
+    from monitor.config import load_config
+    from monitor.matching import matcher_for
+
+    body = '[[watchlist]]\nname = "voronezh"\nregions = ["RU-VOR"]\n'
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    before = load_config(write_config(tmp_path / "b", body))
+    assert matcher_for(before).match("Беспилотник упал в Россоши", lang="ru").watchlists == []
+    dump = tmp_path / "RU-sample.txt"
+    dump.write_text(GEONAMES, encoding="utf-8")
+    imported = invoke("gazetteer", "import", str(dump), config=tmp_path / "b" / "monitor.toml")
+    assert imported.returncode == 0, imported.stderr
+    reloaded, elsewhere = (load_config(write_config(tmp_path / name, body)) for name in ("b", "a"))
+    assert matcher_for(reloaded) is not matcher_for(before) and matcher_for(elsewhere) is not matcher_for(reloaded)
+    assert [w.name for w in matcher_for(reloaded).match("Беспилотник упал в Россоши", lang="ru").watchlists] == ["voronezh"]
+    assert matcher_for(elsewhere).match("Беспилотник упал в Россоши", lang="ru").watchlists == []
