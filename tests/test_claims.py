@@ -59,6 +59,24 @@ def test_numbers_written_in_words_are_figures(text, expected):
     assert figures(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("More than 76,000 people have been evacuated.", [("evacuated", 76000)]),
+    ("Ukraine controls 1,000 square kilometres of Kursk region.", [("square km", 1000)]),
+    ("Из приграничья эвакуировались порядка 121 тыс. человек.", [("evacuated", 121000)]),
+    ("Евакуйовано 121 тис. осіб.", [("evacuated", 121000)]),
+    ("Захопленими виявилися 480 кв. км території.", [("square km", 480)]),
+    ("Около 300 диверсантов попытались проникнуть в область.", [("soldiers", 300)]),
+])
+def test_thousands_written_with_commas_or_abbreviated_and_areas_abbreviated_are_figures(text, expected):
+    assert figures(text) == expected
+
+
+def test_a_fraction_or_a_time_is_still_no_count_of_thousands():
+    assert figures("Пострадали 1,5 тыс. человек.") == []
+    assert figures("В 12.30 ранены 2 человека.") == [("injured", 2)]
+    assert figures("Обследовано 100 квартир.") == []
+
+
 def test_model_names_links_and_breakdowns_are_not_figures_of_their_own():
     assert figures("по позиции дивизиона С-400, из них две ракеты сбиты") == [("missiles shot down", 2)]
     assert figures("[вернулись](https://t.me/channel/81099) 46 жителей") == [("people", 46)]

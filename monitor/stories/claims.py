@@ -43,7 +43,8 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "killed": ("погиб", "убит", "погибш", "загину", "загибл", "вбит", "killed", "dead", "died", "death", "fatalit",
                "ликвидир", "ліквідов"),
     "soldiers": ("военнослуж", "военных", "военные", "бойц", "солдат", "боевик", "военн", "військов", "бійц",
-                 "вояк", "soldier", "troop", "servicem", "fighter", "наемник", "наёмник", "найманц", "mercenar"),
+                 "вояк", "soldier", "troop", "servicem", "fighter", "наемник", "наёмник", "найманц", "mercenar",
+                 "диверсант", "saboteur"),
     "tanks": ("танк", "tank"),
     "armoured vehicles": ("ббм", "бронетехн", "бронемашин", "бтр", "бмп", "бронирован", "броньован", "бронетранспорт",
                           "бронеавтомоб", "armou", "armor"),
@@ -306,7 +307,11 @@ def same_time(one: str | None, other: str | None) -> bool:
     return (apart == 1 and not part and other_part == "night") or (apart == -1 and not other_part and part == "night")
 
 
-_NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,:](\d+))?(?![\w])")
+# digits grouped by thousands with spaces, or with commas in English («76,000»: a count, not a fraction)
+_NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{1,3}(?:,\d{3})+(?![.,]\d)|\d+)"
+                     r"(?:[.,:](\d+))?(?![\w])")
+# an area abbreviated («480 кв. км», "480 sq km"): one word the square km unit reads
+_SQUARE_KM = re.compile(r"\b(?:кв|sq)\.?\s*(?:км|km)\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
@@ -403,7 +408,7 @@ def extract_figures(text: str) -> list[Figure]:
     others (``Figure.also``) its parts («44 drones: 20 over Novgorod, 5 over Kursk») or the counts
     of a statement's other events. Negated numbers («а не 9») and numbers told before («ранее
     сообщалось о 9») are no figures. See the module doc."""
-    text = digits_for_words(_URL.sub(" ", text))
+    text = _SQUARE_KM.sub("км²", digits_for_words(_URL.sub(" ", text)))
     figures: list[Figure] = []
     units: set[str] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
