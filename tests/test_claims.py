@@ -15,6 +15,7 @@ from monitor.stories.claims import (
     confirmed,
     extract_actor,
     extract_figures,
+    extract_kinds,
     extract_when,
     hedged,
     same_time,
@@ -75,6 +76,18 @@ def test_a_fraction_or_a_time_is_still_no_count_of_thousands():
     assert figures("Пострадали 1,5 тыс. человек.") == []
     assert figures("В 12.30 ранены 2 человека.") == [("injured", 2)]
     assert figures("Обследовано 100 квартир.") == []
+
+
+@pytest.mark.parametrize("text, emergency", [
+    ("В Курской области введен режим ЧС, сообщила пресс-служба губернатора.", True),
+    ("Kursk region declared a state of emergency.", True),
+    ("More than 76,000 people were evacuated, the Emergencies Ministry's spokesman said.", False),
+    ("An official from the regional emergency situations ministry said so.", False),
+    ("Об этом сообщили в Министерстве по чрезвычайным ситуациям.", False),
+    ("Про це повідомила Державна служба з надзвичайних ситуацій.", False),
+])
+def test_an_emergency_is_an_event_but_the_emergencies_ministrys_name_is_none(text, emergency):
+    assert ("emergency" in extract_kinds(text)) is emergency
 
 
 def test_model_names_links_and_breakdowns_are_not_figures_of_their_own():

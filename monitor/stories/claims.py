@@ -549,8 +549,14 @@ def extract_kinds(text: str) -> set[str]:
     return _kinds_of(_words(text))
 
 
+# Words naming a body beside an event word that make the word its name, not an event: the Emergencies
+# Ministry («Министерство по чрезвычайным ситуациям», "emergency situations ministry") declares nothing
+BODY_STEMS = ("ministr", "министерств", "міністерств", "служб", "service", "ведомств", "відомств")
+
+
 def _kinds_of(words: list[str]) -> set[str]:
-    kinds = {kind for kind in map(_kind, words) if kind}
+    kinds = {kind for at, kind in enumerate(map(_kind, words))
+             if kind and not (kind == "emergency" and any(w.startswith(BODY_STEMS) for w in words[max(0, at - 2):at + 3]))}
     joined = " ".join(words)
     if "air" in words and "air raid" in joined:
         kinds.add("air alert")
