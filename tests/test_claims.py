@@ -90,6 +90,18 @@ def test_an_emergency_is_an_event_but_the_emergencies_ministrys_name_is_none(tex
     assert ("emergency" in extract_kinds(text)) is emergency
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Ukrainian troops had advanced as much as 15 kilometers into Russian territory.", [("km advanced", 15)]),
+    ("«Глубина проникновения составляет 12 км», — уточнил губернатор.", [("km advanced", 12)]),
+    ("ЗСУ просунулися на 3 км у Курській області.", [("km advanced", 3)]),
+    ("The gas hub is about 8 kilometers from the border.", []),  # a distance, not an advance
+    ("Войска продвинулись к селу, расположенному в 10 км от границы.", []),
+    ("Ракета пролетела 40 км.", []),
+])
+def test_how_far_troops_advanced_is_a_figure_and_other_distances_are_none(text, expected):
+    assert figures(text) == expected
+
+
 def test_model_names_links_and_breakdowns_are_not_figures_of_their_own():
     assert figures("по позиции дивизиона С-400, из них две ракеты сбиты") == [("missiles shot down", 2)]
     assert figures("[вернулись](https://t.me/channel/81099) 46 жителей") == [("people", 46)]

@@ -99,6 +99,12 @@ NOT_FIGURES = ("год", "рок", "year", "час", "годин", "hour", "ми
                "відсот", "percent", "км", "km", "метр", "meter", "сутк", "доб", "day", "день", "дня", "дней",
                "днів", "недел", "тижн", "week", "месяц", "місяц", "month", "раз", "times", "разів")
 
+# A distance counts how far troops went when its sentence speaks of an advance or a depth
+DISTANCE_STEMS = ("км", "km", "километр", "кілометр", "kilomet")
+ADVANCE_STEMS = ("продвин", "продвиж", "просун", "просуван", "advanc", "deep", "depth", "глубин", "глибин",
+                 "вглубь", "вглиб", "проникн", "проникл", "проникан", "penetrat")
+FROM_WORDS = {"от", "від", "from", "away"}
+
 # Named weapons: a claim about one is not a claim about another (ATACMS, Storm Shadow); folded
 # word beginnings, a name of two words as two
 OBJECT_STEMS: dict[str, tuple[str, ...]] = {
@@ -444,7 +450,9 @@ def extract_figures(text: str) -> list[Figure]:
             continue
         unit, noun, generic = _noun_of(text, after)
         if unit is None:
-            if after and after[0][2].startswith(NOT_FIGURES):
+            if after and after[0][2].startswith(DISTANCE_STEMS) and _advanced(words, starts, left, right, after):
+                unit, noun = "km advanced", (after[0][0], after[0][1])
+            elif after and after[0][2].startswith(NOT_FIGURES):
                 continue
             # the event word just before the number; in a toll's sentence («Число погибших ... возросло
             # до 24»), anywhere before it
@@ -484,6 +492,16 @@ def extract_figures(text: str) -> list[Figure]:
                 part = value < known.value and any(w[2] in PART_WORDS for w in before)
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
+
+
+def _advanced(words: list[tuple[int, int, str]], starts: list[int], left: int, right: int,
+              after: list[tuple[int, int, str]]) -> bool:
+    """Whether a distance is how far troops advanced («продвинулись на 15 км», "10 kilometers deep"):
+    its sentence speaks of an advance and the distance is not one from somewhere («в 10 км от границы»)."""
+    if len(after) > 1 and after[1][2] in FROM_WORDS:
+        return False
+    sentence = words[bisect_left(starts, left):bisect_left(starts, right)]
+    return any(word.startswith(ADVANCE_STEMS) for _, _, word in sentence)
 
 
 def _shot_down_together(figures: list[Figure]) -> list[Figure]:
