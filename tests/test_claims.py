@@ -144,6 +144,15 @@ def test_the_speaker_is_the_one_who_speaks_not_the_first_name():
     assert claim_of("Лавров заявил, что удары — сигнал эскалации.").spoken is True
 
 
+def test_the_one_spoken_to_is_not_the_speaker():
+    assert extract_actor("28 населенных пунктов под контролем ВСУ, сообщил президенту России Владимиру Путину "
+                         "врио губернатора региона Алексей Смирнов.") == "governor"
+    assert extract_actor("Об этом главе государства Владимиру Путину доложил начальник Генштаба Валерий Герасимов.") \
+        == "general staff"
+    assert extract_actor("The general briefed Zelensky on the front.") is None
+    assert extract_actor("По словам Путина, ситуация под контролем.") == "Putin"
+
+
 def test_the_speaker_is_named_the_same_in_every_language():
     assert claim_of("Минобороны России сообщило об атаке").actor == "defence ministry"
     assert claim_of("Russia's Defense Ministry said").actor == "defence ministry"

@@ -693,6 +693,18 @@ SPEECH_REACH = 4  # words between a speaker's name and the word that says it spe
 _TOKEN = re.compile(r"[^\W\d_]+|[—–:]", re.UNICODE)
 
 
+# A name's dative ending (Путину, Путіну, губернатору, Зеленскому) or a word of telling before it
+# ("told", "briefed") makes it the one spoken to
+DATIVE_ENDINGS = ("у", "ю", "ому", "ему")
+TOLD = {"told", "briefed", "informed", "доложил", "доповів"}
+
+
+def _addressed(joined: list[str], begin: int, end: int) -> bool:
+    last = joined[end - 1] if end > begin else joined[begin]
+    return (last.endswith(DATIVE_ENDINGS) and not last.endswith(("ау", "ую")) and len(last) > 4) \
+        or bool(TOLD & set(joined[max(0, begin - 2):begin]))
+
+
 def spoken_by(text: str) -> str | None:
     """The first known speaker a text names beside a word of speech, or None."""
     return _speaker(text, spoken=True)
@@ -718,8 +730,10 @@ def _speaker(text: str, *, spoken: bool) -> str | None:
         name = _ACTOR_NAMES[int(found.lastgroup[1:])] if found.lastgroup else None
         if name is None:
             continue
-        first = first or name
         begin, end = bisect_right(starts, found.start()) - 1, bisect_left(starts, found.end())
+        if _addressed(joined, begin, end):
+            continue  # the one spoken to («доложил Путину», "told Zelensky"), not the speaker
+        first = first or name
         if begin > 0 and joined[begin - 1] in ("—", "–") or ":" in joined[end:end + 2]:
             return name
         near = joined[max(0, begin - SPEECH_REACH):begin] + joined[end:end + SPEECH_REACH]
