@@ -694,9 +694,9 @@ _TOKEN = re.compile(r"[^\W\d_]+|[—–:]", re.UNICODE)
 
 
 # A name's dative ending (Путину, Путіну, губернатору, Зеленскому) or a word of telling before it
-# ("told", "briefed") makes it the one spoken to
+# in English ("told", "briefed") makes it the one spoken to
 DATIVE_ENDINGS = ("у", "ю", "ому", "ему")
-TOLD = {"told", "briefed", "informed", "доложил", "доповів"}
+TOLD = {"told", "briefed", "informed"}
 
 
 def _addressed(joined: list[str], begin: int, end: int) -> bool:
