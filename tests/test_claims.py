@@ -15,6 +15,7 @@ from monitor.stories.claims import (
     confirmed,
     extract_actor,
     extract_figures,
+    extract_kinds,
     extract_when,
     hedged,
     same_time,
@@ -59,6 +60,48 @@ def test_numbers_written_in_words_are_figures(text, expected):
     assert figures(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("More than 76,000 people have been evacuated.", [("evacuated", 76000)]),
+    ("Ukraine controls 1,000 square kilometres of Kursk region.", [("square km", 1000)]),
+    ("Из приграничья эвакуировались порядка 121 тыс. человек.", [("evacuated", 121000)]),
+    ("Евакуйовано 121 тис. осіб.", [("evacuated", 121000)]),
+    ("Захопленими виявилися 480 кв. км території.", [("square km", 480)]),
+    ("Около 300 диверсантов попытались проникнуть в область.", [("soldiers", 300)]),
+])
+def test_thousands_written_with_commas_or_abbreviated_and_areas_abbreviated_are_figures(text, expected):
+    assert figures(text) == expected
+
+
+def test_a_fraction_or_a_time_is_still_no_count_of_thousands():
+    assert figures("Пострадали 1,5 тыс. человек.") == []
+    assert figures("В 12.30 ранены 2 человека.") == [("injured", 2)]
+    assert figures("Обследовано 100 квартир.") == []
+
+
+@pytest.mark.parametrize("text, emergency", [
+    ("В Курской области введен режим ЧС, сообщила пресс-служба губернатора.", True),
+    ("Kursk region declared a state of emergency.", True),
+    ("More than 76,000 people were evacuated, the Emergencies Ministry's spokesman said.", False),
+    ("An official from the regional emergency situations ministry said so.", False),
+    ("Об этом сообщили в Министерстве по чрезвычайным ситуациям.", False),
+    ("Про це повідомила Державна служба з надзвичайних ситуацій.", False),
+])
+def test_an_emergency_is_an_event_but_the_emergencies_ministrys_name_is_none(text, emergency):
+    assert ("emergency" in extract_kinds(text)) is emergency
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ukrainian troops had advanced as much as 15 kilometers into Russian territory.", [("km advanced", 15)]),
+    ("«Глубина проникновения составляет 12 км», — уточнил губернатор.", [("km advanced", 12)]),
+    ("ЗСУ просунулися на 3 км у Курській області.", [("km advanced", 3)]),
+    ("The gas hub is about 8 kilometers from the border.", []),  # a distance, not an advance
+    ("Войска продвинулись к селу, расположенному в 10 км от границы.", []),
+    ("Ракета пролетела 40 км.", []),
+])
+def test_how_far_troops_advanced_is_a_figure_and_other_distances_are_none(text, expected):
+    assert figures(text) == expected
+
+
 def test_model_names_links_and_breakdowns_are_not_figures_of_their_own():
     assert figures("по позиции дивизиона С-400, из них две ракеты сбиты") == [("missiles shot down", 2)]
     assert figures("[вернулись](https://t.me/channel/81099) 46 жителей") == [("people", 46)]
@@ -99,6 +142,15 @@ def test_the_speaker_is_the_one_who_speaks_not_the_first_name():
     assert extract_actor("Putin has set the task of ousting the troops, Zelenskyy said.") == "Zelensky"
     assert claim_of("Путин обновил ядерную доктрину.").spoken is False
     assert claim_of("Лавров заявил, что удары — сигнал эскалации.").spoken is True
+
+
+def test_the_one_spoken_to_is_not_the_speaker():
+    assert extract_actor("28 населенных пунктов под контролем ВСУ, сообщил президенту России Владимиру Путину "
+                         "врио губернатора региона Алексей Смирнов.") == "governor"
+    assert extract_actor("Об этом главе государства Владимиру Путину доложил начальник Генштаба Валерий Герасимов.") \
+        == "general staff"
+    assert extract_actor("The general briefed Zelensky on the front.") is None
+    assert extract_actor("По словам Путина, ситуация под контролем.") == "Putin"
 
 
 def test_the_speaker_is_named_the_same_in_every_language():

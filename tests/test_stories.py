@@ -570,3 +570,14 @@ def test_a_response_told_only_in_a_retellings_background_is_no_statement_of_its_
                      "The strike came days after the approval. Moscow has long vowed to retaliate."),
     ])
     assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_deeper_advance_is_an_update_and_the_older_depth_retold_is_a_repeat(tmp_path):
+    made = stream(tmp_path, [
+        ("wire", 0, "Ukrainian troops advanced up to 10 kilometers deep into Kursk region near Sudzha, the ISW said."),
+        ("wire2", 60, "Ukrainian troops have advanced as much as 15 kilometers into Kursk region near Sudzha, "
+                      "according to the ISW."),
+        ("wire3", 90, "The ISW said Ukrainian troops advanced up to 10 kilometers deep into Kursk region near Sudzha."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "new figure: 15 kilometers (km advanced) (was 10)" in made[1][1]

@@ -117,7 +117,10 @@ class Score:
         hit_event = Counter(self.labels[k[:2]]["event"] for k in self.hits)
         rep_event = Counter(self.labels[k[:2]]["event"] for k in self.repeats)
         for event in sorted(by_event | rep_event):
-            lines.append(f"    {event:30s} raised {hit_event[event]:3d}/{by_event[event]:<3d} repeats {rep_event[event]:3d}")
+            alerts = hit_event[event] + rep_event[event]
+            lines.append(f"    {event:30s} raised {hit_event[event]:3d}/{by_event[event]:<3d} "
+                         f"{hit_event[event] / max(by_event[event], 1):6.1%}   repeats {rep_event[event]:3d}/{alerts:<3d} "
+                         f"{rep_event[event] / max(alerts, 1):6.1%}")
         repeat_kinds = Counter(self.labels[k[:2]]["kind"] for k in self.repeats)
         if repeat_kinds:
             lines.append("    repeats by kind of post: " + ", ".join(f"{k} {n}" for k, n in sorted(repeat_kinds.items())))

@@ -43,7 +43,8 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "killed": ("погиб", "убит", "погибш", "загину", "загибл", "вбит", "killed", "dead", "died", "death", "fatalit",
                "ликвидир", "ліквідов"),
     "soldiers": ("военнослуж", "военных", "военные", "бойц", "солдат", "боевик", "военн", "військов", "бійц",
-                 "вояк", "soldier", "troop", "servicem", "fighter", "наемник", "наёмник", "найманц", "mercenar"),
+                 "вояк", "soldier", "troop", "servicem", "fighter", "наемник", "наёмник", "найманц", "mercenar",
+                 "диверсант", "saboteur"),
     "tanks": ("танк", "tank"),
     "armoured vehicles": ("ббм", "бронетехн", "бронемашин", "бтр", "бмп", "бронирован", "броньован", "бронетранспорт",
                           "бронеавтомоб", "armou", "armor"),
@@ -97,6 +98,12 @@ NOT_FIGURES = ("год", "рок", "year", "час", "годин", "hour", "ми
                "рубл", "гривн", "грн", "доллар", "долар", "евро", "євро", "dollar", "euro", "копе", "процент",
                "відсот", "percent", "км", "km", "метр", "meter", "сутк", "доб", "day", "день", "дня", "дней",
                "днів", "недел", "тижн", "week", "месяц", "місяц", "month", "раз", "times", "разів")
+
+# A distance counts how far troops went when its sentence speaks of an advance or a depth
+DISTANCE_STEMS = ("км", "km", "километр", "кілометр", "kilomet")
+ADVANCE_STEMS = ("продвин", "продвиж", "просун", "просуван", "advanc", "deep", "depth", "глубин", "глибин",
+                 "вглубь", "вглиб", "проникн", "проникл", "проникан", "penetrat")
+FROM_WORDS = {"от", "від", "from", "away"}
 
 # Named weapons: a claim about one is not a claim about another (ATACMS, Storm Shadow); folded
 # word beginnings, a name of two words as two
@@ -306,7 +313,11 @@ def same_time(one: str | None, other: str | None) -> bool:
     return (apart == 1 and not part and other_part == "night") or (apart == -1 and not other_part and part == "night")
 
 
-_NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,:](\d+))?(?![\w])")
+# digits grouped by thousands with spaces, or with commas in English («76,000»: a count, not a fraction)
+_NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{1,3}(?:,\d{3})+(?![.,]\d)|\d+)"
+                     r"(?:[.,:](\d+))?(?![\w])")
+# an area abbreviated («480 кв. км», "480 sq km"): one word the square km unit reads
+_SQUARE_KM = re.compile(r"\b(?:кв|sq)\.?\s*(?:км|km)\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
@@ -403,7 +414,7 @@ def extract_figures(text: str) -> list[Figure]:
     others (``Figure.also``) its parts («44 drones: 20 over Novgorod, 5 over Kursk») or the counts
     of a statement's other events. Negated numbers («а не 9») and numbers told before («ранее
     сообщалось о 9») are no figures. See the module doc."""
-    text = digits_for_words(_URL.sub(" ", text))
+    text = _SQUARE_KM.sub("км²", digits_for_words(_URL.sub(" ", text)))
     figures: list[Figure] = []
     units: set[str] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
@@ -439,7 +450,9 @@ def extract_figures(text: str) -> list[Figure]:
             continue
         unit, noun, generic = _noun_of(text, after)
         if unit is None:
-            if after and after[0][2].startswith(NOT_FIGURES):
+            if after and after[0][2].startswith(DISTANCE_STEMS) and _advanced(words, starts, left, right, after):
+                unit, noun = "km advanced", (after[0][0], after[0][1])
+            elif after and after[0][2].startswith(NOT_FIGURES):
                 continue
             # the event word just before the number; in a toll's sentence («Число погибших ... возросло
             # до 24»), anywhere before it
@@ -479,6 +492,16 @@ def extract_figures(text: str) -> list[Figure]:
                 part = value < known.value and any(w[2] in PART_WORDS for w in before)
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
+
+
+def _advanced(words: list[tuple[int, int, str]], starts: list[int], left: int, right: int,
+              after: list[tuple[int, int, str]]) -> bool:
+    """Whether a distance is how far troops advanced («продвинулись на 15 км», "10 kilometers deep"):
+    its sentence speaks of an advance and the distance is not one from somewhere («в 10 км от границы»)."""
+    if len(after) > 1 and after[1][2] in FROM_WORDS:
+        return False
+    sentence = words[bisect_left(starts, left):bisect_left(starts, right)]
+    return any(word.startswith(ADVANCE_STEMS) for _, _, word in sentence)
 
 
 def _shot_down_together(figures: list[Figure]) -> list[Figure]:
@@ -544,8 +567,14 @@ def extract_kinds(text: str) -> set[str]:
     return _kinds_of(_words(text))
 
 
+# Words naming a body beside an event word that make the word its name, not an event: the Emergencies
+# Ministry («Министерство по чрезвычайным ситуациям», "emergency situations ministry") declares nothing
+BODY_STEMS = ("ministr", "министерств", "міністерств", "служб", "service", "ведомств", "відомств")
+
+
 def _kinds_of(words: list[str]) -> set[str]:
-    kinds = {kind for kind in map(_kind, words) if kind}
+    kinds = {kind for at, kind in enumerate(map(_kind, words))
+             if kind and not (kind == "emergency" and any(w.startswith(BODY_STEMS) for w in words[max(0, at - 2):at + 3]))}
     joined = " ".join(words)
     if "air" in words and "air raid" in joined:
         kinds.add("air alert")
@@ -664,6 +693,18 @@ SPEECH_REACH = 4  # words between a speaker's name and the word that says it spe
 _TOKEN = re.compile(r"[^\W\d_]+|[—–:]", re.UNICODE)
 
 
+# A name's dative ending (Путину, Путіну, губернатору, Зеленскому) or a word of telling before it
+# in English ("told", "briefed") makes it the one spoken to
+DATIVE_ENDINGS = ("у", "ю", "ому", "ему")
+TOLD = {"told", "briefed", "informed"}
+
+
+def _addressed(joined: list[str], begin: int, end: int) -> bool:
+    last = joined[end - 1] if end > begin else joined[begin]
+    return (last.endswith(DATIVE_ENDINGS) and not last.endswith(("ау", "ую")) and len(last) > 4) \
+        or bool(TOLD & set(joined[max(0, begin - 2):begin]))
+
+
 def spoken_by(text: str) -> str | None:
     """The first known speaker a text names beside a word of speech, or None."""
     return _speaker(text, spoken=True)
@@ -689,8 +730,10 @@ def _speaker(text: str, *, spoken: bool) -> str | None:
         name = _ACTOR_NAMES[int(found.lastgroup[1:])] if found.lastgroup else None
         if name is None:
             continue
-        first = first or name
         begin, end = bisect_right(starts, found.start()) - 1, bisect_left(starts, found.end())
+        if _addressed(joined, begin, end):
+            continue  # the one spoken to («доложил Путину», "told Zelensky"), not the speaker
+        first = first or name
         if begin > 0 and joined[begin - 1] in ("—", "–") or ":" in joined[end:end + 2]:
             return name
         near = joined[max(0, begin - SPEECH_REACH):begin] + joined[end:end + SPEECH_REACH]

@@ -51,6 +51,8 @@ _HUNDREDS = {
     900: "девятьсот девятисот дев'ятсот дев'ятисот",
 }
 _THOUSAND = set("тысяча тысячи тысяч тысячу тисяча тисячі тисяч тисячу thousand".split())
+# «121 тыс.», «180 тис.»: digits counted in thousands (the abbreviation's point ends no sentence)
+_ABBREVIATED_THOUSAND = re.compile(r"(?<![\d.,])(\d{1,3})\s*(?:тыс|тис)\b\.?", re.IGNORECASE)
 
 
 def _table(groups: dict[int, str]) -> dict[str, int]:
@@ -88,7 +90,7 @@ def _value(words: list[str]) -> int | None:
 def digits_for_words(text: str) -> str:
     """``text`` with each run of number words replaced by its digits («до пяти человек» -> «до 5
     человек»); everything else as written."""
-    text = _ENDING.sub(r"\1", text)
+    text = _ABBREVIATED_THOUSAND.sub(lambda m: str(int(m.group(1)) * 1000), _ENDING.sub(r"\1", text))
     out: list[str] = []
     at = 0
     run: list[tuple[int, int, str]] = []
