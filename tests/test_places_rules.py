@@ -398,3 +398,10 @@ def test_a_shared_city_and_oblast_adjective_before_an_oblast_level_adjective_is_
 def test_a_capital_before_regional_names_its_oblast_in_english(matcher):
     assert regions(matcher, "according to the Head of Odesa Regional Military Administration") == ["UA-51"]
     assert regions(matcher, "Odesa port resumed work") == []
+
+
+def test_the_bare_pronoun_im_is_no_named_after_word(matcher):
+    assert regions(matcher, "Благодаря им, Белгород выстоял.") == ["RU-BEL"]
+    assert regions(matcher, "Помогите им Белгород отстроить.") == ["RU-BEL"]
+    assert regions(matcher, "Университет им. Губкина объявил набор.") == []
+    assert regions(matcher, "Університет імені Губкіна оголосив набір.") == []

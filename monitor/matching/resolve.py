@@ -51,7 +51,8 @@ CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CO
 _OBLAST_WORDS = frozenset({"область", "обл", "областях", "oblast", "ова", "ода", "region"})
 _DISTRICT_WORDS = ("район", "district", "raion")
 # «университет имени Губкина», «им. Невского», «імені Шевченка»: what follows is what a thing is named after.
-_NAMED_AFTER = frozenset({"имени", "им", "імені", "ім"})
+_NAMED_AFTER = frozenset({"имени", "імені"})
+_NAMED_AFTER_ABBR = frozenset({"им", "ім"})  # only with its dot: the bare «им» is the pronoun «Благодаря им»
 # "the Belgorod nuclear submarine", "Moskva missile cruiser": a ship named after a place (English word order).
 _VESSELS = frozenset({"submarine", "sub", "cruiser", "warship", "frigate", "destroyer", "corvette", "flagship",
                       "vessel", "tanker", "icebreaker", "ship"})
@@ -559,7 +560,7 @@ class Resolution:
             return "a street name"
         if self.has(s - 1, CUE_FEATURE):
             return f"after «{tokens[s - 1].raw}»: the name of something else, not the settlement"
-        if s > 0 and tokens[s - 1].norm in _NAMED_AFTER:
+        if self.named_after(s):
             return f"after «{tokens[s - 1].raw}»: the person or thing something is named after, not the place"
         if e > s and first.capital and self.lower_later_word(s, e, terms):
             return "a later word in lower case: ordinary words, not the name («Ясные зори»)"
@@ -570,6 +571,16 @@ class Resolution:
                 if tokens[j].norm not in _VESSEL_WORDS or not self.adjacent(j - 1, j):
                     break
         return None
+
+    def named_after(self, s: int) -> bool:
+        """«имени Губкина», «им. Невского» with the name right after: what something is named after."""
+        prev = s - 1
+        if prev < 0:
+            return False
+        norm = self.tokens[prev].norm
+        if norm in _NAMED_AFTER:
+            return self.adjacent(prev, s)
+        return norm in _NAMED_AFTER_ABBR and self.adjacent_after_dot(prev, s)
 
     def lower_later_word(self, s: int, e: int, terms: list) -> bool:
         """A word after the first written in lower case where every name of the places capitalises it."""
