@@ -294,7 +294,16 @@ def test_the_derived_namesakes_never_label_a_region_and_are_populous():
 
 def test_a_city_name_right_after_a_clock_time_is_a_time_zone(matcher):
     assert regions(matcher, "The call is scheduled for 17:00 Moscow...") == []
+    assert regions(matcher, "The call is scheduled for 17:00 Moscow…\nThe call is at 17:00 Moscow time.") == []
     assert regions(matcher, "Talks in Moscow start at 17:00") == ["RU-MOW"]
+    assert regions(matcher, "Call at 17:00 Moscow time tomorrow") == []
+    assert regions(matcher, "Начало в 17:00 по Москве.") == []
+
+
+def test_a_clock_time_before_a_city_without_a_time_word_is_no_time_zone(matcher):
+    assert regions(matcher, "Станом на 08:00 Київ під атакою дронів.") == ["UA-30"]
+    assert regions(matcher, "Обновлено в 14:30 Москва заявила о новых санкциях.") == ["RU-MOW"]
+    assert regions(matcher, "The call is at 17:00 Moscow... Talks went on.") == ["RU-MOW"]  # no cut: the city
 
 
 def test_a_city_and_the_oblast_named_by_ellipsis(matcher):

@@ -61,7 +61,9 @@ _FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у
 _MODEL = re.compile(r"[-‐‑–][0-9]")
 _COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
 _COMPOUND_BEFORE = re.compile(r"[^\W\d_]-")
-_CLOCK_BEFORE = re.compile(r"\b\d{1,2}[:.]\d{2}\s*$")  # «17:00 Moscow», cut before "time"
+_CLOCK_BEFORE = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:по\s+)?$")  # «17:00 Moscow time», «в 17:00 по Москве»
+_TIME_WORDS = frozenset({"time", "час", "часу", "времени", "мск"})  # what makes the name after a clock a time zone
+_CUT_AT_END = re.compile(r"[ \t]*(?:…|\.\.\.)[ \t]*(?:\n|$)")  # "17:00 Moscow…" cut before "time" at a line's end
 # The oblast around a city region: «в Москве и области» is Moscow Oblast.
 _OBLAST_AROUND = {"RU-MOW": "RU-MOS", "RU-SPE": "RU-LEN", "UA-30": "UA-32"}
 _FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ"})  # «Кому» is the pronoun, never «Коми»
@@ -177,7 +179,7 @@ class Resolution:
         self.region_tokens: set[int] = set()
         for s, e, term in regions:
             why = (self.blocked(s, e) or (term.capital and not self.tokens[s].capital and "written in lower case")
-                   or self.other_word(s, e, self.m._region_keys(term.ref)) or self.clock_before(s, term.ref)
+                   or self.other_word(s, e, self.m._region_keys(term.ref)) or self.clock_before(s, e, term.ref)
                    or self.quoted(s, e))
             self.note(s, e, "region", term.ref, not why, why or "region name")
             if not why:
@@ -196,12 +198,17 @@ class Resolution:
             return "a name in quotes: the name of a thing, not the region"
         return None
 
-    def clock_before(self, s: int, code: str) -> str | None:
-        """«scheduled for 17:00 Moscow…»: a city region's name right after a clock time is its time zone."""
+    def clock_before(self, s: int, e: int, code: str) -> str | None:
+        """«17:00 Moscow time», «в 17:00 по Москве», "17:00 Moscow…" cut at a line's end: a city region's name
+        after a clock time is its time zone; a clock time heading a sentence («Станом на 08:00 Київ») is not."""
         start = self.tokens[s].start
-        if code in self.m._city_regions and _CLOCK_BEFORE.search(self.text, max(0, start - 12), start):
-            return "after a clock time: a time zone, not a place"
-        return None
+        if code not in self.m._city_regions or not _CLOCK_BEFORE.search(self.text, max(0, start - 15), start):
+            return None
+        by = start >= 3 and self.text[start - 3 : start - 1].lower() == "по"
+        nxt = e + 1
+        zone = (by or (nxt < self.n and self.tokens[nxt].norm in _TIME_WORDS and self.adjacent(e, nxt))
+                or bool(_CUT_AT_END.match(self.text, self.tokens[e].end)))
+        return "after a clock time and before a time word: a time zone, not a place" if zone else None
 
     def and_oblast(self, e: int) -> bool:
         """The words after a city are «и области» / «і область» / "and region": the oblast named by ellipsis."""
