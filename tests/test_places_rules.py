@@ -414,3 +414,10 @@ def test_the_bare_pronoun_im_is_no_named_after_word(matcher):
     assert regions(matcher, "Помогите им Белгород отстроить.") == ["RU-BEL"]
     assert regions(matcher, "Университет им. Губкина объявил набор.") == []
     assert regions(matcher, "Університет імені Губкіна оголосив набір.") == []
+
+
+def test_a_city_and_an_oblast_level_adjective_name_no_oblast(matcher):
+    assert regions(matcher, "В Москве и областных центрах России прошли акции.") == ["RU-MOW"]
+    assert regions(matcher, "Moscow and regional authorities agreed on the plan.") == ["RU-MOW"]
+    assert regions(matcher, "Moscow and region brace for snow.") == ["RU-MOS", "RU-MOW"]
+    assert regions(matcher, "У Києві та області оголошено тривогу.") == ["UA-30", "UA-32"]

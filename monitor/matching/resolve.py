@@ -50,6 +50,9 @@ CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CO
     1, 2, 4, 8, 16, 32, 64, 128)
 _OBLAST_WORDS = frozenset({"область", "обл", "областях", "oblast", "ова", "ода", "region"})
 _DISTRICT_WORDS = ("район", "district", "raion")
+# the noun «область» in its Russian and Ukrainian case forms and English: not «областных», "regional"
+_OBLAST_NOUNS = frozenset({"область", "области", "областью", "областей", "областям", "областями", "областях",
+                           "області", "областю", "oblast", "region"})
 # «университет имени Губкина», «им. Невского», «імені Шевченка»: what follows is what a thing is named after.
 _NAMED_AFTER = frozenset({"имени", "імені"})
 _NAMED_AFTER_ABBR = frozenset({"им", "ім"})  # only with its dot: the bare «им» is the pronoun «Благодаря им»
@@ -188,7 +191,7 @@ class Resolution:
                 self.region_tokens.update(range(s, e + 1))
                 around = _OBLAST_AROUND.get(term.ref)
                 if around and self.and_oblast(e):
-                    self.accepted_region(e + 2, e + 2, around, f"«{self.tokens[e].raw} и области»: the oblast around the city")
+                    self.accepted_region(e + 2, e + 2, around, f"«{self.and_oblast_words(e)}»: the oblast around the city")
                     self.evidence_regions.add(around)
 
     def quoted(self, s: int, e: int) -> str | None:
@@ -213,7 +216,11 @@ class Resolution:
     def and_oblast(self, e: int) -> bool:
         """The words after a city are «и области» / «і область» / "and region": the oblast named by ellipsis."""
         return (e + 2 < self.n and self.has(e + 1, CONJ) and self.adjacent(e, e + 1) and self.adjacent(e + 1, e + 2)
-                and self.tokens[e + 2].norm.startswith(("област", "oblast", "region")))
+                and self.tokens[e + 2].norm in _OBLAST_NOUNS)
+
+    def and_oblast_words(self, e: int) -> str:
+        """The words «Москве и области» / "Kyiv and region" as written, for the explanation."""
+        return self.text[self.tokens[e].start : self.tokens[e + 2].end]
 
     def take_adjectives(self, adjectives: list) -> None:
         self.adjective_starts = {s for s, _, _ in adjectives}
@@ -348,7 +355,7 @@ class Resolution:
             return
         if place["kind"] == "city" and place["en"] == region.get("capital") and self.and_oblast(e):
             # «в Воронеже и области»: the oblast of its capital, named by ellipsis
-            self.accepted_region(e + 2, e + 2, place["region"], f"«{self.tokens[e].raw} и области»: the capital's oblast")
+            self.accepted_region(e + 2, e + 2, place["region"], f"«{self.and_oblast_words(e)}»: the capital's oblast")
         accepted.append((s, e, "place", term.ref))
         self.note(s, e, "place", place["id"], True, why)
 
