@@ -421,3 +421,8 @@ def test_a_city_and_an_oblast_level_adjective_name_no_oblast(matcher):
     assert regions(matcher, "Moscow and regional authorities agreed on the plan.") == ["RU-MOW"]
     assert regions(matcher, "Moscow and region brace for snow.") == ["RU-MOS", "RU-MOW"]
     assert regions(matcher, "У Києві та області оголошено тривогу.") == ["UA-30", "UA-32"]
+
+
+def test_an_oblast_level_adjective_further_on_leaves_a_shared_adjective_the_city(matcher):
+    assert regions(matcher, "Московское метро и областные автобусы подорожали.") == ["RU-MOW"]
+    assert regions(matcher, "Київський метрополітен і обласна влада домовилися.") == ["UA-30"]

@@ -479,15 +479,22 @@ class Resolution:
     def city_or_oblast(self, s: int, e: int, code: str) -> str | None:
         """«киевский» is the adjective of Kyiv and of Kyiv Oblast: the oblast before an oblast word or alone in
         a list of oblasts («над Брянской, Московской и Смоленской»), else the city."""
-        oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS or self.tokens[j].norm.startswith(
-                          ("област", "обласн")) or self.has(j, CUE_REGION) and self.tokens[j].norm.startswith("обл")
-                          for j in range(e + 1, min(e + 6, self.n))) or self.elliptic_list(s, e)
+        oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS
+                          or self.has(j, CUE_REGION) and self.tokens[j].norm.startswith("обл")
+                          for j in range(e + 1, min(e + 6, self.n))) or self.elliptic_list(s, e) or self.oblast_adjective(e)
         city = code in self.m._city_regions
         if oblast_next and city:
             return "the adjective of the city and of its oblast: the oblast, before an oblast word"
         if not oblast_next and not city:
             return "the adjective of the city and of its oblast: the city, with no oblast word after it"
         return None
+
+    def oblast_adjective(self, e: int) -> bool:
+        """«Московского областного суда»: an oblast-level adjective right after the adjective, agreeing with it."""
+        first, nxt = self.tokens[e], e + 1
+        if nxt >= self.n or not self.adjacent(e, nxt) or not self.tokens[nxt].norm.startswith(("областн", "обласн")):
+            return False
+        return agrees(first.norm, self.tokens[nxt].norm, "ADJF", languages_of(first.raw, first.norm))
 
     def place_rejection(self, s: int, e: int, terms: list) -> str | None:
         """Why the words at s..e name no place whatever the place, or None; "region" when taken as a region."""
