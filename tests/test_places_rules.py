@@ -426,3 +426,10 @@ def test_a_city_and_an_oblast_level_adjective_name_no_oblast(matcher):
 def test_an_oblast_level_adjective_further_on_leaves_a_shared_adjective_the_city(matcher):
     assert regions(matcher, "Московское метро и областные автобусы подорожали.") == ["RU-MOW"]
     assert regions(matcher, "Київський метрополітен і обласна влада домовилися.") == ["UA-30"]
+
+
+def test_an_autonomous_okrug_is_no_city_region(matcher):
+    # its adjective before «район» is no borough named after a city (the raion rule of unwatched regions decides)
+    decisions = matcher.explain("Чукотский район отрезан от связи.")
+    assert [d["target"] for d in decisions] == ["RU-CHU"] and "borough" not in decisions[0]["evidence"]
+    assert matcher._city_regions == {"RU-MOW", "RU-SPE", "UA-30", "UA-40"}

@@ -361,9 +361,8 @@ class Matcher:
 
         self._cues_region = _cue_keys(REGION_CUES)
         self._cues_direction = _cue_keys(DIRECTION_CUES)
-        self._city_regions = {code for code, r in self.regions.items()
-                              if not any(w in n.lower() for ns in r["names"].values() for n in ns
-                                         for w in ("област", "oblast", "край", "krai", "республик", "republic"))}
+        # a city region is its own capital (Moscow, Kyiv, Sevastopol): not an okrug named without a region word
+        self._city_regions = {code for code, r in self.regions.items() if r.get("capital") == r["en"]}
         self._covered = {p["region"] for p in self.places if p["kind"] != "district" and p["labels_region"]}
         self._cues_settlement = _cue_keys(SETTLEMENT_CUES)
         self._cues_street = _cue_keys(STREET_WORDS)
