@@ -433,3 +433,9 @@ def test_an_autonomous_okrug_is_no_city_region(matcher):
     decisions = matcher.explain("Чукотский район отрезан от связи.")
     assert [d["target"] for d in decisions] == ["RU-CHU"] and "borough" not in decisions[0]["evidence"]
     assert matcher._city_regions == {"RU-MOW", "RU-SPE", "UA-30", "UA-40"}
+
+
+def test_a_city_regions_other_latin_spellings_are_the_city(matcher):
+    assert regions(matcher, "Protest in Sankt-Peterburg today.") == ["RU-SPE"]
+    assert regions(matcher, "Explosions in Kyyiv overnight.") == ["UA-30"]
+    assert regions(matcher, "The Moskva river froze.") == []

@@ -94,6 +94,8 @@ STREET_WORDS = {
 STREET_ABBREVIATIONS = ["ул", "пр", "просп", "пер", "наб", "вул", "пров", "бульв", "пл", "st", "ave", "rd", "blvd"]
 CONJUNCTIONS = ["и", "й", "та", "і", "а", "или", "або", "чи", "and", "or"]
 _EN_REGION_WORDS = (" oblast", " region", " province")
+# Generated spellings that in English name something else: "Moskva" is the river or the cruiser (Moscow is the city).
+_OTHER_THINGS_SPELLED = frozenset({"moskva"})
 
 # Word classes are written as fixed-width numbers in base 64, so that no trie node has
 # more than 65 children (pyahocorasick looks a character up among a node's children
@@ -759,10 +761,10 @@ def _build_gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
                     stem = name[: name.lower().rindex(" ")]
                     for suffix in _EN_REGION_WORDS:
                         builder._add(stem + suffix, REGION, code)
-                # a city region's English name is an exonym: "Moskva" in English is the river or the cruiser
-                if lang in ("ru", "uk") and region.get("capital") != region.get("en"):
+                if lang in ("ru", "uk"):
                     for spelled in variants(name, lang):
-                        builder._add(spelled, REGION, code, capital=True)
+                        if spelled.lower() not in _OTHER_THINGS_SPELLED:
+                            builder._add(spelled, REGION, code, capital=True)
         if region.get("en"):
             builder._add(region["en"], REGION, code)
         for lang, adjectives in region.get("adjectives", {}).items():
