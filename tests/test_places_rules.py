@@ -439,3 +439,9 @@ def test_a_city_regions_other_latin_spellings_are_the_city(matcher):
     assert regions(matcher, "Protest in Sankt-Peterburg today.") == ["RU-SPE"]
     assert regions(matcher, "Explosions in Kyyiv overnight.") == ["UA-30"]
     assert regions(matcher, "The Moskva river froze.") == []
+
+
+def test_a_front_direction_is_named_after_a_place_of_a_region_with_a_front(matcher):
+    # Zolochiv of Lviv Oblast, a larger town elsewhere, does not veto the Kharkiv Oblast front
+    assert regions(matcher, "Бои на золочевском направлении продолжаются.") == ["UA-63"]
+    assert regions(matcher, "Найбільше опадів у південних областях.") == []

@@ -519,13 +519,18 @@ class Resolution:
         if any(t.capital for t in terms) and not first.capital:
             return "written in lower case"
         if not first.capital and first.script in ("cyr", "lat"):
-            cued = s == e and (self.has(e + 1, CUE_REGION | CUE_DIRECTION) or (
+            direction = s == e and (self.has(e + 1, CUE_DIRECTION) or (
                 self.directions and self.listed_after_direction(s, languages_of(first.raw, first.norm))))
+            cued = direction or s == e and self.has(e + 1, CUE_REGION)
+            if direction:  # a front direction is named after a place of a region with a front, not a namesake elsewhere
+                terms = [t for t in terms if m.places[t.ref]["region"] in m._covered
+                         and m.places[t.ref].get("labels_region", True)] or terms
             top = max(place_rank(m.places[t.ref]) for t in terms) if cued else 0
             largest = [t for t in terms if place_rank(m.places[t.ref]) == top]  # «волчанском» is Vovchansk's
             regions = {m.places[t.ref]["region"] for t in largest}
             if cued and len(regions) == 1:
-                if any(m._ambiguity[t.ref] or not m.places[t.ref].get("labels_region", True) for t in largest):
+                if any({"common", "listed"} & set(m._ambiguity[t.ref]) if direction else m._ambiguity[t.ref]
+                       or not m.places[t.ref].get("labels_region", True) for t in largest):
                     # «у південних областях» is not Південне: an ordinary word's adjective names no district or front
                     return "written in lower case before a region or direction word: the adjective of an ambiguous name"
                 code = regions.pop()
