@@ -445,3 +445,9 @@ def test_a_front_direction_is_named_after_a_place_of_a_region_with_a_front(match
     # Zolochiv of Lviv Oblast, a larger town elsewhere, does not veto the Kharkiv Oblast front
     assert regions(matcher, "Бои на золочевском направлении продолжаются.") == ["UA-63"]
     assert regions(matcher, "Найбільше опадів у південних областях.") == []
+
+
+def test_a_city_before_the_genitive_of_people_is_the_city(matcher):
+    assert regions(matcher, "Суми ворога не бояться.") == ["UA-59"]
+    assert regions(matcher, "Суми росіян не лякають.") == ["UA-59"]
+    assert regions(matcher, "Суми виплат переглянуть.") == []

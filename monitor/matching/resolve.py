@@ -60,6 +60,8 @@ _NAMED_AFTER_ABBR = frozenset({"им", "ім"})  # only with its dot: the bare �
 _VESSELS = frozenset({"submarine", "sub", "cruiser", "warship", "frigate", "destroyer", "corvette", "flagship",
                       "vessel", "tanker", "icebreaker", "ship"})
 _VESSEL_WORDS = frozenset({"nuclear", "missile", "guided", "attack", "research", "landing", "patrol"})
+# nouns of an amount that head a genitive of things: «Суми коштів», «Суммы выплат»
+_QUANTITY_NOUNS = frozenset({"сума", "сумма", "кількість", "количество"})
 _FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у", "о", "а", "та", "і", "й", "з", "до", "по", "за"})
 _MODEL = re.compile(r"[-‐‑–][0-9]")
 _COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
@@ -622,8 +624,8 @@ class Resolution:
         return True
 
     def noun_before_genitive(self, s: int, e: int) -> str | None:
-        """«Суми коштів» at a sentence's start: the ordinary noun (сума) heading a genitive noun, not the city;
-        only at a sentence's start, where the capital letter is no evidence."""
+        """«Суми коштів» at a sentence's start: a quantity noun (сума) heading the genitive of a thing, not the city
+        («Суми ворога не бояться» is the city); only at a sentence's start, where the capital letter is no evidence."""
         first, nxt = self.tokens[s], e + 1
         if s != e or not is_initial(self.text, first.start) or nxt >= self.n or not self.adjacent(e, nxt):
             return None
@@ -635,7 +637,9 @@ class Resolution:
             head, following = parses(first.norm, lang), parses(self.tokens[nxt].norm, lang)
             if not head or not following or head[0].tag.POS != "NOUN" or "Geox" in head[0].tag.grammemes:
                 continue
-            if following[0].tag.POS == "NOUN" and following[0].tag.case == "gent":
+            if head[0].normal_form not in _QUANTITY_NOUNS:
+                continue
+            if following[0].tag.POS == "NOUN" and following[0].tag.case == "gent" and "inan" in following[0].tag:
                 return f"the word «{head[0].normal_form}» before the genitive «{self.tokens[nxt].raw}», not a name"
         return None
 
