@@ -451,3 +451,10 @@ def test_a_city_before_the_genitive_of_people_is_the_city(matcher):
     assert regions(matcher, "Суми ворога не бояться.") == ["UA-59"]
     assert regions(matcher, "Суми росіян не лякають.") == ["UA-59"]
     assert regions(matcher, "Суми виплат переглянуть.") == []
+
+
+def test_a_name_in_quotes_is_a_thing_only_after_a_things_noun(matcher):
+    assert regions(matcher, "'Курск'") == ["RU-KRS"]
+    assert regions(matcher, "«Москва»") == ["RU-MOW"]
+    assert regions(matcher, "Крейсер «Москва» затонул.") == []
+    assert regions(matcher, 'The Navy received the submarine "Belgorod".\n"Belgorod" is the first carrier.') == []

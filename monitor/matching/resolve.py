@@ -22,7 +22,8 @@ through a stem. A hit is taken only when the words give evidence that they name 
 - hromada adjectives listed before a hromada taken by its full name are hromadas of its oblast
   («Бочечківську і Дубов'язівську громади»);
 - a city and «и области» names the oblast around it or whose capital it is («в Москве и области»);
-  a city region's name right after a clock time is a time zone; its adjective before «район» a borough;
+  a city region's name after a clock time and before a time word is a time zone; its adjective before «район» a borough;
+- a name in quotes after a thing's noun («клуб «Алтай»», "the submarine “Belgorod”") is the thing, also where repeated;
 - a city is not taken for a village of its name whose region is named (a village needs a settlement
   word); an adjective made from a noun name is not the place («Лебедине озеро»); a lower-case place
   adjective names a district or front only for an unambiguous place («на купянском направлении», not
@@ -72,8 +73,18 @@ _CUT_AT_END = re.compile(r"[ \t]*(?:…|\.\.\.)[ \t]*(?:\n|$)")  # "17:00 Moscow
 # The oblast around a city region: «в Москве и области» is Moscow Oblast.
 _OBLAST_AROUND = {"RU-MOW": "RU-MOS", "RU-SPE": "RU-LEN", "UA-30": "UA-32"}
 _FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ"})  # «Кому» is the pronoun, never «Коми»
-_OPEN_QUOTES = "«\"“„'"
-_CLOSE_QUOTES = "»\"”“'"
+_OPEN_QUOTES = "«\"“„"  # not the apostrophe: «'Курск'» is as often a word set off as a name
+_CLOSE_QUOTES = "»\"”“"
+# Nouns of things named after places: «клуб «Алтай»», «газета «Кубань сегодня»», «крейсер «Москва»».
+_THING_NOUNS = ("клуб фк хк газета журнал издание крейсер корабль корабель судно подлодка лодка ледокол танкер "
+                "операция операція команда фонд компания компанія завод фабрика комплекс жк тц трц бренд марка "
+                "гостиница готель отель ресторан кафе стадион стадіон телеканал канал радио радіо фестиваль форум "
+                "поезд поїзд потяг самолет літак банк ансамбль группа група холдинг агрохолдинг ооо ао пао тов "
+                "трубопровод газопровод нефтепровод магазин сеть мережа проект програма программа снаряд ракета "
+                "система дрон club team newspaper magazine cruiser submarine sub ship warship vessel frigate "
+                "operation company plant factory brand hotel restaurant channel festival train plane bank project "
+                "missile shell system")
+_THING_KEYS: set[str] = set()
 
 
 _HROMADA_WORDS: WeakKeyDictionary[Any, dict[str, tuple[int, ...]]] = WeakKeyDictionary()
@@ -197,11 +208,48 @@ class Resolution:
                     self.evidence_regions.add(around)
 
     def quoted(self, s: int, e: int) -> str | None:
-        """«Алтай», «Кубань» in quotes: the name of a thing (a club, a newspaper, a ship), not the region."""
-        text, start, end = self.text, self.tokens[s].start, self.tokens[e].end
-        if start > 0 and text[start - 1] in _OPEN_QUOTES and text[end : end + 1] and text[end] in _CLOSE_QUOTES:
-            return "a name in quotes: the name of a thing, not the region"
+        """«клуб «Алтай»», «газета «Кубань»»: a name in quotes after a thing's noun is the thing, not the region."""
+        if self.quoted_thing(s, e):
+            return "a name in quotes after a thing's noun: the name of a thing, not the region"
         return None
+
+    def quoted_thing(self, s: int, e: int) -> bool:
+        """The words s..e in quotes, right after a noun of a thing (a club, a newspaper, a ship, a company), or
+        the same words in quotes after such a noun elsewhere in the post ("the submarine “Belgorod”")."""
+        text, start, end = self.text, self.tokens[s].start, self.tokens[e].end
+        if not (start > 0 and text[start - 1] in _OPEN_QUOTES and text[end : end + 1] and text[end] in _CLOSE_QUOTES):
+            return False
+        if self.thing_noun_before(s, e):
+            return True
+        starts = [t.start for t in self.tokens]
+        for other in re.finditer(re.escape(text[start:end]), text):
+            i = bisect_left(starts, other.start())
+            j = i + e - s
+            if i != s and j < self.n and starts[i] == other.start() and self.tokens[j].end == other.end() and (
+                    other.start() > 0 and text[other.start() - 1] in _OPEN_QUOTES
+                    and text[other.end() : other.end() + 1] in tuple(_CLOSE_QUOTES)) and self.thing_noun_before(i, j):
+                return True
+        return False
+
+    def thing_noun_before(self, s: int, e: int) -> bool:
+        """A noun of a thing before the opening quote of the words s..e, past commas and articles only."""
+        text, start = self.text, self.tokens[s].start
+        if not _THING_KEYS:
+            _THING_KEYS.update(k for word in _THING_NOUNS.split() for k in analyse(word, ("ru", "uk", "en"))[0]
+                               if not k.startswith("~"))
+        j = s - 1
+        while j >= 0 and s - j <= 3:  # «снарядов "Краснополь"», "the submarine, the "Belgorod""
+            gap = text[self.tokens[j].end : self.tokens[j + 1].start if j + 1 < s else start - 1]
+            if gap.strip(" \t\u00a0,") or "\n" in gap:
+                return False
+            before = self.tokens[j]
+            keys = analyse(before.norm, languages_of(before.raw, before.norm))[0]
+            if before.norm in _THING_KEYS or keys & _THING_KEYS:
+                return True
+            if before.norm not in ("the", "a"):
+                return False
+            j -= 1
+        return False
 
     def clock_before(self, s: int, e: int, code: str) -> str | None:
         """«17:00 Moscow time», «в 17:00 по Москве», "17:00 Moscow…" cut at a line's end: a city region's name
@@ -512,8 +560,7 @@ class Resolution:
         if ((_COMPOUND_AFTER.match(text, last.end) and e + 1 not in self.geo_starts)
                 or (first.start >= 2 and _COMPOUND_BEFORE.match(text, first.start - 2) and s - 1 not in self.geo_ends)):
             return "part of a longer hyphenated name"
-        if (first.start > 0 and text[first.start - 1] in _OPEN_QUOTES and text[last.end : last.end + 1]
-                and text[last.end] in _CLOSE_QUOTES and not self.has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR)):
+        if self.quoted_thing(s, e):
             return "a name in quotes: the name of a thing (a brand, a complex, a pipeline)"
         if (s == e and first.capital and self.has(e + 1, CUE_REGION | CUE_DIRECTION)
                 and not any(m._noun_form(first, m.places[t.ref]) for t in terms)):
