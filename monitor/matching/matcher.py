@@ -366,6 +366,10 @@ class Matcher:
         # a city region is its own capital (Moscow, Kyiv, Sevastopol): not an okrug named without a region word
         self._city_regions = {code for code, r in self.regions.items() if r.get("capital") == r["en"]}
         self._covered = {p["region"] for p in self.places if p["kind"] != "district" and p["labels_region"]}
+        # places with a name holding a lower-case word («Ростов-на-Дону» aside): «Ясные зори» may be written so
+        self._lower_word_names = frozenset(
+            i for i, p in enumerate(self.places)
+            if any(w[:1].islower() for ns in p["names"].values() for n in ns for w in n.split() if len(w) > 2))
         self._cues_settlement = _cue_keys(SETTLEMENT_CUES)
         self._cues_street = _cue_keys(STREET_WORDS)
         self._cues_feature = _cue_keys(FEATURE_WORDS)

@@ -662,13 +662,7 @@ class Resolution:
         lower = [j for j in range(s + 1, e + 1) if not self.tokens[j].capital and len(self.tokens[j].norm) > 2]
         if not lower:
             return False
-        for t in terms:
-            for names in self.m.places[t.ref]["names"].values():
-                for name in names:
-                    words = [w for w in re.split(r"[\s]+", name) if len(w) > 2]
-                    if any(w[:1].islower() for w in words):
-                        return False  # a name with a lower-case word («Ростов-на-Дону» aside)
-        return True
+        return not any(t.ref in self.m._lower_word_names for t in terms)
 
     def noun_before_genitive(self, s: int, e: int) -> str | None:
         """«Суми коштів» at a sentence's start: a quantity noun (сума) heading the genitive of a thing, not the city
