@@ -536,3 +536,15 @@ def test_configurations_alike_share_one_matcher_and_changed_watchlists_get_their
     assert [w.name for w in matcher_for(changed).match("Обстрел Белгорода", lang="ru").watchlists] == ["kursk"]
     assert matcher_for(first).match("Обстрел Белгорода", lang="ru").watchlists == []
     assert matcher_for(longer).max_chars == 100
+
+
+def test_only_the_two_latest_configurations_keep_a_shared_matcher(tmp_path):
+    from monitor.config import load_config
+    from monitor.matching import matcher_for
+
+    body = '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\n'
+    configs = [load_config(write_config(tmp_path, body + f"[matching]\nmax_chars = {n}\n")) for n in (100, 200, 300)]
+    built = [matcher_for(c) for c in configs]
+    again = [load_config(write_config(tmp_path, body + f"[matching]\nmax_chars = {n}\n")) for n in (100, 300)]
+    assert matcher_for(again[1]) is built[2]  # the running configuration and a reload share one
+    assert matcher_for(again[0]) is not built[0]  # the oldest of three was let go

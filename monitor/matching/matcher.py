@@ -789,7 +789,7 @@ def _build_gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
 # -- one Matcher per configuration -------------------------------------------------------------------
 
 _matchers: dict[int, tuple[weakref.ref, Matcher]] = {}
-_alike: dict[tuple, Matcher] = {}  # by (watchlists, gazetteer, max_chars): the few latest
+_alike: dict[tuple, Matcher] = {}  # by (watchlists, gazetteer, max_chars): the two latest
 _matchers_lock = threading.Lock()
 
 
@@ -807,7 +807,7 @@ def matcher_for(config: Config) -> Matcher:
         matcher = _alike.pop(alike, None)
         if matcher is None or matcher.gazetteer is not gazetteer:
             matcher = Matcher(list(config.watchlists), gazetteer, max_chars=config.matching.max_chars)
-            if len(_alike) >= 4:
+            if len(_alike) >= 2:  # the running configuration and the one a reload brings
                 del _alike[next(iter(_alike))]  # the least recently used
         _alike[alike] = matcher
         _matchers[key] = (weakref.ref(config), matcher)
