@@ -555,3 +555,15 @@ def test_a_configuration_beside_imported_places_gets_a_matcher_that_knows_them(t
     assert matcher_for(reloaded) is not matcher_for(before) and matcher_for(elsewhere) is not matcher_for(reloaded)
     assert [w.name for w in matcher_for(reloaded).match("Беспилотник упал в Россоши", lang="ru").watchlists] == ["voronezh"]
     assert matcher_for(elsewhere).match("Беспилотник упал в Россоши", lang="ru").watchlists == []
+
+
+def test_only_the_two_latest_configurations_keep_a_shared_matcher(tmp_path):
+    from monitor.config import load_config
+    from monitor.matching import matcher_for
+
+    body = '[[watchlist]]\nname = "kursk"\nregions = ["RU-KRS"]\n'
+    configs = [load_config(write_config(tmp_path, body + f"[matching]\nmax_chars = {n}\n")) for n in (100, 200, 300)]
+    built = [matcher_for(c) for c in configs]
+    again = [load_config(write_config(tmp_path, body + f"[matching]\nmax_chars = {n}\n")) for n in (100, 300)]
+    assert matcher_for(again[1]) is built[2]  # the running configuration and a reload share one
+    assert matcher_for(again[0]) is not built[0]  # the oldest of three was let go

@@ -294,7 +294,16 @@ def test_the_derived_namesakes_never_label_a_region_and_are_populous():
 
 def test_a_city_name_right_after_a_clock_time_is_a_time_zone(matcher):
     assert regions(matcher, "The call is scheduled for 17:00 Moscow...") == []
+    assert regions(matcher, "The call is scheduled for 17:00 Moscow…\nThe call is at 17:00 Moscow time.") == []
     assert regions(matcher, "Talks in Moscow start at 17:00") == ["RU-MOW"]
+    assert regions(matcher, "Call at 17:00 Moscow time tomorrow") == []
+    assert regions(matcher, "Начало в 17:00 по Москве.") == []
+
+
+def test_a_clock_time_before_a_city_without_a_time_word_is_no_time_zone(matcher):
+    assert regions(matcher, "Станом на 08:00 Київ під атакою дронів.") == ["UA-30"]
+    assert regions(matcher, "Обновлено в 14:30 Москва заявила о новых санкциях.") == ["RU-MOW"]
+    assert regions(matcher, "The call is at 17:00 Moscow... Talks went on.") == ["RU-MOW"]  # no cut: the city
 
 
 def test_a_city_and_the_oblast_named_by_ellipsis(matcher):
@@ -398,3 +407,54 @@ def test_a_shared_city_and_oblast_adjective_before_an_oblast_level_adjective_is_
 def test_a_capital_before_regional_names_its_oblast_in_english(matcher):
     assert regions(matcher, "according to the Head of Odesa Regional Military Administration") == ["UA-51"]
     assert regions(matcher, "Odesa port resumed work") == []
+
+
+def test_the_bare_pronoun_im_is_no_named_after_word(matcher):
+    assert regions(matcher, "Благодаря им, Белгород выстоял.") == ["RU-BEL"]
+    assert regions(matcher, "Помогите им Белгород отстроить.") == ["RU-BEL"]
+    assert regions(matcher, "Университет им. Губкина объявил набор.") == []
+    assert regions(matcher, "Університет імені Губкіна оголосив набір.") == []
+
+
+def test_a_city_and_an_oblast_level_adjective_name_no_oblast(matcher):
+    assert regions(matcher, "В Москве и областных центрах России прошли акции.") == ["RU-MOW"]
+    assert regions(matcher, "Moscow and regional authorities agreed on the plan.") == ["RU-MOW"]
+    assert regions(matcher, "Moscow and region brace for snow.") == ["RU-MOS", "RU-MOW"]
+    assert regions(matcher, "У Києві та області оголошено тривогу.") == ["UA-30", "UA-32"]
+
+
+def test_an_oblast_level_adjective_further_on_leaves_a_shared_adjective_the_city(matcher):
+    assert regions(matcher, "Московское метро и областные автобусы подорожали.") == ["RU-MOW"]
+    assert regions(matcher, "Київський метрополітен і обласна влада домовилися.") == ["UA-30"]
+
+
+def test_an_autonomous_okrug_is_no_city_region(matcher):
+    # its adjective before «район» is no borough named after a city (the raion rule of unwatched regions decides)
+    decisions = matcher.explain("Чукотский район отрезан от связи.")
+    assert [d["target"] for d in decisions] == ["RU-CHU"] and "borough" not in decisions[0]["evidence"]
+    assert matcher._city_regions == {"RU-MOW", "RU-SPE", "UA-30", "UA-40"}
+
+
+def test_a_city_regions_other_latin_spellings_are_the_city(matcher):
+    assert regions(matcher, "Protest in Sankt-Peterburg today.") == ["RU-SPE"]
+    assert regions(matcher, "Explosions in Kyyiv overnight.") == ["UA-30"]
+    assert regions(matcher, "The Moskva river froze.") == []
+
+
+def test_a_front_direction_is_named_after_a_place_of_a_region_with_a_front(matcher):
+    # Zolochiv of Lviv Oblast, a larger town elsewhere, does not veto the Kharkiv Oblast front
+    assert regions(matcher, "Бои на золочевском направлении продолжаются.") == ["UA-63"]
+    assert regions(matcher, "Найбільше опадів у південних областях.") == []
+
+
+def test_a_city_before_the_genitive_of_people_is_the_city(matcher):
+    assert regions(matcher, "Суми ворога не бояться.") == ["UA-59"]
+    assert regions(matcher, "Суми росіян не лякають.") == ["UA-59"]
+    assert regions(matcher, "Суми виплат переглянуть.") == []
+
+
+def test_a_name_in_quotes_is_a_thing_only_after_a_things_noun(matcher):
+    assert regions(matcher, "'Курск'") == ["RU-KRS"]
+    assert regions(matcher, "«Москва»") == ["RU-MOW"]
+    assert regions(matcher, "Крейсер «Москва» затонул.") == []
+    assert regions(matcher, 'The Navy received the submarine "Belgorod".\n"Belgorod" is the first carrier.') == []

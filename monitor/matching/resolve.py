@@ -22,7 +22,8 @@ through a stem. A hit is taken only when the words give evidence that they name 
 - hromada adjectives listed before a hromada taken by its full name are hromadas of its oblast
   («Бочечківську і Дубов'язівську громади»);
 - a city and «и области» names the oblast around it or whose capital it is («в Москве и области»);
-  a city region's name right after a clock time is a time zone; its adjective before «район» a borough;
+  a city region's name after a clock time and before a time word is a time zone; its adjective before «район» a borough;
+- a name in quotes after a thing's noun («клуб «Алтай»», "the submarine “Belgorod”") is the thing, also where repeated;
 - a city is not taken for a village of its name whose region is named (a village needs a settlement
   word); an adjective made from a noun name is not the place («Лебедине озеро»); a lower-case place
   adjective names a district or front only for an unambiguous place («на купянском направлении», not
@@ -50,22 +51,40 @@ CUE_REGION, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR, CUE_STREET, CUE_STREET_ABBR, CO
     1, 2, 4, 8, 16, 32, 64, 128)
 _OBLAST_WORDS = frozenset({"область", "обл", "областях", "oblast", "ова", "ода", "region"})
 _DISTRICT_WORDS = ("район", "district", "raion")
+# the noun «область» in its Russian and Ukrainian case forms and English: not «областных», "regional"
+_OBLAST_NOUNS = frozenset({"область", "области", "областью", "областей", "областям", "областями", "областях",
+                           "області", "областю", "oblast", "region"})
 # «университет имени Губкина», «им. Невского», «імені Шевченка»: what follows is what a thing is named after.
-_NAMED_AFTER = frozenset({"имени", "им", "імені", "ім"})
+_NAMED_AFTER = frozenset({"имени", "імені"})
+_NAMED_AFTER_ABBR = frozenset({"им", "ім"})  # only with its dot: the bare «им» is the pronoun «Благодаря им»
 # "the Belgorod nuclear submarine", "Moskva missile cruiser": a ship named after a place (English word order).
 _VESSELS = frozenset({"submarine", "sub", "cruiser", "warship", "frigate", "destroyer", "corvette", "flagship",
                       "vessel", "tanker", "icebreaker", "ship"})
 _VESSEL_WORDS = frozenset({"nuclear", "missile", "guided", "attack", "research", "landing", "patrol"})
+# nouns of an amount that head a genitive of things: «Суми коштів», «Суммы выплат»
+_QUANTITY_NOUNS = frozenset({"сума", "сумма", "кількість", "количество"})
 _FUNCTION_WORDS = frozenset({"и", "в", "во", "на", "с", "со", "к", "у", "о", "а", "та", "і", "й", "з", "до", "по", "за"})
 _MODEL = re.compile(r"[-‐‑–][0-9]")
 _COMPOUND_AFTER = re.compile(r"-[^\W\d_]")  # Ростова-на-Дону, Хорошево-Мнёвники
 _COMPOUND_BEFORE = re.compile(r"[^\W\d_]-")
-_CLOCK_BEFORE = re.compile(r"\b\d{1,2}[:.]\d{2}\s*$")  # «17:00 Moscow», cut before "time"
+_CLOCK_BEFORE = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:по\s+)?$")  # «17:00 Moscow time», «в 17:00 по Москве»
+_TIME_WORDS = frozenset({"time", "час", "часу", "времени", "мск"})  # what makes the name after a clock a time zone
+_CUT_AT_END = re.compile(r"[ \t]*(?:…|\.\.\.)[ \t]*(?:\n|$)")  # "17:00 Moscow…" cut before "time" at a line's end
 # The oblast around a city region: «в Москве и области» is Moscow Oblast.
 _OBLAST_AROUND = {"RU-MOW": "RU-MOS", "RU-SPE": "RU-LEN", "UA-30": "UA-32"}
 _FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ"})  # «Кому» is the pronoun, never «Коми»
-_OPEN_QUOTES = "«\"“„'"
-_CLOSE_QUOTES = "»\"”“'"
+_OPEN_QUOTES = "«\"“„"  # not the apostrophe: «'Курск'» is as often a word set off as a name
+_CLOSE_QUOTES = "»\"”“"
+# Nouns of things named after places: «клуб «Алтай»», «газета «Кубань сегодня»», «крейсер «Москва»».
+_THING_NOUNS = ("клуб фк хк газета журнал издание крейсер корабль корабель судно подлодка лодка ледокол танкер "
+                "операция операція команда фонд компания компанія завод фабрика комплекс жк тц трц бренд марка "
+                "гостиница готель отель ресторан кафе стадион стадіон телеканал канал радио радіо фестиваль форум "
+                "поезд поїзд потяг самолет літак банк ансамбль группа група холдинг агрохолдинг ооо ао пао тов "
+                "трубопровод газопровод нефтепровод магазин сеть мережа проект програма программа снаряд ракета "
+                "система дрон club team newspaper magazine cruiser submarine sub ship warship vessel frigate "
+                "operation company plant factory brand hotel restaurant channel festival train plane bank project "
+                "missile shell system")
+_THING_KEYS: set[str] = set()
 
 
 _HROMADA_WORDS: WeakKeyDictionary[Any, dict[str, tuple[int, ...]]] = WeakKeyDictionary()
@@ -176,7 +195,7 @@ class Resolution:
         self.region_tokens: set[int] = set()
         for s, e, term in regions:
             why = (self.blocked(s, e) or (term.capital and not self.tokens[s].capital and "written in lower case")
-                   or self.other_word(s, e, self.m._region_keys(term.ref)) or self.clock_before(s, term.ref)
+                   or self.other_word(s, e, self.m._region_keys(term.ref)) or self.clock_before(s, e, term.ref)
                    or self.quoted(s, e))
             self.note(s, e, "region", term.ref, not why, why or "region name")
             if not why:
@@ -185,27 +204,73 @@ class Resolution:
                 self.region_tokens.update(range(s, e + 1))
                 around = _OBLAST_AROUND.get(term.ref)
                 if around and self.and_oblast(e):
-                    self.accepted_region(e + 2, e + 2, around, f"«{self.tokens[e].raw} и области»: the oblast around the city")
+                    self.accepted_region(e + 2, e + 2, around, f"«{self.and_oblast_words(e)}»: the oblast around the city")
                     self.evidence_regions.add(around)
 
     def quoted(self, s: int, e: int) -> str | None:
-        """«Алтай», «Кубань» in quotes: the name of a thing (a club, a newspaper, a ship), not the region."""
-        text, start, end = self.text, self.tokens[s].start, self.tokens[e].end
-        if start > 0 and text[start - 1] in _OPEN_QUOTES and text[end : end + 1] and text[end] in _CLOSE_QUOTES:
-            return "a name in quotes: the name of a thing, not the region"
+        """«клуб «Алтай»», «газета «Кубань»»: a name in quotes after a thing's noun is the thing, not the region."""
+        if self.quoted_thing(s, e):
+            return "a name in quotes after a thing's noun: the name of a thing, not the region"
         return None
 
-    def clock_before(self, s: int, code: str) -> str | None:
-        """«scheduled for 17:00 Moscow…»: a city region's name right after a clock time is its time zone."""
+    def quoted_thing(self, s: int, e: int) -> bool:
+        """The words s..e in quotes, right after a noun of a thing (a club, a newspaper, a ship, a company), or
+        the same words in quotes after such a noun elsewhere in the post ("the submarine “Belgorod”")."""
+        text, start, end = self.text, self.tokens[s].start, self.tokens[e].end
+        if not (start > 0 and text[start - 1] in _OPEN_QUOTES and text[end : end + 1] and text[end] in _CLOSE_QUOTES):
+            return False
+        if self.thing_noun_before(s, e):
+            return True
+        starts = [t.start for t in self.tokens]
+        for other in re.finditer(re.escape(text[start:end]), text):
+            i = bisect_left(starts, other.start())
+            j = i + e - s
+            if i != s and j < self.n and starts[i] == other.start() and self.tokens[j].end == other.end() and (
+                    other.start() > 0 and text[other.start() - 1] in _OPEN_QUOTES
+                    and text[other.end() : other.end() + 1] in tuple(_CLOSE_QUOTES)) and self.thing_noun_before(i, j):
+                return True
+        return False
+
+    def thing_noun_before(self, s: int, e: int) -> bool:
+        """A noun of a thing before the opening quote of the words s..e, past commas and articles only."""
+        text, start = self.text, self.tokens[s].start
+        if not _THING_KEYS:
+            _THING_KEYS.update(k for word in _THING_NOUNS.split() for k in analyse(word, ("ru", "uk", "en"))[0]
+                               if not k.startswith("~"))
+        j = s - 1
+        while j >= 0 and s - j <= 3:  # «снарядов "Краснополь"», "the submarine, the "Belgorod""
+            gap = text[self.tokens[j].end : self.tokens[j + 1].start if j + 1 < s else start - 1]
+            if gap.strip(" \t\u00a0,") or "\n" in gap:
+                return False
+            before = self.tokens[j]
+            keys = analyse(before.norm, languages_of(before.raw, before.norm))[0]
+            if before.norm in _THING_KEYS or keys & _THING_KEYS:
+                return True
+            if before.norm not in ("the", "a"):
+                return False
+            j -= 1
+        return False
+
+    def clock_before(self, s: int, e: int, code: str) -> str | None:
+        """«17:00 Moscow time», «в 17:00 по Москве», "17:00 Moscow…" cut at a line's end: a city region's name
+        after a clock time is its time zone; a clock time heading a sentence («Станом на 08:00 Київ») is not."""
         start = self.tokens[s].start
-        if code in self.m._city_regions and _CLOCK_BEFORE.search(self.text, max(0, start - 12), start):
-            return "after a clock time: a time zone, not a place"
-        return None
+        if code not in self.m._city_regions or not _CLOCK_BEFORE.search(self.text, max(0, start - 15), start):
+            return None
+        by = start >= 3 and self.text[start - 3 : start - 1].lower() == "по"
+        nxt = e + 1
+        zone = (by or (nxt < self.n and self.tokens[nxt].norm in _TIME_WORDS and self.adjacent(e, nxt))
+                or bool(_CUT_AT_END.match(self.text, self.tokens[e].end)))
+        return "after a clock time and before a time word: a time zone, not a place" if zone else None
 
     def and_oblast(self, e: int) -> bool:
         """The words after a city are «и области» / «і область» / "and region": the oblast named by ellipsis."""
         return (e + 2 < self.n and self.has(e + 1, CONJ) and self.adjacent(e, e + 1) and self.adjacent(e + 1, e + 2)
-                and self.tokens[e + 2].norm.startswith(("област", "oblast", "region")))
+                and self.tokens[e + 2].norm in _OBLAST_NOUNS)
+
+    def and_oblast_words(self, e: int) -> str:
+        """The words «Москве и области» / "Kyiv and region" as written, for the explanation."""
+        return self.text[self.tokens[e].start : self.tokens[e + 2].end]
 
     def take_adjectives(self, adjectives: list) -> None:
         self.adjective_starts = {s for s, _, _ in adjectives}
@@ -340,7 +405,7 @@ class Resolution:
             return
         if place["kind"] == "city" and place["en"] == region.get("capital") and self.and_oblast(e):
             # «в Воронеже и области»: the oblast of its capital, named by ellipsis
-            self.accepted_region(e + 2, e + 2, place["region"], f"«{self.tokens[e].raw} и области»: the capital's oblast")
+            self.accepted_region(e + 2, e + 2, place["region"], f"«{self.and_oblast_words(e)}»: the capital's oblast")
         accepted.append((s, e, "place", term.ref))
         self.note(s, e, "place", place["id"], True, why)
 
@@ -464,15 +529,22 @@ class Resolution:
     def city_or_oblast(self, s: int, e: int, code: str) -> str | None:
         """«киевский» is the adjective of Kyiv and of Kyiv Oblast: the oblast before an oblast word or alone in
         a list of oblasts («над Брянской, Московской и Смоленской»), else the city."""
-        oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS or self.tokens[j].norm.startswith(
-                          ("област", "обласн")) or self.has(j, CUE_REGION) and self.tokens[j].norm.startswith("обл")
-                          for j in range(e + 1, min(e + 6, self.n))) or self.elliptic_list(s, e)
+        oblast_next = any(self.tokens[j].norm.rstrip(".") in _OBLAST_WORDS
+                          or self.has(j, CUE_REGION) and self.tokens[j].norm.startswith("обл")
+                          for j in range(e + 1, min(e + 6, self.n))) or self.elliptic_list(s, e) or self.oblast_adjective(e)
         city = code in self.m._city_regions
         if oblast_next and city:
             return "the adjective of the city and of its oblast: the oblast, before an oblast word"
         if not oblast_next and not city:
             return "the adjective of the city and of its oblast: the city, with no oblast word after it"
         return None
+
+    def oblast_adjective(self, e: int) -> bool:
+        """«Московского областного суда»: an oblast-level adjective right after the adjective, agreeing with it."""
+        first, nxt = self.tokens[e], e + 1
+        if nxt >= self.n or not self.adjacent(e, nxt) or not self.tokens[nxt].norm.startswith(("областн", "обласн")):
+            return False
+        return agrees(first.norm, self.tokens[nxt].norm, "ADJF", languages_of(first.raw, first.norm))
 
     def place_rejection(self, s: int, e: int, terms: list) -> str | None:
         """Why the words at s..e name no place whatever the place, or None; "region" when taken as a region."""
@@ -488,8 +560,7 @@ class Resolution:
         if ((_COMPOUND_AFTER.match(text, last.end) and e + 1 not in self.geo_starts)
                 or (first.start >= 2 and _COMPOUND_BEFORE.match(text, first.start - 2) and s - 1 not in self.geo_ends)):
             return "part of a longer hyphenated name"
-        if (first.start > 0 and text[first.start - 1] in _OPEN_QUOTES and text[last.end : last.end + 1]
-                and text[last.end] in _CLOSE_QUOTES and not self.has(s - 1, CUE_SETTLEMENT, CUE_SETTLEMENT_ABBR)):
+        if self.quoted_thing(s, e):
             return "a name in quotes: the name of a thing (a brand, a complex, a pipeline)"
         if (s == e and first.capital and self.has(e + 1, CUE_REGION | CUE_DIRECTION)
                 and not any(m._noun_form(first, m.places[t.ref]) for t in terms)):
@@ -497,13 +568,18 @@ class Resolution:
         if any(t.capital for t in terms) and not first.capital:
             return "written in lower case"
         if not first.capital and first.script in ("cyr", "lat"):
-            cued = s == e and (self.has(e + 1, CUE_REGION | CUE_DIRECTION) or (
+            direction = s == e and (self.has(e + 1, CUE_DIRECTION) or (
                 self.directions and self.listed_after_direction(s, languages_of(first.raw, first.norm))))
+            cued = direction or s == e and self.has(e + 1, CUE_REGION)
+            if direction:  # a front direction is named after a place of a region with a front, not a namesake elsewhere
+                terms = [t for t in terms if m.places[t.ref]["region"] in m._covered
+                         and m.places[t.ref].get("labels_region", True)] or terms
             top = max(place_rank(m.places[t.ref]) for t in terms) if cued else 0
             largest = [t for t in terms if place_rank(m.places[t.ref]) == top]  # «волчанском» is Vovchansk's
             regions = {m.places[t.ref]["region"] for t in largest}
             if cued and len(regions) == 1:
-                if any(m._ambiguity[t.ref] or not m.places[t.ref].get("labels_region", True) for t in largest):
+                if any({"common", "listed"} & set(m._ambiguity[t.ref]) if direction else m._ambiguity[t.ref]
+                       or not m.places[t.ref].get("labels_region", True) for t in largest):
                     # «у південних областях» is not Південне: an ordinary word's adjective names no district or front
                     return "written in lower case before a region or direction word: the adjective of an ambiguous name"
                 code = regions.pop()
@@ -559,7 +635,7 @@ class Resolution:
             return "a street name"
         if self.has(s - 1, CUE_FEATURE):
             return f"after «{tokens[s - 1].raw}»: the name of something else, not the settlement"
-        if s > 0 and tokens[s - 1].norm in _NAMED_AFTER:
+        if self.named_after(s):
             return f"after «{tokens[s - 1].raw}»: the person or thing something is named after, not the place"
         if e > s and first.capital and self.lower_later_word(s, e, terms):
             return "a later word in lower case: ordinary words, not the name («Ясные зори»)"
@@ -571,22 +647,26 @@ class Resolution:
                     break
         return None
 
+    def named_after(self, s: int) -> bool:
+        """«имени Губкина», «им. Невского» with the name right after: what something is named after."""
+        prev = s - 1
+        if prev < 0:
+            return False
+        norm = self.tokens[prev].norm
+        if norm in _NAMED_AFTER:
+            return self.adjacent(prev, s)
+        return norm in _NAMED_AFTER_ABBR and self.adjacent_after_dot(prev, s)
+
     def lower_later_word(self, s: int, e: int, terms: list) -> bool:
         """A word after the first written in lower case where every name of the places capitalises it."""
         lower = [j for j in range(s + 1, e + 1) if not self.tokens[j].capital and len(self.tokens[j].norm) > 2]
         if not lower:
             return False
-        for t in terms:
-            for names in self.m.places[t.ref]["names"].values():
-                for name in names:
-                    words = [w for w in re.split(r"[\s]+", name) if len(w) > 2]
-                    if any(w[:1].islower() for w in words):
-                        return False  # a name with a lower-case word («Ростов-на-Дону» aside)
-        return True
+        return not any(t.ref in self.m._lower_word_names for t in terms)
 
     def noun_before_genitive(self, s: int, e: int) -> str | None:
-        """«Суми коштів» at a sentence's start: the ordinary noun (сума) heading a genitive noun, not the city;
-        only at a sentence's start, where the capital letter is no evidence."""
+        """«Суми коштів» at a sentence's start: a quantity noun (сума) heading the genitive of a thing, not the city
+        («Суми ворога не бояться» is the city); only at a sentence's start, where the capital letter is no evidence."""
         first, nxt = self.tokens[s], e + 1
         if s != e or not is_initial(self.text, first.start) or nxt >= self.n or not self.adjacent(e, nxt):
             return None
@@ -598,7 +678,9 @@ class Resolution:
             head, following = parses(first.norm, lang), parses(self.tokens[nxt].norm, lang)
             if not head or not following or head[0].tag.POS != "NOUN" or "Geox" in head[0].tag.grammemes:
                 continue
-            if following[0].tag.POS == "NOUN" and following[0].tag.case == "gent":
+            if head[0].normal_form not in _QUANTITY_NOUNS:
+                continue
+            if following[0].tag.POS == "NOUN" and following[0].tag.case == "gent" and "inan" in following[0].tag:
                 return f"the word «{head[0].normal_form}» before the genitive «{self.tokens[nxt].raw}», not a name"
         return None
 
