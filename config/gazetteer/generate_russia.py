@@ -16,7 +16,8 @@ Russian ones without Ukrainian letters, Ukrainian ones with them (Russian when t
 GeoNames' name. Kind: town from ``TOWN_POPULATION`` people, else village. District: that of the nearest
 curated town or city (by coordinates: the district centres and the other towns) that GeoNames holds too; how
 often this picks the right district is printed (over the curated villages with a district that GeoNames
-holds) and kept in the file's "source". cities500 holds only places of 500 people and more: most villages of
+holds) and kept in the file's "source". A place named like a district's adjective («Льговский», which every
+«Льговский район» would name too) is left out. cities500 holds only places of 500 people and more: most villages of
 the three oblasts are not in it.
 """
 
@@ -77,6 +78,7 @@ def generate(cities: list[dict]) -> tuple[list[dict], dict[str, tuple[int, int]]
         mine = sorted((c for c in cities if c["countrycode"] == "RU" and c["admin1code"] == admin1),
                       key=lambda c: c["geonameid"])
         known = curated(region)
+        adjectives = {fold(n.split()[0]) for p in known if p["kind"] == "district" for n in p["names"].get("ru", []) if n}
         by_name: dict[str, dict] = {}
         for place in known:
             for names in place["names"].values():
@@ -100,8 +102,8 @@ def generate(cities: list[dict]) -> tuple[list[dict], dict[str, tuple[int, int]]
             cyr = own_names(city)
             ru = [n for n in cyr if not _UKRAINIAN & set(n)]
             uk = [n for n in cyr if _UKRAINIAN & set(n)]
-            if not ru:
-                continue  # no Russian name: nothing a Russian or Ukrainian post would spell
+            if not ru or {fold(n) for n in ru} & adjectives:
+                continue  # no Russian name, or a district's adjective («Льговский»: the words of «Льговский район»)
             places.append({
                 "id": f"{region}:geonames-{city['geonameid']}",
                 "kind": "town" if city["population"] >= TOWN_POPULATION else "village",
