@@ -83,3 +83,9 @@ def test_the_generated_file_lists_each_place_once_by_region_then_geonames_id():
     data = json.loads((GAZETTEER / "places" / "RU-geonames.json").read_text(encoding="utf-8"))
     keys = [(p["region"], p["geonameid"]) for p in data["places"]]
     assert keys == sorted(set(keys))
+
+
+def test_a_generated_russian_place_is_found_in_its_ukrainian_letter_by_letter_spelling(matcher):
+    found = matcher.match("Росіяни повідомили про вибух у селі Бехтеєвка.", lang="uk")
+    assert [hit.name for hit in found.places] == ["Bekhteyevka"]
+    assert found.regions == ["RU-BEL"]

