@@ -570,3 +570,36 @@ def test_a_response_told_only_in_a_retellings_background_is_no_statement_of_its_
                      "The strike came days after the approval. Moscow has long vowed to retaliate."),
     ])
     assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_sentence_of_its_own_figure_or_place_about_the_watched_region_is_never_a_mention(tmp_path):
+    for name in "abc":
+        (tmp_path / name).mkdir()
+    made = stream(tmp_path / "a", [
+        ("c", 0, "Обстрел Белгородской области: двое погибших.\n\nВ Грайвороне повреждены жилые дома и автомобили."
+                 "\n\nВ Курской области при атаке дрона на Суджу погибли 2 человека, в Брянской области ранен"
+                 " 1 человек."),
+    ])
+    assert [d for d, _ in made] == ["new"]
+    made = stream(tmp_path / "b", [
+        ("c", 0, "Губернатор Белгородской области сообщил об атаке дронов на Шебекино. Пострадали двое. Также в"
+                 " Курской области при атаке дрона на Суджу погиб мужчина."),
+    ])
+    assert [d for d, _ in made] == ["new"]
+    made = stream(tmp_path / "c", [
+        ("gov", 0, "Губернатор Курской области: при обстреле Суджи пострадали 3 человека."),
+        ("c", 60, "Число пострадавших выросло до пяти — губернатор.\n\nСреди раненых двое детей, их доставили в"
+                  " больницу.\n\nРанее губернатор Курской области сообщал о трёх пострадавших при обстреле Суджи."
+                  " Также обстрелу подвергся Белгородский район."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "(was 3)" in made[1][1]
+
+
+def test_a_sentence_dated_the_evening_before_tells_an_event_not_a_recall(tmp_path):
+    made = stream(tmp_path, [
+        ("c", 0, "Bloomberg: ВСУ впервые ударили по России британскими ракетами Storm Shadow.\n\n"
+                 "Накануне вечером ВСУ атаковали дронами Курчатов Курской области.\n\n"
+                 "Ранее о взрывах сообщали жители Белгородской области."),
+    ])
+    assert [d for d, _ in made] == ["new"]

@@ -57,6 +57,7 @@ from .claims import (
     Claim,
     Figure,
     claim_of,
+    extract_figures,
     lead,
     same_time,
     similarities,
@@ -549,7 +550,7 @@ class StoryDetector:
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             outside = post_regions is None or bool(set(post_regions) - set(regions))
             if (outside or names_a_place_not_there(post.get("text") or "")) \
-                    and (elsewhere := self._in_passing(post, regions, named)):
+                    and (elsewhere := self._in_passing(post, regions, places, hit.places, named)):
                 # about another region: it joins no story and raises nothing for this watchlist
                 decisions.append(Decision(hit.name, "mention", 0, post["id"],
                                           f"named in passing: {elsewhere}",
@@ -576,14 +577,22 @@ class StoryDetector:
             return named[item]
         return cached
 
-    def _in_passing(self, post: dict[str, Any], regions: list[str], named: dict[str, list[str]]) -> str | None:
-        """Why the post names the watched ``regions`` only in passing (``items.in_passing``), or None."""
+    def _in_passing(self, post: dict[str, Any], regions: list[str], places: list[str], hits: list[Any],
+                    named: dict[str, list[str]]) -> str | None:
+        """Why the post names the watched ``regions`` only in passing (``items.in_passing``), or None.
+        A sentence with a figure, or with a place of the watched regions (``places``, as the
+        watchlist hit's ``hits`` write them), tells of its own event there: never in passing."""
         if self.regions_of is None or not regions:
             return None
         text = post.get("text") or ""
         cached = self._regions_cached(post, named)
         top = lead(text)
-        if not in_passing(text, top, regions, cached):
+        written = {w.lower() for p in hits if p.id in places for w in p.words if w}
+
+        def own(sentence: str) -> bool:
+            lowered = sentence.lower()
+            return bool(extract_figures(sentence)) or any(w in lowered for w in written)
+        if not in_passing(text, top, regions, cached, own):
             return None
         elsewhere = cached(top)
         return (f"the post's lead is about {', '.join(elsewhere)}" if elsewhere
