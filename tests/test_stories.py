@@ -603,3 +603,37 @@ def test_a_sentence_dated_the_evening_before_tells_an_event_not_a_recall(tmp_pat
                  "Ранее о взрывах сообщали жители Белгородской области."),
     ])
     assert [d for d, _ in made] == ["new"]
+
+
+def test_a_headline_word_like_fate_is_no_statement_and_a_near_copy_joins_whatever_its_kinds(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "ВСУ атаковали дронами Курчатов Курской области, сообщил губернатор."),
+        ("blog", 30, "Судьба Курчатова: ВСУ атаковали город дронами, сообщил губернатор Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_named_speaker_telling_as_fact_what_was_unconfirmed_is_the_confirmation_update(tmp_path):
+    made = stream(tmp_path, [
+        ("blog", 0, "Военкоры сообщают о применении ракет Storm Shadow по Рыльскому району Курской области."),
+        ("mod", 40, "Минобороны заявило, что ВСУ ударили ракетами Storm Shadow по Рыльскому району Курской области."),
+        ("wire", 60, "Минобороны: ВСУ ударили ракетами Storm Shadow по Рыльскому району Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert made[1][1].startswith("confirmed for the first time (defence ministry)")
+
+
+def test_a_governors_telegram_channel_is_no_hedge_and_its_retelling_no_confirmation(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Губернатор сообщил в своём Telegram-канале, что при обстреле Суджи пострадали 3 человека."),
+        ("wire", 40, "Губернатор Курской области подтвердил: при обстреле Суджи пострадали 3 человека."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_translation_about_another_place_is_no_repeat_however_near_its_meaning(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "ВСУ обстреляли Суджу, пострадали 3 человека, сообщил губернатор Курской области."),
+        ("ua", 30, "ЗСУ обстріляли Рильськ, повідомив губернатор Курської області. Постраждалих немає."),
+    ])
+    assert [d for d, _ in made] == ["new", "new"]

@@ -124,11 +124,9 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "drone": ("беспилот", "бпла", "дрон", "безпілот", "drone", "uav", "fpv"),
     "casualties": ("пострада", "ранен", "постражд", "поранен", "injur", "wound", "погиб", "загину", "загибл",
                    "killed", "dead"),
-    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp",
-                "дальнобой", "далекобій"),
-    "court": ("судебн", "судов", "судь", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody",
-              "remand", "sentenc", "trial"),
-    "retaliation": ("ответн", "возмезд", "відплат", "retaliat"),
+    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp"),
+    "court": ("судебн", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody", "remand", "sentenc"),
+    "retaliation": ("возмезд", "відплат", "retaliat"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
@@ -139,6 +137,8 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "statement": ("заяв", "statement", "stated", "said", "says", "сказал", "сказав", "сообщил", "повідом", "announc",
                   "оголос", "объяви"),
 }
+LONG_RANGE = ("дальнобой", "далекобій")  # long-range (weapons): missiles unless drones follow
+RESPONSE_NOUNS = ("действ", "мер", "удар", "шаг", "ответ")  # what «ответные ...» promises as a response
 # Kinds that say how a claim is told, not what happened: they never make two claims differ
 TELLING_KINDS = frozenset({"statement"})
 # What struck: claims naming only different ones of these are different claims, whatever else they share
@@ -553,8 +553,16 @@ def _kinds_of(words: list[str]) -> set[str]:
         kinds.add("shoot-down")
     if {"плен", "полон"} & set(words):  # «взят в плен», «в полон»: not «пленный», a prisoner who speaks
         kinds.add("capture")
-    if {"суд", "суда", "суду", "судом", "суде", "court"} & set(words):  # the word alone: not Суджа
+    if {"суд", "суду", "судом", "суде", "судья", "судьи", "судье", "court"} & set(words):  # not Суджа, судьба, суда (ships)
         kinds.add("court")
+    for i, word in enumerate(words):
+        following = words[i + 1:i + 3]
+        # long-range weapons are missiles, unless drones («далекобійні дрони»)
+        if word.startswith(LONG_RANGE) and not any(_kind(w) == "drone" for w in following):
+            kinds.add("missile")
+        # a response promised («ответные действия», «ответный удар»), not return fire («ответный огонь»)
+        if word.startswith("ответн") and following and following[0].startswith(RESPONSE_NOUNS):
+            kinds.add("retaliation")
     return kinds
 
 
@@ -683,7 +691,7 @@ def _speaker(text: str, *, spoken: bool) -> str | None:
         starts.append(at)
         joined.append(token)
         at += len(token) + 1
-    folded = " ".join(joined)
+    folded = " ".join(joined) + " "  # a trailing space: a stem ending in one («ова ») ends a text too
     first = None
     for found in _ACTOR.finditer(folded):
         name = _ACTOR_NAMES[int(found.lastgroup[1:])] if found.lastgroup else None
@@ -743,16 +751,18 @@ UNCONFIRMING = ("не", "ні", "not", "never", "cannot", "didn", "без", "wit
                 "unable", "нельзя")
 
 
-# Words that tell an event as unconfirmed: hearsay, unnamed sources, media and bloggers as the only source
-HEDGE_STEMS = ("якобы", "нібито", "reportedly", "allegedly", "предположительн", "імовірн", "возможно", "можливо",
-               "источник", "джерел", "source", "сми", "змі", "media", "военкор", "воєнкор", "блогер", "блогер",
-               "blogger", "сообщалось", "повідомлялос", "неподтвержд", "непідтвердж", "unconfirmed", "telegram",
-               "телеграм", "пабл")
+# Words that tell an event as unconfirmed: hearsay, unnamed sources, media and bloggers as the only
+# source; whole words (СМИ, not Смирнов; «можливо», not «можливості»), and stems only where no other
+# word begins so (a Telegram channel is where governors speak: no hedge)
+HEDGE_WORDS = frozenset({"якобы", "нібито", "reportedly", "allegedly", "возможно", "можливо", "сми", "змі", "media",
+                         "сообщалось", "повідомлялося", "повідомлялось", "unconfirmed"})
+HEDGE_STEMS = ("предположительн", "імовірн", "источник", "джерел", "source", "военкор", "воєнкор", "блогер",
+               "blogger", "неподтвержд", "непідтвердж")
 
 
 def hedged(text: str) -> bool:
-    """Whether a text tells what it tells as unconfirmed (HEDGE_STEMS)."""
-    return any(word.startswith(HEDGE_STEMS) for word in _words(text))
+    """Whether a text tells what it tells as unconfirmed (HEDGE_WORDS, HEDGE_STEMS)."""
+    return any(word in HEDGE_WORDS or word.startswith(HEDGE_STEMS) for word in _words(text))
 
 
 def confirmed(text: str) -> bool:

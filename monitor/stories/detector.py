@@ -115,6 +115,12 @@ def _label(post: dict[str, Any]) -> str:
     return f"{channel}/{post.get('message_id')}"
 
 
+def _nearest(same: float | None, across: float | None, bonus: float = CROSS_LANGUAGE) -> float:
+    """The nearer of a cosine to posts in one language and one to posts in others, the latter
+    counting ``bonus`` nearer (the model sets texts of one language nearer each other)."""
+    return max(c for c in (same, None if across is None else min(1.0, across + bonus)) if c is not None)
+
+
 def _figure_text(f: Figure) -> str:
     return f.words if f.unit in f.words or not f.words else f"{f.words} ({f.unit})"
 
@@ -144,6 +150,10 @@ class Frame:
     lang: str | None = None  # the post's language, to weigh meaning across languages
     confirms: bool = False  # its lead says a party confirms the event
     hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
+
+    def confirming(self) -> bool:
+        """Whether it confirms the claim: a party says so, or a named speaker tells it as fact."""
+        return self.confirms or bool(self.spoken and self.actor and not self.hedged)
 
     def stored_kinds(self) -> set[str]:
         """Its event kinds and named objects, as a story's ``kinds`` column keeps them."""
@@ -333,10 +343,15 @@ class StoryDetector:
         return [found[story_id] for story_id in story_ids if story_id in found]
 
     def _meanings(self, story_ids: list[int], vector: np.ndarray | None, lang: str | None = None) -> dict[int, float]:
-        """How near the post's meaning is to each story's (its latest STORY_VECTORS posts): one read
-        for all candidates; a story without vectors (or a post without one) is left out. A story
-        post in another language than ``lang`` counts CROSS_LANGUAGE nearer (the model sets texts of
-        one language nearer each other, whatever they say)."""
+        """How near the post's meaning is to each story's, a story post in another language than
+        ``lang`` counting CROSS_LANGUAGE nearer (``_closeness``)."""
+        return {story_id: _nearest(*near) for story_id, near in self._closeness(story_ids, vector, lang).items()}
+
+    def _closeness(self, story_ids: list[int], vector: np.ndarray | None,
+                   lang: str | None = None) -> dict[int, tuple[float | None, float | None]]:
+        """How near the post's meaning is to each story's (its latest STORY_VECTORS posts), to its
+        posts in ``lang`` and to those in other languages apart: one read for all candidates; a
+        story without vectors (or a post without one) is left out."""
         if vector is None or not story_ids:
             return {}
         blobs: dict[int, tuple[list[bytes], list[bytes]]] = {}
@@ -349,13 +364,11 @@ class StoryDetector:
                 f" WHERE sp.story_id IN ({','.join('?' * len(story_ids))})) AS recent WHERE latest <= ?",
                 (lang or "", lang or "", *story_ids, STORY_VECTORS)):
             blobs.setdefault(story_id, ([], []))[1 if other else 0].append(blob)
-        found: dict[int, float] = {}
+        found: dict[int, tuple[float | None, float | None]] = {}
         for story_id, (same, others) in blobs.items():
-            near = [c for c in (closeness(vector, same),) if c is not None]
-            if (across := closeness(vector, others)) is not None:
-                near.append(min(1.0, across + CROSS_LANGUAGE))
-            if near:
-                found[story_id] = max(near)
+            near = (closeness(vector, same), closeness(vector, others))
+            if near != (None, None):
+                found[story_id] = near
         return found
 
     def _shared(self, frame: Frame, story: dict[str, Any], kinds: set[str], objects: set[str], places: list[str],
@@ -378,8 +391,12 @@ class StoryDetector:
             parts.append(f"day {frame.day}")
         return parts
 
-    def _compare(self, frame: Frame, story: dict[str, Any], meaning: float | None) -> Comparison:
-        """Whether the post's claim frame and meaning are the story's claim, and what they share."""
+    def _compare(self, frame: Frame, story: dict[str, Any],
+                 near: float | tuple[float | None, float | None] | None) -> Comparison:
+        """Whether the post's claim frame and meaning are the story's claim, and what they share.
+        ``near``: the cosines to the story's posts in the post's language and in others
+        (``_closeness``); those in others count CROSS_LANGUAGE nearer only when the frames do not
+        conflict (a translation, not another place's claim told in another language)."""
         tree = self.places
         story_figures = [(unit, v) for unit, values in story["figures"].items() for v in values]
         shared_figures = sorted({(unit, v) for unit, v in frame.figure_keys()
@@ -422,6 +439,11 @@ class StoryDetector:
             conflicts.append(f"a statement of {', '.join(sorted(said))}, which the story does not tell")
         elif statement and not story["figures"] and (unsaid := (story_kinds - kinds) & STATEMENT_KINDS):
             conflicts.append(f"no statement of {', '.join(sorted(unsaid))}, which the story tells")
+        if isinstance(near, tuple):
+            apart_figures = bool(frame.figures and story["figures"] and not shared_figures)
+            meaning: float | None = _nearest(*near, bonus=0.0 if conflicts or apart_figures else CROSS_LANGUAGE)
+        else:
+            meaning = near
         # the frames agree: on figures, or on place and event
         frame_agrees = bool(
             len(shared_figures) >= 2
@@ -442,7 +464,7 @@ class StoryDetector:
                 and not shared_units and not (frame.figures and story["figures"]))
         )
         # what the decision rests on, and the nearness of meaning it then needs
-        if other_day or said:
+        if other_day or said:  # a near copy in words joins still (rule 2: MinHash), not one in meaning only
             basis, needed = "apart", None
         elif conflicts:
             basis, needed = "conflict", MEANING_DESPITE_FRAME
@@ -474,7 +496,7 @@ class StoryDetector:
         candidates = self._candidates(watchlist, claim, frame.places, frame.regions, since, until,
                                       latest=vector is not None)
         stories = self._stories_in_span(candidates, frame.date)
-        meanings = self._meanings([story["id"] for story in stories], vector, frame.lang)
+        meanings = self._closeness([story["id"] for story in stories], vector, frame.lang)
         for story in stories:
             story_id = story["id"]
             found = self._compare(frame, story, meanings.get(story_id))
@@ -640,7 +662,7 @@ class StoryDetector:
         figures = self._figure_changes(frame.figures, story["figures"])
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
         # the first confirmation of a story told so far only as unconfirmed
-        confirmation = frame.confirms and UNCONFIRMED in story["kinds"]
+        confirmation = frame.confirming() and UNCONFIRMED in story["kinds"]
         kind = "update" if (figures or new_places or confirmation) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
@@ -697,7 +719,7 @@ class StoryDetector:
     @staticmethod
     def _told(frame: Frame) -> set[str]:
         """How a story's first post tells its claim: UNCONFIRMED when hedged and confirmed by nobody."""
-        return {UNCONFIRMED} if frame.hedged and not frame.confirms else set()
+        return {UNCONFIRMED} if frame.hedged and not frame.confirming() else set()
 
     def _merge(self, story: dict[str, Any], post: dict[str, Any], frame: Frame, *, edit: bool) -> None:
         channels = story["channels"]
@@ -724,8 +746,8 @@ class StoryDetector:
         story["regions"] = list(dict.fromkeys([*story["regions"], *frame.regions]))
         story["places"] = list(dict.fromkeys([*story["places"], *frame.places]))
         kinds = set(story["kinds"]) | frame.stored_kinds()
-        if frame.confirms or (frame.spoken and frame.actor and not frame.hedged):
-            kinds.discard(UNCONFIRMED)  # a party confirmed it, or a named speaker told it as fact
+        if frame.confirming():
+            kinds.discard(UNCONFIRMED)
         story["kinds"] = sorted(kinds)
         if frame.actor and frame.actor not in story["actors"]:
             story["actors"].append(frame.actor)
