@@ -637,3 +637,42 @@ def test_a_translation_about_another_place_is_no_repeat_however_near_its_meaning
         ("ua", 30, "ЗСУ обстріляли Рильськ, повідомив губернатор Курської області. Постраждалих немає."),
     ])
     assert [d for d, _ in made] == ["new", "new"]
+
+
+def test_a_rise_of_the_storys_own_count_told_with_the_old_count_as_its_part_is_an_update(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Над Курской областью ночью сбиты 27 беспилотников, сообщил губернатор."),
+        ("gov", 600, "Всего за сутки над Курской областью сбиты 45 беспилотников, из них 27 — ночью, сообщил"
+                     " губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "(was 27)" in made[1][1]
+
+
+def test_a_count_added_to_a_toll_is_an_update_for_the_desk(tmp_path):
+    from monitor.stories.changes import describe_changes
+
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 8, 7, 6, tzinfo=timezone.utc)
+    texts = ["При обстреле Суджи пострадали 5 человек, сообщил губернатор Курской области.",
+             "Ещё двое мирных жителей ранены при обстреле Суджи, сообщил губернатор Курской области."]
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config, clock=lambda: t0)
+        for i, text in enumerate(texts, 1):
+            pipeline.ingest([Post(source="telegram", channel="gov", message_id=i, date=t0.replace(minute=i),
+                                  text=text)])
+        alerts = archive.conn.execute("SELECT kind, changes FROM alerts ORDER BY id").fetchall()
+    assert [kind for kind, _ in alerts] == ["new", "update"]
+    assert describe_changes(json.loads(alerts[1][1])) == ["injured: +2"]
+
+
+def test_the_subject_of_a_confirmation_or_an_added_count_says_so():
+    from monitor.mail.compose import AlertView, subject
+
+    post = {"text": "Минобороны подтвердило удар по Рыльскому району", "translation": None}
+    confirming = AlertView(1, "kursk", "update", 1, "confirmed for the first time", {"figures": [], "places": [],
+                           "confirmed": "defence ministry"}, "2024-08-07T06:00:00+00:00", post)
+    assert subject(confirming).startswith("[kursk] UPDATE confirmed: ")
+    adding = AlertView(2, "kursk", "update", 1, "added", {"figures": [{"unit": "injured", "value": 2, "words": "2",
+                       "added": True}], "places": []}, "2024-08-07T06:00:00+00:00", post)
+    assert subject(adding).startswith("[kursk] UPDATE injured +2: ")

@@ -354,6 +354,7 @@ class Claim:
     objects: set[str] = field(default_factory=set)  # the named weapons it speaks of (OBJECT_STEMS)
     confirms: bool = False  # its lead says a party confirms the event («Минобороны подтвердило»)
     hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
+    increments: list[Figure] = field(default_factory=list)  # counts added to a toll («ещё двое ранены»): "+2"
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -398,11 +399,11 @@ def _event_after(text: str, after: list[tuple[int, int, str]], end: int) -> tupl
     return (unit, following[0][1]) if unit else None
 
 
-def extract_figures(text: str) -> list[Figure]:
+def extract_figures(text: str, increments: list[Figure] | None = None) -> list[Figure]:
     """Numbers with what they count, one figure per unit: the first value is the headline, the
     others (``Figure.also``) its parts («44 drones: 20 over Novgorod, 5 over Kursk») or the counts
-    of a statement's other events. Negated numbers («а не 9») and numbers told before («ранее
-    сообщалось о 9») are no figures. See the module doc."""
+    of a statement's other events; counts added to a toll («ещё двое ранены») go to ``increments``.
+    Negated numbers («а не 9») and numbers told before («ранее сообщалось о 9») are no figures. See the module doc."""
     text = digits_for_words(_URL.sub(" ", text))
     figures: list[Figure] = []
     units: set[str] = set()
@@ -460,6 +461,8 @@ def extract_figures(text: str) -> list[Figure]:
             continue
         if unit in PERSON_UNITS and (before and before[-1][2] in INCREMENTS
                                      or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
+            if increments is not None and unit not in {f.unit for f in increments}:
+                increments.append(Figure(unit, value, " ".join(text[m.start():noun[1] if noun else m.end()].split())))
             continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
         end = noun[1] if noun else m.end()
         if unit in SHOT_DOWN_UNITS:
@@ -726,7 +729,8 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     words = _words(text)  # once, for the shingles and the event kinds
     items = _shingles_of(words)
     signature = minhash(items)
-    figures = extract_figures(text)
+    increments: list[Figure] = []
+    figures = extract_figures(text, increments)
     kinds = _kinds_of(words) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
     lead_weapons = extract_kinds(lead(text)) & WEAPON_KINDS
     if lead_weapons:  # what struck is what the lead names; other weapons of the text are background
@@ -742,7 +746,7 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     objects = extract_objects(lead(text)) or extract_objects(text) or (extract_objects(translation) if translation else set())
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
                  extract_when(text, published), spoken, objects, confirms=confirmed(lead(text)),
-                 hedged=hedged(lead(text)))
+                 hedged=hedged(lead(text)), increments=increments)
 
 
 CONFIRM_STEMS = ("подтверд", "підтверд", "confirm")

@@ -150,6 +150,9 @@ class Frame:
     lang: str | None = None  # the post's language, to weigh meaning across languages
     confirms: bool = False  # its lead says a party confirms the event
     hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
+    # the post names regions besides the watched ones: a total may count those too (34 drones, 27 of them over Kursk)
+    wider: bool = False
+    increments: list[Figure] = field(default_factory=list)  # counts told as added to a toll («ещё двое ранены»)
 
     def confirming(self) -> bool:
         """Whether it confirms the claim: a party says so, or a named speaker tells it as fact."""
@@ -522,7 +525,7 @@ class StoryDetector:
 
     def _adds(self, frame: Frame, story: dict[str, Any]) -> bool:
         """Whether the post's frame tells the story something new: a figure or a place."""
-        return bool(self._figure_changes(frame.figures, story["figures"])
+        return bool(self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
                     or [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])])
 
     def _in_span(self, story: dict[str, Any], date: str) -> bool:
@@ -581,7 +584,7 @@ class StoryDetector:
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
                           own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"),
-                          own.confirms, own.hedged)
+                          own.confirms, own.hedged, outside, own.increments)
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -659,30 +662,37 @@ class StoryDetector:
                 return Decision(watchlist, "new", story_id, post_id, reason,
                                 {"figures": [f.as_change() for f in frame.figures], "places": frame.places})
         story = self._story(story_id)
-        figures = self._figure_changes(frame.figures, story["figures"])
+        figures = self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
         # the first confirmation of a story told so far only as unconfirmed
         confirmation = frame.confirming() and UNCONFIRMED in story["kinds"]
-        kind = "update" if (figures or new_places or confirmation) else "repeat"
+        # a count added to a toll the post gives no new total of («ещё двое ранены»): a change too
+        added = [f for f in frame.increments if not any(same_unit(f.unit, g.unit) for g, _ in figures)]
+        kind = "update" if (figures or new_places or confirmation or added) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
+            parts += [f"added: +{_figure_text(f)}" for f in added]
             parts += [f"new place: {self.places.name(p)}" for p in new_places]
             parts += ["confirmed for the first time" + (f" ({frame.actor})" if frame.actor else "")] if confirmation else []
             reason = "; ".join(parts) + f" ({reason})"
         self._merge(story, post, frame, edit=existing is not None)
         self._record(watchlist, story_id, post, claim, frame, kind, reason, sim, replaces=existing)
-        changes: dict[str, Any] = {"figures": [f.as_change() | {"was": was} for f, was in figures], "places": new_places}
+        changes: dict[str, Any] = {"figures": [f.as_change() | {"was": was} for f, was in figures]
+                                   + [f.as_change() | {"added": True} for f in added], "places": new_places}
         if confirmation:
             changes["confirmed"] = frame.actor or "yes"
         return Decision(watchlist, kind, story_id, post_id, reason, changes if kind == "update" else {}, sim)
 
     @staticmethod
-    def _figure_changes(figures: list[Figure], known: dict[str, list[int]]) -> list[tuple[Figure, int | None]]:
+    def _figure_changes(figures: list[Figure], known: dict[str, list[int]], *,
+                        wider: bool = True) -> list[tuple[Figure, int | None]]:
         """The figures that tell the story something new, each with the value it replaces (None:
         a count of something not counted before). A value the story has had (a stale figure,
         retold after an update) is no news, nor a value given as a part of a larger one the story
         knows ("2 drones over Moscow region, 42 in all"), nor a larger total told with a part the story
-        knows ("34 drones, 27 of them over Kursk region"); any other value is, upwards or downwards."""
+        knows ("34 drones, 27 of them over Kursk region") in a post naming other regions too
+        (``wider``; with the watched ones alone, the total is the story's own count risen: 45 drones
+        in a day, 27 of them at night); any other value is, upwards or downwards."""
         changes: list[tuple[Figure, int | None]] = []
         for f in figures:
             # the headline value, and the post's larger values of the unit (of which it is a part)
@@ -691,7 +701,7 @@ class StoryDetector:
                    for v in told):
                 continue  # the same count, named more or less precisely (300 people, 300 soldiers)
             values = known.get(f.unit)
-            if values and any(v in values for v in f.parts):
+            if wider and values and any(v in values for v in f.parts):
                 continue  # a larger total of which the story's count is a part (34 drones, 27 of them over Kursk)
             if values is None:
                 changes.append((f, None))
@@ -733,7 +743,7 @@ class StoryDetector:
             values = story["figures"].setdefault(f.unit, [])
             # the headline value last: the latest one known; but a total of which the story knows a
             # part (a count over more regions) first, the story's own count staying the latest
-            told = (f.value, *f.also) if any(v in values for v in f.parts) else (*f.also, f.value)
+            told = (f.value, *f.also) if frame.wider and any(v in values for v in f.parts) else (*f.also, f.value)
             for value in told:
                 if value in values and value in f.parts:
                     values.remove(value)
