@@ -285,3 +285,20 @@ def test_long_range_drones_are_drones_not_missiles_and_a_head_of_administration_
     assert claim_of("ЗСУ атакували далекобійні дрони по Курській області").kinds & {"missile"} == set()
     assert "missile" in claim_of("ВСУ нанесли удар дальнобойными ракетами").kinds
     assert claim_of("Обстріл Сум, повідомляє ОВА").actor == "governor"
+
+
+@pytest.mark.parametrize("text", [
+    "Air defences shot down 34 drones overnight, 27 of them over Kursk region.",
+    "Сбиты 34 беспилотника, 27 из них над Курской областью.",
+    "Збито 34 дрони, 27 з них над Курською областю.",
+])
+def test_a_part_told_after_its_number_is_a_part_of_the_total(text):
+    assert [(f.unit, f.value, f.parts) for f in extract_figures(text)] == [("drones shot down", 34, (27,))]
+
+
+def test_a_date_after_a_digest_word_that_dates_the_event_is_the_events():
+    published = datetime(2024, 8, 7, 9, tzinfo=timezone.utc)
+    assert extract_when("По итогам атаки 6 августа пострадали 5 человек", published).day(published) == "2024-08-06"
+    assert extract_when("Согласно сводке Минобороны, 6 августа ВСУ атаковали Суджу", published).day(published) \
+        == "2024-08-06"
+    assert extract_when("Итоги дня 6 августа: обстрелы Курской области", published).day(published) is None

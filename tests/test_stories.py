@@ -676,3 +676,36 @@ def test_the_subject_of_a_confirmation_or_an_added_count_says_so():
     adding = AlertView(2, "kursk", "update", 1, "added", {"figures": [{"unit": "injured", "value": 2, "words": "2",
                        "added": True}], "places": []}, "2024-08-07T06:00:00+00:00", post)
     assert subject(adding).startswith("[kursk] UPDATE injured +2: ")
+
+
+def test_replay_shows_a_mention_with_its_reason_when_asked(tmp_path):
+    from monitor.stories import replay
+
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 11, 20, 5, tzinfo=timezone.utc)
+    text = ("В Самарской области сбиты шесть беспилотников — губернатор\n\nГубернатор объявил, что утром над "
+            "областью сбиты шесть дронов.\n\nЗа ночь о сбитых беспилотниках сообщали также Московская, Брянская, "
+            "Курская и Орловская области.")
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config, clock=lambda: t0).ingest([Post(source="telegram", channel="c", message_id=1,
+                                                                  date=t0, text=text)])
+        assert list(replay(archive, config)) == []
+        shown = list(replay(archive, config, mentions=True))
+    assert [(m["kind"], m["watchlist"], m["post_id"]) for m in shown] == [("mention", "kursk", 1)]
+    assert shown[0]["reason"].startswith("named in passing: the post's lead is about ")
+
+
+def test_the_stories_list_shows_event_kinds_and_an_unconfirmed_claim_apart(tmp_path):
+    from monitor.storage.story_queries import get_story, list_stories
+
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 8, 7, 6, tzinfo=timezone.utc)
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config, clock=lambda: t0).ingest([Post(
+            source="telegram", channel="blog", message_id=1, date=t0,
+            text="Военкоры сообщают о применении ракет Storm Shadow по Рыльскому району Курской области.")])
+        listed = list_stories(archive.conn)
+        one = get_story(archive.conn, listed[0]["id"])
+    for row in (listed[0], one):
+        assert row["unconfirmed"] is True
+        assert not [k for k in row["kinds"] if k.startswith("told:")]

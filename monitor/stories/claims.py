@@ -88,6 +88,7 @@ MONTHS = ("январ", "феврал", "март", "апрел", "мая", "м�
           "sept", "oct", "nov", "dec")
 # Words before a number without a noun that make it a part of the figure before («из них 32»)
 PART_WORDS = {"них", "them", "including", "числе", "яких", "которых"}
+PART_OF = {"of", "из", "з", "із"}  # before a part word after the number: "27 of them", «27 из них»
 # Words just before a number that make it no figure of the claim: «а не 9», "not 9", «вместо 9»
 NEGATIONS = {"не", "ні", "not", "вместо", "замість", "instead"}
 # Words earlier in a number's sentence that make it a figure told before, not the claim's own
@@ -255,7 +256,7 @@ def extract_when(text: str, published: datetime | None = None) -> When:
         month = _month(word)
         if month is None or not 1 <= int(number) <= 31 or _DEADLINE.search(text, 0, m.start()):
             continue
-        if any(w.startswith(DIGEST_STEMS) for w in _words(text[:m.start()])[-DIGEST_REACH:]):
+        if _digests_date(text[:m.start()]):
             continue  # «Главные события на 26 ноября»: the digest's day, not its items' events
         if published is not None:
             named = When(date=(month, int(number))).day(published)
@@ -282,6 +283,18 @@ def extract_when(text: str, published: datetime | None = None) -> When:
 DIGEST_STEMS = ("главн", "головн", "обстановк", "итог", "підсумк", "сводк", "зведенн", "дайджест",
                 "summary", "digest", "briefing", "highlights")
 DIGEST_REACH = 5  # words before a date within which a digest word makes it the digest's
+# Words right before a digest's date («события на 26 ноября», «Итоги дня 26 ноября», "summary for Nov 26")
+DIGEST_LINKS = frozenset({"на", "за", "for", "of", "on", "дня", "день", "доби", "суток", "day"})
+
+
+def _digests_date(before: str) -> bool:
+    """Whether the date after ``before`` is a digest's: a digest word within DIGEST_REACH words,
+    the date following it or a word linking them directly (no comma: «Согласно сводке Минобороны,
+    6 августа» and «По итогам атаки 6 августа» date the event)."""
+    words = _words(before)[-DIGEST_REACH:]
+    if not words or before.rstrip().endswith(",") or not any(w.startswith(DIGEST_STEMS) for w in words):
+        return False
+    return words[-1].startswith(DIGEST_STEMS) or words[-1] in DIGEST_LINKS
 PUBLISH_STEMS = ("распростран", "опублик", "опублік", "оприлюдн", "publish", "releas")
 TELLING_REACH = 4  # words after a day word within which a word of speech makes it the telling's day
 
@@ -453,8 +466,10 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                     break
         if unit is None and generic:
             unit = "people"
-        if unit is None and figures and any(w[2] in PART_WORDS for w in before[-3:]) and before[-1][0] > left:
-            last = figures[-1]  # «42 БПЛА, из них 32 — над ...»
+        part_after = len(after) > 1 and after[0][2] in PART_OF and after[1][2] in PART_WORDS  # "27 of them"
+        if unit is None and figures and (any(w[2] in PART_WORDS for w in before[-3:]) and before[-1][0] > left
+                                         or part_after and value < figures[-1].value):
+            last = figures[-1]  # «42 БПЛА, из них 32 — над ...», «34 дрона, 27 из них над ...»
             figures[-1] = replace(last, also=(*last.also, value), parts=(*last.parts, value))
             continue
         if unit is None:
@@ -479,7 +494,7 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             at_unit = next(i for i, f in enumerate(figures) if f.unit == unit)
             known = figures[at_unit]
             if value not in known.values():
-                part = value < known.value and any(w[2] in PART_WORDS for w in before)
+                part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
 

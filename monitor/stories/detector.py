@@ -14,13 +14,14 @@ Only stories whose latest post is within ``window_hours`` of the post (before or
 considered. A digest of several regions' items is read, for each watchlist, from its items about
 the watched regions only (``items.concerning``); named weapons (ATACMS, Storm Shadow) are part of
 the frame: different ones tell claims apart. Meaning (a cosine of sentence vectors) weighs more or
-less by what the frames share (``Comparison.basis``); a story post in another language counts
-CROSS_LANGUAGE nearer.
+less by what the frames share (``StoryDetector._compare``); a story post in another language counts
+CROSS_LANGUAGE nearer when the frames do not conflict.
 Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
 no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
-story did not have, or first confirms a story told only as unconfirmed; otherwise the post is
-corroboration (recorded, the story's source count grows). Every decision has its reason in plain
-words, stored with the story (a mention's is logged).
+story did not have, a count added to a toll («ещё двое ранены»), or first confirms a story told only
+as unconfirmed; otherwise the post is corroboration (recorded, the story's source count grows). Every
+decision has its reason in plain words, stored with the story (a mention's is logged, and listed by
+``replay(mentions=True)``).
 
 The detector keeps no state of its own: every lookup is a bounded, indexed read of the story
 tables of a schema (``main`` for the live archive, an attached scratch database for ``monitor
@@ -194,7 +195,6 @@ class Comparison:
     first_post: int = 0  # the story's first post: its id, and its label ("channel/message")
     label: str = ""
     figures_shared: int = 0  # how many figures the frames share
-    basis: str = ""  # what the decision rests on: "frame", "region", "meaning", "conflict" or "apart"
 
 
 class StoryDetector:
@@ -488,7 +488,7 @@ class StoryDetector:
         parts = self._shared(frame, story, shared_kinds, shared_objects, shared_places, shared_figures, shared_units)
         score = (3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
                  + 10 * (meaning or 0.0))
-        return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures), basis=basis)
+        return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures))
 
     def _same_claim(self, watchlist: str, frame: Frame, claim: Claim, vector: np.ndarray | None, since: str,
                     until: str) -> tuple[int, str] | Comparison | None:
