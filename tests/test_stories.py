@@ -598,8 +598,9 @@ def test_a_sentence_of_its_own_figure_or_place_about_the_watched_region_is_never
 
 def test_a_sentence_dated_the_evening_before_tells_an_event_not_a_recall(tmp_path):
     made = stream(tmp_path, [
-        ("c", 0, "Bloomberg: ВСУ впервые ударили по России британскими ракетами Storm Shadow.\n\n"
-                 "Накануне вечером ВСУ атаковали дронами Курчатов Курской области.\n\n"
+        ("c", 0, "Bloomberg: ВСУ впервые ударили по России британскими ракетами Storm Shadow\n\n"
+                 "Украина впервые выпустила британские крылатые ракеты по российской территории, сообщает Bloomberg."
+                 "\n\nНакануне вечером ВСУ нанесли удар по Курской области ракетами ATACMS.\n\n"
                  "Ранее о взрывах сообщали жители Белгородской области."),
     ])
     assert [d for d, _ in made] == ["new"]
