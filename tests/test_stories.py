@@ -656,13 +656,16 @@ def test_a_count_added_to_a_toll_is_an_update_for_the_desk(tmp_path):
     config = load_config(write_config(tmp_path, KURSK))
     t0 = datetime(2024, 8, 7, 6, tzinfo=timezone.utc)
     texts = ["При обстреле Суджи пострадали 5 человек, сообщил губернатор Курской области.",
-             "Ещё двое мирных жителей ранены при обстреле Суджи, сообщил губернатор Курской области."]
+             "Ещё двое мирных жителей ранены при обстреле Суджи, сообщил губернатор Курской области.",
+             "Губернатор Курской области: ещё двое мирных жителей ранены при обстреле Суджи."]  # retold: no news
     with Archive(config.storage.path) as archive:
         pipeline = Pipeline(archive, config, clock=lambda: t0)
         for i, text in enumerate(texts, 1):
             pipeline.ingest([Post(source="telegram", channel="gov", message_id=i, date=t0.replace(minute=i),
                                   text=text)])
         alerts = archive.conn.execute("SELECT kind, changes FROM alerts ORDER BY id").fetchall()
+        decided = [row[0] for row in archive.conn.execute("SELECT decision FROM story_posts ORDER BY post_id")]
+    assert decided == ["new", "update", "repeat"]
     assert [kind for kind, _ in alerts] == ["new", "update"]
     assert describe_changes(json.loads(alerts[1][1])) == ["injured: +2"]
 

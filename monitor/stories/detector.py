@@ -79,7 +79,9 @@ STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared wi
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
 OBJECT = "object:"  # a named object in a story's ``kinds`` column ("object:ATACMS")
 # In a story's ``kinds`` column: the story is told so far only as unconfirmed («якобы», "reportedly")
-UNCONFIRMED = "told:unconfirmed"
+TOLD = "told:"
+UNCONFIRMED = TOLD + "unconfirmed"
+ADDED = TOLD + "added:"  # a count added to its toll, told by a post of the story ("told:added:injured:2")
 MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
 MEANING_WITH_REGION = 0.88  # when they agree on region and event only
 MEANING_ALONE = 0.93  # when the frames neither agree nor differ (a count retold in other words)
@@ -120,6 +122,11 @@ def _nearest(same: float | None, across: float | None, bonus: float = CROSS_LANG
     """The nearer of a cosine to posts in one language and one to posts in others, the latter
     counting ``bonus`` nearer (the model sets texts of one language nearer each other)."""
     return max(c for c in (same, None if across is None else min(1.0, across + bonus)) if c is not None)
+
+
+def _added(frame: Frame) -> set[str]:
+    """The counts a post adds to a toll, as a story's ``kinds`` column keeps them (ADDED)."""
+    return {f"{ADDED}{f.unit}:{f.value}" for f in frame.increments}
 
 
 def _figure_text(f: Figure) -> str:
@@ -408,7 +415,7 @@ class StoryDetector:
         story_objects = {k.removeprefix(OBJECT) for k in story["kinds"] if k.startswith(OBJECT)}
         shared_objects = frame.objects & story_objects
         kinds = frame.kinds - TELLING_KINDS
-        story_kinds = {k for k in story["kinds"] if not k.startswith((OBJECT, UNCONFIRMED))} - TELLING_KINDS
+        story_kinds = {k for k in story["kinds"] if not k.startswith((OBJECT, TOLD))} - TELLING_KINDS
         # a kind named more or less specifically is shared (an attack, a drone attack)
         shared_kinds = (with_parents(kinds) & with_parents(story_kinds)) if kinds and story_kinds else set()
         shared_units = ({f.unit for f in frame.figures} - {"people"}) & set(story["figures"])
@@ -667,7 +674,8 @@ class StoryDetector:
         # the first confirmation of a story told so far only as unconfirmed
         confirmation = frame.confirming() and UNCONFIRMED in story["kinds"]
         # a count added to a toll the post gives no new total of («ещё двое ранены»): a change too
-        added = [f for f in frame.increments if not any(same_unit(f.unit, g.unit) for g, _ in figures)]
+        added = [f for f in frame.increments if not any(same_unit(f.unit, g.unit) for g, _ in figures)
+                 and f"{ADDED}{f.unit}:{f.value}" not in story["kinds"]]  # once: a retelling of it is no news
         kind = "update" if (figures or new_places or confirmation or added) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
@@ -728,8 +736,9 @@ class StoryDetector:
 
     @staticmethod
     def _told(frame: Frame) -> set[str]:
-        """How a story's first post tells its claim: UNCONFIRMED when hedged and confirmed by nobody."""
-        return {UNCONFIRMED} if frame.hedged and not frame.confirming() else set()
+        """How a story's first post tells its claim: UNCONFIRMED when hedged and confirmed by nobody;
+        the counts it adds to a toll (ADDED)."""
+        return ({UNCONFIRMED} if frame.hedged and not frame.confirming() else set()) | _added(frame)
 
     def _merge(self, story: dict[str, Any], post: dict[str, Any], frame: Frame, *, edit: bool) -> None:
         channels = story["channels"]
@@ -755,7 +764,7 @@ class StoryDetector:
         story["sources"] = len(channels)
         story["regions"] = list(dict.fromkeys([*story["regions"], *frame.regions]))
         story["places"] = list(dict.fromkeys([*story["places"], *frame.places]))
-        kinds = set(story["kinds"]) | frame.stored_kinds()
+        kinds = set(story["kinds"]) | frame.stored_kinds() | _added(frame)
         if frame.confirming():
             kinds.discard(UNCONFIRMED)
         story["kinds"] = sorted(kinds)
