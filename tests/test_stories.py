@@ -713,3 +713,13 @@ def test_the_stories_list_shows_event_kinds_and_an_unconfirmed_claim_apart(tmp_p
     for row in (listed[0], one):
         assert row["unconfirmed"] is True
         assert not [k for k in row["kinds"] if k.startswith("told:")]
+
+
+def test_a_count_added_beside_a_count_of_its_unit_is_a_part_not_a_change(tmp_path):
+    made = stream(tmp_path, [
+        ("mod", 0, "Потери ВСУ в Курской области составили 315 человек, из которых не менее 100 погибли,"
+                   " 215 человек получили ранения, сообщил Герасимов."),
+        ("ria", 60, "Потери у противника в Курской области составили 315 человек, из которых не менее 100 погибли,"
+                    " а еще 215 человек получили ранения, — отметил Герасимов."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]

@@ -673,9 +673,10 @@ class StoryDetector:
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
         # the first confirmation of a story told so far only as unconfirmed
         confirmation = frame.confirming() and UNCONFIRMED in story["kinds"]
-        # a count added to a toll the post gives no new total of («ещё двое ранены»): a change too
-        added = [f for f in frame.increments if not any(same_unit(f.unit, g.unit) for g, _ in figures)
-                 and f"{ADDED}{f.unit}:{f.value}" not in story["kinds"]]  # once: a retelling of it is no news
+        # a count added to a toll by a post giving no count of that unit («ещё двое ранены»): a change
+        # too, once (a retelling of it is no news); beside a count («100 погибли, а ещё 215 ранены») a part
+        added = [f for f in frame.increments if not any(same_unit(f.unit, g.unit) for g in frame.figures)
+                 and f"{ADDED}{f.unit}:{f.value}" not in story["kinds"]]
         kind = "update" if (figures or new_places or confirmation or added) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]

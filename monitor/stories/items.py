@@ -36,8 +36,11 @@ def concerning(text: str, watched: Iterable[str], regions_of: Callable[[str], li
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n\s*")
 _WORDS = re.compile(r"[^\W\d_]+")
-# Words opening a sentence that tells of an earlier time («Ранее губернатор сообщал», "Earlier, ...")
-RECALLING = ("ранее", "раніше", "прежде", "накануне", "напередодні", "earlier", "previously")
+# Words opening a sentence that tells of an earlier time («Ранее режим КТО был введен», "Earlier, ...")
+RECALLING = ("ранее", "раніше", "прежде", "earlier", "previously")
+# Words opening a sentence that dates an event the day before («Накануне вечером ВСУ атаковали»): a
+# recall only when it retells a report («Накануне Минобороны заявило»)
+DAY_BEFORE = ("накануне", "напередодні")
 # Stems of the verbs of telling that make such a sentence a retold report («сообщал», «заявило», "reported")
 TELLING = ("сообщ", "заяв", "писал", "рассказ", "говорил", "информир", "повідом", "заявл", "писав", "розповід",
            "report", "said", "announc", "told", "stated", "claimed", "wrote")
@@ -54,11 +57,12 @@ def sentences_of(text: str) -> list[str]:
 
 
 def recalls(sentence: str) -> bool:
-    """Whether a sentence retells earlier reports: it opens with a word of an earlier time and
-    tells of a report («Ранее губернатор сообщал», "Earlier, X reported"), not an event of then
-    («Накануне вечером ВСУ атаковали»)."""
+    """Whether a sentence tells of earlier news: it opens with a word of an earlier time («Ранее»,
+    "Earlier"), or with «Накануне» and tells of a report («Накануне Минобороны заявило»), not an
+    event of the day before («Накануне вечером ВСУ атаковали»)."""
     words = [word.lower() for word in _WORDS.findall(sentence)]
-    return any(word in RECALLING for word in words[:2]) and any(word.startswith(TELLING) for word in words)
+    return any(word in RECALLING for word in words[:2]) or (
+        any(word in DAY_BEFORE for word in words[:2]) and any(word.startswith(TELLING) for word in words))
 
 
 def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callable[[str], list[str]],
