@@ -723,3 +723,17 @@ def test_a_count_added_beside_a_count_of_its_unit_is_a_part_not_a_change(tmp_pat
                     " а еще 215 человек получили ранения, — отметил Герасимов."),
     ])
     assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_place_of_the_watched_region_listed_with_another_regions_is_a_mention_and_an_evacuation_no_increment(tmp_path):
+    config = load_config(write_config(tmp_path, BELGOROD))
+    t0 = datetime(2024, 11, 28, 6, tzinfo=timezone.utc)
+    text = ("Жители против новогоднего украшения центра Курска за 15 млн рублей.\n\nМэрия ищет подрядчика."
+            "\n\nВдобавок припоминают, что в соседних Белгороде и Брянске чиновники вообще отказались от украшений.")
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config, clock=lambda: t0).ingest([Post(source="telegram", channel="c", message_id=1,
+                                                                  date=t0, text=text)])
+        assert archive.conn.execute("SELECT watchlist FROM alerts").fetchall() == []
+    from monitor.stories.claims import claim_of
+
+    assert claim_of("С места трагедии спасли 15 жильцов и еще 30 эвакуировали.").increments == []

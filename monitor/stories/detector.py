@@ -622,8 +622,11 @@ class StoryDetector:
         written = {w.lower() for p in hits if p.id in places for w in p.words if w}
 
         def own(sentence: str) -> bool:
+            """A figure, or a place of the watched regions in a sentence naming no other region."""
+            if extract_figures(sentence):
+                return True
             lowered = sentence.lower()
-            return bool(extract_figures(sentence)) or any(w in lowered for w in written)
+            return any(w in lowered for w in written) and not set(cached(sentence)) - set(regions)
         if not in_passing(text, top, regions, cached, own):
             return None
         elsewhere = cached(top)
