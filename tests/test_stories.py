@@ -697,6 +697,10 @@ def test_replay_shows_a_mention_with_its_reason_when_asked(tmp_path):
         shown = list(replay(archive, config, mentions=True))
     assert [(m["kind"], m["watchlist"], m["post_id"]) for m in shown] == [("mention", "kursk", 1)]
     assert shown[0]["reason"].startswith("named in passing: the post's lead is about ")
+    printed = invoke("replay", "--dry-run", "--mentions", config=tmp_path / "monitor.toml")
+    assert printed.returncode == 0, printed.stderr
+    assert "MENTION kursk  no story  c/1: named in passing" in printed.stdout
+    assert "0 alerts, 1 mentions" in printed.stderr
 
 
 def test_the_stories_list_shows_event_kinds_and_an_unconfirmed_claim_apart(tmp_path):
