@@ -309,3 +309,48 @@ def test_a_place_where_something_did_not_happen_is_the_few_words_after_the_negat
     assert _NOT_THERE.sub("#", "Удар не был в Курской области.") == "Удар #."
     assert _NOT_THERE.sub("#", "Свет не в полной мере восстановлен в Белгородской области") == \
         "Свет # в Белгородской области"
+
+
+@pytest.mark.parametrize("text", [
+    "Губернатор Смирнов сообщил об атаке дронов на Суджу",
+    "Зміни в роботі транспорту в Сумах через обстріл",
+    "Є можливості для евакуації мешканців",
+    "Talks on mediation between the parties continue",
+    "Губернатор сообщил в своём Telegram-канале об атаке на Суджу",
+    "Голова ОВА повідомив у Телеграм-каналі про обстріл",
+])
+def test_a_hedge_is_a_whole_word_and_a_telegram_channel_is_none(text):
+    assert not hedged(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Судьба Курчатова: ВСУ атаковали город дронами",
+    "Суда Черноморского флота вышли из порта",
+    "Trials of the new air defence system continue",
+    "Бойцы открыли ответный огонь по позициям ВСУ",
+])
+def test_fate_ships_trials_and_return_fire_are_no_court_or_response(text):
+    assert not claim_of(text).kinds & {"court", "retaliation"}
+
+
+def test_long_range_drones_are_drones_not_missiles_and_a_head_of_administration_ends_a_text():
+    assert claim_of("ЗСУ атакували далекобійні дрони по Курській області").kinds & {"missile"} == set()
+    assert "missile" in claim_of("ВСУ нанесли удар дальнобойными ракетами").kinds
+    assert claim_of("Обстріл Сум, повідомляє ОВА").actor == "governor"
+
+
+@pytest.mark.parametrize("text", [
+    "Air defences shot down 34 drones overnight, 27 of them over Kursk region.",
+    "Сбиты 34 беспилотника, 27 из них над Курской областью.",
+    "Збито 34 дрони, 27 з них над Курською областю.",
+])
+def test_a_part_told_after_its_number_is_a_part_of_the_total(text):
+    assert [(f.unit, f.value, f.parts) for f in extract_figures(text)] == [("drones shot down", 34, (27,))]
+
+
+def test_a_date_after_a_digest_word_that_dates_the_event_is_the_events():
+    published = datetime(2024, 8, 7, 9, tzinfo=timezone.utc)
+    assert extract_when("По итогам атаки 6 августа пострадали 5 человек", published).day(published) == "2024-08-06"
+    assert extract_when("Согласно сводке Минобороны, 6 августа ВСУ атаковали Суджу", published).day(published) \
+        == "2024-08-06"
+    assert extract_when("Итоги дня 6 августа: обстрелы Курской области", published).day(published) is None

@@ -581,3 +581,174 @@ def test_a_deeper_advance_is_an_update_and_the_older_depth_retold_is_a_repeat(tm
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
     assert "new figure: 15 kilometers (km advanced) (was 10)" in made[1][1]
+
+
+def test_a_sentence_of_its_own_figure_or_place_about_the_watched_region_is_never_a_mention(tmp_path):
+    for name in "abc":
+        (tmp_path / name).mkdir()
+    made = stream(tmp_path / "a", [
+        ("c", 0, "Обстрел Белгородской области: двое погибших.\n\nВ Грайвороне повреждены жилые дома и автомобили."
+                 "\n\nВ Курской области при атаке дрона на Суджу погибли 2 человека, в Брянской области ранен"
+                 " 1 человек."),
+    ])
+    assert [d for d, _ in made] == ["new"]
+    made = stream(tmp_path / "b", [
+        ("c", 0, "Губернатор Белгородской области сообщил об атаке дронов на Шебекино. Пострадали двое. Также в"
+                 " Курской области при атаке дрона на Суджу погиб мужчина."),
+    ])
+    assert [d for d, _ in made] == ["new"]
+    made = stream(tmp_path / "c", [
+        ("gov", 0, "Губернатор Курской области: при обстреле Суджи пострадали 3 человека."),
+        ("c", 60, "Число пострадавших выросло до пяти — губернатор.\n\nСреди раненых двое детей, их доставили в"
+                  " больницу.\n\nРанее губернатор Курской области сообщал о трёх пострадавших при обстреле Суджи."
+                  " Также обстрелу подвергся Белгородский район."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "(was 3)" in made[1][1]
+
+
+def test_a_sentence_dated_the_evening_before_tells_an_event_not_a_recall(tmp_path):
+    made = stream(tmp_path, [
+        ("c", 0, "Bloomberg: ВСУ впервые ударили по России британскими ракетами Storm Shadow\n\n"
+                 "Украина впервые выпустила британские крылатые ракеты по российской территории, сообщает Bloomberg."
+                 "\n\nНакануне вечером ВСУ нанесли удар по Курской области ракетами ATACMS.\n\n"
+                 "Ранее о взрывах сообщали жители Белгородской области."),
+    ])
+    assert [d for d, _ in made] == ["new"]
+
+
+def test_a_headline_word_like_fate_is_no_statement_and_a_near_copy_joins_whatever_its_kinds(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "ВСУ атаковали дронами Курчатов Курской области, сообщил губернатор."),
+        ("blog", 30, "Судьба Курчатова: ВСУ атаковали город дронами, сообщил губернатор Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_named_speaker_telling_as_fact_what_was_unconfirmed_is_the_confirmation_update(tmp_path):
+    made = stream(tmp_path, [
+        ("blog", 0, "Военкоры сообщают о применении ракет Storm Shadow по Рыльскому району Курской области."),
+        ("mod", 40, "Минобороны заявило, что ВСУ ударили ракетами Storm Shadow по Рыльскому району Курской области."),
+        ("wire", 60, "Минобороны: ВСУ ударили ракетами Storm Shadow по Рыльскому району Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert made[1][1].startswith("confirmed for the first time (defence ministry)")
+
+
+def test_a_governors_telegram_channel_is_no_hedge_and_its_retelling_no_confirmation(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Губернатор сообщил в своём Telegram-канале, что при обстреле Суджи пострадали 3 человека."),
+        ("wire", 40, "Губернатор Курской области подтвердил: при обстреле Суджи пострадали 3 человека."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_translation_about_another_place_is_no_repeat_however_near_its_meaning(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "ВСУ обстреляли Суджу, пострадали 3 человека, сообщил губернатор Курской области."),
+        ("ua", 30, "ЗСУ обстріляли Рильськ, повідомив губернатор Курської області. Постраждалих немає."),
+    ])
+    assert [d for d, _ in made] == ["new", "new"]
+
+
+def test_a_rise_of_the_storys_own_count_told_with_the_old_count_as_its_part_is_an_update(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Над Курской областью ночью сбиты 27 беспилотников, сообщил губернатор."),
+        ("gov", 600, "Всего за сутки над Курской областью сбиты 45 беспилотников, из них 27 — ночью, сообщил"
+                     " губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "(was 27)" in made[1][1]
+
+
+def test_a_count_added_to_a_toll_is_an_update_for_the_desk(tmp_path):
+    from monitor.stories.changes import describe_changes
+
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 8, 7, 6, tzinfo=timezone.utc)
+    texts = ["При обстреле Суджи пострадали 5 человек, сообщил губернатор Курской области.",
+             "Ещё двое мирных жителей ранены при обстреле Суджи, сообщил губернатор Курской области.",
+             "Губернатор Курской области: ещё двое мирных жителей ранены при обстреле Суджи."]  # retold: no news
+    with Archive(config.storage.path) as archive:
+        pipeline = Pipeline(archive, config, clock=lambda: t0)
+        for i, text in enumerate(texts, 1):
+            pipeline.ingest([Post(source="telegram", channel="gov", message_id=i, date=t0.replace(minute=i),
+                                  text=text)])
+        alerts = archive.conn.execute("SELECT kind, changes FROM alerts ORDER BY id").fetchall()
+        decided = [row[0] for row in archive.conn.execute("SELECT decision FROM story_posts ORDER BY post_id")]
+    assert decided == ["new", "update", "repeat"]
+    assert [kind for kind, _ in alerts] == ["new", "update"]
+    assert describe_changes(json.loads(alerts[1][1])) == ["injured: +2"]
+
+
+def test_the_subject_of_a_confirmation_or_an_added_count_says_so():
+    from monitor.mail.compose import AlertView, subject
+
+    post = {"text": "Минобороны подтвердило удар по Рыльскому району", "translation": None}
+    confirming = AlertView(1, "kursk", "update", 1, "confirmed for the first time", {"figures": [], "places": [],
+                           "confirmed": "defence ministry"}, "2024-08-07T06:00:00+00:00", post)
+    assert subject(confirming).startswith("[kursk] UPDATE confirmed: ")
+    adding = AlertView(2, "kursk", "update", 1, "added", {"figures": [{"unit": "injured", "value": 2, "words": "2",
+                       "added": True}], "places": []}, "2024-08-07T06:00:00+00:00", post)
+    assert subject(adding).startswith("[kursk] UPDATE injured +2: ")
+
+
+def test_replay_shows_a_mention_with_its_reason_when_asked(tmp_path):
+    from monitor.stories import replay
+
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 11, 20, 5, tzinfo=timezone.utc)
+    text = ("В Самарской области сбиты шесть беспилотников — губернатор\n\nГубернатор объявил, что утром над "
+            "областью сбиты шесть дронов.\n\nЗа ночь о сбитых беспилотниках сообщали также Московская, Брянская, "
+            "Курская и Орловская области.")
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config, clock=lambda: t0).ingest([Post(source="telegram", channel="c", message_id=1,
+                                                                  date=t0, text=text)])
+        assert list(replay(archive, config)) == []
+        shown = list(replay(archive, config, mentions=True))
+    assert [(m["kind"], m["watchlist"], m["post_id"]) for m in shown] == [("mention", "kursk", 1)]
+    assert shown[0]["reason"].startswith("named in passing: the post's lead is about ")
+    printed = invoke("replay", "--dry-run", "--mentions", config=tmp_path / "monitor.toml")
+    assert printed.returncode == 0, printed.stderr
+    assert "MENTION kursk  no story  c/1: named in passing" in printed.stdout
+    assert "0 alerts, 1 mentions" in printed.stderr
+
+
+def test_the_stories_list_shows_event_kinds_and_an_unconfirmed_claim_apart(tmp_path):
+    from monitor.storage.story_queries import get_story, list_stories
+
+    config = load_config(write_config(tmp_path, KURSK))
+    t0 = datetime(2024, 8, 7, 6, tzinfo=timezone.utc)
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config, clock=lambda: t0).ingest([Post(
+            source="telegram", channel="blog", message_id=1, date=t0,
+            text="Военкоры сообщают о применении ракет Storm Shadow по Рыльскому району Курской области.")])
+        listed = list_stories(archive.conn)
+        one = get_story(archive.conn, listed[0]["id"])
+    for row in (listed[0], one):
+        assert row["unconfirmed"] is True
+        assert not [k for k in row["kinds"] if k.startswith("told:")]
+
+
+def test_a_count_added_beside_a_count_of_its_unit_is_a_part_not_a_change(tmp_path):
+    made = stream(tmp_path, [
+        ("mod", 0, "Потери ВСУ в Курской области составили 315 человек, из которых не менее 100 погибли,"
+                   " 215 человек получили ранения, сообщил Герасимов."),
+        ("ria", 60, "Потери у противника в Курской области составили 315 человек, из которых не менее 100 погибли,"
+                    " а еще 215 человек получили ранения, — отметил Герасимов."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_place_of_the_watched_region_listed_with_another_regions_is_a_mention_and_an_evacuation_no_increment(tmp_path):
+    config = load_config(write_config(tmp_path, BELGOROD))
+    t0 = datetime(2024, 11, 28, 6, tzinfo=timezone.utc)
+    text = ("Жители против новогоднего украшения центра Курска за 15 млн рублей.\n\nМэрия ищет подрядчика."
+            "\n\nВдобавок припоминают, что в соседних Белгороде и Брянске чиновники вообще отказались от украшений.")
+    with Archive(config.storage.path) as archive:
+        Pipeline(archive, config, clock=lambda: t0).ingest([Post(source="telegram", channel="c", message_id=1,
+                                                                  date=t0, text=text)])
+        assert archive.conn.execute("SELECT watchlist FROM alerts").fetchall() == []
+    from monitor.stories.claims import claim_of
+
+    assert claim_of("С места трагедии спасли 15 жильцов и еще 30 эвакуировали.").increments == []

@@ -78,8 +78,10 @@ def story(app, story_id: int, fmt: str) -> None:
 @click.option("--watchlist", help="only this watchlist")
 @click.option("--dry-run", is_flag=True, help="required: print the alerts, send and store nothing")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per alert")
+@click.option("--mentions", is_flag=True,
+              help="also list the posts set aside as naming a watched region only in passing (MENTION), with the reason")
 @click.pass_obj
-def replay(app, since, until, watchlist, dry_run: bool, as_json: bool) -> None:
+def replay(app, since, until, watchlist, dry_run: bool, as_json: bool, mentions: bool) -> None:
     """Run story detection afresh over archived posts and print the alerts it would raise.
 
     Posts are taken in time order across all channels; the current watchlists and
@@ -102,13 +104,16 @@ def replay(app, since, until, watchlist, dry_run: bool, as_json: bool) -> None:
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint="--since/--until") from None
     archive = app.archive()
-    count = 0
-    for alert in run_replay(archive, app.config, filters=filters, watchlist=watchlist):
-        count += 1
+    count = passing = 0
+    for alert in run_replay(archive, app.config, filters=filters, watchlist=watchlist, mentions=mentions):
+        mention = alert["kind"] == "mention"
+        count += not mention
+        passing += mention
         if as_json:
             click.echo(json.dumps(alert, ensure_ascii=False))
         else:
-            click.echo(f"{alert['date']}  {alert['kind'].upper():6} {alert['watchlist']}  story {alert['story_id']}"
+            story = "no story" if mention else f"story {alert['story_id']}"
+            click.echo(f"{alert['date']}  {alert['kind'].upper():7} {alert['watchlist']}  {story}"
                        f"  {alert['channel_title'] or alert['channel']}/{alert['message_id']}: {alert['reason']}")
     if not as_json:
-        click.echo(f"{count} alerts", err=True)
+        click.echo(f"{count} alerts" + (f", {passing} mentions" if mentions else ""), err=True)

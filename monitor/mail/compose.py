@@ -157,11 +157,15 @@ def _shorten(text: str, length: int) -> str:
 
 
 def figure_changes(changes: dict[str, Any]) -> list[str]:
-    """An UPDATE's figures as "injured 24 -> 31" (a changed figure) or "killed 5" (a new one)."""
+    """An UPDATE's figures as "injured 24 -> 31" (a changed figure), "killed 5" (a new one) or
+    "injured +2" (a count added to a toll)."""
     out = []
     for figure in changes.get("figures", []):
         unit, value, was = figure["unit"], figure["value"], figure.get("was")  # no "was": a figure new to the story
-        out.append(f"{unit} {was} -> {value}" if was is not None else f"{unit} {value}")
+        if figure.get("added"):
+            out.append(f"{unit} +{value}")
+        else:
+            out.append(f"{unit} {was} -> {value}" if was is not None else f"{unit} {value}")
     return out
 
 
@@ -171,13 +175,15 @@ def change_lines(view: AlertView) -> list[str]:
 
 
 def subject(view: AlertView) -> str:
-    """"[kursk] NEW: first line", "[kursk] UPDATE injured 24 -> 31: first line"."""
+    """"[kursk] NEW: first line", "[kursk] UPDATE injured 24 -> 31: first line", "[kursk] UPDATE
+    confirmed: first line"."""
     post = view.post
     headline = first_line(post["translation"]) or first_line(post["text"]) or "(no text)"
     head = f"[{header_text(view.watchlist)}] {view.kind.upper()}"
     if view.kind == "update":
         changed = figure_changes(view.changes)
         changed += [f"new place {view.label(p).split(' (')[0]}" for p in view.changes.get("places", [])]
+        changed += ["confirmed"] if view.changes.get("confirmed") else []
         if changed:
             head += " " + header_text(", ".join(changed))
     return _shorten(f"{head}: {headline}", SUBJECT_LENGTH)

@@ -18,10 +18,17 @@ def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(zip(columns, values)) for values in cursor.fetchall()]
 
 
+# In a story's ``kinds`` column, how its claim is told («told:unconfirmed»), not an event kind
+_TOLD = "told:"
+
+
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     for key in _JSON_COLUMNS:
         if key in row:
             row[key] = json.loads(row[key]) if row[key] else ([] if key != "figures" else {})
+    if "kinds" in row:  # how the claim is told, apart from what happened
+        row["unconfirmed"] = f"{_TOLD}unconfirmed" in row["kinds"]
+        row["kinds"] = [k for k in row["kinds"] if not k.startswith(_TOLD)]
     return row
 
 

@@ -1,4 +1,4 @@
-"""What an UPDATE changed, in lines desk staff read: "killed: 2 (new)", "injured: 12 -> 20",
+"""What an UPDATE changed, in lines desk staff read: "killed: 2 (new)", "injured: 12 -> 20", "injured: +2",
 "new place: Sudzha", "confirmed for the first time by defence ministry"."""
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ def describe_changes(changes: dict[str, Any], place_name: Callable[[str], str] =
             lines.append(f"new figure: {figure}")
             continue
         unit, value, was = figure.get("unit", "figure"), figure.get("value"), figure.get("was")
-        lines.append(f"{unit}: {value} (new)" if was is None else f"{unit}: {was} -> {value}")
+        if figure.get("added"):  # a count added to a toll («ещё двое ранены»)
+            lines.append(f"{unit}: +{value}")
+        else:
+            lines.append(f"{unit}: {value} (new)" if was is None else f"{unit}: {was} -> {value}")
     for place in changes.get("places") or []:
         name = place.get("name") or place.get("id") if isinstance(place, dict) else place_name(place)
         lines.append(f"new place: {name}")

@@ -89,6 +89,7 @@ MONTHS = ("январ", "феврал", "март", "апрел", "мая", "м�
           "sept", "oct", "nov", "dec")
 # Words before a number without a noun that make it a part of the figure before («из них 32»)
 PART_WORDS = {"них", "them", "including", "числе", "яких", "которых"}
+PART_OF = {"of", "из", "з", "із"}  # before a part word after the number: "27 of them", «27 из них»
 # Words just before a number that make it no figure of the claim: «а не 9», "not 9", «вместо 9»
 NEGATIONS = {"не", "ні", "not", "вместо", "замість", "instead"}
 # Words earlier in a number's sentence that make it a figure told before, not the claim's own
@@ -131,11 +132,9 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "drone": ("беспилот", "бпла", "дрон", "безпілот", "drone", "uav", "fpv"),
     "casualties": ("пострада", "ранен", "постражд", "поранен", "injur", "wound", "погиб", "загину", "загибл",
                    "killed", "dead"),
-    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp",
-                "дальнобой", "далекобій"),
-    "court": ("судебн", "судов", "судь", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody",
-              "remand", "sentenc", "trial"),
-    "retaliation": ("ответн", "возмезд", "відплат", "retaliat"),
+    "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp"),
+    "court": ("судебн", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody", "remand", "sentenc"),
+    "retaliation": ("возмезд", "відплат", "retaliat"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
@@ -146,6 +145,8 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "statement": ("заяв", "statement", "stated", "said", "says", "сказал", "сказав", "сообщил", "повідом", "announc",
                   "оголос", "объяви"),
 }
+LONG_RANGE = ("дальнобой", "далекобій")  # long-range (weapons): missiles unless drones follow
+RESPONSE_NOUNS = ("действ", "мер", "удар", "шаг", "ответ")  # what «ответные ...» promises as a response
 # Kinds that say how a claim is told, not what happened: they never make two claims differ
 TELLING_KINDS = frozenset({"statement"})
 # What struck: claims naming only different ones of these are different claims, whatever else they share
@@ -262,7 +263,7 @@ def extract_when(text: str, published: datetime | None = None) -> When:
         month = _month(word)
         if month is None or not 1 <= int(number) <= 31 or _DEADLINE.search(text, 0, m.start()):
             continue
-        if any(w.startswith(DIGEST_STEMS) for w in _words(text[:m.start()])[-DIGEST_REACH:]):
+        if _digests_date(text[:m.start()]):
             continue  # «Главные события на 26 ноября»: the digest's day, not its items' events
         if published is not None:
             named = When(date=(month, int(number))).day(published)
@@ -289,6 +290,18 @@ def extract_when(text: str, published: datetime | None = None) -> When:
 DIGEST_STEMS = ("главн", "головн", "обстановк", "итог", "підсумк", "сводк", "зведенн", "дайджест",
                 "summary", "digest", "briefing", "highlights")
 DIGEST_REACH = 5  # words before a date within which a digest word makes it the digest's
+# Words right before a digest's date («события на 26 ноября», «Итоги дня 26 ноября», "summary for Nov 26")
+DIGEST_LINKS = frozenset({"на", "за", "for", "of", "on", "дня", "день", "доби", "суток", "day"})
+
+
+def _digests_date(before: str) -> bool:
+    """Whether the date after ``before`` is a digest's: a digest word within DIGEST_REACH words,
+    the date following it or a word linking them directly (no comma: «Согласно сводке Минобороны,
+    6 августа» and «По итогам атаки 6 августа» date the event)."""
+    words = _words(before)[-DIGEST_REACH:]
+    if not words or before.rstrip().endswith(",") or not any(w.startswith(DIGEST_STEMS) for w in words):
+        return False
+    return words[-1].startswith(DIGEST_STEMS) or words[-1] in DIGEST_LINKS
 PUBLISH_STEMS = ("распростран", "опублик", "опублік", "оприлюдн", "publish", "releas")
 TELLING_REACH = 4  # words after a day word within which a word of speech makes it the telling's day
 
@@ -324,6 +337,7 @@ _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the p
 _NON_DIGIT = re.compile(r"\D")
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
+TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})  # what an increment adds to («ещё двое ранены»)
 # Words naming a toll's count («Число погибших», «Кількість загиблих», "the death toll", "the number of")
 TOLL_STEMS = ("число", "количеств", "кількіст", "number", "toll")
 # A change told with both values («возросло с 14 до 18», "rose from 21 to 24"): the first is no figure
@@ -365,6 +379,7 @@ class Claim:
     objects: set[str] = field(default_factory=set)  # the named weapons it speaks of (OBJECT_STEMS)
     confirms: bool = False  # its lead says a party confirms the event («Минобороны подтвердило»)
     hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
+    increments: list[Figure] = field(default_factory=list)  # counts added to a toll («ещё двое ранены»): "+2"
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -409,11 +424,11 @@ def _event_after(text: str, after: list[tuple[int, int, str]], end: int) -> tupl
     return (unit, following[0][1]) if unit else None
 
 
-def extract_figures(text: str) -> list[Figure]:
+def extract_figures(text: str, increments: list[Figure] | None = None) -> list[Figure]:
     """Numbers with what they count, one figure per unit: the first value is the headline, the
     others (``Figure.also``) its parts («44 drones: 20 over Novgorod, 5 over Kursk») or the counts
-    of a statement's other events. Negated numbers («а не 9») and numbers told before («ранее
-    сообщалось о 9») are no figures. See the module doc."""
+    of a statement's other events; counts added to a toll («ещё двое ранены») go to ``increments``.
+    Negated numbers («а не 9») and numbers told before («ранее сообщалось о 9») are no figures. See the module doc."""
     text = _SQUARE_KM.sub("км²", digits_for_words(_URL.sub(" ", text)))
     figures: list[Figure] = []
     units: set[str] = set()
@@ -465,14 +480,18 @@ def extract_figures(text: str) -> list[Figure]:
                     break
         if unit is None and generic:
             unit = "people"
-        if unit is None and figures and any(w[2] in PART_WORDS for w in before[-3:]) and before[-1][0] > left:
-            last = figures[-1]  # «42 БПЛА, из них 32 — над ...»
+        part_after = len(after) > 1 and after[0][2] in PART_OF and after[1][2] in PART_WORDS  # "27 of them"
+        if unit is None and figures and (any(w[2] in PART_WORDS for w in before[-3:]) and before[-1][0] > left
+                                         or part_after and value < figures[-1].value):
+            last = figures[-1]  # «42 БПЛА, из них 32 — над ...», «34 дрона, 27 из них над ...»
             figures[-1] = replace(last, also=(*last.also, value), parts=(*last.parts, value))
             continue
         if unit is None:
             continue
         if unit in PERSON_UNITS and (before and before[-1][2] in INCREMENTS
                                      or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
+            if increments is not None and unit in TOLL_UNITS and unit not in {f.unit for f in increments}:
+                increments.append(Figure(unit, value, " ".join(text[m.start():noun[1] if noun else m.end()].split())))
             continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
         end = noun[1] if noun else m.end()
         if unit in SHOT_DOWN_UNITS:
@@ -489,7 +508,7 @@ def extract_figures(text: str) -> list[Figure]:
             at_unit = next(i for i, f in enumerate(figures) if f.unit == unit)
             known = figures[at_unit]
             if value not in known.values():
-                part = value < known.value and any(w[2] in PART_WORDS for w in before)
+                part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
 
@@ -582,8 +601,16 @@ def _kinds_of(words: list[str]) -> set[str]:
         kinds.add("shoot-down")
     if {"плен", "полон"} & set(words):  # «взят в плен», «в полон»: not «пленный», a prisoner who speaks
         kinds.add("capture")
-    if {"суд", "суда", "суду", "судом", "суде", "court"} & set(words):  # the word alone: not Суджа
+    if {"суд", "суду", "судом", "суде", "судья", "судьи", "судье", "court"} & set(words):  # not Суджа, судьба, суда (ships)
         kinds.add("court")
+    for i, word in enumerate(words):
+        following = words[i + 1:i + 3]
+        # long-range weapons are missiles, unless drones («далекобійні дрони»)
+        if word.startswith(LONG_RANGE) and not any(_kind(w) == "drone" for w in following):
+            kinds.add("missile")
+        # a response promised («ответные действия», «ответный удар»), not return fire («ответный огонь»)
+        if word.startswith("ответн") and following and following[0].startswith(RESPONSE_NOUNS):
+            kinds.add("retaliation")
     return kinds
 
 
@@ -724,7 +751,7 @@ def _speaker(text: str, *, spoken: bool) -> str | None:
         starts.append(at)
         joined.append(token)
         at += len(token) + 1
-    folded = " ".join(joined)
+    folded = " ".join(joined) + " "  # a trailing space: a stem ending in one («ова ») ends a text too
     first = None
     for found in _ACTOR.finditer(folded):
         name = _ACTOR_NAMES[int(found.lastgroup[1:])] if found.lastgroup else None
@@ -761,7 +788,8 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     words = _words(text)  # once, for the shingles and the event kinds
     items = _shingles_of(words)
     signature = minhash(items)
-    figures = extract_figures(text)
+    increments: list[Figure] = []
+    figures = extract_figures(text, increments)
     kinds = _kinds_of(words) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
     lead_weapons = extract_kinds(lead(text)) & WEAPON_KINDS
     if lead_weapons:  # what struck is what the lead names; other weapons of the text are background
@@ -777,7 +805,7 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     objects = extract_objects(lead(text)) or extract_objects(text) or (extract_objects(translation) if translation else set())
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
                  extract_when(text, published), spoken, objects, confirms=confirmed(lead(text)),
-                 hedged=hedged(lead(text)))
+                 hedged=hedged(lead(text)), increments=increments)
 
 
 CONFIRM_STEMS = ("подтверд", "підтверд", "confirm")
@@ -786,16 +814,18 @@ UNCONFIRMING = ("не", "ні", "not", "never", "cannot", "didn", "без", "wit
                 "unable", "нельзя")
 
 
-# Words that tell an event as unconfirmed: hearsay, unnamed sources, media and bloggers as the only source
-HEDGE_STEMS = ("якобы", "нібито", "reportedly", "allegedly", "предположительн", "імовірн", "возможно", "можливо",
-               "источник", "джерел", "source", "сми", "змі", "media", "военкор", "воєнкор", "блогер", "блогер",
-               "blogger", "сообщалось", "повідомлялос", "неподтвержд", "непідтвердж", "unconfirmed", "telegram",
-               "телеграм", "пабл")
+# Words that tell an event as unconfirmed: hearsay, unnamed sources, media and bloggers as the only
+# source; whole words (СМИ, not Смирнов; «можливо», not «можливості»), and stems only where no other
+# word begins so (a Telegram channel is where governors speak: no hedge)
+HEDGE_WORDS = frozenset({"якобы", "нібито", "reportedly", "allegedly", "возможно", "можливо", "сми", "змі", "media",
+                         "сообщалось", "повідомлялося", "повідомлялось", "unconfirmed"})
+HEDGE_STEMS = ("предположительн", "імовірн", "источник", "джерел", "source", "военкор", "воєнкор", "блогер",
+               "blogger", "неподтвержд", "непідтвердж")
 
 
 def hedged(text: str) -> bool:
-    """Whether a text tells what it tells as unconfirmed (HEDGE_STEMS)."""
-    return any(word.startswith(HEDGE_STEMS) for word in _words(text))
+    """Whether a text tells what it tells as unconfirmed (HEDGE_WORDS, HEDGE_STEMS)."""
+    return any(word in HEDGE_WORDS or word.startswith(HEDGE_STEMS) for word in _words(text))
 
 
 def confirmed(text: str) -> bool:

@@ -14,13 +14,14 @@ Only stories whose latest post is within ``window_hours`` of the post (before or
 considered. A digest of several regions' items is read, for each watchlist, from its items about
 the watched regions only (``items.concerning``); named weapons (ATACMS, Storm Shadow) are part of
 the frame: different ones tell claims apart. Meaning (a cosine of sentence vectors) weighs more or
-less by what the frames share (``Comparison.basis``); a story post in another language counts
-CROSS_LANGUAGE nearer.
+less by what the frames share (``StoryDetector._compare``); a story post in another language counts
+CROSS_LANGUAGE nearer when the frames do not conflict.
 Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
 no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
-story did not have, or first confirms a story told only as unconfirmed; otherwise the post is
-corroboration (recorded, the story's source count grows). Every decision has its reason in plain
-words, stored with the story (a mention's is logged).
+story did not have, a count added to a toll («ещё двое ранены»), or first confirms a story told only
+as unconfirmed; otherwise the post is corroboration (recorded, the story's source count grows). Every
+decision has its reason in plain words, stored with the story (a mention's is logged, and listed by
+``replay(mentions=True)``).
 
 The detector keeps no state of its own: every lookup is a bounded, indexed read of the story
 tables of a schema (``main`` for the live archive, an attached scratch database for ``monitor
@@ -57,6 +58,7 @@ from .claims import (
     Claim,
     Figure,
     claim_of,
+    extract_figures,
     lead,
     same_time,
     similarities,
@@ -77,7 +79,9 @@ STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared wi
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
 OBJECT = "object:"  # a named object in a story's ``kinds`` column ("object:ATACMS")
 # In a story's ``kinds`` column: the story is told so far only as unconfirmed («якобы», "reportedly")
-UNCONFIRMED = "told:unconfirmed"
+TOLD = "told:"
+UNCONFIRMED = TOLD + "unconfirmed"
+ADDED = TOLD + "added:"  # a count added to its toll, told by a post of the story ("told:added:injured:2")
 MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
 MEANING_WITH_REGION = 0.88  # when they agree on region and event only
 MEANING_ALONE = 0.93  # when the frames neither agree nor differ (a count retold in other words)
@@ -114,6 +118,17 @@ def _label(post: dict[str, Any]) -> str:
     return f"{channel}/{post.get('message_id')}"
 
 
+def _nearest(same: float | None, across: float | None, bonus: float = CROSS_LANGUAGE) -> float:
+    """The nearer of a cosine to posts in one language and one to posts in others, the latter
+    counting ``bonus`` nearer (the model sets texts of one language nearer each other)."""
+    return max(c for c in (same, None if across is None else min(1.0, across + bonus)) if c is not None)
+
+
+def _added(frame: Frame) -> set[str]:
+    """The counts a post adds to a toll, as a story's ``kinds`` column keeps them (ADDED)."""
+    return {f"{ADDED}{f.unit}:{f.value}" for f in frame.increments}
+
+
 def _figure_text(f: Figure) -> str:
     return f.words if f.unit in f.words or not f.words else f"{f.words} ({f.unit})"
 
@@ -143,6 +158,13 @@ class Frame:
     lang: str | None = None  # the post's language, to weigh meaning across languages
     confirms: bool = False  # its lead says a party confirms the event
     hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
+    # the post names regions besides the watched ones: a total may count those too (34 drones, 27 of them over Kursk)
+    wider: bool = False
+    increments: list[Figure] = field(default_factory=list)  # counts told as added to a toll («ещё двое ранены»)
+
+    def confirming(self) -> bool:
+        """Whether it confirms the claim: a party says so, or a named speaker tells it as fact."""
+        return self.confirms or bool(self.spoken and self.actor and not self.hedged)
 
     def stored_kinds(self) -> set[str]:
         """Its event kinds and named objects, as a story's ``kinds`` column keeps them."""
@@ -180,7 +202,6 @@ class Comparison:
     first_post: int = 0  # the story's first post: its id, and its label ("channel/message")
     label: str = ""
     figures_shared: int = 0  # how many figures the frames share
-    basis: str = ""  # what the decision rests on: "frame", "region", "meaning", "conflict" or "apart"
 
 
 class StoryDetector:
@@ -332,10 +353,15 @@ class StoryDetector:
         return [found[story_id] for story_id in story_ids if story_id in found]
 
     def _meanings(self, story_ids: list[int], vector: np.ndarray | None, lang: str | None = None) -> dict[int, float]:
-        """How near the post's meaning is to each story's (its latest STORY_VECTORS posts): one read
-        for all candidates; a story without vectors (or a post without one) is left out. A story
-        post in another language than ``lang`` counts CROSS_LANGUAGE nearer (the model sets texts of
-        one language nearer each other, whatever they say)."""
+        """How near the post's meaning is to each story's, a story post in another language than
+        ``lang`` counting CROSS_LANGUAGE nearer (``_closeness``)."""
+        return {story_id: _nearest(*near) for story_id, near in self._closeness(story_ids, vector, lang).items()}
+
+    def _closeness(self, story_ids: list[int], vector: np.ndarray | None,
+                   lang: str | None = None) -> dict[int, tuple[float | None, float | None]]:
+        """How near the post's meaning is to each story's (its latest STORY_VECTORS posts), to its
+        posts in ``lang`` and to those in other languages apart: one read for all candidates; a
+        story without vectors (or a post without one) is left out."""
         if vector is None or not story_ids:
             return {}
         blobs: dict[int, tuple[list[bytes], list[bytes]]] = {}
@@ -348,13 +374,11 @@ class StoryDetector:
                 f" WHERE sp.story_id IN ({','.join('?' * len(story_ids))})) AS recent WHERE latest <= ?",
                 (lang or "", lang or "", *story_ids, STORY_VECTORS)):
             blobs.setdefault(story_id, ([], []))[1 if other else 0].append(blob)
-        found: dict[int, float] = {}
+        found: dict[int, tuple[float | None, float | None]] = {}
         for story_id, (same, others) in blobs.items():
-            near = [c for c in (closeness(vector, same),) if c is not None]
-            if (across := closeness(vector, others)) is not None:
-                near.append(min(1.0, across + CROSS_LANGUAGE))
-            if near:
-                found[story_id] = max(near)
+            near = (closeness(vector, same), closeness(vector, others))
+            if near != (None, None):
+                found[story_id] = near
         return found
 
     def _shared(self, frame: Frame, story: dict[str, Any], kinds: set[str], objects: set[str], places: list[str],
@@ -377,8 +401,12 @@ class StoryDetector:
             parts.append(f"day {frame.day}")
         return parts
 
-    def _compare(self, frame: Frame, story: dict[str, Any], meaning: float | None) -> Comparison:
-        """Whether the post's claim frame and meaning are the story's claim, and what they share."""
+    def _compare(self, frame: Frame, story: dict[str, Any],
+                 near: float | tuple[float | None, float | None] | None) -> Comparison:
+        """Whether the post's claim frame and meaning are the story's claim, and what they share.
+        ``near``: the cosines to the story's posts in the post's language and in others
+        (``_closeness``); those in others count CROSS_LANGUAGE nearer only when the frames do not
+        conflict (a translation, not another place's claim told in another language)."""
         tree = self.places
         story_figures = [(unit, v) for unit, values in story["figures"].items() for v in values]
         shared_figures = sorted({(unit, v) for unit, v in frame.figure_keys()
@@ -387,7 +415,7 @@ class StoryDetector:
         story_objects = {k.removeprefix(OBJECT) for k in story["kinds"] if k.startswith(OBJECT)}
         shared_objects = frame.objects & story_objects
         kinds = frame.kinds - TELLING_KINDS
-        story_kinds = {k for k in story["kinds"] if not k.startswith((OBJECT, UNCONFIRMED))} - TELLING_KINDS
+        story_kinds = {k for k in story["kinds"] if not k.startswith((OBJECT, TOLD))} - TELLING_KINDS
         # a kind named more or less specifically is shared (an attack, a drone attack)
         shared_kinds = (with_parents(kinds) & with_parents(story_kinds)) if kinds and story_kinds else set()
         shared_units = ({f.unit for f in frame.figures} - {"people"}) & set(story["figures"])
@@ -421,6 +449,11 @@ class StoryDetector:
             conflicts.append(f"a statement of {', '.join(sorted(said))}, which the story does not tell")
         elif statement and not story["figures"] and (unsaid := (story_kinds - kinds) & STATEMENT_KINDS):
             conflicts.append(f"no statement of {', '.join(sorted(unsaid))}, which the story tells")
+        if isinstance(near, tuple):
+            apart_figures = bool(frame.figures and story["figures"] and not shared_figures)
+            meaning: float | None = _nearest(*near, bonus=0.0 if conflicts or apart_figures else CROSS_LANGUAGE)
+        else:
+            meaning = near
         # the frames agree: on figures, or on place and event
         frame_agrees = bool(
             len(shared_figures) >= 2
@@ -441,7 +474,7 @@ class StoryDetector:
                 and not shared_units and not (frame.figures and story["figures"]))
         )
         # what the decision rests on, and the nearness of meaning it then needs
-        if other_day or said:
+        if other_day or said:  # a near copy in words joins still (rule 2: MinHash), not one in meaning only
             basis, needed = "apart", None
         elif conflicts:
             basis, needed = "conflict", MEANING_DESPITE_FRAME
@@ -462,7 +495,7 @@ class StoryDetector:
         parts = self._shared(frame, story, shared_kinds, shared_objects, shared_places, shared_figures, shared_units)
         score = (3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
                  + 10 * (meaning or 0.0))
-        return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures), basis=basis)
+        return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures))
 
     def _same_claim(self, watchlist: str, frame: Frame, claim: Claim, vector: np.ndarray | None, since: str,
                     until: str) -> tuple[int, str] | Comparison | None:
@@ -473,7 +506,7 @@ class StoryDetector:
         candidates = self._candidates(watchlist, claim, frame.places, frame.regions, since, until,
                                       latest=vector is not None)
         stories = self._stories_in_span(candidates, frame.date)
-        meanings = self._meanings([story["id"] for story in stories], vector, frame.lang)
+        meanings = self._closeness([story["id"] for story in stories], vector, frame.lang)
         for story in stories:
             story_id = story["id"]
             found = self._compare(frame, story, meanings.get(story_id))
@@ -499,7 +532,7 @@ class StoryDetector:
 
     def _adds(self, frame: Frame, story: dict[str, Any]) -> bool:
         """Whether the post's frame tells the story something new: a figure or a place."""
-        return bool(self._figure_changes(frame.figures, story["figures"])
+        return bool(self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
                     or [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])])
 
     def _in_span(self, story: dict[str, Any], date: str) -> bool:
@@ -549,7 +582,7 @@ class StoryDetector:
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             outside = post_regions is None or bool(set(post_regions) - set(regions))
             if (outside or names_a_place_not_there(post.get("text") or "")) \
-                    and (elsewhere := self._in_passing(post, regions, named)):
+                    and (elsewhere := self._in_passing(post, regions, places, hit.places, named)):
                 # about another region: it joins no story and raises nothing for this watchlist
                 decisions.append(Decision(hit.name, "mention", 0, post["id"],
                                           f"named in passing: {elsewhere}",
@@ -558,7 +591,7 @@ class StoryDetector:
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
                           own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"),
-                          own.confirms, own.hedged)
+                          own.confirms, own.hedged, outside, own.increments)
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -576,14 +609,25 @@ class StoryDetector:
             return named[item]
         return cached
 
-    def _in_passing(self, post: dict[str, Any], regions: list[str], named: dict[str, list[str]]) -> str | None:
-        """Why the post names the watched ``regions`` only in passing (``items.in_passing``), or None."""
+    def _in_passing(self, post: dict[str, Any], regions: list[str], places: list[str], hits: list[Any],
+                    named: dict[str, list[str]]) -> str | None:
+        """Why the post names the watched ``regions`` only in passing (``items.in_passing``), or None.
+        A sentence with a figure, or with a place of the watched regions (``places``, as the
+        watchlist hit's ``hits`` write them), tells of its own event there: never in passing."""
         if self.regions_of is None or not regions:
             return None
         text = post.get("text") or ""
         cached = self._regions_cached(post, named)
         top = lead(text)
-        if not in_passing(text, top, regions, cached):
+        written = {w.lower() for p in hits if p.id in places for w in p.words if w}
+
+        def own(sentence: str) -> bool:
+            """A figure, or a place of the watched regions in a sentence naming no other region."""
+            if extract_figures(sentence):
+                return True
+            lowered = sentence.lower()
+            return any(w in lowered for w in written) and not set(cached(sentence)) - set(regions)
+        if not in_passing(text, top, regions, cached, own):
             return None
         elsewhere = cached(top)
         return (f"the post's lead is about {', '.join(elsewhere)}" if elsewhere
@@ -628,30 +672,39 @@ class StoryDetector:
                 return Decision(watchlist, "new", story_id, post_id, reason,
                                 {"figures": [f.as_change() for f in frame.figures], "places": frame.places})
         story = self._story(story_id)
-        figures = self._figure_changes(frame.figures, story["figures"])
+        figures = self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
         # the first confirmation of a story told so far only as unconfirmed
-        confirmation = frame.confirms and UNCONFIRMED in story["kinds"]
-        kind = "update" if (figures or new_places or confirmation) else "repeat"
+        confirmation = frame.confirming() and UNCONFIRMED in story["kinds"]
+        # a count added to a toll by a post giving no count of that unit («ещё двое ранены»): a change
+        # too, once (a retelling of it is no news); beside a count («100 погибли, а ещё 215 ранены») a part
+        added = [f for f in frame.increments if not any(same_unit(f.unit, g.unit) for g in frame.figures)
+                 and f"{ADDED}{f.unit}:{f.value}" not in story["kinds"]]
+        kind = "update" if (figures or new_places or confirmation or added) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
+            parts += [f"added: +{_figure_text(f)}" for f in added]
             parts += [f"new place: {self.places.name(p)}" for p in new_places]
             parts += ["confirmed for the first time" + (f" ({frame.actor})" if frame.actor else "")] if confirmation else []
             reason = "; ".join(parts) + f" ({reason})"
         self._merge(story, post, frame, edit=existing is not None)
         self._record(watchlist, story_id, post, claim, frame, kind, reason, sim, replaces=existing)
-        changes: dict[str, Any] = {"figures": [f.as_change() | {"was": was} for f, was in figures], "places": new_places}
+        changes: dict[str, Any] = {"figures": [f.as_change() | {"was": was} for f, was in figures]
+                                   + [f.as_change() | {"added": True} for f in added], "places": new_places}
         if confirmation:
             changes["confirmed"] = frame.actor or "yes"
         return Decision(watchlist, kind, story_id, post_id, reason, changes if kind == "update" else {}, sim)
 
     @staticmethod
-    def _figure_changes(figures: list[Figure], known: dict[str, list[int]]) -> list[tuple[Figure, int | None]]:
+    def _figure_changes(figures: list[Figure], known: dict[str, list[int]], *,
+                        wider: bool = True) -> list[tuple[Figure, int | None]]:
         """The figures that tell the story something new, each with the value it replaces (None:
         a count of something not counted before). A value the story has had (a stale figure,
         retold after an update) is no news, nor a value given as a part of a larger one the story
         knows ("2 drones over Moscow region, 42 in all"), nor a larger total told with a part the story
-        knows ("34 drones, 27 of them over Kursk region"); any other value is, upwards or downwards."""
+        knows ("34 drones, 27 of them over Kursk region") in a post naming other regions too
+        (``wider``; with the watched ones alone, the total is the story's own count risen: 45 drones
+        in a day, 27 of them at night); any other value is, upwards or downwards."""
         changes: list[tuple[Figure, int | None]] = []
         for f in figures:
             # the headline value, and the post's larger values of the unit (of which it is a part)
@@ -660,7 +713,7 @@ class StoryDetector:
                    for v in told):
                 continue  # the same count, named more or less precisely (300 people, 300 soldiers)
             values = known.get(f.unit)
-            if values and any(v in values for v in f.parts):
+            if wider and values and any(v in values for v in f.parts):
                 continue  # a larger total of which the story's count is a part (34 drones, 27 of them over Kursk)
             if values is None:
                 changes.append((f, None))
@@ -687,8 +740,9 @@ class StoryDetector:
 
     @staticmethod
     def _told(frame: Frame) -> set[str]:
-        """How a story's first post tells its claim: UNCONFIRMED when hedged and confirmed by nobody."""
-        return {UNCONFIRMED} if frame.hedged and not frame.confirms else set()
+        """How a story's first post tells its claim: UNCONFIRMED when hedged and confirmed by nobody;
+        the counts it adds to a toll (ADDED)."""
+        return ({UNCONFIRMED} if frame.hedged and not frame.confirming() else set()) | _added(frame)
 
     def _merge(self, story: dict[str, Any], post: dict[str, Any], frame: Frame, *, edit: bool) -> None:
         channels = story["channels"]
@@ -702,7 +756,7 @@ class StoryDetector:
             values = story["figures"].setdefault(f.unit, [])
             # the headline value last: the latest one known; but a total of which the story knows a
             # part (a count over more regions) first, the story's own count staying the latest
-            told = (f.value, *f.also) if any(v in values for v in f.parts) else (*f.also, f.value)
+            told = (f.value, *f.also) if frame.wider and any(v in values for v in f.parts) else (*f.also, f.value)
             for value in told:
                 if value in values and value in f.parts:
                     values.remove(value)
@@ -714,9 +768,9 @@ class StoryDetector:
         story["sources"] = len(channels)
         story["regions"] = list(dict.fromkeys([*story["regions"], *frame.regions]))
         story["places"] = list(dict.fromkeys([*story["places"], *frame.places]))
-        kinds = set(story["kinds"]) | frame.stored_kinds()
-        if frame.confirms or (frame.spoken and frame.actor and not frame.hedged):
-            kinds.discard(UNCONFIRMED)  # a party confirmed it, or a named speaker told it as fact
+        kinds = set(story["kinds"]) | frame.stored_kinds() | _added(frame)
+        if frame.confirming():
+            kinds.discard(UNCONFIRMED)
         story["kinds"] = sorted(kinds)
         if frame.actor and frame.actor not in story["actors"]:
             story["actors"].append(frame.actor)

@@ -36,8 +36,14 @@ def concerning(text: str, watched: Iterable[str], regions_of: Callable[[str], li
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n\s*")
 _WORDS = re.compile(r"[^\W\d_]+")
-# Words opening a sentence that tells of an earlier time («Накануне Минобороны заявило», "Earlier, ...")
-RECALLING = ("ранее", "раніше", "прежде", "накануне", "напередодні", "earlier", "previously")
+# Words opening a sentence that tells of an earlier time («Ранее режим КТО был введен», "Earlier, ...")
+RECALLING = ("ранее", "раніше", "прежде", "earlier", "previously")
+# Words opening a sentence that dates an event the day before («Накануне вечером ВСУ атаковали»): a
+# recall only when it retells a report («Накануне Минобороны заявило»)
+DAY_BEFORE = ("накануне", "напередодні")
+# Stems of the verbs of telling that make such a sentence a retold report («сообщал», «заявило», "reported")
+TELLING = ("сообщ", "заяв", "писал", "рассказ", "говорил", "информир", "повідом", "заявл", "писав", "розповід",
+           "report", "said", "announc", "told", "stated", "claimed", "wrote")
 
 
 # Where something did not happen: «и не был в Курской области», "not in Kursk region"
@@ -45,23 +51,39 @@ _NOT_THERE = re.compile(r"\b(?:не|ні|not)\s+(?:(?:был[аои]?|було|�
                         r"(?:\s+[^\s,.;:!?]+){1,3}", re.IGNORECASE)  # the place: the next words, at most three
 
 
-def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callable[[str], list[str]]) -> bool:
-    """Whether ``text`` names the ``watched`` regions only in passing: its ``lead`` (headline and
-    first sentence) names none of them but as where something did not happen, and either it names
-    other regions and each item naming a watched region names other regions too (a list of regions,
-    a comparison), none being about it alone; or every sentence naming a watched region recalls an
-    earlier time (RECALLING) or names it as where something did not happen."""
+def sentences_of(text: str) -> list[str]:
+    """The post's sentences (and its lines), empty ones left out."""
+    return [sentence for sentence in _SENTENCE_END.split(text) if sentence.strip()]
+
+
+def recalls(sentence: str) -> bool:
+    """Whether a sentence tells of earlier news: it opens with a word of an earlier time («Ранее»,
+    "Earlier"), or with «Накануне» and tells of a report («Накануне Минобороны заявило»), not an
+    event of the day before («Накануне вечером ВСУ атаковали»)."""
+    words = [word.lower() for word in _WORDS.findall(sentence)]
+    return any(word in RECALLING for word in words[:2]) or (
+        any(word in DAY_BEFORE for word in words[:2]) and any(word.startswith(TELLING) for word in words))
+
+
+def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callable[[str], list[str]],
+               own: Callable[[str], bool] = lambda sentence: False) -> bool:
+    """Whether ``text`` names the ``watched`` regions only in passing: no sentence naming them
+    carries its own figure or place there (``own``), its ``lead`` (headline and first sentence)
+    names none of them but as where something did not happen, and either it names other regions
+    and each sentence naming a watched region names other regions too (a list of regions, a
+    comparison), none being about it alone; or every sentence naming a watched region retells
+    earlier reports (``recalls``) or names it as where something did not happen."""
     wanted = set(watched)
     told = set(regions_of(_NOT_THERE.sub(" ", lead)))
     if told & wanted:
         return False
-    named = [set(regions_of(item)) for item in items_of(text)]
-    if told and not any(regions & wanted and not regions - wanted for regions in named):
+    naming = [sentence for sentence in sentences_of(text) if set(regions_of(sentence)) & wanted]
+    if any(own(_NOT_THERE.sub(" ", sentence)) for sentence in naming):
+        return False  # a figure or a place of the watched region: an event there, whatever else the post tells
+    if told and not any(not set(regions_of(sentence)) - wanted for sentence in naming):
         return True
-    naming = [sentence for sentence in _SENTENCE_END.split(text) if set(regions_of(sentence)) & wanted]
     return bool(naming) and all(
-        any(word.lower() in RECALLING for word in _WORDS.findall(sentence)[:2])
-        or not set(regions_of(_NOT_THERE.sub(" ", sentence))) & wanted for sentence in naming)
+        recalls(sentence) or not set(regions_of(_NOT_THERE.sub(" ", sentence))) & wanted for sentence in naming)
 
 
 def names_a_place_not_there(text: str) -> bool:

@@ -116,8 +116,10 @@ class StoriesStage:
 
 
 def replay(archive: Archive, config: Config, *, filters: Filters | None = None,
-           watchlist: str | None = None) -> Iterator[dict[str, Any]]:
-    """Detection afresh over the archived posts in time order; yields the alerts it would raise.
+           watchlist: str | None = None, mentions: bool = False) -> Iterator[dict[str, Any]]:
+    """Detection afresh over the archived posts in time order; yields the alerts it would raise
+    (and, with ``mentions``, the posts set aside as naming a watched region only in passing, kind
+    "mention", with the reason: what the live pipeline only logs).
 
     Stories live in a scratch database attached for the run: nothing stored changes.
     """
@@ -137,7 +139,7 @@ def replay(archive: Archive, config: Config, *, filters: Filters | None = None,
             hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
             vector = vectors_of(conn, config, [post], schema="replay").get(post["id"]) if hits else None
             for d in detector.process(post, hits, vector=vector, post_regions=result.regions):
-                if not d.alerts:
+                if not (d.alerts or mentions and d.kind == "mention"):
                     continue
                 yield {
                     "kind": d.kind, "watchlist": d.watchlist, "story_id": d.story_id, "source": post["source"],
