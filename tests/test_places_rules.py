@@ -458,3 +458,11 @@ def test_a_name_in_quotes_is_a_thing_only_after_a_things_noun(matcher):
     assert regions(matcher, "«Москва»") == ["RU-MOW"]
     assert regions(matcher, "Крейсер «Москва» затонул.") == []
     assert regions(matcher, 'The Navy received the submarine "Belgorod".\n"Belgorod" is the first carrier.') == []
+
+
+def test_a_village_whose_region_is_named_is_not_taken_for_a_namesake_city_elsewhere(matcher):
+    for text in ("Обстреляна Михайловка Курской области.", "ВСУ обстреляли Михайловку в Курской области."):
+        found = matcher.match(text, lang="ru")
+        assert [(p.region, p.kind) for p in found.places] == [("RU-KRS", "village")], text
+    found = matcher.match("Михайловка Волгоградской области встречает гостей.", lang="ru")
+    assert found.regions == ["RU-VGG"] and not [p for p in found.places if p.region != "RU-VGG"]

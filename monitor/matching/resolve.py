@@ -725,7 +725,9 @@ class Resolution:
 
         named = by_district or [(t, f"its region ({m.places[t.ref]['region']}) named in the post") for t in terms
                                 if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))]
-        city = any(m.places[t.ref]["kind"] == "city" and not m._ambiguity[t.ref] for t in terms)
+        # a namesake city far away (Mikhaylovka of Volgograd Oblast) does not outweigh a village whose region is named
+        city = any(m.places[t.ref]["kind"] == "city" and not m._ambiguity[t.ref] and not m.places[t.ref].get("namesake")
+                   for t in terms)
         city_word = s > 0 and tokens[s - 1].norm.startswith(("міст", "город", "city"))
         if city and (city_word or not self.settlement_cue(s, e)):
             # «Харків» is the city even in a post naming the oblast of a village Харкове: a village of a
