@@ -470,6 +470,22 @@ class Daemon:
                                        name=f"{mode} digest", max_instances=1, coalesce=True,
                                        misfire_grace_time=3600, replace_existing=True)
 
+    def _warm_up(self) -> None:
+        """Load what the first post needs (the matcher's terms, the morphology dictionaries, the sentence model)
+        before polling starts, so that the first alerts after a start wait for no loading (on the archive thread)."""
+        from .language import detect
+        from .matching import matcher_for
+
+        started = time.monotonic()
+        matcher = matcher_for(self.config)
+        for text in ("Обстрел Суджи", "Обстріл Сум", "Shelling of Sumy"):
+            matcher.match(text, lang=detect(text).code)
+        if self.config.stories.meaning and self.config.watchlists:
+            from .stories.meaning import Meaning
+
+            Meaning().encode(["Обстрел Суджи"])
+        log.info("matching and stories loaded in %.1f s", time.monotonic() - started)
+
     def _heartbeat(self) -> None:
         """This node is alive, with its sources (on the archive thread: ``worker.call``)."""
         from .nodes import heartbeat, node_name
@@ -562,6 +578,7 @@ class Daemon:
         await asyncio.to_thread(self.worker.start)
         try:
             self.sources = await self.worker.call(self._build_sources)
+            await self.worker.call(self._warm_up)
             await self._start_telegram()
             self._count_sources()
             self._started_at = self.clock()

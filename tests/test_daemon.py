@@ -306,3 +306,21 @@ def test_the_shipped_unit_passes_systemd_analyze_verify(tmp_path):
     result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "monitor.service")], capture_output=True,
                             text=True)
     assert result.returncode == 0 and "Failed to parse" not in result.stderr, result.stderr
+
+
+def test_what_the_first_post_needs_is_loaded_before_the_daemon_reports_running(tmp_path, caplog):
+    config = write_config(tmp_path, BASE + TELEGRAM)
+    daemon = Daemon(config, telegram_client=network_with_channels())
+
+    async def scenario():
+        run = asyncio.create_task(daemon.run())
+        await daemon.ready.wait()
+        os.kill(os.getpid(), signal.SIGTERM)
+        return await run
+
+    with caplog.at_level(logging.INFO, logger="monitor.daemon"):
+        asyncio.run(scenario())
+    said = [r.getMessage() for r in caplog.records if r.name == "monitor.daemon"]
+    loaded = next(i for i, line in enumerate(said) if line.startswith("matching and stories loaded"))
+    running = next(i for i, line in enumerate(said) if line.startswith("monitor running"))
+    assert loaded < running  # the first poll's posts wait for no dictionary, terms or model
