@@ -181,7 +181,7 @@ class RememberedModel:
     def save(self) -> None:
         """The vectors of this run's texts, written atomically; files of other models removed."""
         for old in self.folder.glob(f"vectors-{self.part}-*.pickle"):
-            if old != self.path:
+            if old != self.path and old.stem.rsplit("-", 1)[0] == f"vectors-{self.part}":  # not another stream's
                 old.unlink(missing_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".vectors-")
         with os.fdopen(handle, "wb") as file:
@@ -245,10 +245,11 @@ def score_stream(stream: str, tmp_path: Path) -> Score:
 
 
 @pytest.mark.slow
-def test_the_dev_stream_alerts_its_watchlists_only(tmp_path, capsys, remembered):
-    """The dev part's figures, for tuning (a test of its own: the two parts run side by side under xdist)."""
-    remembered("dev")
-    dev = score_part("dev", tmp_path)
+@pytest.mark.parametrize("stream", part_streams("dev"))
+def test_a_dev_stream_alerts_its_watchlists_only(stream, tmp_path, capsys, remembered):
+    """A dev stream's figures, for tuning (a test for each: the streams run side by side under xdist)."""
+    remembered(stream)
+    dev = score_stream(stream, tmp_path)
     with capsys.disabled():
         print("\n" + dev.report())
     assert not [k for k in dev.raised if k[-1] not in dev.watched]

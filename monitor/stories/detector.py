@@ -680,6 +680,11 @@ class StoryDetector:
         # too, once (a retelling of it is no news); beside a count («100 погибли, а ещё 215 ранены») a part
         added = [f for f in frame.increments if not any(same_unit(f.unit, g.unit) for g in frame.figures)
                  and f"{ADDED}{f.unit}:{f.value}" not in story["kinds"]]
+        elsewhere = [(f, told) for f, _ in figures
+                     if (told := self._told_elsewhere(watchlist, story_id, f, frame, vector, since, until))]
+        if elsewhere:  # a count the stream has from another story of the same event: no news
+            figures = [(f, was) for f, was in figures if f not in [g for g, _ in elsewhere]]
+            reason += "; " + "; ".join(f"{_figure_text(f)} told before by {told}" for f, told in elsewhere)
         kind = "update" if (figures or new_places or confirmation or added) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
@@ -694,6 +699,20 @@ class StoryDetector:
         if confirmation:
             changes["confirmed"] = frame.actor or "yes"
         return Decision(watchlist, kind, story_id, post_id, reason, changes if kind == "update" else {}, sim)
+
+    def _told_elsewhere(self, watchlist: str, story_id: int, figure: Figure, frame: Frame,
+                        vector: np.ndarray | None, since: str, until: str) -> str | None:
+        """The first post of another story of the same day that already counts ``figure`` (same unit
+        and value) and tells the same event (a shared place, or meaning as near as
+        MEANING_WITH_REGION): a claim split over two stories adds nothing when retold."""
+        others = [s for s in self._stories_of_key(watchlist, _key("u", figure.unit), since, until) if s != story_id]
+        for story in self._stories_in_span(others, frame.date):
+            if figure.value not in story["figures"].get(figure.unit, []) or not same_time(frame.day, story.get("day")):
+                continue
+            shared_place = bool(frame.places) and self.places.overlap(frame.places, story["places"])
+            if shared_place or self._meanings([story["id"]], vector, frame.lang).get(story["id"], 0.0) >= MEANING_WITH_REGION:
+                return self._post_label(story["first_post_id"])
+        return None
 
     @staticmethod
     def _figure_changes(figures: list[Figure], known: dict[str, list[int]], *,
