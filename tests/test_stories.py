@@ -27,6 +27,20 @@ def test_figures_are_counts_with_their_nouns_not_dates_or_times():
     assert extract_figures("Курс доллара превысил 87 рублей в 2024 году, 12:30") == []
 
 
+def test_a_tolls_noun_ages_and_the_next_numbers_words_do_not_give_a_count_its_unit():
+    figures = lambda text: [(f.unit, f.value) for f in extract_figures(text)]  # noqa: E731
+    # the toll's own noun, not the weapon named between it and the number
+    assert figures("Число погибших в результате ракетного удара по Одессе выросло до 11") == [("killed", 11)]
+    assert figures("Число пострадавших от ракетного удара возросло до 39 человек") == [("injured", 39)]
+    assert figures("The death toll from the missile strike rose to 12") == [("killed", 12)]
+    # the words after a comma or after the next number belong to the next count
+    assert figures("Russian missile attack on Odesa kills 10, injures 55") == [("killed", 10), ("injured", 55)]
+    assert figures("Число погибших возросло до 3 — 2 ребенка и взрослый.") == [("killed", 3), ("children", 2)]
+    # an age is no count
+    assert figures("Среди погибших детей – 9-летняя дочь чиновника") == []
+    assert figures("52-летняя женщина попала в реанимацию, a 7-year-old boy was injured") == []
+
+
 def test_event_kinds_are_recognised_in_three_languages():
     assert extract_kinds("обстрел Суджи") == extract_kinds("обстріл Суджі") == extract_kinds("shelling of Sudzha") == {"shelling"}
     assert "emergency" in extract_kinds("введён режим ЧС") and "emergency" in extract_kinds("state of emergency")

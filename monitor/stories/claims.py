@@ -40,7 +40,7 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "hospitalised": ("госпитализ", "госпіталіз", "hospitali"),
     "injured": ("пострада", "ранен", "ранили", "травмир", "травм", "постражд", "поранен", "травмован", "injur",
                 "wound", "hurt"),
-    "killed": ("погиб", "убит", "погибш", "загину", "загибл", "вбит", "killed", "dead", "died", "death", "fatalit",
+    "killed": ("погиб", "убит", "погибш", "загину", "загибл", "вбит", "killed", "kills", "dead", "died", "death", "fatalit",
                "ликвидир", "ліквідов"),
     "soldiers": ("военнослуж", "военных", "военные", "бойц", "солдат", "боевик", "военн", "військов", "бійц",
                  "вояк", "soldier", "troop", "servicem", "fighter", "наемник", "наёмник", "найманц", "mercenar",
@@ -98,7 +98,8 @@ EARLIER = ("ранее", "раніше", "прежде", "earlier", "previously"
 NOT_FIGURES = ("год", "рок", "year", "час", "годин", "hour", "минут", "хвилин", "minute", "секунд", "second",
                "рубл", "гривн", "грн", "доллар", "долар", "евро", "євро", "dollar", "euro", "копе", "процент",
                "відсот", "percent", "км", "km", "метр", "meter", "сутк", "доб", "day", "день", "дня", "дней",
-               "днів", "недел", "тижн", "week", "месяц", "місяц", "month", "раз", "times", "разів")
+               "днів", "недел", "тижн", "week", "месяц", "місяц", "month", "раз", "times", "разів",
+               "летн", "річн")  # an age («9-летняя», «52-річний»), not a count
 
 # A distance counts how far troops went when its sentence speaks of an advance or a depth
 DISTANCE_STEMS = ("км", "km", "километр", "кілометр", "kilomet")
@@ -463,6 +464,10 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             continue
         if _not_a_count(m.group(1), value, before, after):
             continue
+        if after and "," in text[m.end():after[0][0]]:
+            after = []  # "kills 10, injures 55": the words after a comma are the next count's
+        if next_number is not None:  # «до 3 — 2 ребенка и взрослый»: the words after the next number are its own
+            after = [w for w in after if w[0] < next_number.start()]
         unit, noun, generic = _noun_of(text, after)
         if unit is None:
             if after and after[0][2].startswith(DISTANCE_STEMS) and _advanced(words, starts, left, right, after):
@@ -473,6 +478,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             # до 24»), anywhere before it
             sentence = words[bisect_left(starts, left, 0, upto):upto]
             toll = any(word.startswith(TOLL_STEMS) for _, _, word in sentence)
+            if toll:  # the toll's own noun first («Число погибших от ракетного удара ... до 11», "death toll")
+                sentence = _toll_nouns(sentence) or sentence
             for start, end, word in reversed(sentence if toll else before):
                 found = _unit(word) if toll else _stem_of(word, _EVENT_UNITS)
                 if found:
@@ -511,6 +518,16 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
+
+
+def _toll_nouns(sentence: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The words naming what a toll counts: the two after «число»/«кількість»/"number of", the one before "toll"."""
+    for i, (_, _, word) in enumerate(sentence):
+        if word.startswith(TOLL_STEMS):
+            near = sentence[i - 1:i] if word == "toll" else sentence[i + 1:i + 3]
+            if any(_unit(w[2]) for w in near):
+                return near
+    return []
 
 
 def _advanced(words: list[tuple[int, int, str]], starts: list[int], left: int, right: int,
