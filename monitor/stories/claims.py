@@ -464,10 +464,7 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             continue
         if _not_a_count(m.group(1), value, before, after):
             continue
-        if after and "," in text[m.end():after[0][0]]:
-            after = []  # "kills 10, injures 55": the words after a comma are the next count's
-        if next_number is not None:  # «до 3 — 2 ребенка и взрослый»: the words after the next number are its own
-            after = [w for w in after if w[0] < next_number.start()]
+        after = _own_words(text, after, m.end(), next_number.start() if next_number else None)
         unit, noun, generic = _noun_of(text, after)
         if unit is None:
             if after and after[0][2].startswith(DISTANCE_STEMS) and _advanced(words, starts, left, right, after):
@@ -518,6 +515,14 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
+
+
+def _own_words(text: str, after: list[tuple[int, int, str]], end: int, next_number: int | None) -> list[tuple[int, int, str]]:
+    """The words after a number that may name what it counts: none after a comma ("kills 10, injures
+    55"), none after the next number («до 3 — 2 ребенка и взрослый»)."""
+    if after and "," in text[end:after[0][0]]:
+        return []
+    return [w for w in after if next_number is None or w[0] < next_number]
 
 
 def _toll_nouns(sentence: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
