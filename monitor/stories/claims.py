@@ -471,17 +471,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 unit, noun = "km advanced", (after[0][0], after[0][1])
             elif after and after[0][2].startswith(NOT_FIGURES):
                 continue
-            # the event word just before the number; in a toll's sentence («Число погибших ... возросло
-            # до 24»), anywhere before it
-            sentence = words[bisect_left(starts, left, 0, upto):upto]
-            toll = any(word.startswith(TOLL_STEMS) for _, _, word in sentence)
-            if toll:  # the toll's own noun first («Число погибших от ракетного удара ... до 11», "death toll")
-                sentence = _toll_nouns(sentence) or sentence
-            for start, end, word in reversed(sentence if toll else before):
-                found = _unit(word) if toll else _stem_of(word, _EVENT_UNITS)
-                if found:
-                    unit = found
-                    break
+            else:
+                unit = _unit_before(words[bisect_left(starts, left, 0, upto):upto], before)
         if unit is None and generic:
             unit = "people"
         part_after = len(after) > 1 and after[0][2] in PART_OF and after[1][2] in PART_WORDS  # "27 of them"
@@ -523,6 +514,18 @@ def _own_words(text: str, after: list[tuple[int, int, str]], end: int, next_numb
     if after and "," in text[end:after[0][0]]:
         return []
     return [w for w in after if next_number is None or w[0] < next_number]
+
+
+def _unit_before(sentence: list[tuple[int, int, str]], before: list[tuple[int, int, str]]) -> str | None:
+    """The unit of a number without a noun: the event word just before it; in a toll's sentence
+    («Число погибших ... возросло до 24»), the toll's own noun («Число погибших от ракетного удара ...
+    до 11», "death toll"), else any unit word before it."""
+    toll = any(word.startswith(TOLL_STEMS) for _, _, word in sentence)
+    for _, _, word in reversed((_toll_nouns(sentence) or sentence) if toll else before):
+        found = _unit(word) if toll else _stem_of(word, _EVENT_UNITS)
+        if found:
+            return found
+    return None
 
 
 def _toll_nouns(sentence: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
