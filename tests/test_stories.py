@@ -766,3 +766,22 @@ def test_a_place_of_the_watched_region_listed_with_another_regions_is_a_mention_
     from monitor.stories.claims import claim_of
 
     assert claim_of("С места трагедии спасли 15 жильцов и еще 30 эвакуировали.").increments == []
+
+
+def test_a_count_shot_down_that_grows_by_more_is_an_update_and_its_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("mayor", 0, "Два беспилотника, летевших на Курск, сбиты в Курчатовском районе, сообщил губернатор Курской области."),
+        ("mayor", 6, "Еще два беспилотника, летевших на Курск, сбиты в Курчатовском районе, сообщил губернатор Курской области."),
+        ("blog", 9, "Губернатор Курской области: в Курчатовском районе сбиты еще два беспилотника, летевших на Курск."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "added: +2" in made[1][1]
+
+
+def test_a_criminal_case_is_a_statement_of_what_is_done_about_an_event(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При обстреле Суджи пострадали 5 человек, сообщил губернатор Курской области."),
+        ("sk", 30, "СК возбудил уголовное дело после обстрела Суджи Курской области."),
+        ("wire", 50, "Investigators opened a criminal case after the shelling of Sudzha in Kursk region."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "repeat"]

@@ -134,7 +134,8 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "casualties": ("пострада", "ранен", "постражд", "поранен", "injur", "wound", "погиб", "загину", "загибл",
                    "killed", "dead"),
     "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp"),
-    "court": ("судебн", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody", "remand", "sentenc"),
+    "court": ("судебн", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody", "remand", "sentenc",
+              "уголовн", "кримінальн", "criminal"),
     "retaliation": ("возмезд", "відплат", "retaliat"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
@@ -338,7 +339,9 @@ _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the p
 _NON_DIGIT = re.compile(r"\D")
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
-TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})  # what an increment adds to («ещё двое ранены»)
+TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})
+# what an increment adds to: a toll («ещё двое ранены»), a count shot down («сбиты ещё два беспилотника»)
+INCREMENT_UNITS = TOLL_UNITS | frozenset(SHOT_DOWN_UNITS)
 # Words naming a toll's count («Число погибших», «Кількість загиблих», "the death toll", "the number of")
 TOLL_STEMS = ("число", "количеств", "кількіст", "number", "toll")
 # A change told with both values («возросло с 14 до 18», "rose from 21 to 24"): the first is no figure
@@ -483,9 +486,10 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             continue
         if unit is None:
             continue
-        if unit in PERSON_UNITS and (before and before[-1][2] in INCREMENTS
-                                     or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
-            if increments is not None and unit in TOLL_UNITS and unit not in {f.unit for f in increments}:
+        if (unit in PERSON_UNITS or unit in SHOT_DOWN_UNITS) and (
+                before and before[-1][2] in INCREMENTS
+                or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
+            if increments is not None and unit in INCREMENT_UNITS and unit not in {f.unit for f in increments}:
                 increments.append(Figure(unit, value, " ".join(text[m.start():noun[1] if noun else m.end()].split())))
             continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
         end = noun[1] if noun else m.end()
