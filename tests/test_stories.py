@@ -785,3 +785,14 @@ def test_a_criminal_case_is_a_statement_of_what_is_done_about_an_event(tmp_path)
         ("wire", 50, "Investigators opened a criminal case after the shelling of Sudzha in Kursk region."),
     ])
     assert [d for d, _ in made] == ["new", "new", "repeat"]
+
+
+def test_after_a_storys_span_one_count_in_common_is_another_claim_and_two_are_a_retelling(tmp_path):
+    made = stream(tmp_path, [
+        ("mod", 0, "Минобороны: над Курской областью уничтожены 2 беспилотника, пострадали 3 человека."),
+        ("mod", 26 * 60, "Дежурные средства ПВО перехватили и уничтожили 2 украинских беспилотника над Курской областью,"
+                         " заявили в Минобороны. Обломки упали в поле, возгорания нет."),
+        ("wire", 27 * 60, "Ранее над Курской областью уничтожены 2 беспилотника, пострадали 3 человека, сообщило Минобороны."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "repeat"]
+    assert "told again after the story's span" in made[2][1]

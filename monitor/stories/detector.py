@@ -512,7 +512,7 @@ class StoryDetector:
             found = self._compare(frame, story, meanings.get(story_id))
             found.first_post = story["first_post_id"]
             if found.same and story["late"]:
-                if self._adds(frame, story) or not (found.figures_shared or (found.meaning or 0) >= MEANING_DESPITE_FRAME):
+                if self._adds(frame, story) or not (found.figures_shared >= 2 or (found.meaning or 0) >= MEANING_DESPITE_FRAME):
                     continue  # past its story's span, only a retelling of its figures or a near copy joins it
                 found.parts.append("told again after the story's span")
             if found.same and (best is None or found.score > best[0]):
