@@ -796,3 +796,13 @@ def test_after_a_storys_span_one_count_in_common_is_another_claim_and_two_are_a_
     ])
     assert [d for d, _ in made] == ["new", "new", "repeat"]
     assert "told again after the story's span" in made[2][1]
+
+
+def test_a_known_toll_rounded_down_is_no_change_and_a_correction_is(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При обстреле Суджи пострадали 124 человека, сообщил губернатор Курской области."),
+        ("wire", 30, "More than 120 people were injured in the shelling of Sudzha, Kursk region's governor said."),
+        ("gov", 60, "Губернатор Курской области уточнил: при обстреле Суджи пострадали 123 человека."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "update"]
+    assert "(was 124)" in made[2][1]

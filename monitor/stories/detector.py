@@ -113,6 +113,12 @@ def _key(kind: str, value: str) -> int:
     return struct.unpack("<q", hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest())[0] >> 1
 
 
+def _rounded(value: int, known: list[int]) -> bool:
+    """Whether a value is a known count rounded down: a multiple of ten from 20, at most a fifth below it
+    («более 120 пострадавших» after 124, "over 150" after 151); a correction (9 -> 8, 124 -> 123) is not."""
+    return value >= 20 and value % 10 == 0 and any(0.8 * v <= value < v for v in known)
+
+
 def _label(post: dict[str, Any]) -> str:
     channel = post.get("channel_username") or post.get("channel_title") or post.get("channel")
     return f"{channel}/{post.get('message_id')}"
@@ -723,7 +729,8 @@ class StoryDetector:
         knows ("2 drones over Moscow region, 42 in all"), nor a larger total told with a part the story
         knows ("34 drones, 27 of them over Kursk region") in a post naming other regions too
         (``wider``; with the watched ones alone, the total is the story's own count risen: 45 drones
-        in a day, 27 of them at night); any other value is, upwards or downwards."""
+        in a day, 27 of them at night), nor a known count rounded down (``_rounded``); any other value
+        is, upwards or downwards."""
         changes: list[tuple[Figure, int | None]] = []
         for f in figures:
             # the headline value, and the post's larger values of the unit (of which it is a part)
@@ -734,6 +741,8 @@ class StoryDetector:
             values = known.get(f.unit)
             if wider and values and any(v in values for v in f.parts):
                 continue  # a larger total of which the story's count is a part (34 drones, 27 of them over Kursk)
+            if values and _rounded(f.value, values):
+                continue  # "more than 120 injured" after 124: the known count rounded
             if values is None:
                 changes.append((f, None))
             elif not any(v in values for v in told):
@@ -777,6 +786,8 @@ class StoryDetector:
             # part (a count over more regions) first, the story's own count staying the latest
             told = (f.value, *f.also) if frame.wider and any(v in values for v in f.parts) else (*f.also, f.value)
             for value in told:
+                if _rounded(value, values):
+                    continue  # a known count rounded down: the count stays the latest
                 if value in values and value in f.parts:
                     values.remove(value)
                 if value not in values:
