@@ -36,6 +36,9 @@ def test_a_tolls_noun_ages_and_the_next_numbers_words_do_not_give_a_count_its_un
     # the words after a comma or after the next number belong to the next count
     assert figures("Russian missile attack on Odesa kills 10, injures 55") == [("killed", 10), ("injured", 55)]
     assert figures("Число погибших возросло до 3 — 2 ребенка и взрослый.") == [("killed", 3), ("children", 2)]
+    # flights held or diverted and fires started are counts a desk follows
+    assert figures("Семь рейсов задержаны на прилёт, at least 366 flights were diverted") == [("flights", 7)]
+    assert figures("В результате атаки возникло 7 пожаров") == [("fires", 7)]
     # an age is no count
     assert figures("Среди погибших детей – 9-летняя дочь чиновника") == []
     assert figures("52-летняя женщина попала в реанимацию, a 7-year-old boy was injured") == []

@@ -56,6 +56,8 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "settlements": ("населенн", "населён", "насел", "сел", "посел", "village", "settlement"),
     "explosions": ("взрыв", "вибух", "explosion", "blast", "детонац", "детонаці"),
     "square km": ("квадратн", "км²", "km²", "кв.км", "square"),
+    "flights": ("рейс", "flight", "авиарейс", "авіарейс"),  # flights delayed, diverted, cancelled
+    "fires": ("пожар", "пожеж", "возгоран", "загоран", "fires", "blazes"),
 }
 GENERIC_STEMS = ("человек", "люд", "жител", "осіб", "особ", "мешкан", "граждан", "people", "person",
                  "resident", "civilian", "individual")
