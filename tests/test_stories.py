@@ -809,3 +809,13 @@ def test_a_known_toll_rounded_down_is_no_change_and_a_correction_is(tmp_path):
     ])
     assert [d for d, _ in made] == ["new", "repeat", "update"]
     assert "(was 124)" in made[2][1]
+
+
+def test_two_counts_retold_under_a_later_days_date_are_a_repeat_and_one_count_is_that_days_claim(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "7 августа при ракетном ударе по Судже погибли 3 человека, пострадали 151, сообщил губернатор Курской области."),
+        ("wire", 22 * 60, "8 августа: при ракетном ударе по Судже погибли 3 человека, 151 пострадал, сообщил губернатор Курской области."),
+        ("gov", 23 * 60, "8 августа при ракетном ударе по Судже погиб 1 человек, сообщил губернатор Курской области."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "new"]
+    assert "day 2024-08-08, not 2024-08-07" in made[2][1]

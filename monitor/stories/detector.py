@@ -480,7 +480,9 @@ class StoryDetector:
                 and not shared_units and not (frame.figures and story["figures"]))
         )
         # what the decision rests on, and the nearness of meaning it then needs
-        if other_day or said:  # a near copy in words joins still (rule 2: MinHash), not one in meaning only
+        if other_day and not said and len(shared_figures) >= 2:  # two counts retold under a later day's date
+            basis, needed = "conflict", MEANING_DESPITE_FRAME
+        elif other_day or said:  # a near copy in words joins still (rule 2: MinHash), not one in meaning only
             basis, needed = "apart", None
         elif conflicts:
             basis, needed = "conflict", MEANING_DESPITE_FRAME
