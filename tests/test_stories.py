@@ -44,6 +44,75 @@ def test_a_tolls_noun_ages_and_the_next_numbers_words_do_not_give_a_count_its_un
     assert figures("52-летняя женщина попала в реанимацию, a 7-year-old boy was injured") == []
 
 
+def figure_pairs(text: str) -> list[tuple[str, int]]:
+    return [(f.unit, f.value) for f in extract_figures(text)]
+
+
+def test_a_first_count_of_one_toll_told_with_another_after_a_count_of_another_toll_is_no_increment():
+    # «ещё»/"another" after a count of the dead adds the injured, it does not add to a toll already told
+    increments: list = []
+    figures = extract_figures("Кипер сообщает о 8 погибших, еще 18 человек ранены. Среди пострадавших 1 ребенок, "
+                              "4 человека в тяжелом состоянии", increments)
+    assert [(f.unit, f.value) for f in figures][:2] == [("killed", 8), ("injured", 18)] and increments == []
+    assert figure_pairs("4 people were killed. In addition, another 153 people were injured") == \
+        [("killed", 4), ("injured", 153)]
+    # a count added to a toll already told is still an increment
+    increments = []
+    assert figure_pairs("Погибли 5 человек. Ещё двое погибших найдены под завалами") == [("killed", 5)]
+    extract_figures("Погибли 5 человек. Ещё двое погибших найдены под завалами", increments)
+    assert [(f.unit, f.value) for f in increments] == [("killed", 2)]
+
+
+def test_an_event_word_after_a_count_and_its_auxiliaries_names_what_it_counts():
+    assert figure_pairs("Russian authorities said six people died and over 100 were wounded") == \
+        [("killed", 6), ("injured", 100)]
+    assert figure_pairs("4 people, including 2 children, were killed, 151 others were hurt") == \
+        [("people", 4), ("children", 2), ("injured", 151)]
+    assert figure_pairs("погибли 12 мирных жителей, 121 человек получили ранения") == [("killed", 12), ("injured", 121)]
+    assert figure_pairs("Станом на ранок 55 людей отримали поранення") == [("injured", 55)]
+    assert figure_pairs("1 жінка загинула, the strike was killing at least 10 civilians") == [("killed", 1)]
+
+
+def test_a_count_of_people_in_a_tolls_sentence_is_never_a_count_of_the_weapons_it_names():
+    assert figure_pairs("Число жертв в результате ракетной атаки на Севастополь возросло до 5 человек") == [("people", 5)]
+
+
+def test_ages_ordinals_and_a_sources_number_are_no_counts():
+    assert figure_pairs("39 человек пострадали, среди них четыре ребенка в возрасте 7, 10 и 11 лет") == \
+        [("injured", 39), ("children", 4)]
+    assert figure_pairs("A total of 39 people were injured, including 4 children aged 7 and 10") == \
+        [("injured", 39), ("children", 4)]
+    assert figure_pairs("погибли 5 человек, еще 9 получили ранения – источник 112") == [("killed", 5), ("injured", 9)]
+    assert figure_pairs("Погибшим при взрыве оказался командир 41-й бригады") == []
+
+
+def test_areas_in_square_metres_feet_or_miles_are_no_square_kilometres():
+    assert figure_pairs("a forest fire of over 150 square meters (1,600 square feet)") == []
+    assert figure_pairs("горить лісова територія площею 150 квадратних метрів") == []
+    assert [(f.unit, f.value, f.also) for f in extract_figures("control of 1,000 square kilometers (386 square miles)")] \
+        == [("square km", 1000, ())]
+
+
+def test_a_childrens_building_is_no_count_of_children_and_units_of_vehicles_count_vehicles():
+    assert figure_pairs("Незначительно повреждены 2 детских сада, банк, почта") == []
+    assert figure_pairs("потеряли 315 человек, включая 100 убитых, а также 54 единицы бронетехники") == \
+        [("people", 315), ("killed", 100), ("armoured vehicles", 54)]
+
+
+def test_a_shoot_down_word_in_the_counts_clause_or_before_its_noun_makes_it_a_count_shot_down():
+    assert figure_pairs("Минобороны России заявило о 23 сбитых украинских дронах") == [("drones shot down", 23)]
+    assert figure_pairs("силы ПВО уничтожили над Курской областью 27 украинских беспилотников") == \
+        [("drones shot down", 27)]
+    assert figure_pairs("ВСУ выпустили 75 дронов по 7 регионам, ПВО работала") == [("drones", 75)]
+
+
+def test_a_count_out_of_a_total_counts_the_totals_noun_and_the_total_is_not_shot_down():
+    assert figure_pairs("Восемь ракет были выпущены. Семь из восьми ракет были сбиты") == \
+        [("missiles", 8), ("missiles shot down", 7)]
+    assert figure_pairs("Russia had only intercepted two out of the eight total missiles") == \
+        [("missiles shot down", 2), ("missiles", 8)]
+
+
 def test_event_kinds_are_recognised_in_three_languages():
     assert extract_kinds("обстрел Суджи") == extract_kinds("обстріл Суджі") == extract_kinds("shelling of Sudzha") == {"shelling"}
     assert "emergency" in extract_kinds("введён режим ЧС") and "emergency" in extract_kinds("state of emergency")

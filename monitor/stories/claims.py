@@ -40,7 +40,7 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "hospitalised": ("госпитализ", "госпіталіз", "hospitali"),
     "injured": ("пострада", "ранен", "ранили", "травмир", "травм", "постражд", "поранен", "травмован", "injur",
                 "wound", "hurt"),
-    "killed": ("погиб", "убит", "погибш", "загину", "загибл", "вбит", "killed", "kills", "dead", "died", "death", "fatalit",
+    "killed": ("погиб", "убит", "погибш", "загину", "загибл", "вбит", "killed", "kills", "killing", "dead", "died", "death", "fatalit",
                "ликвидир", "ліквідов"),
     "soldiers": ("военнослуж", "военных", "военные", "бойц", "солдат", "боевик", "военн", "військов", "бійц",
                  "вояк", "soldier", "troop", "servicem", "fighter", "наемник", "наёмник", "найманц", "mercenar",
@@ -60,12 +60,16 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "fires": ("пожар", "пожеж", "возгоран", "загоран", "fires", "blazes"),
 }
 GENERIC_STEMS = ("человек", "люд", "жител", "осіб", "особ", "мешкан", "граждан", "people", "person",
-                 "resident", "civilian", "individual")
+                 "resident", "civilian", "individual", "женщин", "жінк", "жінок", "мужчин", "чоловік", "woman",
+                 "women")
 # Units that count people: a generic count ("300 человек") is the same figure as any of them.
 PERSON_UNITS = frozenset({"people", "hospitalised", "injured", "killed", "soldiers", "evacuated", "children"})
-# Words between a generic noun and the event word that says what happened to the people
+# Words between a count and the event word that says what happened («получили ранения», "others were hurt")
 AUXILIARIES = ("were", "was", "are", "have", "been", "had", "has", "being", "got", "были", "был", "была", "було",
-               "були", "всего", "уже", "вже", "already", "reportedly", "ещё", "ще")
+               "були", "всего", "уже", "вже", "already", "reportedly", "еще", "ще", "others", "sustained", "suffered",
+               "получили", "получил", "получила", "отримали", "отримав", "отримала", "дістали", "дістав", "дістала")
+# Adjectives of children («детских садов», «дитячих майданчиків»): they name no count of children
+NOT_UNIT_STEMS = ("детск", "дитяч")
 # Counts of these are counts shot down when a shoot-down word stands beside them («сбито 5 ракет»)
 SHOT_DOWN_UNITS = ("missiles", "drones")
 SHOT_DOWN_STEMS = ("сбит", "сбил", "сбив", "збит", "збил", "збив", "перехва", "перехоп", "уничтож", "знищ", "intercept",
@@ -77,7 +81,7 @@ _EN_ADJECTIVE_ENDINGS = ("ary", "al", "ful", "ous", "ive", "ic")
 # Words that may sit between a number and its noun.
 FILLER = {"более", "менее", "около", "свыше", "до", "почти", "порядка", "понад", "близько", "майже", "about",
           "more", "than", "over", "nearly", "almost", "up", "to", "боевых", "бойових", "мирных", "мирних",
-          "единиц", "одиниць", "units", "of", "украинских", "українських", "ukrainian", "russian", "российских",
+          "единиц", "единицы", "одиниць", "одиниці", "units", "of", "украинских", "українських", "ukrainian", "russian", "российских",
           "російських", "вражеских", "ворожих", "enemy", "жилых", "житлових", "бронированных",
           "броньованих", "разных", "разведывательных", "ударных", "people", "баллистических", "баллистическими",
           "баллистические", "балістичних", "балістичними", "крылатых", "крылатыми", "крилатих", "крилатими",
@@ -108,6 +112,10 @@ DISTANCE_STEMS = ("км", "km", "километр", "кілометр", "kilomet
 ADVANCE_STEMS = ("продвин", "продвиж", "просун", "просуван", "advanc", "deep", "depth", "глубин", "глибин",
                  "вглубь", "вглиб", "проникн", "проникл", "проникан", "penetrat")
 FROM_WORDS = {"от", "від", "from", "away"}
+# Words just before a number that make it an age («в возрасте 7», "aged 7"), with a range's or list's words between
+AGE_WORDS = {"aged", "age", "ages", "возрасте", "віком", "віці"}
+RANGE_WORDS = {"от", "до", "від", "from", "to", "between", "між", "and", "и", "і", "та"}
+NAME_WORDS = {"источник", "джерело", "канал"}  # a source named by a number: «источник 112»
 
 # Named weapons: a claim about one is not a claim about another (ATACMS, Storm Shadow); folded
 # word beginnings, a name of two words as two
@@ -332,13 +340,18 @@ def same_time(one: str | None, other: str | None) -> bool:
 
 # digits grouped by thousands with spaces, or with commas in English («76,000»: a count, not a fraction)
 _NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{1,3}(?:,\d{3})+(?![.,]\d)|\d+)"
-                     r"(?:[.,:](\d+))?(?![\w])")
+                     r"(?:[.,:](\d+))?(?![\w]|-(?:й|я|е|ї|го|му|ий|ій|ая|ое|ые|th|st|nd|rd)\b)")  # not «41-й», "3rd"
 # an area abbreviated («480 кв. км», "480 sq km"): one word the square km unit reads
 _SQUARE_KM = re.compile(r"\b(?:кв|sq)\.?\s*(?:км|km)\b", re.IGNORECASE)
+# an area in square metres, feet or miles («150 квадратних метрів», "150-square-meter", «500 кв.м»): no count
+_SQUARE_METRE = re.compile(r"\b(?:square|sq|квадратн\w*)[\s.-]+(?:met|метр|feet|foot|ft|mile|мил|міл)\w*|\bкв\.?\s*м\b\.?", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
 _NON_DIGIT = re.compile(r"\D")
+# «7 из 8 ракет», "2 out of the 8 missiles": the first number counts what the second's noun names
+_OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|out\s+of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})")
+_CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a sentence
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
 TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})
@@ -412,7 +425,7 @@ def _fold(word: str) -> str:  # normalise.fold through the matcher's cache: the 
 @lru_cache(maxsize=200_000)
 def _unit(word: str) -> str | None:
     """The unit a folded word counts (UNIT_STEMS), cached: the same words recur in every post."""
-    return _stem_of(word, UNIT_STEMS)
+    return None if word.startswith(NOT_UNIT_STEMS) else _stem_of(word, UNIT_STEMS)
 
 
 @lru_cache(maxsize=200_000)
@@ -435,7 +448,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
     others (``Figure.also``) its parts («44 drones: 20 over Novgorod, 5 over Kursk») or the counts
     of a statement's other events; counts added to a toll («ещё двое ранены») go to ``increments``.
     Negated numbers («а не 9») and numbers told before («ранее сообщалось о 9») are no figures. See the module doc."""
-    text = _SQUARE_KM.sub("км²", digits_for_words(_URL.sub(" ", text)))
+    text = _SQUARE_METRE.sub("метров", _SQUARE_KM.sub("км²", digits_for_words(_URL.sub(" ", text))))
+    text = _OUT_OF.sub(_count_out_of, text)
     figures: list[Figure] = []
     units: set[str] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
@@ -470,16 +484,9 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
         if _not_a_count(m.group(1), value, before, after):
             continue
         after = _own_words(text, after, m.end(), next_number.start() if next_number else None)
-        unit, noun, generic = _noun_of(text, after)
-        if unit is None:
-            if after and after[0][2].startswith(DISTANCE_STEMS) and _advanced(words, starts, left, right, after):
-                unit, noun = "km advanced", (after[0][0], after[0][1])
-            elif after and after[0][2].startswith(NOT_FIGURES):
-                continue
-            else:
-                unit = _unit_before(words[bisect_left(starts, left, 0, upto):upto], before)
-        if unit is None and generic:
-            unit = "people"
+        unit, noun, skip = _unit_of(text, words, starts, (left, right, upto, m.end()), before, after)
+        if skip:
+            continue
         part_after = len(after) > 1 and after[0][2] in PART_OF and after[1][2] in PART_WORDS  # "27 of them"
         if unit is None and figures and (any(w[2] in PART_WORDS for w in before[-3:]) and before[-1][0] > left
                                          or part_after and value < figures[-1].value):
@@ -488,19 +495,13 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             continue
         if unit is None:
             continue
-        if (unit in PERSON_UNITS or unit in SHOT_DOWN_UNITS) and (
-                before and before[-1][2] in INCREMENTS
-                or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
+        if _increment(unit, before, after, units):
             if increments is not None and unit in INCREMENT_UNITS and unit not in {f.unit for f in increments}:
                 increments.append(Figure(unit, value, " ".join(text[m.start():noun[1] if noun else m.end()].split())))
             continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
         end = noun[1] if noun else m.end()
-        if unit in SHOT_DOWN_UNITS:
-            clause = text.find(",", end, right)  # the words after the noun, up to the clause's end
-            stop = right if clause < 0 else clause
-            following = [w[2] for w in words[bisect_left(starts, end):bisect_left(starts, end) + 4] if w[1] <= stop]
-            if any(w.startswith(SHOT_DOWN_STEMS) for w in [b[2] for b in before[-3:]] + following):
-                unit += " shot down"
+        if unit in SHOT_DOWN_UNITS and _shot_down(text, words, starts, before, (m.start(), end, right)):
+            unit += " shot down"
         found_figure = Figure(unit, value, " ".join(text[m.start():end].split()))
         if unit not in units:
             units.add(unit)
@@ -512,6 +513,66 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
+
+
+def _count_out_of(m: re.Match[str]) -> str:
+    """«7 из 8 ракет» as «7 ракет из 8 ракет»: the words up to the second number's noun, given to the first."""
+    nouns = m.group(3).split()
+    at = next((i for i, word in enumerate(nouns) if _unit(_fold(word))), None)
+    if at is None:
+        return m.group()
+    return f"{m.group(1)} {' '.join(nouns[:at + 1])}{m.group(2)}{m.group(3)}"
+
+
+def _unit_of(text: str, words: list[tuple[int, int, str]], starts: list[int], at: tuple[int, int, int, int],
+             before: list[tuple[int, int, str]], after: list[tuple[int, int, str]],
+             ) -> tuple[str | None, tuple[int, int] | None, bool]:
+    """The unit a number counts, where its noun ends, and whether it is no count at all (a duration):
+    the noun after it, an event word after it ("100 were wounded", «9 получили ранения»), else the
+    event or toll word before it; a count of people («5 человек») is never one of things."""
+    left, right, upto, end = at  # its sentence's edges, the index of its first word after, its end
+    unit, noun, generic = _noun_of(text, after)
+    if unit is None and not generic:
+        event = _event_after(text, after, end)
+        if event is not None:
+            return event[0], (end, event[1]), False
+    if unit is None:
+        if after and after[0][2].startswith(DISTANCE_STEMS) and _advanced(words, starts, left, right, after):
+            return "km advanced", (after[0][0], after[0][1]), False
+        if after and (after[0][2].startswith(NOT_FIGURES) or after[0][2] == "лет"):
+            return None, None, True
+        unit = _unit_before(words[bisect_left(starts, left, 0, upto):upto], before)
+    if generic and unit not in PERSON_UNITS:
+        unit = "people"
+    return unit, noun, False
+
+
+def _increment(unit: str, before: list[tuple[int, int, str]], after: list[tuple[int, int, str]], units: set[str]) -> bool:
+    """Whether a count adds to a toll or a count shot down («ещё двое погибших», "two more people
+    died"); not a first count of one toll told after another's («погибли 8, ещё 18 ранены»)."""
+    if unit not in PERSON_UNITS and unit not in SHOT_DOWN_UNITS:
+        return False
+    if not (before and before[-1][2] in INCREMENTS
+            or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
+        return False
+    return unit not in TOLL_UNITS or unit in units or not units & (TOLL_UNITS | {"people"})
+
+
+def _shot_down(text: str, words: list[tuple[int, int, str]], starts: list[int], before: list[tuple[int, int, str]],
+               span: tuple[int, int, int]) -> bool:
+    """Whether a count of drones or missiles counts those shot down: a shoot-down word just before it
+    or in its clause before it («ПВО уничтожили над областью 27 дронов»), between it and its noun («23
+    сбитых дрона»), or after its noun up to the clause's end."""
+    start, end, right = span  # the number's start, its noun's end, its sentence's end
+    if before and before[-1][2] in PART_OF and before[-1][1] > start - 4 or [b[2] for b in before[-3:-1]] == ["out", "of"]:
+        return False  # «5 из 6 ракет», "2 out of the 8 missiles": the total, not those shot down
+    clause = text.find(",", end, right)
+    stop = right if clause < 0 else clause
+    at = bisect_left(starts, end)
+    following = [w[2] for w in words[at:at + 4] if w[1] <= stop]
+    between = [w[2] for w in words[bisect_left(starts, start):at]]
+    own = [b[2] for b in before if not _CLAUSE_BREAK.search(text, b[1], start)]
+    return any(w.startswith(SHOT_DOWN_STEMS) for w in [b[2] for b in before[-3:]] + own + between + following)
 
 
 def _own_words(text: str, after: list[tuple[int, int, str]], end: int, next_number: int | None) -> list[tuple[int, int, str]]:
@@ -576,7 +637,16 @@ def _not_a_count(digits: str, value: int, before: list[tuple[int, int, str]], af
         return True  # August 7 (not «23 ноября пятью ракетами»)
     if digits.isdigit() and 1900 <= value <= 2100 and (not after or not _unit(after[0][2])):
         return True  # a year
-    return _told_otherwise(before)
+    return _named_by(before) or _told_otherwise(before)
+
+
+def _named_by(before: list[tuple[int, int, str]]) -> bool:
+    """Whether a number is an age («в возрасте 7, 10 и 11 лет», "aged 7", «віком від 7 до 11») or a
+    source's name («источник 112», «Telegram-канал 112»), not a count."""
+    words = [w[2] for w in before]
+    while words and words[-1] in RANGE_WORDS:
+        words.pop()
+    return bool(words) and (words[-1] in AGE_WORDS or words[-1] in NAME_WORDS)
 
 
 def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, tuple[int, int] | None, bool]:
