@@ -113,6 +113,18 @@ def test_a_count_out_of_a_total_counts_the_totals_noun_and_the_total_is_not_shot
         [("missiles shot down", 2), ("missiles", 8)]
 
 
+def test_a_count_of_other_regions_is_not_the_posts_own_and_a_range_is_read_to_its_upper_end():
+    assert figure_pairs("Russia's defense ministry reported that an additional 36 Ukrainian drones were shot down in "
+                        "other western regions. Ukraine sent at least 34 drones toward Moscow") == [("drones", 34)]
+    assert figure_pairs("в Подмосковье сбито два дрона, вместе с другими регионами — 42") == [("drones shot down", 2)]
+    assert [(f.unit, f.value, f.also) for f in extract_figures("транспортування до Москви 15-20 постраждалих")] == \
+        [("injured", 20, (15,))]
+
+
+def test_a_capitalised_name_between_a_count_and_its_noun_leaves_the_noun_its_own():
+    assert figure_pairs("Ukrainian Attack Leaves 13 Kursk Residents Injured, 2 of Them Seriously") == [("injured", 13)]
+
+
 def test_event_kinds_are_recognised_in_three_languages():
     assert extract_kinds("обстрел Суджи") == extract_kinds("обстріл Суджі") == extract_kinds("shelling of Sudzha") == {"shelling"}
     assert "emergency" in extract_kinds("введён режим ЧС") and "emergency" in extract_kinds("state of emergency")

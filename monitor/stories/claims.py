@@ -351,6 +351,10 @@ _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the p
 _NON_DIGIT = re.compile(r"\D")
 # «7 из 8 ракет», "2 out of the 8 missiles": the first number counts what the second's noun names
 _OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|out\s+of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})")
+# a count of other regions than the one a post is about («вместе с другими регионами — 42», "in other regions")
+_OTHER_REGIONS = re.compile(r"\b(?:other|другими|других|другие|інших|іншими|інші)\s+(?:[^\W\d_]+\s+)?"
+                            r"(?:regions?|oblasts?|регион\w*|област\w*|регіон\w*)", re.IGNORECASE)
+_RANGE_END = re.compile(r"[-–](\d+)(?![\d.,:])")  # «15-20 пострадавших»: the range's upper end
 _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a sentence
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
@@ -481,7 +485,7 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 and before[-1][2] in CHANGE_FROM:
             carried = before  # the value a figure changed from: the one it changed to is the figure
             continue
-        if _not_a_count(m.group(1), value, before, after):
+        if _not_a_count(m.group(1), value, before, after) or _elsewhere(text, m.start(), m.end(), (left, right)):
             continue
         after = _own_words(text, after, m.end(), next_number.start() if next_number else None)
         unit, noun, skip = _unit_of(text, words, starts, (left, right, upto, m.end()), before, after)
@@ -502,7 +506,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
         end = noun[1] if noun else m.end()
         if unit in SHOT_DOWN_UNITS and _shot_down(text, words, starts, before, (m.start(), end, right)):
             unit += " shot down"
-        found_figure = Figure(unit, value, " ".join(text[m.start():end].split()))
+        found_figure = _ranged(Figure(unit, value, " ".join(text[m.start():end].split())), text, m.end())
+        value = found_figure.value
         if unit not in units:
             units.add(unit)
             figures.append(found_figure)
@@ -513,6 +518,23 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
+
+
+def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bool:
+    """Whether a count's clause (between commas) says it is of other regions («вместе с другими
+    регионами — 42», "36 drones were shot down in other western regions"), not the post's own."""
+    left, right = sentence
+    clause_start = max(text.rfind(",", left, start), text.rfind(";", left, start), left)
+    commas = [at for at in (text.find(",", end, right), text.find(";", end, right)) if at >= 0]
+    return _OTHER_REGIONS.search(text, clause_start, min(commas, default=right)) is not None
+
+
+def _ranged(figure: Figure, text: str, end: int) -> Figure:
+    """A count told as a range («15-20 пострадавших», «1-3 км»): its upper end, the lower one known as well."""
+    upper = _RANGE_END.match(text, end)
+    if upper is None or int(upper.group(1)) <= figure.value:
+        return figure
+    return replace(figure, value=int(upper.group(1)), also=(figure.value,))
 
 
 def _count_out_of(m: re.Match[str]) -> str:
@@ -661,8 +683,8 @@ def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, 
         if word.startswith(GENERIC_STEMS):
             event = _event_after(text, after, end)
             return (event[0], (start, event[1]), True) if event is not None else (None, (start, end), True)
-        if word not in FILLER and not _adjective(word):
-            break
+        if word not in FILLER and not _adjective(word) and not (word.isascii() and text[start].isupper()):
+            break  # a capitalised English word is a name that describes the count ("13 Kursk residents")
     return None, None, False
 
 
