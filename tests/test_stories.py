@@ -113,10 +113,12 @@ def test_a_count_out_of_a_total_counts_the_totals_noun_and_the_total_is_not_shot
         [("missiles shot down", 2), ("missiles", 8)]
 
 
-def test_a_count_of_other_regions_is_not_the_posts_own_and_a_range_is_read_to_its_upper_end():
+def test_a_count_of_other_regions_or_the_whole_country_is_not_the_posts_own_and_a_range_reads_to_its_upper_end():
     assert figure_pairs("Russia's defense ministry reported that an additional 36 Ukrainian drones were shot down in "
                         "other western regions. Ukraine sent at least 34 drones toward Moscow") == [("drones", 34)]
     assert figure_pairs("в Подмосковье сбито два дрона, вместе с другими регионами — 42") == [("drones shot down", 2)]
+    assert figure_pairs("Під Одесою загинули 2 людей. Росія вдарила по нашій країні 120 ракетами і 90 безпілотниками") \
+        == [("killed", 2)]
     assert [(f.unit, f.value, f.also) for f in extract_figures("транспортування до Москви 15-20 постраждалих")] == \
         [("injured", 20, (15,))]
 

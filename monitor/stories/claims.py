@@ -351,9 +351,12 @@ _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the p
 _NON_DIGIT = re.compile(r"\D")
 # «7 из 8 ракет», "2 out of the 8 missiles": the first number counts what the second's noun names
 _OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|out\s+of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})")
-# a count of other regions than the one a post is about («вместе с другими регионами — 42», "in other regions")
+# a count of other regions than the one a post is about («вместе с другими регионами — 42», "in other regions"),
+# or of the whole country («по нашій країні 120 ракетами», «по всей Украине», "across Ukraine")
 _OTHER_REGIONS = re.compile(r"\b(?:other|другими|других|другие|інших|іншими|інші)\s+(?:[^\W\d_]+\s+)?"
-                            r"(?:regions?|oblasts?|регион\w*|област\w*|регіон\w*)", re.IGNORECASE)
+                            r"(?:regions?|oblasts?|регион\w*|област\w*|регіон\w*)"
+                            r"|\bпо\s+(?:всей\s+|всій\s+|нашій\s+|нашей\s+)?(?:Украин|Україн|стран|країн)\w*"
+                            r"|\bacross\s+(?:the\s+country|Ukraine)", re.IGNORECASE)
 _RANGE_END = re.compile(r"[-–](\d+)(?![\d.,:])")  # «15-20 пострадавших»: the range's upper end
 _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a sentence
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
@@ -522,7 +525,7 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
 
 def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bool:
     """Whether a count's clause (between commas) says it is of other regions («вместе с другими
-    регионами — 42», "36 drones were shot down in other western regions"), not the post's own."""
+    регионами — 42», "36 drones were shot down in other western regions") or of the whole country, not the post's own."""
     left, right = sentence
     clause_start = max(text.rfind(",", left, start), text.rfind(";", left, start), left)
     commas = [at for at in (text.find(",", end, right), text.find(";", end, right)) if at >= 0]
