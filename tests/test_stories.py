@@ -127,6 +127,11 @@ def test_a_capitalised_name_between_a_count_and_its_noun_leaves_the_noun_its_own
     assert figure_pairs("Ukrainian Attack Leaves 13 Kursk Residents Injured, 2 of Them Seriously") == [("injured", 13)]
 
 
+def test_an_event_word_before_a_contrast_does_not_name_what_the_count_after_it_counts():
+    assert figure_pairs("4 постраждалих було госпіталізовано до медичних закладів, а 3 отримали допомогу на місці") \
+        == [("injured", 4)]
+
+
 def test_event_kinds_are_recognised_in_three_languages():
     assert extract_kinds("обстрел Суджи") == extract_kinds("обстріл Суджі") == extract_kinds("shelling of Sudzha") == {"shelling"}
     assert "emergency" in extract_kinds("введён режим ЧС") and "emergency" in extract_kinds("state of emergency")

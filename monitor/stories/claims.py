@@ -112,6 +112,7 @@ DISTANCE_STEMS = ("км", "km", "километр", "кілометр", "kilomet
 ADVANCE_STEMS = ("продвин", "продвиж", "просун", "просуван", "advanc", "deep", "depth", "глубин", "глибин",
                  "вглубь", "вглиб", "проникн", "проникл", "проникан", "penetrat")
 FROM_WORDS = {"от", "від", "from", "away"}
+CONTRASTS = {"а", "але", "но", "однако", "проте", "but", "while", "whereas"}  # a clause of another group follows
 # Words just before a number that make it an age («в возрасте 7», "aged 7"), with a range's or list's words between
 AGE_WORDS = {"aged", "age", "ages", "возрасте", "віком", "віці"}
 RANGE_WORDS = {"от", "до", "від", "from", "to", "between", "між", "and", "и", "і", "та"}
@@ -554,7 +555,8 @@ def _unit_of(text: str, words: list[tuple[int, int, str]], starts: list[int], at
              ) -> tuple[str | None, tuple[int, int] | None, bool]:
     """The unit a number counts, where its noun ends, and whether it is no count at all (a duration):
     the noun after it, an event word after it ("100 were wounded", «9 получили ранения»), else the
-    event or toll word before it; a count of people («5 человек») is never one of things."""
+    event word before it (not before a contrast: «госпіталізовано, а 3 отримали допомогу») or the toll
+    word of its sentence; a count of people («5 человек») is never one of things."""
     left, right, upto, end = at  # its sentence's edges, the index of its first word after, its end
     unit, noun, generic = _noun_of(text, after)
     if unit is None and not generic:
@@ -566,10 +568,17 @@ def _unit_of(text: str, words: list[tuple[int, int, str]], starts: list[int], at
             return "km advanced", (after[0][0], after[0][1]), False
         if after and (after[0][2].startswith(NOT_FIGURES) or after[0][2] == "лет"):
             return None, None, True
-        unit = _unit_before(words[bisect_left(starts, left, 0, upto):upto], before)
+        unit = _unit_before(words[bisect_left(starts, left, 0, upto):upto], _after_contrast(before))
     if generic and unit not in PERSON_UNITS:
         unit = "people"
     return unit, noun, False
+
+
+def _after_contrast(before: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The words before a number after the last word of contrast («а», «але», "but"): an event word
+    before that is another group's («4 госпіталізовано, а 3 отримали допомогу на місці»)."""
+    at = max((i for i, w in enumerate(before) if w[2] in CONTRASTS), default=-1)
+    return before[at + 1:]
 
 
 def _increment(unit: str, before: list[tuple[int, int, str]], after: list[tuple[int, int, str]], units: set[str]) -> bool:
