@@ -74,7 +74,15 @@ def test_an_event_word_after_a_count_and_its_auxiliaries_names_what_it_counts():
 
 
 def test_a_count_of_people_in_a_tolls_sentence_is_never_a_count_of_the_weapons_it_names():
-    assert figure_pairs("Число жертв в результате ракетной атаки на Севастополь возросло до 5 человек") == [("people", 5)]
+    assert figure_pairs("Число жертв в результате ракетной атаки на Севастополь возросло до 5 человек") == [("killed", 5)]
+    assert figure_pairs("Число пострадавших при ракетной атаке возросло до 39 человек") == [("injured", 39)]
+
+
+def test_victims_are_the_dead_and_one_of_a_group_is_no_count_of_its_own():
+    assert figure_pairs("Жертвами атаки стали 4 человека") == [("killed", 4)]
+    assert figure_pairs("Кількість жертв удару по Одесі зросла – у лікарні помер 1 з поранених. Загалом загинули 11 людей") \
+        == [("killed", 11)]
+    assert figure_pairs("18 injured. 4 of the wounded are in critical condition") == [("injured", 18)]
 
 
 def test_ages_ordinals_and_a_sources_number_are_no_counts():

@@ -41,7 +41,7 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "injured": ("пострада", "ранен", "ранили", "травмир", "травм", "постражд", "поранен", "травмован", "injur",
                 "wound", "hurt"),
     "killed": ("погиб", "убит", "погибш", "загину", "загибл", "вбит", "killed", "kills", "killing", "dead", "died", "death", "fatalit",
-               "ликвидир", "ліквідов"),
+               "ликвидир", "ліквідов", "жертв"),
     "soldiers": ("военнослуж", "военных", "военные", "бойц", "солдат", "боевик", "военн", "військов", "бійц",
                  "вояк", "soldier", "troop", "servicem", "fighter", "наемник", "наёмник", "найманц", "mercenar",
                  "диверсант", "saboteur"),
@@ -671,7 +671,14 @@ def _not_a_count(digits: str, value: int, before: list[tuple[int, int, str]], af
         return True  # August 7 (not «23 ноября пятью ракетами»)
     if digits.isdigit() and 1900 <= value <= 2100 and (not after or not _unit(after[0][2])):
         return True  # a year
-    return _named_by(before) or _told_otherwise(before)
+    return _named_by(before) or _one_of(after) or _told_otherwise(before)
+
+
+def _one_of(after: list[tuple[int, int, str]]) -> bool:
+    """Whether a number counts some of a group it names after it («помер 1 з поранених», "4 of the
+    wounded are in critical condition"): part of a count, no count of its own."""
+    group = [w[2] for w in after[1:3] if w[2] != "the"]
+    return bool(after) and after[0][2] in PART_OF and bool(group) and _unit(group[0]) is not None
 
 
 def _named_by(before: list[tuple[int, int, str]]) -> bool:
