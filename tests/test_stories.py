@@ -140,6 +140,12 @@ def test_an_event_word_before_a_contrast_does_not_name_what_the_count_after_it_c
         == [("injured", 4)]
 
 
+def test_ukrainian_collective_and_genitive_numerals_and_a_dozen_are_read_as_counts():
+    assert figure_pairs("Дев’ятеро поранених, серед них дванадцятеро дітей") == [("injured", 9), ("children", 12)]
+    assert figure_pairs("атакували понад двадцяти п’яти дронів і тридцяти ракет") == [("drones", 25), ("missiles", 30)]
+    assert figure_pairs("a dozen drones were shot down") == [("drones shot down", 12)]
+
+
 def test_event_kinds_are_recognised_in_three_languages():
     assert extract_kinds("обстрел Суджи") == extract_kinds("обстріл Суджі") == extract_kinds("shelling of Sudzha") == {"shelling"}
     assert "emergency" in extract_kinds("введён режим ЧС") and "emergency" in extract_kinds("state of emergency")
