@@ -56,6 +56,10 @@ def test_a_first_count_of_one_toll_told_with_another_after_a_count_of_another_to
     assert [(f.unit, f.value) for f in figures][:2] == [("killed", 8), ("injured", 18)] and increments == []
     assert figure_pairs("4 people were killed. In addition, another 153 people were injured") == \
         [("killed", 4), ("injured", 153)]
+    increments = []
+    assert figure_pairs("На Одессу погибла женщина, еще 2 человека ранены") == [("injured", 2)]
+    extract_figures("На Одессу погибла женщина, еще 2 человека ранены", increments)
+    assert increments == []
     # a count added to a toll already told is still an increment
     increments = []
     assert figure_pairs("Погибли 5 человек. Ещё двое погибших найдены под завалами") == [("killed", 5)]

@@ -583,13 +583,15 @@ def _after_contrast(before: list[tuple[int, int, str]]) -> list[tuple[int, int, 
 
 def _increment(unit: str, before: list[tuple[int, int, str]], after: list[tuple[int, int, str]], units: set[str]) -> bool:
     """Whether a count adds to a toll or a count shot down («ещё двое погибших», "two more people
-    died"); not a first count of one toll told after another's («погибли 8, ещё 18 ранены»)."""
+    died"); not a first count of one toll told after another toll («погибли 8, ещё 18 ранены», «погибла
+    женщина, ещё 10 ранены»)."""
     if unit not in PERSON_UNITS and unit not in SHOT_DOWN_UNITS:
         return False
     if not (before and before[-1][2] in INCREMENTS
             or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
         return False
-    return unit not in TOLL_UNITS or unit in units or not units & (TOLL_UNITS | {"people"})
+    other_toll = any(_stem_of(w[2], _EVENT_UNITS) not in (None, unit) for w in before)
+    return unit not in TOLL_UNITS or unit in units or not (units & (TOLL_UNITS | {"people"}) or other_toll)
 
 
 def _shot_down(text: str, words: list[tuple[int, int, str]], starts: list[int], before: list[tuple[int, int, str]],
