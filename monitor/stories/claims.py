@@ -358,7 +358,7 @@ _OTHER_REGIONS = re.compile(r"\b(?:other|другими|других|други�
                             r"(?:regions?|oblasts?|регион\w*|област\w*|регіон\w*)"
                             r"|\bпо\s+(?:всей\s+|всій\s+|нашій\s+|нашей\s+)?(?:Украин|Україн|стран|країн)\w*"
                             r"|\bacross\s+(?:the\s+country|Ukraine)", re.IGNORECASE)
-_RANGE_END = re.compile(r"[-–](\d+)(?![\d.,:])")  # «15-20 пострадавших»: the range's upper end
+_COUNT_RANGE = re.compile(r"[-–](\d+)(?![\d.,:])")  # «15-20 пострадавших»: the range's upper end
 _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a sentence
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
@@ -535,7 +535,7 @@ def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bo
 
 def _ranged(figure: Figure, text: str, end: int) -> Figure:
     """A count told as a range («15-20 пострадавших», «1-3 км»): its upper end, the lower one known as well."""
-    upper = _RANGE_END.match(text, end)
+    upper = _COUNT_RANGE.match(text, end)
     if upper is None or int(upper.group(1)) <= figure.value:
         return figure
     return replace(figure, value=int(upper.group(1)), also=(figure.value,))
