@@ -36,6 +36,10 @@ def test_a_tolls_noun_ages_and_the_next_numbers_words_do_not_give_a_count_its_un
     # the words after a comma or after the next number belong to the next count
     assert figures("Russian missile attack on Odesa kills 10, injures 55") == [("killed", 10), ("injured", 55)]
     assert figures("Число погибших возросло до 3 — 2 ребенка и взрослый.") == [("killed", 3), ("children", 2)]
+    # «ещё» after another count lists more victims: a toll of its own, not an increment
+    added: list = []
+    assert [(f.unit, f.value) for f in extract_figures("Число погибших увеличилось до 10. Еще 43 человека пострадали", added)] \
+        == [("killed", 10), ("injured", 43)] and added == []
     # flights held or diverted and fires started are counts a desk follows
     assert figures("Семь рейсов задержаны на прилёт, at least 366 flights were diverted") == [("flights", 7)]
     assert figures("В результате атаки возникло 7 пожаров") == [("fires", 7)]

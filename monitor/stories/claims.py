@@ -488,7 +488,9 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             continue
         if unit is None:
             continue
-        if (unit in PERSON_UNITS or unit in SHOT_DOWN_UNITS) and (
+        # «ещё» before the text's first count adds to a toll; after another count it lists more
+        # victims («погибли 10 ... Ещё 43 человека пострадали»: 43 injured, the toll)
+        if (unit in PERSON_UNITS or unit in SHOT_DOWN_UNITS) and not (figures and before and before[-1][2] in INCREMENTS) and (
                 before and before[-1][2] in INCREMENTS
                 or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
             if increments is not None and unit in INCREMENT_UNITS and unit not in {f.unit for f in increments}:
