@@ -823,3 +823,13 @@ def test_two_counts_retold_under_a_later_days_date_are_a_repeat_and_one_count_is
     ])
     assert [d for d, _ in made] == ["new", "repeat", "new"]
     assert "day 2024-08-08, not 2024-08-07" in made[2][1]
+
+
+def test_a_region_named_only_in_a_wires_dateline_is_a_mention_and_a_dateline_of_its_own_event_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("tass", 0, "КУРСК, 7 августа. /ТАСС/. Песков отказался комментировать переговоры в Стамбуле с представителями Турции."),
+        ("tass", 30, "КУРСК, 7 августа. /ТАСС/. При обстреле Суджи пострадали 5 человек, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new"]  # a mention is in no story
+    with Archive(tmp_path / "archive.db") as archive:
+        assert archive.conn.execute("SELECT count(*) FROM alerts").fetchone()[0] == 1
