@@ -343,7 +343,7 @@ _NON_DIGIT = re.compile(r"\D")
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
 TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})
 # what an increment adds to: a toll («ещё двое ранены»), a count shot down («сбиты ещё два беспилотника»)
-INCREMENT_UNITS = TOLL_UNITS | frozenset(SHOT_DOWN_UNITS)
+INCREMENT_UNITS = TOLL_UNITS | frozenset(SHOT_DOWN_UNITS) | frozenset(f"{u} shot down" for u in SHOT_DOWN_UNITS)
 # Words naming a toll's count («Число погибших», «Кількість загиблих», "the death toll", "the number of")
 TOLL_STEMS = ("число", "количеств", "кількіст", "number", "toll")
 # A change told with both values («возросло с 14 до 18», "rose from 21 to 24"): the first is no figure
@@ -488,14 +488,6 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             continue
         if unit is None:
             continue
-        # «ещё» before the text's first count adds to a toll; after another count it lists more
-        # victims («погибли 10 ... Ещё 43 человека пострадали»: 43 injured, the toll)
-        if (unit in PERSON_UNITS or unit in SHOT_DOWN_UNITS) and not (figures and before and before[-1][2] in INCREMENTS) and (
-                before and before[-1][2] in INCREMENTS
-                or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
-            if increments is not None and unit in INCREMENT_UNITS and unit not in {f.unit for f in increments}:
-                increments.append(Figure(unit, value, " ".join(text[m.start():noun[1] if noun else m.end()].split())))
-            continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
         end = noun[1] if noun else m.end()
         if unit in SHOT_DOWN_UNITS:
             clause = text.find(",", end, right)  # the words after the noun, up to the clause's end
@@ -503,6 +495,14 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             following = [w[2] for w in words[bisect_left(starts, end):bisect_left(starts, end) + 4] if w[1] <= stop]
             if any(w.startswith(SHOT_DOWN_STEMS) for w in [b[2] for b in before[-3:]] + following):
                 unit += " shot down"
+        # «ещё» before the text's first count adds to a toll; after another count it lists more
+        # victims («погибли 10 ... Ещё 43 человека пострадали»: 43 injured, the toll)
+        if (unit in PERSON_UNITS or unit in INCREMENT_UNITS) and not (figures and before and before[-1][2] in INCREMENTS) and (
+                before and before[-1][2] in INCREMENTS
+                or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
+            if increments is not None and unit in INCREMENT_UNITS and unit not in {f.unit for f in increments}:
+                increments.append(Figure(unit, value, " ".join(text[m.start():noun[1] if noun else m.end()].split())))
+            continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
         found_figure = Figure(unit, value, " ".join(text[m.start():end].split()))
         if unit not in units:
             units.add(unit)

@@ -687,7 +687,8 @@ class StoryDetector:
         # a count added to a toll by a post giving no count of that unit («ещё двое ранены»): a change
         # too, once (a retelling of it is no news); beside a count («100 погибли, а ещё 215 ранены») a part
         added = [f for f in frame.increments if not any(same_unit(f.unit, g.unit) for g in frame.figures)
-                 and f"{ADDED}{f.unit}:{f.value}" not in story["kinds"]]
+                 and not any(k.startswith(ADDED) and same_unit(k[len(ADDED):].rpartition(":")[0], f.unit)
+                             and k.rpartition(":")[2] == str(f.value) for k in story["kinds"])]
         elsewhere = [(f, told) for f, _ in figures
                      if (told := self._told_elsewhere(watchlist, story_id, f, frame, vector, since, until))]
         if elsewhere:  # a count the stream has from another story of the same event: no news
