@@ -249,6 +249,12 @@ DATE_REACH = 7  # days before publication a named date may be the claim's (older
 _DEADLINE = re.compile(r"(?:\b(?:до|к|by|until|before|till)\s+)$", re.IGNORECASE)
 
 
+# A date's year and clock time right after it: a page's own time stamp ("November 11, 2024 10:51 AM")
+_STAMP = re.compile(r",?\s*20\d\d\s*,?\s*(?:\d{1,2}[:.]\d{2})")
+_RANGE_END = re.compile(r"\s*[-–—]\s*(\d{1,2})\b")  # "9-10", «9–10»: the day a night range ends
+LATE_HOUR = 20  # UTC hour from which a post may name the next day as its own (22:00 and later in Kyiv and Moscow)
+
+
 def lead(text: str) -> str:
     """The first LEAD_SENTENCES sentences of a text (headline and lead), links left out."""
     sentences = [part for part in _LEAD_BREAK.split(_URL.sub(" ", text)) if _WORD.search(part)]
@@ -267,12 +273,15 @@ def extract_when(text: str, published: datetime | None = None) -> When:
         month = _month(word)
         if month is None or not 1 <= int(number) <= 31 or _DEADLINE.search(text, 0, m.start()):
             continue
-        if _digests_date(text[:m.start()]):
-            continue  # «Главные события на 26 ноября»: the digest's day, not its items' events
+        if _digests_date(text[:m.start()]) or _STAMP.match(text, m.end()):
+            continue  # «Главные события на 26 ноября»: the digest's day; "November 11, 2024 10:51 AM": the page's
+        if (to_day := _RANGE_END.match(text, m.end())) and int(to_day.group(1)) == int(number) + 1:
+            number = to_day.group(1)  # "the night of November 9-10": the night to the 10th
         if published is not None:
             named = When(date=(month, int(number))).day(published)
-            if named is None or not -DATE_REACH <= (datetime.fromisoformat(named).date() - published.date()).days <= 1:
-                continue
+            ahead = 1 if published.hour >= LATE_HOUR else 0  # late in the UTC day it is the next day in the east
+            if named is None or not -DATE_REACH <= (datetime.fromisoformat(named).date() - published.date()).days <= ahead:
+                continue  # a day after the post's («19 ноября объявлено днём траура»): what is to come
         date = (month, int(number))
         break
     words = _words(text)
