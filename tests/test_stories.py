@@ -833,3 +833,13 @@ def test_a_region_named_only_in_a_wires_dateline_is_a_mention_and_a_dateline_of_
     assert [d for d, _ in made] == ["new"]  # a mention is in no story
     with Archive(tmp_path / "archive.db") as archive:
         assert archive.conn.execute("SELECT count(*) FROM alerts").fetchone()[0] == 1
+
+
+def test_a_new_speakers_statement_retelling_the_storys_counts_is_a_claim_of_its_own(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Судже погибли 3 человека, сообщил губернатор Курской области."),
+        ("tass", 40, "Лавров заявил, что удар по Судже, при котором погибли 3 человека, готовился с участием Запада."),
+        ("wire", 60, "При ракетном ударе по Судже Курской области погибли 3 человека, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "repeat"]
+    assert "speaker Lavrov" in made[1][1]

@@ -445,7 +445,9 @@ class StoryDetector:
             conflicts.append(f"day {frame.day}, not {story.get('day')}")
         if statement and frame.clock and story["figures"]:  # a report of its own moment, not that count's news
             conflicts.append(f"a report of {frame.clock} without figures, not a story of figures")
-        if statement and frame.spoken and frame.actor and actors and frame.actor not in actors:
+        # a speaker of its own with no figure but the story's: what they say is the claim (a statement)
+        retold = bool(frame.figures) and len(shared_figures) == len(set(frame.figure_keys()))
+        if (statement or retold) and frame.spoken and frame.actor and actors and frame.actor not in actors:
             conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
         # a statement of what is done about an event (a court's arrest, a response promised) is its own
         # claim: it never retells a story without it; a statement without it retells a statement with
