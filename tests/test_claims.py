@@ -132,6 +132,19 @@ def test_the_named_day_and_part_of_day_of_a_claim():
     assert same_time("2024-11-23", "2024-11-24 night") and not same_time("2024-11-19 evening", "2024-11-20 night")
 
 
+def test_a_night_range_a_pages_time_stamp_and_a_day_to_come_are_read_as_such():
+    published = datetime(2024, 11, 11, 9, tzinfo=timezone.utc)
+    # the night of the 9th to the 10th is the night to the 10th, as «в ночь на 10 ноября»
+    assert extract_when("On the night of November 9-10, a Mi-24 was set on fire", published).day(published) == \
+        extract_when("В ночь на 10 ноября подожжён Ми-24", published).day(published) == "2024-11-10 night"
+    # a date with its year and clock time is the page's own stamp, not the claim's day
+    assert extract_when("by a reporter November 11, 2024 10:51 AM. A helicopter burnt", published).day(published) is None
+    # a day after the post's is what is to come; late in the UTC day it is already that day further east
+    afternoon, late = datetime(2024, 11, 18, 15, tzinfo=timezone.utc), datetime(2024, 11, 18, 22, tzinfo=timezone.utc)
+    assert extract_when("В Одессе 10 погибших, 19 ноября объявлено траурным", afternoon).date is None
+    assert extract_when("19 ноября ночью ВСУ атаковали Одессу", late).day(late) == "2024-11-19 night"
+
+
 def test_kinds_named_more_or_less_specifically_share_their_general_kind():
     assert "attack" in with_parents({"drone"}) & with_parents({"attack"})
     assert not with_parents({"drone"}) & with_parents({"missile"}) & WEAPON_KINDS
@@ -300,7 +313,10 @@ def test_a_tolls_count_is_what_its_sentence_counts_however_far_the_word(text, ex
                                   "Two more people died in hospital"])
 def test_an_increment_of_a_toll_is_no_figure_of_it(text):
     assert figures(text) == []
-    assert figures("По его данным, еще пять беспилотников сбиты над Брянской областью") == [("drones shot down", 5)]
+    # so is a count shot down grown by more: an increment of it, once
+    added: list = []
+    assert extract_figures("По его данным, еще пять беспилотников сбиты над Брянской областью", added) == []
+    assert [(f.unit, f.value) for f in added] == [("drones shot down", 5)]
 
 
 def test_a_place_where_something_did_not_happen_is_the_few_words_after_the_negation():

@@ -36,6 +36,10 @@ def test_a_tolls_noun_ages_and_the_next_numbers_words_do_not_give_a_count_its_un
     # the words after a comma or after the next number belong to the next count
     assert figures("Russian missile attack on Odesa kills 10, injures 55") == [("killed", 10), ("injured", 55)]
     assert figures("Число погибших возросло до 3 — 2 ребенка и взрослый.") == [("killed", 3), ("children", 2)]
+    # «ещё» after another count lists more victims: a toll of its own, not an increment
+    added: list = []
+    assert [(f.unit, f.value) for f in extract_figures("Число погибших увеличилось до 10. Еще 43 человека пострадали", added)] \
+        == [("killed", 10), ("injured", 43)] and added == []
     # flights held or diverted and fires started are counts a desk follows
     assert figures("Семь рейсов задержаны на прилёт, at least 366 flights were diverted") == [("flights", 7)]
     assert figures("В результате атаки возникло 7 пожаров") == [("fires", 7)]
@@ -60,7 +64,15 @@ def test_a_first_count_of_one_toll_told_with_another_after_a_count_of_another_to
     assert figure_pairs("На Одессу погибла женщина, еще 2 человека ранены") == [("injured", 2)]
     extract_figures("На Одессу погибла женщина, еще 2 человека ранены", increments)
     assert increments == []
-    # a count added to a toll already told is still an increment
+    # a count added to a toll already told is still an increment, and so is one added to a count shot down
+    increments = []
+    assert figure_pairs("Погибли 5 человек. Ещё одна женщина умерла в реанимации") == [("killed", 5)]
+    extract_figures("Погибли 5 человек. Ещё одна женщина умерла в реанимации", increments)
+    assert [(f.unit, f.value) for f in increments] == [("killed", 1)]
+    increments = []
+    assert figure_pairs("Сбиты 4 беспилотника. UPD: Ещё восемь беспилотников сбиты") == [("drones shot down", 4)]
+    extract_figures("Сбиты 4 беспилотника. UPD: Ещё восемь беспилотников сбиты", increments)
+    assert [(f.unit, f.value) for f in increments] == [("drones shot down", 8)]
     increments = []
     assert figure_pairs("Погибли 5 человек. Ещё двое погибших найдены под завалами") == [("killed", 5)]
     extract_figures("Погибли 5 человек. Ещё двое погибших найдены под завалами", increments)
@@ -925,3 +937,23 @@ def test_two_counts_retold_under_a_later_days_date_are_a_repeat_and_one_count_is
     ])
     assert [d for d, _ in made] == ["new", "repeat", "new"]
     assert "day 2024-08-08, not 2024-08-07" in made[2][1]
+
+
+def test_a_region_named_only_in_a_wires_dateline_is_a_mention_and_a_dateline_of_its_own_event_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("tass", 0, "КУРСК, 7 августа. /ТАСС/. Песков отказался комментировать переговоры в Стамбуле с представителями Турции."),
+        ("tass", 30, "КУРСК, 7 августа. /ТАСС/. При обстреле Суджи пострадали 5 человек, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new"]  # a mention is in no story
+    with Archive(tmp_path / "archive.db") as archive:
+        assert archive.conn.execute("SELECT count(*) FROM alerts").fetchone()[0] == 1
+
+
+def test_a_new_speakers_statement_retelling_the_storys_counts_is_a_claim_of_its_own(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Судже погибли 3 человека, сообщил губернатор Курской области."),
+        ("tass", 40, "Лавров заявил, что удар по Судже, при котором погибли 3 человека, готовился с участием Запада."),
+        ("wire", 60, "При ракетном ударе по Судже Курской области погибли 3 человека, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "repeat"]
+    assert "speaker Lavrov" in made[1][1]

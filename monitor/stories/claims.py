@@ -41,7 +41,7 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "injured": ("пострада", "ранен", "ранили", "травмир", "травм", "постражд", "поранен", "травмован", "injur",
                 "wound", "hurt"),
     "killed": ("погиб", "убит", "погибш", "загину", "загибл", "вбит", "killed", "kills", "killing", "dead", "died", "death", "fatalit",
-               "ликвидир", "ліквідов", "жертв"),
+               "ликвидир", "ліквідов", "жертв", "умерл", "помер", "скончал"),
     "soldiers": ("военнослуж", "военных", "военные", "бойц", "солдат", "боевик", "военн", "військов", "бійц",
                  "вояк", "soldier", "troop", "servicem", "fighter", "наемник", "наёмник", "найманц", "mercenar",
                  "диверсант", "saboteur"),
@@ -258,6 +258,12 @@ DATE_REACH = 7  # days before publication a named date may be the claim's (older
 _DEADLINE = re.compile(r"(?:\b(?:до|к|by|until|before|till)\s+)$", re.IGNORECASE)
 
 
+# A date's year and clock time right after it: a page's own time stamp ("November 11, 2024 10:51 AM")
+_STAMP = re.compile(r",?\s*20\d\d\s*,?\s*(?:\d{1,2}[:.]\d{2})")
+_RANGE_END = re.compile(r"\s*[-–—]\s*(\d{1,2})\b")  # "9-10", «9–10»: the day a night range ends
+LATE_HOUR = 20  # UTC hour from which a post may name the next day as its own (22:00 and later in Kyiv and Moscow)
+
+
 def lead(text: str) -> str:
     """The first LEAD_SENTENCES sentences of a text (headline and lead), links left out."""
     sentences = [part for part in _LEAD_BREAK.split(_URL.sub(" ", text)) if _WORD.search(part)]
@@ -276,12 +282,15 @@ def extract_when(text: str, published: datetime | None = None) -> When:
         month = _month(word)
         if month is None or not 1 <= int(number) <= 31 or _DEADLINE.search(text, 0, m.start()):
             continue
-        if _digests_date(text[:m.start()]):
-            continue  # «Главные события на 26 ноября»: the digest's day, not its items' events
+        if _digests_date(text[:m.start()]) or _STAMP.match(text, m.end()):
+            continue  # «Главные события на 26 ноября»: the digest's day; "November 11, 2024 10:51 AM": the page's
+        if (to_day := _RANGE_END.match(text, m.end())) and int(to_day.group(1)) == int(number) + 1:
+            number = to_day.group(1)  # "the night of November 9-10": the night to the 10th
         if published is not None:
             named = When(date=(month, int(number))).day(published)
-            if named is None or not -DATE_REACH <= (datetime.fromisoformat(named).date() - published.date()).days <= 1:
-                continue
+            ahead = 1 if published.hour >= LATE_HOUR else 0  # late in the UTC day it is the next day in the east
+            if named is None or not -DATE_REACH <= (datetime.fromisoformat(named).date() - published.date()).days <= ahead:
+                continue  # a day after the post's («19 ноября объявлено днём траура»): what is to come
         date = (month, int(number))
         break
     words = _words(text)
@@ -364,7 +373,7 @@ _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a 
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
 TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})
 # what an increment adds to: a toll («ещё двое ранены»), a count shot down («сбиты ещё два беспилотника»)
-INCREMENT_UNITS = TOLL_UNITS | frozenset(SHOT_DOWN_UNITS)
+INCREMENT_UNITS = TOLL_UNITS | frozenset(SHOT_DOWN_UNITS) | frozenset(f"{u} shot down" for u in SHOT_DOWN_UNITS)
 # Words naming a toll's count («Число погибших», «Кількість загиблих», "the death toll", "the number of")
 TOLL_STEMS = ("число", "количеств", "кількіст", "number", "toll")
 # A change told with both values («возросло с 14 до 18», "rose from 21 to 24"): the first is no figure
@@ -503,13 +512,13 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             continue
         if unit is None:
             continue
+        end = noun[1] if noun else m.end()
+        if unit in SHOT_DOWN_UNITS and _shot_down(text, words, starts, before, (m.start(), end, right)):
+            unit += " shot down"
         if _increment(unit, before, after, units):
             if increments is not None and unit in INCREMENT_UNITS and unit not in {f.unit for f in increments}:
                 increments.append(Figure(unit, value, " ".join(text[m.start():noun[1] if noun else m.end()].split())))
             continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
-        end = noun[1] if noun else m.end()
-        if unit in SHOT_DOWN_UNITS and _shot_down(text, words, starts, before, (m.start(), end, right)):
-            unit += " shot down"
         found_figure = _ranged(Figure(unit, value, " ".join(text[m.start():end].split())), text, m.end())
         value = found_figure.value
         if unit not in units:
@@ -582,16 +591,18 @@ def _after_contrast(before: list[tuple[int, int, str]]) -> list[tuple[int, int, 
 
 
 def _increment(unit: str, before: list[tuple[int, int, str]], after: list[tuple[int, int, str]], units: set[str]) -> bool:
-    """Whether a count adds to a toll or a count shot down («ещё двое погибших», "two more people
-    died"); not a first count of one toll told after another toll («погибли 8, ещё 18 ранены», «погибла
-    женщина, ещё 10 ранены»)."""
-    if unit not in PERSON_UNITS and unit not in SHOT_DOWN_UNITS:
+    """Whether a count adds to one («ещё двое погибших», "two more people died", «сбито ещё 8
+    беспилотников» after 4): to a count of its unit the text told, or to the story's when the text told
+    none. After a count of another unit, or another toll told without a number, it lists more of
+    something else (a toll of its own: «погибли 8, ещё 18 ранены», «погибла женщина, ещё 10 ранены»)."""
+    if unit not in PERSON_UNITS and unit not in INCREMENT_UNITS:
         return False
     if not (before and before[-1][2] in INCREMENTS
             or after and after[0][2] == "more" and not (len(after) > 1 and after[1][2] == "than")):
         return False
-    other_toll = any(_stem_of(w[2], _EVENT_UNITS) not in (None, unit) for w in before)
-    return unit not in TOLL_UNITS or unit in units or not (units & (TOLL_UNITS | {"people"}) or other_toll)
+    if units:
+        return unit in units
+    return not any(_stem_of(w[2], _EVENT_UNITS) not in (None, unit) for w in before)
 
 
 def _shot_down(text: str, words: list[tuple[int, int, str]], starts: list[int], before: list[tuple[int, int, str]],

@@ -445,7 +445,9 @@ class StoryDetector:
             conflicts.append(f"day {frame.day}, not {story.get('day')}")
         if statement and frame.clock and story["figures"]:  # a report of its own moment, not that count's news
             conflicts.append(f"a report of {frame.clock} without figures, not a story of figures")
-        if statement and frame.spoken and frame.actor and actors and frame.actor not in actors:
+        # a speaker of its own with no figure but the story's: what they say is the claim (a statement)
+        retold = bool(frame.figures) and len(shared_figures) == len(set(frame.figure_keys()))
+        if (statement or retold) and frame.spoken and frame.actor and actors and frame.actor not in actors:
             conflicts.append(f"speaker {frame.actor}, not {', '.join(actors)}")
         # a statement of what is done about an event (a court's arrest, a response promised) is its own
         # claim: it never retells a story without it; a statement without it retells a statement with
@@ -687,7 +689,8 @@ class StoryDetector:
         # a count added to a toll by a post giving no count of that unit («ещё двое ранены»): a change
         # too, once (a retelling of it is no news); beside a count («100 погибли, а ещё 215 ранены») a part
         added = [f for f in frame.increments if not any(same_unit(f.unit, g.unit) for g in frame.figures)
-                 and f"{ADDED}{f.unit}:{f.value}" not in story["kinds"]]
+                 and not any(k.startswith(ADDED) and same_unit(k[len(ADDED):].rpartition(":")[0], f.unit)
+                             and k.rpartition(":")[2] == str(f.value) for k in story["kinds"])]
         elsewhere = [(f, told) for f, _ in figures
                      if (told := self._told_elsewhere(watchlist, story_id, f, frame, vector, since, until))]
         if elsewhere:  # a count the stream has from another story of the same event: no news

@@ -51,6 +51,16 @@ _NOT_THERE = re.compile(r"\b(?:не|ні|not)\s+(?:(?:был[аои]?|було|�
                         r"(?:\s+[^\s,.;:!?]+){1,3}", re.IGNORECASE)  # the place: the next words, at most three
 
 
+# A wire's dateline: where the story was filed («МОСКВА, 26 ноя - ПРАЙМ.», "MOSCOW, November 1. /TASS/."), not what it is about
+_DATELINE = re.compile(r"^\s*[*_]{0,2}[A-ZА-ЯЁІЇЄ][A-ZА-ЯЁІЇЄ\-]+(?:[ -][A-ZА-ЯЁІЇЄ\-]+)?,\s*"
+                       r"(?:\d{1,2}\s+[^\W\d_]+|[^\W\d_]+\s+\d{1,2})\.?\s*(?:[-–—]\s*[^.]{1,40}\.|/[^/]{1,30}/\.?)")
+
+
+def without_dateline(text: str) -> str:
+    """The text with its dateline left out (the text as it is when it has none)."""
+    return _DATELINE.sub(" ", text, count=1)
+
+
 def sentences_of(text: str) -> list[str]:
     """The post's sentences (and its lines), empty ones left out."""
     return [sentence for sentence in _SENTENCE_END.split(text) if sentence.strip()]
@@ -74,6 +84,11 @@ def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callabl
     comparison), none being about it alone; or every sentence naming a watched region retells
     earlier reports (``recalls``) or names it as where something did not happen."""
     wanted = set(watched)
+    body = without_dateline(text)
+    if body != text:  # a region named only where the wire filed the story: no event there
+        if not set(regions_of(body)) & wanted:
+            return True
+        text, lead = body, without_dateline(lead)
     told = set(regions_of(_NOT_THERE.sub(" ", lead)))
     if told & wanted:
         return False
@@ -87,5 +102,6 @@ def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callabl
 
 
 def names_a_place_not_there(text: str) -> bool:
-    """Whether a text says where something did not happen (a cheap test before ``in_passing``)."""
-    return _NOT_THERE.search(text) is not None
+    """Whether a text says where something did not happen, or opens with a dateline (a cheap test
+    before ``in_passing``)."""
+    return _NOT_THERE.search(text) is not None or _DATELINE.match(text) is not None
