@@ -957,3 +957,13 @@ def test_a_new_speakers_statement_retelling_the_storys_counts_is_a_claim_of_its_
     ])
     assert [d for d, _ in made] == ["new", "new", "repeat"]
     assert "speaker Lavrov" in made[1][1]
+
+
+def test_a_fire_first_told_after_a_strike_is_an_update_and_its_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Над Суджей сбиты 4 беспилотника, сообщил губернатор Курской области."),
+        ("gov", 20, "В Судже пожар на фоне атаки беспилотников, сообщил губернатор Курской области."),
+        ("blog", 30, "Пожар в Судже Курской области на фоне атаки беспилотников, пишет губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert made[1][1].startswith("new: fire")

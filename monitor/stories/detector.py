@@ -18,8 +18,8 @@ less by what the frames share (``StoryDetector._compare``); a story post in anot
 CROSS_LANGUAGE nearer when the frames do not conflict.
 Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
 no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
-story did not have, a count added to a toll («ещё двое ранены»), or first confirms a story told only
-as unconfirmed; otherwise the post is corroboration (recorded, the story's source count grows). Every
+story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
+(a fire, an evacuation: ``ASPECT_KINDS``), or first confirms a story told only as unconfirmed; otherwise the post is corroboration (recorded, the story's source count grows). Every
 decision has its reason in plain words, stored with the story (a mention's is logged, and listed by
 ``replay(mentions=True)``).
 
@@ -59,6 +59,7 @@ from .claims import (
     Figure,
     claim_of,
     extract_figures,
+    extract_kinds,
     lead,
     same_time,
     similarities,
@@ -89,6 +90,8 @@ MEANING_DESPITE_FRAME = 0.94  # when the frames differ (another event, place or 
 # Added to the cosine of posts in two languages: the model puts texts of one language nearer each
 # other, so a translation scores about as far below a same-language retelling
 CROSS_LANGUAGE = 0.06
+# What may happen in an event besides its strike: told first in a post's lead, news of its own (an update)
+ASPECT_KINDS = frozenset({"fire", "evacuation", "emergency", "capture"})
 
 
 @dataclass
@@ -696,11 +699,13 @@ class StoryDetector:
         if elsewhere:  # a count the stream has from another story of the same event: no news
             figures = [(f, was) for f, was in figures if f not in [g for g, _ in elsewhere]]
             reason += "; " + "; ".join(f"{_figure_text(f)} told before by {told}" for f, told in elsewhere)
-        kind = "update" if (figures or new_places or confirmation or added) else "repeat"
+        aspects = self._new_aspects(watchlist, post, story, frame, since, until)
+        kind = "update" if (figures or new_places or confirmation or added or aspects) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
             parts += [f"added: +{_figure_text(f)}" for f in added]
             parts += [f"new place: {self.places.name(p)}" for p in new_places]
+            parts += [f"new: {aspect}" for aspect in aspects]
             parts += ["confirmed for the first time" + (f" ({frame.actor})" if frame.actor else "")] if confirmation else []
             reason = "; ".join(parts) + f" ({reason})"
         self._merge(story, post, frame, edit=existing is not None)
@@ -710,6 +715,15 @@ class StoryDetector:
         if confirmation:
             changes["confirmed"] = frame.actor or "yes"
         return Decision(watchlist, kind, story_id, post_id, reason, changes if kind == "update" else {}, sim)
+
+    def _new_aspects(self, watchlist: str, post: dict[str, Any], story: dict[str, Any], frame: Frame,
+                     since: str, until: str) -> list[str]:
+        """The ASPECT_KINDS the post's lead tells that neither its story nor any story of the region in
+        the window has told: a fire, an evacuation, an emergency regime after a strike is news of its own."""
+        told = extract_kinds(lead(post.get("text") or "")) & ASPECT_KINDS
+        return sorted(kind for kind in told - set(story["kinds"])
+                      if not any(self._stories_of_key(watchlist, _key("k", f"{region}:{kind}"), since, until)
+                                 for region in frame.regions))
 
     def _told_elsewhere(self, watchlist: str, story_id: int, figure: Figure, frame: Frame,
                         vector: np.ndarray | None, since: str, until: str) -> str | None:
