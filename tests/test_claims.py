@@ -132,6 +132,11 @@ def test_the_named_day_and_part_of_day_of_a_claim():
     assert same_time("2024-11-23", "2024-11-24 night") and not same_time("2024-11-19 evening", "2024-11-20 night")
 
 
+def test_weapons_fired_are_no_fire():
+    assert "fire" not in extract_kinds("Ukraine fired British Storm Shadow missiles at the Kursk region")
+    assert "fire" in extract_kinds("Fires broke out in Ramenskoye after the drone attack")
+
+
 def test_a_night_range_a_pages_time_stamp_and_a_day_to_come_are_read_as_such():
     published = datetime(2024, 11, 11, 9, tzinfo=timezone.utc)
     # the night of the 9th to the 10th is the night to the 10th, as «в ночь на 10 ноября»

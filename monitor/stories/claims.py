@@ -445,9 +445,13 @@ def _unit(word: str) -> str | None:
     return None if word.startswith(NOT_UNIT_STEMS) else _stem_of(word, UNIT_STEMS)
 
 
+# Words a kind's stem begins that tell no such event: weapons fired, not a fire («fired missiles»)
+NOT_KIND_WORDS = frozenset({"fired", "firing", "firearm", "firearms", "fireworks", "firefight", "firepower"})
+
+
 @lru_cache(maxsize=200_000)
 def _kind(word: str) -> str | None:
-    return _stem_of(word, KIND_STEMS)
+    return None if word in NOT_KIND_WORDS else _stem_of(word, KIND_STEMS)
 
 
 def _event_after(text: str, after: list[tuple[int, int, str]], end: int) -> tuple[str, int] | None:
