@@ -349,6 +349,7 @@ def stream(tmp_path: Path, posts: list[tuple[str, str, str]], *, toml: str = KUR
     """Each (channel, minutes after 06:00, text) ingested live, one at a time; the decisions made."""
     from datetime import timedelta
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     config = load_config(write_config(tmp_path, toml))
     t0 = datetime(2024, 8, 7, 6, tzinfo=timezone.utc)
     with Archive(config.storage.path) as archive:
@@ -967,3 +968,31 @@ def test_a_fire_first_told_after_a_strike_is_an_update_and_its_retelling_is_not(
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
     assert made[1][1].startswith("new: fire")
+
+
+def test_a_count_another_story_of_the_same_event_holds_is_no_change_where_a_post_joins(tmp_path):
+    first = [("gov", 0, "В Судже при артиллерийском обстреле пострадали 5 человек, сообщил губернатор Курской области."),
+             ("mod", 10, "Над Суджей сбиты 3 беспилотника, сообщило Минобороны.")]
+    made = stream(tmp_path / "told", first + [
+        ("blog", 30, "Над Суджей сбиты 3 беспилотника, при обстреле Суджи пострадали 5 человек, пишет губернатор Курской области.")])
+    assert [d for d, _ in made] == ["new", "new", "repeat"]
+    assert "3 беспилотника (drones shot down) told before by mod/2" in made[2][1]
+    made = stream(tmp_path / "new", first + [
+        ("blog", 30, "Над Суджей сбиты 3 беспилотника, при атаке пострадали 7 человек, пишет губернатор Курской области.")])
+    assert [d for d, _ in made] == ["new", "new", "update"]
+
+
+def test_an_approximate_round_count_below_the_known_one_is_no_change_and_an_exact_one_is(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При обстреле Суджи пострадали 124 человека, сообщил губернатор Курской области."),
+        ("gov", 30, "Губернатор Курской области уточнил: при обстреле Суджи пострадали 120 человек."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+
+
+def test_a_dateline_is_only_where_the_agency_filed_not_a_first_sentence_after_a_dash(tmp_path):
+    from monitor.stories.items import without_dateline
+
+    assert without_dateline("KYIV, Nov 7 (Reuters) - Text").strip() == "Text"
+    assert without_dateline("СИМФЕРОПОЛЬ,11 авг - РИА Новости Крым. Пиротехники").strip() == "Пиротехники"
+    assert without_dateline("КУРСК, 7 ноября — взрывы в Курске, сбиты 5 дронов.").startswith("КУРСК")

@@ -79,7 +79,10 @@ def part_posts(data: dict) -> list[tuple[Post, dict]]:
 
 @dataclass
 class Score:
-    part: str
+    """What a stream (or a part: its streams together) raised against its labels. Keys are (channel,
+    message_id[, watchlist]) for a stream, and start with the stream's name for a part."""
+
+    part: str  # the stream's name, or the part's
     posts: int
     expected: dict = field(default_factory=dict)      # (channel, message_id, watchlist) -> new | update
     raised: dict = field(default_factory=dict)        # (channel, message_id, watchlist) -> kind raised

@@ -261,7 +261,7 @@ _DEADLINE = re.compile(r"(?:\b(?:до|к|by|until|before|till)\s+)$", re.IGNOREC
 # A date's year and clock time right after it: a page's own time stamp ("November 11, 2024 10:51 AM")
 _STAMP = re.compile(r",?\s*20\d\d\s*,?\s*(?:\d{1,2}[:.]\d{2})")
 _RANGE_END = re.compile(r"\s*[-–—]\s*(\d{1,2})\b")  # "9-10", «9–10»: the day a night range ends
-LATE_HOUR = 20  # UTC hour from which a post may name the next day as its own (22:00 and later in Kyiv and Moscow)
+LATE_HOUR = 21  # UTC hour from which a post may name the next day as its own (midnight in Moscow, and in Kyiv in summer)
 
 
 def lead(text: str) -> str:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import struct
 from collections import Counter
 from collections.abc import Callable
@@ -65,8 +66,9 @@ from .claims import (
     similarities,
     with_parents,
 )
-from .items import concerning, in_passing, names_a_place_not_there
+from .items import concerning, in_passing, may_name_in_passing
 from .meaning import closeness
+from .numerals import digits_for_words
 from .places import PlaceTree
 
 log = logging.getLogger(__name__)
@@ -116,10 +118,22 @@ def _key(kind: str, value: str) -> int:
     return struct.unpack("<q", hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest())[0] >> 1
 
 
-def _rounded(value: int, known: list[int]) -> bool:
-    """Whether a value is a known count rounded down: a multiple of ten from 20, at most a fifth below it
-    («более 120 пострадавших» after 124, "over 150" after 151); a correction (9 -> 8, 124 -> 123) is not."""
-    return value >= 20 and value % 10 == 0 and any(0.8 * v <= value < v for v in known)
+# Words before a number that make it approximate («более 120», "over 150", «понад 20»)
+_APPROXIMATE = re.compile(r"(?:более|свыше|больше|около|почти|не менее|понад|більше|близько|майже|щонайменше|"
+                          r"over|more than|about|almost|nearly|at least)\s+"
+                          r"(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{1,3}(?:,\d{3})+|\d+)", re.IGNORECASE)
+
+
+def approximate_values(text: str) -> frozenset[int]:
+    """The numbers a text gives as approximate, after a word such as «более» or "over"."""
+    return frozenset(int(re.sub(r"\D", "", m.group(1)) or 0) for m in _APPROXIMATE.finditer(digits_for_words(text)))
+
+
+def _rounded(value: int, known: list[int], approximate: frozenset[int]) -> bool:
+    """Whether a value is a known count rounded down: given as approximate, a multiple of ten from 20, at most
+    a fifth below it («более 120 пострадавших» after 124, "over 150" after 151); a correction (9 -> 8,
+    «уточнил: 120» after 124) is not."""
+    return value in approximate and value >= 20 and value % 10 == 0 and any(0.8 * v <= value < v for v in known)
 
 
 def _label(post: dict[str, Any]) -> str:
@@ -170,6 +184,7 @@ class Frame:
     # the post names regions besides the watched ones: a total may count those too (34 drones, 27 of them over Kursk)
     wider: bool = False
     increments: list[Figure] = field(default_factory=list)  # counts told as added to a toll («ещё двое ранены»)
+    approximate: frozenset[int] = frozenset()  # the numbers it gives as approximate («более 120»)
 
     def confirming(self) -> bool:
         """Whether it confirms the claim: a party says so, or a named speaker tells it as fact."""
@@ -545,7 +560,8 @@ class StoryDetector:
 
     def _adds(self, frame: Frame, story: dict[str, Any]) -> bool:
         """Whether the post's frame tells the story something new: a figure or a place."""
-        return bool(self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
+        return bool(self._figure_changes(frame.figures, story["figures"], wider=frame.wider,
+                                            approximate=frame.approximate)
                     or [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])])
 
     def _in_span(self, story: dict[str, Any], date: str) -> bool:
@@ -594,7 +610,7 @@ class StoryDetector:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             outside = post_regions is None or bool(set(post_regions) - set(regions))
-            if (outside or names_a_place_not_there(post.get("text") or "")) \
+            if (outside or may_name_in_passing(post.get("text") or "")) \
                     and (elsewhere := self._in_passing(post, regions, places, hit.places, named)):
                 # about another region: it joins no story and raises nothing for this watchlist
                 decisions.append(Decision(hit.name, "mention", 0, post["id"],
@@ -604,7 +620,7 @@ class StoryDetector:
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
                           own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"),
-                          own.confirms, own.hedged, outside, own.increments)
+                          own.confirms, own.hedged, outside, own.increments, approximate_values(post.get("text") or ""))
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -685,7 +701,8 @@ class StoryDetector:
                 return Decision(watchlist, "new", story_id, post_id, reason,
                                 {"figures": [f.as_change() for f in frame.figures], "places": frame.places})
         story = self._story(story_id)
-        figures = self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
+        figures = self._figure_changes(frame.figures, story["figures"], wider=frame.wider,
+                                       approximate=frame.approximate)
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
         # the first confirmation of a story told so far only as unconfirmed
         confirmation = frame.confirming() and UNCONFIRMED in story["kinds"]
@@ -727,21 +744,25 @@ class StoryDetector:
 
     def _told_elsewhere(self, watchlist: str, story_id: int, figure: Figure, frame: Frame,
                         vector: np.ndarray | None, since: str, until: str) -> str | None:
-        """The first post of another story of the same day that already counts ``figure`` (same unit
-        and value) and tells the same event (a shared place, or meaning as near as
-        MEANING_WITH_REGION): a claim split over two stories adds nothing when retold."""
+        """The label of the first post of another story of the same day that counts the figure's unit and
+        already holds its value (in that unit or one ``same_unit`` with it), and tells the same event: as
+        near in meaning as MEANING_WITH_REGION, at a shared place when the post names one. A claim split
+        over two stories adds nothing when retold."""
         others = [s for s in self._stories_of_key(watchlist, _key("u", figure.unit), since, until) if s != story_id]
         for story in self._stories_in_span(others, frame.date):
-            if figure.value not in story["figures"].get(figure.unit, []) or not same_time(frame.day, story.get("day")):
+            if not any(figure.value in values for unit, values in story["figures"].items() if same_unit(figure.unit, unit)):
                 continue
-            shared_place = bool(frame.places) and self.places.overlap(frame.places, story["places"])
-            if shared_place or self._meanings([story["id"]], vector, frame.lang).get(story["id"], 0.0) >= MEANING_WITH_REGION:
+            if not same_time(frame.day, story.get("day")):
+                continue
+            if frame.places and not self.places.overlap(frame.places, story["places"] + story["regions"]):
+                continue
+            if self._meanings([story["id"]], vector, frame.lang).get(story["id"], 0.0) >= MEANING_WITH_REGION:
                 return self._post_label(story["first_post_id"])
         return None
 
     @staticmethod
-    def _figure_changes(figures: list[Figure], known: dict[str, list[int]], *,
-                        wider: bool = True) -> list[tuple[Figure, int | None]]:
+    def _figure_changes(figures: list[Figure], known: dict[str, list[int]], *, wider: bool = True,
+                        approximate: frozenset[int] = frozenset()) -> list[tuple[Figure, int | None]]:
         """The figures that tell the story something new, each with the value it replaces (None:
         a count of something not counted before). A value the story has had (a stale figure,
         retold after an update) is no news, nor a value given as a part of a larger one the story
@@ -760,7 +781,7 @@ class StoryDetector:
             values = known.get(f.unit)
             if wider and values and any(v in values for v in f.parts):
                 continue  # a larger total of which the story's count is a part (34 drones, 27 of them over Kursk)
-            if values and _rounded(f.value, values):
+            if values and _rounded(f.value, values, approximate):
                 continue  # "more than 120 injured" after 124: the known count rounded
             if values is None:
                 changes.append((f, None))
@@ -805,7 +826,7 @@ class StoryDetector:
             # part (a count over more regions) first, the story's own count staying the latest
             told = (f.value, *f.also) if frame.wider and any(v in values for v in f.parts) else (*f.also, f.value)
             for value in told:
-                if _rounded(value, values):
+                if _rounded(value, values, frame.approximate):
                     continue  # a known count rounded down: the count stays the latest
                 if value in values and value in f.parts:
                     values.remove(value)

@@ -53,7 +53,10 @@ _NOT_THERE = re.compile(r"\b(?:не|ні|not)\s+(?:(?:был[аои]?|було|�
 
 # A wire's dateline: where the story was filed («МОСКВА, 26 ноя - ПРАЙМ.», "MOSCOW, November 1. /TASS/."), not what it is about
 _DATELINE = re.compile(r"^\s*[*_]{0,2}[A-ZА-ЯЁІЇЄ][A-ZА-ЯЁІЇЄ\-]+(?:[ -][A-ZА-ЯЁІЇЄ\-]+)?,\s*"
-                       r"(?:\d{1,2}\s+[^\W\d_]+|[^\W\d_]+\s+\d{1,2})\.?\s*(?:[-–—]\s*[^.]{1,40}\.|/[^/]{1,30}/\.?)")
+                       r"(?:\d{1,2}\s+[^\W\d_]+|[^\W\d_]+\s+\d{1,2})\.?\s*"
+                       # the agency: «- ПРАЙМ.», «/ТАСС/.», "(Reuters) -"
+                       r"(?:[-–—]\s*[A-ZА-ЯЁІЇЄ][\w-]*(?:\s+[A-ZА-ЯЁІЇЄ][\w-]*){0,2}\.|/[^/]{1,30}/\.?"
+                       r"|\([A-ZА-ЯЁ][\w ]{1,20}\)\s*[-–—])")
 
 
 def without_dateline(text: str) -> str:
@@ -101,7 +104,7 @@ def in_passing(text: str, lead: str, watched: Iterable[str], regions_of: Callabl
         recalls(sentence) or not set(regions_of(_NOT_THERE.sub(" ", sentence))) & wanted for sentence in naming)
 
 
-def names_a_place_not_there(text: str) -> bool:
+def may_name_in_passing(text: str) -> bool:
     """Whether a text says where something did not happen, or opens with a dateline (a cheap test
     before ``in_passing``)."""
     return _NOT_THERE.search(text) is not None or _DATELINE.match(text) is not None
