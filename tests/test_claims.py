@@ -375,3 +375,12 @@ def test_a_date_after_a_digest_word_that_dates_the_event_is_the_events():
     assert extract_when("Согласно сводке Минобороны, 6 августа ВСУ атаковали Суджу", published).day(published) \
         == "2024-08-06"
     assert extract_when("Итоги дня 6 августа: обстрелы Курской области", published).day(published) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Как сообщил источник, 3 человека погибли", [("killed", 3)]),
+    ("Взрывы слышны в городе, сообщает источник 112", []),
+    ("Про вибухи пише Telegram-канал 112", []),
+])
+def test_a_number_names_a_source_only_right_after_its_word(text, expected):
+    assert figures(text) == expected

@@ -117,6 +117,7 @@ CONTRASTS = {"а", "але", "но", "однако", "проте", "but", "while
 AGE_WORDS = {"aged", "age", "ages", "возрасте", "віком", "віці"}
 RANGE_WORDS = {"от", "до", "від", "from", "to", "between", "між", "and", "и", "і", "та"}
 NAME_WORDS = {"источник", "джерело", "канал"}  # a source named by a number: «источник 112»
+_NAME_GAP = re.compile(r"[ \u00a0-]+")  # between a source's word and its number: «источник 112», «канал-112»
 
 # Named weapons: a claim about one is not a claim about another (ATACMS, Storm Shadow); folded
 # word beginnings, a name of two words as two
@@ -502,7 +503,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 and before[-1][2] in CHANGE_FROM:
             carried = before  # the value a figure changed from: the one it changed to is the figure
             continue
-        if _not_a_count(m.group(1), value, before, after) or _elsewhere(text, m.start(), m.end(), (left, right)):
+        gap = text[before[-1][1]:m.start()] if before else ""
+        if _not_a_count(m.group(1), value, before, after, gap) or _elsewhere(text, m.start(), m.end(), (left, right)):
             continue
         after = _own_words(text, after, m.end(), next_number.start() if next_number else None)
         unit, noun, skip = _unit_of(text, words, starts, (left, right, upto, m.end()), before, after)
@@ -680,15 +682,18 @@ def _shot_down_together(figures: list[Figure]) -> list[Figure]:
     return [by_unit[f.unit] for f in figures if f.unit in by_unit]
 
 
-def _not_a_count(digits: str, value: int, before: list[tuple[int, int, str]], after: list[tuple[int, int, str]]) -> bool:
-    """Whether a number is a date, a year, a negated number or one told before, not a count."""
+def _not_a_count(digits: str, value: int, before: list[tuple[int, int, str]], after: list[tuple[int, int, str]],
+                 gap: str) -> bool:
+    """Whether a number is no count: a date, a year, an age or a source's name (``gap``: the text
+    between the word before it and it), one of a group it names after it, a negated number or one
+    told before."""
     if after and after[0][2].startswith(MONTHS):
         return True  # 7 августа
     if before and before[-1][2].startswith(MONTHS) and value <= 31 and (not after or not _unit(after[0][2])):
         return True  # August 7 (not «23 ноября пятью ракетами»)
     if digits.isdigit() and 1900 <= value <= 2100 and (not after or not _unit(after[0][2])):
         return True  # a year
-    return _named_by(before) or _one_of(after) or _told_otherwise(before)
+    return _named_by(before, gap) or _one_of(after) or _told_otherwise(before)
 
 
 def _one_of(after: list[tuple[int, int, str]]) -> bool:
@@ -698,13 +703,16 @@ def _one_of(after: list[tuple[int, int, str]]) -> bool:
     return bool(after) and after[0][2] in PART_OF and bool(group) and _unit(group[0]) is not None
 
 
-def _named_by(before: list[tuple[int, int, str]]) -> bool:
+def _named_by(before: list[tuple[int, int, str]], gap: str) -> bool:
     """Whether a number is an age («в возрасте 7, 10 и 11 лет», "aged 7", «віком від 7 до 11») or a
-    source's name («источник 112», «Telegram-канал 112»), not a count."""
+    source's name («источник 112», «Telegram-канал 112»: only ``gap``, spaces or a hyphen, between
+    them; not «Как сообщил источник, 3 человека погибли»), not a count."""
+    if before and before[-1][2] in NAME_WORDS and _NAME_GAP.fullmatch(gap):
+        return True
     words = [w[2] for w in before]
     while words and words[-1] in RANGE_WORDS:
         words.pop()
-    return bool(words) and (words[-1] in AGE_WORDS or words[-1] in NAME_WORDS)
+    return bool(words) and words[-1] in AGE_WORDS
 
 
 def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, tuple[int, int] | None, bool]:
