@@ -384,3 +384,12 @@ def test_a_date_after_a_digest_word_that_dates_the_event_is_the_events():
 ])
 def test_a_number_names_a_source_only_right_after_its_word(text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Air defence downed 40 of 50 drones", [("drones shot down", 40), ("drones", 50)]),
+    ("Air defence shot down 66 of the 93 drones launched", [("drones shot down", 66), ("drones", 93)]),
+    ("ПВО сбила 7 из 8 ракет", [("missiles shot down", 7), ("missiles", 8)]),
+])
+def test_a_count_of_a_total_is_those_shot_down_and_the_total_is_all_there_were(text, expected):
+    assert figures(text) == expected

@@ -360,8 +360,10 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
 _NON_DIGIT = re.compile(r"\D")
-# «7 из 8 ракет», "2 out of the 8 missiles": the first number counts what the second's noun names
-_OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|out\s+of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})")
+# «7 из 8 ракет», "2 out of the 8 missiles", "40 of 50 drones": the first number counts what the second's noun names
+_OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|(?:out\s+)?of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})", re.IGNORECASE)
+# the words just before a total a count is some of («из 8», "of the 93", "out of 8")
+_OUT_OF_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)
 # a count of other regions than the one a post is about («вместе с другими регионами — 42», "in other regions"),
 # or of the whole country («по нашій країні 120 ракетами», «по всей Украине», "across Ukraine")
 _OTHER_REGIONS = re.compile(r"\b(?:other|другими|других|другие|інших|іншими|інші)\s+(?:[^\W\d_]+\s+)?"
@@ -617,8 +619,8 @@ def _shot_down(text: str, words: list[tuple[int, int, str]], starts: list[int], 
     or in its clause before it («ПВО уничтожили над областью 27 дронов»), between it and its noun («23
     сбитых дрона»), or after its noun up to the clause's end."""
     start, end, right = span  # the number's start, its noun's end, its sentence's end
-    if before and before[-1][2] in PART_OF and before[-1][1] > start - 4 or [b[2] for b in before[-3:-1]] == ["out", "of"]:
-        return False  # «5 из 6 ракет», "2 out of the 8 missiles": the total, not those shot down
+    if _OUT_OF_BEFORE.search(text, max(0, start - 12), start):
+        return False  # «5 из 6 ракет», "66 of the 93 drones": the total, not those shot down
     clause = text.find(",", end, right)
     stop = right if clause < 0 else clause
     at = bisect_left(starts, end)
