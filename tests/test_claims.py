@@ -393,3 +393,15 @@ def test_a_number_names_a_source_only_right_after_its_word(text, expected):
 ])
 def test_a_count_of_a_total_is_those_shot_down_and_the_total_is_all_there_were(text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("В результате удара по Украине погибли 5 человек в Днепре", [("killed", 5)]),
+    ("Массированная атака по всей Украине: в Одессе погибли 5 человек", [("killed", 5)]),
+    ("Russian strikes across Ukraine killed 5 people in Odesa", [("killed", 5)]),
+    ("Над Курской и другими областями уничтожены 30 беспилотников", [("drones shot down", 30)]),
+    ("По всей Украине погибли 5 человек", []),
+    ("Над другими областями уничтожены 30 беспилотников", []),
+])
+def test_a_count_is_the_whole_countrys_or_other_regions_only_when_its_clause_names_them_alone(text, expected):
+    assert figures(text) == expected

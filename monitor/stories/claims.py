@@ -365,11 +365,14 @@ _OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|(?:out\s+)?of(?:\s+the)?)\s+\d
 # the words just before a total a count is some of («из 8», "of the 93", "out of 8")
 _OUT_OF_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)
 # a count of other regions than the one a post is about («вместе с другими регионами — 42», "in other regions"),
-# or of the whole country («по нашій країні 120 ракетами», «по всей Украине», "across Ukraine")
+# or of the whole country named so («по нашій країні 120 ракетами», «по всей Украине», "across the country");
+# not a strike on the country told with a place in it («удар по Украине ... в Днепре»)
 _OTHER_REGIONS = re.compile(r"\b(?:other|другими|других|другие|інших|іншими|інші)\s+(?:[^\W\d_]+\s+)?"
                             r"(?:regions?|oblasts?|регион\w*|област\w*|регіон\w*)"
-                            r"|\bпо\s+(?:всей\s+|всій\s+|нашій\s+|нашей\s+)?(?:Украин|Україн|стран|країн)\w*"
-                            r"|\bacross\s+(?:the\s+country|Ukraine)", re.IGNORECASE)
+                            r"|\bпо\s+(?:всей|всій|нашій|нашей)\s+(?:Украин|Україн|стран|країн)\w*"
+                            r"|\bacross\s+the\s+(?:whole\s+|entire\s+)?country", re.IGNORECASE)
+# a conjunction before other regions: the post's own region is named with them («над Курской и другими областями»)
+_WITH_OTHERS = re.compile(r"\b(?:и|і|й|та|and)\s+$", re.IGNORECASE)
 _COUNT_RANGE = re.compile(r"[-–](\d+)(?![\d.,:])")  # «15-20 пострадавших»: the range's upper end
 _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a sentence
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
@@ -542,12 +545,14 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
 
 
 def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bool:
-    """Whether a count's clause (between commas) says it is of other regions («вместе с другими
-    регионами — 42», "36 drones were shot down in other western regions") or of the whole country, not the post's own."""
+    """Whether a count's clause (from a comma, semicolon or colon before it to one of those or a dash
+    after it) says it is of other regions only («вместе с другими регионами — 42», "36 drones were shot
+    down in other western regions"; not «над Курской и другими областями») or of the whole country."""
     left, right = sentence
-    clause_start = max(text.rfind(",", left, start), text.rfind(";", left, start), left)
-    commas = [at for at in (text.find(",", end, right), text.find(";", end, right)) if at >= 0]
-    return _OTHER_REGIONS.search(text, clause_start, min(commas, default=right)) is not None
+    clause_start = max([text.rfind(mark, left, start) for mark in ",;:"] + [left])
+    breaks = [at for at in (text.find(mark, end, right) for mark in ",;:—") if at >= 0]
+    found = _OTHER_REGIONS.search(text, clause_start, min(breaks, default=right))
+    return found is not None and not _WITH_OTHERS.search(text, clause_start, found.start())
 
 
 def _ranged(figure: Figure, text: str, end: int) -> Figure:
