@@ -405,3 +405,13 @@ def test_a_count_of_a_total_is_those_shot_down_and_the_total_is_all_there_were(t
 ])
 def test_a_count_is_the_whole_countrys_or_other_regions_only_when_its_clause_names_them_alone(text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, day", [
+    ("9 ноября — 10 человек пострадали", "2024-11-09"),
+    ("On November 9 - 10 people were injured", "2024-11-09"),
+    ("On the night of November 9–10, drones hit the port", "2024-11-10 night"),
+])
+def test_a_count_after_a_date_is_no_end_of_a_night_range(text, day):
+    published = datetime(2024, 11, 11, 9, tzinfo=timezone.utc)
+    assert extract_when(text, published).day(published) == day

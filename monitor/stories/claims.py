@@ -261,7 +261,8 @@ _DEADLINE = re.compile(r"(?:\b(?:до|к|by|until|before|till)\s+)$", re.IGNOREC
 
 # A date's year and clock time right after it: a page's own time stamp ("November 11, 2024 10:51 AM")
 _STAMP = re.compile(r",?\s*20\d\d\s*,?\s*(?:\d{1,2}[:.]\d{2})")
-_RANGE_END = re.compile(r"\s*[-–—]\s*(\d{1,2})\b")  # "9-10", «9–10»: the day a night range ends
+# "November 9-10": the day a night range ends (month first, no spaces: «9 ноября — 10 человек» is a count)
+_RANGE_END = re.compile(r"[-–](\d{1,2})\b")
 LATE_HOUR = 20  # UTC hour from which a post may name the next day as its own (22:00 and later in Kyiv and Moscow)
 
 
@@ -285,7 +286,7 @@ def extract_when(text: str, published: datetime | None = None) -> When:
             continue
         if _digests_date(text[:m.start()]) or _STAMP.match(text, m.end()):
             continue  # «Главные события на 26 ноября»: the digest's day; "November 11, 2024 10:51 AM": the page's
-        if (to_day := _RANGE_END.match(text, m.end())) and int(to_day.group(1)) == int(number) + 1:
+        if m.group(3) and (to_day := _RANGE_END.match(text, m.end())) and int(to_day.group(1)) == int(number) + 1:
             number = to_day.group(1)  # "the night of November 9-10": the night to the 10th
         if published is not None:
             named = When(date=(month, int(number))).day(published)
