@@ -415,3 +415,13 @@ def test_a_count_is_the_whole_countrys_or_other_regions_only_when_its_clause_nam
 def test_a_count_after_a_date_is_no_end_of_a_night_range(text, day):
     published = datetime(2024, 11, 11, 9, tzinfo=timezone.utc)
     assert extract_when(text, published).day(published) == day
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Two dozen drones were shot down", [("drones shot down", 24)]),
+    ("Three dozen drones attacked the city", [("drones", 36)]),
+    ("Half a dozen drones attacked the city", [("drones", 6)]),
+    ("A dozen drones attacked the city", [("drones", 12)]),
+])
+def test_a_dozen_multiplies_the_number_before_it(text, expected):
+    assert figures(text) == expected
