@@ -425,3 +425,14 @@ def test_a_count_after_a_date_is_no_end_of_a_night_range(text, day):
 ])
 def test_a_dozen_multiplies_the_number_before_it(text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("На месте работают 15 пожарных расчётов", []),
+    ("Пожар тушат 40 пожарных", []),
+    ("На місці працюють 20 пожежних", []),
+    ("В городе вспыхнули 3 пожара", [("fires", 3)]),
+    ("Виникли 2 пожежі", [("fires", 2)]),
+])
+def test_firefighters_are_no_count_of_fires(text, expected):
+    assert figures(text) == expected

@@ -68,8 +68,9 @@ PERSON_UNITS = frozenset({"people", "hospitalised", "injured", "killed", "soldie
 AUXILIARIES = ("were", "was", "are", "have", "been", "had", "has", "being", "got", "были", "был", "была", "було",
                "були", "всего", "уже", "вже", "already", "reportedly", "еще", "ще", "others", "sustained", "suffered",
                "получили", "получил", "получила", "отримали", "отримав", "отримала", "дістали", "дістав", "дістала")
-# Adjectives of children («детских садов», «дитячих майданчиків»): they name no count of children
-NOT_UNIT_STEMS = ("детск", "дитяч")
+# Adjectives of children («детских садов», «дитячих майданчиків»): they name no count of children;
+# firefighters («15 пожарных расчётов», «20 пожежних») are no count of fires
+NOT_UNIT_STEMS = ("детск", "дитяч", "пожарн", "пожежн")
 # Counts of these are counts shot down when a shoot-down word stands beside them («сбито 5 ракет»)
 SHOT_DOWN_UNITS = ("missiles", "drones")
 SHOT_DOWN_STEMS = ("сбит", "сбил", "сбив", "збит", "збил", "збив", "перехва", "перехоп", "уничтож", "знищ", "intercept",
