@@ -436,3 +436,12 @@ def test_a_dozen_multiplies_the_number_before_it(text, expected):
 ])
 def test_firefighters_are_no_count_of_fires(text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Число погибших возросло до 5, пострадали 12 человек", [("killed", 5), ("injured", 12)]),
+    ("Кількість загиблих зросла до 5, поранено 12 людей", [("killed", 5), ("injured", 12)]),
+    ("Число погибших возросло до 5, среди них 2 человека", [("killed", 5)]),
+])
+def test_a_count_in_another_clause_of_a_tolls_sentence_counts_its_own_event(text, expected):
+    assert figures(text) == expected

@@ -592,7 +592,9 @@ def _unit_of(text: str, words: list[tuple[int, int, str]], starts: list[int], at
             return "km advanced", (after[0][0], after[0][1]), False
         if after and (after[0][2].startswith(NOT_FIGURES) or after[0][2] == "лет"):
             return None, None, True
-        unit = _unit_before(words[bisect_left(starts, left, 0, upto):upto], _after_contrast(before))
+        sentence = words[bisect_left(starts, left, 0, upto):upto]
+        own = [w for w in sentence if not _CLAUSE_BREAK.search(text, w[1], end)]  # the number's clause
+        unit = _unit_before(sentence, _after_contrast(before), own)
     if generic and unit not in PERSON_UNITS:
         unit = "people"
     return unit, noun, False
@@ -645,11 +647,17 @@ def _own_words(text: str, after: list[tuple[int, int, str]], end: int, next_numb
     return [w for w in after if next_number is None or w[0] < next_number]
 
 
-def _unit_before(sentence: list[tuple[int, int, str]], before: list[tuple[int, int, str]]) -> str | None:
+def _unit_before(sentence: list[tuple[int, int, str]], before: list[tuple[int, int, str]],
+                 own: list[tuple[int, int, str]]) -> str | None:
     """The unit of a number without a noun: the event word just before it; in a toll's sentence
     («Число погибших ... возросло до 24»), the toll's own noun («Число погибших от ракетного удара ...
-    до 11», "death toll"), else any unit word before it."""
+    до 11», "death toll"), else any unit word before it; but an event word in the number's ``own``
+    clause after the toll's («Число погибших возросло до 5, пострадали 12 человек») is its unit."""
     toll = any(word.startswith(TOLL_STEMS) for _, _, word in sentence)
+    if toll and not any(word.startswith(TOLL_STEMS) for _, _, word in own):
+        found = next((u for _, _, word in reversed(own) if (u := _stem_of(word, _EVENT_UNITS))), None)
+        if found:
+            return found
     for _, _, word in reversed((_toll_nouns(sentence) or sentence) if toll else before):
         found = _unit(word) if toll else _stem_of(word, _EVENT_UNITS)
         if found:
