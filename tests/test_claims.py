@@ -445,3 +445,12 @@ def test_firefighters_are_no_count_of_fires(text, expected):
 ])
 def test_a_count_in_another_clause_of_a_tolls_sentence_counts_its_own_event(text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Погибли 2 из 3 пострадавших", [("killed", 2), ("injured", 3)]),
+    ("2 из 3 погибших — дети", [("killed", 3)]),
+    ("ПВО сбила 5 из 6 ракет", [("missiles shot down", 5), ("missiles", 6)]),
+])
+def test_a_count_of_people_out_of_a_total_is_not_given_the_totals_noun(text, expected):
+    assert figures(text) == expected

@@ -362,6 +362,7 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
 _NON_DIGIT = re.compile(r"\D")
+_DIGIT = re.compile(r"\d")
 # «7 из 8 ракет», "2 out of the 8 missiles", "40 of 50 drones": the first number counts what the second's noun names
 _OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|(?:out\s+)?of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})", re.IGNORECASE)
 # the words just before a total a count is some of («из 8», "of the 93", "out of 8")
@@ -510,8 +511,7 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 and before[-1][2] in CHANGE_FROM:
             carried = before  # the value a figure changed from: the one it changed to is the figure
             continue
-        gap = text[before[-1][1]:m.start()] if before else ""
-        if _not_a_count(m.group(1), value, before, after, gap) or _elsewhere(text, m.start(), m.end(), (left, right)):
+        if _not_a_count(text, m.start(), (m.group(1), value), before, after) or _elsewhere(text, m.start(), m.end(), (left, right)):
             continue
         after = _own_words(text, after, m.end(), next_number.start() if next_number else None)
         unit, noun, skip = _unit_of(text, words, starts, (left, right, upto, m.end()), before, after)
@@ -566,11 +566,12 @@ def _ranged(figure: Figure, text: str, end: int) -> Figure:
 
 
 def _count_out_of(m: re.Match[str]) -> str:
-    """«7 из 8 ракет» as «7 ракет из 8 ракет»: the words up to the second number's noun, given to the first."""
+    """«7 из 8 ракет» as «7 ракет из 8 ракет»: the words up to the second number's noun, given to the
+    first, when it counts things (drones, missiles), not people."""
     nouns = m.group(3).split()
     at = next((i for i, word in enumerate(nouns) if _unit(_fold(word))), None)
-    if at is None:
-        return m.group()
+    if at is None or _unit(_fold(nouns[at])) in PERSON_UNITS:
+        return m.group()  # «погибли 2 из 3 пострадавших»: people, each count its own event's
     return f"{m.group(1)} {' '.join(nouns[:at + 1])}{m.group(2)}{m.group(3)}"
 
 
@@ -699,25 +700,28 @@ def _shot_down_together(figures: list[Figure]) -> list[Figure]:
     return [by_unit[f.unit] for f in figures if f.unit in by_unit]
 
 
-def _not_a_count(digits: str, value: int, before: list[tuple[int, int, str]], after: list[tuple[int, int, str]],
-                 gap: str) -> bool:
-    """Whether a number is no count: a date, a year, an age or a source's name (``gap``: the text
-    between the word before it and it), one of a group it names after it, a negated number or one
-    told before."""
+def _not_a_count(text: str, start: int, number: tuple[str, int], before: list[tuple[int, int, str]],
+                 after: list[tuple[int, int, str]]) -> bool:
+    """Whether a number (its digits as written, its value) at ``start`` is no count: a date, a year,
+    an age or a source's name, one of a group it names after it, a negated number or one told before."""
+    digits, value = number
     if after and after[0][2].startswith(MONTHS):
         return True  # 7 августа
     if before and before[-1][2].startswith(MONTHS) and value <= 31 and (not after or not _unit(after[0][2])):
         return True  # August 7 (not «23 ноября пятью ракетами»)
     if digits.isdigit() and 1900 <= value <= 2100 and (not after or not _unit(after[0][2])):
         return True  # a year
-    return _named_by(before, gap) or _one_of(after) or _told_otherwise(before)
+    gap = text[before[-1][1]:start] if before else ""
+    return _named_by(before, gap) or _one_of(text, after) or _told_otherwise(before)
 
 
-def _one_of(after: list[tuple[int, int, str]]) -> bool:
+def _one_of(text: str, after: list[tuple[int, int, str]]) -> bool:
     """Whether a number counts some of a group it names after it («помер 1 з поранених», "4 of the
-    wounded are in critical condition"): part of a count, no count of its own."""
-    group = [w[2] for w in after[1:3] if w[2] != "the"]
-    return bool(after) and after[0][2] in PART_OF and bool(group) and _unit(group[0]) is not None
+    wounded are in critical condition"): part of a count, no count of its own. Not with a total
+    between («2 из 3 пострадавших»): a count of its own and a total of the group."""
+    group = [w for w in after[1:3] if w[2] != "the"]
+    return bool(after) and after[0][2] in PART_OF and bool(group) and _unit(group[0][2]) is not None \
+        and not _DIGIT.search(text, after[0][1], group[0][0])
 
 
 def _named_by(before: list[tuple[int, int, str]], gap: str) -> bool:
