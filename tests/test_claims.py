@@ -454,3 +454,12 @@ def test_a_count_in_another_clause_of_a_tolls_sentence_counts_its_own_event(text
 ])
 def test_a_count_of_people_out_of_a_total_is_not_given_the_totals_noun(text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Strike On Odesa Kills 10 As Drones Hit Port", [("killed", 10)]),
+    ("13 Kursk residents were evacuated", [("evacuated", 13)]),
+    ("Strike Kills 10 In Kyiv Drones Attack", [("killed", 10)]),
+])
+def test_one_capitalised_name_may_stand_before_a_counts_noun_but_no_headlines_function_word(text, expected):
+    assert figures(text) == expected

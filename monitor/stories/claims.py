@@ -739,7 +739,8 @@ def _named_by(before: list[tuple[int, int, str]], gap: str) -> bool:
 def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, tuple[int, int] | None, bool]:
     """The unit the words after a number name, where its noun lies, and whether the noun is a
     generic one (people, residents)."""
-    for start, end, word in after[:3]:
+    names = 0  # capitalised words skipped
+    for i, (start, end, word) in enumerate(after[:3]):
         if word.startswith(NOT_FIGURES) and not _unit(word) and not _adjective(word):
             break
         found = _unit(word)
@@ -748,9 +749,27 @@ def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, 
         if word.startswith(GENERIC_STEMS):
             event = _event_after(text, after, end)
             return (event[0], (start, event[1]), True) if event is not None else (None, (start, end), True)
-        if word not in FILLER and not _adjective(word) and not (word.isascii() and text[start].isupper()):
-            break  # a capitalised English word is a name that describes the count ("13 Kursk residents")
+        if _name_before_noun(text, after, i) and not names:
+            names += 1  # a capitalised English word is a name that describes the count ("13 Kursk residents")
+        elif word not in FILLER and not _adjective(word):
+            break
     return None, None, False
+
+
+# English words a headline capitalises that name nothing ("Kills 10 As Drones Hit Port")
+FUNCTION_WORDS = frozenset({"a", "an", "the", "as", "after", "in", "on", "at", "and", "or", "but", "for", "from", "by",
+                            "with", "while", "when", "since", "before", "amid", "into", "near", "is", "are", "was",
+                            "were", "have", "has", "had", "be", "been", "this", "that", "these", "those"})
+
+
+def _name_before_noun(text: str, after: list[tuple[int, int, str]], at: int) -> bool:
+    """Whether the word at ``at`` after a number is a capitalised English name right before the
+    count's noun («13 Kursk residents»), not a function word of a headline ("10 As Drones Hit")."""
+    start, _, word = after[at]
+    if not (word.isascii() and text[start].isupper()) or word in FUNCTION_WORDS or at + 1 >= len(after):
+        return False
+    noun = after[at + 1][2]
+    return _unit(noun) is not None or noun.startswith(GENERIC_STEMS)
 
 
 def _adjective(word: str) -> bool:
