@@ -463,3 +463,14 @@ def test_a_count_of_people_out_of_a_total_is_not_given_the_totals_noun(text, exp
 ])
 def test_one_capitalised_name_may_stand_before_a_counts_noun_but_no_headlines_function_word(text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, shot_down", [
+    ("В Харькове сбиты 5 дронов, ещё 3 дрона упали", []),
+    ("В Харькове сбиты 5 дронов, ещё 3 дрона сбиты над Сумами", [("drones shot down", 3)]),
+    ("Five drones were shot down, two more drones fell on the city", []),
+])
+def test_an_increment_is_of_a_count_shot_down_only_when_its_own_clause_says_so(text, shot_down):
+    added: list = []
+    extract_figures(text, added)
+    assert [(f.unit, f.value) for f in added] == shot_down

@@ -626,8 +626,8 @@ def _increment(unit: str, before: list[tuple[int, int, str]], after: list[tuple[
 def _shot_down(text: str, words: list[tuple[int, int, str]], starts: list[int], before: list[tuple[int, int, str]],
                span: tuple[int, int, int]) -> bool:
     """Whether a count of drones or missiles counts those shot down: a shoot-down word just before it
-    or in its clause before it («ПВО уничтожили над областью 27 дронов»), between it and its noun («23
-    сбитых дрона»), or after its noun up to the clause's end."""
+    (not for an increment: «ещё 3»), or in its clause before it («ПВО уничтожили над областью 27
+    дронов»), between it and its noun («23 сбитых дрона»), or after its noun up to the clause's end."""
     start, end, right = span  # the number's start, its noun's end, its sentence's end
     if _OUT_OF_BEFORE.search(text, max(0, start - 12), start):
         return False  # «5 из 6 ракет», "66 of the 93 drones": the total, not those shot down
@@ -637,7 +637,10 @@ def _shot_down(text: str, words: list[tuple[int, int, str]], starts: list[int], 
     following = [w[2] for w in words[at:at + 4] if w[1] <= stop]
     between = [w[2] for w in words[bisect_left(starts, start):at]]
     own = [b[2] for b in before if not _CLAUSE_BREAK.search(text, b[1], start)]
-    return any(w.startswith(SHOT_DOWN_STEMS) for w in [b[2] for b in before[-3:]] + own + between + following)
+    # an increment is shot down only when its own clause says so (not «сбиты 5 дронов, ещё 3 дрона упали»)
+    increment = bool(before) and before[-1][2] in INCREMENTS or "more" in between
+    near = [] if increment else [b[2] for b in before[-3:]]
+    return any(w.startswith(SHOT_DOWN_STEMS) for w in near + own + between + following)
 
 
 def _own_words(text: str, after: list[tuple[int, int, str]], end: int, next_number: int | None) -> list[tuple[int, int, str]]:
