@@ -474,3 +474,14 @@ def test_an_increment_is_of_a_count_shot_down_only_when_its_own_clause_says_so(t
     added: list = []
     extract_figures(text, added)
     assert [(f.unit, f.value) for f in added] == shot_down
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Загинули 5 людей, 47-ма бригада відбила атаку", [("killed", 5, ())]),
+    ("Загинули 5 людей, 25-та бригада відбила атаку", [("killed", 5, ())]),
+    ("Загинули 5 людей, 1-ша бригада відбила атаку", [("killed", 5, ())]),
+    ("Загинули 5 людей, 3-тя бригада відбила атаку", [("killed", 5, ())]),
+    ("Удар завдано 5-ма ракетами", [("missiles", 5, ())]),
+])
+def test_a_ukrainian_ordinal_is_no_count_and_a_case_ending_keeps_the_count(text, expected):
+    assert [(f.unit, f.value, f.also) for f in extract_figures(text)] == expected

@@ -66,7 +66,15 @@ _SMALL = _table(_UNITS)
 _TEN = _table(_TENS)
 _HUNDRED = _table(_HUNDREDS)
 # a case ending written after the digits: «6-ю ракетами», «5-ти», «двух-трёх» stays as it is
-_ENDING = re.compile(r"(\d)-(?:ю|ти|ми|х|ух|ех|ёх|и|ой|ого|ому|ым|ом|ма|ть|ьох|ох)\b", re.IGNORECASE)
+_ENDING = re.compile(r"(\d+)-(ю|ти|ми|х|ух|ех|ёх|и|ой|ого|ому|ым|ом|ма|ть|ьох|ох)\b", re.IGNORECASE)
+# «-ма» after 7 or 8 (not 17, 18) is an ordinal's ending: «47-ма бригада» (сорок сьома), not «5-ма ракетами»
+_ORDINAL_MA = re.compile(r"(?<!1)[78]$")
+
+
+def _case_ending(m: re.Match[str]) -> str:
+    """The digits without a case ending written after them; an ordinal's «-ма» kept."""
+    ordinal = m.group(2).lower() == "ма" and _ORDINAL_MA.search(m.group(1))
+    return m.group() if ordinal else m.group(1)
 _DIGITS_BEFORE = re.compile(r"(?<![\d.,])(\d{1,3})\s+$")
 _ANY = set(_SMALL) | set(_TEN) | set(_HUNDRED) | _THOUSAND | _DOZEN
 
@@ -95,7 +103,7 @@ def _value(words: list[str]) -> int | None:
 def digits_for_words(text: str) -> str:
     """``text`` with each run of number words replaced by its digits («до пяти человек» -> «до 5
     человек»); everything else as written."""
-    text = _ABBREVIATED_THOUSAND.sub(lambda m: str(int(m.group(1)) * 1000), _ENDING.sub(r"\1", _HALF_DOZEN.sub("6", text)))
+    text = _ABBREVIATED_THOUSAND.sub(lambda m: str(int(m.group(1)) * 1000), _ENDING.sub(_case_ending, _HALF_DOZEN.sub("6", text)))
     out: list[str] = []
     at = 0
     run: list[tuple[int, int, str]] = []
