@@ -353,7 +353,7 @@ def same_time(one: str | None, other: str | None) -> bool:
 
 # digits grouped by thousands with spaces, or with commas in English («76,000»: a count, not a fraction)
 _NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{1,3}(?:,\d{3})+(?![.,]\d)|\d+)"
-                     r"(?:[.,:](\d+))?(?![\w]|-(?:й|я|е|ї|го|му|ий|ій|ая|ое|ые|та|ша|тя|га|ма|th|st|nd|rd)\b)")  # not «41-й», «47-ма», "3rd"
+                     r"(?:[.,:](\d+))?(?![\w]|-(?:й|я|е|ї|го|му|ий|ій|ая|ое|ые|та|ша|тя|га|ма|th|st|nd|rd)\b)")  # not «41-й», «47-ма»
 # an area abbreviated («480 кв. км», "480 sq km"): one word the square km unit reads
 _SQUARE_KM = re.compile(r"\b(?:кв|sq)\.?\s*(?:км|km)\b", re.IGNORECASE)
 # an area in square metres, feet or miles («150 квадратних метрів», "150-square-meter", «500 кв.м»): no count
