@@ -318,7 +318,9 @@ def test_a_tolls_count_is_what_its_sentence_counts_however_far_the_word(text, ex
                                   "Two more people died in hospital"])
 def test_an_increment_of_a_toll_is_no_figure_of_it(text):
     assert figures(text) == []
-    # so is a count shot down grown by more: an increment of it, once
+
+
+def test_a_count_shot_down_grown_by_more_is_an_increment_of_it_once():
     added: list = []
     assert extract_figures("По его данным, еще пять беспилотников сбиты над Брянской областью", added) == []
     assert [(f.unit, f.value) for f in added] == [("drones shot down", 5)]

@@ -380,6 +380,7 @@ _COUNT_RANGE = re.compile(r"[-–](\d+)(?![\d.,:])")  # «15-20 пострада
 _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a sentence
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
+# Units of a toll: the people an event befell, whose count «ещё N» adds to
 TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})
 # what an increment adds to: a toll («ещё двое ранены»), a count shot down («сбиты ещё два беспилотника»)
 INCREMENT_UNITS = TOLL_UNITS | frozenset(SHOT_DOWN_UNITS) | frozenset(f"{u} shot down" for u in SHOT_DOWN_UNITS)
@@ -464,8 +465,9 @@ def _kind(word: str) -> str | None:
 
 
 def _event_after(text: str, after: list[tuple[int, int, str]], end: int) -> tuple[str, int] | None:
-    """The unit an event word names right after a generic noun ("24 people injured", "people
-    were evacuated": only spaces and auxiliaries between), with where that word ends."""
+    """The unit an event word names right after ``end``, a number's or its generic noun's ("100
+    were wounded", "24 people injured", "people were evacuated": only spaces and auxiliaries
+    between), with where that word ends."""
     following = [w for w in after if w[0] > end and w[2] not in AUXILIARIES][:1]
     if not following or not _JOINED.fullmatch(text, end, following[0][0]):
         return None
