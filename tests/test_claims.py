@@ -318,7 +318,9 @@ def test_a_tolls_count_is_what_its_sentence_counts_however_far_the_word(text, ex
                                   "Two more people died in hospital"])
 def test_an_increment_of_a_toll_is_no_figure_of_it(text):
     assert figures(text) == []
-    # so is a count shot down grown by more: an increment of it, once
+
+
+def test_a_count_shot_down_grown_by_more_is_an_increment_of_it_once():
     added: list = []
     assert extract_figures("По его данным, еще пять беспилотников сбиты над Брянской областью", added) == []
     assert [(f.unit, f.value) for f in added] == [("drones shot down", 5)]
@@ -375,3 +377,113 @@ def test_a_date_after_a_digest_word_that_dates_the_event_is_the_events():
     assert extract_when("Согласно сводке Минобороны, 6 августа ВСУ атаковали Суджу", published).day(published) \
         == "2024-08-06"
     assert extract_when("Итоги дня 6 августа: обстрелы Курской области", published).day(published) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Как сообщил источник, 3 человека погибли", [("killed", 3)]),
+    ("Взрывы слышны в городе, сообщает источник 112", []),
+    ("Про вибухи пише Telegram-канал 112", []),
+])
+def test_a_number_names_a_source_only_right_after_its_word(text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Air defence downed 40 of 50 drones", [("drones shot down", 40), ("drones", 50)]),
+    ("Air defence shot down 66 of the 93 drones launched", [("drones shot down", 66), ("drones", 93)]),
+    ("ПВО сбила 7 из 8 ракет", [("missiles shot down", 7), ("missiles", 8)]),
+])
+def test_a_count_of_a_total_is_those_shot_down_and_the_total_is_all_there_were(text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("В результате удара по Украине погибли 5 человек в Днепре", [("killed", 5)]),
+    ("Массированная атака по всей Украине: в Одессе погибли 5 человек", [("killed", 5)]),
+    ("Russian strikes across Ukraine killed 5 people in Odesa", [("killed", 5)]),
+    ("Над Курской и другими областями уничтожены 30 беспилотников", [("drones shot down", 30)]),
+    ("По всей Украине погибли 5 человек", []),
+    ("Над другими областями уничтожены 30 беспилотников", []),
+])
+def test_a_count_is_the_whole_countrys_or_other_regions_only_when_its_clause_names_them_alone(text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, day", [
+    ("9 ноября — 10 человек пострадали", "2024-11-09"),
+    ("On November 9 - 10 people were injured", "2024-11-09"),
+    ("On the night of November 9–10, drones hit the port", "2024-11-10 night"),
+])
+def test_a_count_after_a_date_is_no_end_of_a_night_range(text, day):
+    published = datetime(2024, 11, 11, 9, tzinfo=timezone.utc)
+    assert extract_when(text, published).day(published) == day
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Two dozen drones were shot down", [("drones shot down", 24)]),
+    ("Three dozen drones attacked the city", [("drones", 36)]),
+    ("Half a dozen drones attacked the city", [("drones", 6)]),
+    ("A dozen drones attacked the city", [("drones", 12)]),
+])
+def test_a_dozen_multiplies_the_number_before_it(text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("На месте работают 15 пожарных расчётов", []),
+    ("Пожар тушат 40 пожарных", []),
+    ("На місці працюють 20 пожежних", []),
+    ("В городе вспыхнули 3 пожара", [("fires", 3)]),
+    ("Виникли 2 пожежі", [("fires", 2)]),
+])
+def test_firefighters_are_no_count_of_fires(text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Число погибших возросло до 5, пострадали 12 человек", [("killed", 5), ("injured", 12)]),
+    ("Кількість загиблих зросла до 5, поранено 12 людей", [("killed", 5), ("injured", 12)]),
+    ("Число погибших возросло до 5, среди них 2 человека", [("killed", 5)]),
+])
+def test_a_count_in_another_clause_of_a_tolls_sentence_counts_its_own_event(text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Погибли 2 из 3 пострадавших", [("killed", 2), ("injured", 3)]),
+    ("2 из 3 погибших — дети", [("killed", 3)]),
+    ("ПВО сбила 5 из 6 ракет", [("missiles shot down", 5), ("missiles", 6)]),
+])
+def test_a_count_of_people_out_of_a_total_is_not_given_the_totals_noun(text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Strike On Odesa Kills 10 As Drones Hit Port", [("killed", 10)]),
+    ("13 Kursk residents were evacuated", [("evacuated", 13)]),
+    ("Strike Kills 10 In Kyiv Drones Attack", [("killed", 10)]),
+])
+def test_one_capitalised_name_may_stand_before_a_counts_noun_but_no_headlines_function_word(text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, shot_down", [
+    ("В Харькове сбиты 5 дронов, ещё 3 дрона упали", []),
+    ("В Харькове сбиты 5 дронов, ещё 3 дрона сбиты над Сумами", [("drones shot down", 3)]),
+    ("Five drones were shot down, two more drones fell on the city", []),
+])
+def test_an_increment_is_of_a_count_shot_down_only_when_its_own_clause_says_so(text, shot_down):
+    added: list = []
+    extract_figures(text, added)
+    assert [(f.unit, f.value) for f in added] == shot_down
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Загинули 5 людей, 47-ма бригада відбила атаку", [("killed", 5, ())]),
+    ("Загинули 5 людей, 25-та бригада відбила атаку", [("killed", 5, ())]),
+    ("Загинули 5 людей, 1-ша бригада відбила атаку", [("killed", 5, ())]),
+    ("Загинули 5 людей, 3-тя бригада відбила атаку", [("killed", 5, ())]),
+    ("Удар завдано 5-ма ракетами", [("missiles", 5, ())]),
+])
+def test_a_ukrainian_ordinal_is_no_count_and_a_case_ending_keeps_the_count(text, expected):
+    assert [(f.unit, f.value, f.also) for f in extract_figures(text)] == expected

@@ -28,24 +28,23 @@ def test_figures_are_counts_with_their_nouns_not_dates_or_times():
 
 
 def test_a_tolls_noun_ages_and_the_next_numbers_words_do_not_give_a_count_its_unit():
-    figures = lambda text: [(f.unit, f.value) for f in extract_figures(text)]  # noqa: E731
     # the toll's own noun, not the weapon named between it and the number
-    assert figures("Число погибших в результате ракетного удара по Одессе выросло до 11") == [("killed", 11)]
-    assert figures("Число пострадавших от ракетного удара возросло до 39 человек") == [("injured", 39)]
-    assert figures("The death toll from the missile strike rose to 12") == [("killed", 12)]
+    assert figure_pairs("Число погибших в результате ракетного удара по Одессе выросло до 11") == [("killed", 11)]
+    assert figure_pairs("Число пострадавших от ракетного удара возросло до 39 человек") == [("injured", 39)]
+    assert figure_pairs("The death toll from the missile strike rose to 12") == [("killed", 12)]
     # the words after a comma or after the next number belong to the next count
-    assert figures("Russian missile attack on Odesa kills 10, injures 55") == [("killed", 10), ("injured", 55)]
-    assert figures("Число погибших возросло до 3 — 2 ребенка и взрослый.") == [("killed", 3), ("children", 2)]
+    assert figure_pairs("Russian missile attack on Odesa kills 10, injures 55") == [("killed", 10), ("injured", 55)]
+    assert figure_pairs("Число погибших возросло до 3 — 2 ребенка и взрослый.") == [("killed", 3), ("children", 2)]
     # «ещё» after another count lists more victims: a toll of its own, not an increment
     added: list = []
     assert [(f.unit, f.value) for f in extract_figures("Число погибших увеличилось до 10. Еще 43 человека пострадали", added)] \
         == [("killed", 10), ("injured", 43)] and added == []
     # flights held or diverted and fires started are counts a desk follows
-    assert figures("Семь рейсов задержаны на прилёт, at least 366 flights were diverted") == [("flights", 7)]
-    assert figures("В результате атаки возникло 7 пожаров") == [("fires", 7)]
+    assert figure_pairs("Семь рейсов задержаны на прилёт, at least 366 flights were diverted") == [("flights", 7)]
+    assert figure_pairs("В результате атаки возникло 7 пожаров") == [("fires", 7)]
     # an age is no count
-    assert figures("Среди погибших детей – 9-летняя дочь чиновника") == []
-    assert figures("52-летняя женщина попала в реанимацию, a 7-year-old boy was injured") == []
+    assert figure_pairs("Среди погибших детей – 9-летняя дочь чиновника") == []
+    assert figure_pairs("52-летняя женщина попала в реанимацию, a 7-year-old boy was injured") == []
 
 
 def figure_pairs(text: str) -> list[tuple[str, int]]:

@@ -68,8 +68,9 @@ PERSON_UNITS = frozenset({"people", "hospitalised", "injured", "killed", "soldie
 AUXILIARIES = ("were", "was", "are", "have", "been", "had", "has", "being", "got", "были", "был", "была", "було",
                "були", "всего", "уже", "вже", "already", "reportedly", "еще", "ще", "others", "sustained", "suffered",
                "получили", "получил", "получила", "отримали", "отримав", "отримала", "дістали", "дістав", "дістала")
-# Adjectives of children («детских садов», «дитячих майданчиків»): they name no count of children
-NOT_UNIT_STEMS = ("детск", "дитяч")
+# Adjectives of children («детских садов», «дитячих майданчиків»): they name no count of children;
+# firefighters («15 пожарных расчётов», «20 пожежних») are no count of fires
+NOT_UNIT_STEMS = ("детск", "дитяч", "пожарн", "пожежн")
 # Counts of these are counts shot down when a shoot-down word stands beside them («сбито 5 ракет»)
 SHOT_DOWN_UNITS = ("missiles", "drones")
 SHOT_DOWN_STEMS = ("сбит", "сбил", "сбив", "збит", "збил", "збив", "перехва", "перехоп", "уничтож", "знищ", "intercept",
@@ -117,6 +118,7 @@ CONTRASTS = {"а", "але", "но", "однако", "проте", "but", "while
 AGE_WORDS = {"aged", "age", "ages", "возрасте", "віком", "віці"}
 RANGE_WORDS = {"от", "до", "від", "from", "to", "between", "між", "and", "и", "і", "та"}
 NAME_WORDS = {"источник", "джерело", "канал"}  # a source named by a number: «источник 112»
+_NAME_GAP = re.compile(r"[ \u00a0-]+")  # between a source's word and its number: «источник 112», «канал-112»
 
 # Named weapons: a claim about one is not a claim about another (ATACMS, Storm Shadow); folded
 # word beginnings, a name of two words as two
@@ -260,7 +262,8 @@ _DEADLINE = re.compile(r"(?:\b(?:до|к|by|until|before|till)\s+)$", re.IGNOREC
 
 # A date's year and clock time right after it: a page's own time stamp ("November 11, 2024 10:51 AM")
 _STAMP = re.compile(r",?\s*20\d\d\s*,?\s*(?:\d{1,2}[:.]\d{2})")
-_RANGE_END = re.compile(r"\s*[-–—]\s*(\d{1,2})\b")  # "9-10", «9–10»: the day a night range ends
+# "November 9-10": the day a night range ends (month first, no spaces: «9 ноября — 10 человек» is a count)
+_RANGE_END = re.compile(r"[-–](\d{1,2})\b")
 LATE_HOUR = 21  # UTC hour from which a post may name the next day as its own (midnight in Moscow, and in Kyiv in summer)
 
 
@@ -284,7 +287,7 @@ def extract_when(text: str, published: datetime | None = None) -> When:
             continue
         if _digests_date(text[:m.start()]) or _STAMP.match(text, m.end()):
             continue  # «Главные события на 26 ноября»: the digest's day; "November 11, 2024 10:51 AM": the page's
-        if (to_day := _RANGE_END.match(text, m.end())) and int(to_day.group(1)) == int(number) + 1:
+        if m.group(3) and (to_day := _RANGE_END.match(text, m.end())) and int(to_day.group(1)) == int(number) + 1:
             number = to_day.group(1)  # "the night of November 9-10": the night to the 10th
         if published is not None:
             named = When(date=(month, int(number))).day(published)
@@ -350,7 +353,7 @@ def same_time(one: str | None, other: str | None) -> bool:
 
 # digits grouped by thousands with spaces, or with commas in English («76,000»: a count, not a fraction)
 _NUMBER = re.compile(r"(?<![\w.,:])(?<!\w-)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{1,3}(?:,\d{3})+(?![.,]\d)|\d+)"
-                     r"(?:[.,:](\d+))?(?![\w]|-(?:й|я|е|ї|го|му|ий|ій|ая|ое|ые|th|st|nd|rd)\b)")  # not «41-й», "3rd"
+                     r"(?:[.,:](\d+))?(?![\w]|-(?:й|я|е|ї|го|му|ий|ій|ая|ое|ые|та|ша|тя|га|ма|th|st|nd|rd)\b)")  # not «41-й», «47-ма»
 # an area abbreviated («480 кв. км», "480 sq km"): one word the square km unit reads
 _SQUARE_KM = re.compile(r"\b(?:кв|sq)\.?\s*(?:км|km)\b", re.IGNORECASE)
 # an area in square metres, feet or miles («150 квадратних метрів», "150-square-meter", «500 кв.м»): no count
@@ -359,18 +362,25 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?…\n;]")
 _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the point of «10.30»
 _NON_DIGIT = re.compile(r"\D")
-# «7 из 8 ракет», "2 out of the 8 missiles": the first number counts what the second's noun names
-_OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|out\s+of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})")
+_DIGIT = re.compile(r"\d")
+# «7 из 8 ракет», "2 out of the 8 missiles", "40 of 50 drones": the first number counts what the second's noun names
+_OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|(?:out\s+)?of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})", re.IGNORECASE)
+# the words just before a total a count is some of («из 8», "of the 93", "out of 8")
+_OUT_OF_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)
 # a count of other regions than the one a post is about («вместе с другими регионами — 42», "in other regions"),
-# or of the whole country («по нашій країні 120 ракетами», «по всей Украине», "across Ukraine")
+# or of the whole country named so («по нашій країні 120 ракетами», «по всей Украине», "across the country");
+# not a strike on the country told with a place in it («удар по Украине ... в Днепре»)
 _OTHER_REGIONS = re.compile(r"\b(?:other|другими|других|другие|інших|іншими|інші)\s+(?:[^\W\d_]+\s+)?"
                             r"(?:regions?|oblasts?|регион\w*|област\w*|регіон\w*)"
-                            r"|\bпо\s+(?:всей\s+|всій\s+|нашій\s+|нашей\s+)?(?:Украин|Україн|стран|країн)\w*"
-                            r"|\bacross\s+(?:the\s+country|Ukraine)", re.IGNORECASE)
+                            r"|\bпо\s+(?:всей|всій|нашій|нашей)\s+(?:Украин|Україн|стран|країн)\w*"
+                            r"|\bacross\s+the\s+(?:whole\s+|entire\s+)?country", re.IGNORECASE)
+# a conjunction before other regions: the post's own region is named with them («над Курской и другими областями»)
+_WITH_OTHERS = re.compile(r"\b(?:и|і|й|та|and)\s+$", re.IGNORECASE)
 _COUNT_RANGE = re.compile(r"[-–](\d+)(?![\d.,:])")  # «15-20 пострадавших»: the range's upper end
 _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a sentence
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
+# Units of a toll: the people an event befell, whose count «ещё N» adds to
 TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})
 # what an increment adds to: a toll («ещё двое ранены»), a count shot down («сбиты ещё два беспилотника»)
 INCREMENT_UNITS = TOLL_UNITS | frozenset(SHOT_DOWN_UNITS) | frozenset(f"{u} shot down" for u in SHOT_DOWN_UNITS)
@@ -455,8 +465,9 @@ def _kind(word: str) -> str | None:
 
 
 def _event_after(text: str, after: list[tuple[int, int, str]], end: int) -> tuple[str, int] | None:
-    """The unit an event word names right after a generic noun ("24 people injured", "people
-    were evacuated": only spaces and auxiliaries between), with where that word ends."""
+    """The unit an event word names right after ``end``, a number's or its generic noun's ("100
+    were wounded", "24 people injured", "people were evacuated": only spaces and auxiliaries
+    between), with where that word ends."""
     following = [w for w in after if w[0] > end and w[2] not in AUXILIARIES][:1]
     if not following or not _JOINED.fullmatch(text, end, following[0][0]):
         return None
@@ -502,7 +513,7 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 and before[-1][2] in CHANGE_FROM:
             carried = before  # the value a figure changed from: the one it changed to is the figure
             continue
-        if _not_a_count(m.group(1), value, before, after) or _elsewhere(text, m.start(), m.end(), (left, right)):
+        if _not_a_count(text, m.start(), (m.group(1), value), before, after) or _elsewhere(text, m.start(), m.end(), (left, right)):
             continue
         after = _own_words(text, after, m.end(), next_number.start() if next_number else None)
         unit, noun, skip = _unit_of(text, words, starts, (left, right, upto, m.end()), before, after)
@@ -538,12 +549,14 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
 
 
 def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bool:
-    """Whether a count's clause (between commas) says it is of other regions («вместе с другими
-    регионами — 42», "36 drones were shot down in other western regions") or of the whole country, not the post's own."""
+    """Whether a count's clause (from a comma, semicolon or colon before it to one of those or a dash
+    after it) says it is of other regions only («вместе с другими регионами — 42», "36 drones were shot
+    down in other western regions"; not «над Курской и другими областями») or of the whole country."""
     left, right = sentence
-    clause_start = max(text.rfind(",", left, start), text.rfind(";", left, start), left)
-    commas = [at for at in (text.find(",", end, right), text.find(";", end, right)) if at >= 0]
-    return _OTHER_REGIONS.search(text, clause_start, min(commas, default=right)) is not None
+    clause_start = max([text.rfind(mark, left, start) for mark in ",;:"] + [left])
+    breaks = [at for at in (text.find(mark, end, right) for mark in ",;:—") if at >= 0]
+    found = _OTHER_REGIONS.search(text, clause_start, min(breaks, default=right))
+    return found is not None and not _WITH_OTHERS.search(text, clause_start, found.start())
 
 
 def _ranged(figure: Figure, text: str, end: int) -> Figure:
@@ -555,11 +568,12 @@ def _ranged(figure: Figure, text: str, end: int) -> Figure:
 
 
 def _count_out_of(m: re.Match[str]) -> str:
-    """«7 из 8 ракет» as «7 ракет из 8 ракет»: the words up to the second number's noun, given to the first."""
+    """«7 из 8 ракет» as «7 ракет из 8 ракет»: the words up to the second number's noun, given to the
+    first, when it counts things (drones, missiles), not people."""
     nouns = m.group(3).split()
     at = next((i for i, word in enumerate(nouns) if _unit(_fold(word))), None)
-    if at is None:
-        return m.group()
+    if at is None or _unit(_fold(nouns[at])) in PERSON_UNITS:
+        return m.group()  # «погибли 2 из 3 пострадавших»: people, each count its own event's
     return f"{m.group(1)} {' '.join(nouns[:at + 1])}{m.group(2)}{m.group(3)}"
 
 
@@ -581,7 +595,9 @@ def _unit_of(text: str, words: list[tuple[int, int, str]], starts: list[int], at
             return "km advanced", (after[0][0], after[0][1]), False
         if after and (after[0][2].startswith(NOT_FIGURES) or after[0][2] == "лет"):
             return None, None, True
-        unit = _unit_before(words[bisect_left(starts, left, 0, upto):upto], _after_contrast(before))
+        sentence = words[bisect_left(starts, left, 0, upto):upto]
+        own = [w for w in sentence if not _CLAUSE_BREAK.search(text, w[1], end)]  # the number's clause
+        unit = _unit_before(sentence, _after_contrast(before), own)
     if generic and unit not in PERSON_UNITS:
         unit = "people"
     return unit, noun, False
@@ -612,18 +628,21 @@ def _increment(unit: str, before: list[tuple[int, int, str]], after: list[tuple[
 def _shot_down(text: str, words: list[tuple[int, int, str]], starts: list[int], before: list[tuple[int, int, str]],
                span: tuple[int, int, int]) -> bool:
     """Whether a count of drones or missiles counts those shot down: a shoot-down word just before it
-    or in its clause before it («ПВО уничтожили над областью 27 дронов»), between it and its noun («23
-    сбитых дрона»), or after its noun up to the clause's end."""
+    (not for an increment: «ещё 3»), or in its clause before it («ПВО уничтожили над областью 27
+    дронов»), between it and its noun («23 сбитых дрона»), or after its noun up to the clause's end."""
     start, end, right = span  # the number's start, its noun's end, its sentence's end
-    if before and before[-1][2] in PART_OF and before[-1][1] > start - 4 or [b[2] for b in before[-3:-1]] == ["out", "of"]:
-        return False  # «5 из 6 ракет», "2 out of the 8 missiles": the total, not those shot down
+    if _OUT_OF_BEFORE.search(text, max(0, start - 12), start):
+        return False  # «5 из 6 ракет», "66 of the 93 drones": the total, not those shot down
     clause = text.find(",", end, right)
     stop = right if clause < 0 else clause
     at = bisect_left(starts, end)
     following = [w[2] for w in words[at:at + 4] if w[1] <= stop]
     between = [w[2] for w in words[bisect_left(starts, start):at]]
     own = [b[2] for b in before if not _CLAUSE_BREAK.search(text, b[1], start)]
-    return any(w.startswith(SHOT_DOWN_STEMS) for w in [b[2] for b in before[-3:]] + own + between + following)
+    # an increment is shot down only when its own clause says so (not «сбиты 5 дронов, ещё 3 дрона упали»)
+    increment = bool(before) and before[-1][2] in INCREMENTS or "more" in between
+    near = [] if increment else [b[2] for b in before[-3:]]
+    return any(w.startswith(SHOT_DOWN_STEMS) for w in near + own + between + following)
 
 
 def _own_words(text: str, after: list[tuple[int, int, str]], end: int, next_number: int | None) -> list[tuple[int, int, str]]:
@@ -634,11 +653,17 @@ def _own_words(text: str, after: list[tuple[int, int, str]], end: int, next_numb
     return [w for w in after if next_number is None or w[0] < next_number]
 
 
-def _unit_before(sentence: list[tuple[int, int, str]], before: list[tuple[int, int, str]]) -> str | None:
+def _unit_before(sentence: list[tuple[int, int, str]], before: list[tuple[int, int, str]],
+                 own: list[tuple[int, int, str]]) -> str | None:
     """The unit of a number without a noun: the event word just before it; in a toll's sentence
     («Число погибших ... возросло до 24»), the toll's own noun («Число погибших от ракетного удара ...
-    до 11», "death toll"), else any unit word before it."""
+    до 11», "death toll"), else any unit word before it; but an event word in the number's ``own``
+    clause after the toll's («Число погибших возросло до 5, пострадали 12 человек») is its unit."""
     toll = any(word.startswith(TOLL_STEMS) for _, _, word in sentence)
+    if toll and not any(word.startswith(TOLL_STEMS) for _, _, word in own):
+        found = next((u for _, _, word in reversed(own) if (u := _stem_of(word, _EVENT_UNITS))), None)
+        if found:
+            return found
     for _, _, word in reversed((_toll_nouns(sentence) or sentence) if toll else before):
         found = _unit(word) if toll else _stem_of(word, _EVENT_UNITS)
         if found:
@@ -680,37 +705,47 @@ def _shot_down_together(figures: list[Figure]) -> list[Figure]:
     return [by_unit[f.unit] for f in figures if f.unit in by_unit]
 
 
-def _not_a_count(digits: str, value: int, before: list[tuple[int, int, str]], after: list[tuple[int, int, str]]) -> bool:
-    """Whether a number is a date, a year, a negated number or one told before, not a count."""
+def _not_a_count(text: str, start: int, number: tuple[str, int], before: list[tuple[int, int, str]],
+                 after: list[tuple[int, int, str]]) -> bool:
+    """Whether a number (its digits as written, its value) at ``start`` is no count: a date, a year,
+    an age or a source's name, one of a group it names after it, a negated number or one told before."""
+    digits, value = number
     if after and after[0][2].startswith(MONTHS):
         return True  # 7 августа
     if before and before[-1][2].startswith(MONTHS) and value <= 31 and (not after or not _unit(after[0][2])):
         return True  # August 7 (not «23 ноября пятью ракетами»)
     if digits.isdigit() and 1900 <= value <= 2100 and (not after or not _unit(after[0][2])):
         return True  # a year
-    return _named_by(before) or _one_of(after) or _told_otherwise(before)
+    gap = text[before[-1][1]:start] if before else ""
+    return _named_by(before, gap) or _one_of(text, after) or _told_otherwise(before)
 
 
-def _one_of(after: list[tuple[int, int, str]]) -> bool:
+def _one_of(text: str, after: list[tuple[int, int, str]]) -> bool:
     """Whether a number counts some of a group it names after it («помер 1 з поранених», "4 of the
-    wounded are in critical condition"): part of a count, no count of its own."""
-    group = [w[2] for w in after[1:3] if w[2] != "the"]
-    return bool(after) and after[0][2] in PART_OF and bool(group) and _unit(group[0]) is not None
+    wounded are in critical condition"): part of a count, no count of its own. Not with a total
+    between («2 из 3 пострадавших»): a count of its own and a total of the group."""
+    group = [w for w in after[1:3] if w[2] != "the"]
+    return bool(after) and after[0][2] in PART_OF and bool(group) and _unit(group[0][2]) is not None \
+        and not _DIGIT.search(text, after[0][1], group[0][0])
 
 
-def _named_by(before: list[tuple[int, int, str]]) -> bool:
+def _named_by(before: list[tuple[int, int, str]], gap: str) -> bool:
     """Whether a number is an age («в возрасте 7, 10 и 11 лет», "aged 7", «віком від 7 до 11») or a
-    source's name («источник 112», «Telegram-канал 112»), not a count."""
+    source's name («источник 112», «Telegram-канал 112»: only ``gap``, spaces or a hyphen, between
+    them; not «Как сообщил источник, 3 человека погибли»), not a count."""
+    if before and before[-1][2] in NAME_WORDS and _NAME_GAP.fullmatch(gap):
+        return True
     words = [w[2] for w in before]
     while words and words[-1] in RANGE_WORDS:
         words.pop()
-    return bool(words) and (words[-1] in AGE_WORDS or words[-1] in NAME_WORDS)
+    return bool(words) and words[-1] in AGE_WORDS
 
 
 def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, tuple[int, int] | None, bool]:
     """The unit the words after a number name, where its noun lies, and whether the noun is a
     generic one (people, residents)."""
-    for start, end, word in after[:3]:
+    names = 0  # capitalised words skipped
+    for i, (start, end, word) in enumerate(after[:3]):
         if word.startswith(NOT_FIGURES) and not _unit(word) and not _adjective(word):
             break
         found = _unit(word)
@@ -719,9 +754,27 @@ def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, 
         if word.startswith(GENERIC_STEMS):
             event = _event_after(text, after, end)
             return (event[0], (start, event[1]), True) if event is not None else (None, (start, end), True)
-        if word not in FILLER and not _adjective(word) and not (word.isascii() and text[start].isupper()):
-            break  # a capitalised English word is a name that describes the count ("13 Kursk residents")
+        if _name_before_noun(text, after, i) and not names:
+            names += 1  # a capitalised English word is a name that describes the count ("13 Kursk residents")
+        elif word not in FILLER and not _adjective(word):
+            break
     return None, None, False
+
+
+# English words a headline capitalises that name nothing ("Kills 10 As Drones Hit Port")
+FUNCTION_WORDS = frozenset({"a", "an", "the", "as", "after", "in", "on", "at", "and", "or", "but", "for", "from", "by",
+                            "with", "while", "when", "since", "before", "amid", "into", "near", "is", "are", "was",
+                            "were", "have", "has", "had", "be", "been", "this", "that", "these", "those"})
+
+
+def _name_before_noun(text: str, after: list[tuple[int, int, str]], at: int) -> bool:
+    """Whether the word at ``at`` after a number is a capitalised English name right before the
+    count's noun («13 Kursk residents»), not a function word of a headline ("10 As Drones Hit")."""
+    start, _, word = after[at]
+    if not (word.isascii() and text[start].isupper()) or word in FUNCTION_WORDS or at + 1 >= len(after):
+        return False
+    noun = after[at + 1][2]
+    return _unit(noun) is not None or noun.startswith(GENERIC_STEMS)
 
 
 def _adjective(word: str) -> bool:

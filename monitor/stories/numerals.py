@@ -20,7 +20,7 @@ _UNITS = {
     9: "девять девяти девятью девятеро дев'ять дев'яти дев'ятьох дев'ятеро nine",
     10: "десять десяти десятью десятеро десятьох ten",
     11: "одиннадцать одиннадцати одинадцять одинадцяти одинадцятеро eleven",
-    12: "двенадцать двенадцати дванадцять дванадцяти дванадцятеро twelve dozen",
+    12: "двенадцать двенадцати дванадцять дванадцяти дванадцятеро twelve",
     13: "тринадцать тринадцати тринадцять тринадцяти thirteen",
     14: "четырнадцать четырнадцати чотирнадцять чотирнадцяти fourteen",
     15: "пятнадцать пятнадцати п'ятнадцять п'ятнадцяти fifteen",
@@ -51,6 +51,9 @@ _HUNDREDS = {
     900: "девятьсот девятисот дев'ятсот дев'ятисот",
 }
 _THOUSAND = set("тысяча тысячи тысяч тысячу тисяча тисячі тисяч тисячу thousand".split())
+# a dozen multiplies the number before it ("two dozen": 24), or is 12 alone; half a dozen is 6
+_DOZEN = set("dozen дюжина дюжины дюжин дюжину дюжини".split())
+_HALF_DOZEN = re.compile(r"\bhalf\s+a\s+dozen\b|\bполдюжин[аыуи]\b", re.IGNORECASE)
 # «121 тыс.», «180 тис.»: digits counted in thousands (the abbreviation's point ends no sentence)
 _ABBREVIATED_THOUSAND = re.compile(r"(?<![\d.,])(\d{1,3})\s*(?:тыс|тис)\b\.?", re.IGNORECASE)
 
@@ -63,9 +66,17 @@ _SMALL = _table(_UNITS)
 _TEN = _table(_TENS)
 _HUNDRED = _table(_HUNDREDS)
 # a case ending written after the digits: «6-ю ракетами», «5-ти», «двух-трёх» stays as it is
-_ENDING = re.compile(r"(\d)-(?:ю|ти|ми|х|ух|ех|ёх|и|ой|ого|ому|ым|ом|ма|ть|ьох|ох)\b", re.IGNORECASE)
+_ENDING = re.compile(r"(\d+)-(ю|ти|ми|х|ух|ех|ёх|и|ой|ого|ому|ым|ом|ма|ть|ьох|ох)\b", re.IGNORECASE)
+# «-ма» after 7 or 8 (not 17, 18) is an ordinal's ending: «47-ма бригада» (сорок сьома), not «5-ма ракетами»
+_ORDINAL_MA = re.compile(r"(?<!1)[78]$")
+
+
+def _case_ending(m: re.Match[str]) -> str:
+    """The digits without a case ending written after them; an ordinal's «-ма» kept."""
+    ordinal = m.group(2).lower() == "ма" and _ORDINAL_MA.search(m.group(1))
+    return m.group() if ordinal else m.group(1)
 _DIGITS_BEFORE = re.compile(r"(?<![\d.,])(\d{1,3})\s+$")
-_ANY = set(_SMALL) | set(_TEN) | set(_HUNDRED) | _THOUSAND
+_ANY = set(_SMALL) | set(_TEN) | set(_HUNDRED) | _THOUSAND | _DOZEN
 
 
 def _value(words: list[str]) -> int | None:
@@ -75,6 +86,8 @@ def _value(words: list[str]) -> int | None:
         if word in _THOUSAND:
             total += (current or 1) * 1000
             current = 0
+        elif word in _DOZEN:
+            current = (current or 1) * 12
         elif word == "hundred":
             current = (current or 1) * 100
         elif word in _HUNDRED:
@@ -90,7 +103,7 @@ def _value(words: list[str]) -> int | None:
 def digits_for_words(text: str) -> str:
     """``text`` with each run of number words replaced by its digits («до пяти человек» -> «до 5
     человек»); everything else as written."""
-    text = _ABBREVIATED_THOUSAND.sub(lambda m: str(int(m.group(1)) * 1000), _ENDING.sub(r"\1", text))
+    text = _ABBREVIATED_THOUSAND.sub(lambda m: str(int(m.group(1)) * 1000), _ENDING.sub(_case_ending, _HALF_DOZEN.sub("6", text)))
     out: list[str] = []
     at = 0
     run: list[tuple[int, int, str]] = []
