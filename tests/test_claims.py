@@ -487,3 +487,15 @@ def test_an_increment_is_of_a_count_shot_down_only_when_its_own_clause_says_so(t
 ])
 def test_a_ukrainian_ordinal_is_no_count_and_a_case_ending_keeps_the_count(text, expected):
     assert [(f.unit, f.value, f.also) for f in extract_figures(text)] == expected
+
+
+@pytest.mark.parametrize("text, approximate", [
+    ("Пострадали более 120 человек", True),
+    ("More than 150 people were injured", True),
+    ("Постраждали понад 20 осіб", True),
+    ("Пострадали не менее 30 человек", True),
+    ("Пострадали 120 человек", False),
+])
+def test_a_count_told_as_approximate_says_so(text, approximate):
+    [figure] = extract_figures(text)
+    assert figure.approximate is approximate

@@ -401,6 +401,7 @@ class Figure:
     # the figures of a statement's several events; known to the story, never a change of their own
     also: tuple[int, ...] = ()
     parts: tuple[int, ...] = ()  # those of ``also`` told as its parts («из них 27», "27 of them")
+    approximate: bool = False  # told as approximate («более 120», "over 150")
 
     def key(self) -> tuple[str, int]:
         return (self.unit, self.value)
@@ -426,6 +427,7 @@ class Claim:
     confirms: bool = False  # its lead says a party confirms the event («Минобороны подтвердило»)
     hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
     increments: list[Figure] = field(default_factory=list)  # counts added to a toll («ещё двое ранены»): "+2"
+    lead_kinds: set[str] = field(default_factory=set)  # the event kinds its lead (headline, first sentence) names
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -534,7 +536,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             if increments is not None and unit in INCREMENT_UNITS and unit not in {f.unit for f in increments}:
                 increments.append(Figure(unit, value, " ".join(text[m.start():noun[1] if noun else m.end()].split())))
             continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
-        found_figure = _ranged(Figure(unit, value, " ".join(text[m.start():end].split())), text, m.end())
+        found_figure = _ranged(Figure(unit, value, " ".join(text[m.start():end].split()), approximate=_approximate(before)),
+                               text, m.end())
         value = found_figure.value
         if unit not in units:
             units.add(unit)
@@ -557,6 +560,17 @@ def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bo
     breaks = [at for at in (text.find(mark, end, right) for mark in ",;:—") if at >= 0]
     found = _OTHER_REGIONS.search(text, clause_start, min(breaks, default=right))
     return found is not None and not _WITH_OTHERS.search(text, clause_start, found.start())
+
+
+# Words just before a number that tell it as approximate («более 120», "more than 150", «понад 20»)
+APPROXIMATE = {"более", "свыше", "больше", "около", "почти", "порядка", "понад", "більше", "близько", "майже",
+               "щонайменше", "over", "about", "almost", "nearly"}
+APPROXIMATE_PAIRS = {("more", "than"), ("at", "least"), ("не", "менее"), ("не", "меньше"), ("не", "менше")}
+
+
+def _approximate(before: list[tuple[int, int, str]]) -> bool:
+    """Whether the words just before a number tell it as approximate."""
+    return bool(before) and (before[-1][2] in APPROXIMATE or tuple(w[2] for w in before[-2:]) in APPROXIMATE_PAIRS)
 
 
 def _ranged(figure: Figure, text: str, end: int) -> Figure:
@@ -1003,21 +1017,23 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     increments: list[Figure] = []
     figures = extract_figures(text, increments)
     kinds = _kinds_of(words) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
-    lead_weapons = extract_kinds(lead(text)) & WEAPON_KINDS
+    top = lead(text)
+    lead_kinds = extract_kinds(top)
+    lead_weapons = lead_kinds & WEAPON_KINDS
     if lead_weapons:  # what struck is what the lead names; other weapons of the text are background
         kinds -= WEAPON_KINDS - lead_weapons
-    kinds -= STATEMENT_KINDS - extract_kinds(lead(text))  # a statement's content is its lead's
+    kinds -= STATEMENT_KINDS - lead_kinds  # a statement's content is its lead's
     actor = extract_actor(text) or (extract_actor(translation) if translation else None)
-    spoken = actor is not None and spoken_by(lead(text)) == actor
+    spoken = actor is not None and spoken_by(top) == actor
     if translation:
         units = {f.unit for f in figures}
         figures += [f for f in extract_figures(translation) if f.unit not in units]
         kinds |= extract_kinds(translation)
     # the weapons the lead names are the claim's; others of the text are background (an earlier strike)
-    objects = extract_objects(lead(text)) or extract_objects(text) or (extract_objects(translation) if translation else set())
+    objects = extract_objects(top) or extract_objects(text) or (extract_objects(translation) if translation else set())
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
-                 extract_when(text, published), spoken, objects, confirms=confirmed(lead(text)),
-                 hedged=hedged(lead(text)), increments=increments)
+                 extract_when(text, published), spoken, objects, confirms=confirmed(top),
+                 hedged=hedged(top), increments=increments, lead_kinds=lead_kinds)
 
 
 CONFIRM_STEMS = ("подтверд", "підтверд", "confirm")

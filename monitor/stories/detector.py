@@ -36,7 +36,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import struct
 from collections import Counter
 from collections.abc import Callable
@@ -60,7 +59,6 @@ from .claims import (
     Figure,
     claim_of,
     extract_figures,
-    extract_kinds,
     lead,
     same_time,
     similarities,
@@ -68,7 +66,6 @@ from .claims import (
 )
 from .items import concerning, in_passing, may_name_in_passing
 from .meaning import closeness
-from .numerals import digits_for_words
 from .places import PlaceTree
 
 log = logging.getLogger(__name__)
@@ -118,22 +115,12 @@ def _key(kind: str, value: str) -> int:
     return struct.unpack("<q", hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest())[0] >> 1
 
 
-# Words before a number that make it approximate («более 120», "over 150", «понад 20»)
-_APPROXIMATE = re.compile(r"(?:более|свыше|больше|около|почти|не менее|понад|більше|близько|майже|щонайменше|"
-                          r"over|more than|about|almost|nearly|at least)\s+"
-                          r"(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{1,3}(?:,\d{3})+|\d+)", re.IGNORECASE)
-
-
-def approximate_values(text: str) -> frozenset[int]:
-    """The numbers a text gives as approximate, after a word such as «более» or "over"."""
-    return frozenset(int(re.sub(r"\D", "", m.group(1)) or 0) for m in _APPROXIMATE.finditer(digits_for_words(text)))
-
-
-def _rounded(value: int, known: list[int], approximate: frozenset[int]) -> bool:
-    """Whether a value is a known count rounded down: given as approximate, a multiple of ten from 20, at most
-    a fifth below it («более 120 пострадавших» after 124, "over 150" after 151); a correction (9 -> 8,
+def _rounded(figure: Figure, known: list[int]) -> bool:
+    """Whether a figure is a known count rounded down: told as approximate, a multiple of ten from 20, at
+    most a fifth below it («более 120 пострадавших» after 124, "over 150" after 151); a correction (9 -> 8,
     «уточнил: 120» after 124) is not."""
-    return value in approximate and value >= 20 and value % 10 == 0 and any(0.8 * v <= value < v for v in known)
+    value = figure.value
+    return figure.approximate and value >= 20 and value % 10 == 0 and any(0.8 * v <= value < v for v in known)
 
 
 def _label(post: dict[str, Any]) -> str:
@@ -184,7 +171,7 @@ class Frame:
     # the post names regions besides the watched ones: a total may count those too (34 drones, 27 of them over Kursk)
     wider: bool = False
     increments: list[Figure] = field(default_factory=list)  # counts told as added to a toll («ещё двое ранены»)
-    approximate: frozenset[int] = frozenset()  # the numbers it gives as approximate («более 120»)
+    lead_kinds: set[str] = field(default_factory=set)  # the event kinds its lead names
 
     def confirming(self) -> bool:
         """Whether it confirms the claim: a party says so, or a named speaker tells it as fact."""
@@ -560,8 +547,7 @@ class StoryDetector:
 
     def _adds(self, frame: Frame, story: dict[str, Any]) -> bool:
         """Whether the post's frame tells the story something new: a figure or a place."""
-        return bool(self._figure_changes(frame.figures, story["figures"], wider=frame.wider,
-                                            approximate=frame.approximate)
+        return bool(self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
                     or [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])])
 
     def _in_span(self, story: dict[str, Any], date: str) -> bool:
@@ -620,7 +606,7 @@ class StoryDetector:
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
                           own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"),
-                          own.confirms, own.hedged, outside, own.increments, approximate_values(post.get("text") or ""))
+                          own.confirms, own.hedged, outside, own.increments, own.lead_kinds)
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -701,8 +687,7 @@ class StoryDetector:
                 return Decision(watchlist, "new", story_id, post_id, reason,
                                 {"figures": [f.as_change() for f in frame.figures], "places": frame.places})
         story = self._story(story_id)
-        figures = self._figure_changes(frame.figures, story["figures"], wider=frame.wider,
-                                       approximate=frame.approximate)
+        figures = self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
         # the first confirmation of a story told so far only as unconfirmed
         confirmation = frame.confirming() and UNCONFIRMED in story["kinds"]
@@ -716,7 +701,7 @@ class StoryDetector:
         if elsewhere:  # a count the stream has from another story of the same event: no news
             figures = [(f, was) for f, was in figures if f not in [g for g, _ in elsewhere]]
             reason += "; " + "; ".join(f"{_figure_text(f)} told before by {told}" for f, told in elsewhere)
-        aspects = self._new_aspects(watchlist, post, story, frame, since, until)
+        aspects = self._new_aspects(watchlist, story, frame, since, until)
         kind = "update" if (figures or new_places or confirmation or added or aspects) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
@@ -733,11 +718,11 @@ class StoryDetector:
             changes["confirmed"] = frame.actor or "yes"
         return Decision(watchlist, kind, story_id, post_id, reason, changes if kind == "update" else {}, sim)
 
-    def _new_aspects(self, watchlist: str, post: dict[str, Any], story: dict[str, Any], frame: Frame,
+    def _new_aspects(self, watchlist: str, story: dict[str, Any], frame: Frame,
                      since: str, until: str) -> list[str]:
         """The ASPECT_KINDS the post's lead tells that neither its story nor any story of the region in
         the window has told: a fire, an evacuation, an emergency regime after a strike is news of its own."""
-        told = extract_kinds(lead(post.get("text") or "")) & ASPECT_KINDS
+        told = frame.lead_kinds & ASPECT_KINDS
         return sorted(kind for kind in told - set(story["kinds"])
                       if not any(self._stories_of_key(watchlist, _key("k", f"{region}:{kind}"), since, until)
                                  for region in frame.regions))
@@ -749,20 +734,17 @@ class StoryDetector:
         near in meaning as MEANING_WITH_REGION, at a shared place when the post names one. A claim split
         over two stories adds nothing when retold."""
         others = [s for s in self._stories_of_key(watchlist, _key("u", figure.unit), since, until) if s != story_id]
-        for story in self._stories_in_span(others, frame.date):
-            if not any(figure.value in values for unit, values in story["figures"].items() if same_unit(figure.unit, unit)):
-                continue
-            if not same_time(frame.day, story.get("day")):
-                continue
-            if frame.places and not self.places.overlap(frame.places, story["places"] + story["regions"]):
-                continue
-            if self._meanings([story["id"]], vector, frame.lang).get(story["id"], 0.0) >= MEANING_WITH_REGION:
-                return self._post_label(story["first_post_id"])
-        return None
+        holding = [story for story in self._stories_in_span(others, frame.date)
+                   if any(figure.value in values for unit, values in story["figures"].items() if same_unit(figure.unit, unit))
+                   and same_time(frame.day, story.get("day"))
+                   and (not frame.places or self.places.overlap(frame.places, story["places"] + story["regions"]))]
+        meanings = self._meanings([story["id"] for story in holding], vector, frame.lang)  # one read for all
+        return next((self._post_label(story["first_post_id"]) for story in holding
+                     if meanings.get(story["id"], 0.0) >= MEANING_WITH_REGION), None)
 
     @staticmethod
-    def _figure_changes(figures: list[Figure], known: dict[str, list[int]], *, wider: bool = True,
-                        approximate: frozenset[int] = frozenset()) -> list[tuple[Figure, int | None]]:
+    def _figure_changes(figures: list[Figure], known: dict[str, list[int]], *,
+                        wider: bool = True) -> list[tuple[Figure, int | None]]:
         """The figures that tell the story something new, each with the value it replaces (None:
         a count of something not counted before). A value the story has had (a stale figure,
         retold after an update) is no news, nor a value given as a part of a larger one the story
@@ -781,7 +763,7 @@ class StoryDetector:
             values = known.get(f.unit)
             if wider and values and any(v in values for v in f.parts):
                 continue  # a larger total of which the story's count is a part (34 drones, 27 of them over Kursk)
-            if values and _rounded(f.value, values, approximate):
+            if values and _rounded(f, values):
                 continue  # "more than 120 injured" after 124: the known count rounded
             if values is None:
                 changes.append((f, None))
@@ -826,7 +808,7 @@ class StoryDetector:
             # part (a count over more regions) first, the story's own count staying the latest
             told = (f.value, *f.also) if frame.wider and any(v in values for v in f.parts) else (*f.also, f.value)
             for value in told:
-                if _rounded(value, values, frame.approximate):
+                if value == f.value and _rounded(f, values):
                     continue  # a known count rounded down: the count stays the latest
                 if value in values and value in f.parts:
                     values.remove(value)
