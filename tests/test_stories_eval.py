@@ -210,11 +210,14 @@ def remembered(request, monkeypatch):
         model.save()
 
 
-def score_part(part: str, tmp_path: Path) -> Score:
-    """Every stream of the part replayed on its own archive, scored together (keys carry the stream)."""
+def score_part(part: str, tmp_path: Path, streams: list[Score] | None = None) -> Score:
+    """Every stream of the part replayed on its own archive, scored together (keys carry the stream);
+    each stream's own score appended to ``streams`` when given."""
     total = Score(part, 0)
     for stream in part_streams(part):
         score = score_stream(stream, tmp_path)
+        if streams is not None:
+            streams.append(score)
         total.posts += score.posts
         total.watched |= score.watched
         for name in ("expected", "raised", "labels", "decided"):
@@ -248,13 +251,14 @@ def score_stream(stream: str, tmp_path: Path) -> Score:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stream", part_streams("dev"))
-def test_a_dev_stream_alerts_its_watchlists_only(stream, tmp_path, capsys, remembered):
-    """A dev stream's figures, for tuning (a test for each: the streams run side by side under xdist)."""
-    remembered(stream)
-    dev = score_stream(stream, tmp_path)
+def test_the_dev_streams_alert_their_watchlists_only(tmp_path, capsys, remembered):
+    """The dev part's figures, for tuning: each stream's, then the part's (a test of its own: the two parts
+    run side by side under xdist)."""
+    remembered("dev")
+    streams: list[Score] = []
+    dev = score_part("dev", tmp_path, streams)
     with capsys.disabled():
-        print("\n" + dev.report())
+        print("\n" + "\n".join(score.report() for score in streams) + "\n" + dev.report())
     assert not [k for k in dev.raised if k[-1] not in dev.watched]
 
 
