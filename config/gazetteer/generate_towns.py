@@ -19,7 +19,8 @@ Sources:
   and settlement (X) of the oblasts, Crimea (UA-43) included; villages (C) are left out. Names: the codifier's
   Ukrainian name; Russian by ``translit.uk_to_ru_forms`` plus the Russian names GeoNames gives the same place
   («Черноморск»: the letter rules keep «Чорноморськ»); English by ``translit.uk_to_en``. Its population is
-  GeoNames' figure for a place of the same Ukrainian name in the same oblast, when GeoNames has one. Sevastopol's
+  GeoNames' figure for a place of the same Cyrillic name in the same oblast, when GeoNames has one (its current
+  name first, else an alternate name: a city renamed since 2016 is under its former name there). Sevastopol's
   places are the city's districts in the codifier: GeoNames gives its towns (as for Russia).
 
 One source per place: a place that other_cities.json (hand-checked cities) or namesakes.json (towns named like a
@@ -40,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 sys.path.insert(0, str(HERE))
 
-from generate_namesakes import BORDER  # noqa: E402
+from generate_namesakes import BORDER, cyrillic, skeleton  # noqa: E402
 from generate_russia import own_names  # noqa: E402
 from generate_ukraine import clean, read_codifier  # noqa: E402
 
@@ -132,14 +133,16 @@ def russian_towns(cities: list[dict]) -> list[dict]:
     return out
 
 
-def geonames_by_name(cities: list[dict]) -> dict[tuple[str, str], dict]:
-    """(region, folded Cyrillic name) -> the most populous Ukrainian GeoNames place of that name there."""
+def geonames_by_name(cities: list[dict], current: bool) -> dict[tuple[str, str], dict]:
+    """(region, folded Cyrillic name) -> the most populous Ukrainian GeoNames place of that name there; by the names
+    that spell its current GeoNames name, or (``current`` false) by any Cyrillic name: a city renamed since
+    (Kadiivka, GeoNames' Stakhanov) is found by its new name among the alternate names."""
     out: dict[tuple[str, str], dict] = {}
     for city in cities:
         code = ADMIN1_TO_ISO.get(f"{city['countrycode']}.{city['admin1code']}")
         if city["countrycode"] != "UA" or code is None:
             continue
-        for name in own_names(city):
+        for name in own_names(city) if current else [n for n in city["alternatenames"] if cyrillic(n)]:
             have = out.get((code, fold(name)))
             if have is None or (city["population"], -city["geonameid"]) > (have["population"], -have["geonameid"]):
                 out[(code, fold(name))] = city
@@ -148,7 +151,7 @@ def geonames_by_name(cities: list[dict]) -> dict[tuple[str, str], dict]:
 
 def ukrainian_towns(rows: list[tuple], cities: list[dict]) -> list[dict]:
     """The codifier's cities and settlements of every oblast but the border ones, Crimea included."""
-    geonames = geonames_by_name(cities)
+    geonames, renamed = geonames_by_name(cities, True), geonames_by_name(cities, False)
     raions = {r[1]: clean(r[6]) for r in rows if r[5] == "P"}
     out = []
     for level1, level2, _level3, level4, _extra, category, name in rows:
@@ -158,9 +161,9 @@ def ukrainian_towns(rows: list[tuple], cities: list[dict]) -> list[dict]:
         name = clean(name)
         en = uk_to_en(name)
         ru = uk_to_ru_forms(name)
-        city = geonames.get((code, fold(name)))
+        city = geonames.get((code, fold(name))) or renamed.get((code, fold(name)))
         english = [en]
-        if city is not None:
+        if city is not None and skeleton(city["name"]) == skeleton(name):  # names of the same spelling, not former ones
             ru += [n for n in own_names(city) if spelled_here(n) and not _UKRAINIAN & set(n) and n not in ru]
             english += [city["name"]] if city["name"] != en else []
         entry = {"id": f"{code}:{level4}", "kind": "town", "region": code}
