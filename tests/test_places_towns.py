@@ -61,6 +61,11 @@ def test_a_crimea_watchlist_matches_its_towns(matcher):
     assert watch_places(matcher, "Explosions reported in Yevpatoria") == {"UA-43": ["Yevpatoriia"]}
 
 
+def test_a_refinery_named_after_a_region_is_no_town_of_moscow(matcher):
+    assert watch_places(matcher, "Беспилотники атаковали Рязанский НПЗ") == {}
+    assert watch_places(matcher, "Пожар на Рязанском НПЗ после атаки дронов") == {}
+
+
 def test_a_bare_common_word_is_no_town(matcher):
     for text in ("Мир", "Мир во всём мире", "Победа будет за нами", "Заречный", "Мирный атом"):
         assert watch_places(matcher, text) == {}, text
@@ -122,6 +127,7 @@ def test_the_generator_keeps_one_place_per_name_and_source(generator):
         town("RU-MOS", 5, "Подольск", 300000),  # other_cities.json holds it
         town("RU-MOS", 6, "Москва", 5000),  # named like a region
         town("RU-MOW", 7, "Северный", 200000), town("RU-ORE", 8, "Северный", 6000),  # like a Belgorod settlement
+        town("RU-MOW", 9, "Рязанский", 101000), town("RU-KDA", 10, "Ленинградская", 38712),  # region adjectives
     ])
     assert [p["id"] for p in kept] == ["RU-ORE:geonames-8", "RU-PNZ:geonames-2", "RU-SVE:geonames-4"]
 

