@@ -499,3 +499,15 @@ def test_a_ukrainian_ordinal_is_no_count_and_a_case_ending_keeps_the_count(text,
 def test_a_count_told_as_approximate_says_so(text, approximate):
     [figure] = extract_figures(text)
     assert figure.approximate is approximate
+
+
+@pytest.mark.parametrize("text, court", [
+    ("Россия возбудила уголовные дела против журналистов", True),
+    ("Следственный комитет возбудил уголовное дело о теракте", True),
+    ("Investigators opened a criminal case over the strike", True),
+    ("Триває розслідування у кримінальному провадженні", True),
+    ("The criminal army of the Russian Federation struck the centre of Odesa", False),
+    ("Уголовники из ЧВК атаковали позиции", False),
+])
+def test_a_criminal_case_is_a_court_matter_but_criminal_as_a_label_is_none(text, court):
+    assert ("court" in extract_kinds(text)) is court

@@ -147,8 +147,7 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "casualties": ("пострада", "ранен", "постражд", "поранен", "injur", "wound", "погиб", "загину", "загибл",
                    "killed", "dead"),
     "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp"),
-    "court": ("судебн", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody", "remand", "sentenc",
-              "уголовн", "кримінальн", "criminal"),
+    "court": ("судебн", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody", "remand", "sentenc"),
     "retaliation": ("возмезд", "відплат", "retaliat"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
@@ -160,6 +159,10 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "statement": ("заяв", "statement", "stated", "said", "says", "сказал", "сказав", "сообщил", "повідом", "announc",
                   "оголос", "объяви"),
 }
+CRIMINAL_STEMS = ("уголовн", "кримінальн", "criminal")
+# What a criminal matter is: a case, proceedings, charges, the code (not "the criminal army", a label)
+CRIMINAL_MATTERS = ("дел", "провадж", "справ", "кодекс", "преслед", "переслід", "ответствен", "відповідальн",
+                    "case", "proceed", "charge", "code", "investig", "prosecut", "liabil")
 LONG_RANGE = ("дальнобой", "далекобій")  # long-range (weapons): missiles unless drones follow
 RESPONSE_NOUNS = ("действ", "мер", "удар", "шаг", "ответ")  # what «ответные ...» promises as a response
 # Kinds that say how a claim is told, not what happened: they never make two claims differ
@@ -832,6 +835,8 @@ def _kinds_of(words: list[str]) -> set[str]:
     for i, word in enumerate(words):
         following = words[i + 1:i + 3]
         # long-range weapons are missiles, unless drones («далекобійні дрони»)
+        if word.startswith(CRIMINAL_STEMS) and any(w.startswith(CRIMINAL_MATTERS) for w in following):
+            kinds.add("court")  # a criminal case or charges, not a criminal as a label
         if word.startswith(LONG_RANGE) and not any(_kind(w) == "drone" for w in following):
             kinds.add("missile")
         # a response promised («ответные действия», «ответный удар»), not return fire («ответный огонь»)
