@@ -995,3 +995,15 @@ def test_a_dateline_is_only_where_the_agency_filed_not_a_first_sentence_after_a_
     assert without_dateline("KYIV, Nov 7 (Reuters) - Text").strip() == "Text"
     assert without_dateline("СИМФЕРОПОЛЬ,11 авг - РИА Новости Крым. Пиротехники").strip() == "Пиротехники"
     assert without_dateline("КУРСК, 7 ноября — взрывы в Курске, сбиты 5 дронов.").startswith("КУРСК")
+
+
+def test_a_toll_retold_without_change_after_the_storys_window_is_a_repeat_and_one_count_of_it_is_not(tmp_path):
+    day = 24 * 60
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Судже погибли 5 человек, пострадали 124, сообщил губернатор Курской области."),
+        ("wire", 7 * day, "Неделю назад при ракетном ударе по Судже погибли 5 человек и 124 пострадали, напомнил губернатор."),
+        ("gov", 8 * day, "При ракетном ударе по Судже погибли 5 человек, сообщил губернатор Курской области."),
+        ("wire", 30 * day, "Месяц назад при ракетном ударе по Судже погибли 5 человек и 124 пострадали, напомнил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "new", "new"]
+    assert "told again after the story's window" in made[1][1]

@@ -11,7 +11,8 @@ opens a new one. Same claim, first rule that applies:
    with a changed value (24 injured after 5).
 
 Only stories whose latest post is within ``window_hours`` of the post (before or after it) are
-considered. A digest of several regions' items is read, for each watchlist, from its items about
+considered, but for a post retelling two or more of an older story's counts unchanged (RETOLD_DAYS).
+A digest of several regions' items is read, for each watchlist, from its items about
 the watched regions only (``items.concerning``); named weapons (ATACMS, Storm Shadow) are part of
 the frame: different ones tell claims apart. Meaning (a cosine of sentence vectors) weighs more or
 less by what the frames share (``StoryDetector._compare``); a story post in another language counts
@@ -91,6 +92,7 @@ MEANING_DESPITE_FRAME = 0.94  # when the frames differ (another event, place or 
 CROSS_LANGUAGE = 0.06
 # What may happen in an event besides its strike: told first in a post's lead, news of its own (an update)
 ASPECT_KINDS = frozenset({"fire", "evacuation", "emergency", "capture"})
+RETOLD_DAYS = 14  # how long after its window a story's counts, retold without change, still join it
 
 
 @dataclass
@@ -342,14 +344,14 @@ class StoryDetector:
                 " ORDER BY last_seen DESC, id DESC LIMIT ?", (watchlist, since, until, LATEST))]
         return list(dict.fromkeys(ranked))
 
-    def _stories_in_span(self, story_ids: list[int], date: str) -> list[dict[str, Any]]:
-        """The stories of ``story_ids`` (in that order) whose first post lies within ``story_hours``
-        and ``window_hours`` of ``date``: one read. Those beyond ``story_hours`` are marked
-        ``late``: a post may only retell them, never change them."""
+    def _stories_in_span(self, story_ids: list[int], date: str, reach: timedelta | None = None) -> list[dict[str, Any]]:
+        """The stories of ``story_ids`` (in that order) whose first post lies within ``reach`` of
+        ``date`` (by default ``story_hours`` and ``window_hours``): one read. Those beyond ``story_hours``
+        are marked ``late``: a post may only retell them, never change them."""
         if not story_ids:
             return []
         moment = parse_iso(date)
-        reach = self.span + self.window
+        reach = reach or self.span + self.window
         cursor = self.conn.execute(
             f"SELECT * FROM {self.tables}stories WHERE id IN ({','.join('?' * len(story_ids))})"
             " AND first_seen BETWEEN ? AND ?", (*story_ids, iso(moment - reach), iso(moment + reach)))
@@ -534,6 +536,8 @@ class StoryDetector:
                 best = (found.score, story_id, found)
             elif not found.same and found.meaning is not None and (nearest is None or found.meaning > (nearest.meaning or 0)):
                 nearest = found
+        if best is None and (retold := self._retold(watchlist, frame, vector)) is not None:
+            return retold
         if best is None:
             if nearest is not None:
                 nearest.label = self._post_label(nearest.first_post)
@@ -544,6 +548,29 @@ class StoryDetector:
         if found.meaning is not None:
             what = f"{what}; meaning {found.meaning:.2f}" if what else f"meaning {found.meaning:.2f}"
         return best[1], f"same claim as {found.label}: {what}"
+
+    def _retold(self, watchlist: str, frame: Frame, vector: np.ndarray | None) -> tuple[int, str] | None:
+        """The story, closed for RETOLD_DAYS at most, whose counts a post retells: two or more of its
+        figures, nothing added (a week-old toll told again in a review is no news)."""
+        if len(frame.figures) < 2:
+            return None
+        since = iso(parse_iso(frame.date) - timedelta(days=RETOLD_DAYS))
+        units: Counter[int] = Counter()  # how many of the post's figure units each story counts
+        for f in frame.figures:
+            units.update(self._stories_of_key(watchlist, _key("u", f.unit), since, frame.date))
+        stories = [s for s in self._stories_in_span([k for k, n in units.items() if n >= 2], frame.date,
+                                                    timedelta(days=RETOLD_DAYS)) if s["late"] and not self._adds(frame, s)]
+        meanings = self._closeness([story["id"] for story in stories], vector, frame.lang)
+        compared = [(self._compare(frame, story, meanings.get(story["id"])), story) for story in stories]
+        best = max(((c, s) for c, s in compared if c.same and c.figures_shared >= 2),
+                   key=lambda cs: (cs[0].score, cs[1]["id"]), default=None)
+        if best is None:
+            return None
+        found, story = best
+        what = "; ".join([*found.parts, "told again after the story's window"])
+        if found.meaning is not None:
+            what += f"; meaning {found.meaning:.2f}"
+        return story["id"], f"same claim as {self._post_label(story['first_post_id'])}: {what}"
 
     def _adds(self, frame: Frame, story: dict[str, Any]) -> bool:
         """Whether the post's frame tells the story something new: a figure or a place."""
