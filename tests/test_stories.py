@@ -1007,3 +1007,13 @@ def test_a_toll_retold_without_change_after_the_storys_window_is_a_repeat_and_on
     ])
     assert [d for d, _ in made] == ["new", "repeat", "new", "new"]
     assert "told again after the story's window" in made[1][1]
+
+
+def test_the_storys_counts_alone_retold_the_next_day_within_its_span_are_a_repeat_told_in_other_words(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "7 августа при ракетном ударе по Судже погибли 3 человека, пострадали 151, сообщил губернатор Курской области."),
+        ("wire", 23 * 60, "8 August: Sudzha mourns its dead after the missile strike. 3 people were killed and 151 injured,"
+                          " the Kursk governor said."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+    assert "figures injured 151, killed 3" in made[1][1]

@@ -490,7 +490,8 @@ class StoryDetector:
         )
         # what the decision rests on, and the nearness of meaning it then needs
         if other_day and not said and len(shared_figures) >= 2:  # two counts retold under a later day's date
-            basis, needed = "conflict", MEANING_DESPITE_FRAME
+            # only the story's counts, within its span: what that day's post retells (a regime declared the day after)
+            basis, needed = "conflict", MEANING_WITH_REGION if retold and not story.get("late") else MEANING_DESPITE_FRAME
         elif other_day or said:  # a near copy in words joins still (rule 2: MinHash), not one in meaning only
             basis, needed = "apart", None
         elif conflicts:
