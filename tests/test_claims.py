@@ -85,6 +85,10 @@ def test_a_fraction_or_a_time_is_still_no_count_of_thousands():
     ("An official from the regional emergency situations ministry said so.", False),
     ("Об этом сообщили в Министерстве по чрезвычайным ситуациям.", False),
     ("Про це повідомила Державна служба з надзвичайних ситуацій.", False),
+    ("Traffic was closed for hours amid the emergency response and the clean-up.", False),
+    ("Emergency workers pulled two people from the rubble.", False),
+    ("The region introduced emergency power cuts.", False),
+    ("The governor declared an emergency in the city.", True),
 ])
 def test_an_emergency_is_an_event_but_the_emergencies_ministrys_name_is_none(text, emergency):
     assert ("emergency" in extract_kinds(text)) is emergency

@@ -1017,3 +1017,13 @@ def test_the_storys_counts_alone_retold_the_next_day_within_its_span_are_a_repea
     ])
     assert [d for d, _ in made] == ["new", "repeat"]
     assert "figures injured 151, killed 3" in made[1][1]
+
+
+def test_an_emergency_regime_after_a_post_telling_the_emergency_response_is_news_of_its_own(tmp_path):
+    made = stream(tmp_path, [
+        ("wire", 0, "A missile strike on Sudzha in Kursk region injured 5 people; roads were closed for hours amid the"
+                    " emergency response, the governor said."),
+        ("gov", 60, "В Судже Курской области ввели режим ЧС после ракетного удара, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "new: emergency" in made[1][1]

@@ -818,11 +818,14 @@ def extract_kinds(text: str) -> set[str]:
 # Words naming a body beside an event word that make the word its name, not an event: the Emergencies
 # Ministry («Министерство по чрезвычайным ситуациям», "emergency situations ministry") declares nothing
 BODY_STEMS = ("ministr", "министерств", "міністерств", "служб", "service", "ведомств", "відомств")
+# Nouns right after "emergency" that make it the response to an event, not a regime declared: an
+# emergency response, emergency workers, emergency power cuts
+RESPONSE_STEMS = ("respon", "worker", "crew", "team", "power", "room", "depart", "landing", "call", "medic", "rescu")
 
 
 def _kinds_of(words: list[str]) -> set[str]:
     kinds = {kind for at, kind in enumerate(map(_kind, words))
-             if kind and not (kind == "emergency" and any(w.startswith(BODY_STEMS) for w in words[max(0, at - 2):at + 3]))}
+             if kind and not (kind == "emergency" and _not_a_regime(words, at))}
     joined = " ".join(words)
     if "air" in words and "air raid" in joined:
         kinds.add("air alert")
@@ -843,6 +846,13 @@ def _kinds_of(words: list[str]) -> set[str]:
         if word.startswith("ответн") and following and following[0].startswith(RESPONSE_NOUNS):
             kinds.add("retaliation")
     return kinds
+
+
+def _not_a_regime(words: list[str], at: int) -> bool:
+    """Whether the emergency word at ``at`` names a body (the Emergencies Ministry) or a response
+    ("emergency workers"), not a regime declared."""
+    return (any(w.startswith(BODY_STEMS) for w in words[max(0, at - 2):at + 3])
+            or words[at] == "emergency" and at + 1 < len(words) and words[at + 1].startswith(RESPONSE_STEMS))
 
 
 _URL = re.compile(r"https?://\S+|t\.me/\S+|[@#]\w+")
