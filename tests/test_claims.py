@@ -515,3 +515,16 @@ def test_a_count_told_as_approximate_says_so(text, approximate):
 ])
 def test_a_criminal_case_is_a_court_matter_but_criminal_as_a_label_is_none(text, court):
     assert ("court" in extract_kinds(text)) is court
+
+
+@pytest.mark.parametrize("text, outage", [
+    ("«Укрэнерго» срочно ввело экстренные отключения света", True),
+    ("В Одесі після атаки знеструмлено частину міста", True),
+    ("В Курске перебои с электричеством после удара", True),
+    ("Emergency power cuts were introduced in the region", True),
+    ("Half of the city is without power after the strike", True),
+    ("The power plant was not hit, officials said", False),
+    ("Отключили сирену после отбоя тревоги в Курске", False),
+])
+def test_a_power_outage_is_an_event_of_its_own(text, outage):
+    assert ("outage" in extract_kinds(text)) is outage

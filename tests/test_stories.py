@@ -1027,3 +1027,13 @@ def test_an_emergency_regime_after_a_post_telling_the_emergency_response_is_news
     ])
     assert [d for d, _ in made] == ["new", "update"]
     assert "new: emergency" in made[1][1]
+
+
+def test_a_power_outage_first_told_after_a_strike_is_an_update_and_its_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Курск атакован ракетами, пострадали 3 человека, сообщил губернатор Курской области."),
+        ("city", 30, "В Курске после ракетного удара перебои с электричеством, сообщил губернатор Курской области."),
+        ("wire", 50, "Kursk: power outages after the missile strike, the regional governor said."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "new: outage" in made[1][1]

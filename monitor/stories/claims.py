@@ -152,6 +152,7 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
+    "outage": ("отключени", "відключенн", "знеструм", "обесточ", "перебо", "blackout", "outage"),
     "capture": ("captur", "захвач", "захопл", "пленил", "пленен", "полонив"),
     "losses": ("потер", "втрат", "losses", "уничтож", "знищ", "destroy"),
     "strike": ("удар", "strike", "struck"),
@@ -831,6 +832,8 @@ def _kinds_of(words: list[str]) -> set[str]:
         kinds.add("air alert")
     if "shot" in words and "shot down" in joined:
         kinds.add("shoot-down")
+    if "power" in words and ("power cut" in joined or "without power" in joined):
+        kinds.add("outage")
     if {"плен", "полон"} & set(words):  # «взят в плен», «в полон»: not «пленный», a prisoner who speaks
         kinds.add("capture")
     if {"суд", "суду", "судом", "суде", "судья", "судьи", "судье", "court"} & set(words):  # not Суджа, судьба, суда (ships)
