@@ -528,3 +528,14 @@ def test_a_criminal_case_is_a_court_matter_but_criminal_as_a_label_is_none(text,
 ])
 def test_a_power_outage_is_an_event_of_its_own(text, outage):
     assert ("outage" in extract_kinds(text)) is outage
+
+
+def test_airports_and_airfields_are_named_alike_in_each_language_and_case():
+    from monitor.stories.claims import extract_facilities
+
+    assert set(extract_facilities("В аэропорту Шереметьево ввели план «Ковёр»")) == {"sher"}
+    assert set(extract_facilities("Moscow's Sheremetyevo airport suspended flights")) == {"sher"}
+    assert set(extract_facilities("В аэропортах «Внуково», «Домодедово» и Жуковский задержаны рейсы")) == {"vnuk", "domo", "zhuk"}
+    assert set(extract_facilities("Одна ракета попала в пустой аэродром \"Халино\"")) == {"khal"}
+    assert extract_facilities("Drones hit a Moscow Oblast airfield; two airports closed") == {}
+    assert extract_facilities("В аэропортах «Внуково» и «Домодедово» объявлен план")["vnuk"] == "Внуково"

@@ -1037,3 +1037,13 @@ def test_a_power_outage_first_told_after_a_strike_is_an_update_and_its_retelling
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
     assert "new: outage" in made[1][1]
+
+
+def test_an_airfield_first_named_as_hit_is_an_update_and_its_retelling_in_english_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Над Курской областью сбиты 7 ракет ATACMS, сообщил губернатор Курской области."),
+        ("mil", 30, "Над Курской областью сбиты 7 ракет ATACMS, одна попала в аэродром «Халино», сообщил губернатор."),
+        ("wire", 50, "Seven ATACMS missiles were shot down over Kursk region, one hit the Khalino airfield, the governor said."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "new: facility Халино" in made[1][1]

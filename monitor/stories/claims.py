@@ -432,6 +432,7 @@ class Claim:
     hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
     increments: list[Figure] = field(default_factory=list)  # counts added to a toll («ещё двое ранены»): "+2"
     lead_kinds: set[str] = field(default_factory=set)  # the event kinds its lead (headline, first sentence) names
+    facilities: dict[str, str] = field(default_factory=dict)  # the airports and airfields it names: key -> name
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -1026,6 +1027,40 @@ def extract_objects(text: str) -> set[str]:
     return {name for name, stems in OBJECT_STEMS.items() if any(f" {stem}" in padded for stem in stems)}
 
 
+# Facilities a strike or a closure names (an airport, an airfield): the name after the word («аэропорт
+# Шереметьево», «аэродром "Халино"») or, in English, the one word before it ("Sheremetyevo airport")
+FACILITY_STEMS = ("аэропорт", "аэродром", "аеропорт", "аеродром", "авиабаз", "авіабаз", "airport", "airfield",
+                  "airbase")
+_FACILITY_NAME = r"[«\"“„']?([A-ZА-ЯЁІЇЄҐ][\w’'-]+(?:\s*-\s*[A-ZА-ЯЁІЇЄҐ0-9][\w’'-]*)?)"
+_FACILITY_AFTER = re.compile(r"\b(?i:" + "|".join(FACILITY_STEMS) + r")\w*\s+" + _FACILITY_NAME)
+_FACILITY_MORE = re.compile(r"[»\"”']?\s*(?:,|\s(?:и|та|і|й|and))\s*" + _FACILITY_NAME)  # «Внуково», «Домодедово» и ...
+_FACILITY_BEFORE = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z0-9]\w*)?)\s+(?i:airport|airfield|air\s?base|airbase)s?\b")
+NOT_FACILITY_NAMES = frozenset({"oblast", "region", "international", "military", "civil", "civilian", "russian",
+                                "ukrainian", "capital", "the", "main", "two", "three", "both", "other", "several"})
+_LATIN = dict(zip("абвгдежзийклмнопрстуфхцчшщъыьэюяіїєґ",
+                  ("a", "b", "v", "g", "d", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u",
+                   "f", "kh", "ts", "ch", "sh", "sch", "", "y", "", "e", "yu", "ya", "i", "i", "e", "g")))
+FACILITY_KEY = 4  # letters of a name's Latin spelling that tell it (Шереметьево, Sheremetyevo: "sher")
+
+
+def extract_facilities(text: str) -> dict[str, str]:
+    """The airports and airfields a text names, each keyed by the first FACILITY_KEY letters of its name
+    in Latin letters (a name in any of the three languages, in any case ending, is one facility), with
+    the name as first written."""
+    names = [m.group(1) for m in _FACILITY_BEFORE.finditer(text)]
+    for m in _FACILITY_AFTER.finditer(text):
+        names.append(m.group(1))
+        while more := _FACILITY_MORE.match(text, m.end()):
+            names.append(more.group(1))
+            m = more
+    found: dict[str, str] = {}
+    for name in names:
+        latin = re.sub(r"[^a-z0-9]", "", "".join(_LATIN.get(c, c) for c in _fold(name.split()[0].split("-")[0])))
+        if len(latin) >= FACILITY_KEY and _fold(name.split()[0]) not in NOT_FACILITY_NAMES:
+            found.setdefault(latin[:FACILITY_KEY], name)
+    return found
+
+
 def claim_of(text: str, translation: str | None = None, published: datetime | None = None) -> Claim:
     """The claim of a post's text (and its translation): figures, kinds, speaker, named time (read
     against ``published``) and text signature."""
@@ -1051,7 +1086,8 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     objects = extract_objects(top) or extract_objects(text) or (extract_objects(translation) if translation else set())
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
                  extract_when(text, published), spoken, objects, confirms=confirmed(top),
-                 hedged=hedged(top), increments=increments, lead_kinds=lead_kinds)
+                 hedged=hedged(top), increments=increments, lead_kinds=lead_kinds,
+                 facilities=extract_facilities(text))
 
 
 CONFIRM_STEMS = ("подтверд", "підтверд", "confirm")

@@ -20,8 +20,8 @@ CROSS_LANGUAGE nearer when the frames do not conflict.
 Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
 no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
-(a fire, an evacuation, a power outage: ``ASPECT_KINDS``), or first confirms a story told only as unconfirmed; otherwise
-the post is corroboration (recorded, the story's source count grows). Every decision has its reason in
+(a fire, an evacuation, a power outage: ``ASPECT_KINDS``), an airport or airfield no story of the region
+has named (closed, hit), or first confirms a story told only as unconfirmed; otherwise the post is corroboration (recorded, the story's source count grows). Every decision has its reason in
 plain words, stored with the story (a mention's is logged, and listed by ``replay(mentions=True)``).
 
 The detector keeps no state of its own: every lookup is a bounded, indexed read of the story
@@ -79,6 +79,7 @@ LATEST = 10  # the watchlist's latest stories compared by meaning, whatever thei
 STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared with
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
 OBJECT = "object:"  # a named object in a story's ``kinds`` column ("object:ATACMS")
+FACILITY = "facility:"  # an airport or airfield named, in a story's ``kinds`` column ("facility:sher")
 # In a story's ``kinds`` column: the story is told so far only as unconfirmed («якобы», "reportedly")
 TOLD = "told:"
 UNCONFIRMED = TOLD + "unconfirmed"
@@ -174,6 +175,7 @@ class Frame:
     wider: bool = False
     increments: list[Figure] = field(default_factory=list)  # counts told as added to a toll («ещё двое ранены»)
     lead_kinds: set[str] = field(default_factory=set)  # the event kinds its lead names
+    facilities: dict[str, str] = field(default_factory=dict)  # airports and airfields it names: key -> name
 
     def confirming(self) -> bool:
         """Whether it confirms the claim: a party says so, or a named speaker tells it as fact."""
@@ -181,7 +183,7 @@ class Frame:
 
     def stored_kinds(self) -> set[str]:
         """Its event kinds and named objects, as a story's ``kinds`` column keeps them."""
-        return self.kinds | {OBJECT + o for o in self.objects}
+        return self.kinds | {OBJECT + o for o in self.objects} | {FACILITY + f for f in self.facilities}
 
     def figure_keys(self) -> list[tuple[str, int]]:
         return [f.key() for f in self.figures]
@@ -428,7 +430,7 @@ class StoryDetector:
         story_objects = {k.removeprefix(OBJECT) for k in story["kinds"] if k.startswith(OBJECT)}
         shared_objects = frame.objects & story_objects
         kinds = frame.kinds - TELLING_KINDS
-        story_kinds = {k for k in story["kinds"] if not k.startswith((OBJECT, TOLD))} - TELLING_KINDS
+        story_kinds = {k for k in story["kinds"] if not k.startswith((OBJECT, TOLD, FACILITY))} - TELLING_KINDS
         # a kind named more or less specifically is shared (an attack, a drone attack)
         shared_kinds = (with_parents(kinds) & with_parents(story_kinds)) if kinds and story_kinds else set()
         shared_units = ({f.unit for f in frame.figures} - {"people"}) & set(story["figures"])
@@ -634,7 +636,7 @@ class StoryDetector:
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
                           own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"),
-                          own.confirms, own.hedged, outside, own.increments, own.lead_kinds)
+                          own.confirms, own.hedged, outside, own.increments, own.lead_kinds, own.facilities)
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -730,6 +732,7 @@ class StoryDetector:
             figures = [(f, was) for f, was in figures if f not in [g for g, _ in elsewhere]]
             reason += "; " + "; ".join(f"{_figure_text(f)} told before by {told}" for f, told in elsewhere)
         aspects = self._new_aspects(watchlist, story, frame, since, until)
+        aspects += [f"facility {frame.facilities[key]}" for key in self._new_facilities(watchlist, story, frame, since, until)]
         kind = "update" if (figures or new_places or confirmation or added or aspects) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
@@ -754,6 +757,14 @@ class StoryDetector:
         return sorted(kind for kind in told - set(story["kinds"])
                       if not any(self._stories_of_key(watchlist, _key("k", f"{region}:{kind}"), since, until)
                                  for region in frame.regions))
+
+    def _new_facilities(self, watchlist: str, story: dict[str, Any], frame: Frame,
+                        since: str, until: str) -> list[str]:
+        """The airports and airfields the post names that neither its story nor any story of the region in
+        the window has named: another airport closed, an airfield hit, is news of its own."""
+        return sorted(key for key in frame.facilities if FACILITY + key not in story["kinds"]
+                      and not any(self._stories_of_key(watchlist, _key("f", f"{region}:{key}"), since, until)
+                                  for region in frame.regions))
 
     def _told_elsewhere(self, watchlist: str, story_id: int, figure: Figure, frame: Frame,
                         vector: np.ndarray | None, since: str, until: str) -> str | None:
@@ -863,6 +874,7 @@ class StoryDetector:
         keys = [_key("p", p) for p in places] + [_key("u", f.unit) for f in claim.figures]
         keys += [_key("k", f"{r}:{k}") for r in regions for k in sorted(claim.kinds)]
         keys += [_key("o", f"{r}:{o}") for r in regions for o in sorted(claim.objects)]
+        keys += [_key("f", f"{r}:{f}") for r in regions for f in sorted(claim.facilities)]
         return keys
 
     def _record(self, watchlist: str, story_id: int, post: dict[str, Any], claim: Claim, frame: Frame,
