@@ -21,8 +21,9 @@ Decisions: MENTION when the post names the watched regions only in passing (``it
 no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
 (a fire, an evacuation, a power outage: ``ASPECT_KINDS``), an airport or airfield no story of the region
-has named (closed, hit), or first confirms a story told only as unconfirmed; otherwise the post is corroboration (recorded, the story's source count grows). Every decision has its reason in
-plain words, stored with the story (a mention's is logged, and listed by ``replay(mentions=True)``).
+has named (closed, hit), or first confirms a story told only as unconfirmed; otherwise the post is
+corroboration (recorded, the story's source count grows). Every decision has its reason in plain words,
+stored with the story (a mention's is logged, and listed by ``replay(mentions=True)``).
 
 The detector keeps no state of its own: every lookup is a bounded, indexed read of the story
 tables of a schema (``main`` for the live archive, an attached scratch database for ``monitor
