@@ -539,3 +539,14 @@ def test_airports_and_airfields_are_named_alike_in_each_language_and_case():
     assert set(extract_facilities("Одна ракета попала в пустой аэродром \"Халино\"")) == {"khal"}
     assert extract_facilities("Drones hit a Moscow Oblast airfield; two airports closed") == {}
     assert extract_facilities("В аэропортах «Внуково» и «Домодедово» объявлен план")["vnuk"] == "Внуково"
+
+
+@pytest.mark.parametrize("text, denies", [
+    ("Украинские СМИ сами же себя опровергли, опубликовав видео", True),
+    ("Генштаб ЗСУ спростував заяву про удар по лікарні", True),
+    ("The ministry denied that civilians were targeted", True),
+    ("В Минобороны не опровергли сообщения об ударе", False),
+    ("Ракета попала в жилой дом, погибли 8 человек", False),
+])
+def test_a_denial_is_read_unless_negated(text, denies):
+    assert claim_of(text).denies is denies

@@ -1047,3 +1047,13 @@ def test_an_airfield_first_named_as_hit_is_an_update_and_its_retelling_in_englis
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
     assert "new: facility Халино" in made[1][1]
+
+
+def test_the_first_denial_told_of_a_story_is_an_update_and_the_next_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Судже погибли 8 человек, сообщил губернатор Курской области."),
+        ("mil", 40, "При ракетном ударе по Судже погибли 8 человек. В ВСУ опровергли удар: в дом упала ракета ПВО."),
+        ("blog", 60, "ВСУ опровергли удар по Судже, где погибли 8 человек: в дом упала ракета ПВО, пишут блогеры."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "a denial, the first told" in made[1][1]

@@ -433,6 +433,7 @@ class Claim:
     increments: list[Figure] = field(default_factory=list)  # counts added to a toll («ещё двое ранены»): "+2"
     lead_kinds: set[str] = field(default_factory=set)  # the event kinds its lead (headline, first sentence) names
     facilities: dict[str, str] = field(default_factory=dict)  # the airports and airfields it names: key -> name
+    denies: bool = False  # it says a party denies or refutes what was told («опровергли», "denied")
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -1087,7 +1088,7 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
                  extract_when(text, published), spoken, objects, confirms=confirmed(top),
                  hedged=hedged(top), increments=increments, lead_kinds=lead_kinds,
-                 facilities=extract_facilities(text))
+                 facilities=extract_facilities(text), denies=denied(text))
 
 
 CONFIRM_STEMS = ("подтверд", "підтверд", "confirm")
@@ -1103,6 +1104,19 @@ HEDGE_WORDS = frozenset({"якобы", "нібито", "reportedly", "allegedly"
                          "сообщалось", "повідомлялося", "повідомлялось", "unconfirmed"})
 HEDGE_STEMS = ("предположительн", "імовірн", "источник", "джерел", "source", "военкор", "воєнкор", "блогер",
                "blogger", "неподтвержд", "непідтвердж")
+
+
+# Words of a denial or a refutation: «опроверг», «спростував», «заперечує», "denied", "refuted"
+DENIAL_STEMS = ("опроверг", "опровер", "спросту", "спросов", "заперечу", "заперечи", "отрица", "denie", "deny",
+                "refut", "debunk")
+
+
+def denied(text: str) -> bool:
+    """Whether a text says a party denies or refutes what was told (a word of denial, not negated:
+    «не опровергли» is none)."""
+    words = _words(text)
+    return any(word.startswith(DENIAL_STEMS) and not any(w.startswith(UNCONFIRMING) for w in words[max(0, i - 3):i])
+               for i, word in enumerate(words))
 
 
 def hedged(text: str) -> bool:

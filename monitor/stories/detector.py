@@ -21,9 +21,9 @@ Decisions: MENTION when the post names the watched regions only in passing (``it
 no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
 (a fire, an evacuation, a power outage: ``ASPECT_KINDS``), an airport or airfield no story of the region
-has named (closed, hit), or first confirms a story told only as unconfirmed; otherwise the post is
-corroboration (recorded, the story's source count grows). Every decision has its reason in plain words,
-stored with the story (a mention's is logged, and listed by ``replay(mentions=True)``).
+has named (closed, hit), tells the region's first denial of it, or first confirms a story told only as
+unconfirmed; otherwise the post is corroboration (recorded, the story's source count grows). Every
+decision has its reason in plain words, stored with the story (a mention's is logged, and listed by ``replay(mentions=True)``).
 
 The detector keeps no state of its own: every lookup is a bounded, indexed read of the story
 tables of a schema (``main`` for the live archive, an attached scratch database for ``monitor
@@ -84,6 +84,7 @@ FACILITY = "facility:"  # an airport or airfield named, in a story's ``kinds`` c
 # In a story's ``kinds`` column: the story is told so far only as unconfirmed («якобы», "reportedly")
 TOLD = "told:"
 UNCONFIRMED = TOLD + "unconfirmed"
+DENIED = TOLD + "denied"  # a post of the story says a party denies or refutes it
 ADDED = TOLD + "added:"  # a count added to its toll, told by a post of the story ("told:added:injured:2")
 MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
 MEANING_WITH_REGION = 0.88  # when they agree on region and event only
@@ -177,14 +178,17 @@ class Frame:
     increments: list[Figure] = field(default_factory=list)  # counts told as added to a toll («ещё двое ранены»)
     lead_kinds: set[str] = field(default_factory=set)  # the event kinds its lead names
     facilities: dict[str, str] = field(default_factory=dict)  # airports and airfields it names: key -> name
+    denies: bool = False  # it says a party denies or refutes what was told
 
     def confirming(self) -> bool:
         """Whether it confirms the claim: a party says so, or a named speaker tells it as fact."""
         return self.confirms or bool(self.spoken and self.actor and not self.hedged)
 
     def stored_kinds(self) -> set[str]:
-        """Its event kinds and named objects, as a story's ``kinds`` column keeps them."""
-        return self.kinds | {OBJECT + o for o in self.objects} | {FACILITY + f for f in self.facilities}
+        """Its event kinds, named objects and facilities, and whether it tells a denial, as a story's ``kinds``
+        column keeps them."""
+        return (self.kinds | {OBJECT + o for o in self.objects} | {FACILITY + f for f in self.facilities}
+                | ({DENIED} if self.denies else set()))
 
     def figure_keys(self) -> list[tuple[str, int]]:
         return [f.key() for f in self.figures]
@@ -637,7 +641,8 @@ class StoryDetector:
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
                           own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"),
-                          own.confirms, own.hedged, outside, own.increments, own.lead_kinds, own.facilities)
+                          own.confirms, own.hedged, outside, own.increments, own.lead_kinds, own.facilities,
+                          own.denies)
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -734,6 +739,9 @@ class StoryDetector:
             reason += "; " + "; ".join(f"{_figure_text(f)} told before by {told}" for f, told in elsewhere)
         aspects = self._new_aspects(watchlist, story, frame, since, until)
         aspects += [f"facility {frame.facilities[key]}" for key in self._new_facilities(watchlist, story, frame, since, until)]
+        if frame.denies and DENIED not in story["kinds"] and not any(  # the region's first denial in the window: news
+                self._stories_of_key(watchlist, _key("d", region), since, until) for region in frame.regions):
+            aspects.append("a denial, the first told")
         kind = "update" if (figures or new_places or confirmation or added or aspects) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
@@ -876,6 +884,7 @@ class StoryDetector:
         keys += [_key("k", f"{r}:{k}") for r in regions for k in sorted(claim.kinds)]
         keys += [_key("o", f"{r}:{o}") for r in regions for o in sorted(claim.objects)]
         keys += [_key("f", f"{r}:{f}") for r in regions for f in sorted(claim.facilities)]
+        keys += [_key("d", r) for r in regions] if claim.denies else []
         return keys
 
     def _record(self, watchlist: str, story_id: int, post: dict[str, Any], claim: Claim, frame: Frame,
