@@ -550,3 +550,14 @@ def test_airports_and_airfields_are_named_alike_in_each_language_and_case():
 ])
 def test_a_denial_is_read_unless_negated(text, denies):
     assert claim_of(text).denies is denies
+
+
+def test_a_later_count_told_as_risen_is_the_posts_latest_value_of_its_unit():
+    from monitor.stories.claims import extract_figures
+
+    risen = extract_figures("Вже 10 загиблих та понад 40 поранених. Оновлено: кількість поранених зросла до 47 людей.")
+    assert [(f.unit, f.value, f.also) for f in risen] == [("killed", 10, ()), ("injured", 47, (40,))]
+    assert [(f.unit, f.value) for f in extract_figures("20 people were injured. Later the number of injured rose to 25")] == [("injured", 25)]
+    # a smaller value told beside it stays a part, and a second count without a word of rising stays another
+    assert [(f.unit, f.value, f.also) for f in extract_figures("Ранены 20 человек. В Курске ранены 25 человек")] == \
+        [("injured", 20, (25,))]

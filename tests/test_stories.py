@@ -1057,3 +1057,14 @@ def test_the_first_denial_told_of_a_story_is_an_update_and_the_next_is_not(tmp_p
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
     assert "a denial, the first told" in made[1][1]
+
+
+def test_a_toll_told_as_risen_later_in_a_post_is_its_change_and_its_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Курску погибли 10 человек, более 40 ранены, сообщил губернатор Курской области."),
+        ("news", 60, "Удар по Курску: 10 погибших и более 40 раненых. Обновлено: по данным губернатора Курской области,"
+                     " число раненых возросло до 47 человек."),
+        ("wire", 90, "Число раненых при ракетном ударе по Курску возросло до 47, погибли 10 человек, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "(was 40)" in made[1][1]

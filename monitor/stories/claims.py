@@ -383,6 +383,10 @@ _WITH_OTHERS = re.compile(r"\b(?:и|і|й|та|and)\s+$", re.IGNORECASE)
 _COUNT_RANGE = re.compile(r"[-–](\d+)(?![\d.,:])")  # «15-20 пострадавших»: the range's upper end
 _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a sentence
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
+# Words before a count that tell it as risen to its value: a later value of a unit told so is the post's latest
+RISE_STEMS = ("зрос", "возрос", "вырос", "вирос", "увелич", "збільш", "rose", "risen", "increas", "climb", "достиг",
+              "досяг", "сягну")
+RISE_REACH = 4  # words before the number within which a word of rising tells it
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
 # Units of a toll: the people an event befell, whose count «ещё N» adds to
 TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})
@@ -551,7 +555,10 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
         else:  # another value of a unit already read: a part, or another event's count
             at_unit = next(i for i, f in enumerate(figures) if f.unit == unit)
             known = figures[at_unit]
-            if value not in known.values():
+            if value > known.value and any(w[2].startswith(RISE_STEMS) for w in before[-RISE_REACH:]):
+                # a count told as risen («кількість поранених зросла до 47» after «понад 40»): the post's latest
+                figures[at_unit] = replace(found_figure, also=tuple(v for v in known.values() if v != value))
+            elif value not in known.values():
                 part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
