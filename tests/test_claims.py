@@ -561,3 +561,16 @@ def test_a_later_count_told_as_risen_is_the_posts_latest_value_of_its_unit():
     # a smaller value told beside it stays a part, and a second count without a word of rising stays another
     assert [(f.unit, f.value, f.also) for f in extract_figures("Ранены 20 человек. В Курске ранены 25 человек")] == \
         [("injured", 20, (25,))]
+
+
+@pytest.mark.parametrize("text, fire", [
+    ("Ukraine fires long-range Storm Shadow missiles into Russia", True),
+    ("Ukraine fires UK Storm Shadow missiles for the first time", True),
+    ("The convoy came under fire near Sudzha", True),
+    ("Fire control systems were destroyed", True),
+    ("Debris hit a building and a fire broke out in Kursk", False),
+    ("Drones hit the houses, causing fires, destruction and injuries", False),
+    ("В Курске после удара начался пожар", False),
+])
+def test_fire_as_shooting_is_no_blaze(text, fire):
+    assert ("fire" not in extract_kinds(text)) is fire

@@ -1068,3 +1068,12 @@ def test_a_toll_told_as_risen_later_in_a_post_is_its_change_and_its_retelling_is
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
     assert "(was 40)" in made[1][1]
+
+
+def test_a_retelling_saying_a_side_fires_missiles_tells_no_fire(tmp_path):
+    made = stream(tmp_path, [
+        ("mod", 0, "ВСУ впервые атаковали Курскую область ракетами Storm Shadow, сообщило Минобороны."),
+        ("wire", 60, "Ukraine fires long-range Storm Shadow missiles into Kursk region for the first time,"
+                     " the Russian defence ministry said."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]

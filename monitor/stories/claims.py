@@ -835,7 +835,8 @@ RESPONSE_STEMS = ("respon", "worker", "crew", "team", "power", "room", "depart",
 
 def _kinds_of(words: list[str]) -> set[str]:
     kinds = {kind for at, kind in enumerate(map(_kind, words))
-             if kind and not (kind == "emergency" and _not_a_regime(words, at))}
+             if kind and not (kind == "emergency" and _not_a_regime(words, at))
+             and not (kind == "fire" and _shooting(words, at))}
     joined = " ".join(words)
     if "air" in words and "air raid" in joined:
         kinds.add("air alert")
@@ -858,6 +859,21 @@ def _kinds_of(words: list[str]) -> set[str]:
         if word.startswith("ответн") and following and following[0].startswith(RESPONSE_NOUNS):
             kinds.add("retaliation")
     return kinds
+
+
+# Words beside "fire" that make it shooting, not a blaze: under fire, artillery fire, fire control
+SHOOTING_BEFORE = frozenset({"under", "artillery", "open", "opened", "opens", "cease", "return", "returned", "heavy"})
+SHOOTING_AFTER = ("control", "uk", "us", "american", "british", "long", "western")
+
+
+def _shooting(words: list[str], at: int) -> bool:
+    """Whether the English fire word at ``at`` tells shooting ("Ukraine fires Storm Shadow missiles",
+    "came under fire"), not a blaze: a weapon or a word of shooting next to it."""
+    if not words[at].startswith("fire"):
+        return False  # «пожар», «пожежа»: always a blaze
+    after = words[at + 1:at + 3]
+    return (at > 0 and words[at - 1] in SHOOTING_BEFORE) or any(
+        w.startswith(SHOOTING_AFTER) or _kind(w) in WEAPON_KINDS for w in after)
 
 
 def _not_a_regime(words: list[str], at: int) -> bool:
