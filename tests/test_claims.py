@@ -574,3 +574,9 @@ def test_a_later_count_told_as_risen_is_the_posts_latest_value_of_its_unit():
 ])
 def test_fire_as_shooting_is_no_blaze(text, fire):
     assert ("fire" not in extract_kinds(text)) is fire
+
+
+@pytest.mark.parametrize("text", ["24 июня объявлено в Севастополе Днем траура", "В Одесі оголошено день жалоби",
+                                  "Sevastopol declared a day of mourning"])
+def test_a_day_of_mourning_is_an_event_kind(text):
+    assert "mourning" in extract_kinds(text)

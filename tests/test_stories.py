@@ -1077,3 +1077,14 @@ def test_a_retelling_saying_a_side_fires_missiles_tells_no_fire(tmp_path):
                      " the Russian defence ministry said."),
     ])
     assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_day_of_mourning_first_told_anywhere_in_a_post_is_an_update_and_its_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Курску погибли 5 человек, сообщил губернатор Курской области."),
+        ("news", 60, "Губернатор Курской области рассказал о помощи пострадавшим при ракетном ударе по Курску, где погибли"
+                     " 5 человек. 24 июня в Курске объявлено днём траура."),
+        ("wire", 90, "При ракетном ударе по Курску погибли 5 человек; в городе объявлен день траура, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "new: mourning" in made[1][1]

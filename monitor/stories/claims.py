@@ -152,6 +152,7 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
+    "mourning": ("траур", "жалоби", "mourning"),  # «день жалоби» (uk), not «жалобы» (ru: complaints)
     "outage": ("отключени", "відключенн", "знеструм", "обесточ", "перебо", "blackout", "outage"),
     "capture": ("captur", "захвач", "захопл", "пленил", "пленен", "полонив"),
     "losses": ("потер", "втрат", "losses", "уничтож", "знищ", "destroy"),

@@ -20,10 +20,11 @@ CROSS_LANGUAGE nearer when the frames do not conflict.
 Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
 no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
-(a fire, an evacuation, a power outage: ``ASPECT_KINDS``), an airport or airfield no story of the region
-has named (closed, hit), tells the region's first denial of it, or first confirms a story told only as
-unconfirmed; otherwise the post is corroboration (recorded, the story's source count grows). Every
-decision has its reason in plain words, stored with the story (a mention's is logged, and listed by ``replay(mentions=True)``).
+(a fire, an evacuation, a power outage: ``ASPECT_KINDS``) or a day of mourning, an airport or airfield
+no story of the region has named (closed, hit), tells the region's first denial of it, or first confirms
+a story told only as unconfirmed; otherwise the post is corroboration (recorded, the story's source count
+grows). Every decision has its reason in plain words, stored with the story (a mention's is logged, and
+listed by ``replay(mentions=True)``).
 
 The detector keeps no state of its own: every lookup is a bounded, indexed read of the story
 tables of a schema (``main`` for the live archive, an attached scratch database for ``monitor
@@ -95,6 +96,8 @@ MEANING_DESPITE_FRAME = 0.94  # when the frames differ (another event, place or 
 CROSS_LANGUAGE = 0.06
 # What may happen in an event besides its strike: told first in a post's lead, news of its own (an update)
 ASPECT_KINDS = frozenset({"fire", "evacuation", "emergency", "capture", "outage"})
+# What is declared after an event (a day of mourning): news of its own wherever a post tells it first
+DECLARED_KINDS = frozenset({"mourning"})
 RETOLD_DAYS = 14  # how long after its window a story's counts, retold without change, still join it
 
 
@@ -760,9 +763,10 @@ class StoryDetector:
 
     def _new_aspects(self, watchlist: str, story: dict[str, Any], frame: Frame,
                      since: str, until: str) -> list[str]:
-        """The ASPECT_KINDS the post's lead tells that neither its story nor any story of the region in
-        the window has told: a fire, an evacuation, an emergency regime after a strike is news of its own."""
-        told = frame.lead_kinds & ASPECT_KINDS
+        """The ASPECT_KINDS the post's lead tells (and DECLARED_KINDS it tells anywhere) that neither its story
+        nor any story of the region in the window has told: a fire, an evacuation, an emergency regime, a day
+        of mourning after a strike is news of its own."""
+        told = frame.lead_kinds & ASPECT_KINDS | frame.kinds & DECLARED_KINDS
         return sorted(kind for kind in told - set(story["kinds"])
                       if not any(self._stories_of_key(watchlist, _key("k", f"{region}:{kind}"), since, until)
                                  for region in frame.regions))
