@@ -1088,3 +1088,13 @@ def test_a_day_of_mourning_first_told_anywhere_in_a_post_is_an_update_and_its_re
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
     assert "new: mourning" in made[1][1]
+
+
+def test_a_retelling_naming_the_same_airfield_in_another_language_joins_its_story(tmp_path):
+    made = stream(tmp_path, [
+        ("gur", 0, "ГУР: на аэродроме «Халино» в Курской области уничтожен вертолёт Ми-24."),
+        ("wire", 60, "Ukraine's intelligence says a Russian Mi-24 helicopter was destroyed at the Khalino airfield"
+                     " in Kursk Oblast, a video shows."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+    assert "facility Khalino" in made[1][1]

@@ -437,6 +437,8 @@ class StoryDetector:
         shared_places = tree.overlap(frame.places, story["places"])
         story_objects = {k.removeprefix(OBJECT) for k in story["kinds"] if k.startswith(OBJECT)}
         shared_objects = frame.objects & story_objects
+        # an airport or airfield both name: where it happened, as a shared place
+        shared_facilities = {k for k in frame.facilities if FACILITY + k in story["kinds"]}
         kinds = frame.kinds - TELLING_KINDS
         story_kinds = {k for k in story["kinds"] if not k.startswith((OBJECT, TOLD, FACILITY))} - TELLING_KINDS
         # a kind named more or less specifically is shared (an attack, a drone attack)
@@ -484,6 +486,7 @@ class StoryDetector:
             len(shared_figures) >= 2
             or (shared_figures and (shared_places or shared_kinds or shared_regions))
             or (shared_places and telling_kinds)
+            or (shared_facilities and shared_kinds)
             or (shared_units and shared_kinds and shared_places)  # the same count changing (24 injured after 5)
         )
         # or only on region and event: a count changing across the region, a claim about the whole
@@ -521,6 +524,7 @@ class StoryDetector:
         else:
             same = meaning >= needed
         parts = self._shared(frame, story, shared_kinds, shared_objects, shared_places, shared_figures, shared_units)
+        parts += [f"facility {', '.join(frame.facilities[k] for k in sorted(shared_facilities))}"] if shared_facilities else []
         score = (3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
                  + 10 * (meaning or 0.0))
         return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures))
