@@ -1065,13 +1065,14 @@ NOT_FACILITY_NAMES = frozenset({"oblast", "region", "international", "military",
 _LATIN = dict(zip("абвгдежзийклмнопрстуфхцчшщъыьэюяіїєґ",
                   ("a", "b", "v", "g", "d", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u",
                    "f", "kh", "ts", "ch", "sh", "sch", "", "y", "", "e", "yu", "ya", "i", "i", "e", "g")))
-FACILITY_KEY = 4  # letters of a name's Latin spelling that tell it (Шереметьево, Sheremetyevo: "sher")
+FACILITY_KEY = 4  # letters that tell a name: its first and its next consonants in Latin spelling («Бориспіль», Boryspil: "brsp")
+_VOWELS = re.compile(r"[aeiouy]")
 
 
 def extract_facilities(text: str) -> dict[str, str]:
-    """The airports and airfields a text names, each keyed by the first FACILITY_KEY letters of its name
-    in Latin letters (a name in any of the three languages, in any case ending, is one facility), with
-    the name as first written."""
+    """The airports and airfields a text names, each keyed by its first FACILITY_KEY letters in Latin
+    spelling, vowels but the first left out (a name in any of the three languages, in any case ending,
+    is one facility), with the name as first written."""
     names = [m.group(1) for m in _FACILITY_BEFORE.finditer(text)]
     for m in _FACILITY_AFTER.finditer(text):
         names.append(m.group(1))
@@ -1082,7 +1083,8 @@ def extract_facilities(text: str) -> dict[str, str]:
     for name in names:
         latin = re.sub(r"[^a-z0-9]", "", "".join(_LATIN.get(c, c) for c in _fold(name.split()[0].split("-")[0])))
         if len(latin) >= FACILITY_KEY and _fold(name.split()[0]) not in NOT_FACILITY_NAMES:
-            found.setdefault(latin[:FACILITY_KEY], name)
+            # vowels left out: each language spells them its own way (и, і, y; е, є, ye)
+            found.setdefault((latin[0] + _VOWELS.sub("", latin[1:]))[:FACILITY_KEY], name)
     return found
 
 
