@@ -548,6 +548,7 @@ def test_airports_and_airfields_are_named_alike_in_each_language_and_case():
     ("The ministry denied that civilians were targeted", True),
     ("В Минобороны не опровергли сообщения об ударе", False),
     ("Ракета попала в жилой дом, погибли 8 человек", False),
+    ("Удар отрицательно сказался на энергоснабжении Курска", False),
 ])
 def test_a_denial_is_read_unless_negated(text, denies):
     assert claim_of(text).denies is denies

@@ -1141,8 +1141,8 @@ def denied(text: str) -> bool:
     """Whether a text says a party denies or refutes what was told (a word of denial, not negated:
     «не опровергли» is none)."""
     words = _words(text)
-    return any(word.startswith(DENIAL_STEMS) and not any(w.startswith(UNCONFIRMING) for w in words[max(0, i - 3):i])
-               for i, word in enumerate(words))
+    return any(word.startswith(DENIAL_STEMS) and not word.startswith("отрицательн")  # «отрицательно»: negative
+               and not any(w.startswith(UNCONFIRMING) for w in words[max(0, i - 3):i]) for i, word in enumerate(words))
 
 
 def hedged(text: str) -> bool:
