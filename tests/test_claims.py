@@ -525,6 +525,7 @@ def test_a_criminal_case_is_a_court_matter_but_criminal_as_a_label_is_none(text,
     ("Half of the city is without power after the strike", True),
     ("The power plant was not hit, officials said", False),
     ("Отключили сирену после отбоя тревоги в Курске", False),
+    ("Это уже перебор, заявил губернатор", False),
 ])
 def test_a_power_outage_is_an_event_of_its_own(text, outage):
     assert ("outage" in extract_kinds(text)) is outage
