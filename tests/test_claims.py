@@ -583,3 +583,11 @@ def test_fire_as_shooting_is_no_blaze(text, fire):
                                   "Sevastopol declared a day of mourning"])
 def test_a_day_of_mourning_is_an_event_kind(text):
     assert "mourning" in extract_kinds(text)
+
+
+def test_points_opened_for_residents_without_power_are_counted():
+    from monitor.stories.claims import extract_figures
+
+    assert [(f.unit, f.value) for f in extract_figures("Kiper noted that 445 resilience points have been deployed")] == \
+        [("aid points", 445)]
+    assert [(f.unit, f.value) for f in extract_figures("В області розгорнуто 674 пункти незламності")] == [("aid points", 674)]

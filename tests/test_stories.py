@@ -1098,3 +1098,13 @@ def test_a_retelling_naming_the_same_airfield_in_another_language_joins_its_stor
     ])
     assert [d for d, _ in made] == ["new", "repeat"]
     assert "facility Khalino" in made[1][1]
+
+
+def test_a_changed_count_of_points_opened_for_residents_is_an_update(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "После удара по Курску развернуты 445 пунктов несокрушимости, сообщил губернатор Курской области."),
+        ("gov", 300, "В Курске работают уже 674 пункта несокрушимости, сообщил губернатор Курской области."),
+        ("wire", 330, "674 resilience points are open in Kursk, the regional governor said."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "(was 445)" in made[1][1]

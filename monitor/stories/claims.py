@@ -58,6 +58,8 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "square km": ("квадратн", "км²", "km²", "кв.км", "square"),
     "flights": ("рейс", "flight", "авиарейс", "авіарейс"),  # flights delayed, diverted, cancelled
     "fires": ("пожар", "пожеж", "возгоран", "загоран", "fires", "blazes"),
+    # points opened for residents left without power and heat («пунктів незламності», "invincibility centres")
+    "aid points": ("незламн", "несокруш", "resilien", "invincib"),
 }
 GENERIC_STEMS = ("человек", "люд", "жител", "осіб", "особ", "мешкан", "граждан", "people", "person",
                  "resident", "civilian", "individual", "женщин", "жінк", "жінок", "мужчин", "чоловік", "woman",
@@ -785,9 +787,14 @@ def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, 
             return (event[0], (start, event[1]), True) if event is not None else (None, (start, end), True)
         if _name_before_noun(text, after, i) and not names:
             names += 1  # a capitalised English word is a name that describes the count ("13 Kursk residents")
+        elif word.startswith(HEAD_NOUNS):
+            continue  # «674 пункти незламності»: the next word tells what the points are
         elif word not in FILLER and not _adjective(word):
             break
     return None, None, False
+
+
+HEAD_NOUNS = ("пункт",)  # nouns whose kind the next word names («пункты несокрушимости»)
 
 
 # English words a headline capitalises that name nothing ("Kills 10 As Drones Hit Port")
