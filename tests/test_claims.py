@@ -591,3 +591,13 @@ def test_points_opened_for_residents_without_power_are_counted():
     assert [(f.unit, f.value) for f in extract_figures("Kiper noted that 445 resilience points have been deployed")] == \
         [("aid points", 445)]
     assert [(f.unit, f.value) for f in extract_figures("В області розгорнуто 674 пункти незламності")] == [("aid points", 674)]
+
+
+@pytest.mark.parametrize("text, regime", [
+    ("В Курской области ввели режим КТО", True),
+    ("На территории области введён режим контртеррористической операции", True),
+    ("A counter-terrorism regime was declared in Kursk region", True),
+    ("Кто стоит за атакой на Курск, пока неизвестно", False),
+])
+def test_a_counter_terrorism_regime_is_an_event_kind_and_who_is_none(text, regime):
+    assert ("counter-terrorism" in extract_kinds(text)) is regime

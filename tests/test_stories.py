@@ -1108,3 +1108,13 @@ def test_a_changed_count_of_points_opened_for_residents_is_an_update(tmp_path):
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
     assert "(was 445)" in made[1][1]
+
+
+def test_a_counter_terrorism_regime_first_told_after_an_attack_is_an_update_and_its_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "ВСУ атаковали Суджу Курской области, пострадали 5 человек, сообщил губернатор."),
+        ("nak", 60, "В Курской области после атаки ВСУ на Суджу введён режим КТО, сообщил губернатор."),
+        ("wire", 90, "A counter-terrorism regime was declared in Kursk region after the attack on Sudzha, the governor said."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "new: counter-terrorism" in made[1][1]

@@ -145,6 +145,7 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "artillery": ("артиллер", "артилер", "artiller", "миномет", "міномет", "mortar", "гаубиц", "гаубиц", "howitzer"),
     "evacuation": ("эвакуа", "евакуа", "евакуй", "евакую", "эвакуир", "evacu"),
     "emergency": ("чс", "чрезвычайн", "надзвичайн", "emergency"),
+    "counter-terrorism": ("контртеррорист", "контртерорист", "counterterror"),
     "drone": ("беспилот", "бпла", "дрон", "безпілот", "drone", "uav", "fpv"),
     "casualties": ("пострада", "ранен", "постражд", "поранен", "injur", "wound", "погиб", "загину", "загибл",
                    "killed", "dead"),
@@ -851,6 +852,8 @@ def _kinds_of(words: list[str]) -> set[str]:
         kinds.add("air alert")
     if "shot" in words and "shot down" in joined:
         kinds.add("shoot-down")
+    if "режим кто" in joined or "режиму кто" in joined or "counter terror" in joined:  # КТО, not «кто» (who)
+        kinds.add("counter-terrorism")
     if "power" in words and ("power cut" in joined or "without power" in joined):
         kinds.add("outage")
     if {"плен", "полон"} & set(words):  # «взят в плен», «в полон»: not «пленный», a prisoner who speaks

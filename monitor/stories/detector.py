@@ -20,11 +20,11 @@ CROSS_LANGUAGE nearer when the frames do not conflict.
 Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
 no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
-(a fire, an evacuation, a power outage: ``ASPECT_KINDS``) or a day of mourning, an airport or airfield
-no story of the region has named (closed, hit), tells the region's first denial of it, or first confirms
-a story told only as unconfirmed; otherwise the post is corroboration (recorded, the story's source count
-grows). Every decision has its reason in plain words, stored with the story (a mention's is logged, and
-listed by ``replay(mentions=True)``).
+(a fire, an evacuation, a regime declared, a power outage: ``ASPECT_KINDS``) or a day of mourning, an
+airport or airfield no story of the region has named (closed, hit), tells the region's first denial of
+it, or first confirms a story told only as unconfirmed; otherwise the post is corroboration (recorded,
+the story's source count grows). Every decision has its reason in plain words, stored with the story (a
+mention's is logged, and listed by ``replay(mentions=True)``).
 
 The detector keeps no state of its own: every lookup is a bounded, indexed read of the story
 tables of a schema (``main`` for the live archive, an attached scratch database for ``monitor
@@ -95,7 +95,7 @@ MEANING_DESPITE_FRAME = 0.94  # when the frames differ (another event, place or 
 # other, so a translation scores about as far below a same-language retelling
 CROSS_LANGUAGE = 0.06
 # What may happen in an event besides its strike: told first in a post's lead, news of its own (an update)
-ASPECT_KINDS = frozenset({"fire", "evacuation", "emergency", "capture", "outage"})
+ASPECT_KINDS = frozenset({"fire", "evacuation", "emergency", "counter-terrorism", "capture", "outage"})
 # What is declared after an event (a day of mourning): news of its own wherever a post tells it first
 DECLARED_KINDS = frozenset({"mourning"})
 RETOLD_DAYS = 14  # how long after its window a story's counts, retold without change, still join it
