@@ -85,6 +85,10 @@ def test_a_fraction_or_a_time_is_still_no_count_of_thousands():
     ("An official from the regional emergency situations ministry said so.", False),
     ("Об этом сообщили в Министерстве по чрезвычайным ситуациям.", False),
     ("Про це повідомила Державна служба з надзвичайних ситуацій.", False),
+    ("Traffic was closed for hours amid the emergency response and the clean-up.", False),
+    ("Emergency workers pulled two people from the rubble.", False),
+    ("The region introduced emergency power cuts.", False),
+    ("The governor declared an emergency in the city.", True),
 ])
 def test_an_emergency_is_an_event_but_the_emergencies_ministrys_name_is_none(text, emergency):
     assert ("emergency" in extract_kinds(text)) is emergency
@@ -499,3 +503,101 @@ def test_a_ukrainian_ordinal_is_no_count_and_a_case_ending_keeps_the_count(text,
 def test_a_count_told_as_approximate_says_so(text, approximate):
     [figure] = extract_figures(text)
     assert figure.approximate is approximate
+
+
+@pytest.mark.parametrize("text, court", [
+    ("Россия возбудила уголовные дела против журналистов", True),
+    ("Следственный комитет возбудил уголовное дело о теракте", True),
+    ("Investigators opened a criminal case over the strike", True),
+    ("Триває розслідування у кримінальному провадженні", True),
+    ("The criminal army of the Russian Federation struck the centre of Odesa", False),
+    ("Уголовники из ЧВК атаковали позиции", False),
+])
+def test_a_criminal_case_is_a_court_matter_but_criminal_as_a_label_is_none(text, court):
+    assert ("court" in extract_kinds(text)) is court
+
+
+@pytest.mark.parametrize("text, outage", [
+    ("«Укрэнерго» срочно ввело экстренные отключения света", True),
+    ("В Одесі після атаки знеструмлено частину міста", True),
+    ("В Курске перебои с электричеством после удара", True),
+    ("Emergency power cuts were introduced in the region", True),
+    ("Half of the city is without power after the strike", True),
+    ("The power plant was not hit, officials said", False),
+    ("Отключили сирену после отбоя тревоги в Курске", False),
+    ("Это уже перебор, заявил губернатор", False),
+])
+def test_a_power_outage_is_an_event_of_its_own(text, outage):
+    assert ("outage" in extract_kinds(text)) is outage
+
+
+def test_airports_and_airfields_are_named_alike_in_each_language_and_case():
+    from monitor.stories.claims import extract_facilities
+
+    assert set(extract_facilities("В аэропорту Шереметьево ввели план «Ковёр»")) == {"shrm"}
+    assert set(extract_facilities("Moscow's Sheremetyevo airport suspended flights")) == {"shrm"}
+    assert set(extract_facilities("В аэропортах «Внуково», «Домодедово» и Жуковский задержаны рейсы")) == {"vnkv", "dmdd", "zhkv"}
+    assert set(extract_facilities("Одна ракета попала в пустой аэродром \"Халино\"")) == {"khln"}
+    assert set(extract_facilities("Рейси в аеропорту Бориспіль скасовано")) == set(extract_facilities("Boryspil airport"))
+    assert extract_facilities("Drones hit a Moscow Oblast airfield; two airports closed") == {}
+    assert extract_facilities("В аэропортах «Внуково» и «Домодедово» объявлен план")["vnkv"] == "Внуково"
+
+
+@pytest.mark.parametrize("text, denies", [
+    ("Украинские СМИ сами же себя опровергли, опубликовав видео", True),
+    ("Генштаб ЗСУ спростував заяву про удар по лікарні", True),
+    ("The ministry denied that civilians were targeted", True),
+    ("В Минобороны не опровергли сообщения об ударе", False),
+    ("Ракета попала в жилой дом, погибли 8 человек", False),
+    ("Удар отрицательно сказался на энергоснабжении Курска", False),
+])
+def test_a_denial_is_read_unless_negated(text, denies):
+    assert claim_of(text).denies is denies
+
+
+def test_a_later_count_told_as_risen_is_the_posts_latest_value_of_its_unit():
+    from monitor.stories.claims import extract_figures
+
+    risen = extract_figures("Вже 10 загиблих та понад 40 поранених. Оновлено: кількість поранених зросла до 47 людей.")
+    assert [(f.unit, f.value, f.also) for f in risen] == [("killed", 10, ()), ("injured", 47, (40,))]
+    assert [(f.unit, f.value) for f in extract_figures("20 people were injured. Later the number of injured rose to 25")] == [("injured", 25)]
+    # a smaller value told beside it stays a part, and a second count without a word of rising stays another
+    assert [(f.unit, f.value, f.also) for f in extract_figures("Ранены 20 человек. В Курске ранены 25 человек")] == \
+        [("injured", 20, (25,))]
+
+
+@pytest.mark.parametrize("text, fire", [
+    ("Ukraine fires long-range Storm Shadow missiles into Russia", True),
+    ("Ukraine fires UK Storm Shadow missiles for the first time", True),
+    ("The convoy came under fire near Sudzha", True),
+    ("Fire control systems were destroyed", True),
+    ("Debris hit a building and a fire broke out in Kursk", False),
+    ("Drones hit the houses, causing fires, destruction and injuries", False),
+    ("В Курске после удара начался пожар", False),
+])
+def test_fire_as_shooting_is_no_blaze(text, fire):
+    assert ("fire" not in extract_kinds(text)) is fire
+
+
+@pytest.mark.parametrize("text", ["24 июня объявлено в Севастополе Днем траура", "В Одесі оголошено день жалоби",
+                                  "Sevastopol declared a day of mourning"])
+def test_a_day_of_mourning_is_an_event_kind(text):
+    assert "mourning" in extract_kinds(text)
+
+
+def test_points_opened_for_residents_without_power_are_counted():
+    from monitor.stories.claims import extract_figures
+
+    assert [(f.unit, f.value) for f in extract_figures("Kiper noted that 445 resilience points have been deployed")] == \
+        [("aid points", 445)]
+    assert [(f.unit, f.value) for f in extract_figures("В області розгорнуто 674 пункти незламності")] == [("aid points", 674)]
+
+
+@pytest.mark.parametrize("text, regime", [
+    ("В Курской области ввели режим КТО", True),
+    ("На территории области введён режим контртеррористической операции", True),
+    ("A counter-terrorism regime was declared in Kursk region", True),
+    ("Кто стоит за атакой на Курск, пока неизвестно", False),
+])
+def test_a_counter_terrorism_regime_is_an_event_kind_and_who_is_none(text, regime):
+    assert ("counter-terrorism" in extract_kinds(text)) is regime

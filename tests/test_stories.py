@@ -995,3 +995,126 @@ def test_a_dateline_is_only_where_the_agency_filed_not_a_first_sentence_after_a_
     assert without_dateline("KYIV, Nov 7 (Reuters) - Text").strip() == "Text"
     assert without_dateline("СИМФЕРОПОЛЬ,11 авг - РИА Новости Крым. Пиротехники").strip() == "Пиротехники"
     assert without_dateline("КУРСК, 7 ноября — взрывы в Курске, сбиты 5 дронов.").startswith("КУРСК")
+
+
+def test_a_toll_retold_without_change_after_the_storys_window_is_a_repeat_and_one_count_of_it_is_not(tmp_path):
+    day = 24 * 60
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Судже погибли 5 человек, пострадали 124, сообщил губернатор Курской области."),
+        ("wire", 7 * day, "Неделю назад при ракетном ударе по Судже погибли 5 человек и 124 пострадали, напомнил губернатор."),
+        ("gov", 8 * day, "При ракетном ударе по Судже погибли 5 человек, сообщил губернатор Курской области."),
+        ("wire", 30 * day, "Месяц назад при ракетном ударе по Судже погибли 5 человек и 124 пострадали, напомнил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "new", "new"]
+    assert "told again after the story's window" in made[1][1]
+
+
+def test_the_storys_counts_alone_retold_the_next_day_within_its_span_are_a_repeat_told_in_other_words(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "7 августа при ракетном ударе по Судже погибли 3 человека, пострадали 151, сообщил губернатор Курской области."),
+        ("wire", 23 * 60, "8 August: Sudzha mourns its dead after the missile strike. 3 people were killed and 151 injured,"
+                          " the Kursk governor said."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+    assert "figures injured 151, killed 3" in made[1][1]
+
+
+def test_an_emergency_regime_after_a_post_telling_the_emergency_response_is_news_of_its_own(tmp_path):
+    made = stream(tmp_path, [
+        ("wire", 0, "A missile strike on Sudzha in Kursk region injured 5 people; roads were closed for hours amid the"
+                    " emergency response, the governor said."),
+        ("gov", 60, "В Судже Курской области ввели режим ЧС после ракетного удара, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "new: emergency" in made[1][1]
+
+
+def test_a_power_outage_first_told_after_a_strike_is_an_update_and_its_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Курск атакован ракетами, пострадали 3 человека, сообщил губернатор Курской области."),
+        ("city", 30, "В Курске после ракетного удара перебои с электричеством, сообщил губернатор Курской области."),
+        ("wire", 50, "Kursk: power outages after the missile strike, the regional governor said."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "new: outage" in made[1][1]
+
+
+def test_an_airfield_first_named_as_hit_is_an_update_and_its_retelling_in_english_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Над Курской областью сбиты 7 ракет ATACMS, сообщил губернатор Курской области."),
+        ("mil", 30, "Над Курской областью сбиты 7 ракет ATACMS, одна попала в аэродром «Халино», сообщил губернатор."),
+        ("wire", 50, "Seven ATACMS missiles were shot down over Kursk region, one hit the Khalino airfield, the governor said."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "new: facility Халино" in made[1][1]
+
+
+def test_the_first_denial_told_of_a_story_is_an_update_and_the_next_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Судже погибли 8 человек, сообщил губернатор Курской области."),
+        ("mil", 40, "При ракетном ударе по Судже погибли 8 человек. В ВСУ опровергли удар: в дом упала ракета ПВО."),
+        ("blog", 60, "ВСУ опровергли удар по Судже, где погибли 8 человек: в дом упала ракета ПВО, пишут блогеры."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "a denial, the first told" in made[1][1]
+
+
+def test_a_toll_told_as_risen_later_in_a_post_is_its_change_and_its_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Курску погибли 10 человек, более 40 ранены, сообщил губернатор Курской области."),
+        ("news", 60, "Удар по Курску: 10 погибших и более 40 раненых. Обновлено: по данным губернатора Курской области,"
+                     " число раненых возросло до 47 человек."),
+        ("wire", 90, "Число раненых при ракетном ударе по Курску возросло до 47, погибли 10 человек, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "(was 40)" in made[1][1]
+
+
+def test_a_retelling_saying_a_side_fires_missiles_tells_no_fire(tmp_path):
+    made = stream(tmp_path, [
+        ("mod", 0, "ВСУ впервые атаковали Курскую область ракетами Storm Shadow, сообщило Минобороны."),
+        ("wire", 60, "Ukraine fires long-range Storm Shadow missiles into Kursk region for the first time,"
+                     " the Russian defence ministry said."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+
+
+def test_a_day_of_mourning_first_told_anywhere_in_a_post_is_an_update_and_its_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Курску погибли 5 человек, сообщил губернатор Курской области."),
+        ("news", 60, "Губернатор Курской области рассказал о помощи пострадавшим при ракетном ударе по Курску, где погибли"
+                     " 5 человек. 24 июня в Курске объявлено днём траура."),
+        ("wire", 90, "При ракетном ударе по Курску погибли 5 человек; в городе объявлен день траура, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "new: mourning" in made[1][1]
+
+
+def test_a_retelling_naming_the_same_airfield_in_another_language_joins_its_story(tmp_path):
+    made = stream(tmp_path, [
+        ("gur", 0, "ГУР: на аэродроме «Халино» в Курской области уничтожен вертолёт Ми-24."),
+        ("wire", 60, "Ukraine's intelligence says a Russian Mi-24 helicopter was destroyed at the Khalino airfield"
+                     " in Kursk Oblast, a video shows."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+    assert "facility Khalino" in made[1][1]
+
+
+def test_a_changed_count_of_points_opened_for_residents_is_an_update(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "После удара по Курску развернуты 445 пунктов несокрушимости, сообщил губернатор Курской области."),
+        ("gov", 300, "В Курске работают уже 674 пункта несокрушимости, сообщил губернатор Курской области."),
+        ("wire", 330, "674 resilience points are open in Kursk, the regional governor said."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "(was 445)" in made[1][1]
+
+
+def test_a_counter_terrorism_regime_first_told_after_an_attack_is_an_update_and_its_retelling_is_not(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "ВСУ атаковали Суджу Курской области, пострадали 5 человек, сообщил губернатор."),
+        ("nak", 60, "В Курской области после атаки ВСУ на Суджу введён режим КТО, сообщил губернатор."),
+        ("wire", 90, "A counter-terrorism regime was declared in Kursk region after the attack on Sudzha, the governor said."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "new: counter-terrorism" in made[1][1]

@@ -58,6 +58,8 @@ UNIT_STEMS: dict[str, tuple[str, ...]] = {
     "square km": ("квадратн", "км²", "km²", "кв.км", "square"),
     "flights": ("рейс", "flight", "авиарейс", "авіарейс"),  # flights delayed, diverted, cancelled
     "fires": ("пожар", "пожеж", "возгоран", "загоран", "fires", "blazes"),
+    # points opened for residents left without power and heat («пунктів незламності», "invincibility centres")
+    "aid points": ("незламн", "несокруш", "resilien", "invincib"),
 }
 GENERIC_STEMS = ("человек", "люд", "жител", "осіб", "особ", "мешкан", "граждан", "people", "person",
                  "resident", "civilian", "individual", "женщин", "жінк", "жінок", "мужчин", "чоловік", "woman",
@@ -143,16 +145,19 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "artillery": ("артиллер", "артилер", "artiller", "миномет", "міномет", "mortar", "гаубиц", "гаубиц", "howitzer"),
     "evacuation": ("эвакуа", "евакуа", "евакуй", "евакую", "эвакуир", "evacu"),
     "emergency": ("чс", "чрезвычайн", "надзвичайн", "emergency"),
+    "counter-terrorism": ("контртеррорист", "контртерорист", "counterterror"),
     "drone": ("беспилот", "бпла", "дрон", "безпілот", "drone", "uav", "fpv"),
     "casualties": ("пострада", "ранен", "постражд", "поранен", "injur", "wound", "погиб", "загину", "загибл",
                    "killed", "dead"),
     "missile": ("ракет", "missile", "rocket", "балистич", "балістич", "ballistic", "atacms", "himars", "storm", "scalp"),
-    "court": ("судебн", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody", "remand", "sentenc",
-              "уголовн", "кримінальн", "criminal"),
+    "court": ("судебн", "арест", "заарешт", "приговор", "вирок", "стражу", "вартою", "custody", "remand", "sentenc"),
     "retaliation": ("возмезд", "відплат", "retaliat"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
+    "mourning": ("траур", "жалоби", "mourning"),  # «день жалоби» (uk), not «жалобы» (ru: complaints)
+    "outage": ("отключени", "відключенн", "знеструм", "обесточ", "перебои", "перебоя", "перебої", "перебоє", "blackout",
+               "outage"),
     "capture": ("captur", "захвач", "захопл", "пленил", "пленен", "полонив"),
     "losses": ("потер", "втрат", "losses", "уничтож", "знищ", "destroy"),
     "strike": ("удар", "strike", "struck"),
@@ -160,6 +165,10 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "statement": ("заяв", "statement", "stated", "said", "says", "сказал", "сказав", "сообщил", "повідом", "announc",
                   "оголос", "объяви"),
 }
+CRIMINAL_STEMS = ("уголовн", "кримінальн", "criminal")
+# What a criminal matter is: a case, proceedings, charges, the code (not "the criminal army", a label)
+CRIMINAL_MATTERS = ("дел", "провадж", "справ", "кодекс", "преслед", "переслід", "ответствен", "відповідальн",
+                    "case", "proceed", "charge", "code", "investig", "prosecut", "liabil")
 LONG_RANGE = ("дальнобой", "далекобій")  # long-range (weapons): missiles unless drones follow
 RESPONSE_NOUNS = ("действ", "мер", "удар", "шаг", "ответ")  # what «ответные ...» promises as a response
 # Kinds that say how a claim is told, not what happened: they never make two claims differ
@@ -379,6 +388,10 @@ _WITH_OTHERS = re.compile(r"\b(?:и|і|й|та|and)\s+$", re.IGNORECASE)
 _COUNT_RANGE = re.compile(r"[-–](\d+)(?![\d.,:])")  # «15-20 пострадавших»: the range's upper end
 _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a sentence
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
+# Words before a count that tell it as risen to its value: a later value of a unit told so is the post's latest
+RISE_STEMS = ("зрос", "возрос", "вырос", "вирос", "увелич", "збільш", "rose", "risen", "increas", "climb", "достиг",
+              "досяг", "сягну")
+RISE_REACH = 4  # words before the number within which a word of rising tells it
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
 # Units of a toll: the people an event befell, whose count «ещё N» adds to
 TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})
@@ -428,6 +441,8 @@ class Claim:
     hedged: bool = False  # its lead tells the event as unconfirmed («якобы», "reportedly", «сообщают СМИ»)
     increments: list[Figure] = field(default_factory=list)  # counts added to a toll («ещё двое ранены»): "+2"
     lead_kinds: set[str] = field(default_factory=set)  # the event kinds its lead (headline, first sentence) names
+    facilities: dict[str, str] = field(default_factory=dict)  # the airports and airfields it names: key -> name
+    denies: bool = False  # it says a party denies or refutes what was told («опровергли», "denied")
     _blob: bytes | None = field(default=None, repr=False, compare=False)
 
     def blob(self) -> bytes | None:
@@ -545,7 +560,10 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
         else:  # another value of a unit already read: a part, or another event's count
             at_unit = next(i for i, f in enumerate(figures) if f.unit == unit)
             known = figures[at_unit]
-            if value not in known.values():
+            if value > known.value and any(w[2].startswith(RISE_STEMS) for w in before[-RISE_REACH:]):
+                # a count told as risen («кількість поранених зросла до 47» after «понад 40»): the post's latest
+                figures[at_unit] = replace(found_figure, also=tuple(v for v in known.values() if v != value))
+            elif value not in known.values():
                 part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
@@ -770,9 +788,14 @@ def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, 
             return (event[0], (start, event[1]), True) if event is not None else (None, (start, end), True)
         if _name_before_noun(text, after, i) and not names:
             names += 1  # a capitalised English word is a name that describes the count ("13 Kursk residents")
+        elif word.startswith(HEAD_NOUNS):
+            continue  # «674 пункти незламності»: the next word tells what the points are
         elif word not in FILLER and not _adjective(word):
             break
     return None, None, False
+
+
+HEAD_NOUNS = ("пункт",)  # nouns whose kind the next word names («пункты несокрушимости»)
 
 
 # English words a headline capitalises that name nothing ("Kills 10 As Drones Hit Port")
@@ -815,16 +838,24 @@ def extract_kinds(text: str) -> set[str]:
 # Words naming a body beside an event word that make the word its name, not an event: the Emergencies
 # Ministry («Министерство по чрезвычайным ситуациям», "emergency situations ministry") declares nothing
 BODY_STEMS = ("ministr", "министерств", "міністерств", "служб", "service", "ведомств", "відомств")
+# Nouns right after "emergency" that make it the response to an event, not a regime declared: an
+# emergency response, emergency workers, emergency power cuts
+RESPONSE_STEMS = ("respon", "worker", "crew", "team", "power", "room", "depart", "landing", "call", "medic", "rescu")
 
 
 def _kinds_of(words: list[str]) -> set[str]:
     kinds = {kind for at, kind in enumerate(map(_kind, words))
-             if kind and not (kind == "emergency" and any(w.startswith(BODY_STEMS) for w in words[max(0, at - 2):at + 3]))}
+             if kind and not (kind == "emergency" and _not_a_regime(words, at))
+             and not (kind == "fire" and _shooting(words, at))}
     joined = " ".join(words)
     if "air" in words and "air raid" in joined:
         kinds.add("air alert")
     if "shot" in words and "shot down" in joined:
         kinds.add("shoot-down")
+    if "режим кто" in joined or "режиму кто" in joined or "counter terror" in joined:  # КТО, not «кто» (who)
+        kinds.add("counter-terrorism")
+    if "power" in words and ("power cut" in joined or "without power" in joined):
+        kinds.add("outage")
     if {"плен", "полон"} & set(words):  # «взят в плен», «в полон»: not «пленный», a prisoner who speaks
         kinds.add("capture")
     if {"суд", "суду", "судом", "суде", "судья", "судьи", "судье", "court"} & set(words):  # not Суджа, судьба, суда (ships)
@@ -832,12 +863,36 @@ def _kinds_of(words: list[str]) -> set[str]:
     for i, word in enumerate(words):
         following = words[i + 1:i + 3]
         # long-range weapons are missiles, unless drones («далекобійні дрони»)
+        if word.startswith(CRIMINAL_STEMS) and any(w.startswith(CRIMINAL_MATTERS) for w in following):
+            kinds.add("court")  # a criminal case or charges, not a criminal as a label
         if word.startswith(LONG_RANGE) and not any(_kind(w) == "drone" for w in following):
             kinds.add("missile")
         # a response promised («ответные действия», «ответный удар»), not return fire («ответный огонь»)
         if word.startswith("ответн") and following and following[0].startswith(RESPONSE_NOUNS):
             kinds.add("retaliation")
     return kinds
+
+
+# Words beside "fire" that make it shooting, not a blaze: under fire, artillery fire, fire control
+SHOOTING_BEFORE = frozenset({"under", "artillery", "open", "opened", "opens", "cease", "return", "returned", "heavy"})
+SHOOTING_AFTER = ("control", "uk", "us", "american", "british", "long", "western")
+
+
+def _shooting(words: list[str], at: int) -> bool:
+    """Whether the English fire word at ``at`` tells shooting ("Ukraine fires Storm Shadow missiles",
+    "came under fire"), not a blaze: a weapon or a word of shooting next to it."""
+    if not words[at].startswith("fire"):
+        return False  # «пожар», «пожежа»: always a blaze
+    after = words[at + 1:at + 3]
+    return (at > 0 and words[at - 1] in SHOOTING_BEFORE) or any(
+        w.startswith(SHOOTING_AFTER) or _kind(w) in WEAPON_KINDS for w in after)
+
+
+def _not_a_regime(words: list[str], at: int) -> bool:
+    """Whether the emergency word at ``at`` names a body (the Emergencies Ministry) or a response
+    ("emergency workers"), not a regime declared."""
+    return (any(w.startswith(BODY_STEMS) for w in words[max(0, at - 2):at + 3])
+            or words[at] == "emergency" and at + 1 < len(words) and words[at + 1].startswith(RESPONSE_STEMS))
 
 
 _URL = re.compile(r"https?://\S+|t\.me/\S+|[@#]\w+")
@@ -1008,6 +1063,42 @@ def extract_objects(text: str) -> set[str]:
     return {name for name, stems in OBJECT_STEMS.items() if any(f" {stem}" in padded for stem in stems)}
 
 
+# Facilities a strike or a closure names (an airport, an airfield): the name after the word («аэропорт
+# Шереметьево», «аэродром "Халино"») or, in English, the one word before it ("Sheremetyevo airport")
+FACILITY_STEMS = ("аэропорт", "аэродром", "аеропорт", "аеродром", "авиабаз", "авіабаз", "airport", "airfield",
+                  "airbase")
+_FACILITY_NAME = r"[«\"“„']?([A-ZА-ЯЁІЇЄҐ][\w’'-]+(?:\s*-\s*[A-ZА-ЯЁІЇЄҐ0-9][\w’'-]*)?)"
+_FACILITY_AFTER = re.compile(r"\b(?i:" + "|".join(FACILITY_STEMS) + r")\w*\s+" + _FACILITY_NAME)
+_FACILITY_MORE = re.compile(r"[»\"”']?\s*(?:,|\s(?:и|та|і|й|and))\s*" + _FACILITY_NAME)  # «Внуково», «Домодедово» и ...
+_FACILITY_BEFORE = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z0-9]\w*)?)\s+(?i:airport|airfield|air\s?base|airbase)s?\b")
+NOT_FACILITY_NAMES = frozenset({"oblast", "region", "international", "military", "civil", "civilian", "russian",
+                                "ukrainian", "capital", "the", "main", "two", "three", "both", "other", "several"})
+_LATIN = dict(zip("абвгдежзийклмнопрстуфхцчшщъыьэюяіїєґ",
+                  ("a", "b", "v", "g", "d", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u",
+                   "f", "kh", "ts", "ch", "sh", "sch", "", "y", "", "e", "yu", "ya", "i", "i", "e", "g")))
+FACILITY_KEY = 4  # letters that tell a name: its first and its next consonants in Latin spelling («Бориспіль», Boryspil: "brsp")
+_VOWELS = re.compile(r"[aeiouy]")
+
+
+def extract_facilities(text: str) -> dict[str, str]:
+    """The airports and airfields a text names, each keyed by its first FACILITY_KEY letters in Latin
+    spelling, vowels but the first left out (a name in any of the three languages, in any case ending,
+    is one facility), with the name as first written."""
+    names = [m.group(1) for m in _FACILITY_BEFORE.finditer(text)]
+    for m in _FACILITY_AFTER.finditer(text):
+        names.append(m.group(1))
+        while more := _FACILITY_MORE.match(text, m.end()):
+            names.append(more.group(1))
+            m = more
+    found: dict[str, str] = {}
+    for name in names:
+        latin = re.sub(r"[^a-z0-9]", "", "".join(_LATIN.get(c, c) for c in _fold(name.split()[0].split("-")[0])))
+        if len(latin) >= FACILITY_KEY and _fold(name.split()[0]) not in NOT_FACILITY_NAMES:
+            # vowels left out: each language spells them its own way (и, і, y; е, є, ye)
+            found.setdefault((latin[0] + _VOWELS.sub("", latin[1:]))[:FACILITY_KEY], name)
+    return found
+
+
 def claim_of(text: str, translation: str | None = None, published: datetime | None = None) -> Claim:
     """The claim of a post's text (and its translation): figures, kinds, speaker, named time (read
     against ``published``) and text signature."""
@@ -1033,7 +1124,8 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     objects = extract_objects(top) or extract_objects(text) or (extract_objects(translation) if translation else set())
     return Claim(figures, kinds, signature, band_keys(signature) if signature is not None else [], len(items), actor,
                  extract_when(text, published), spoken, objects, confirms=confirmed(top),
-                 hedged=hedged(top), increments=increments, lead_kinds=lead_kinds)
+                 hedged=hedged(top), increments=increments, lead_kinds=lead_kinds,
+                 facilities=extract_facilities(text), denies=denied(text))
 
 
 CONFIRM_STEMS = ("подтверд", "підтверд", "confirm")
@@ -1049,6 +1141,19 @@ HEDGE_WORDS = frozenset({"якобы", "нібито", "reportedly", "allegedly"
                          "сообщалось", "повідомлялося", "повідомлялось", "unconfirmed"})
 HEDGE_STEMS = ("предположительн", "імовірн", "источник", "джерел", "source", "военкор", "воєнкор", "блогер",
                "blogger", "неподтвержд", "непідтвердж")
+
+
+# Words of a denial or a refutation: «опроверг», «спростував», «заперечує», "denied", "refuted"
+DENIAL_STEMS = ("опроверг", "опровер", "спросту", "спросов", "заперечу", "заперечи", "отрица", "denie", "deny",
+                "refut", "debunk")
+
+
+def denied(text: str) -> bool:
+    """Whether a text says a party denies or refutes what was told (a word of denial, not negated:
+    «не опровергли» is none)."""
+    words = _words(text)
+    return any(word.startswith(DENIAL_STEMS) and not word.startswith("отрицательн")  # «отрицательно»: negative
+               and not any(w.startswith(UNCONFIRMING) for w in words[max(0, i - 3):i]) for i, word in enumerate(words))
 
 
 def hedged(text: str) -> bool:

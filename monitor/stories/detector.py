@@ -11,7 +11,8 @@ opens a new one. Same claim, first rule that applies:
    with a changed value (24 injured after 5).
 
 Only stories whose latest post is within ``window_hours`` of the post (before or after it) are
-considered. A digest of several regions' items is read, for each watchlist, from its items about
+considered, but for a post retelling two or more of an older story's counts unchanged (RETOLD_DAYS).
+A digest of several regions' items is read, for each watchlist, from its items about
 the watched regions only (``items.concerning``); named weapons (ATACMS, Storm Shadow) are part of
 the frame: different ones tell claims apart. Meaning (a cosine of sentence vectors) weighs more or
 less by what the frames share (``StoryDetector._compare``); a story post in another language counts
@@ -19,9 +20,11 @@ CROSS_LANGUAGE nearer when the frames do not conflict.
 Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
 no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
-(a fire, an evacuation: ``ASPECT_KINDS``), or first confirms a story told only as unconfirmed; otherwise
-the post is corroboration (recorded, the story's source count grows). Every decision has its reason in
-plain words, stored with the story (a mention's is logged, and listed by ``replay(mentions=True)``).
+(a fire, an evacuation, a regime declared, a power outage: ``ASPECT_KINDS``) or a day of mourning, an
+airport or airfield no story of the region has named (closed, hit), tells the region's first denial of
+it, or first confirms a story told only as unconfirmed; otherwise the post is corroboration (recorded,
+the story's source count grows). Every decision has its reason in plain words, stored with the story (a
+mention's is logged, and listed by ``replay(mentions=True)``).
 
 The detector keeps no state of its own: every lookup is a bounded, indexed read of the story
 tables of a schema (``main`` for the live archive, an attached scratch database for ``monitor
@@ -78,9 +81,11 @@ LATEST = 10  # the watchlist's latest stories compared by meaning, whatever thei
 STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared with
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
 OBJECT = "object:"  # a named object in a story's ``kinds`` column ("object:ATACMS")
+FACILITY = "facility:"  # an airport or airfield named, in a story's ``kinds`` column ("facility:sher")
 # In a story's ``kinds`` column: the story is told so far only as unconfirmed («якобы», "reportedly")
 TOLD = "told:"
 UNCONFIRMED = TOLD + "unconfirmed"
+DENIED = TOLD + "denied"  # a post of the story says a party denies or refutes it
 ADDED = TOLD + "added:"  # a count added to its toll, told by a post of the story ("told:added:injured:2")
 MEANING_WITH_FRAME = 0.85  # when the claim frames agree (a shared figure, or place and event)
 MEANING_WITH_REGION = 0.88  # when they agree on region and event only
@@ -90,7 +95,10 @@ MEANING_DESPITE_FRAME = 0.94  # when the frames differ (another event, place or 
 # other, so a translation scores about as far below a same-language retelling
 CROSS_LANGUAGE = 0.06
 # What may happen in an event besides its strike: told first in a post's lead, news of its own (an update)
-ASPECT_KINDS = frozenset({"fire", "evacuation", "emergency", "capture"})
+ASPECT_KINDS = frozenset({"fire", "evacuation", "emergency", "counter-terrorism", "capture", "outage"})
+# What is declared after an event (a day of mourning): news of its own wherever a post tells it first
+DECLARED_KINDS = frozenset({"mourning"})
+RETOLD_DAYS = 14  # how long after its window a story's counts, retold without change, still join it
 
 
 @dataclass
@@ -172,14 +180,18 @@ class Frame:
     wider: bool = False
     increments: list[Figure] = field(default_factory=list)  # counts told as added to a toll («ещё двое ранены»)
     lead_kinds: set[str] = field(default_factory=set)  # the event kinds its lead names
+    facilities: dict[str, str] = field(default_factory=dict)  # airports and airfields it names: key -> name
+    denies: bool = False  # it says a party denies or refutes what was told
 
     def confirming(self) -> bool:
         """Whether it confirms the claim: a party says so, or a named speaker tells it as fact."""
         return self.confirms or bool(self.spoken and self.actor and not self.hedged)
 
     def stored_kinds(self) -> set[str]:
-        """Its event kinds and named objects, as a story's ``kinds`` column keeps them."""
-        return self.kinds | {OBJECT + o for o in self.objects}
+        """Its event kinds, named objects and facilities, and whether it tells a denial, as a story's ``kinds``
+        column keeps them."""
+        return (self.kinds | {OBJECT + o for o in self.objects} | {FACILITY + f for f in self.facilities}
+                | ({DENIED} if self.denies else set()))
 
     def figure_keys(self) -> list[tuple[str, int]]:
         return [f.key() for f in self.figures]
@@ -342,14 +354,14 @@ class StoryDetector:
                 " ORDER BY last_seen DESC, id DESC LIMIT ?", (watchlist, since, until, LATEST))]
         return list(dict.fromkeys(ranked))
 
-    def _stories_in_span(self, story_ids: list[int], date: str) -> list[dict[str, Any]]:
-        """The stories of ``story_ids`` (in that order) whose first post lies within ``story_hours``
-        and ``window_hours`` of ``date``: one read. Those beyond ``story_hours`` are marked
-        ``late``: a post may only retell them, never change them."""
+    def _stories_in_span(self, story_ids: list[int], date: str, reach: timedelta | None = None) -> list[dict[str, Any]]:
+        """The stories of ``story_ids`` (in that order) whose first post lies within ``reach`` of
+        ``date`` (by default ``story_hours`` and ``window_hours``): one read. Those beyond ``story_hours``
+        are marked ``late``: a post may only retell them, never change them."""
         if not story_ids:
             return []
         moment = parse_iso(date)
-        reach = self.span + self.window
+        reach = reach or self.span + self.window
         cursor = self.conn.execute(
             f"SELECT * FROM {self.tables}stories WHERE id IN ({','.join('?' * len(story_ids))})"
             " AND first_seen BETWEEN ? AND ?", (*story_ids, iso(moment - reach), iso(moment + reach)))
@@ -425,8 +437,10 @@ class StoryDetector:
         shared_places = tree.overlap(frame.places, story["places"])
         story_objects = {k.removeprefix(OBJECT) for k in story["kinds"] if k.startswith(OBJECT)}
         shared_objects = frame.objects & story_objects
+        # an airport or airfield both name: where it happened, as a shared place
+        shared_facilities = {k for k in frame.facilities if FACILITY + k in story["kinds"]}
         kinds = frame.kinds - TELLING_KINDS
-        story_kinds = {k for k in story["kinds"] if not k.startswith((OBJECT, TOLD))} - TELLING_KINDS
+        story_kinds = {k for k in story["kinds"] if not k.startswith((OBJECT, TOLD, FACILITY))} - TELLING_KINDS
         # a kind named more or less specifically is shared (an attack, a drone attack)
         shared_kinds = (with_parents(kinds) & with_parents(story_kinds)) if kinds and story_kinds else set()
         shared_units = ({f.unit for f in frame.figures} - {"people"}) & set(story["figures"])
@@ -472,6 +486,7 @@ class StoryDetector:
             len(shared_figures) >= 2
             or (shared_figures and (shared_places or shared_kinds or shared_regions))
             or (shared_places and telling_kinds)
+            or (shared_facilities and shared_kinds)
             or (shared_units and shared_kinds and shared_places)  # the same count changing (24 injured after 5)
         )
         # or only on region and event: a count changing across the region, a claim about the whole
@@ -488,7 +503,8 @@ class StoryDetector:
         )
         # what the decision rests on, and the nearness of meaning it then needs
         if other_day and not said and len(shared_figures) >= 2:  # two counts retold under a later day's date
-            basis, needed = "conflict", MEANING_DESPITE_FRAME
+            # only the story's counts, within its span: what that day's post retells (a regime declared the day after)
+            basis, needed = "conflict", MEANING_WITH_REGION if retold and not story.get("late") else MEANING_DESPITE_FRAME
         elif other_day or said:  # a near copy in words joins still (rule 2: MinHash), not one in meaning only
             basis, needed = "apart", None
         elif conflicts:
@@ -508,6 +524,7 @@ class StoryDetector:
         else:
             same = meaning >= needed
         parts = self._shared(frame, story, shared_kinds, shared_objects, shared_places, shared_figures, shared_units)
+        parts += [f"facility {', '.join(frame.facilities[k] for k in sorted(shared_facilities))}"] if shared_facilities else []
         score = (3 * len(shared_figures) + 2 * len(shared_places) + len(shared_kinds) + len(shared_units)
                  + 10 * (meaning or 0.0))
         return Comparison(same, score, parts, conflicts, meaning, figures_shared=len(shared_figures))
@@ -534,6 +551,8 @@ class StoryDetector:
                 best = (found.score, story_id, found)
             elif not found.same and found.meaning is not None and (nearest is None or found.meaning > (nearest.meaning or 0)):
                 nearest = found
+        if best is None and (retold := self._retold(watchlist, frame, vector)) is not None:
+            return retold
         if best is None:
             if nearest is not None:
                 nearest.label = self._post_label(nearest.first_post)
@@ -544,6 +563,29 @@ class StoryDetector:
         if found.meaning is not None:
             what = f"{what}; meaning {found.meaning:.2f}" if what else f"meaning {found.meaning:.2f}"
         return best[1], f"same claim as {found.label}: {what}"
+
+    def _retold(self, watchlist: str, frame: Frame, vector: np.ndarray | None) -> tuple[int, str] | None:
+        """The story, closed for RETOLD_DAYS at most, whose counts a post retells: two or more of its
+        figures, nothing added (a week-old toll told again in a review is no news)."""
+        if len(frame.figures) < 2:
+            return None
+        since = iso(parse_iso(frame.date) - timedelta(days=RETOLD_DAYS))
+        units: Counter[int] = Counter()  # how many of the post's figure units each story counts
+        for f in frame.figures:
+            units.update(self._stories_of_key(watchlist, _key("u", f.unit), since, frame.date))
+        stories = [s for s in self._stories_in_span([k for k, n in units.items() if n >= 2], frame.date,
+                                                    timedelta(days=RETOLD_DAYS)) if s["late"] and not self._adds(frame, s)]
+        meanings = self._closeness([story["id"] for story in stories], vector, frame.lang)
+        compared = [(self._compare(frame, story, meanings.get(story["id"])), story) for story in stories]
+        best = max(((c, s) for c, s in compared if c.same and c.figures_shared >= 2),
+                   key=lambda cs: (cs[0].score, cs[1]["id"]), default=None)
+        if best is None:
+            return None
+        found, story = best
+        what = "; ".join([*found.parts, "told again after the story's window"])
+        if found.meaning is not None:
+            what += f"; meaning {found.meaning:.2f}"
+        return story["id"], f"same claim as {self._post_label(story['first_post_id'])}: {what}"
 
     def _adds(self, frame: Frame, story: dict[str, Any]) -> bool:
         """Whether the post's frame tells the story something new: a figure or a place."""
@@ -606,7 +648,8 @@ class StoryDetector:
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
             frame = Frame(set(own.kinds), places, regions, own.figures, own.actor, text_date,
                           own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"),
-                          own.confirms, own.hedged, outside, own.increments, own.lead_kinds)
+                          own.confirms, own.hedged, outside, own.increments, own.lead_kinds, own.facilities,
+                          own.denies)
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -702,6 +745,10 @@ class StoryDetector:
             figures = [(f, was) for f, was in figures if f not in [g for g, _ in elsewhere]]
             reason += "; " + "; ".join(f"{_figure_text(f)} told before by {told}" for f, told in elsewhere)
         aspects = self._new_aspects(watchlist, story, frame, since, until)
+        aspects += [f"facility {frame.facilities[key]}" for key in self._new_facilities(watchlist, story, frame, since, until)]
+        if frame.denies and DENIED not in story["kinds"] and not any(  # the region's first denial in the window: news
+                self._stories_of_key(watchlist, _key("d", region), since, until) for region in frame.regions):
+            aspects.append("a denial, the first told")
         kind = "update" if (figures or new_places or confirmation or added or aspects) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
@@ -720,12 +767,21 @@ class StoryDetector:
 
     def _new_aspects(self, watchlist: str, story: dict[str, Any], frame: Frame,
                      since: str, until: str) -> list[str]:
-        """The ASPECT_KINDS the post's lead tells that neither its story nor any story of the region in
-        the window has told: a fire, an evacuation, an emergency regime after a strike is news of its own."""
-        told = frame.lead_kinds & ASPECT_KINDS
+        """The ASPECT_KINDS the post's lead tells (and DECLARED_KINDS it tells anywhere) that neither its story
+        nor any story of the region in the window has told: a fire, an evacuation, an emergency regime, a day
+        of mourning after a strike is news of its own."""
+        told = frame.lead_kinds & ASPECT_KINDS | frame.kinds & DECLARED_KINDS
         return sorted(kind for kind in told - set(story["kinds"])
                       if not any(self._stories_of_key(watchlist, _key("k", f"{region}:{kind}"), since, until)
                                  for region in frame.regions))
+
+    def _new_facilities(self, watchlist: str, story: dict[str, Any], frame: Frame,
+                        since: str, until: str) -> list[str]:
+        """The airports and airfields the post names that neither its story nor any story of the region in
+        the window has named: another airport closed, an airfield hit, is news of its own."""
+        return sorted(key for key in frame.facilities if FACILITY + key not in story["kinds"]
+                      and not any(self._stories_of_key(watchlist, _key("f", f"{region}:{key}"), since, until)
+                                  for region in frame.regions))
 
     def _told_elsewhere(self, watchlist: str, story_id: int, figure: Figure, frame: Frame,
                         vector: np.ndarray | None, since: str, until: str) -> str | None:
@@ -835,6 +891,8 @@ class StoryDetector:
         keys = [_key("p", p) for p in places] + [_key("u", f.unit) for f in claim.figures]
         keys += [_key("k", f"{r}:{k}") for r in regions for k in sorted(claim.kinds)]
         keys += [_key("o", f"{r}:{o}") for r in regions for o in sorted(claim.objects)]
+        keys += [_key("f", f"{r}:{f}") for r in regions for f in sorted(claim.facilities)]
+        keys += [_key("d", r) for r in regions] if claim.denies else []
         return keys
 
     def _record(self, watchlist: str, story_id: int, post: dict[str, Any], claim: Claim, frame: Frame,
