@@ -1118,3 +1118,15 @@ def test_a_counter_terrorism_regime_first_told_after_an_attack_is_an_update_and_
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
     assert "new: counter-terrorism" in made[1][1]
+
+
+ODESA = '[[watchlist]]\nname = "odesa"\nregions = ["UA-51"]\nrecipients = ["desk@example.org"]\n'
+
+
+def test_a_town_that_labels_no_region_names_its_watched_region_in_the_lead(tmp_path):
+    # Odesa and Izmail label no region (a region watched at region level): for an Odesa Oblast watchlist they are its places
+    made = stream(tmp_path, [
+        ("wire", 0, "Атакована Одесса. Ранее в Киеве сообщили о массированной атаке беспилотников по всей Украине."),
+        ("news", 30, "В Измаиле повреждён порт. Ночью Россия также атаковала Киевскую и Харьковскую области."),
+    ], toml=ODESA)
+    assert [d for d, _ in made] == ["new", "new"]

@@ -156,6 +156,12 @@ class MatchResult:
     def matched(self) -> bool:
         return bool(self.watchlists)
 
+    @property
+    def named_regions(self) -> list[str]:
+        """``regions``, then the regions of places that label none but made a watchlist match («в Коломне» for a
+        Moscow Oblast watchlist): every region the post is about for its watchlists."""
+        return list(dict.fromkeys([*self.regions, *(p.region for hit in self.watchlists for p in hit.places)]))
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

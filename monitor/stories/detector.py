@@ -618,7 +618,7 @@ class StoryDetector:
         :param post: the stored post (``id``, ``date``, ``text``, ``translation``, channel fields).
         :param hits: the watchlists it matched (``MatchResult.watchlists``).
         :param claim: the claim of its text and translation, if the caller has it already.
-        :param post_regions: every region the post names (``MatchResult.regions``); when none is outside a
+        :param post_regions: every region the post names (``MatchResult.named_regions``); when none is outside a
             watchlist's, the post's items need not be read one by one for it (not a digest of elsewhere).
         :param vector: its sentence vector (``meaning.Meaning``), stored in ``post_vectors`` by the
             caller; None when meaning is switched off (the claim frame alone decides).

@@ -38,7 +38,7 @@ def detector_for(conn, config: Config, schema: str = "main") -> StoryDetector:
     return StoryDetector(conn, window_hours=stories.window_hours, threshold=stories.similarity,
                          story_hours=stories.story_hours, schema=schema,
                          places=PlaceTree(matcher.gazetteer.places),
-                         regions_of=lambda text, lang: matcher.match(text, lang=lang).regions)
+                         regions_of=lambda text, lang: matcher.match(text, lang=lang).named_regions)
 
 
 def vectors_of(conn, config: Config, posts: list[dict[str, Any]], schema: str = "main") -> dict[int, np.ndarray]:
@@ -107,7 +107,7 @@ class StoriesStage:
         for item in sorted(matched, key=lambda i: (i.post.date, i.id)):
             assert item.match is not None
             for decision in detector.process(rows[item.id], item.match.watchlists, vector=vectors.get(item.id),
-                                                 post_regions=item.match.regions):
+                                                 post_regions=item.match.named_regions):
                 log.info("%s %s: %s", decision.watchlist, decision.kind, decision.reason)
                 if alerts and decision.alerts:
                     revision = archive.conn.execute(
@@ -138,7 +138,7 @@ def replay(archive: Archive, config: Config, *, filters: Filters | None = None,
             result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
             hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
             vector = vectors_of(conn, config, [post], schema="replay").get(post["id"]) if hits else None
-            for d in detector.process(post, hits, vector=vector, post_regions=result.regions):
+            for d in detector.process(post, hits, vector=vector, post_regions=result.named_regions):
                 if not (d.alerts or mentions and d.kind == "mention"):
                     continue
                 yield {
