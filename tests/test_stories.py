@@ -1009,6 +1009,21 @@ def test_a_toll_retold_without_change_after_the_storys_window_is_a_repeat_and_on
     assert "told again after the story's window" in made[1][1]
 
 
+def test_a_toll_retold_a_week_later_is_a_repeat_in_replay_too_whatever_replay_prunes_between(tmp_path, monkeypatch):
+    from monitor.stories import replay, stage
+
+    day = 24 * 60
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Судже погибли 5 человек, пострадали 124, сообщил губернатор Курской области."),
+        ("wire", 7 * day, "Неделю назад при ракетном ударе по Судже погибли 5 человек и 124 пострадали, напомнил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+    monkeypatch.setattr(stage, "PRUNE_EVERY", 1)  # a prune before each post
+    config = load_config(tmp_path / "monitor.toml")
+    with Archive(config.storage.path) as archive:
+        assert [(a["kind"], a["post_id"]) for a in replay(archive, config)] == [("new", 1)]
+
+
 def test_the_storys_counts_alone_retold_the_next_day_within_its_span_are_a_repeat_told_in_other_words(tmp_path):
     made = stream(tmp_path, [
         ("gov", 0, "7 августа при ракетном ударе по Судже погибли 3 человека, пострадали 151, сообщил губернатор Курской области."),

@@ -601,8 +601,9 @@ class StoryDetector:
         """Delete stories whose latest post is older than ``before`` (they can no longer be
         joined), and every story's posts and keys older than ``before``.
 
-        Used by replay, whose scratch database would otherwise grow with the archive; the live
-        archive keeps its stories for browsing. (A forward of a post older than the window then
+        Used by replay, whose scratch database would otherwise grow with the archive, with ``before`` the
+        post's date less the window or RETOLD_DAYS, whichever is longer (a retelling of an older story's
+        counts still joins it); the live archive keeps its stories for browsing. (A forward of a post older than the window then
         joins its story only if the story is found another way: by text, places or figures.)
         """
         for table, column in (("story_keys", "date"), ("story_bands", "date"), ("story_posts", "date"),
