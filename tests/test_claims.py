@@ -553,6 +553,15 @@ def test_airports_and_airfields_are_named_alike_in_each_language_and_case():
     ("В Минобороны не опровергли сообщения об ударе", False),
     ("Ракета попала в жилой дом, погибли 8 человек", False),
     ("Удар отрицательно сказался на энергоснабжении Курска", False),
+    ("В Минобороны не смогли ни подтвердить, ни опровергнуть сообщения об ударе", False),
+    ("Подтвердить или опровергнуть эту информацию пока не удалось", False),
+    ("Опровергнуть эти сведения в штабе не удалось", False),
+    ("The strike was neither confirmed nor denied by the ministry", False),
+    ("Officials could not confirm or deny the reports", False),
+    ("Residents were denied access to the site", False),
+    ("Access to the site was denied", False),
+    ("\"Опровергли\" — пишут блогеры об ударе по Судже", False),
+    ("Минобороны опровергло удар по Судже", True),
 ])
 def test_a_denial_is_read_unless_negated(text, denies):
     assert claim_of(text).denies is denies

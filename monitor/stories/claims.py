@@ -1148,12 +1148,33 @@ DENIAL_STEMS = ("опроверг", "опровер", "спросту", "спр�
                 "refut", "debunk")
 
 
+# Whole words that negate a denial besides UNCONFIRMING: «ни опровергнуть», "nor denied"; after it: «опровергнуть не удалось»
+DENIAL_NEGATIONS = frozenset({"ни", "ні", "nor", "neither"})
+NEGATED_AFTER = frozenset({"не", "ні", "not"})
+FAILED_STEMS = ("удал", "вдал", "смог", "змог", "могл", "змогл")  # «опровергнуть эти сведения не удалось»: no denial
+ALTERNATIVES = frozenset({"или", "ни", "чи", "або", "ні", "or", "nor"})  # «подтвердить или опровергнуть»: neither
+_QUOTED_WORD = re.compile(r"[«\"“„']\w+[»\"”']")  # a word quoted alone («"Опровергли" — пишут»): a word cited
+
+
 def denied(text: str) -> bool:
     """Whether a text says a party denies or refutes what was told (a word of denial, not negated:
-    «не опровергли» is none)."""
-    words = _words(text)
-    return any(word.startswith(DENIAL_STEMS) and not word.startswith("отрицательн")  # «отрицательно»: negative
-               and not any(w.startswith(UNCONFIRMING) for w in words[max(0, i - 3):i]) for i, word in enumerate(words))
+    «не опровергли», «ни подтвердить, ни опровергнуть», «опровергнуть не удалось» are none, nor a
+    word quoted alone or access denied)."""
+    words = _words(_QUOTED_WORD.sub(" ", text))
+    return any(word.startswith(DENIAL_STEMS) and _denies(words, i) for i, word in enumerate(words))
+
+
+def _denies(words: list[str], at: int) -> bool:
+    """Whether the denial word at ``at`` tells a denial: not negated before or after it, not one of
+    a confirmation's alternatives ("confirm or deny"), not access denied, nor «отрицательно»."""
+    before, after = words[max(0, at - 3):at], words[at + 1:at + 7]
+    failed = any(w in NEGATED_AFTER and n.startswith(FAILED_STEMS) for w, n in zip(after, after[1:]))
+    alternative = any(w.startswith(CONFIRM_STEMS) for w in before[-2:] + after[:2]) and bool(
+        ALTERNATIVES & set(before[-2:] + after[:1]))
+    return not (words[at].startswith("отрицательн")  # «отрицательно»: negative
+                or any(w.startswith(UNCONFIRMING) or w in DENIAL_NEGATIONS for w in before)
+                or after[:1] and after[0] in NEGATED_AFTER or failed or alternative
+                or "access" in words[max(0, at - 5):at + 2])
 
 
 def hedged(text: str) -> bool:
