@@ -576,6 +576,14 @@ def test_a_later_count_told_as_risen_is_the_posts_latest_value_of_its_unit():
     # a smaller value told beside it stays a part, and a second count without a word of rising stays another
     assert [(f.unit, f.value, f.also) for f in extract_figures("Ранены 20 человек. В Курске ранены 25 человек")] == \
         [("injured", 20, (25,))]
+    # a total since a longer time told as risen is no later value of the post's own count
+    assert [(f.unit, f.value, f.also) for f in extract_figures(
+        "В Курске ранены 5 человек. Всего с начала года число раненых в области выросло до 300.")] == [("injured", 5, (300,))]
+    assert [(f.unit, f.value, f.also) for f in extract_figures(
+        "A drone strike injured 12 people. Since the start of the invasion the number of injured has risen to 1,200.")] \
+        == [("injured", 12, (1200,))]
+    assert [(f.unit, f.value, f.also) for f in extract_figures(
+        "У Сумах поранені 4 людини. Від початку року кількість поранених зросла до 150.")] == [("injured", 4, (150,))]
 
 
 @pytest.mark.parametrize("text, fire", [

@@ -560,13 +560,28 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
         else:  # another value of a unit already read: a part, or another event's count
             at_unit = next(i for i, f in enumerate(figures) if f.unit == unit)
             known = figures[at_unit]
-            if value > known.value and any(w[2].startswith(RISE_STEMS) for w in before[-RISE_REACH:]):
+            if value > known.value and any(w[2].startswith(RISE_STEMS) for w in before[-RISE_REACH:]) \
+                    and not _a_total(text, words[bisect_left(starts, left, 0, upto):upto], m.start()):
                 # a count told as risen («кількість поранених зросла до 47» after «понад 40»): the post's latest
                 figures[at_unit] = replace(found_figure, also=tuple(v for v in known.values() if v != value))
             elif value not in known.values():
                 part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
+
+
+# Words of a count's clause that tell it as a total over a longer time, not the post's event's
+# («Всего с начала года ... выросло до 300», "since the start of the invasion", «від початку року»)
+TOTAL_WORDS = frozenset({"всего", "загалом", "усього", "всього", "since"})
+TOTAL_PAIRS = frozenset({("с", "начала"), ("от", "начала"), ("від", "початку"), ("з", "початку"), ("in", "total"),
+                         ("this", "year")})
+
+
+def _a_total(text: str, sentence: list[tuple[int, int, str]], start: int) -> bool:
+    """Whether the clause of the number at ``start`` (its sentence's words before it, from the last
+    clause mark) tells a total since some time (TOTAL_WORDS, TOTAL_PAIRS)."""
+    clause = [w[2] for w in sentence if not _CLAUSE_BREAK.search(text, w[1], start)]
+    return bool(TOTAL_WORDS & set(clause)) or any(pair in TOTAL_PAIRS for pair in zip(clause, clause[1:]))
 
 
 def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bool:
