@@ -594,6 +594,14 @@ def test_a_later_count_told_as_risen_is_the_posts_latest_value_of_its_unit():
     ("Debris hit a building and a fire broke out in Kursk", False),
     ("Drones hit the houses, causing fires, destruction and injuries", False),
     ("В Курске после удара начался пожар", False),
+    ("Fire in Ukraine's Odesa after drone strike", False),
+    ("Fire at Ukrainian energy facility after attack", False),
+    ("Huge fire in western Lviv after Russian strike", False),
+    ("Fire crews used foam to put out the blaze", False),
+    ("Fire at drone depot in Kursk region", False),
+    ("The fire burned long into the night", False),
+    ("Fires broke out after the drone attack", False),
+    ("Russia fires ballistic missiles at Kyiv", True),
 ])
 def test_fire_as_shooting_is_no_blaze(text, fire):
     assert ("fire" not in extract_kinds(text)) is fire

@@ -890,17 +890,29 @@ def _kinds_of(words: list[str]) -> set[str]:
 
 # Words beside "fire" that make it shooting, not a blaze: under fire, artillery fire, fire control
 SHOOTING_BEFORE = frozenset({"under", "artillery", "open", "opened", "opens", "cease", "return", "returned", "heavy"})
-SHOOTING_AFTER = ("control", "uk", "us", "american", "british", "long", "western")
+SHOOTING_AFTER = frozenset({"control"})
+# What "fires" as a verb is followed by: where it shoots (at, on, into), or its weapon after these words
+FIRED_AT = frozenset({"at", "on", "into", "upon"})
+FIRED_MODIFIERS = frozenset({"long", "range", "uk", "us", "american", "british", "french", "western", "its", "their",
+                             "the", "a", "more", "new", "first", "ballistic", "cruise"})
 
 
 def _shooting(words: list[str], at: int) -> bool:
     """Whether the English fire word at ``at`` tells shooting ("Ukraine fires Storm Shadow missiles",
-    "came under fire"), not a blaze: a weapon or a word of shooting next to it."""
+    "came under fire", "fire control"), not a blaze: "fires" as a verb before its weapon or target, or a
+    word of shooting beside it (whole words: "Fire in Ukraine's Odesa", "fire burned long" are blazes)."""
     if not words[at].startswith("fire"):
         return False  # «пожар», «пожежа»: always a blaze
-    after = words[at + 1:at + 3]
-    return (at > 0 and words[at - 1] in SHOOTING_BEFORE) or any(
-        w.startswith(SHOOTING_AFTER) or _kind(w) in WEAPON_KINDS for w in after)
+    if at > 0 and words[at - 1] in SHOOTING_BEFORE or bool(SHOOTING_AFTER & set(words[at + 1:at + 2])):
+        return True
+    if words[at] != "fires":
+        return False
+    for word in words[at + 1:at + 6]:
+        if word in FIRED_AT or _kind(word) in WEAPON_KINDS:
+            return True
+        if word not in FIRED_MODIFIERS:
+            return False
+    return False
 
 
 def _not_a_regime(words: list[str], at: int) -> bool:
