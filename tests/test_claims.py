@@ -626,6 +626,13 @@ def test_points_opened_for_residents_without_power_are_counted():
     ("На территории области введён режим контртеррористической операции", True),
     ("A counter-terrorism regime was declared in Kursk region", True),
     ("Кто стоит за атакой на Курск, пока неизвестно", False),
+    ("В Курской области сохраняется режим, кто бы что ни говорил", False),
+    ("Ввели режим. Кто ответит за ущерб?", False),
+    ("Область живёт в режиме КТО третий день", True),
+    ("Белгород остаётся под режимом КТО", True),
+    ("The counter-terrorism center of the SBU said the suspect was detained", False),
+    ("Russia's counterterrorism committee said the attack was repelled", False),
+    ("Russia announced a counter-terrorism operation in Kursk region", True),
 ])
 def test_a_counter_terrorism_regime_is_an_event_kind_and_who_is_none(text, regime):
     assert ("counter-terrorism" in extract_kinds(text)) is regime

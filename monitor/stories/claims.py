@@ -847,7 +847,7 @@ def extract_kinds(text: str) -> set[str]:
     """The event kinds a text speaks of (KIND_STEMS), links and mentions left out."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)  # composed first: a decomposed letter would split a word
-    return _kinds_of(_words(text))
+    return _kinds_of(_words(text), text)
 
 
 # Words naming a body beside an event word that make the word its name, not an event: the Emergencies
@@ -858,16 +858,33 @@ BODY_STEMS = ("ministr", "министерств", "міністерств", "с
 RESPONSE_STEMS = ("respon", "worker", "crew", "team", "power", "room", "depart", "landing", "call", "medic", "rescu")
 
 
-def _kinds_of(words: list[str]) -> set[str]:
-    kinds = {kind for at, kind in enumerate(map(_kind, words))
-             if kind and not (kind == "emergency" and _not_a_regime(words, at))
-             and not (kind == "fire" and _shooting(words, at))}
+# A counter-terrorism regime as written: «режим КТО» in capitals in any case ending (not «режим, кто»,
+# who), "counter-terrorism operation" or "regime"
+_REGIME_KTO = re.compile(r"\b[Рр]ежим\w*\s+КТО\b|(?i:\bcounter[- ]?terror\w*\s+(?:operation|regime))")
+# Nouns after a counter-terrorism word that make it a body's name ("counter-terrorism center"), not a regime
+CT_BODY_STEMS = BODY_STEMS + ("center", "centre", "центр", "комитет", "комітет", "committee", "unit", "подраздел",
+                              "підрозділ", "department", "департамент", "division", "agency")
+
+
+def _unsaid(kind: str, words: list[str], at: int) -> bool:
+    """Whether the word at ``at`` with a kind's stem tells no such event where it stands."""
+    if kind == "emergency":
+        return _not_a_regime(words, at)
+    if kind == "fire":
+        return _shooting(words, at)
+    if kind == "counter-terrorism":
+        return any(w.startswith(CT_BODY_STEMS) for w in words[at + 1:at + 3])
+    return False
+
+
+def _kinds_of(words: list[str], text: str) -> set[str]:
+    kinds = {kind for at, kind in enumerate(map(_kind, words)) if kind and not _unsaid(kind, words, at)}
     joined = " ".join(words)
     if "air" in words and "air raid" in joined:
         kinds.add("air alert")
     if "shot" in words and "shot down" in joined:
         kinds.add("shoot-down")
-    if "режим кто" in joined or "режиму кто" in joined or "counter terror" in joined:  # КТО, not «кто» (who)
+    if _REGIME_KTO.search(text):
         kinds.add("counter-terrorism")
     if "power" in words and ("power cut" in joined or "without power" in joined):
         kinds.add("outage")
@@ -1134,7 +1151,7 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     signature = minhash(items)
     increments: list[Figure] = []
     figures = extract_figures(text, increments)
-    kinds = _kinds_of(words) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
+    kinds = _kinds_of(words, text) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
     top = lead(text)
     lead_kinds = extract_kinds(top)
     lead_weapons = lead_kinds & WEAPON_KINDS
