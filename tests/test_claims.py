@@ -526,6 +526,13 @@ def test_a_criminal_case_is_a_court_matter_but_criminal_as_a_label_is_none(text,
     ("The power plant was not hit, officials said", False),
     ("Отключили сирену после отбоя тревоги в Курске", False),
     ("Это уже перебор, заявил губернатор", False),
+    ("Power was cut to 5,000 homes after the strike", True),
+    ("Без світла залишились понад 10 тисяч абонентів", True),
+    ("Отключение сирен в Курске после отбоя тревоги", False),
+    ("В регионе отключение мобильного интернета", False),
+    ("На фронте перебои с поставками снарядов", False),
+    ("Отключение газа в трёх домах после удара", False),
+    ("The region is under a media blackout", False),
 ])
 def test_a_power_outage_is_an_event_of_its_own(text, outage):
     assert ("outage" in extract_kinds(text)) is outage

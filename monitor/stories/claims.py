@@ -874,6 +874,27 @@ def _unsaid(kind: str, words: list[str], at: int) -> bool:
         return _shooting(words, at)
     if kind == "counter-terrorism":
         return any(w.startswith(CT_BODY_STEMS) for w in words[at + 1:at + 3])
+    if kind == "outage":  # «отключения света», not of sirens, gas or the internet, nor «перебои с поставками»
+        return not words[at].startswith(POWERLESS_STEMS) and not any(
+            w.startswith(POWER_STEMS) for w in words[max(0, at - 3):at + 4])
+    return False
+
+
+# Words of electric power: an outage word means a power outage only beside one («перебои с электричеством»)
+POWER_STEMS = ("свет", "электр", "світл", "енерг", "энерг", "електр", "power", "electric")
+POWERLESS_STEMS = ("знеструм", "обесточ")  # outage words that name power themselves
+POWER_WORDS = frozenset({"power", "electricity"})
+CUT_WORDS = frozenset({"cut", "cuts", "off", "cutting"})
+
+
+def _power_cut(words: list[str]) -> bool:
+    """Whether words tell power cut without an outage word: "power was cut", "cut power to", "without
+    power", «без света», «без світла»."""
+    for i, word in enumerate(words):
+        if word in ("без", "without") and i + 1 < len(words) and words[i + 1].startswith(POWER_STEMS):
+            return True
+        if word in POWER_WORDS and CUT_WORDS & set(words[max(0, i - 2):i] + words[i + 1:i + 4]):
+            return True
     return False
 
 
@@ -886,7 +907,7 @@ def _kinds_of(words: list[str], text: str) -> set[str]:
         kinds.add("shoot-down")
     if _REGIME_KTO.search(text):
         kinds.add("counter-terrorism")
-    if "power" in words and ("power cut" in joined or "without power" in joined):
+    if _power_cut(words):
         kinds.add("outage")
     if {"плен", "полон"} & set(words):  # «взят в плен», «в полон»: not «пленный», a prisoner who speaks
         kinds.add("capture")
