@@ -620,6 +620,20 @@ def test_a_day_of_mourning_is_an_event_kind(text):
     assert "mourning" in extract_kinds(text)
 
 
+@pytest.mark.parametrize("text, mourning", [
+    ("В Курске объявлен трёхдневный траур", True),
+    ("Траур в области объявлен до пятницы", True),
+    ("У місті жалобу оголошено на 2 і 3 листопада", True),
+    ("Ukraine's Odesa declares two days of mourning", True),
+    ("Mourning relatives gathered at the site", False),
+    ("В Курске прошёл траурный митинг", False),
+    ("Мешканці подали жалобу до суду", False),
+    ("Жалоби мешканців на відключення води", False),
+])
+def test_mourning_is_a_day_of_it_declared_not_any_word_of_grief(text, mourning):
+    assert ("mourning" in extract_kinds(text)) is mourning
+
+
 def test_points_opened_for_residents_without_power_are_counted():
     from monitor.stories.claims import extract_figures
 

@@ -155,7 +155,7 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
-    "mourning": ("траур", "жалоби", "mourning"),  # «день жалоби» (uk), not «жалобы» (ru: complaints)
+    "mourning": ("траур", "жалоб", "mourning"),  # a day declared (_unsaid): «день жалоби», not «жалобы» (complaints)
     "outage": ("отключени", "відключенн", "знеструм", "обесточ", "перебои", "перебоя", "перебої", "перебоє", "blackout",
                "outage"),
     "capture": ("captur", "захвач", "захопл", "пленил", "пленен", "полонив"),
@@ -874,10 +874,28 @@ def _unsaid(kind: str, words: list[str], at: int) -> bool:
         return _shooting(words, at)
     if kind == "counter-terrorism":
         return any(w.startswith(CT_BODY_STEMS) for w in words[at + 1:at + 3])
+    if kind == "mourning":
+        return not _mourning_declared(words, at)
     if kind == "outage":  # «отключения света», not of sirens, gas or the internet, nor «перебои с поставками»
         return not words[at].startswith(POWERLESS_STEMS) and not any(
             w.startswith(POWER_STEMS) for w in words[max(0, at - 3):at + 4])
     return False
+
+
+# Words of days before a word of mourning («день траура», «днём жалоби», "days of mourning"), and of declaring it
+DAY_WORDS = frozenset({"день", "дни", "дней", "днем", "дня", "дні", "днів", "day", "days"})
+DECLARE_STEMS = ("объяв", "оголош", "оголос", "declar")
+
+
+def _mourning_declared(words: list[str], at: int) -> bool:
+    """Whether the mourning word at ``at`` tells a day of mourning: «день траура», «дни жалоби», "day of
+    mourning", or «траур», «жалобу» declared («объявлен траур», «жалобу оголошено»); not "Mourning
+    relatives", «траурный митинг», «жалоба» (a complaint)."""
+    word, near = words[at], words[max(0, at - 3):at + 4]
+    day = words[at - 1] if word != "mourning" else " ".join(words[max(0, at - 2):at]).removesuffix(" of")
+    if at > 0 and day in DAY_WORDS:
+        return word in ("траура", "жалоби", "mourning")
+    return word in ("траур", "жалобу") and any(w.startswith(DECLARE_STEMS) for w in near)
 
 
 # Words of electric power: an outage word means a power outage only beside one («перебои с электричеством»)
