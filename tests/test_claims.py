@@ -14,6 +14,7 @@ from monitor.stories.claims import (
     claim_of,
     confirmed,
     extract_actor,
+    extract_facilities,
     extract_figures,
     extract_kinds,
     extract_when,
@@ -539,15 +540,35 @@ def test_a_power_outage_is_an_event_of_its_own(text, outage):
 
 
 def test_airports_and_airfields_are_named_alike_in_each_language_and_case():
-    from monitor.stories.claims import extract_facilities
-
-    assert set(extract_facilities("В аэропорту Шереметьево ввели план «Ковёр»")) == {"shrm"}
-    assert set(extract_facilities("Moscow's Sheremetyevo airport suspended flights")) == {"shrm"}
-    assert set(extract_facilities("В аэропортах «Внуково», «Домодедово» и Жуковский задержаны рейсы")) == {"vnkv", "dmdd", "zhkv"}
-    assert set(extract_facilities("Одна ракета попала в пустой аэродром \"Халино\"")) == {"khln"}
-    assert set(extract_facilities("Рейси в аеропорту Бориспіль скасовано")) == set(extract_facilities("Boryspil airport"))
+    assert set(extract_facilities("В аэропорту Шереметьево ввели план «Ковёр»")) == {"wrmtv"}
+    assert set(extract_facilities("Moscow's Sheremetyevo airport suspended flights")) == {"wrmtv"}
+    assert set(extract_facilities("В аэропортах «Внуково», «Домодедово» и Жуковский задержаны рейсы")) == {"vnkv", "dmdv", "jkvsk"}
+    assert set(extract_facilities("Одна ракета попала в пустой аэродром \"Халино\"")) == {"xln"}
+    assert set(extract_facilities("Рейси в аеропорту Бориспіль скасовано")) == {"brspl"}
+    assert set(extract_facilities("Boryspil airport")) == {"brspl"}
     assert extract_facilities("Drones hit a Moscow Oblast airfield; two airports closed") == {}
     assert extract_facilities("В аэропортах «Внуково» и «Домодедово» объявлен план")["vnkv"] == "Внуково"
+
+
+@pytest.mark.parametrize("one, other", [
+    ("Аеродром Миргород атаковано", "Drones hit Myrhorod airfield"),
+    ("Бои за аэродром Гостомель", "Fighting for Hostomel airport"),
+    ("Удар по аеродрому Чугуїв", "A strike on Chuhuiv airfield"),
+    ("Ограничения в аэропорту Шереметьево", "Restrictions at Sheremetyevo airport"),
+    ("Ограничения в аэропорту Уфа", "Restrictions at Ufa airport"),
+    ("В аэропорту Белгород закрыто небо", "Над аэропортом Белгородом сбит дрон"),
+])
+def test_one_airport_has_one_key_in_every_language_and_case(one, other):
+    assert set(extract_facilities(one)) == set(extract_facilities(other)) != set()
+
+
+@pytest.mark.parametrize("one, other", [
+    ("Ограничения в аэропорту Краснодар", "Ограничения в аэропорту Красноярск"),
+    ("Ограничения в аэропорту Белгород", "Ограничения в аэропорту Белогорск"),
+    ("Ограничения в аэропорту Нижнекамск", "Ограничения в аэропорту Нижнего Новгорода"),
+])
+def test_two_airports_have_two_keys(one, other):
+    assert set(extract_facilities(one)).isdisjoint(extract_facilities(other))
 
 
 @pytest.mark.parametrize("text, denies", [

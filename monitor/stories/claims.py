@@ -1159,14 +1159,36 @@ NOT_FACILITY_NAMES = frozenset({"oblast", "region", "international", "military",
 _LATIN = dict(zip("абвгдежзийклмнопрстуфхцчшщъыьэюяіїєґ",
                   ("a", "b", "v", "g", "d", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u",
                    "f", "kh", "ts", "ch", "sh", "sch", "", "y", "", "e", "yu", "ya", "i", "i", "e", "g")))
-FACILITY_KEY = 4  # letters that tell a name: its first and its next consonants in Latin spelling («Бориспіль», Boryspil: "brsp")
+FACILITY_KEY = 6  # letters that tell a name: its first and its next consonants in Latin spelling («Бориспіль», Boryspil: "brspl")
 _VOWELS = re.compile(r"[aeiouy]")
+# Spellings of one sound made one letter, in order: w as v (Moscow, Москвы), the digraphs, the Ukrainian г
+# written h (Myrhorod, Миргород; Hostomel, Гостомель; Chuhuiv, Чугуїв) as g, c as k
+_SOUNDS = (("w", "v"), ("shch", "w"), ("sch", "w"), ("kh", "x"), ("zh", "j"), ("ch", "q"), ("sh", "w"), ("h", "g"),
+           ("c", "k"))
+# Case endings with a consonant, left out of a name in Cyrillic («Белгородом», «Жуковского»: Белгород, Жуковск)
+_CASE_ENDING = re.compile(r"(?<=[^\W\d_]{4})(?:ого|его|ому|ему|ом|ем|ой|ей|ым|им|ами|ями|ах|ях|ам|ям)$")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def facility_key(name: str) -> str | None:
+    """The key of an airport's or airfield's name (see extract_facilities), or None for a word no name."""
+    word = _fold(name.split()[0].split("-")[0])
+    if word in NOT_FACILITY_NAMES:
+        return None
+    latin = re.sub(r"[^a-z0-9]", "", "".join(_LATIN.get(c, c) for c in _CASE_ENDING.sub("", word)))
+    for spelling, sound in _SOUNDS:
+        latin = latin.replace(spelling, sound)
+    if len(latin) < 3:
+        return None
+    first = "a" if _VOWELS.match(latin) else latin[0]  # Ейск, Yeysk; Уфа, Ufa
+    # vowels left out: each language spells them its own way (и, і, y; е, є, ye); doubled letters as one
+    return (first + _DOUBLED.sub(r"\1", _VOWELS.sub("", latin[1:])))[:FACILITY_KEY]
 
 
 def extract_facilities(text: str) -> dict[str, str]:
-    """The airports and airfields a text names, each keyed by its first FACILITY_KEY letters in Latin
-    spelling, vowels but the first left out (a name in any of the three languages, in any case ending,
-    is one facility), with the name as first written."""
+    """The airports and airfields a text names, each keyed by its first letter and next consonants in
+    Latin spelling, FACILITY_KEY letters at most, each sound one letter (a name in any of the three
+    languages, in any case ending, is one facility), with the name as first written."""
     names = [m.group(1) for m in _FACILITY_BEFORE.finditer(text)]
     for m in _FACILITY_AFTER.finditer(text):
         names.append(m.group(1))
@@ -1175,10 +1197,8 @@ def extract_facilities(text: str) -> dict[str, str]:
             m = more
     found: dict[str, str] = {}
     for name in names:
-        latin = re.sub(r"[^a-z0-9]", "", "".join(_LATIN.get(c, c) for c in _fold(name.split()[0].split("-")[0])))
-        if len(latin) >= FACILITY_KEY and _fold(name.split()[0]) not in NOT_FACILITY_NAMES:
-            # vowels left out: each language spells them its own way (и, і, y; е, є, ye)
-            found.setdefault((latin[0] + _VOWELS.sub("", latin[1:]))[:FACILITY_KEY], name)
+        if (key := facility_key(name)) is not None:
+            found.setdefault(key, name)
     return found
 
 
