@@ -571,6 +571,20 @@ def test_two_airports_have_two_keys(one, other):
     assert set(extract_facilities(one)).isdisjoint(extract_facilities(other))
 
 
+@pytest.mark.parametrize("text, names", [
+    ("Ukraine Strikes Airfield In Kursk Region", {}),
+    ("Authorities closed the airport Sunday after the attack", {}),
+    ("The airfield Ukraine struck overnight was empty", {}),
+    ("Дрон атаковал объект рядом с аэродромом Минобороны", {}),
+    ("Ограничения сняты в аэропорту Внуково, Собянин сообщил об отражении атаки", {"vnkv": "Внуково"}),
+    ("Flights at Boryspil International Airport resumed", {"brspl": "Boryspil"}),
+    ("Обломки дрона упали у аэропорта в Курске", {"krsk": "Курске"}),
+    ("Удар по аэродрому в Курской области", {}),
+])
+def test_only_names_are_read_as_airports(text, names):
+    assert extract_facilities(text) == names
+
+
 @pytest.mark.parametrize("text, denies", [
     ("Украинские СМИ сами же себя опровергли, опубликовав видео", True),
     ("Генштаб ЗСУ спростував заяву про удар по лікарні", True),

@@ -1151,11 +1151,25 @@ def extract_objects(text: str) -> set[str]:
 FACILITY_STEMS = ("аэропорт", "аэродром", "аеропорт", "аеродром", "авиабаз", "авіабаз", "airport", "airfield",
                   "airbase")
 _FACILITY_NAME = r"[«\"“„']?([A-ZА-ЯЁІЇЄҐ][\w’'-]+(?:\s*-\s*[A-ZА-ЯЁІЇЄҐ0-9][\w’'-]*)?)"
-_FACILITY_AFTER = re.compile(r"\b(?i:" + "|".join(FACILITY_STEMS) + r")\w*\s+" + _FACILITY_NAME)
-_FACILITY_MORE = re.compile(r"[»\"”']?\s*(?:,|\s(?:и|та|і|й|and))\s*" + _FACILITY_NAME)  # «Внуково», «Домодедово» и ...
-_FACILITY_BEFORE = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z0-9]\w*)?)\s+(?i:airport|airfield|air\s?base|airbase)s?\b")
+# the town an airport is told in («аэропорт в Курске», "the airport in Kursk"), not a region («в Курской области»)
+_FACILITY_AFTER = re.compile(r"\b(?i:" + "|".join(FACILITY_STEMS) + r")\w*\s+(?:(?:в|у|in)\s+)?" + _FACILITY_NAME
+                             + r"(?![\w’'-])(?!\s+(?i:област|обл\b|регион|район|oblast|region|province|край|краю|округ))")
+# a list goes on after «и», «та», "and", or after a comma with a quoted name («Внуково», «Домодедово» и ...),
+# not after a comma before a sentence's next words («аэропорт Внуково, Собянин сообщил»)
+_FACILITY_MORE = re.compile(r"[»\"”']?\s*(?:,\s*(?=[«\"“„'])|\s(?:и|та|і|й|and)\s*)" + _FACILITY_NAME)
+_FACILITY_BEFORE = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z0-9]\w*)?)\s+(?:International\s+)?(?i:airport|airfield|air\s?base|airbase)s?\b")
+# Words before or after the word of an airport that name none: function words, weekdays, countries, a headline's
+# verbs ("Ukraine Strikes Airfield"), bodies («аэродрому Минобороны»)
 NOT_FACILITY_NAMES = frozenset({"oblast", "region", "international", "military", "civil", "civilian", "russian",
-                                "ukrainian", "capital", "the", "main", "two", "three", "both", "other", "several"})
+                                "ukrainian", "capital", "the", "main", "two", "three", "both", "other", "several"}
+                               | FUNCTION_WORDS
+                               | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
+                                  "yesterday", "tonight", "ukraine", "russia", "belarus", "moldova", "poland",
+                                  "strikes", "strike", "struck", "hits", "hit", "attacks", "attack", "targets", "target",
+                                  "bombs", "shells", "closes", "closed", "shuts", "reopens", "says", "near", "key",
+                                  "major", "drone", "drones", "missile", "missiles", "new", "big", "another",
+                                  "минобороны", "мо", "вкс", "ввс", "всу", "зсу", "рф", "россии", "россия", "украины",
+                                  "україни", "україна", "украина", "сша", "нато", "фсб", "сбу", "гур", "мчс", "дснс"})
 _LATIN = dict(zip("абвгдежзийклмнопрстуфхцчшщъыьэюяіїєґ",
                   ("a", "b", "v", "g", "d", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u",
                    "f", "kh", "ts", "ch", "sh", "sch", "", "y", "", "e", "yu", "ya", "i", "i", "e", "g")))
