@@ -610,8 +610,6 @@ def test_a_denial_is_read_unless_negated(text, denies):
 
 
 def test_a_later_count_told_as_risen_is_the_posts_latest_value_of_its_unit():
-    from monitor.stories.claims import extract_figures
-
     risen = extract_figures("Вже 10 загиблих та понад 40 поранених. Оновлено: кількість поранених зросла до 47 людей.")
     assert [(f.unit, f.value, f.also) for f in risen] == [("killed", 10, ()), ("injured", 47, (40,))]
     assert [(f.unit, f.value) for f in extract_figures("20 people were injured. Later the number of injured rose to 25")] == [("injured", 25)]
@@ -670,8 +668,6 @@ def test_mourning_is_a_day_of_it_declared_not_any_word_of_grief(text, mourning):
 
 
 def test_points_opened_for_residents_without_power_are_counted():
-    from monitor.stories.claims import extract_figures
-
     assert [(f.unit, f.value) for f in extract_figures("Kiper noted that 445 resilience points have been deployed")] == \
         [("aid points", 445)]
     assert [(f.unit, f.value) for f in extract_figures("В області розгорнуто 674 пункти незламності")] == [("aid points", 674)]

@@ -387,11 +387,11 @@ _OTHER_REGIONS = re.compile(r"\b(?:other|другими|других|други�
 _WITH_OTHERS = re.compile(r"\b(?:и|і|й|та|and)\s+$", re.IGNORECASE)
 _COUNT_RANGE = re.compile(r"[-–](\d+)(?![\d.,:])")  # «15-20 пострадавших»: the range's upper end
 _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a sentence
-# Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 # Words before a count that tell it as risen to its value: a later value of a unit told so is the post's latest
 RISE_STEMS = ("зрос", "возрос", "вырос", "вирос", "увелич", "збільш", "rose", "risen", "increas", "climb", "достиг",
               "досяг", "сягну")
 RISE_REACH = 4  # words before the number within which a word of rising tells it
+# Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
 # Units of a toll: the people an event befell, whose count «ещё N» adds to
 TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})
@@ -788,6 +788,9 @@ def _named_by(before: list[tuple[int, int, str]], gap: str) -> bool:
     return bool(words) and words[-1] in AGE_WORDS
 
 
+HEAD_NOUNS = ("пункт",)  # nouns whose kind the next word names («пункты несокрушимости»)
+
+
 def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, tuple[int, int] | None, bool]:
     """The unit the words after a number name, where its noun lies, and whether the noun is a
     generic one (people, residents)."""
@@ -808,9 +811,6 @@ def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, 
         elif word not in FILLER and not _adjective(word):
             break
     return None, None, False
-
-
-HEAD_NOUNS = ("пункт",)  # nouns whose kind the next word names («пункты несокрушимости»)
 
 
 # English words a headline capitalises that name nothing ("Kills 10 As Drones Hit Port")

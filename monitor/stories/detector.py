@@ -81,7 +81,7 @@ LATEST = 10  # the watchlist's latest stories compared by meaning, whatever thei
 STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared with
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
 OBJECT = "object:"  # a named object in a story's ``kinds`` column ("object:ATACMS")
-FACILITY = "facility:"  # an airport or airfield named, in a story's ``kinds`` column ("facility:sher")
+FACILITY = "facility:"  # an airport or airfield named, in a story's ``kinds`` column ("facility:wrmtv", Sheremetyevo)
 # In a story's ``kinds`` column: the story is told so far only as unconfirmed («якобы», "reportedly")
 TOLD = "told:"
 UNCONFIRMED = TOLD + "unconfirmed"
@@ -98,7 +98,9 @@ CROSS_LANGUAGE = 0.06
 ASPECT_KINDS = frozenset({"fire", "evacuation", "emergency", "counter-terrorism", "capture", "outage"})
 # What is declared after an event (a day of mourning): news of its own wherever a post tells it first
 DECLARED_KINDS = frozenset({"mourning"})
-RETOLD_DAYS = 14  # how long after its window a story's counts, retold without change, still join it
+RETOLD_DAYS = 14  # how long after a story's first post its counts, retold without change, still join it
+# How a reason names the kinds whose name alone says too little
+ASPECT_NAMES = {"mourning": "a day of mourning", "counter-terrorism": "a counter-terrorism regime"}
 
 
 @dataclass
@@ -755,7 +757,7 @@ class StoryDetector:
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
             parts += [f"added: +{_figure_text(f)}" for f in added]
             parts += [f"new place: {self.places.name(p)}" for p in new_places]
-            parts += [f"new: {aspect}" for aspect in aspects]
+            parts += [f"new: {ASPECT_NAMES.get(aspect, aspect)}" for aspect in aspects]
             parts += ["confirmed for the first time" + (f" ({frame.actor})" if frame.actor else "")] if confirmation else []
             reason = "; ".join(parts) + f" ({reason})"
         self._merge(story, post, frame, edit=existing is not None)
