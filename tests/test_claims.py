@@ -580,6 +580,7 @@ def test_two_airports_have_two_keys(one, other):
     ("Flights at Boryspil International Airport resumed", {"brspl": "Boryspil"}),
     ("Обломки дрона упали у аэропорта в Курске", {"krsk": "Курске"}),
     ("Удар по аэродрому в Курской области", {}),
+    ("ATACMS hit an airfield in Russia’s Kursk region", {}),
 ])
 def test_only_names_are_read_as_airports(text, names):
     assert extract_facilities(text) == names

@@ -1186,7 +1186,7 @@ _DOUBLED = re.compile(r"(.)\1+")
 
 def facility_key(name: str) -> str | None:
     """The key of an airport's or airfield's name (see extract_facilities), or None for a word no name."""
-    word = _fold(name.split()[0].split("-")[0])
+    word = _fold(name.split()[0].split("-")[0]).removesuffix("'s")  # "Russia's": the country's
     if word in NOT_FACILITY_NAMES:
         return None
     latin = re.sub(r"[^a-z0-9]", "", "".join(_LATIN.get(c, c) for c in _CASE_ENDING.sub("", word)))
