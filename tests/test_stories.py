@@ -1074,6 +1074,17 @@ def test_the_first_denial_told_of_a_story_is_an_update_and_the_next_is_not(tmp_p
     assert "a denial, the first told" in made[1][1]
 
 
+def test_a_storys_first_denial_and_airfield_are_news_whatever_another_story_of_the_region_told(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Судже погибли 8 человек, сообщил губернатор Курской области."),
+        ("mod", 20, "Минобороны опровергло сообщения о захвате Коренево. Над аэродромом «Халино» сбит беспилотник."),
+        ("mil", 40, "При ракетном ударе по Судже погибли 8 человек. В ВСУ опровергли удар: в дом упала ракета ПВО."),
+        ("gov", 60, "При ракетном ударе по Судже погибли 8 человек, ещё одна ракета попала в аэродром «Халино»."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "update", "update"]
+    assert "a denial, the first told" in made[2][1] and "facility Халино" in made[3][1]
+
+
 def test_a_toll_told_as_risen_later_in_a_post_is_its_change_and_its_retelling_is_not(tmp_path):
     made = stream(tmp_path, [
         ("gov", 0, "При ракетном ударе по Курску погибли 10 человек, более 40 ранены, сообщил губернатор Курской области."),

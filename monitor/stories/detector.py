@@ -21,8 +21,8 @@ Decisions: MENTION when the post names the watched regions only in passing (``it
 no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
 (a fire, an evacuation, a regime declared, a power outage: ``ASPECT_KINDS``) or a day of mourning, an
-airport or airfield no story of the region has named (closed, hit), tells the region's first denial of
-it, or first confirms a story told only as unconfirmed; otherwise the post is corroboration (recorded,
+airport or airfield the story has not named (closed, hit), tells the story's first denial, or first
+confirms a story told only as unconfirmed; otherwise the post is corroboration (recorded,
 the story's source count grows). Every decision has its reason in plain words, stored with the story (a
 mention's is logged, and listed by ``replay(mentions=True)``).
 
@@ -748,9 +748,8 @@ class StoryDetector:
             figures = [(f, was) for f, was in figures if f not in [g for g, _ in elsewhere]]
             reason += "; " + "; ".join(f"{_figure_text(f)} told before by {told}" for f, told in elsewhere)
         aspects = self._new_aspects(watchlist, story, frame, since, until)
-        aspects += [f"facility {frame.facilities[key]}" for key in self._new_facilities(watchlist, story, frame, since, until)]
-        if frame.denies and DENIED not in story["kinds"] and not any(  # the region's first denial in the window: news
-                self._stories_of_key(watchlist, _key("d", region), since, until) for region in frame.regions):
+        aspects += [f"facility {frame.facilities[key]}" for key in self._new_facilities(story, frame)]
+        if frame.denies and DENIED not in story["kinds"]:  # the story's first denial, whatever other stories told
             aspects.append("a denial, the first told")
         kind = "update" if (figures or new_places or confirmation or added or aspects) else "repeat"
         if kind == "update":
@@ -778,13 +777,11 @@ class StoryDetector:
                       if not any(self._stories_of_key(watchlist, _key("k", f"{region}:{kind}"), since, until)
                                  for region in frame.regions))
 
-    def _new_facilities(self, watchlist: str, story: dict[str, Any], frame: Frame,
-                        since: str, until: str) -> list[str]:
-        """The airports and airfields the post names that neither its story nor any story of the region in
-        the window has named: another airport closed, an airfield hit, is news of its own."""
-        return sorted(key for key in frame.facilities if FACILITY + key not in story["kinds"]
-                      and not any(self._stories_of_key(watchlist, _key("f", f"{region}:{key}"), since, until)
-                                  for region in frame.regions))
+    @staticmethod
+    def _new_facilities(story: dict[str, Any], frame: Frame) -> list[str]:
+        """The airports and airfields the post names that the story it joins has not named: another airport
+        closed, an airfield hit, is news of its own (whatever another story of the region named)."""
+        return sorted(key for key in frame.facilities if FACILITY + key not in story["kinds"])
 
     def _told_elsewhere(self, watchlist: str, story_id: int, figure: Figure, frame: Frame,
                         vector: np.ndarray | None, since: str, until: str) -> str | None:
