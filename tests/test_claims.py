@@ -643,6 +643,8 @@ def test_a_later_count_told_as_risen_is_the_posts_latest_value_of_its_unit():
     ("The fire burned long into the night", False),
     ("Fires broke out after the drone attack", False),
     ("Russia fires ballistic missiles at Kyiv", True),
+    ("Fires at two substations after the attack", False),
+    ("Massive fires on the outskirts of Kursk", False),
 ])
 def test_fire_as_shooting_is_no_blaze(text, fire):
     assert ("fire" not in extract_kinds(text)) is fire
@@ -659,6 +661,7 @@ def test_a_day_of_mourning_is_an_event_kind(text):
     ("Траур в области объявлен до пятницы", True),
     ("У місті жалобу оголошено на 2 і 3 листопада", True),
     ("Ukraine's Odesa declares two days of mourning", True),
+    ("Kursk declared national mourning", True),
     ("Mourning relatives gathered at the site", False),
     ("В Курске прошёл траурный митинг", False),
     ("Мешканці подали жалобу до суду", False),

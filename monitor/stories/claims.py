@@ -895,7 +895,7 @@ def _mourning_declared(words: list[str], at: int) -> bool:
     day = words[at - 1] if word != "mourning" else " ".join(words[max(0, at - 2):at]).removesuffix(" of")
     if at > 0 and day in DAY_WORDS:
         return word in ("траура", "жалоби", "mourning")
-    return word in ("траур", "жалобу") and any(w.startswith(DECLARE_STEMS) for w in near)
+    return word in ("траур", "жалобу", "mourning") and any(w.startswith(DECLARE_STEMS) for w in near)
 
 
 # Words of electric power: an outage word means a power outage only beside one («перебои с электричеством»)
@@ -949,6 +949,8 @@ SHOOTING_BEFORE = frozenset({"under", "artillery", "open", "opened", "opens", "c
 SHOOTING_AFTER = frozenset({"control"})
 # What "fires" as a verb is followed by: where it shoots (at, on, into), or its weapon after these words
 FIRED_AT = frozenset({"at", "on", "into", "upon"})
+FIRE_NOUN_BEFORE = frozenset({"the", "a", "two", "three", "several", "many", "large", "massive", "huge", "major", "big",
+                              "forest", "new", "more"})  # before "fires" as a noun
 FIRED_MODIFIERS = frozenset({"long", "range", "uk", "us", "american", "british", "french", "western", "its", "their",
                              "the", "a", "more", "new", "first", "ballistic", "cruise"})
 
@@ -961,8 +963,8 @@ def _shooting(words: list[str], at: int) -> bool:
         return False  # «пожар», «пожежа»: always a blaze
     if at > 0 and words[at - 1] in SHOOTING_BEFORE or bool(SHOOTING_AFTER & set(words[at + 1:at + 2])):
         return True
-    if words[at] != "fires":
-        return False
+    if words[at] != "fires" or at == 0 or words[at - 1] in FIRE_NOUN_BEFORE:
+        return False  # "Fires at two substations", "massive fires on the outskirts": blazes
     for word in words[at + 1:at + 6]:
         if word in FIRED_AT or _kind(word) in WEAPON_KINDS:
             return True
