@@ -391,6 +391,11 @@ _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a 
 RISE_STEMS = ("зрос", "возрос", "вырос", "вирос", "увелич", "збільш", "rose", "risen", "increas", "climb", "достиг",
               "досяг", "сягну")
 RISE_REACH = 4  # words before the number within which a word of rising tells it
+# Words of a count's clause that tell it as a total over a longer time, not the post's event's
+# («Всего с начала года ... выросло до 300», "since the start of the invasion", «від початку року»)
+TOTAL_WORDS = frozenset({"всего", "загалом", "усього", "всього", "since"})
+TOTAL_PAIRS = frozenset({("с", "начала"), ("от", "начала"), ("від", "початку"), ("з", "початку"), ("in", "total"),
+                         ("this", "year")})
 # Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
 # Units of a toll: the people an event befell, whose count «ещё N» adds to
@@ -570,20 +575,6 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
     return _shot_down_together(figures)
 
 
-# Words of a count's clause that tell it as a total over a longer time, not the post's event's
-# («Всего с начала года ... выросло до 300», "since the start of the invasion", «від початку року»)
-TOTAL_WORDS = frozenset({"всего", "загалом", "усього", "всього", "since"})
-TOTAL_PAIRS = frozenset({("с", "начала"), ("от", "начала"), ("від", "початку"), ("з", "початку"), ("in", "total"),
-                         ("this", "year")})
-
-
-def _a_total(text: str, sentence: list[tuple[int, int, str]], start: int) -> bool:
-    """Whether the clause of the number at ``start`` (its sentence's words before it, from the last
-    clause mark) tells a total since some time (TOTAL_WORDS, TOTAL_PAIRS)."""
-    clause = [w[2] for w in sentence if not _CLAUSE_BREAK.search(text, w[1], start)]
-    return bool(TOTAL_WORDS & set(clause)) or any(pair in TOTAL_PAIRS for pair in zip(clause, clause[1:]))
-
-
 def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bool:
     """Whether a count's clause (from a comma, semicolon or colon before it to one of those or a dash
     after it) says it is of other regions only («вместе с другими регионами — 42», "36 drones were shot
@@ -604,6 +595,13 @@ APPROXIMATE_PAIRS = {("more", "than"), ("at", "least"), ("не", "менее"), 
 def _approximate(before: list[tuple[int, int, str]]) -> bool:
     """Whether the words just before a number tell it as approximate."""
     return bool(before) and (before[-1][2] in APPROXIMATE or tuple(w[2] for w in before[-2:]) in APPROXIMATE_PAIRS)
+
+
+def _a_total(text: str, sentence: list[tuple[int, int, str]], start: int) -> bool:
+    """Whether the clause of the number at ``start`` (its sentence's words before it, from the last
+    clause mark) tells a total since some time (TOTAL_WORDS, TOTAL_PAIRS)."""
+    clause = [w[2] for w in sentence if not _CLAUSE_BREAK.search(text, w[1], start)]
+    return bool(TOTAL_WORDS & set(clause)) or any(pair in TOTAL_PAIRS for pair in zip(clause, clause[1:]))
 
 
 def _ranged(figure: Figure, text: str, end: int) -> Figure:
