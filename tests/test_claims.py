@@ -14,6 +14,7 @@ from monitor.stories.claims import (
     claim_of,
     confirmed,
     extract_actor,
+    extract_facilities,
     extract_figures,
     extract_kinds,
     extract_when,
@@ -526,44 +527,104 @@ def test_a_criminal_case_is_a_court_matter_but_criminal_as_a_label_is_none(text,
     ("The power plant was not hit, officials said", False),
     ("Отключили сирену после отбоя тревоги в Курске", False),
     ("Это уже перебор, заявил губернатор", False),
+    ("Power was cut to 5,000 homes after the strike", True),
+    ("Без світла залишились понад 10 тисяч абонентів", True),
+    ("Отключение сирен в Курске после отбоя тревоги", False),
+    ("В регионе отключение мобильного интернета", False),
+    ("На фронте перебои с поставками снарядов", False),
+    ("Отключение газа в трёх домах после удара", False),
+    ("The region is under a media blackout", False),
 ])
 def test_a_power_outage_is_an_event_of_its_own(text, outage):
     assert ("outage" in extract_kinds(text)) is outage
 
 
 def test_airports_and_airfields_are_named_alike_in_each_language_and_case():
-    from monitor.stories.claims import extract_facilities
-
-    assert set(extract_facilities("В аэропорту Шереметьево ввели план «Ковёр»")) == {"shrm"}
-    assert set(extract_facilities("Moscow's Sheremetyevo airport suspended flights")) == {"shrm"}
-    assert set(extract_facilities("В аэропортах «Внуково», «Домодедово» и Жуковский задержаны рейсы")) == {"vnkv", "dmdd", "zhkv"}
-    assert set(extract_facilities("Одна ракета попала в пустой аэродром \"Халино\"")) == {"khln"}
-    assert set(extract_facilities("Рейси в аеропорту Бориспіль скасовано")) == set(extract_facilities("Boryspil airport"))
+    assert set(extract_facilities("В аэропорту Шереметьево ввели план «Ковёр»")) == {"wrmtv"}
+    assert set(extract_facilities("Moscow's Sheremetyevo airport suspended flights")) == {"wrmtv"}
+    assert set(extract_facilities("В аэропортах «Внуково», «Домодедово» и Жуковский задержаны рейсы")) == {"vnkv", "dmdv", "jkvsk"}
+    assert set(extract_facilities("Одна ракета попала в пустой аэродром \"Халино\"")) == {"xln"}
+    assert set(extract_facilities("Рейси в аеропорту Бориспіль скасовано")) == {"brspl"}
+    assert set(extract_facilities("Boryspil airport")) == {"brspl"}
     assert extract_facilities("Drones hit a Moscow Oblast airfield; two airports closed") == {}
     assert extract_facilities("В аэропортах «Внуково» и «Домодедово» объявлен план")["vnkv"] == "Внуково"
+
+
+@pytest.mark.parametrize("one, other", [
+    ("Аеродром Миргород атаковано", "Drones hit Myrhorod airfield"),
+    ("Бои за аэродром Гостомель", "Fighting for Hostomel airport"),
+    ("Удар по аеродрому Чугуїв", "A strike on Chuhuiv airfield"),
+    ("Ограничения в аэропорту Шереметьево", "Restrictions at Sheremetyevo airport"),
+    ("Ограничения в аэропорту Уфа", "Restrictions at Ufa airport"),
+    ("В аэропорту Белгород закрыто небо", "Над аэропортом Белгородом сбит дрон"),
+])
+def test_one_airport_has_one_key_in_every_language_and_case(one, other):
+    assert set(extract_facilities(one)) == set(extract_facilities(other)) != set()
+
+
+@pytest.mark.parametrize("one, other", [
+    ("Ограничения в аэропорту Краснодар", "Ограничения в аэропорту Красноярск"),
+    ("Ограничения в аэропорту Белгород", "Ограничения в аэропорту Белогорск"),
+    ("Ограничения в аэропорту Нижнекамск", "Ограничения в аэропорту Нижнего Новгорода"),
+])
+def test_two_airports_have_two_keys(one, other):
+    assert set(extract_facilities(one)).isdisjoint(extract_facilities(other))
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Ukraine Strikes Airfield In Kursk Region", {}),
+    ("Authorities closed the airport Sunday after the attack", {}),
+    ("The airfield Ukraine struck overnight was empty", {}),
+    ("Дрон атаковал объект рядом с аэродромом Минобороны", {}),
+    ("Ограничения сняты в аэропорту Внуково, Собянин сообщил об отражении атаки", {"vnkv": "Внуково"}),
+    ("Flights at Boryspil International Airport resumed", {"brspl": "Boryspil"}),
+    ("Обломки дрона упали у аэропорта в Курске", {"krsk": "Курске"}),
+    ("Удар по аэродрому в Курской области", {}),
+    ("ATACMS hit an airfield in Russia’s Kursk region", {}),
+])
+def test_only_names_are_read_as_airports(text, names):
+    assert extract_facilities(text) == names
 
 
 @pytest.mark.parametrize("text, denies", [
     ("Украинские СМИ сами же себя опровергли, опубликовав видео", True),
     ("Генштаб ЗСУ спростував заяву про удар по лікарні", True),
     ("The ministry denied that civilians were targeted", True),
+    ("ЦПД спростовує фейк про удар по Сумах", True),
+    ("Інформацію про удар по лікарні спростовано", True),
+    ("Рост спросов на генераторы после ударов", False),
     ("В Минобороны не опровергли сообщения об ударе", False),
     ("Ракета попала в жилой дом, погибли 8 человек", False),
     ("Удар отрицательно сказался на энергоснабжении Курска", False),
+    ("В Минобороны не смогли ни подтвердить, ни опровергнуть сообщения об ударе", False),
+    ("Подтвердить или опровергнуть эту информацию пока не удалось", False),
+    ("Опровергнуть эти сведения в штабе не удалось", False),
+    ("The strike was neither confirmed nor denied by the ministry", False),
+    ("Officials could not confirm or deny the reports", False),
+    ("Residents were denied access to the site", False),
+    ("Access to the site was denied", False),
+    ("\"Опровергли\" — пишут блогеры об ударе по Судже", False),
+    ("Минобороны опровергло удар по Судже", True),
 ])
 def test_a_denial_is_read_unless_negated(text, denies):
     assert claim_of(text).denies is denies
 
 
 def test_a_later_count_told_as_risen_is_the_posts_latest_value_of_its_unit():
-    from monitor.stories.claims import extract_figures
-
     risen = extract_figures("Вже 10 загиблих та понад 40 поранених. Оновлено: кількість поранених зросла до 47 людей.")
     assert [(f.unit, f.value, f.also) for f in risen] == [("killed", 10, ()), ("injured", 47, (40,))]
     assert [(f.unit, f.value) for f in extract_figures("20 people were injured. Later the number of injured rose to 25")] == [("injured", 25)]
     # a smaller value told beside it stays a part, and a second count without a word of rising stays another
     assert [(f.unit, f.value, f.also) for f in extract_figures("Ранены 20 человек. В Курске ранены 25 человек")] == \
         [("injured", 20, (25,))]
+    # a total since a longer time told as risen is no later value of the post's own count
+    assert [(f.unit, f.value, f.also) for f in extract_figures(
+        "В Курске ранены 5 человек. Всего с начала года число раненых в области выросло до 300.")] == [("injured", 5, (300,))]
+    assert [(f.unit, f.value, f.also) for f in extract_figures(
+        "A drone strike injured 12 people. Since the start of the invasion the number of injured has risen to 1,200.")] \
+        == [("injured", 12, (1200,))]
+    assert [(f.unit, f.value, f.also) for f in extract_figures(
+        "У Сумах поранені 4 людини. Від початку року кількість поранених зросла до 150.")] == [("injured", 4, (150,))]
 
 
 @pytest.mark.parametrize("text, fire", [
@@ -574,6 +635,16 @@ def test_a_later_count_told_as_risen_is_the_posts_latest_value_of_its_unit():
     ("Debris hit a building and a fire broke out in Kursk", False),
     ("Drones hit the houses, causing fires, destruction and injuries", False),
     ("В Курске после удара начался пожар", False),
+    ("Fire in Ukraine's Odesa after drone strike", False),
+    ("Fire at Ukrainian energy facility after attack", False),
+    ("Huge fire in western Lviv after Russian strike", False),
+    ("Fire crews used foam to put out the blaze", False),
+    ("Fire at drone depot in Kursk region", False),
+    ("The fire burned long into the night", False),
+    ("Fires broke out after the drone attack", False),
+    ("Russia fires ballistic missiles at Kyiv", True),
+    ("Fires at two substations after the attack", False),
+    ("Massive fires on the outskirts of Kursk", False),
 ])
 def test_fire_as_shooting_is_no_blaze(text, fire):
     assert ("fire" not in extract_kinds(text)) is fire
@@ -585,9 +656,22 @@ def test_a_day_of_mourning_is_an_event_kind(text):
     assert "mourning" in extract_kinds(text)
 
 
-def test_points_opened_for_residents_without_power_are_counted():
-    from monitor.stories.claims import extract_figures
+@pytest.mark.parametrize("text, mourning", [
+    ("В Курске объявлен трёхдневный траур", True),
+    ("Траур в области объявлен до пятницы", True),
+    ("У місті жалобу оголошено на 2 і 3 листопада", True),
+    ("Ukraine's Odesa declares two days of mourning", True),
+    ("Kursk declared national mourning", True),
+    ("Mourning relatives gathered at the site", False),
+    ("В Курске прошёл траурный митинг", False),
+    ("Мешканці подали жалобу до суду", False),
+    ("Жалоби мешканців на відключення води", False),
+])
+def test_mourning_is_a_day_of_it_declared_not_any_word_of_grief(text, mourning):
+    assert ("mourning" in extract_kinds(text)) is mourning
 
+
+def test_points_opened_for_residents_without_power_are_counted():
     assert [(f.unit, f.value) for f in extract_figures("Kiper noted that 445 resilience points have been deployed")] == \
         [("aid points", 445)]
     assert [(f.unit, f.value) for f in extract_figures("В області розгорнуто 674 пункти незламності")] == [("aid points", 674)]
@@ -598,6 +682,13 @@ def test_points_opened_for_residents_without_power_are_counted():
     ("На территории области введён режим контртеррористической операции", True),
     ("A counter-terrorism regime was declared in Kursk region", True),
     ("Кто стоит за атакой на Курск, пока неизвестно", False),
+    ("В Курской области сохраняется режим, кто бы что ни говорил", False),
+    ("Ввели режим. Кто ответит за ущерб?", False),
+    ("Область живёт в режиме КТО третий день", True),
+    ("Белгород остаётся под режимом КТО", True),
+    ("The counter-terrorism center of the SBU said the suspect was detained", False),
+    ("Russia's counterterrorism committee said the attack was repelled", False),
+    ("Russia announced a counter-terrorism operation in Kursk region", True),
 ])
 def test_a_counter_terrorism_regime_is_an_event_kind_and_who_is_none(text, regime):
     assert ("counter-terrorism" in extract_kinds(text)) is regime

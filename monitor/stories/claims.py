@@ -155,7 +155,7 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
     "fire": ("пожар", "пожеж", "fire", "blaze"),
-    "mourning": ("траур", "жалоби", "mourning"),  # «день жалоби» (uk), not «жалобы» (ru: complaints)
+    "mourning": ("траур", "жалоб", "mourning"),  # a day declared (_unsaid): «день жалоби», not «жалобы» (complaints)
     "outage": ("отключени", "відключенн", "знеструм", "обесточ", "перебои", "перебоя", "перебої", "перебоє", "blackout",
                "outage"),
     "capture": ("captur", "захвач", "захопл", "пленил", "пленен", "полонив"),
@@ -387,11 +387,16 @@ _OTHER_REGIONS = re.compile(r"\b(?:other|другими|других|други�
 _WITH_OTHERS = re.compile(r"\b(?:и|і|й|та|and)\s+$", re.IGNORECASE)
 _COUNT_RANGE = re.compile(r"[-–](\d+)(?![\d.,:])")  # «15-20 пострадавших»: the range's upper end
 _CLAUSE_BREAK = re.compile(r"[,:;—–(]")  # marks that end a clause within a sentence
-# Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 # Words before a count that tell it as risen to its value: a later value of a unit told so is the post's latest
 RISE_STEMS = ("зрос", "возрос", "вырос", "вирос", "увелич", "збільш", "rose", "risen", "increas", "climb", "достиг",
               "досяг", "сягну")
 RISE_REACH = 4  # words before the number within which a word of rising tells it
+# Words of a count's clause that tell it as a total over a longer time, not the post's event's
+# («Всего с начала года ... выросло до 300», "since the start of the invasion", «від початку року»)
+TOTAL_WORDS = frozenset({"всего", "загалом", "усього", "всього", "since"})
+TOTAL_PAIRS = frozenset({("с", "начала"), ("от", "начала"), ("від", "початку"), ("з", "початку"), ("in", "total"),
+                         ("this", "year")})
+# Words before a count of people that make it an increment of a toll, not the toll («ещё двое погибших»)
 INCREMENTS = {"еще", "ще", "another", "дополнительно", "додатково"}
 # Units of a toll: the people an event befell, whose count «ещё N» adds to
 TOLL_UNITS = frozenset({"killed", "injured", "hospitalised", "children"})
@@ -560,7 +565,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
         else:  # another value of a unit already read: a part, or another event's count
             at_unit = next(i for i, f in enumerate(figures) if f.unit == unit)
             known = figures[at_unit]
-            if value > known.value and any(w[2].startswith(RISE_STEMS) for w in before[-RISE_REACH:]):
+            if value > known.value and any(w[2].startswith(RISE_STEMS) for w in before[-RISE_REACH:]) \
+                    and not _a_total(text, words[bisect_left(starts, left, 0, upto):upto], m.start()):
                 # a count told as risen («кількість поранених зросла до 47» after «понад 40»): the post's latest
                 figures[at_unit] = replace(found_figure, also=tuple(v for v in known.values() if v != value))
             elif value not in known.values():
@@ -589,6 +595,13 @@ APPROXIMATE_PAIRS = {("more", "than"), ("at", "least"), ("не", "менее"), 
 def _approximate(before: list[tuple[int, int, str]]) -> bool:
     """Whether the words just before a number tell it as approximate."""
     return bool(before) and (before[-1][2] in APPROXIMATE or tuple(w[2] for w in before[-2:]) in APPROXIMATE_PAIRS)
+
+
+def _a_total(text: str, sentence: list[tuple[int, int, str]], start: int) -> bool:
+    """Whether the clause of the number at ``start`` (its sentence's words before it, from the last
+    clause mark) tells a total since some time (TOTAL_WORDS, TOTAL_PAIRS)."""
+    clause = [w[2] for w in sentence if not _CLAUSE_BREAK.search(text, w[1], start)]
+    return bool(TOTAL_WORDS & set(clause)) or any(pair in TOTAL_PAIRS for pair in zip(clause, clause[1:]))
 
 
 def _ranged(figure: Figure, text: str, end: int) -> Figure:
@@ -773,6 +786,9 @@ def _named_by(before: list[tuple[int, int, str]], gap: str) -> bool:
     return bool(words) and words[-1] in AGE_WORDS
 
 
+HEAD_NOUNS = ("пункт",)  # nouns whose kind the next word names («пункты несокрушимости»)
+
+
 def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, tuple[int, int] | None, bool]:
     """The unit the words after a number name, where its noun lies, and whether the noun is a
     generic one (people, residents)."""
@@ -793,9 +809,6 @@ def _noun_of(text: str, after: list[tuple[int, int, str]]) -> tuple[str | None, 
         elif word not in FILLER and not _adjective(word):
             break
     return None, None, False
-
-
-HEAD_NOUNS = ("пункт",)  # nouns whose kind the next word names («пункты несокрушимости»)
 
 
 # English words a headline capitalises that name nothing ("Kills 10 As Drones Hit Port")
@@ -832,7 +845,7 @@ def extract_kinds(text: str) -> set[str]:
     """The event kinds a text speaks of (KIND_STEMS), links and mentions left out."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)  # composed first: a decomposed letter would split a word
-    return _kinds_of(_words(text))
+    return _kinds_of(_words(text), text)
 
 
 # Words naming a body beside an event word that make the word its name, not an event: the Emergencies
@@ -843,18 +856,74 @@ BODY_STEMS = ("ministr", "министерств", "міністерств", "с
 RESPONSE_STEMS = ("respon", "worker", "crew", "team", "power", "room", "depart", "landing", "call", "medic", "rescu")
 
 
-def _kinds_of(words: list[str]) -> set[str]:
-    kinds = {kind for at, kind in enumerate(map(_kind, words))
-             if kind and not (kind == "emergency" and _not_a_regime(words, at))
-             and not (kind == "fire" and _shooting(words, at))}
+# A counter-terrorism regime as written: «режим КТО» in capitals in any case ending (not «режим, кто»,
+# who), "counter-terrorism operation" or "regime"
+_REGIME_KTO = re.compile(r"\b[Рр]ежим\w*\s+КТО\b|(?i:\bcounter[- ]?terror\w*\s+(?:operation|regime))")
+# Nouns after a counter-terrorism word that make it a body's name ("counter-terrorism center"), not a regime
+CT_BODY_STEMS = BODY_STEMS + ("center", "centre", "центр", "комитет", "комітет", "committee", "unit", "подраздел",
+                              "підрозділ", "department", "департамент", "division", "agency")
+
+
+def _unsaid(kind: str, words: list[str], at: int) -> bool:
+    """Whether the word at ``at`` with a kind's stem tells no such event where it stands."""
+    if kind == "emergency":
+        return _not_a_regime(words, at)
+    if kind == "fire":
+        return _shooting(words, at)
+    if kind == "counter-terrorism":
+        return any(w.startswith(CT_BODY_STEMS) for w in words[at + 1:at + 3])
+    if kind == "mourning":
+        return not _mourning_declared(words, at)
+    if kind == "outage":  # «отключения света», not of sirens, gas or the internet, nor «перебои с поставками»
+        return not words[at].startswith(POWERLESS_STEMS) and not any(
+            w.startswith(POWER_STEMS) for w in words[max(0, at - 3):at + 4])
+    return False
+
+
+# Words of days before a word of mourning («день траура», «днём жалоби», "days of mourning"), and of declaring it
+DAY_WORDS = frozenset({"день", "дни", "дней", "днем", "дня", "дні", "днів", "day", "days"})
+DECLARE_STEMS = ("объяв", "оголош", "оголос", "declar")
+
+
+def _mourning_declared(words: list[str], at: int) -> bool:
+    """Whether the mourning word at ``at`` tells a day of mourning: «день траура», «дни жалоби», "day of
+    mourning", or «траур», «жалобу» declared («объявлен траур», «жалобу оголошено»); not "Mourning
+    relatives", «траурный митинг», «жалоба» (a complaint)."""
+    word, near = words[at], words[max(0, at - 3):at + 4]
+    day = words[at - 1] if word != "mourning" else " ".join(words[max(0, at - 2):at]).removesuffix(" of")
+    if at > 0 and day in DAY_WORDS:
+        return word in ("траура", "жалоби", "mourning")
+    return word in ("траур", "жалобу", "mourning") and any(w.startswith(DECLARE_STEMS) for w in near)
+
+
+# Words of electric power: an outage word means a power outage only beside one («перебои с электричеством»)
+POWER_STEMS = ("свет", "электр", "світл", "енерг", "энерг", "електр", "power", "electric")
+POWERLESS_STEMS = ("знеструм", "обесточ")  # outage words that name power themselves
+POWER_WORDS = frozenset({"power", "electricity"})
+CUT_WORDS = frozenset({"cut", "cuts", "off", "cutting"})
+
+
+def _power_cut(words: list[str]) -> bool:
+    """Whether words tell power cut without an outage word: "power was cut", "cut power to", "without
+    power", «без света», «без світла»."""
+    for i, word in enumerate(words):
+        if word in ("без", "without") and i + 1 < len(words) and words[i + 1].startswith(POWER_STEMS):
+            return True
+        if word in POWER_WORDS and CUT_WORDS & set(words[max(0, i - 2):i] + words[i + 1:i + 4]):
+            return True
+    return False
+
+
+def _kinds_of(words: list[str], text: str) -> set[str]:
+    kinds = {kind for at, kind in enumerate(map(_kind, words)) if kind and not _unsaid(kind, words, at)}
     joined = " ".join(words)
     if "air" in words and "air raid" in joined:
         kinds.add("air alert")
     if "shot" in words and "shot down" in joined:
         kinds.add("shoot-down")
-    if "режим кто" in joined or "режиму кто" in joined or "counter terror" in joined:  # КТО, not «кто» (who)
+    if _REGIME_KTO.search(text):
         kinds.add("counter-terrorism")
-    if "power" in words and ("power cut" in joined or "without power" in joined):
+    if _power_cut(words):
         kinds.add("outage")
     if {"плен", "полон"} & set(words):  # «взят в плен», «в полон»: not «пленный», a prisoner who speaks
         kinds.add("capture")
@@ -875,17 +944,31 @@ def _kinds_of(words: list[str]) -> set[str]:
 
 # Words beside "fire" that make it shooting, not a blaze: under fire, artillery fire, fire control
 SHOOTING_BEFORE = frozenset({"under", "artillery", "open", "opened", "opens", "cease", "return", "returned", "heavy"})
-SHOOTING_AFTER = ("control", "uk", "us", "american", "british", "long", "western")
+SHOOTING_AFTER = frozenset({"control"})
+# What "fires" as a verb is followed by: where it shoots (at, on, into), or its weapon after these words
+FIRED_AT = frozenset({"at", "on", "into", "upon"})
+FIRE_NOUN_BEFORE = frozenset({"the", "a", "two", "three", "several", "many", "large", "massive", "huge", "major", "big",
+                              "forest", "new", "more"})  # before "fires" as a noun
+FIRED_MODIFIERS = frozenset({"long", "range", "uk", "us", "american", "british", "french", "western", "its", "their",
+                             "the", "a", "more", "new", "first", "ballistic", "cruise"})
 
 
 def _shooting(words: list[str], at: int) -> bool:
     """Whether the English fire word at ``at`` tells shooting ("Ukraine fires Storm Shadow missiles",
-    "came under fire"), not a blaze: a weapon or a word of shooting next to it."""
+    "came under fire", "fire control"), not a blaze: "fires" as a verb before its weapon or target, or a
+    word of shooting beside it (whole words: "Fire in Ukraine's Odesa", "fire burned long" are blazes)."""
     if not words[at].startswith("fire"):
         return False  # «пожар», «пожежа»: always a blaze
-    after = words[at + 1:at + 3]
-    return (at > 0 and words[at - 1] in SHOOTING_BEFORE) or any(
-        w.startswith(SHOOTING_AFTER) or _kind(w) in WEAPON_KINDS for w in after)
+    if at > 0 and words[at - 1] in SHOOTING_BEFORE or bool(SHOOTING_AFTER & set(words[at + 1:at + 2])):
+        return True
+    if words[at] != "fires" or at == 0 or words[at - 1] in FIRE_NOUN_BEFORE:
+        return False  # "Fires at two substations", "massive fires on the outskirts": blazes
+    for word in words[at + 1:at + 6]:
+        if word in FIRED_AT or _kind(word) in WEAPON_KINDS:
+            return True
+        if word not in FIRED_MODIFIERS:
+            return False
+    return False
 
 
 def _not_a_regime(words: list[str], at: int) -> bool:
@@ -1068,22 +1151,58 @@ def extract_objects(text: str) -> set[str]:
 FACILITY_STEMS = ("аэропорт", "аэродром", "аеропорт", "аеродром", "авиабаз", "авіабаз", "airport", "airfield",
                   "airbase")
 _FACILITY_NAME = r"[«\"“„']?([A-ZА-ЯЁІЇЄҐ][\w’'-]+(?:\s*-\s*[A-ZА-ЯЁІЇЄҐ0-9][\w’'-]*)?)"
-_FACILITY_AFTER = re.compile(r"\b(?i:" + "|".join(FACILITY_STEMS) + r")\w*\s+" + _FACILITY_NAME)
-_FACILITY_MORE = re.compile(r"[»\"”']?\s*(?:,|\s(?:и|та|і|й|and))\s*" + _FACILITY_NAME)  # «Внуково», «Домодедово» и ...
-_FACILITY_BEFORE = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z0-9]\w*)?)\s+(?i:airport|airfield|air\s?base|airbase)s?\b")
+# the town an airport is told in («аэропорт в Курске», "the airport in Kursk"), not a region («в Курской области»)
+_FACILITY_AFTER = re.compile(r"\b(?i:" + "|".join(FACILITY_STEMS) + r")\w*\s+(?:(?:в|у|in)\s+)?" + _FACILITY_NAME
+                             + r"(?![\w’'-])(?!\s+(?i:област|обл\b|регион|район|oblast|region|province|край|краю|округ))")
+# a list goes on after «и», «та», "and", or after a comma with a quoted name («Внуково», «Домодедово» и ...),
+# not after a comma before a sentence's next words («аэропорт Внуково, Собянин сообщил»)
+_FACILITY_MORE = re.compile(r"[»\"”']?\s*(?:,\s*(?=[«\"“„'])|\s(?:и|та|і|й|and)\s*)" + _FACILITY_NAME)
+_FACILITY_BEFORE = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z0-9]\w*)?)\s+(?:International\s+)?(?i:airport|airfield|air\s?base|airbase)s?\b")
+# Words before or after the word of an airport that name none: function words, weekdays, countries, a headline's
+# verbs ("Ukraine Strikes Airfield"), bodies («аэродрому Минобороны»)
 NOT_FACILITY_NAMES = frozenset({"oblast", "region", "international", "military", "civil", "civilian", "russian",
-                                "ukrainian", "capital", "the", "main", "two", "three", "both", "other", "several"})
+                                "ukrainian", "capital", "the", "main", "two", "three", "both", "other", "several"}
+                               | FUNCTION_WORDS
+                               | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today",
+                                  "yesterday", "tonight", "ukraine", "russia", "belarus", "moldova", "poland",
+                                  "strikes", "strike", "struck", "hits", "hit", "attacks", "attack", "targets", "target",
+                                  "bombs", "shells", "closes", "closed", "shuts", "reopens", "says", "near", "key",
+                                  "major", "drone", "drones", "missile", "missiles", "new", "big", "another",
+                                  "минобороны", "мо", "вкс", "ввс", "всу", "зсу", "рф", "россии", "россия", "украины",
+                                  "україни", "україна", "украина", "сша", "нато", "фсб", "сбу", "гур", "мчс", "дснс"})
 _LATIN = dict(zip("абвгдежзийклмнопрстуфхцчшщъыьэюяіїєґ",
                   ("a", "b", "v", "g", "d", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u",
                    "f", "kh", "ts", "ch", "sh", "sch", "", "y", "", "e", "yu", "ya", "i", "i", "e", "g")))
-FACILITY_KEY = 4  # letters that tell a name: its first and its next consonants in Latin spelling («Бориспіль», Boryspil: "brsp")
+FACILITY_KEY = 6  # letters that tell a name: its first and its next consonants in Latin spelling («Бориспіль», Boryspil: "brspl")
 _VOWELS = re.compile(r"[aeiouy]")
+# Spellings of one sound made one letter, in order: w as v (Moscow, Москвы), the digraphs, the Ukrainian г
+# written h (Myrhorod, Миргород; Hostomel, Гостомель; Chuhuiv, Чугуїв) as g, c as k
+_SOUNDS = (("w", "v"), ("shch", "w"), ("sch", "w"), ("kh", "x"), ("zh", "j"), ("ch", "q"), ("sh", "w"), ("h", "g"),
+           ("c", "k"))
+# Case endings with a consonant, left out of a name in Cyrillic («Белгородом», «Жуковского»: Белгород, Жуковск)
+_CASE_ENDING = re.compile(r"(?<=[^\W\d_]{4})(?:ого|его|ому|ему|ом|ем|ой|ей|ым|им|ами|ями|ах|ях|ам|ям)$")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def facility_key(name: str) -> str | None:
+    """The key of an airport's or airfield's name (see extract_facilities), or None for a word no name."""
+    word = _fold(name.split()[0].split("-")[0]).removesuffix("'s")  # "Russia's": the country's
+    if word in NOT_FACILITY_NAMES:
+        return None
+    latin = re.sub(r"[^a-z0-9]", "", "".join(_LATIN.get(c, c) for c in _CASE_ENDING.sub("", word)))
+    for spelling, sound in _SOUNDS:
+        latin = latin.replace(spelling, sound)
+    if len(latin) < 3:
+        return None
+    first = "a" if _VOWELS.match(latin) else latin[0]  # Ейск, Yeysk; Уфа, Ufa
+    # vowels left out: each language spells them its own way (и, і, y; е, є, ye); doubled letters as one
+    return (first + _DOUBLED.sub(r"\1", _VOWELS.sub("", latin[1:])))[:FACILITY_KEY]
 
 
 def extract_facilities(text: str) -> dict[str, str]:
-    """The airports and airfields a text names, each keyed by its first FACILITY_KEY letters in Latin
-    spelling, vowels but the first left out (a name in any of the three languages, in any case ending,
-    is one facility), with the name as first written."""
+    """The airports and airfields a text names, each keyed by its first letter and next consonants in
+    Latin spelling, FACILITY_KEY letters at most, each sound one letter (a name in any of the three
+    languages, in any case ending, is one facility), with the name as first written."""
     names = [m.group(1) for m in _FACILITY_BEFORE.finditer(text)]
     for m in _FACILITY_AFTER.finditer(text):
         names.append(m.group(1))
@@ -1092,10 +1211,8 @@ def extract_facilities(text: str) -> dict[str, str]:
             m = more
     found: dict[str, str] = {}
     for name in names:
-        latin = re.sub(r"[^a-z0-9]", "", "".join(_LATIN.get(c, c) for c in _fold(name.split()[0].split("-")[0])))
-        if len(latin) >= FACILITY_KEY and _fold(name.split()[0]) not in NOT_FACILITY_NAMES:
-            # vowels left out: each language spells them its own way (и, і, y; е, є, ye)
-            found.setdefault((latin[0] + _VOWELS.sub("", latin[1:]))[:FACILITY_KEY], name)
+        if (key := facility_key(name)) is not None:
+            found.setdefault(key, name)
     return found
 
 
@@ -1107,7 +1224,7 @@ def claim_of(text: str, translation: str | None = None, published: datetime | No
     signature = minhash(items)
     increments: list[Figure] = []
     figures = extract_figures(text, increments)
-    kinds = _kinds_of(words) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
+    kinds = _kinds_of(words, text) if unicodedata.is_normalized("NFC", text) else extract_kinds(text)
     top = lead(text)
     lead_kinds = extract_kinds(top)
     lead_weapons = lead_kinds & WEAPON_KINDS
@@ -1144,16 +1261,37 @@ HEDGE_STEMS = ("предположительн", "імовірн", "источн
 
 
 # Words of a denial or a refutation: «опроверг», «спростував», «заперечує», "denied", "refuted"
-DENIAL_STEMS = ("опроверг", "опровер", "спросту", "спросов", "заперечу", "заперечи", "отрица", "denie", "deny",
+DENIAL_STEMS = ("опроверг", "опровер", "спросту", "спростов", "заперечу", "заперечи", "отрица", "denie", "deny",
                 "refut", "debunk")
+
+
+# Whole words that negate a denial besides UNCONFIRMING: «ни опровергнуть», "nor denied"; after it: «опровергнуть не удалось»
+DENIAL_NEGATIONS = frozenset({"ни", "ні", "nor", "neither"})
+NEGATED_AFTER = frozenset({"не", "ні", "not"})
+FAILED_STEMS = ("удал", "вдал", "смог", "змог", "могл", "змогл")  # «опровергнуть эти сведения не удалось»: no denial
+ALTERNATIVES = frozenset({"или", "ни", "чи", "або", "ні", "or", "nor"})  # «подтвердить или опровергнуть»: neither
+_QUOTED_WORD = re.compile(r"[«\"“„']\w+[»\"”']")  # a word quoted alone («"Опровергли" — пишут»): a word cited
 
 
 def denied(text: str) -> bool:
     """Whether a text says a party denies or refutes what was told (a word of denial, not negated:
-    «не опровергли» is none)."""
-    words = _words(text)
-    return any(word.startswith(DENIAL_STEMS) and not word.startswith("отрицательн")  # «отрицательно»: negative
-               and not any(w.startswith(UNCONFIRMING) for w in words[max(0, i - 3):i]) for i, word in enumerate(words))
+    «не опровергли», «ни подтвердить, ни опровергнуть», «опровергнуть не удалось» are none, nor a
+    word quoted alone or access denied)."""
+    words = _words(_QUOTED_WORD.sub(" ", text))
+    return any(word.startswith(DENIAL_STEMS) and _denies(words, i) for i, word in enumerate(words))
+
+
+def _denies(words: list[str], at: int) -> bool:
+    """Whether the denial word at ``at`` tells a denial: not negated before or after it, not one of
+    a confirmation's alternatives ("confirm or deny"), not access denied, nor «отрицательно»."""
+    before, after = words[max(0, at - 3):at], words[at + 1:at + 7]
+    failed = any(w in NEGATED_AFTER and n.startswith(FAILED_STEMS) for w, n in zip(after, after[1:]))
+    alternative = any(w.startswith(CONFIRM_STEMS) for w in before[-2:] + after[:2]) and bool(
+        ALTERNATIVES & set(before[-2:] + after[:1]))
+    return not (words[at].startswith("отрицательн")  # «отрицательно»: negative
+                or any(w.startswith(UNCONFIRMING) or w in DENIAL_NEGATIONS for w in before)
+                or after[:1] and after[0] in NEGATED_AFTER or failed or alternative
+                or "access" in words[max(0, at - 5):at + 2])
 
 
 def hedged(text: str) -> bool:

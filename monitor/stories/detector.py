@@ -21,8 +21,8 @@ Decisions: MENTION when the post names the watched regions only in passing (``it
 no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
 (a fire, an evacuation, a regime declared, a power outage: ``ASPECT_KINDS``) or a day of mourning, an
-airport or airfield no story of the region has named (closed, hit), tells the region's first denial of
-it, or first confirms a story told only as unconfirmed; otherwise the post is corroboration (recorded,
+airport or airfield the story has not named (closed, hit), tells the story's first denial, or first
+confirms a story told only as unconfirmed; otherwise the post is corroboration (recorded,
 the story's source count grows). Every decision has its reason in plain words, stored with the story (a
 mention's is logged, and listed by ``replay(mentions=True)``).
 
@@ -81,7 +81,7 @@ LATEST = 10  # the watchlist's latest stories compared by meaning, whatever thei
 STORY_VECTORS = 20  # a story's latest posts whose meaning a post is compared with
 # Cosine of sentence vectors (multilingual-e5-small) at which a post carries a story's claim:
 OBJECT = "object:"  # a named object in a story's ``kinds`` column ("object:ATACMS")
-FACILITY = "facility:"  # an airport or airfield named, in a story's ``kinds`` column ("facility:sher")
+FACILITY = "facility:"  # an airport or airfield named, in a story's ``kinds`` column ("facility:wrmtv", Sheremetyevo)
 # In a story's ``kinds`` column: the story is told so far only as unconfirmed («якобы», "reportedly")
 TOLD = "told:"
 UNCONFIRMED = TOLD + "unconfirmed"
@@ -98,7 +98,9 @@ CROSS_LANGUAGE = 0.06
 ASPECT_KINDS = frozenset({"fire", "evacuation", "emergency", "counter-terrorism", "capture", "outage"})
 # What is declared after an event (a day of mourning): news of its own wherever a post tells it first
 DECLARED_KINDS = frozenset({"mourning"})
-RETOLD_DAYS = 14  # how long after its window a story's counts, retold without change, still join it
+RETOLD_DAYS = 14  # how long after a story's first post its counts, retold without change, still join it
+# How a reason names the kinds whose name alone says too little
+ASPECT_NAMES = {"mourning": "a day of mourning", "counter-terrorism": "a counter-terrorism regime"}
 
 
 @dataclass
@@ -601,8 +603,9 @@ class StoryDetector:
         """Delete stories whose latest post is older than ``before`` (they can no longer be
         joined), and every story's posts and keys older than ``before``.
 
-        Used by replay, whose scratch database would otherwise grow with the archive; the live
-        archive keeps its stories for browsing. (A forward of a post older than the window then
+        Used by replay, whose scratch database would otherwise grow with the archive, with ``before`` the
+        post's date less the window or RETOLD_DAYS, whichever is longer (a retelling of an older story's
+        counts still joins it); the live archive keeps its stories for browsing. (A forward of a post older than the window then
         joins its story only if the story is found another way: by text, places or figures.)
         """
         for table, column in (("story_keys", "date"), ("story_bands", "date"), ("story_posts", "date"),
@@ -745,16 +748,15 @@ class StoryDetector:
             figures = [(f, was) for f, was in figures if f not in [g for g, _ in elsewhere]]
             reason += "; " + "; ".join(f"{_figure_text(f)} told before by {told}" for f, told in elsewhere)
         aspects = self._new_aspects(watchlist, story, frame, since, until)
-        aspects += [f"facility {frame.facilities[key]}" for key in self._new_facilities(watchlist, story, frame, since, until)]
-        if frame.denies and DENIED not in story["kinds"] and not any(  # the region's first denial in the window: news
-                self._stories_of_key(watchlist, _key("d", region), since, until) for region in frame.regions):
+        aspects += [f"facility {frame.facilities[key]}" for key in self._new_facilities(story, frame)]
+        if frame.denies and DENIED not in story["kinds"]:  # the story's first denial, whatever other stories told
             aspects.append("a denial, the first told")
         kind = "update" if (figures or new_places or confirmation or added or aspects) else "repeat"
         if kind == "update":
             parts = [f"new figure: {_figure_text(f)}" + (f" (was {was})" if was is not None else "") for f, was in figures]
             parts += [f"added: +{_figure_text(f)}" for f in added]
             parts += [f"new place: {self.places.name(p)}" for p in new_places]
-            parts += [f"new: {aspect}" for aspect in aspects]
+            parts += [f"new: {ASPECT_NAMES.get(aspect, aspect)}" for aspect in aspects]
             parts += ["confirmed for the first time" + (f" ({frame.actor})" if frame.actor else "")] if confirmation else []
             reason = "; ".join(parts) + f" ({reason})"
         self._merge(story, post, frame, edit=existing is not None)
@@ -775,13 +777,11 @@ class StoryDetector:
                       if not any(self._stories_of_key(watchlist, _key("k", f"{region}:{kind}"), since, until)
                                  for region in frame.regions))
 
-    def _new_facilities(self, watchlist: str, story: dict[str, Any], frame: Frame,
-                        since: str, until: str) -> list[str]:
-        """The airports and airfields the post names that neither its story nor any story of the region in
-        the window has named: another airport closed, an airfield hit, is news of its own."""
-        return sorted(key for key in frame.facilities if FACILITY + key not in story["kinds"]
-                      and not any(self._stories_of_key(watchlist, _key("f", f"{region}:{key}"), since, until)
-                                  for region in frame.regions))
+    @staticmethod
+    def _new_facilities(story: dict[str, Any], frame: Frame) -> list[str]:
+        """The airports and airfields the post names that the story it joins has not named: another airport
+        closed, an airfield hit, is news of its own (whatever another story of the region named)."""
+        return sorted(key for key in frame.facilities if FACILITY + key not in story["kinds"])
 
     def _told_elsewhere(self, watchlist: str, story_id: int, figure: Figure, frame: Frame,
                         vector: np.ndarray | None, since: str, until: str) -> str | None:

@@ -22,11 +22,12 @@ from monitor.storage import Archive, iso, utc
 from monitor.storage.queries import Filters, iter_posts, posts_by_id
 from monitor.storage.schema_stories import create_story_tables
 
-from .detector import Decision, StoryDetector
+from .detector import RETOLD_DAYS, Decision, StoryDetector
 from .meaning import Meaning, from_blob, to_blob
 from .places import PlaceTree
 
 log = logging.getLogger(__name__)
+PRUNE_EVERY = 1000  # posts between replay's prunes of its scratch tables
 
 
 def detector_for(conn, config: Config, schema: str = "main") -> StoryDetector:
@@ -125,7 +126,8 @@ def replay(archive: Archive, config: Config, *, filters: Filters | None = None,
     """
     from ..matching import matcher_for
 
-    window = config.stories.window_hours
+    # a retelling joins a story up to RETOLD_DAYS after its first post: kept as long as the window, or longer
+    keep = max(timedelta(hours=config.stories.window_hours), timedelta(days=RETOLD_DAYS))
     conn = archive.conn
     conn.execute("ATTACH DATABASE ':memory:' AS replay")
     try:
@@ -133,8 +135,8 @@ def replay(archive: Archive, config: Config, *, filters: Filters | None = None,
         detector = detector_for(conn, config, schema="replay")
         matcher = matcher_for(config)
         for count, post in enumerate(iter_posts(conn, filters or Filters()), 1):
-            if count % 1000 == 0:  # the scratch tables hold the window, not the archive
-                detector.prune(iso(utc(datetime.fromisoformat(post["date"])) - timedelta(hours=window)))
+            if count % PRUNE_EVERY == 0:  # the scratch tables hold what a post may still join, not the archive
+                detector.prune(iso(utc(datetime.fromisoformat(post["date"])) - keep))
             result = matcher.match(post["text"] or "", lang=post["lang"], translation=post["translation"])
             hits = [h for h in result.watchlists if watchlist is None or h.name == watchlist]
             vector = vectors_of(conn, config, [post], schema="replay").get(post["id"]) if hits else None
