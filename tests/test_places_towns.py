@@ -203,3 +203,21 @@ def test_a_town_named_like_a_person_is_no_town_without_a_preposition_of_place(ev
 ])
 def test_a_town_named_like_a_person_is_the_town_after_a_preposition_of_place(everywhere, text, region, town):
     assert watch_places(everywhere, text) == {region: [town]}
+
+
+@pytest.mark.parametrize("text, town", [
+    ("Вибухи у Жуковському", "Zhukovsky"), ("Вибухи в Раменському", "Ramenskoye"), ("Вибухи в Ногінську", "Noginsk"),
+    ("У Сергієвому Посаді вибухи", "Sergiyev Posad"),
+])
+def test_a_russian_town_is_found_by_its_ukrainian_name(matcher, text, town):
+    assert watch_places(matcher, text) == {"RU-MOS": [town]}
+
+
+def test_the_ukrainian_names_of_russian_towns_are_ukrainian(generator):
+    assert [generator.ru_to_uk_name(n) for n in ("Жуковский", "Раменское", "Ногинск", "Каменск-Шахтинский")] == [
+        "Жуковський", "Раменське", "Ногінськ", "Каменськ-Шахтінський"]
+    assert generator.ru_to_uk_possessive("Сергиев Посад") == "Сергіїв Посад"
+    assert [n for n in ("Раменскае", "Раменскає", "Жуковскій", "Нагінск", "Нижній", "Раменське") if generator.belarusian(n)] == [
+        "Раменскае", "Раменскає", "Жуковскій", "Нагінск"]
+    ramenskoye = next(p for p in towns() if p["en"] == "Ramenskoye" and p["region"] == "RU-MOS")
+    assert ramenskoye["names"]["ru"] == ["Раменское"] and ramenskoye["names"]["uk"] == ["Раменське"]

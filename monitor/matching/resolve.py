@@ -886,12 +886,20 @@ class Resolution:
             forms = [adjective_forms(n, langs, nominative=True) for n in names]
             if forms and all(f and not f & word for f in forms):
                 rejected.append((t, f"the adjective «{token.raw}» differs in gender or number from the name"))
-            elif forms and not any(forms) and not self.m._noun_form(token, self.m.places[t.ref]):
+            elif forms and not any(forms) and not self.m._noun_form(token, self.m.places[t.ref]) and not (
+                    self.same_stem(token, names, langs)):
                 # «Лебедине озеро» (swan's) is not Лебедин: an adjective made from a noun name is not the name
                 rejected.append((t, f"the adjective «{token.raw}», not a form of the noun name"))
             else:
                 kept.append(t)
         return kept, rejected
+
+    def same_stem(self, token: Any, names: list[str], langs: tuple[str, ...]) -> bool:
+        """A noun name the dictionary does not know, whose stem the word has: «Ногінську» (в Ногінську) is a
+        case of «Ногінськ», though the dictionary reads it as the adjective «ногінський» only."""
+        stems = {k for k in analyse(token.norm, langs)[0] if k.startswith("~")}
+        return any(not is_known(name, lang) and stems & analyse(name, (lang,))[0]
+                   for name in names for lang in langs if lang in ("ru", "uk"))
 
     def proper(self, s: int) -> bool:
         """A capitalised word that does not begin a sentence; the dot of an abbreviation before it
