@@ -135,7 +135,7 @@ def town(region: str, geonameid: int, ru: str, population: int) -> dict:
 
 
 def test_the_generator_keeps_one_place_per_name_and_source(generator):
-    kept = generator.one_per_name([
+    kept, _ = generator.one_per_name([
         town("RU-PNZ", 3, "Заречный", 62139), town("RU-PNZ", 2, "Заречный", 63579),  # GeoNames lists it twice
         town("RU-SVE", 4, "Заречный", 27758),  # another region: a place of its own
         town("RU-MOS", 5, "Подольск", 300000),  # other_cities.json holds it
@@ -221,3 +221,52 @@ def test_the_ukrainian_names_of_russian_towns_are_ukrainian(generator):
         "Раменскае", "Раменскає", "Жуковскій", "Нагінск"]
     ramenskoye = next(p for p in towns() if p["en"] == "Ramenskoye" and p["region"] == "RU-MOS")
     assert ramenskoye["names"]["ru"] == ["Раменское"] and ramenskoye["names"]["uk"] == ["Раменське"]
+
+
+def test_inkerman_is_one_place_of_sevastopol(everywhere):
+    inkerman = [p for p in load_gazetteer().places if "Inkerman" in p["names"].get("en", [])]
+    assert [p["region"] for p in inkerman] == ["UA-40"]  # not also a codifier place of Crimea
+    assert "Інкерман" in inkerman[0]["names"]["uk"]
+    for text in ("В Инкермане слышны взрывы", "Вибухи в Інкермані"):
+        assert watch_places(everywhere, text) == {"UA-40": ["Inkerman"]}, text
+
+
+def test_the_generator_gives_a_crimean_codifier_town_to_its_sevastopol_twin(generator):
+    sevastopol = town("UA-40", 712576, "Инкерман", 10204)
+    codifier = {"id": "UA-43:UA01020210010017308", "kind": "town", "region": "UA-43", "en": "Inkerman",
+                "names": {"uk": ["Інкерман"], "ru": ["Инкерман"], "en": ["Inkerman"]}, "labels_region": False,
+                "katottg": "UA01020210010017308", "katottg_category": "X", "source": "katottg"}
+    kept, _ = generator.one_per_name([codifier, sevastopol])
+    assert [p["id"] for p in kept] == ["UA-40:geonames-712576"] and "Інкерман" in kept[0]["names"]["uk"]
+
+
+@pytest.mark.parametrize("text, region, town", [
+    ("Взрывы в Стаханове", "UA-09", "Kadiivka"), ("Взрывы в Кадиевке", "UA-09", "Kadiivka"),
+    ("Взрывы в Довжанске", "UA-09", "Dovzhansk"), ("Взрывы в Красноперекопске", "UA-43", "Yany Kapu"),
+    ("Взрывы в Южноукраинске", "UA-48", "Pivdennoukrainsk"),
+])
+def test_a_renamed_town_is_found_by_its_russian_and_former_names(everywhere, text, region, town):
+    assert watch_places(everywhere, text) == {region: [town]}
+
+
+def test_a_renamed_town_has_its_population():
+    kadiivka = next(p for p in towns() if p["en"] == "Kadiivka")
+    assert kadiivka["population"] >= 20000 and not is_minor(kadiivka)  # GeoNames lists it as «Кадиевка»
+
+
+def test_a_place_held_by_namesakes_keeps_the_codifiers_names(everywhere):
+    pivdenne = next(p for p in load_gazetteer().places if p["id"] == "UA-51:geonames-687997")
+    assert {"Пивденное", "Южное"} <= set(pivdenne["names"]["ru"]) and pivdenne["namesake"]
+    assert not any(p["en"] == "Pivdenne" and p["region"] == "UA-51" for p in towns())  # one source per place
+    assert watch_places(everywhere, "Атака на порт Пивденное") == {"UA-51": ["Pivdenne"]}
+    assert watch_places(everywhere, "Drones attacked the port of Yuzhne") == {"UA-51": ["Pivdenne"]}
+
+
+@pytest.mark.parametrize("text, region, town", [
+    ("Вибухи в Болграді", "UA-51", "Bolhrad"), ("Взрывы в Инкермане", "UA-40", "Inkerman"),
+])
+def test_a_small_town_of_a_name_no_other_place_has_is_taken_after_a_preposition_of_place(everywhere, text, region, town):
+    place = next(p for p in towns() if p["en"] == town)
+    assert is_minor(place)
+    assert watch_places(everywhere, text) == {region: [town]}
+    assert watch_places(everywhere, text.replace(" в ", " и ")) == {}  # a preposition of place, not just any word

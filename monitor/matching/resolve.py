@@ -346,10 +346,24 @@ class Resolution:
                 pending.append((s, e, terms))
         return pending
 
+    def place_preposition(self, s: int) -> bool:
+        """A preposition of place right before the word at s («в Чехове», «під Жуковським», "near Pushkin")."""
+        return s > 0 and self.tokens[s - 1].norm in PLACE_PREPOSITIONS and self.adjacent(s - 1, s)
+
     def person_word(self, s: int) -> bool:
-        """The Cyrillic word at s can be a first name, surname or patronymic (by any of its likelier parses)."""
+        """The Cyrillic word at s can be a first name, surname or patronymic: by any of its likelier parses for a word
+        the dictionary knows («Воробьёв», also «воробей»), by the likeliest guess for another («Суровикин», not
+        «Инкермане», which is likelier the place)."""
         token = self.tokens[s]
-        return token.script == "cyr" and bool(_PERSON_TAGS & self.tags(s)[0])
+        if token.script != "cyr":
+            return False
+        langs = [lang for lang in languages_of(token.raw, token.norm) if lang in ("ru", "uk")]
+        known = [lang for lang in langs if is_known(token.norm, lang)]
+        if known:
+            return any(_PERSON_TAGS & p.tag.grammemes for lang in known for p in parses(token.norm, lang)[:6])
+        # the Ukrainian guesser calls every unknown word a surname; the Russian one tells toponyms
+        found = parses(token.norm, langs[0]) if langs else []
+        return bool(found and _PERSON_TAGS & found[0].tag.grammemes)
 
     def shares_keys(self, s: int, e: int, ref: int) -> bool:
         """Every word at s..e shares a key with a word of the place's names: the automaton's word classes join the
@@ -793,7 +807,7 @@ class Resolution:
         cue = self.settlement_cue(s, e)
         prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
         geox = first.script == "cyr" and "Geox" in self.tags(s)[0]
-        kept = []
+        kept: list[tuple[Any, str]] = []
         for t in candidates:
             # a Latin spelling is no Russian or Ukrainian word: "Derhachi" is the town, «дергачи» the birds
             ambiguity = [a for a in m._ambiguity[t.ref] if (a != "shared" or len(regions) == 1 and len(terms) == 1)
@@ -801,21 +815,12 @@ class Resolution:
             about = ", ".join(REASON_TEXT[a] for a in ambiguity)
             kind = m.places[t.ref]["kind"]
             if "minor" in ambiguity and "shared" not in ambiguity and "listed" not in ambiguity:
-                # a place inside this name («Самбир» of «Великий Самбир») is part of it, no other region named
-                outside = self.named_regions | {r for ps, pe, r in self.place_evidence if not s <= ps <= pe <= e}
-                elsewhere = sorted(evidence_regions & outside - {m.places[t.ref]["region"]})
-                if cue and first.capital and not elsewhere:
-                    kept.append((t, f"ambiguous ({about}) but after a settlement word"))
-                elif cue and first.capital:
-                    rejected.append((t, f"ambiguous ({about}): after a settlement word, but the post is about "
-                                        f"{', '.join(elsewhere)}, not its region"))
-                else:
-                    rejected.append((t, f"ambiguous ({about}): no settlement word, and neither its district nor "
-                                        "its region named"))
+                ok, why = self.minor_evidence(s, e, t, ambiguity, len(terms), evidence_regions)
+                (kept if ok else rejected).append((t, f"ambiguous ({about}){why}"))
             elif is_town_elsewhere(m.places[t.ref]) and (self.person_word(s) or {"common", "person"} & set(ambiguity)):
                 # «Как писал Чехов», «губернатор Воробьёв»: a town elsewhere named like a person or a word is taken
                 # only after a preposition of place or a settlement word (a toponym tag is no evidence)
-                if first.capital and (cue or s > 0 and tokens[s - 1].norm in PLACE_PREPOSITIONS and self.adjacent(s - 1, s)):
+                if first.capital and (cue or self.place_preposition(s)):
                     kept.append((t, f"a town named like a person or a word, after «{tokens[s - 1].raw}»"))
                 else:
                     rejected.append((t, "a town named like a person or a word: no preposition of place or "
@@ -841,6 +846,25 @@ class Resolution:
         taken = {id(t) for t, _ in chosen}
         return chosen, rejected + [(t, "a namesake of another place of the region, taken instead")
                                    for t, _ in kept if id(t) not in taken]
+
+    def minor_evidence(self, s: int, e: int, t: Any, ambiguity: list[str], count: int,
+                       evidence_regions: set[str]) -> tuple[bool, str]:
+        """(taken, why) for a small place generated in bulk: a settlement word before it in a post about no other
+        region, or, for a town of towns.json named like no other place, word or person, a preposition of place."""
+        m, tokens, first = self.m, self.tokens, self.tokens[s]
+        cue = self.settlement_cue(s, e)
+        # a place inside this name («Самбир» of «Великий Самбир») is part of it, no other region named
+        outside = self.named_regions | {r for ps, pe, r in self.place_evidence if not s <= ps <= pe <= e}
+        elsewhere = sorted(evidence_regions & outside - {m.places[t.ref]["region"]})
+        if cue and first.capital and not elsewhere:
+            return True, " but after a settlement word"
+        if cue and first.capital:
+            return False, f": after a settlement word, but the post is about {', '.join(elsewhere)}, not its region"
+        if (self.place_preposition(s) and first.capital and count == 1 and ambiguity == ["minor"]
+                and is_town_elsewhere(m.places[t.ref]) and not self.person_word(s)):
+            # «в Инкермане», «в Болграді»: a town of towns.json named like no other place, word or person
+            return True, f" but a town of a name no other place has, after «{tokens[s - 1].raw}»"
+        return False, ": no settlement word, and neither its district nor its region named"
 
     def without_towns_elsewhere(self, terms: list) -> tuple[list, list]:
         """(terms, (town, why) left out): a bulk-generated town of a region watched at region level only (towns.json)
