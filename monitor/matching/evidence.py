@@ -99,6 +99,12 @@ def is_minor(place: dict[str, Any]) -> bool:
             and place.get("population", 0) < MAJOR_TOWN)
 
 
+def is_town_elsewhere(place: dict[str, Any]) -> bool:
+    """A town generated in bulk for a region outside the border regions (towns.json): it labels no region and never
+    outranks a border place of its name, whatever its size («В селе Алексино» is the Sumy village, not Aleksin)."""
+    return place.get("source") in GENERATED_SOURCES and not place.get("labels_region", True)
+
+
 def _one_word_names(place: dict[str, Any]) -> list[tuple[str, str]]:
     out = []
     for lang in ("ru", "uk"):
@@ -134,13 +140,15 @@ def place_rank(place: dict[str, Any]) -> float:
 def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     """For every place, why its name alone is not enough (see the module doc); () when it is."""
     regions_of_name: dict[str, dict[str, float]] = {}  # name -> region -> the largest place of that name there
+    labelling: dict[str, dict[str, float]] = {}  # the same without the towns of towns.json: no rival for a border place
     for place in places:
         if place["kind"] == "district":
             continue
         for lang, names in place["names"].items():
             for name in names:
-                found = regions_of_name.setdefault(fold(name), {})
-                found[place["region"]] = max(found.get(place["region"], 0.0), place_rank(place))
+                for table in (regions_of_name,) if is_town_elsewhere(place) else (regions_of_name, labelling):
+                    found = table.setdefault(fold(name), {})
+                    found[place["region"]] = max(found.get(place["region"], 0.0), place_rank(place))
     out: list[tuple[str, ...]] = []
     for place in places:
         reasons: list[str] = []
@@ -157,8 +165,9 @@ def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
                 reasons.append("person")
         if place["kind"] != "district":
             own = place_rank(place)
+            table = labelling if place.get("labels_region", True) else regions_of_name
             shared = {region for names in place["names"].values() for name in names
-                      for region, size in regions_of_name.get(fold(name), {}).items() if size >= own}
+                      for region, size in table.get(fold(name), {}).items() if size >= own}
             if shared - {place["region"]}:
                 reasons.append("shared")
         if place["kind"] == "district":

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ..resources import gazetteer_dir
+from .evidence import is_town_elsewhere
 
 DATA_DIR = gazetteer_dir()
 IMPORTED_FOLDER = "gazetteer"
@@ -275,6 +276,8 @@ def load_gazetteer(imported: str | os.PathLike | None = None) -> Gazetteer:
 
 
 def _merge_imported(folder: Path, regions: dict[str, dict[str, Any]], places: list[dict[str, Any]]) -> None:
+    """Imported regions add their names to bundled ones; an imported place repeating a bundled one is left out, and a
+    town of towns.json (``evidence.is_town_elsewhere``) gives way to an operator's import of it."""
     path = folder / "regions.json"
     if path.exists():
         for r in read_regions(path):
@@ -288,14 +291,8 @@ def _merge_imported(folder: Path, regions: dict[str, dict[str, Any]], places: li
                 have = merged["names"].setdefault(lang, [])
                 have.extend(n for n in names if n not in have)
             regions[r["code"]] = merged
-    from .evidence import GENERATED_SOURCES
-
-    # a bulk-generated town that labels no region (towns.json) gives way to an operator's import of it
-    def replaceable(p: dict[str, Any]) -> bool:
-        return p.get("source") in GENERATED_SOURCES and not p["labels_region"]
-
-    seen = {(p["region"], _simple(n)) for p in places if not replaceable(p) for n in [p["en"], *p["names"].get("ru", [])]}
-    towns = {(p["region"], _simple(n)): i for i, p in enumerate(places) if replaceable(p)
+    seen = {(p["region"], _simple(n)) for p in places if not is_town_elsewhere(p) for n in [p["en"], *p["names"].get("ru", [])]}
+    towns = {(p["region"], _simple(n)): i for i, p in enumerate(places) if is_town_elsewhere(p)
              for n in [p["en"], *p["names"].get("ru", [])]}
     replaced: set[int] = set()
     places_dir = folder / "places"

@@ -603,6 +603,19 @@ class Matcher:
             found = self._name_key_cache[ref] = frozenset(keys)
         return found
 
+    def _place_word_keys(self, ref: int) -> frozenset[str]:
+        """Every key (forms, lemmas, stems) of every word of a place's names and spellings, as the automaton has them."""
+        key = ("words", ref)
+        found = self._name_key_cache.get(key)
+        if found is None:
+            place = self.places[ref]
+            names = [place["en"]] + [n for ns in place["names"].values() for n in ns]
+            names += [v for lang in ("ru", "uk") for n in place["names"].get(lang, []) for v in variants(n, lang)]
+            word_keys = self._word_keys
+            found = frozenset(k for name in names for t in tokenize(name) for k in word_keys.get(t.norm, ()))
+            self._name_key_cache[key] = found
+        return found
+
     def _region_keys(self, code: str) -> frozenset[str]:
         """The surface forms and lemmas of a region's Cyrillic names and adjectives (no stems)."""
         found = self._name_key_cache.get(code)
@@ -736,7 +749,7 @@ class _GazetteerTerms:
     word_keys: dict[str, frozenset[str]]
     ambiguity: list[tuple[str, ...]]
     district_of: dict[int, int]
-    name_keys: dict[int, frozenset[str]]
+    name_keys: dict[Any, frozenset[str]]  # by place index, region code or ("words", place index)
 
 
 _gazetteer_cache: dict[int, tuple[weakref.ref, _GazetteerTerms]] = {}

@@ -29,6 +29,11 @@ through a stem. A hit is taken only when the words give evidence that they name 
   adjective names a district or front only for an unambiguous place («на купянском направлении», not
   «у південних областях»), also listed after a direction word («направлениях — волчанском, курском»).
 
+- a word is a place's only when it shares a form, lemma or stem with one of its names (the automaton's word
+  classes join keys across names); a town of towns.json (``evidence.is_town_elsewhere``) never outranks a border
+  place of its name, and named like a person or a word («Чехов», «Воробьёв») it is taken only after a preposition
+  of place («в Чехове») or a settlement word.
+
 Every step looks at a hit's neighbours only, so the cost is linear in the post's length.
 """
 
@@ -39,7 +44,7 @@ from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from .evidence import EN_FIRST_NAMES, LOCATIVE_PREPOSITIONS, REASON_TEXT, is_minor, place_rank
+from .evidence import EN_FIRST_NAMES, LOCATIVE_PREPOSITIONS, REASON_TEXT, is_town_elsewhere, place_rank
 from .morphology import adjective_forms, agrees, analyse, feminine_adjective, is_known, noun_genitive, parses, word_tags
 from .normalise import fold, is_initial, languages_of
 
@@ -85,6 +90,11 @@ _THING_NOUNS = ("клуб фк хк газета журнал издание к�
                 "operation company plant factory brand hotel restaurant channel festival train plane bank project "
                 "missile shell system")
 _THING_KEYS: set[str] = set()
+_PERSON_TAGS = frozenset({"Name", "Surn", "Patr"})
+# Prepositions that put a name on the map («в Чехове», «під Жуковським», "near Pushkin"), not «с Пушкиным» (with)
+# or «из Чехова» (a quote from): what a town named like a person or a word needs
+PLACE_PREPOSITIONS = frozenset({"в", "во", "под", "подо", "у", "около", "возле", "близ", "вблизи", "під", "біля",
+                                "коло", "поблизу", "поруч", "in", "near", "outside"})
 
 
 _HROMADA_WORDS: WeakKeyDictionary[Any, dict[str, tuple[int, ...]]] = WeakKeyDictionary()
@@ -157,6 +167,8 @@ class Resolution:
         self.evidence_districts: set[int] = set()
         self.take_regions(regions)
         self.take_adjectives(adjectives)
+        self.named_regions = set(self.evidence_regions)  # regions the post names, not through a place
+        self.place_evidence: list[tuple[int, int, str]] = []  # (start, end, region) of the places taken plainly
         pending = self.take_plain_places(place_spans)
         self.take_ambiguous_places(pending)
         self.take_elliptic_hromadas()
@@ -303,6 +315,13 @@ class Resolution:
                 terms = [t for t in terms if not cued and m._noun_form(self.tokens[s], m.places[t.ref])]
                 if not terms:
                     continue
+            chained = [t for t in terms if not self.shares_keys(s, e, t.ref)]
+            for t in chained:
+                self.note(s, e, "place", m.places[t.ref]["id"], False,
+                          "shares no form, lemma or stem with the name (met through other names' words only)")
+            terms = [t for t in terms if t not in chained]
+            if not terms:
+                continue
             why = self.place_rejection(s, e, terms)
             if why == "region":
                 continue
@@ -316,14 +335,44 @@ class Resolution:
             if why:
                 for t in terms:
                     self.note(s, e, "place", m.places[t.ref]["id"], False, why)
-            elif len(terms) == 1 and not m._ambiguity[terms[0].ref]:
+            elif len(terms) == 1 and not m._ambiguity[terms[0].ref] and not (
+                    is_town_elsewhere(m.places[terms[0].ref]) and self.person_word(s)):
                 self.take(s, e, terms[0], "an unambiguous place name, capitalised", self.accepted)
                 self.evidence_regions.add(m.places[terms[0].ref]["region"])
+                self.place_evidence.append((s, e, m.places[terms[0].ref]["region"]))
                 if m.places[terms[0].ref]["kind"] == "district":
                     self.evidence_districts.add(terms[0].ref)
             else:
                 pending.append((s, e, terms))
         return pending
+
+    def place_preposition(self, s: int) -> bool:
+        """A preposition of place right before the word at s («в Чехове», «під Жуковським», "near Pushkin")."""
+        return s > 0 and self.tokens[s - 1].norm in PLACE_PREPOSITIONS and self.adjacent(s - 1, s)
+
+    def person_word(self, s: int) -> bool:
+        """The Cyrillic word at s can be a first name, surname or patronymic: by any of its likelier parses for a word
+        the dictionary knows («Воробьёв», also «воробей»), by the likeliest guess for another («Суровикин», not
+        «Инкермане», which is likelier the place)."""
+        token = self.tokens[s]
+        if token.script != "cyr":
+            return False
+        langs = [lang for lang in languages_of(token.raw, token.norm) if lang in ("ru", "uk")]
+        known = [lang for lang in langs if is_known(token.norm, lang)]
+        if known:
+            return any(_PERSON_TAGS & p.tag.grammemes for lang in known for p in parses(token.norm, lang)[:6])
+        # the Ukrainian guesser calls every unknown word a surname; the Russian one tells toponyms
+        found = parses(token.norm, langs[0]) if langs else []
+        return bool(found and _PERSON_TAGS & found[0].tag.grammemes)
+
+    def shares_keys(self, s: int, e: int, ref: int) -> bool:
+        """Every word at s..e shares a key with a word of the place's names: the automaton's word classes join the
+        keys of all names, so «Заболотье» meets Заболотове through Заболотов, which shares a stem with each."""
+        keys = self.m._place_word_keys(ref)
+        for token in (self.tokens[i] for i in range(s, e + 1)):
+            if token.norm not in keys and not analyse(token.norm, languages_of(token.raw, token.norm))[0] & keys:
+                return False
+        return True
 
     def take_ambiguous_places(self, pending: list[tuple[int, int, list]]) -> None:
         """Ambiguous names, decided on the evidence the rest of the post gives, again while it grows."""
@@ -612,7 +661,9 @@ class Resolution:
             return f"a first name before «{tokens[nxt].raw}»"
         if nxt < self.n and self.adjacent(e, nxt) and "Patr" in self.tags(nxt)[0] and tokens[nxt].capital:
             return f"a first name before the patronymic «{tokens[nxt].raw}»"
-        if prev >= 0 and tokens[prev].capital and self.adjacent(prev, s) and prev not in self.geo_ends:
+        # «Александр Пушкин»: a first name before a surname, even where the first name is a place's name too
+        if (prev >= 0 and tokens[prev].capital and self.adjacent(prev, s)
+                and (prev not in self.geo_ends or "Surn" in grams)):
             prev_tags = self.tags(prev)[0]
             initial = len(tokens[prev].raw) == 1 and text[tokens[prev].end : tokens[prev].end + 1] == "."
             if ("Name" in prev_tags and tokens[prev].script == "cyr") or (initial and grams & {"Surn", "Patr"}):
@@ -740,18 +791,8 @@ class Resolution:
             chosen = self.one_per_region(named)
             taken = {id(t) for t, _ in chosen}
             return chosen, [(t, "a namesake in another region or district") for t in terms if id(t) not in taken]
-        rejected = []
-        # a small bulk-generated town of a region watched at region level only (towns.json) is no rival for a larger
-        # place of its name: «Ясные Зори» is the Belgorod village, not a settlement of Mykolaiv Oblast
-        top = max(place_rank(m.places[t.ref]) for t in terms)
-        weak = [t for t in terms if is_minor(m.places[t.ref]) and not m.places[t.ref].get("labels_region", True)
-                and place_rank(m.places[t.ref]) < top]
-        if weak:
-            larger = next(m.places[t.ref] for t in terms if place_rank(m.places[t.ref]) == top)
-            rejected = [(t, f"a smaller place of the same name: {larger['en']} ({larger['region']}) is meant unless "
-                            "this one's region is named") for t in weak]
-            terms = [t for t in terms if t not in weak]
-            regions = sorted({m.places[t.ref]["region"] for t in terms})
+        terms, rejected = self.without_towns_elsewhere(terms)
+        regions = sorted({m.places[t.ref]["region"] for t in terms})
         candidates = terms
         if len(regions) > 1:
             top = max(place_rank(m.places[t.ref]) for t in terms)
@@ -766,7 +807,7 @@ class Resolution:
         cue = self.settlement_cue(s, e)
         prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
         geox = first.script == "cyr" and "Geox" in self.tags(s)[0]
-        kept = []
+        kept: list[tuple[Any, str]] = []
         for t in candidates:
             # a Latin spelling is no Russian or Ukrainian word: "Derhachi" is the town, «дергачи» the birds
             ambiguity = [a for a in m._ambiguity[t.ref] if (a != "shared" or len(regions) == 1 and len(terms) == 1)
@@ -774,15 +815,16 @@ class Resolution:
             about = ", ".join(REASON_TEXT[a] for a in ambiguity)
             kind = m.places[t.ref]["kind"]
             if "minor" in ambiguity and "shared" not in ambiguity and "listed" not in ambiguity:
-                elsewhere = sorted(evidence_regions - {m.places[t.ref]["region"]})
-                if cue and first.capital and not elsewhere:
-                    kept.append((t, f"ambiguous ({about}) but after a settlement word"))
-                elif cue and first.capital:
-                    rejected.append((t, f"ambiguous ({about}): after a settlement word, but the post is about "
-                                        f"{', '.join(elsewhere)}, not its region"))
+                ok, why = self.minor_evidence(s, e, t, ambiguity, len(terms), evidence_regions)
+                (kept if ok else rejected).append((t, f"ambiguous ({about}){why}"))
+            elif is_town_elsewhere(m.places[t.ref]) and (self.person_word(s) or {"common", "person"} & set(ambiguity)):
+                # «Как писал Чехов», «губернатор Воробьёв»: a town elsewhere named like a person or a word is taken
+                # only after a preposition of place or a settlement word (a toponym tag is no evidence)
+                if first.capital and (cue or self.place_preposition(s)):
+                    kept.append((t, f"a town named like a person or a word, after «{tokens[s - 1].raw}»"))
                 else:
-                    rejected.append((t, f"ambiguous ({about}): no settlement word, and neither its district nor "
-                                        "its region named"))
+                    rejected.append((t, "a town named like a person or a word: no preposition of place or "
+                                        "settlement word before it"))
             elif not ambiguity:
                 kept.append((t, "an unambiguous place name, capitalised" if len(regions) == 1
                              else "the largest place of that name"))
@@ -804,6 +846,40 @@ class Resolution:
         taken = {id(t) for t, _ in chosen}
         return chosen, rejected + [(t, "a namesake of another place of the region, taken instead")
                                    for t, _ in kept if id(t) not in taken]
+
+    def minor_evidence(self, s: int, e: int, t: Any, ambiguity: list[str], count: int,
+                       evidence_regions: set[str]) -> tuple[bool, str]:
+        """(taken, why) for a small place generated in bulk: a settlement word before it in a post about no other
+        region, or, for a town of towns.json named like no other place, word or person, a preposition of place."""
+        m, tokens, first = self.m, self.tokens, self.tokens[s]
+        cue = self.settlement_cue(s, e)
+        # a place inside this name («Самбир» of «Великий Самбир») is part of it, no other region named
+        outside = self.named_regions | {r for ps, pe, r in self.place_evidence if not s <= ps <= pe <= e}
+        elsewhere = sorted(evidence_regions & outside - {m.places[t.ref]["region"]})
+        if cue and first.capital and not elsewhere:
+            return True, " but after a settlement word"
+        if cue and first.capital:
+            return False, f": after a settlement word, but the post is about {', '.join(elsewhere)}, not its region"
+        if (self.place_preposition(s) and first.capital and count == 1 and ambiguity == ["minor"]
+                and is_town_elsewhere(m.places[t.ref]) and not self.person_word(s)):
+            # «в Инкермане», «в Болграді»: a town of towns.json named like no other place, word or person
+            return True, f" but a town of a name no other place has, after «{tokens[s - 1].raw}»"
+        return False, ": no settlement word, and neither its district nor its region named"
+
+    def without_towns_elsewhere(self, terms: list) -> tuple[list, list]:
+        """(terms, (town, why) left out): a bulk-generated town of a region watched at region level only (towns.json)
+        is no rival for a border place of its name, whatever its size, nor for a larger place: «Ясные Зори» is the
+        Belgorod village, not a settlement of Mykolaiv Oblast; «В селе Алексино» the Sumy village, not Aleksin."""
+        m = self.m
+        border = [t for t in terms if m.places[t.ref].get("labels_region", True)]
+        top = max(place_rank(m.places[t.ref]) for t in border or terms)
+        weak = [t for t in terms if is_town_elsewhere(m.places[t.ref]) and (border or place_rank(m.places[t.ref]) < top)]
+        if not weak or len(weak) == len(terms):
+            return terms, []
+        larger = next(m.places[t.ref] for t in terms if t not in weak and place_rank(m.places[t.ref]) == top)
+        return [t for t in terms if t not in weak], [
+            (t, f"a town elsewhere named so: {larger['en']} ({larger['region']}) is meant unless this one's region "
+                "is named") for t in weak]
 
     def own_forms(self, s: int, e: int, terms: list) -> tuple[list, list]:
         """(places the word is a form of, (place, why) met through a shared stem only): «Шевченко» is the
@@ -834,12 +910,20 @@ class Resolution:
             forms = [adjective_forms(n, langs, nominative=True) for n in names]
             if forms and all(f and not f & word for f in forms):
                 rejected.append((t, f"the adjective «{token.raw}» differs in gender or number from the name"))
-            elif forms and not any(forms) and not self.m._noun_form(token, self.m.places[t.ref]):
+            elif forms and not any(forms) and not self.m._noun_form(token, self.m.places[t.ref]) and not (
+                    self.same_stem(token, names, langs)):
                 # «Лебедине озеро» (swan's) is not Лебедин: an adjective made from a noun name is not the name
                 rejected.append((t, f"the adjective «{token.raw}», not a form of the noun name"))
             else:
                 kept.append(t)
         return kept, rejected
+
+    def same_stem(self, token: Any, names: list[str], langs: tuple[str, ...]) -> bool:
+        """A noun name the dictionary does not know, whose stem the word has: «Ногінську» (в Ногінську) is a
+        case of «Ногінськ», though the dictionary reads it as the adjective «ногінський» only."""
+        stems = {k for k in analyse(token.norm, langs)[0] if k.startswith("~")}
+        return any(not is_known(name, lang) and stems & analyse(name, (lang,))[0]
+                   for name in names for lang in langs if lang in ("ru", "uk"))
 
     def proper(self, s: int) -> bool:
         """A capitalised word that does not begin a sentence; the dot of an abbreviation before it

@@ -8,6 +8,7 @@ usual deviations), never the full product of every letter's choices.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _VOWELS = set("аеёиоуыэюяіїє")
@@ -366,3 +367,36 @@ def ru_to_uk_letters(name: str) -> str:
             spelled = _RU_UK_LETTERS.get(c, c)
         out.append(spelled.capitalize() if name[i].isupper() else spelled)
     return "".join(out)
+
+
+# Russian adjective endings of place names, spelled letter by letter, and the Ukrainian ones: «Жуковскій» is
+# «Жуковський», «Раменскоє» «Раменське», «Ногінск» «Ногінськ» (longest first)
+_UK_ENDINGS = (("скій", "ський"), ("цкій", "цький"), ("ской", "ський"), ("цкой", "цький"), ("скоє", "ське"),
+               ("цкоє", "цьке"), ("ская", "ська"), ("цкая", "цька"), ("ск", "ськ"), ("цк", "цьк"), ("ній", "ній"),
+               ("ій", "ий"), ("ой", "ий"), ("оє", "е"), ("еє", "є"), ("ая", "а"), ("яя", "я"))
+
+
+def ru_to_uk_possessive(name: str) -> str | None:
+    """The Ukrainian nominative of a Russian possessive name in -ев/-ов, or None: «Сергиев Посад» -> «Сергіїв Посад»
+    (its cases keep «Сергієвому»), «Чехов» -> «Чехів»."""
+    words = ru_to_uk_name(name).split(" ")
+    first = words[0]
+    if len(first) < 4 or not first.lower().endswith(("ев", "єв", "ов")):
+        return None
+    vowel = first[-3].lower() in _VOWELS
+    words[0] = first[:-2] + ("їв" if vowel or first.lower().endswith("єв") else "ів")
+    return " ".join(words)
+
+
+def ru_to_uk_name(name: str) -> str:
+    """A Ukrainian spelling of a Russian place name: ``ru_to_uk_letters`` with the Ukrainian adjective endings of
+    each word («Жуковский» -> «Жуковський», «Раменское» -> «Раменське», «Ногинск» -> «Ногінськ»)."""
+    words = []
+    for word in re.split(r"([ -])", ru_to_uk_letters(name)):  # «Каменск-Шахтинский»: each part its ending
+        lower = word.lower()
+        for ru, uk in _UK_ENDINGS:
+            if lower.endswith(ru) and len(lower) > len(ru) + 1:
+                word = word[: -len(ru)] + uk
+                break
+        words.append(word)
+    return "".join(words)
