@@ -579,6 +579,18 @@ def test_a_larger_total_told_with_the_storys_count_as_its_part_is_no_change(tmp_
     assert "(was 27)" in made[2][1]
 
 
+def test_a_larger_count_of_drones_over_several_regions_is_their_total_not_the_regions_count_risen(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Над Курской областью сбиты два беспилотника, сообщил губернатор."),
+        ("mod", 60, "Над Курской, Брянской, Смоленской, Орловской и Ростовской областями сбиты 42 беспилотника,"
+                    " сообщило Минобороны."),
+        ("wire", 90, "Над Курской областью сбиты семь беспилотников, уточнил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "update"]
+    assert "a total over several regions" in made[1][1]
+    assert "(was 2)" in made[2][1]
+
+
 def test_a_statement_of_what_is_done_about_an_event_is_a_claim_of_its_own(tmp_path):
     made = stream(tmp_path, [
         ("bbc", 0, "Российские источники сообщили о взятом в плен в Курской области гражданине Британии."),

@@ -55,6 +55,7 @@ from monitor.storage import iso, parse_iso
 from .claims import (
     GENERAL_KINDS,
     PERSON_UNITS,
+    SHOT_DOWN_UNITS,
     STATEMENT_KINDS,
     TELLING_KINDS,
     WEAPON_KINDS,
@@ -129,6 +130,14 @@ def _rounded(figure: Figure, known: list[int]) -> bool:
     «уточнил: 120» after 124) is not."""
     value = figure.value
     return figure.approximate and value >= 20 and value % 10 == 0 and any(0.8 * v <= value < v for v in known)
+
+
+def _over_regions(figure: Figure, known: list[int] | None) -> bool:
+    """Whether a count of drones or missiles, in a post naming regions besides the watched ones, is larger than
+    any the story has and given without the region's part: the total over all of them (a defence ministry's 42
+    drones over six regions after the region's 2), not the region's count risen."""
+    return bool(known) and not figure.parts and figure.unit.removesuffix(" shot down") in SHOT_DOWN_UNITS \
+        and figure.value > max(known or [0])
 
 
 def _label(post: dict[str, Any]) -> str:
@@ -744,6 +753,9 @@ class StoryDetector:
         if elsewhere:  # a count the stream has from another story of the same event: no news
             figures = [(f, was) for f, was in figures if f not in [g for g, _ in elsewhere]]
             reason += "; " + "; ".join(f"{_figure_text(f)} told before by {told}" for f, told in elsewhere)
+        if frame.wider:
+            reason += "".join(f"; {_figure_text(f)}: a total over several regions, not the region's count"
+                              for f in frame.figures if _over_regions(f, story["figures"].get(f.unit)))
         aspects = self._new_aspects(watchlist, story, frame, since, until)
         aspects += [f"facility {frame.facilities[key]}" for key in self._new_facilities(watchlist, story, frame, since, until)]
         if frame.denies and DENIED not in story["kinds"] and not any(  # the region's first denial in the window: news
@@ -819,6 +831,8 @@ class StoryDetector:
             values = known.get(f.unit)
             if wider and values and any(v in values for v in f.parts):
                 continue  # a larger total of which the story's count is a part (34 drones, 27 of them over Kursk)
+            if wider and _over_regions(f, values):
+                continue  # drones or missiles over several regions: a total, not the region's count risen
             if values and _rounded(f, values):
                 continue  # "more than 120 injured" after 124: the known count rounded
             if values is None:
@@ -859,6 +873,9 @@ class StoryDetector:
         if (post.get("lang") or "und") not in languages:
             languages.append(post.get("lang") or "und")
         for f in frame.figures:
+            if frame.wider and _over_regions(f, story["figures"].get(f.unit)):
+                story["figures"][f.unit].insert(0, f.value)  # known, but the region's own count stays the latest
+                continue
             values = story["figures"].setdefault(f.unit, [])
             # the headline value last: the latest one known; but a total of which the story knows a
             # part (a count over more regions) first, the story's own count staying the latest
