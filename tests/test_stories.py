@@ -754,6 +754,20 @@ def test_a_sentence_of_its_own_figure_or_place_about_the_watched_region_is_never
     assert "(was 3)" in made[1][1]
 
 
+def test_a_region_named_outside_the_lead_in_no_sentence_of_an_event_or_figure_is_background(tmp_path):
+    for name in "abcd":
+        (tmp_path / name).mkdir()
+    background = ["Актера осудили заочно. Так решил суд. Он часто выступал в Курске.",
+                  "Население Припяти выросло с 10 до 125 тысяч человек. Так люди получают пособия. Среди"
+                  " переселенцев много уехавших из Курска."]
+    for name, text in zip("ab", background):
+        assert stream(tmp_path / name, [("c", 0, text)]) == []  # a mention: no story, no alert
+    events = ["Актера осудили заочно. Так решил суд. Вечером Курск атаковали беспилотники.",
+              "Актера осудили заочно. Так решил суд. В Курске ранены 2 человека."]
+    for name, text in zip("cd", events):
+        assert [d for d, _ in stream(tmp_path / name, [("c", 0, text)])] == ["new"]
+
+
 def test_a_sentence_dated_the_evening_before_tells_an_event_not_a_recall(tmp_path):
     made = stream(tmp_path, [
         ("c", 0, "Bloomberg: ВСУ впервые ударили по России британскими ракетами Storm Shadow\n\n"

@@ -18,7 +18,8 @@ the frame: different ones tell claims apart. Meaning (a cosine of sentence vecto
 less by what the frames share (``StoryDetector._compare``); a story post in another language counts
 CROSS_LANGUAGE nearer when the frames do not conflict.
 Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
-no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
+no story, no alert), or only as background (outside its lead, in no sentence of an event or figure);
+NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
 (a fire, an evacuation, a regime declared, a power outage: ``ASPECT_KINDS``) or a day of mourning, an
 airport or airfield no story of the region has named (closed, hit), tells the region's first denial of
@@ -62,13 +63,15 @@ from .claims import (
     Claim,
     Figure,
     claim_of,
+    extract_facilities,
     extract_figures,
+    extract_kinds,
     lead,
     same_time,
     similarities,
     with_parents,
 )
-from .items import concerning, in_passing, may_name_in_passing
+from .items import concerning, in_passing, may_name_in_passing, sentences_of
 from .meaning import closeness
 from .places import PlaceTree
 
@@ -647,8 +650,9 @@ class StoryDetector:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             outside = post_regions is None or bool(set(post_regions) - set(regions))
-            if (outside or may_name_in_passing(post.get("text") or "")) \
-                    and (elsewhere := self._in_passing(post, regions, places, hit.places, named)):
+            if (elsewhere := ((outside or may_name_in_passing(post.get("text") or ""))
+                              and self._in_passing(post, regions, places, hit.places, named))
+                    or self._background(post, regions, places, hit.places, named)):
                 # about another region: it joins no story and raises nothing for this watchlist
                 decisions.append(Decision(hit.name, "mention", 0, post["id"],
                                           f"named in passing: {elsewhere}",
@@ -699,6 +703,28 @@ class StoryDetector:
         elsewhere = cached(top)
         return (f"the post's lead is about {', '.join(elsewhere)}" if elsewhere
                 else "named only recalling earlier news or as where something did not happen")
+
+    def _background(self, post: dict[str, Any], regions: list[str], places: list[str], hits: list[Any],
+                    named: dict[str, list[str]]) -> str | None:
+        """Why the watched ``regions`` are only the background of the post, or None: its lead names none of
+        them (nor a place of theirs, nor an airport), and no sentence naming them tells an event or a figure there (an
+        actor's flat in Odesa, people who moved from it): no event in the region is told."""
+        if self.regions_of is None or not regions:
+            return None
+        text = post.get("text") or ""
+        cached = self._regions_cached(post, named)
+        written = {w.lower() for p in hits if p.id in places for w in p.words if w}
+
+        def naming(sentence: str) -> bool:
+            lowered = sentence.lower()
+            return bool(set(cached(sentence)) & set(regions)) or any(w in lowered for w in written)
+        top = lead(text)
+        if naming(top) or extract_facilities(top):  # an airport of the lead may be the region's
+            return None
+        told = [sentence for sentence in sentences_of(text) if naming(sentence)]
+        if not told or any(extract_figures(sentence) or extract_kinds(sentence) for sentence in told):
+            return None
+        return "named only as background: no event or figure told in the sentences naming it"
 
     def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
         """The claim of the post's items about ``regions`` when it is a digest of several regions'
