@@ -100,6 +100,13 @@ def test_victims_are_the_dead_and_one_of_a_group_is_no_count_of_its_own():
     assert figure_pairs("18 injured. 4 of the wounded are in critical condition") == [("injured", 18)]
 
 
+def test_lives_taken_are_a_count_of_the_dead_in_three_languages():
+    assert figure_pairs("Загалом російський удар 18 листопада забрав життя 11 людей.") == [("killed", 11)]
+    assert figure_pairs("Удар унёс жизни двух человек, ещё пятеро ранены.") == [("killed", 2), ("injured", 5)]
+    assert figure_pairs("The strike claimed the lives of 11 people.") == [("killed", 11)]
+    assert figure_pairs("Врачи боролись за жизнь 3 человек.") == [("people", 3)]
+
+
 def test_ages_ordinals_and_a_sources_number_are_no_counts():
     assert figure_pairs("39 человек пострадали, среди них четыре ребенка в возрасте 7, 10 и 11 лет") == \
         [("injured", 39), ("children", 4)]

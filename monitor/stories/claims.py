@@ -373,6 +373,10 @@ _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the p
 _NON_DIGIT = re.compile(r"\D")
 _DIGIT = re.compile(r"\d")
 # «7 из 8 ракет», "2 out of the 8 missiles", "40 of 50 drones": the first number counts what the second's noun names
+# A toll told as lives taken («унёс жизни 11 человек», «забрав життя 11 людей», "claimed the lives of 11 people"):
+# a count of the dead, the word of death set before its number
+_LIVES_TAKEN = re.compile(r"\b((?:унес|унёс|унесл|забрал|забрав|забрал|обірвав|обірвал|оборвал)\w*\s+(?:жизн\w*|житт\w*)"
+                          r"|claimed\s+(?:the\s+)?lives\s+of)(\s+)(?=\d)", re.IGNORECASE)
 _OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|(?:out\s+)?of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})", re.IGNORECASE)
 # the words just before a total a count is some of («из 8», "of the 93", "out of 8")
 _OUT_OF_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)
@@ -498,7 +502,7 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
     of a statement's other events; counts added to a toll («ещё двое ранены») go to ``increments``.
     Negated numbers («а не 9») and numbers told before («ранее сообщалось о 9») are no figures. See the module doc."""
     text = _SQUARE_METRE.sub("метров", _SQUARE_KM.sub("км²", digits_for_words(_URL.sub(" ", text))))
-    text = _OUT_OF.sub(_count_out_of, text)
+    text = _LIVES_TAKEN.sub(r"\1 killed\2", _OUT_OF.sub(_count_out_of, text))
     figures: list[Figure] = []
     units: set[str] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
