@@ -107,6 +107,14 @@ def test_lives_taken_are_a_count_of_the_dead_in_three_languages():
     assert figure_pairs("Врачи боролись за жизнь 3 человек.") == [("people", 3)]
 
 
+def test_those_still_in_hospital_are_a_count_of_their_own_not_the_injured_or_the_hospitalised():
+    assert figure_pairs("Пострадали 153 человека. В больницах остаются 77 пострадавших.") \
+        == [("injured", 153), ("in hospital", 77)]
+    assert figure_pairs("As of this morning, 23 patients remain in Sevastopol hospitals.") == [("in hospital", 23)]
+    assert figure_pairs("У лікарнях залишаються 30 людей, 82 госпіталізовано.") == [("in hospital", 30), ("hospitalised", 82)]
+    assert figure_pairs("30 people were hospitalized.") == [("hospitalised", 30)]
+
+
 def test_ages_ordinals_and_a_sources_number_are_no_counts():
     assert figure_pairs("39 человек пострадали, среди них четыре ребенка в возрасте 7, 10 и 11 лет") == \
         [("injured", 39), ("children", 4)]

@@ -546,6 +546,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             last = figures[-1]  # «42 БПЛА, из них 32 — над ...», «34 дрона, 27 из них над ...»
             figures[-1] = replace(last, also=(*last.also, value), parts=(*last.parts, value))
             continue
+        if unit is None or unit in PERSON_UNITS:
+            unit = _in_hospital(text, (m.start(), m.end()), (left, right)) or unit
         if unit is None:
             continue
         end = noun[1] if noun else m.end()
@@ -571,6 +573,22 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
+
+
+# Those still in hospital («77 пострадавших остаются в больницах», "remain in hospital"), not those hospitalised
+_STAYING = re.compile(r"\b(?:оста[ёеюя]|находя|находит|залиша|перебува|remain|still)", re.IGNORECASE)
+_HOSPITAL = re.compile(r"\b(?:больниц|стационар|лікарн|госпітал(?!із)|hospitals?\b)", re.IGNORECASE)
+
+
+def _in_hospital(text: str, number: tuple[int, int], sentence: tuple[int, int]) -> str | None:
+    """What a count of people counts when its clause says they are still in hospital («77 пострадавших
+    остаются в больницах», «у лікарнях залишаються 30», "23 patients remain in hospitals"): a count of its
+    own ("in hospital", falling as they leave), not the injured or the hospitalised."""
+    (start, end), (left, right) = number, sentence
+    clause_start = max([text.rfind(mark, left, start) for mark in ",;:("] + [left])
+    breaks = [at for at in (text.find(mark, end, right) for mark in ",;:(") if at >= 0]
+    clause = text[clause_start:min(breaks, default=right)]
+    return "in hospital" if _HOSPITAL.search(clause) and _STAYING.search(clause) else None
 
 
 def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bool:
