@@ -606,6 +606,20 @@ def test_a_larger_count_of_drones_over_several_regions_is_their_total_not_the_re
     assert "(was 2)" in made[2][1]
 
 
+def test_the_all_clear_after_an_attack_is_a_claim_of_its_own_and_retold_a_repeat(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Суджу атаковали беспилотники, сообщил губернатор Курской области."),
+        ("c", 60, "В Судже власти сообщили об отбое опасности БПЛА."),
+        ("d", 70, "В Судже отменили опасность БПЛА."),
+        ("e", 80, "Беспилотники атаковали Суджу, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "repeat", "repeat"]
+    assert "a statement of all-clear, which the story does not tell" in made[1][1]
+    assert extract_kinds("Відбій повітряної тривоги в Сумах") == {"all-clear"}  # the alert's end, not an alert
+    assert "all-clear" in extract_kinds("The air raid alert was lifted, all clear in Kharkiv")
+    assert "all-clear" not in extract_kinds("Рейсы отменены, в Сумах объявлена воздушная тревога")
+
+
 def test_a_statement_of_what_is_done_about_an_event_is_a_claim_of_its_own(tmp_path):
     made = stream(tmp_path, [
         ("bbc", 0, "Российские источники сообщили о взятом в плен в Курской области гражданине Британии."),

@@ -154,6 +154,7 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "retaliation": ("возмезд", "відплат", "retaliat"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
+    "all-clear": ("отбой", "отбоя", "отбое", "отбою", "відбій", "відбою"),  # the end of an alert («отбой опасности БПЛА», «відбій тривоги»)
     "fire": ("пожар", "пожеж", "fire", "blaze"),
     "mourning": ("траур", "жалоби", "mourning"),  # «день жалоби» (uk), not «жалобы» (ru: complaints)
     "outage": ("отключени", "відключенн", "знеструм", "обесточ", "перебои", "перебоя", "перебої", "перебоє", "blackout",
@@ -165,6 +166,9 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "statement": ("заяв", "statement", "stated", "said", "says", "сказал", "сказав", "сообщил", "повідом", "announc",
                   "оголос", "объяви"),
 }
+# An alert or danger lifted: the all-clear («опасность БПЛА отменили», «тривогу скасовано»)
+LIFTED_STEMS = ("отмен", "отменя", "скасов", "скасув", "lifted")
+DANGER_STEMS = ("опасн", "тревог", "тривог", "небезпек")
 CRIMINAL_STEMS = ("уголовн", "кримінальн", "criminal")
 # What a criminal matter is: a case, proceedings, charges, the code (not "the criminal army", a label)
 CRIMINAL_MATTERS = ("дел", "провадж", "справ", "кодекс", "преслед", "переслід", "ответствен", "відповідальн",
@@ -183,8 +187,9 @@ KIND_PARENTS: dict[str, tuple[str, ...]] = {
 # Kinds too general to tell one claim of a region from another without a place or figure in common
 GENERAL_KINDS = frozenset({"attack", "strike", "shelling", "losses", "casualties", "statement"})
 # What a statement says is done or to be done about an event, not the event: a statement naming one
-# the story never named is another claim (a court's arrest of a captive; a response promised to a strike)
-STATEMENT_KINDS = frozenset({"court", "retaliation"})
+# the story never named is another claim (a court's arrest of a captive; a response promised to a strike;
+# the all-clear after an attack)
+STATEMENT_KINDS = frozenset({"court", "retaliation", "all-clear"})
 
 
 def with_parents(kinds: set[str] | list[str]) -> set[str]:
@@ -874,6 +879,11 @@ def _kinds_of(words: list[str]) -> set[str]:
         kinds.add("air alert")
     if "shot" in words and "shot down" in joined:
         kinds.add("shoot-down")
+    if "all clear" in joined or any(w.startswith(LIFTED_STEMS) and any(v.startswith(DANGER_STEMS) for v in words[max(0, at - 2):at + 3])
+                                    for at, w in enumerate(words)):
+        kinds.add("all-clear")  # «опасность отменили», «скасували тривогу», "the all clear": the danger itself lifted
+    if "all-clear" in kinds:
+        kinds.discard("air alert")  # the alert's end, not an alert: a claim of its own
     if "режим кто" in joined or "режиму кто" in joined or "counter terror" in joined:  # КТО, not «кто» (who)
         kinds.add("counter-terrorism")
     if "power" in words and ("power cut" in joined or "without power" in joined):
