@@ -193,6 +193,11 @@ STORED_SIGNATURES = {
 }
 
 
+def test_a_bombardment_in_english_is_any_attack_not_a_strike_by_bombs():
+    assert extract_kinds("The bombardment caused fires in three houses.") == {"shelling", "fire"}
+    assert "bombing" in extract_kinds("Russian aircraft dropped guided bombs on Kharkiv.")
+
+
 def test_signatures_stay_those_stored_by_earlier_versions():
     for text, (first, total) in STORED_SIGNATURES.items():
         for _ in range(2):  # the second time from the cache of shingle hashes

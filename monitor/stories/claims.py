@@ -487,6 +487,8 @@ NOT_KIND_WORDS = frozenset({"fired", "firing", "firearm", "firearms", "fireworks
 
 @lru_cache(maxsize=200_000)
 def _kind(word: str) -> str | None:
+    if word.startswith("bombard"):
+        return "shelling"  # "the bombardment caused fires": any attack in English, no sign of bombs
     return None if word in NOT_KIND_WORDS else _stem_of(word, KIND_STEMS)
 
 
