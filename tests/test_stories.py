@@ -44,7 +44,7 @@ def test_a_tolls_noun_ages_and_the_next_numbers_words_do_not_give_a_count_its_un
     assert figure_pairs("В результате атаки возникло 7 пожаров") == [("fires", 7)]
     # an age is no count
     assert figure_pairs("Среди погибших детей – 9-летняя дочь чиновника") == []
-    assert figure_pairs("52-летняя женщина попала в реанимацию, a 7-year-old boy was injured") == []
+    assert figure_pairs("52-летняя женщина попала в реанимацию, a 7-year-old boy was injured") == [("injured", 1)]  # one boy
 
 
 def figure_pairs(text: str) -> list[tuple[str, int]]:
@@ -60,7 +60,7 @@ def test_a_first_count_of_one_toll_told_with_another_after_a_count_of_another_to
     assert figure_pairs("4 people were killed. In addition, another 153 people were injured") == \
         [("killed", 4), ("injured", 153)]
     increments = []
-    assert figure_pairs("На Одессу погибла женщина, еще 2 человека ранены") == [("injured", 2)]
+    assert figure_pairs("На Одессу погибла женщина, еще 2 человека ранены") == [("killed", 1), ("injured", 2)]
     extract_figures("На Одессу погибла женщина, еще 2 человека ранены", increments)
     assert increments == []
     # a count added to a toll already told is still an increment, and so is one added to a count shot down
@@ -113,6 +113,17 @@ def test_those_still_in_hospital_are_a_count_of_their_own_not_the_injured_or_the
     assert figure_pairs("As of this morning, 23 patients remain in Sevastopol hospitals.") == [("in hospital", 23)]
     assert figure_pairs("У лікарнях залишаються 30 людей, 82 госпіталізовано.") == [("in hospital", 30), ("hospitalised", 82)]
     assert figure_pairs("30 people were hospitalized.") == [("hospitalised", 30)]
+
+
+def test_people_of_a_toll_named_not_counted_are_counted_in_three_languages():
+    assert figure_pairs("В результате погибли водитель и фельдшер, врач получил ранения.") == [("killed", 2)]
+    assert figure_pairs("Загинули водій та фельдшер.") == [("killed", 2)]
+    assert figure_pairs("Погибла женщина, ранены двое детей.") == [("killed", 1), ("children", 2)]
+    assert figure_pairs("Two girls and an adult died.") == [("killed", 3)]
+    assert figure_pairs("A driver and a paramedic were killed.") == [("killed", 2)]
+    # a count already, or people named without their number: nothing more
+    assert figure_pairs("Two children injured by the attack are in serious condition.") == [("children", 2)]
+    assert figure_pairs("Doctors fight for the lives of adults and children injured in the attack.") == []
 
 
 def test_ages_ordinals_and_a_sources_number_are_no_counts():

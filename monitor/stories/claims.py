@@ -382,6 +382,46 @@ _DIGIT = re.compile(r"\d")
 # a count of the dead, the word of death set before its number
 _LIVES_TAKEN = re.compile(r"\b((?:унес|унёс|унесл|забрал|забрав|забрал|обірвав|обірвал|оборвал)\w*\s+(?:жизн\w*|житт\w*)"
                           r"|claimed\s+(?:the\s+)?lives\s+of)(\s+)(?=\d)", re.IGNORECASE)
+# People of a toll named, not counted («погибли водитель и фельдшер», "a driver and a paramedic were killed"):
+# as many as the people named, a count of the dead (or the injured) once written as one
+PERSON_NOUNS = ("водитель", "фельдшер", "врач", "медик", "медсестра", "женщина", "мужчина", "ребенок", "ребёнок",
+                "девочка", "мальчик", "пенсионер", "пенсионерка", "подросток", "житель", "жительница", "полицейский",
+                "спасатель", "взрослый", "водій", "лікар", "жінка", "чоловік", "дитина", "дівчинка", "хлопчик",
+                "пенсіонер", "пенсіонерка", "підліток", "мешканець", "мешканка", "поліцейський", "рятувальник",
+                "дорослий", "driver", "paramedic", "doctor", "nurse", "woman", "man", "child", "girl", "boy", "teenager",
+                "pensioner", "resident", "adult", "officer", "rescuer")
+PEOPLE_NOUNS = ("girls", "boys", "children", "women", "men", "adults", "residents")  # counted only with a number
+_PERSON = r"(?:" + "|".join(sorted(PERSON_NOUNS + PEOPLE_NOUNS, key=len, reverse=True)) + r")\b"
+_NAMED = r"(?:(?:a|an|the|one|\d+)\s+)?" + _PERSON
+# one person, or several: a comma between them only in a list closed by "and" («водитель, фельдшер и врач»)
+_AND = r"\s*,?\s*(?:\bи\b|\bі\b|\bта\b|\band\b)\s*"
+_NAMED_LIST = r"(?:(?:" + _NAMED + r"\s*,\s*)*" + _NAMED + _AND + _NAMED + r"|" + _NAMED + r")"
+_TOLL_VERB = r"(?:погиб(?:ла|ли|ло)?|ранен[аоы]?|пострадал[аи]?|загину(?:в|ла|ли)|поранен[аоі]?|постраждал[аи]?)"
+_NAMED_AFTER = re.compile(r"\b(" + _TOLL_VERB + r")\s+(" + _NAMED_LIST + r")", re.IGNORECASE)
+_NAMED_BEFORE = re.compile(r"\b(" + _NAMED_LIST + r")\s+((?:(?:was|were|have been|has been)\s+)?(?:killed|injured|wounded|hurt)"
+                           r"|died)\b", re.IGNORECASE)
+_ONE_NAMED = re.compile(r"(?:(\d+)\s+)?(?:(?:a|an|the|one)\s+)?(" + _PERSON + r")", re.IGNORECASE)  # its number, if given
+
+
+def _named_toll(text: str) -> str:
+    """``text`` with a toll of people named, not counted, given its count: «погибли 2 человека: водитель и
+    фельдшер», "a driver and a paramedic, 2 people were killed"."""
+    text = _NAMED_AFTER.sub(lambda m: f"{m.group(1)} {n} человек: {m.group(2)}" if (n := _how_many(m.group(2)))
+                            else m.group(), text)
+    return _NAMED_BEFORE.sub(lambda m: f"{m.group(1)}, {n} people {m.group(2)}" if (n := _how_many(m.group(1)))
+                             else m.group(), text)
+
+
+def _how_many(named: str) -> int:
+    """How many people a list names: one for each, or the number given («2 girls and an adult»: 3); none when
+    it is a count alone ("2 children injured": a count already) or names people without their number
+    ("adults and children")."""
+    found = [(int(m.group(1)) if m.group(1) else None, m.group(2).lower()) for m in _ONE_NAMED.finditer(named)]
+    if len(found) == 1 and found[0][0] is not None or any(n is None and noun in PEOPLE_NOUNS for n, noun in found):
+        return 0
+    return sum(n or 1 for n, _ in found)
+
+
 _OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|(?:out\s+)?of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})", re.IGNORECASE)
 # the words just before a total a count is some of («из 8», "of the 93", "out of 8")
 _OUT_OF_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)
@@ -509,7 +549,7 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
     of a statement's other events; counts added to a toll («ещё двое ранены») go to ``increments``.
     Negated numbers («а не 9») and numbers told before («ранее сообщалось о 9») are no figures. See the module doc."""
     text = _SQUARE_METRE.sub("метров", _SQUARE_KM.sub("км²", digits_for_words(_URL.sub(" ", text))))
-    text = _LIVES_TAKEN.sub(r"\1 killed\2", _OUT_OF.sub(_count_out_of, text))
+    text = _named_toll(_LIVES_TAKEN.sub(r"\1 killed\2", _OUT_OF.sub(_count_out_of, text)))
     figures: list[Figure] = []
     units: set[str] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
