@@ -636,6 +636,17 @@ def test_the_all_clear_after_an_attack_is_a_claim_of_its_own_and_retold_a_repeat
     assert "all-clear" not in extract_kinds("Рейсы отменены, в Сумах объявлена воздушная тревога")
 
 
+def test_a_larger_count_of_another_party_told_beside_the_storys_is_a_change_once(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),
+        ("c", 60, "При ракетном ударе по Курску ранены шесть человек, сообщил губернатор. По данным МЧС, пострадали"
+                  " восемь человек."),
+        ("d", 70, "МЧС: при ракетном ударе по Курску пострадали восемь человек."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "new figure: 8 told beside the known 6 (injured) (was 6)" in made[1][1]
+
+
 def test_a_statement_of_what_is_done_about_an_event_is_a_claim_of_its_own(tmp_path):
     made = stream(tmp_path, [
         ("bbc", 0, "Российские источники сообщили о взятом в плен в Курской области гражданине Британии."),
