@@ -620,6 +620,11 @@ def test_a_larger_count_of_drones_over_several_regions_is_their_total_not_the_re
     assert [d for d, _ in made] == ["new", "repeat", "update"]
     assert "a total over several regions" in made[1][1]
     assert "(was 2)" in made[2][1]
+    made = stream(tmp_path / "first", [
+        ("gov", 0, "Курскую область атаковали беспилотники, сообщил губернатор."),
+        ("mod", 60, "Над Курской, Брянской и Орловской областями сбиты 42 беспилотника, сообщило Минобороны."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]  # the first count, but of three regions
 
 
 def test_the_all_clear_after_an_attack_is_a_claim_of_its_own_and_retold_a_repeat(tmp_path):

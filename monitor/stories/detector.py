@@ -137,9 +137,9 @@ def _rounded(figure: Figure, known: list[int]) -> bool:
 
 def _over_regions(figure: Figure, known: list[int] | None) -> bool:
     """Whether a count of drones or missiles, in a post naming regions besides the watched ones, is larger than
-    any the story has and given without the region's part: the total over all of them (a defence ministry's 42
-    drones over six regions after the region's 2), not the region's count risen."""
-    return bool(known) and not figure.parts and figure.unit.removesuffix(" shot down") in SHOT_DOWN_UNITS \
+    any the story has (or the first) and given without the region's part: the total over all of them (a defence
+    ministry's 42 drones over six regions after the region's 2; 130 drones over the country), not the region's."""
+    return not figure.parts and figure.unit.removesuffix(" shot down") in SHOT_DOWN_UNITS \
         and figure.value > max(known or [0])
 
 
@@ -904,7 +904,7 @@ class StoryDetector:
             languages.append(post.get("lang") or "und")
         for f in frame.figures:
             if frame.wider and _over_regions(f, story["figures"].get(f.unit)):
-                story["figures"][f.unit].insert(0, f.value)  # known, but the region's own count stays the latest
+                story["figures"].setdefault(f.unit, []).insert(0, f.value)  # known, the region's own count stays the latest
                 continue
             values = story["figures"].setdefault(f.unit, [])
             # the headline value last: the latest one known; but a total of which the story knows a
