@@ -816,7 +816,7 @@ def test_a_sentence_of_its_own_figure_or_place_about_the_watched_region_is_never
 
 
 def test_a_region_named_outside_the_lead_in_no_sentence_of_an_event_or_figure_is_background(tmp_path):
-    for name in "abcd":
+    for name in "abcde":
         (tmp_path / name).mkdir()
     background = ["Актера осудили заочно. Так решил суд. Он часто выступал в Курске.",
                   "Население Припяти выросло с 10 до 125 тысяч человек. Так люди получают пособия. Среди"
@@ -824,8 +824,9 @@ def test_a_region_named_outside_the_lead_in_no_sentence_of_an_event_or_figure_is
     for name, text in zip("ab", background):
         assert stream(tmp_path / name, [("c", 0, text)]) == []  # a mention: no story, no alert
     events = ["Актера осудили заочно. Так решил суд. Вечером Курск атаковали беспилотники.",
-              "Актера осудили заочно. Так решил суд. В Курске ранены 2 человека."]
-    for name, text in zip("cd", events):
+              "Актера осудили заочно. Так решил суд. В Курске ранены 2 человека.",
+              "Ночью прогремели взрывы. Горят склады. Об этом рассказал губернатор Курской области."]
+    for name, text in zip("cde", events):
         assert [d for d, _ in stream(tmp_path / name, [("c", 0, text)])] == ["new"]
 
 

@@ -63,6 +63,7 @@ from .claims import (
     Claim,
     Figure,
     claim_of,
+    extract_actor,
     extract_facilities,
     extract_figures,
     extract_kinds,
@@ -707,8 +708,8 @@ class StoryDetector:
     def _background(self, post: dict[str, Any], regions: list[str], places: list[str], hits: list[Any],
                     named: dict[str, list[str]]) -> str | None:
         """Why the watched ``regions`` are only the background of the post, or None: its lead names none of
-        them (nor a place of theirs, nor an airport), and no sentence naming them tells an event or a figure there (an
-        actor's flat in Odesa, people who moved from it): no event in the region is told."""
+        them (nor a place of theirs, nor an airport), and no sentence naming them tells an event or a figure there
+        or names a speaker (an actor's flat in Odesa, people who moved from it): no event in the region is told."""
         if self.regions_of is None or not regions:
             return None
         text = post.get("text") or ""
@@ -722,8 +723,9 @@ class StoryDetector:
         if naming(top) or extract_facilities(top):  # an airport of the lead may be the region's
             return None
         told = [sentence for sentence in sentences_of(text) if naming(sentence)]
-        if not told or any(extract_figures(sentence) or extract_kinds(sentence) for sentence in told):
-            return None
+        if not told or any(extract_figures(sentence) or extract_kinds(sentence) or extract_actor(sentence)
+                           for sentence in told):
+            return None  # an event or a figure there, or the region's speaker («рассказал губернатор Курской области»)
         return "named only as background: no event or figure told in the sentences naming it"
 
     def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
