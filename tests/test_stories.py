@@ -652,6 +652,20 @@ def test_a_larger_count_of_another_party_told_beside_the_storys_is_a_change_once
     assert "new figure: 8 told beside the known 6 (injured) (was 6)" in made[1][1]
 
 
+def test_explosions_heard_are_news_only_before_a_strikes_toll_is_known(tmp_path):
+    made = stream(tmp_path / "toll", [
+        ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),
+        ("c", 60, "В Курске прогремели 4 мощных взрыва, при ракетном ударе ранены шесть человек."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+    assert "explosions heard, no news once the toll is known" in made[1][1]
+    made = stream(tmp_path / "first", [
+        ("a", 0, "Ракетный удар по Курску: жители сообщают о взрывах."),
+        ("b", 60, "При ракетном ударе по Курску прогремели 14 мощных взрывов, сообщают жители."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+
+
 def test_a_statement_of_what_is_done_about_an_event_is_a_claim_of_its_own(tmp_path):
     made = stream(tmp_path, [
         ("bbc", 0, "Российские источники сообщили о взятом в плен в Курской области гражданине Британии."),

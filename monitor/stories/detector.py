@@ -59,6 +59,7 @@ from .claims import (
     SHOT_DOWN_UNITS,
     STATEMENT_KINDS,
     TELLING_KINDS,
+    TOLL_UNITS,
     WEAPON_KINDS,
     Claim,
     Figure,
@@ -142,6 +143,20 @@ def _over_regions(figure: Figure, known: list[int] | None) -> bool:
     ministry's 42 drones over six regions after the region's 2; 130 drones over the country), not the region's."""
     return not figure.parts and figure.unit.removesuffix(" shot down") in SHOT_DOWN_UNITS \
         and figure.value > max(known or [0])
+
+
+def _heard(figure: Figure, known: dict[str, list[int]]) -> bool:
+    """Whether a figure is a count of explosions heard, told of a strike whose toll the story has: colour of
+    the first reports, no news once the dead or the injured are counted."""
+    return figure.unit == "explosions" and any(unit in known for unit in TOLL_UNITS)
+
+
+def _not_news(frame: Frame, known: dict[str, list[int]]) -> str:
+    """The figures of a post that are no change of a story's counts, in words, for the decision's reason."""
+    totals = [f for f in frame.figures if frame.wider and _over_regions(f, known.get(f.unit))]
+    heard = [f for f in frame.figures if _heard(f, known) and f.value not in known.get(f.unit, [])]
+    return "".join([f"; {_figure_text(f)}: a total over several regions, not the region's count" for f in totals]
+                   + [f"; {_figure_text(f)}: explosions heard, no news once the toll is known" for f in heard])
 
 
 def _label(post: dict[str, Any]) -> str:
@@ -781,9 +796,7 @@ class StoryDetector:
         if elsewhere:  # a count the stream has from another story of the same event: no news
             figures = [(f, was) for f, was in figures if f not in [g for g, _ in elsewhere]]
             reason += "; " + "; ".join(f"{_figure_text(f)} told before by {told}" for f, told in elsewhere)
-        if frame.wider:
-            reason += "".join(f"; {_figure_text(f)}: a total over several regions, not the region's count"
-                              for f in frame.figures if _over_regions(f, story["figures"].get(f.unit)))
+        reason += _not_news(frame, story["figures"])
         aspects = self._new_aspects(watchlist, story, frame, since, until)
         aspects += [f"facility {frame.facilities[key]}" for key in self._new_facilities(watchlist, story, frame, since, until)]
         if frame.denies and DENIED not in story["kinds"] and not any(  # the region's first denial in the window: news
@@ -863,6 +876,8 @@ class StoryDetector:
                 continue  # drones or missiles over several regions: a total, not the region's count risen
             if values and _rounded(f, values):
                 continue  # "more than 120 injured" after 124: the known count rounded
+            if _heard(f, known):
+                continue  # explosions heard: no news once the strike's toll is known
             if values is None:
                 changes.append((f, None))
             elif not any(v in values for v in told):
