@@ -666,6 +666,17 @@ def test_explosions_heard_are_news_only_before_a_strikes_toll_is_known(tmp_path)
     assert [d for d, _ in made] == ["new", "update"]
 
 
+def test_those_in_hospital_and_those_hospitalised_are_one_count(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Курску ранены 40 человек, в больницах находятся 30 пострадавших, сообщил"
+                   " губернатор."),
+        ("c", 60, "Ракетный удар по Курску: 30 человек госпитализированы."),
+        ("d", 90, "Ракетный удар по Курску: 35 человек госпитализированы."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "update"]
+    assert "(was 30)" in made[2][1]
+
+
 def test_a_statement_of_what_is_done_about_an_event_is_a_claim_of_its_own(tmp_path):
     made = stream(tmp_path, [
         ("bbc", 0, "Российские источники сообщили о взятом в плен в Курской области гражданине Британии."),

@@ -180,10 +180,12 @@ def _figure_text(f: Figure) -> str:
 
 
 def same_unit(one: str, other: str) -> bool:
-    """Whether two figure units may count the same thing: equal, or a generic count of people
-    ("300 человек") and a count of some people ("300 военнослужащих")."""
+    """Whether two figure units may count the same thing: equal, those hospitalised and those still in hospital,
+    or a generic count of people ("300 человек") and a count of some people ("300 военнослужащих")."""
     if one.removesuffix(" shot down") == other.removesuffix(" shot down"):
         return True  # a count shot down, told with or without the word (42 drones, 42 drones shot down)
+    if {one, other} == {"hospitalised", "in hospital"}:
+        return True  # "30 hospitalized", «в больницах находятся 30 пострадавших»: the same people in hospital
     return one == other or ("people" in (one, other) and one in PERSON_UNITS and other in PERSON_UNITS)
 
 
