@@ -44,7 +44,7 @@ def test_a_tolls_noun_ages_and_the_next_numbers_words_do_not_give_a_count_its_un
     assert figure_pairs("В результате атаки возникло 7 пожаров") == [("fires", 7)]
     # an age is no count
     assert figure_pairs("Среди погибших детей – 9-летняя дочь чиновника") == []
-    assert figure_pairs("52-летняя женщина попала в реанимацию, a 7-year-old boy was injured") == []
+    assert figure_pairs("52-летняя женщина попала в реанимацию, a 7-year-old boy was injured") == [("injured", 1)]  # one boy
 
 
 def figure_pairs(text: str) -> list[tuple[str, int]]:
@@ -60,7 +60,7 @@ def test_a_first_count_of_one_toll_told_with_another_after_a_count_of_another_to
     assert figure_pairs("4 people were killed. In addition, another 153 people were injured") == \
         [("killed", 4), ("injured", 153)]
     increments = []
-    assert figure_pairs("На Одессу погибла женщина, еще 2 человека ранены") == [("injured", 2)]
+    assert figure_pairs("На Одессу погибла женщина, еще 2 человека ранены") == [("killed", 1), ("injured", 2)]
     extract_figures("На Одессу погибла женщина, еще 2 человека ранены", increments)
     assert increments == []
     # a count added to a toll already told is still an increment, and so is one added to a count shot down
@@ -98,6 +98,32 @@ def test_victims_are_the_dead_and_one_of_a_group_is_no_count_of_its_own():
     assert figure_pairs("Кількість жертв удару по Одесі зросла – у лікарні помер 1 з поранених. Загалом загинули 11 людей") \
         == [("killed", 11)]
     assert figure_pairs("18 injured. 4 of the wounded are in critical condition") == [("injured", 18)]
+
+
+def test_lives_taken_are_a_count_of_the_dead_in_three_languages():
+    assert figure_pairs("Загалом російський удар 18 листопада забрав життя 11 людей.") == [("killed", 11)]
+    assert figure_pairs("Удар унёс жизни двух человек, ещё пятеро ранены.") == [("killed", 2), ("injured", 5)]
+    assert figure_pairs("The strike claimed the lives of 11 people.") == [("killed", 11)]
+    assert figure_pairs("Врачи боролись за жизнь 3 человек.") == [("people", 3)]
+
+
+def test_those_still_in_hospital_are_a_count_of_their_own_not_the_injured_or_the_hospitalised():
+    assert figure_pairs("Пострадали 153 человека. В больницах остаются 77 пострадавших.") \
+        == [("injured", 153), ("in hospital", 77)]
+    assert figure_pairs("As of this morning, 23 patients remain in Sevastopol hospitals.") == [("in hospital", 23)]
+    assert figure_pairs("У лікарнях залишаються 30 людей, 82 госпіталізовано.") == [("in hospital", 30), ("hospitalised", 82)]
+    assert figure_pairs("30 people were hospitalized.") == [("hospitalised", 30)]
+
+
+def test_people_of_a_toll_named_not_counted_are_counted_in_three_languages():
+    assert figure_pairs("В результате погибли водитель и фельдшер, врач получил ранения.") == [("killed", 2)]
+    assert figure_pairs("Загинули водій та фельдшер.") == [("killed", 2)]
+    assert figure_pairs("Погибла женщина, ранены двое детей.") == [("killed", 1), ("children", 2)]
+    assert figure_pairs("Two girls and an adult died.") == [("killed", 3)]
+    assert figure_pairs("A driver and a paramedic were killed.") == [("killed", 2)]
+    # a count already, or people named without their number: nothing more
+    assert figure_pairs("Two children injured by the attack are in serious condition.") == [("children", 2)]
+    assert figure_pairs("Doctors fight for the lives of adults and children injured in the attack.") == []
 
 
 def test_ages_ordinals_and_a_sources_number_are_no_counts():
@@ -176,6 +202,11 @@ STORED_SIGNATURES = {
     "Shelling of Sumy injured 4 people and damaged 2 houses, officials said.": (
         [319155800, 1636296314, 54777184, 698744012, 229822042, 1637669387, 718689081, 463742103], 29607735722),
 }
+
+
+def test_a_bombardment_in_english_is_any_attack_not_a_strike_by_bombs():
+    assert extract_kinds("The bombardment caused fires in three houses.") == {"shelling", "fire"}
+    assert "bombing" in extract_kinds("Russian aircraft dropped guided bombs on Kharkiv.")
 
 
 def test_signatures_stay_those_stored_by_earlier_versions():
@@ -579,6 +610,73 @@ def test_a_larger_total_told_with_the_storys_count_as_its_part_is_no_change(tmp_
     assert "(was 27)" in made[2][1]
 
 
+def test_a_larger_count_of_drones_over_several_regions_is_their_total_not_the_regions_count_risen(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Над Курской областью сбиты два беспилотника, сообщил губернатор."),
+        ("mod", 60, "Над Курской, Брянской, Смоленской, Орловской и Ростовской областями сбиты 42 беспилотника,"
+                    " сообщило Минобороны."),
+        ("wire", 90, "Над Курской областью сбиты семь беспилотников, уточнил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "update"]
+    assert "a total over several regions" in made[1][1]
+    assert "(was 2)" in made[2][1]
+    made = stream(tmp_path / "first", [
+        ("gov", 0, "Курскую область атаковали беспилотники, сообщил губернатор."),
+        ("mod", 60, "Над Курской, Брянской и Орловской областями сбиты 42 беспилотника, сообщило Минобороны."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]  # the first count, but of three regions
+
+
+def test_the_all_clear_after_an_attack_is_a_claim_of_its_own_and_retold_a_repeat(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "Суджу атаковали беспилотники, сообщил губернатор Курской области."),
+        ("c", 60, "В Судже власти сообщили об отбое опасности БПЛА."),
+        ("d", 70, "В Судже отменили опасность БПЛА."),
+        ("e", 80, "Беспилотники атаковали Суджу, сообщил губернатор."),
+    ])
+    assert [d for d, _ in made] == ["new", "new", "repeat", "repeat"]
+    assert "a statement of all-clear, which the story does not tell" in made[1][1]
+    assert extract_kinds("Відбій повітряної тривоги в Сумах") == {"all-clear"}  # the alert's end, not an alert
+    assert "all-clear" in extract_kinds("The air raid alert was lifted, all clear in Kharkiv")
+    assert "all-clear" not in extract_kinds("Рейсы отменены, в Сумах объявлена воздушная тревога")
+
+
+def test_a_larger_count_of_another_party_told_beside_the_storys_is_a_change_once(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),
+        ("c", 60, "При ракетном ударе по Курску ранены шесть человек, сообщил губернатор. По данным МЧС, пострадали"
+                  " восемь человек."),
+        ("d", 70, "МЧС: при ракетном ударе по Курску пострадали восемь человек."),
+    ])
+    assert [d for d, _ in made] == ["new", "update", "repeat"]
+    assert "new figure: 8 told beside the known 6 (injured) (was 6)" in made[1][1]
+
+
+def test_explosions_heard_are_news_only_before_a_strikes_toll_is_known(tmp_path):
+    made = stream(tmp_path / "toll", [
+        ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),
+        ("c", 60, "В Курске прогремели 4 мощных взрыва, при ракетном ударе ранены шесть человек."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+    assert "explosions heard, no news once the toll is known" in made[1][1]
+    made = stream(tmp_path / "first", [
+        ("a", 0, "Ракетный удар по Курску: жители сообщают о взрывах."),
+        ("b", 60, "При ракетном ударе по Курску прогремели 14 мощных взрывов, сообщают жители."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+
+
+def test_those_in_hospital_and_those_hospitalised_are_one_count(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "При ракетном ударе по Курску ранены 40 человек, в больницах находятся 30 пострадавших, сообщил"
+                   " губернатор."),
+        ("c", 60, "Ракетный удар по Курску: 30 человек госпитализированы."),
+        ("d", 90, "Ракетный удар по Курску: 35 человек госпитализированы."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "update"]
+    assert "(was 30)" in made[2][1]
+
+
 def test_a_statement_of_what_is_done_about_an_event_is_a_claim_of_its_own(tmp_path):
     made = stream(tmp_path, [
         ("bbc", 0, "Российские источники сообщили о взятом в плен в Курской области гражданине Британии."),
@@ -740,6 +838,21 @@ def test_a_sentence_of_its_own_figure_or_place_about_the_watched_region_is_never
     ])
     assert [d for d, _ in made] == ["new", "update"]
     assert "(was 3)" in made[1][1]
+
+
+def test_a_region_named_outside_the_lead_in_no_sentence_of_an_event_or_figure_is_background(tmp_path):
+    for name in "abcde":
+        (tmp_path / name).mkdir()
+    background = ["Актера осудили заочно. Так решил суд. Он часто выступал в Курске.",
+                  "Население Припяти выросло с 10 до 125 тысяч человек. Так люди получают пособия. Среди"
+                  " переселенцев много уехавших из Курска."]
+    for name, text in zip("ab", background):
+        assert stream(tmp_path / name, [("c", 0, text)]) == []  # a mention: no story, no alert
+    events = ["Актера осудили заочно. Так решил суд. Вечером Курск атаковали беспилотники.",
+              "Актера осудили заочно. Так решил суд. В Курске ранены 2 человека.",
+              "Ночью прогремели взрывы. Горят склады. Об этом рассказал губернатор Курской области."]
+    for name, text in zip("cde", events):
+        assert [d for d, _ in stream(tmp_path / name, [("c", 0, text)])] == ["new"]
 
 
 def test_a_sentence_dated_the_evening_before_tells_an_event_not_a_recall(tmp_path):

@@ -154,6 +154,7 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "retaliation": ("возмезд", "відплат", "retaliat"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
+    "all-clear": ("отбой", "отбоя", "отбое", "отбою", "відбій", "відбою"),  # the end of an alert («отбой опасности БПЛА», «відбій тривоги»)
     "fire": ("пожар", "пожеж", "fire", "blaze"),
     "mourning": ("траур", "жалоб", "mourning"),  # a day declared (_unsaid): «день жалоби», not «жалобы» (complaints)
     "outage": ("отключени", "відключенн", "знеструм", "обесточ", "перебои", "перебоя", "перебої", "перебоє", "blackout",
@@ -165,6 +166,9 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "statement": ("заяв", "statement", "stated", "said", "says", "сказал", "сказав", "сообщил", "повідом", "announc",
                   "оголос", "объяви"),
 }
+# An alert or danger lifted: the all-clear («опасность БПЛА отменили», «тривогу скасовано»)
+LIFTED_STEMS = ("отмен", "отменя", "скасов", "скасув", "lifted")
+DANGER_STEMS = ("опасн", "тревог", "тривог", "небезпек")
 CRIMINAL_STEMS = ("уголовн", "кримінальн", "criminal")
 # What a criminal matter is: a case, proceedings, charges, the code (not "the criminal army", a label)
 CRIMINAL_MATTERS = ("дел", "провадж", "справ", "кодекс", "преслед", "переслід", "ответствен", "відповідальн",
@@ -183,8 +187,9 @@ KIND_PARENTS: dict[str, tuple[str, ...]] = {
 # Kinds too general to tell one claim of a region from another without a place or figure in common
 GENERAL_KINDS = frozenset({"attack", "strike", "shelling", "losses", "casualties", "statement"})
 # What a statement says is done or to be done about an event, not the event: a statement naming one
-# the story never named is another claim (a court's arrest of a captive; a response promised to a strike)
-STATEMENT_KINDS = frozenset({"court", "retaliation"})
+# the story never named is another claim (a court's arrest of a captive; a response promised to a strike;
+# the all-clear after an attack)
+STATEMENT_KINDS = frozenset({"court", "retaliation", "all-clear"})
 
 
 def with_parents(kinds: set[str] | list[str]) -> set[str]:
@@ -373,6 +378,50 @@ _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the p
 _NON_DIGIT = re.compile(r"\D")
 _DIGIT = re.compile(r"\d")
 # «7 из 8 ракет», "2 out of the 8 missiles", "40 of 50 drones": the first number counts what the second's noun names
+# A toll told as lives taken («унёс жизни 11 человек», «забрав життя 11 людей», "claimed the lives of 11 people"):
+# a count of the dead, the word of death set before its number
+_LIVES_TAKEN = re.compile(r"\b((?:унес|унёс|унесл|забрал|забрав|забрал|обірвав|обірвал|оборвал)\w*\s+(?:жизн\w*|житт\w*)"
+                          r"|claimed\s+(?:the\s+)?lives\s+of)(\s+)(?=\d)", re.IGNORECASE)
+# People of a toll named, not counted («погибли водитель и фельдшер», "a driver and a paramedic were killed"):
+# as many as the people named, a count of the dead (or the injured) once written as one
+PERSON_NOUNS = ("водитель", "фельдшер", "врач", "медик", "медсестра", "женщина", "мужчина", "ребенок", "ребёнок",
+                "девочка", "мальчик", "пенсионер", "пенсионерка", "подросток", "житель", "жительница", "полицейский",
+                "спасатель", "взрослый", "водій", "лікар", "жінка", "чоловік", "дитина", "дівчинка", "хлопчик",
+                "пенсіонер", "пенсіонерка", "підліток", "мешканець", "мешканка", "поліцейський", "рятувальник",
+                "дорослий", "driver", "paramedic", "doctor", "nurse", "woman", "man", "child", "girl", "boy", "teenager",
+                "pensioner", "resident", "adult", "officer", "rescuer")
+PEOPLE_NOUNS = ("girls", "boys", "children", "women", "men", "adults", "residents")  # counted only with a number
+_PERSON = r"(?:" + "|".join(sorted(PERSON_NOUNS + PEOPLE_NOUNS, key=len, reverse=True)) + r")\b"
+_NAMED = r"(?:(?:a|an|the|one|\d+)\s+)?" + _PERSON
+# one person, or several: a comma between them only in a list closed by "and" («водитель, фельдшер и врач»)
+_AND = r"\s*,?\s*(?:\bи\b|\bі\b|\bта\b|\band\b)\s*"
+_NAMED_LIST = r"(?:(?:" + _NAMED + r"\s*,\s*)*" + _NAMED + _AND + _NAMED + r"|" + _NAMED + r")"
+_TOLL_VERB = r"(?:погиб(?:ла|ли|ло)?|ранен[аоы]?|пострадал[аи]?|загину(?:в|ла|ли)|поранен[аоі]?|постраждал[аи]?)"
+_NAMED_AFTER = re.compile(r"\b(" + _TOLL_VERB + r")\s+(" + _NAMED_LIST + r")", re.IGNORECASE)
+_NAMED_BEFORE = re.compile(r"\b(" + _NAMED_LIST + r")\s+((?:(?:was|were|have been|has been)\s+)?(?:killed|injured|wounded|hurt)"
+                           r"|died)\b", re.IGNORECASE)
+_ONE_NAMED = re.compile(r"(?:(\d+)\s+)?(?:(?:a|an|the|one)\s+)?(" + _PERSON + r")", re.IGNORECASE)  # its number, if given
+
+
+def _named_toll(text: str) -> str:
+    """``text`` with a toll of people named, not counted, given its count: «погибли 2 человека: водитель и
+    фельдшер», "a driver and a paramedic, 2 people were killed"."""
+    text = _NAMED_AFTER.sub(lambda m: f"{m.group(1)} {n} человек: {m.group(2)}" if (n := _how_many(m.group(2)))
+                            else m.group(), text)
+    return _NAMED_BEFORE.sub(lambda m: f"{m.group(1)}, {n} people {m.group(2)}" if (n := _how_many(m.group(1)))
+                             else m.group(), text)
+
+
+def _how_many(named: str) -> int:
+    """How many people a list names: one for each, or the number given («2 girls and an adult»: 3); none when
+    it is a count alone ("2 children injured": a count already) or names people without their number
+    ("adults and children")."""
+    found = [(int(m.group(1)) if m.group(1) else None, m.group(2).lower()) for m in _ONE_NAMED.finditer(named)]
+    if len(found) == 1 and found[0][0] is not None or any(n is None and noun in PEOPLE_NOUNS for n, noun in found):
+        return 0
+    return sum(n or 1 for n, _ in found)
+
+
 _OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|(?:out\s+)?of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})", re.IGNORECASE)
 # the words just before a total a count is some of («из 8», "of the 93", "out of 8")
 _OUT_OF_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)
@@ -483,6 +532,8 @@ NOT_KIND_WORDS = frozenset({"fired", "firing", "firearm", "firearms", "fireworks
 
 @lru_cache(maxsize=200_000)
 def _kind(word: str) -> str | None:
+    if word.startswith("bombard"):
+        return "shelling"  # "the bombardment caused fires": any attack in English, no sign of bombs
     return None if word in NOT_KIND_WORDS else _stem_of(word, KIND_STEMS)
 
 
@@ -503,7 +554,7 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
     of a statement's other events; counts added to a toll («ещё двое ранены») go to ``increments``.
     Negated numbers («а не 9») and numbers told before («ранее сообщалось о 9») are no figures. See the module doc."""
     text = _SQUARE_METRE.sub("метров", _SQUARE_KM.sub("км²", digits_for_words(_URL.sub(" ", text))))
-    text = _OUT_OF.sub(_count_out_of, text)
+    text = _named_toll(_LIVES_TAKEN.sub(r"\1 killed\2", _OUT_OF.sub(_count_out_of, text)))
     figures: list[Figure] = []
     units: set[str] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
@@ -547,6 +598,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             last = figures[-1]  # «42 БПЛА, из них 32 — над ...», «34 дрона, 27 из них над ...»
             figures[-1] = replace(last, also=(*last.also, value), parts=(*last.parts, value))
             continue
+        if unit is None or unit in PERSON_UNITS:
+            unit = _in_hospital(text, (m.start(), m.end()), (left, right)) or unit
         if unit is None:
             continue
         end = noun[1] if noun else m.end()
@@ -573,6 +626,22 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
                 figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
     return _shot_down_together(figures)
+
+
+# Those still in hospital («77 пострадавших остаются в больницах», "remain in hospital"), not those hospitalised
+_STAYING = re.compile(r"\b(?:оста[ёеюя]|находя|находит|залиша|перебува|remain|still)", re.IGNORECASE)
+_HOSPITAL = re.compile(r"\b(?:больниц|стационар|лікарн|госпітал(?!із)|hospitals?\b)", re.IGNORECASE)
+
+
+def _in_hospital(text: str, number: tuple[int, int], sentence: tuple[int, int]) -> str | None:
+    """What a count of people counts when its clause says they are still in hospital («77 пострадавших
+    остаются в больницах», «у лікарнях залишаються 30», "23 patients remain in hospitals"): a count of its
+    own ("in hospital", falling as they leave), not the injured or the hospitalised."""
+    (start, end), (left, right) = number, sentence
+    clause_start = max([text.rfind(mark, left, start) for mark in ",;:("] + [left])
+    breaks = [at for at in (text.find(mark, end, right) for mark in ",;:(") if at >= 0]
+    clause = text[clause_start:min(breaks, default=right)]
+    return "in hospital" if _HOSPITAL.search(clause) and _STAYING.search(clause) else None
 
 
 def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bool:
@@ -921,6 +990,11 @@ def _kinds_of(words: list[str], text: str) -> set[str]:
         kinds.add("air alert")
     if "shot" in words and "shot down" in joined:
         kinds.add("shoot-down")
+    if "all clear" in joined or any(w.startswith(LIFTED_STEMS) and any(v.startswith(DANGER_STEMS) for v in words[max(0, at - 2):at + 3])
+                                    for at, w in enumerate(words)):
+        kinds.add("all-clear")  # «опасность отменили», «скасували тривогу», "the all clear": the danger itself lifted
+    if "all-clear" in kinds:
+        kinds.discard("air alert")  # the alert's end, not an alert: a claim of its own
     if _REGIME_KTO.search(text):
         kinds.add("counter-terrorism")
     if _power_cut(words):

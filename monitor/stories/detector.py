@@ -18,7 +18,8 @@ the frame: different ones tell claims apart. Meaning (a cosine of sentence vecto
 less by what the frames share (``StoryDetector._compare``); a story post in another language counts
 CROSS_LANGUAGE nearer when the frames do not conflict.
 Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
-no story, no alert); NEW when the post opens a story; UPDATE when it adds a figure or a place the
+no story, no alert), or only as background (outside its lead, in no sentence of an event or figure);
+NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
 (a fire, an evacuation, a regime declared, a power outage: ``ASPECT_KINDS``) or a day of mourning, an
 airport or airfield the story has not named (closed, hit), tells the story's first denial, or first
@@ -55,19 +56,24 @@ from monitor.storage import iso, parse_iso
 from .claims import (
     GENERAL_KINDS,
     PERSON_UNITS,
+    SHOT_DOWN_UNITS,
     STATEMENT_KINDS,
     TELLING_KINDS,
+    TOLL_UNITS,
     WEAPON_KINDS,
     Claim,
     Figure,
     claim_of,
+    extract_actor,
+    extract_facilities,
     extract_figures,
+    extract_kinds,
     lead,
     same_time,
     similarities,
     with_parents,
 )
-from .items import concerning, in_passing, may_name_in_passing
+from .items import concerning, in_passing, may_name_in_passing, sentences_of
 from .meaning import closeness
 from .places import PlaceTree
 
@@ -133,6 +139,28 @@ def _rounded(figure: Figure, known: list[int]) -> bool:
     return figure.approximate and value >= 20 and value % 10 == 0 and any(0.8 * v <= value < v for v in known)
 
 
+def _over_regions(figure: Figure, known: list[int] | None) -> bool:
+    """Whether a count of drones or missiles, in a post naming regions besides the watched ones, is larger than
+    any the story has (or the first) and given without the region's part: the total over all of them (a defence
+    ministry's 42 drones over six regions after the region's 2; 130 drones over the country), not the region's."""
+    return not figure.parts and figure.unit.removesuffix(" shot down") in SHOT_DOWN_UNITS \
+        and figure.value > max(known or [0])
+
+
+def _heard(figure: Figure, known: dict[str, list[int]]) -> bool:
+    """Whether a figure is a count of explosions heard, told of a strike whose toll the story has: colour of
+    the first reports, no news once the dead or the injured are counted."""
+    return figure.unit == "explosions" and any(unit in known for unit in TOLL_UNITS)
+
+
+def _not_news(frame: Frame, known: dict[str, list[int]]) -> str:
+    """The figures of a post that are no change of a story's counts, in words, for the decision's reason."""
+    totals = [f for f in frame.figures if frame.wider and _over_regions(f, known.get(f.unit))]
+    heard = [f for f in frame.figures if _heard(f, known) and f.value not in known.get(f.unit, [])]
+    return "".join([f"; {_figure_text(f)}: a total over several regions, not the region's count" for f in totals]
+                   + [f"; {_figure_text(f)}: explosions heard, no news once the toll is known" for f in heard])
+
+
 def _label(post: dict[str, Any]) -> str:
     channel = post.get("channel_username") or post.get("channel_title") or post.get("channel")
     return f"{channel}/{post.get('message_id')}"
@@ -154,10 +182,12 @@ def _figure_text(f: Figure) -> str:
 
 
 def same_unit(one: str, other: str) -> bool:
-    """Whether two figure units may count the same thing: equal, or a generic count of people
-    ("300 человек") and a count of some people ("300 военнослужащих")."""
+    """Whether two figure units may count the same thing: equal, those hospitalised and those still in hospital,
+    or a generic count of people ("300 человек") and a count of some people ("300 военнослужащих")."""
     if one.removesuffix(" shot down") == other.removesuffix(" shot down"):
         return True  # a count shot down, told with or without the word (42 drones, 42 drones shot down)
+    if {one, other} == {"hospitalised", "in hospital"}:
+        return True  # "30 hospitalized", «в больницах находятся 30 пострадавших»: the same people in hospital
     return one == other or ("people" in (one, other) and one in PERSON_UNITS and other in PERSON_UNITS)
 
 
@@ -641,8 +671,9 @@ class StoryDetector:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             outside = post_regions is None or bool(set(post_regions) - set(regions))
-            if (outside or may_name_in_passing(post.get("text") or "")) \
-                    and (elsewhere := self._in_passing(post, regions, places, hit.places, named)):
+            if (elsewhere := ((outside or may_name_in_passing(post.get("text") or ""))
+                              and self._in_passing(post, regions, places, hit.places, named))
+                    or self._background(post, regions, places, hit.places, named)):
                 # about another region: it joins no story and raises nothing for this watchlist
                 decisions.append(Decision(hit.name, "mention", 0, post["id"],
                                           f"named in passing: {elsewhere}",
@@ -693,6 +724,29 @@ class StoryDetector:
         elsewhere = cached(top)
         return (f"the post's lead is about {', '.join(elsewhere)}" if elsewhere
                 else "named only recalling earlier news or as where something did not happen")
+
+    def _background(self, post: dict[str, Any], regions: list[str], places: list[str], hits: list[Any],
+                    named: dict[str, list[str]]) -> str | None:
+        """Why the watched ``regions`` are only the background of the post, or None: its lead names none of
+        them (nor a place of theirs, nor an airport), and no sentence naming them tells an event or a figure there
+        or names a speaker (an actor's flat in Odesa, people who moved from it): no event in the region is told."""
+        if self.regions_of is None or not regions:
+            return None
+        text = post.get("text") or ""
+        cached = self._regions_cached(post, named)
+        written = {w.lower() for p in hits if p.id in places for w in p.words if w}
+
+        def naming(sentence: str) -> bool:
+            lowered = sentence.lower()
+            return bool(set(cached(sentence)) & set(regions)) or any(w in lowered for w in written)
+        top = lead(text)
+        if naming(top) or extract_facilities(top):  # an airport of the lead may be the region's
+            return None
+        told = [sentence for sentence in sentences_of(text) if naming(sentence)]
+        if not told or any(extract_figures(sentence) or extract_kinds(sentence) or extract_actor(sentence)
+                           for sentence in told):
+            return None  # an event or a figure there, or the region's speaker («рассказал губернатор Курской области»)
+        return "named only as background: no event or figure told in the sentences naming it"
 
     def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
         """The claim of the post's items about ``regions`` when it is a digest of several regions'
@@ -747,6 +801,7 @@ class StoryDetector:
         if elsewhere:  # a count the stream has from another story of the same event: no news
             figures = [(f, was) for f, was in figures if f not in [g for g, _ in elsewhere]]
             reason += "; " + "; ".join(f"{_figure_text(f)} told before by {told}" for f, told in elsewhere)
+        reason += _not_news(frame, story["figures"])
         aspects = self._new_aspects(watchlist, story, frame, since, until)
         aspects += [f"facility {frame.facilities[key]}" for key in self._new_facilities(story, frame)]
         if frame.denies and DENIED not in story["kinds"]:  # the story's first denial, whatever other stories told
@@ -819,12 +874,20 @@ class StoryDetector:
             values = known.get(f.unit)
             if wider and values and any(v in values for v in f.parts):
                 continue  # a larger total of which the story's count is a part (34 drones, 27 of them over Kursk)
+            if wider and _over_regions(f, values):
+                continue  # drones or missiles over several regions: a total, not the region's count risen
             if values and _rounded(f, values):
                 continue  # "more than 120 injured" after 124: the known count rounded
+            if _heard(f, known):
+                continue  # explosions heard: no news once the strike's toll is known
             if values is None:
                 changes.append((f, None))
             elif not any(v in values for v in told):
                 changes.append((f, values[-1]))
+            elif not wider and f.value in values \
+                    and (other := [v for v in f.also if v > f.value and v not in f.parts and v not in values]):
+                # the story's count told with a larger one of another party («власти: 6 раненых; ГСЧС: 8»)
+                changes.append((replace(f, value=max(other), words=f"{max(other)} told beside the known {f.value}"), values[-1]))
         return changes
 
     def _open(self, watchlist: str, post: dict[str, Any], frame: Frame) -> int:
@@ -859,6 +922,9 @@ class StoryDetector:
         if (post.get("lang") or "und") not in languages:
             languages.append(post.get("lang") or "und")
         for f in frame.figures:
+            if frame.wider and _over_regions(f, story["figures"].get(f.unit)):
+                story["figures"].setdefault(f.unit, []).insert(0, f.value)  # known, the region's own count stays the latest
+                continue
             values = story["figures"].setdefault(f.unit, [])
             # the headline value last: the latest one known; but a total of which the story knows a
             # part (a count over more regions) first, the story's own count staying the latest
