@@ -270,3 +270,36 @@ def test_a_small_town_of_a_name_no_other_place_has_is_taken_after_a_preposition_
     assert is_minor(place)
     assert watch_places(everywhere, text) == {region: [town]}
     assert watch_places(everywhere, text.replace(" в ", " и ")) == {}  # a preposition of place, not just any word
+
+
+@pytest.mark.parametrize("text, region, town", [
+    ("Удар нанесен по составу у порта Черноморска на Украине", "UA-51", "Chornomorsk"),
+    ("Также жители Раменского сообщают о громких звуках в небе", "RU-MOS", "Ramenskoye"),
+    ("Власти Раменского сообщили об отбое опасности", "RU-MOS", "Ramenskoye"),
+    ("Мэр Жуковского сообщил о падении обломков", "RU-MOS", "Zhukovsky"),
+    ("Жители Чехова слышали взрывы", "RU-MOS", "Chekhov"),
+    ("Атака на порт Південне", "UA-51", "Pivdenne"),
+    ("The mayor of Chekhov said", "RU-MOS", "Chekhov"),
+])
+def test_a_town_governed_by_a_facility_people_or_authority_noun_is_the_town(everywhere, text, region, town):
+    assert watch_places(everywhere, text) == {region: [town]}
+
+
+@pytest.mark.parametrize("text", [
+    "Глава Чехова заявил",  # «Чехова» may be a woman's surname after a title
+    "По словам главы Воробьёва", "Пьесы Чехова", "Звуки Раменского",
+])
+def test_a_title_before_a_surname_or_another_noun_is_no_town_evidence(everywhere, text):
+    assert watch_places(everywhere, text) == {}
+
+
+@pytest.mark.parametrize("text, town", [
+    ("Бюджет Раменского городского округа утвержден", "Ramenskoye"),
+    ("Бюджет Раменского района утвержден", "Ramenskoye"),
+    ("Депутаты Жуковского городского округа собрались", "Zhukovsky"),
+])
+def test_a_town_before_a_municipality_word_is_the_town(matcher, text, town):
+    assert watch_places(matcher, text) == {"RU-MOS": [town]}
+    assert watch_places(matcher, text.replace(" городского округа", "").replace(" района", "")) == {}
+    assert watch_places(matcher, "Власти Раменского городского округа сообщили об отбое опасности БПЛА.") == {
+        "RU-MOS": ["Ramenskoye"]}  # «Власти» is the authorities, not the first name Влас

@@ -95,6 +95,20 @@ _PERSON_TAGS = frozenset({"Name", "Surn", "Patr"})
 # or «из Чехова» (a quote from): what a town named like a person or a word needs
 PLACE_PREPOSITIONS = frozenset({"в", "во", "под", "подо", "у", "около", "возле", "близ", "вблизи", "під", "біля",
                                 "коло", "поблизу", "поруч", "in", "near", "outside"})
+# Nouns of a facility, of a town's people or of its authorities that govern a town's name in the genitive and so put it
+# on the map as a settlement word does: «у порта Черноморска», «жители Раменского», «власти Раменского», "port of Yuzhne"
+_PLACE_NOUNS = frozenset({"порт", "аэропорт", "аэродром", "житель", "жительница", "власть", "мэр", "глава",
+                          "окрестность", "окраина", "администрация", "мешканець", "мешканка", "влада", "мер", "голова",
+                          "околиця", "окраїна", "адміністрація", "аеропорт", "аеродром"})
+_EN_PLACE_NOUNS = frozenset({"port", "airport", "airfield", "residents", "resident", "authorities", "mayor",
+                             "outskirts", "people"})
+_TITLE_NOUNS = frozenset({"мэр", "глава", "мер", "голова"})  # also before a surname: the name must be no nominative
+_PORT_NOUNS = frozenset({"порт", "port"})  # a port is named after its town in any case: «порт Південне», «порт Южный»
+# Municipality words after a town's name: «Раменского городского округа», «Чорноморської міської громади»
+_MUNICIPAL_ADJECTIVES = frozenset({"городской", "муниципальный", "сельский", "поселковый", "міський", "сільський",
+                                   "селищний", "муніципальний", "urban", "municipal"})
+_MUNICIPAL_NOUNS = frozenset({"округ", "район", "поселение", "громада"})
+_EN_MUNICIPAL = frozenset({"district", "okrug", "hromada", "municipality", "community"})
 
 
 _HROMADA_WORDS: WeakKeyDictionary[Any, dict[str, tuple[int, ...]]] = WeakKeyDictionary()
@@ -345,6 +359,55 @@ class Resolution:
             else:
                 pending.append((s, e, terms))
         return pending
+
+    def lemmas_at(self, j: int) -> frozenset[str]:
+        """The lemmas of the Cyrillic word at j by its first parses in Russian and Ukrainian; its folded form if Latin."""
+        token = self.tokens[j]
+        if token.script != "cyr":
+            return frozenset({token.norm})
+        return frozenset(fold(p.normal_form) for lang in languages_of(token.raw, token.norm) if lang in ("ru", "uk")
+                         for p in parses(token.norm, lang)[:6])
+
+    def cases_at(self, s: int) -> frozenset[str]:
+        """The grammatical cases the Cyrillic word at s can be in, by its first parses."""
+        token = self.tokens[s]
+        return frozenset(p.tag.case for lang in languages_of(token.raw, token.norm) if lang in ("ru", "uk")
+                         for p in parses(token.norm, lang)[:6] if p.tag.case)
+
+    def place_noun_before(self, s: int) -> bool:
+        """«у порта Черноморска», «жители Раменского», "the port of Yuzhne": a noun of a facility, of a town's people
+        or of its authorities right before the name, governing it in the genitive (a port's name is its town's in any
+        case: «порт Південне»); after a title («мэр», «глава») the name must be no nominative, as a surname would be."""
+        tokens, j = self.tokens, s - 1
+        if j < 0 or not self.adjacent(j, s):
+            return False
+        if tokens[s].script == "lat":
+            if tokens[j].norm == "of":
+                return j > 0 and self.adjacent(j - 1, j) and tokens[j - 1].norm in _EN_PLACE_NOUNS
+            return tokens[j].norm in _PORT_NOUNS
+        nouns = self.lemmas_at(j) & _PLACE_NOUNS
+        if not nouns or tokens[s].script != "cyr":
+            return False
+        if nouns & _PORT_NOUNS:
+            return True
+        cases = self.cases_at(s)
+        return "gent" in cases and not (nouns & _TITLE_NOUNS and "nomn" in cases)
+
+    def municipality_after(self, e: int) -> bool:
+        """«Раменского городского округа», «Раменского района», «Чорноморської міської громади», "Ramenskoye urban
+        district": a municipality word right after the name, which is the municipality's town."""
+        j = e + 1
+        if j < self.n and self.adjacent(e, j) and self.lemmas_at(j) & _MUNICIPAL_ADJECTIVES:
+            j += 1
+        if j >= self.n or not self.adjacent(j - 1, j):
+            return False
+        token = self.tokens[j]
+        return token.norm in _EN_MUNICIPAL if token.script == "lat" else bool(self.lemmas_at(j) & _MUNICIPAL_NOUNS)
+
+    def place_cue(self, s: int, e: int) -> bool:
+        """A settlement word, a facility's, people's or authority's noun governing the name, or a municipality word
+        after it: geographic evidence for an ambiguous name."""
+        return self.settlement_cue(s, e) or self.place_noun_before(s) or self.municipality_after(e)
 
     def place_preposition(self, s: int) -> bool:
         """A preposition of place right before the word at s («в Чехове», «під Жуковським», "near Pushkin")."""
@@ -666,7 +729,9 @@ class Resolution:
                 and (prev not in self.geo_ends or "Surn" in grams)):
             prev_tags = self.tags(prev)[0]
             initial = len(tokens[prev].raw) == 1 and text[tokens[prev].end : tokens[prev].end + 1] == "."
-            if ("Name" in prev_tags and tokens[prev].script == "cyr") or (initial and grams & {"Surn", "Patr"}):
+            # «Власти Раменского» (authorities), not the first name Влас: a place noun governing the name
+            first_name = "Name" in prev_tags and tokens[prev].script == "cyr" and not self.place_noun_before(s)
+            if first_name or (initial and grams & {"Surn", "Patr"}):
                 return f"a surname after «{tokens[prev].raw}»"
         if (nxt < self.n and len(tokens[nxt].raw) == 1 and tokens[nxt].capital
                 and text[tokens[nxt].end : tokens[nxt].end + 1] == "." and self.adjacent(e, nxt)):
@@ -804,7 +869,7 @@ class Resolution:
             which = "a well-known namesake" if larger.get("namesake") else "a smaller place of the same name"
             rejected += [(t, f"{which}: {larger['en']} ({larger['region']}) is meant unless "
                              "this one's region is named") for t in terms if t not in candidates]
-        cue = self.settlement_cue(s, e)
+        cue = self.place_cue(s, e)
         prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
         geox = first.script == "cyr" and "Geox" in self.tags(s)[0]
         kept: list[tuple[Any, str]] = []
@@ -852,7 +917,7 @@ class Resolution:
         """(taken, why) for a small place generated in bulk: a settlement word before it in a post about no other
         region, or, for a town of towns.json named like no other place, word or person, a preposition of place."""
         m, tokens, first = self.m, self.tokens, self.tokens[s]
-        cue = self.settlement_cue(s, e)
+        cue = self.place_cue(s, e)
         # a place inside this name («Самбир» of «Великий Самбир») is part of it, no other region named
         outside = self.named_regions | {r for ps, pe, r in self.place_evidence if not s <= ps <= pe <= e}
         elsewhere = sorted(evidence_regions & outside - {m.places[t.ref]["region"]})
