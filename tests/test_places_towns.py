@@ -303,3 +303,21 @@ def test_a_town_before_a_municipality_word_is_the_town(matcher, text, town):
     assert watch_places(matcher, text.replace(" городского округа", "").replace(" района", "")) == {}
     assert watch_places(matcher, "Власти Раменского городского округа сообщили об отбое опасности БПЛА.") == {
         "RU-MOS": ["Ramenskoye"]}  # «Власти» is the authorities, not the first name Влас
+
+
+@pytest.mark.parametrize("text, towns", [
+    ("В аэропорту «Домодедово» объявлен план «Ковер». Раменское под атакой.", ["Ramenskoye"]),
+    ("В Подмосковье сбит дрон. Раменское атаковано.", ["Ramenskoye"]),
+    ("Взрывы в Чехове. Раменское тоже атаковано.", ["Chekhov", "Ramenskoye"]),
+])
+def test_a_town_named_like_a_word_is_taken_in_a_post_naming_its_region_or_another_place_of_it(matcher, text, towns):
+    assert watch_places(matcher, text) == {"RU-MOS": towns}
+    assert watch_places(matcher, text.split(". ")[-1]) == {}  # the town's sentence alone is no evidence
+
+
+@pytest.mark.parametrize("text", [
+    "В Подмосковье сбит дрон. Об этом заявил Жуковский.", "В Московской области сбит дрон. Как писал Чехов, всё пройдет.",
+    "Подмосковье: губернатор Воробьёв заявил",
+])
+def test_a_surname_is_no_town_in_a_post_naming_the_towns_region(everywhere, text):
+    assert watch_places(everywhere, text) == {"RU-MOS": []}  # the region matches, the surname names no town

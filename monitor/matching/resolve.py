@@ -103,6 +103,7 @@ _PLACE_NOUNS = frozenset({"порт", "аэропорт", "аэродром", "�
 _EN_PLACE_NOUNS = frozenset({"port", "airport", "airfield", "residents", "resident", "authorities", "mayor",
                              "outskirts", "people"})
 _TITLE_NOUNS = frozenset({"мэр", "глава", "мер", "голова"})  # also before a surname: the name must be no nominative
+_FACILITY_NOUNS = frozenset({"аэропорт", "аэродром", "аеропорт", "аеродром", "airport", "airfield"})
 _PORT_NOUNS = frozenset({"порт", "port"})  # a port is named after its town in any case: «порт Південне», «порт Южный»
 # Municipality words after a town's name: «Раменского городского округа», «Чорноморської міської громади»
 _MUNICIPAL_ADJECTIVES = frozenset({"городской", "муниципальный", "сельский", "поселковый", "міський", "сільський",
@@ -183,6 +184,8 @@ class Resolution:
         self.take_adjectives(adjectives)
         self.named_regions = set(self.evidence_regions)  # regions the post names, not through a place
         self.place_evidence: list[tuple[int, int, str]] = []  # (start, end, region) of the places taken plainly
+        self.facility_regions: set[str] = set()  # regions of places an airport or airfield is named after
+        self.cued_regions: set[str] = set()  # regions of places taken on words of their own («в Чехове», «село X»)
         pending = self.take_plain_places(place_spans)
         self.take_ambiguous_places(pending)
         self.take_elliptic_hromadas()
@@ -349,6 +352,9 @@ class Resolution:
             if why:
                 for t in terms:
                     self.note(s, e, "place", m.places[t.ref]["id"], False, why)
+                regions = {m.places[t.ref]["region"] for t in terms}
+                if len(regions) == 1 and self.has(s - 1, CUE_FEATURE) and self.lemmas_at(s - 1) & _FACILITY_NOUNS:
+                    self.facility_regions |= regions  # «аэропорт «Домодедово»»: the airport, at a place of its region
             elif len(terms) == 1 and not m._ambiguity[terms[0].ref] and not (
                     is_town_elsewhere(m.places[terms[0].ref]) and self.person_word(s)):
                 self.take(s, e, terms[0], "an unambiguous place name, capitalised", self.accepted)
@@ -452,6 +458,8 @@ class Resolution:
                     self.take(s, e, t, why, self.accepted)
                     if m.places[t.ref]["kind"] == "district":
                         self.evidence_districts.add(t.ref)
+                    if self.place_cue(s, e) or self.place_preposition(s):
+                        self.cued_regions.add(m.places[t.ref]["region"])
                     # a place taken on context alone gives no evidence for others: no chains of guesses
                 for t, why in rejected:
                     self.note(s, e, "place", m.places[t.ref]["id"], False, why)
@@ -839,8 +847,11 @@ class Resolution:
             ambiguity = m._ambiguity[t.ref]
             return "listed" in ambiguity or "common" in ambiguity
 
+        # «В Подмосковье ... заявил Жуковский»: a town elsewhere named like a person needs words of its own
+        surname = self.person_word(s) and not (self.place_cue(s, e) or self.place_preposition(s))
         named = by_district or [(t, f"its region ({m.places[t.ref]['region']}) named in the post") for t in terms
-                                if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))]
+                                if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))
+                                and not (surname and is_town_elsewhere(m.places[t.ref]))]
         # a namesake city far away (Mikhaylovka of Volgograd Oblast) does not outweigh a village whose region is named
         city = any(m.places[t.ref]["kind"] == "city" and not m._ambiguity[t.ref] and not m.places[t.ref].get("namesake")
                    for t in terms)
@@ -887,6 +898,9 @@ class Resolution:
                 # only after a preposition of place or a settlement word (a toponym tag is no evidence)
                 if first.capital and (cue or self.place_preposition(s)):
                     kept.append((t, f"a town named like a person or a word, after «{tokens[s - 1].raw}»"))
+                elif self.town_region_evidence(s, t, evidence_regions):
+                    kept.append((t, f"a town named like a word, its region ({m.places[t.ref]['region']}) or another "
+                                    "place of it named in the post"))
                 else:
                     rejected.append((t, "a town named like a person or a word: no preposition of place or "
                                         "settlement word before it"))
@@ -925,11 +939,20 @@ class Resolution:
             return True, " but after a settlement word"
         if cue and first.capital:
             return False, f": after a settlement word, but the post is about {', '.join(elsewhere)}, not its region"
+        if count == 1 and self.town_region_evidence(s, t, evidence_regions):
+            return True, f": its region ({m.places[t.ref]['region']}) or another place of it named in the post"
         if (self.place_preposition(s) and first.capital and count == 1 and ambiguity == ["minor"]
                 and is_town_elsewhere(m.places[t.ref]) and not self.person_word(s)):
             # «в Инкермане», «в Болграді»: a town of towns.json named like no other place, word or person
             return True, f" but a town of a name no other place has, after «{tokens[s - 1].raw}»"
         return False, ": no settlement word, and neither its district nor its region named"
+
+    def town_region_evidence(self, s: int, t: Any, evidence_regions: set[str]) -> bool:
+        """A capitalised town of towns.json named like no person, in a post naming its region or another place of it:
+        taken plainly, on words of its own («в Чехове»), or as an airport's name («аэропорт «Домодедово»»)."""
+        region = self.m.places[t.ref]["region"]
+        return (is_town_elsewhere(self.m.places[t.ref]) and self.tokens[s].capital and not self.person_word(s)
+                and region in evidence_regions | self.facility_regions | self.cued_regions)
 
     def without_towns_elsewhere(self, terms: list) -> tuple[list, list]:
         """(terms, (town, why) left out): a bulk-generated town of a region watched at region level only (towns.json)
