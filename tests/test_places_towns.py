@@ -321,3 +321,12 @@ def test_a_town_named_like_a_word_is_taken_in_a_post_naming_its_region_or_anothe
 ])
 def test_a_surname_is_no_town_in_a_post_naming_the_towns_region(everywhere, text):
     assert watch_places(everywhere, text) == {"RU-MOS": []}  # the region matches, the surname names no town
+
+
+def test_a_small_town_named_like_a_word_is_taken_inside_a_sentence_after_a_preposition_where_likeliest_a_toponym(
+        everywhere):
+    assert watch_places(everywhere, "Пожар в Судаке") == {"UA-43": ["Sudak"]}  # the dictionary likes the town best
+    assert watch_places(everywhere, "В Судаке пожар") == {"UA-43": ["Sudak"]}
+    assert watch_places(everywhere, "Ловля: в судаке") == {}  # in lower case the fish
+    assert watch_places(everywhere, "Пожар и Судаке") == {}  # a preposition of place, not just any word
+    assert watch_places(everywhere, "Взрывы в Балаклаве") == {}  # likeliest the balaclava: needs more evidence

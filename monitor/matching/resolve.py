@@ -945,7 +945,17 @@ class Resolution:
                 and is_town_elsewhere(m.places[t.ref]) and not self.person_word(s)):
             # «в Инкермане», «в Болграді»: a town of towns.json named like no other place, word or person
             return True, f" but a town of a name no other place has, after «{tokens[s - 1].raw}»"
+        if (self.place_preposition(s) and self.proper(s) and count == 1 and set(ambiguity) <= {"minor", "common"}
+                and is_town_elsewhere(m.places[t.ref]) and not self.person_word(s) and self.likeliest_toponym(s)):
+            # «Пожар в Судаке»: the dictionary's likeliest reading is the toponym, not the fish
+            return True, f" but after «{tokens[s - 1].raw}», inside a sentence, likeliest a toponym"
         return False, ": no settlement word, and neither its district nor its region named"
+
+    def likeliest_toponym(self, s: int) -> bool:
+        """The Russian dictionary's likeliest reading of the word at s is a toponym («Судаке», not «судак»)."""
+        token = self.tokens[s]
+        found = parses(token.norm, "ru") if token.script == "cyr" and "ru" in languages_of(token.raw, token.norm) else ()
+        return bool(found) and "Geox" in found[0].tag.grammemes
 
     def town_region_evidence(self, s: int, t: Any, evidence_regions: set[str]) -> bool:
         """A capitalised town of towns.json named like no person, in a post naming its region or another place of it:
