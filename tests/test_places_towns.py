@@ -330,3 +330,17 @@ def test_a_small_town_named_like_a_word_is_taken_inside_a_sentence_after_a_prepo
     assert watch_places(everywhere, "Ловля: в судаке") == {}  # in lower case the fish
     assert watch_places(everywhere, "Пожар и Судаке") == {}  # a preposition of place, not just any word
     assert watch_places(everywhere, "Взрывы в Балаклаве") == {}  # likeliest the balaclava: needs more evidence
+
+
+@pytest.mark.parametrize("text, region, town", [
+    ("Дрони атакували Раменське", "RU-MOS", "Ramenskoye"), ("Дроны атаковали Раменское", "RU-MOS", "Ramenskoye"),
+    ("ВСУ обстреляли Свободный", "RU-AMU", "Svobodnyy"),
+])
+def test_a_town_named_like_a_word_is_the_object_of_a_verb_of_attack(everywhere, text, region, town):
+    assert watch_places(everywhere, text) == {region: [town]}
+    assert watch_places(everywhere, text.replace("атак", "обсужд").replace("обстреля", "обсуди")) == {}
+
+
+@pytest.mark.parametrize("text", ["Дроны атаковали Жуковский", "Журналисты атаковали Чехова"])
+def test_a_surname_after_a_verb_of_attack_is_no_town(everywhere, text):
+    assert watch_places(everywhere, text) == {}

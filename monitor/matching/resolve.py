@@ -103,8 +103,12 @@ _PLACE_NOUNS = frozenset({"порт", "аэропорт", "аэродром", "�
 _EN_PLACE_NOUNS = frozenset({"port", "airport", "airfield", "residents", "resident", "authorities", "mayor",
                              "outskirts", "people"})
 _TITLE_NOUNS = frozenset({"мэр", "глава", "мер", "голова"})  # also before a surname: the name must be no nominative
+# an airport or airfield is named after the place it lies at: «аэропорт «Домодедово»» is in Moscow Oblast
 _FACILITY_NOUNS = frozenset({"аэропорт", "аэродром", "аеропорт", "аеродром", "airport", "airfield"})
 _PORT_NOUNS = frozenset({"порт", "port"})  # a port is named after its town in any case: «порт Південне», «порт Южный»
+# Verbs of an attack whose object is its target: «Дрони атакували Раменське», "drones attacked Ramenskoye"
+_ATTACK_VERBS = frozenset({"атаковать", "обстрелять", "обстреливать", "бомбить", "атакувати", "обстріляти",
+                           "обстрілювати", "бомбардувати", "attacked", "attack", "attacks", "shelled", "struck"})
 # Municipality words after a town's name: «Раменского городского округа», «Чорноморської міської громади»
 _MUNICIPAL_ADJECTIVES = frozenset({"городской", "муниципальный", "сельский", "поселковый", "міський", "сільський",
                                    "селищний", "муніципальний", "urban", "municipal"})
@@ -898,6 +902,8 @@ class Resolution:
                 # only after a preposition of place or a settlement word (a toponym tag is no evidence)
                 if first.capital and (cue or self.place_preposition(s)):
                     kept.append((t, f"a town named like a person or a word, after «{tokens[s - 1].raw}»"))
+                elif first.capital and not self.person_word(s) and self.attack_verb_before(s):
+                    kept.append((t, f"a town named like a word, the object of «{tokens[s - 1].raw}»"))
                 elif self.town_region_evidence(s, t, evidence_regions):
                     kept.append((t, f"a town named like a word, its region ({m.places[t.ref]['region']}) or another "
                                     "place of it named in the post"))
@@ -950,6 +956,13 @@ class Resolution:
             # «Пожар в Судаке»: the dictionary's likeliest reading is the toponym, not the fish
             return True, f" but after «{tokens[s - 1].raw}», inside a sentence, likeliest a toponym"
         return False, ": no settlement word, and neither its district nor its region named"
+
+    def attack_verb_before(self, s: int) -> bool:
+        """A verb of an attack right before the word at s, which it governs in the accusative («атакували Раменське»)."""
+        j = s - 1
+        if j < 0 or not self.adjacent(j, s) or not self.lemmas_at(j) & _ATTACK_VERBS:
+            return False
+        return self.tokens[s].script != "cyr" or "accs" in self.cases_at(s)
 
     def likeliest_toponym(self, s: int) -> bool:
         """The Russian dictionary's likeliest reading of the word at s is a toponym («Судаке», not «судак»)."""
