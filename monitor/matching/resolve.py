@@ -32,7 +32,9 @@ through a stem. A hit is taken only when the words give evidence that they name 
 - a word is a place's only when it shares a form, lemma or stem with one of its names (the automaton's word
   classes join keys across names); a town of towns.json (``evidence.is_town_elsewhere``) never outranks a border
   place of its name, and named like a person or a word («Чехов», «Воробьёв») it is taken only after a preposition
-  of place («в Чехове») or a settlement word.
+  of place («в Чехове»), a settlement word, a facility, people or authority noun governing it («жители Раменского»)
+  or before a municipality word («Раменского городского округа»); named like a word but no person, also after a verb
+  of attack or in a post naming its region or another place of it (an airport's name too: «аэропорт «Домодедово»»).
 
 Every step looks at a hit's neighbours only, so the cost is linear in the post's length.
 """
