@@ -270,3 +270,77 @@ def test_a_small_town_of_a_name_no_other_place_has_is_taken_after_a_preposition_
     assert is_minor(place)
     assert watch_places(everywhere, text) == {region: [town]}
     assert watch_places(everywhere, text.replace(" в ", " и ")) == {}  # a preposition of place, not just any word
+
+
+@pytest.mark.parametrize("text, region, town", [
+    ("Удар нанесен по составу у порта Черноморска на Украине", "UA-51", "Chornomorsk"),
+    ("Также жители Раменского сообщают о громких звуках в небе", "RU-MOS", "Ramenskoye"),
+    ("Власти Раменского сообщили об отбое опасности", "RU-MOS", "Ramenskoye"),
+    ("Мэр Жуковского сообщил о падении обломков", "RU-MOS", "Zhukovsky"),
+    ("Жители Чехова слышали взрывы", "RU-MOS", "Chekhov"),
+    ("Атака на порт Південне", "UA-51", "Pivdenne"),
+    ("The mayor of Chekhov said", "RU-MOS", "Chekhov"),
+])
+def test_a_town_governed_by_a_facility_people_or_authority_noun_is_the_town(everywhere, text, region, town):
+    assert watch_places(everywhere, text) == {region: [town]}
+
+
+@pytest.mark.parametrize("text", [
+    "Глава Чехова заявил",  # «Чехова» may be a woman's surname after a title
+    "По словам главы Воробьёва", "Пьесы Чехова", "Звуки Раменского",
+])
+def test_a_title_before_a_surname_or_another_noun_is_no_town_evidence(everywhere, text):
+    assert watch_places(everywhere, text) == {}
+
+
+@pytest.mark.parametrize("text, town", [
+    ("Бюджет Раменского городского округа утвержден", "Ramenskoye"),
+    ("Бюджет Раменского района утвержден", "Ramenskoye"),
+    ("Депутаты Жуковского городского округа собрались", "Zhukovsky"),
+])
+def test_a_town_before_a_municipality_word_is_the_town(matcher, text, town):
+    assert watch_places(matcher, text) == {"RU-MOS": [town]}
+    assert watch_places(matcher, text.replace(" городского округа", "").replace(" района", "")) == {}
+    assert watch_places(matcher, "Власти Раменского городского округа сообщили об отбое опасности БПЛА.") == {
+        "RU-MOS": ["Ramenskoye"]}  # «Власти» is the authorities, not the first name Влас
+
+
+@pytest.mark.parametrize("text, towns", [
+    ("В аэропорту «Домодедово» объявлен план «Ковер». Раменское под атакой.", ["Ramenskoye"]),
+    ("В Подмосковье сбит дрон. Раменское атаковано.", ["Ramenskoye"]),
+    ("Взрывы в Чехове. Раменское тоже атаковано.", ["Chekhov", "Ramenskoye"]),
+])
+def test_a_town_named_like_a_word_is_taken_in_a_post_naming_its_region_or_another_place_of_it(matcher, text, towns):
+    assert watch_places(matcher, text) == {"RU-MOS": towns}
+    assert watch_places(matcher, text.split(". ")[-1]) == {}  # the town's sentence alone is no evidence
+
+
+@pytest.mark.parametrize("text", [
+    "В Подмосковье сбит дрон. Об этом заявил Жуковский.", "В Московской области сбит дрон. Как писал Чехов, всё пройдет.",
+    "Подмосковье: губернатор Воробьёв заявил",
+])
+def test_a_surname_is_no_town_in_a_post_naming_the_towns_region(everywhere, text):
+    assert watch_places(everywhere, text) == {"RU-MOS": []}  # the region matches, the surname names no town
+
+
+def test_a_small_town_named_like_a_word_is_taken_inside_a_sentence_after_a_preposition_where_likeliest_a_toponym(
+        everywhere):
+    assert watch_places(everywhere, "Пожар в Судаке") == {"UA-43": ["Sudak"]}  # the dictionary likes the town best
+    assert watch_places(everywhere, "В Судаке пожар") == {"UA-43": ["Sudak"]}
+    assert watch_places(everywhere, "Ловля: в судаке") == {}  # in lower case the fish
+    assert watch_places(everywhere, "Пожар и Судаке") == {}  # a preposition of place, not just any word
+    assert watch_places(everywhere, "Взрывы в Балаклаве") == {}  # likeliest the balaclava: needs more evidence
+
+
+@pytest.mark.parametrize("text, region, town", [
+    ("Дрони атакували Раменське", "RU-MOS", "Ramenskoye"), ("Дроны атаковали Раменское", "RU-MOS", "Ramenskoye"),
+    ("ВСУ обстреляли Свободный", "RU-AMU", "Svobodnyy"),
+])
+def test_a_town_named_like_a_word_is_the_object_of_a_verb_of_attack(everywhere, text, region, town):
+    assert watch_places(everywhere, text) == {region: [town]}
+    assert watch_places(everywhere, text.replace("атак", "обсужд").replace("обстреля", "обсуди")) == {}
+
+
+@pytest.mark.parametrize("text", ["Дроны атаковали Жуковский", "Журналисты атаковали Чехова"])
+def test_a_surname_after_a_verb_of_attack_is_no_town(everywhere, text):
+    assert watch_places(everywhere, text) == {}

@@ -32,7 +32,9 @@ through a stem. A hit is taken only when the words give evidence that they name 
 - a word is a place's only when it shares a form, lemma or stem with one of its names (the automaton's word
   classes join keys across names); a town of towns.json (``evidence.is_town_elsewhere``) never outranks a border
   place of its name, and named like a person or a word («Чехов», «Воробьёв») it is taken only after a preposition
-  of place («в Чехове») or a settlement word.
+  of place («в Чехове»), a settlement word, a facility, people or authority noun governing it («жители Раменского»)
+  or before a municipality word («Раменского городского округа»); named like a word but no person, also after a verb
+  of attack or in a post naming its region or another place of it (an airport's name too: «аэропорт «Домодедово»»).
 
 Every step looks at a hit's neighbours only, so the cost is linear in the post's length.
 """
@@ -95,6 +97,25 @@ _PERSON_TAGS = frozenset({"Name", "Surn", "Patr"})
 # or «из Чехова» (a quote from): what a town named like a person or a word needs
 PLACE_PREPOSITIONS = frozenset({"в", "во", "под", "подо", "у", "около", "возле", "близ", "вблизи", "під", "біля",
                                 "коло", "поблизу", "поруч", "in", "near", "outside"})
+# Nouns of a facility, of a town's people or of its authorities that govern a town's name in the genitive and so put it
+# on the map as a settlement word does: «у порта Черноморска», «жители Раменского», «власти Раменского», "port of Yuzhne"
+_PLACE_NOUNS = frozenset({"порт", "аэропорт", "аэродром", "житель", "жительница", "власть", "мэр", "глава",
+                          "окрестность", "окраина", "администрация", "мешканець", "мешканка", "влада", "мер", "голова",
+                          "околиця", "окраїна", "адміністрація", "аеропорт", "аеродром"})
+_EN_PLACE_NOUNS = frozenset({"port", "airport", "airfield", "residents", "resident", "authorities", "mayor",
+                             "outskirts", "people"})
+_TITLE_NOUNS = frozenset({"мэр", "глава", "мер", "голова"})  # also before a surname: the name must be no nominative
+# an airport or airfield is named after the place it lies at: «аэропорт «Домодедово»» is in Moscow Oblast
+_FACILITY_NOUNS = frozenset({"аэропорт", "аэродром", "аеропорт", "аеродром", "airport", "airfield"})
+_PORT_NOUNS = frozenset({"порт", "port"})  # a port is named after its town in any case: «порт Південне», «порт Южный»
+# Verbs of an attack whose object is its target: «Дрони атакували Раменське», "drones attacked Ramenskoye"
+_ATTACK_VERBS = frozenset({"атаковать", "обстрелять", "обстреливать", "бомбить", "атакувати", "обстріляти",
+                           "обстрілювати", "бомбардувати", "attacked", "attack", "attacks", "shelled", "struck"})
+# Municipality words after a town's name: «Раменского городского округа», «Чорноморської міської громади»
+_MUNICIPAL_ADJECTIVES = frozenset({"городской", "муниципальный", "сельский", "поселковый", "міський", "сільський",
+                                   "селищний", "муніципальний", "urban", "municipal"})
+_MUNICIPAL_NOUNS = frozenset({"округ", "район", "поселение", "громада"})
+_EN_MUNICIPAL = frozenset({"district", "okrug", "hromada", "municipality", "community"})
 
 
 _HROMADA_WORDS: WeakKeyDictionary[Any, dict[str, tuple[int, ...]]] = WeakKeyDictionary()
@@ -169,6 +190,8 @@ class Resolution:
         self.take_adjectives(adjectives)
         self.named_regions = set(self.evidence_regions)  # regions the post names, not through a place
         self.place_evidence: list[tuple[int, int, str]] = []  # (start, end, region) of the places taken plainly
+        self.facility_regions: set[str] = set()  # regions of places an airport or airfield is named after
+        self.cued_regions: set[str] = set()  # regions of places taken on words of their own («в Чехове», «село X»)
         pending = self.take_plain_places(place_spans)
         self.take_ambiguous_places(pending)
         self.take_elliptic_hromadas()
@@ -335,6 +358,9 @@ class Resolution:
             if why:
                 for t in terms:
                     self.note(s, e, "place", m.places[t.ref]["id"], False, why)
+                regions = {m.places[t.ref]["region"] for t in terms}
+                if len(regions) == 1 and self.has(s - 1, CUE_FEATURE) and self.lemmas_at(s - 1) & _FACILITY_NOUNS:
+                    self.facility_regions |= regions  # «аэропорт «Домодедово»»: the airport, at a place of its region
             elif len(terms) == 1 and not m._ambiguity[terms[0].ref] and not (
                     is_town_elsewhere(m.places[terms[0].ref]) and self.person_word(s)):
                 self.take(s, e, terms[0], "an unambiguous place name, capitalised", self.accepted)
@@ -345,6 +371,55 @@ class Resolution:
             else:
                 pending.append((s, e, terms))
         return pending
+
+    def lemmas_at(self, j: int) -> frozenset[str]:
+        """The lemmas of the Cyrillic word at j by its first parses in Russian and Ukrainian; its folded form if Latin."""
+        token = self.tokens[j]
+        if token.script != "cyr":
+            return frozenset({token.norm})
+        return frozenset(fold(p.normal_form) for lang in languages_of(token.raw, token.norm) if lang in ("ru", "uk")
+                         for p in parses(token.norm, lang)[:6])
+
+    def cases_at(self, s: int) -> frozenset[str]:
+        """The grammatical cases the Cyrillic word at s can be in, by its first parses."""
+        token = self.tokens[s]
+        return frozenset(p.tag.case for lang in languages_of(token.raw, token.norm) if lang in ("ru", "uk")
+                         for p in parses(token.norm, lang)[:6] if p.tag.case)
+
+    def place_noun_before(self, s: int) -> bool:
+        """«у порта Черноморска», «жители Раменского», "the port of Yuzhne": a noun of a facility, of a town's people
+        or of its authorities right before the name, governing it in the genitive (a port's name is its town's in any
+        case: «порт Південне»); after a title («мэр», «глава») the name must be no nominative, as a surname would be."""
+        tokens, j = self.tokens, s - 1
+        if j < 0 or not self.adjacent(j, s):
+            return False
+        if tokens[s].script == "lat":
+            if tokens[j].norm == "of":
+                return j > 0 and self.adjacent(j - 1, j) and tokens[j - 1].norm in _EN_PLACE_NOUNS
+            return tokens[j].norm in _PORT_NOUNS
+        nouns = self.lemmas_at(j) & _PLACE_NOUNS
+        if not nouns or tokens[s].script != "cyr":
+            return False
+        if nouns & _PORT_NOUNS:
+            return True
+        cases = self.cases_at(s)
+        return "gent" in cases and not (nouns & _TITLE_NOUNS and "nomn" in cases)
+
+    def municipality_after(self, e: int) -> bool:
+        """«Раменского городского округа», «Раменского района», «Чорноморської міської громади», "Ramenskoye urban
+        district": a municipality word right after the name, which is the municipality's town."""
+        j = e + 1
+        if j < self.n and self.adjacent(e, j) and self.lemmas_at(j) & _MUNICIPAL_ADJECTIVES:
+            j += 1
+        if j >= self.n or not self.adjacent(j - 1, j):
+            return False
+        token = self.tokens[j]
+        return token.norm in _EN_MUNICIPAL if token.script == "lat" else bool(self.lemmas_at(j) & _MUNICIPAL_NOUNS)
+
+    def place_cue(self, s: int, e: int) -> bool:
+        """A settlement word, a facility's, people's or authority's noun governing the name, or a municipality word
+        after it: geographic evidence for an ambiguous name."""
+        return self.settlement_cue(s, e) or self.place_noun_before(s) or self.municipality_after(e)
 
     def place_preposition(self, s: int) -> bool:
         """A preposition of place right before the word at s («в Чехове», «під Жуковським», "near Pushkin")."""
@@ -389,6 +464,8 @@ class Resolution:
                     self.take(s, e, t, why, self.accepted)
                     if m.places[t.ref]["kind"] == "district":
                         self.evidence_districts.add(t.ref)
+                    if self.place_cue(s, e) or self.place_preposition(s):
+                        self.cued_regions.add(m.places[t.ref]["region"])
                     # a place taken on context alone gives no evidence for others: no chains of guesses
                 for t, why in rejected:
                     self.note(s, e, "place", m.places[t.ref]["id"], False, why)
@@ -666,7 +743,9 @@ class Resolution:
                 and (prev not in self.geo_ends or "Surn" in grams)):
             prev_tags = self.tags(prev)[0]
             initial = len(tokens[prev].raw) == 1 and text[tokens[prev].end : tokens[prev].end + 1] == "."
-            if ("Name" in prev_tags and tokens[prev].script == "cyr") or (initial and grams & {"Surn", "Patr"}):
+            # «Власти Раменского» (authorities), not the first name Влас: a place noun governing the name
+            first_name = "Name" in prev_tags and tokens[prev].script == "cyr" and not self.place_noun_before(s)
+            if first_name or (initial and grams & {"Surn", "Patr"}):
                 return f"a surname after «{tokens[prev].raw}»"
         if (nxt < self.n and len(tokens[nxt].raw) == 1 and tokens[nxt].capital
                 and text[tokens[nxt].end : tokens[nxt].end + 1] == "." and self.adjacent(e, nxt)):
@@ -774,8 +853,11 @@ class Resolution:
             ambiguity = m._ambiguity[t.ref]
             return "listed" in ambiguity or "common" in ambiguity
 
+        # «В Подмосковье ... заявил Жуковский»: a town elsewhere named like a person needs words of its own
+        surname = self.person_word(s) and not (self.place_cue(s, e) or self.place_preposition(s))
         named = by_district or [(t, f"its region ({m.places[t.ref]['region']}) named in the post") for t in terms
-                                if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))]
+                                if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))
+                                and not (surname and is_town_elsewhere(m.places[t.ref]))]
         # a namesake city far away (Mikhaylovka of Volgograd Oblast) does not outweigh a village whose region is named
         city = any(m.places[t.ref]["kind"] == "city" and not m._ambiguity[t.ref] and not m.places[t.ref].get("namesake")
                    for t in terms)
@@ -804,7 +886,7 @@ class Resolution:
             which = "a well-known namesake" if larger.get("namesake") else "a smaller place of the same name"
             rejected += [(t, f"{which}: {larger['en']} ({larger['region']}) is meant unless "
                              "this one's region is named") for t in terms if t not in candidates]
-        cue = self.settlement_cue(s, e)
+        cue = self.place_cue(s, e)
         prep = s > 0 and tokens[s - 1].norm in LOCATIVE_PREPOSITIONS and self.adjacent(s - 1, s)
         geox = first.script == "cyr" and "Geox" in self.tags(s)[0]
         kept: list[tuple[Any, str]] = []
@@ -822,6 +904,11 @@ class Resolution:
                 # only after a preposition of place or a settlement word (a toponym tag is no evidence)
                 if first.capital and (cue or self.place_preposition(s)):
                     kept.append((t, f"a town named like a person or a word, after «{tokens[s - 1].raw}»"))
+                elif first.capital and not self.person_word(s) and self.attack_verb_before(s):
+                    kept.append((t, f"a town named like a word, the object of «{tokens[s - 1].raw}»"))
+                elif self.town_region_evidence(s, t, evidence_regions):
+                    kept.append((t, f"a town named like a word, its region ({m.places[t.ref]['region']}) or another "
+                                    "place of it named in the post"))
                 else:
                     rejected.append((t, "a town named like a person or a word: no preposition of place or "
                                         "settlement word before it"))
@@ -852,7 +939,7 @@ class Resolution:
         """(taken, why) for a small place generated in bulk: a settlement word before it in a post about no other
         region, or, for a town of towns.json named like no other place, word or person, a preposition of place."""
         m, tokens, first = self.m, self.tokens, self.tokens[s]
-        cue = self.settlement_cue(s, e)
+        cue = self.place_cue(s, e)
         # a place inside this name («Самбир» of «Великий Самбир») is part of it, no other region named
         outside = self.named_regions | {r for ps, pe, r in self.place_evidence if not s <= ps <= pe <= e}
         elsewhere = sorted(evidence_regions & outside - {m.places[t.ref]["region"]})
@@ -860,11 +947,37 @@ class Resolution:
             return True, " but after a settlement word"
         if cue and first.capital:
             return False, f": after a settlement word, but the post is about {', '.join(elsewhere)}, not its region"
+        if count == 1 and self.town_region_evidence(s, t, evidence_regions):
+            return True, f": its region ({m.places[t.ref]['region']}) or another place of it named in the post"
         if (self.place_preposition(s) and first.capital and count == 1 and ambiguity == ["minor"]
                 and is_town_elsewhere(m.places[t.ref]) and not self.person_word(s)):
             # «в Инкермане», «в Болграді»: a town of towns.json named like no other place, word or person
             return True, f" but a town of a name no other place has, after «{tokens[s - 1].raw}»"
+        if (self.place_preposition(s) and self.proper(s) and count == 1 and set(ambiguity) <= {"minor", "common"}
+                and is_town_elsewhere(m.places[t.ref]) and not self.person_word(s) and self.likeliest_toponym(s)):
+            # «Пожар в Судаке»: the dictionary's likeliest reading is the toponym, not the fish
+            return True, f" but after «{tokens[s - 1].raw}», inside a sentence, likeliest a toponym"
         return False, ": no settlement word, and neither its district nor its region named"
+
+    def attack_verb_before(self, s: int) -> bool:
+        """A verb of an attack right before the word at s, which it governs in the accusative («атакували Раменське»)."""
+        j = s - 1
+        if j < 0 or not self.adjacent(j, s) or not self.lemmas_at(j) & _ATTACK_VERBS:
+            return False
+        return self.tokens[s].script != "cyr" or "accs" in self.cases_at(s)
+
+    def likeliest_toponym(self, s: int) -> bool:
+        """The Russian dictionary's likeliest reading of the word at s is a toponym («Судаке», not «судак»)."""
+        token = self.tokens[s]
+        found = parses(token.norm, "ru") if token.script == "cyr" and "ru" in languages_of(token.raw, token.norm) else ()
+        return bool(found) and "Geox" in found[0].tag.grammemes
+
+    def town_region_evidence(self, s: int, t: Any, evidence_regions: set[str]) -> bool:
+        """A capitalised town of towns.json named like no person, in a post naming its region or another place of it:
+        taken plainly, on words of its own («в Чехове»), or as an airport's name («аэропорт «Домодедово»»)."""
+        region = self.m.places[t.ref]["region"]
+        return (is_town_elsewhere(self.m.places[t.ref]) and self.tokens[s].capital and not self.person_word(s)
+                and region in evidence_regions | self.facility_regions | self.cued_regions)
 
     def without_towns_elsewhere(self, terms: list) -> tuple[list, list]:
         """(terms, (town, why) left out): a bulk-generated town of a region watched at region level only (towns.json)
