@@ -855,6 +855,20 @@ def test_a_region_named_outside_the_lead_in_no_sentence_of_an_event_or_figure_is
         assert [d for d, _ in stream(tmp_path / name, [("c", 0, text)])] == ["new"]
 
 
+def test_an_event_told_in_the_lead_without_a_place_is_where_a_later_sentence_names_the_region(tmp_path):
+    posts = ["Беспилотник атаковал легковой автомобиль на трассе. Водитель получил ранения. Это произошло в"
+             " Глушковском районе Курской области.",
+             "Беспилотник атаковал легковой автомобиль на трассе. Водитель получил ранения. Видео очевидцев из Курска.",
+             "Ночью беспилотники атаковали город. Разрушен жилой дом.\n#Курск",
+             "A drone hit an apartment block overnight, injuring two. Rescuers are at the scene. The building is in"
+             " Kursk.",
+             "Дрон влучив у склад. Спалахнула пожежа. Це в Курській області.",
+             "Ракетный удар по городу. Есть погибшие. Место — Курск."]
+    for i, text in enumerate(posts):
+        made = stream(tmp_path / str(i), [("c", 0, text)])
+        assert [d for d, _ in made] == ["new"], text
+
+
 def test_a_sentence_dated_the_evening_before_tells_an_event_not_a_recall(tmp_path):
     made = stream(tmp_path, [
         ("c", 0, "Bloomberg: ВСУ впервые ударили по России британскими ракетами Storm Shadow\n\n"

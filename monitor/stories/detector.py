@@ -18,7 +18,8 @@ the frame: different ones tell claims apart. Meaning (a cosine of sentence vecto
 less by what the frames share (``StoryDetector._compare``); a story post in another language counts
 CROSS_LANGUAGE nearer when the frames do not conflict.
 Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
-no story, no alert), or only as background (outside its lead, in no sentence of an event or figure);
+no story, no alert), or only as background (outside its lead, in no sentence of an event or figure, with a
+lead telling no event or about another region);
 NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
 (a fire, an evacuation, a regime declared, a power outage: ``ASPECT_KINDS``) or a day of mourning, an
@@ -159,6 +160,13 @@ def _not_news(frame: Frame, known: dict[str, list[int]]) -> str:
     heard = [f for f in frame.figures if _heard(f, known) and f.value not in known.get(f.unit, [])]
     return "".join([f"; {_figure_text(f)}: a total over several regions, not the region's count" for f in totals]
                    + [f"; {_figure_text(f)}: explosions heard, no news once the toll is known" for f in heard])
+
+
+def _tells_event(text: str) -> bool:
+    """Whether a text (a post's lead) tells an event or a figure: a kind besides telling and statements, or a count
+    of what happened (a bare count of people, «125 тысяч человек», may be a population)."""
+    return bool(extract_kinds(text) - TELLING_KINDS - STATEMENT_KINDS
+                or any(f.unit != "people" for f in extract_figures(text)))
 
 
 def _label(post: dict[str, Any]) -> str:
@@ -671,12 +679,9 @@ class StoryDetector:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             outside = post_regions is None or bool(set(post_regions) - set(regions))
-            if (elsewhere := ((outside or may_name_in_passing(post.get("text") or ""))
-                              and self._in_passing(post, regions, places, hit.places, named))
-                    or self._background(post, regions, places, hit.places, named)):
+            if mention := self._mention(post, regions, places, hit.places, named, outside=outside):
                 # about another region: it joins no story and raises nothing for this watchlist
-                decisions.append(Decision(hit.name, "mention", 0, post["id"],
-                                          f"named in passing: {elsewhere}",
+                decisions.append(Decision(hit.name, "mention", 0, post["id"], mention,
                                           regions=regions, keywords=list(hit.keywords)))
                 continue
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
@@ -700,6 +705,14 @@ class StoryDetector:
                 named[item] = regions_of(item, post.get("lang"))
             return named[item]
         return cached
+
+    def _mention(self, post: dict[str, Any], regions: list[str], places: list[str], hits: list[Any],
+                 named: dict[str, list[str]], *, outside: bool) -> str | None:
+        """Why the post only mentions the watched ``regions`` (in passing, or as background), or None."""
+        if outside or may_name_in_passing(post.get("text") or ""):
+            if elsewhere := self._in_passing(post, regions, places, hits, named):
+                return f"named in passing: {elsewhere}"
+        return self._background(post, regions, places, hits, named)
 
     def _in_passing(self, post: dict[str, Any], regions: list[str], places: list[str], hits: list[Any],
                     named: dict[str, list[str]]) -> str | None:
@@ -728,8 +741,9 @@ class StoryDetector:
     def _background(self, post: dict[str, Any], regions: list[str], places: list[str], hits: list[Any],
                     named: dict[str, list[str]]) -> str | None:
         """Why the watched ``regions`` are only the background of the post, or None: its lead names none of
-        them (nor a place of theirs, nor an airport), and no sentence naming them tells an event or a figure there
-        or names a speaker (an actor's flat in Odesa, people who moved from it): no event in the region is told."""
+        them (nor a place of theirs, nor an airport) and tells no event or is about another region, and no sentence
+        naming them tells an event or a figure there or names a speaker (an actor's flat in Odesa, people who moved
+        from it): no event in the region is told. A lead's event told without a place is where the region is named."""
         if self.regions_of is None or not regions:
             return None
         text = post.get("text") or ""
@@ -742,11 +756,13 @@ class StoryDetector:
         top = lead(text)
         if naming(top) or extract_facilities(top):  # an airport of the lead may be the region's
             return None
+        if _tells_event(top) and not set(cached(top)) - set(regions):
+            return None  # the lead tells an event, and the sentence naming the region says where it was
         told = [sentence for sentence in sentences_of(text) if naming(sentence)]
         if not told or any(extract_figures(sentence) or extract_kinds(sentence) or extract_actor(sentence)
                            for sentence in told):
             return None  # an event or a figure there, or the region's speaker («рассказал губернатор Курской области»)
-        return "named only as background: no event or figure told in the sentences naming it"
+        return "background: no event or figure in the sentences naming it"
 
     def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
         """The claim of the post's items about ``regions`` when it is a digest of several regions'
