@@ -126,6 +126,31 @@ def test_people_of_a_toll_named_not_counted_are_counted_in_three_languages():
     assert figure_pairs("Doctors fight for the lives of adults and children injured in the attack.") == []
 
 
+def test_a_count_of_a_toll_in_the_sentence_naming_people_of_it_is_the_toll():
+    assert figure_pairs("Пострадал полицейский, ранены 3 человека.") == [("injured", 3)]
+    assert figure_pairs("A woman and a man were injured, 10 people in total were hurt.") == [("injured", 10)]
+    assert figure_pairs("Погибла женщина, ранены 2 человека.") == [("killed", 1), ("injured", 2)]  # another toll
+
+
+def test_people_of_a_toll_named_before_its_verb_and_lives_taken_in_english():
+    assert figure_pairs("Водитель и пассажир погибли на месте.") == [("killed", 2)]
+    assert figure_pairs("Мужчина и женщина ранены.") == [("injured", 2)]
+    assert figure_pairs("Поранено жінку та дитину.") == [("injured", 2)]
+    assert figure_pairs("Ранены двое мужчин и женщина.") == [("injured", 3)]
+    assert figure_pairs("The war has claimed the lives of more than 10,000 civilians.") == [("killed", 10000)]
+    assert figure_pairs("The attack claimed 5 lives.") == [("killed", 5)]
+
+
+def test_people_named_in_a_toll_are_told_in_the_posts_words_and_beside_its_count_are_no_change(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "В Курске при ракетном ударе ранены два человека, сообщил губернатор."),
+        ("c", 60, "При ракетном ударе по Курску пострадал полицейский, ранены два человека."),
+        ("d", 90, "При ракетном ударе по Курску погибли водитель и пассажир."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "update"]
+    assert "new figure: водитель и пассажир (killed)" in made[2][1]
+
+
 def test_ages_ordinals_and_a_sources_number_are_no_counts():
     assert figure_pairs("39 человек пострадали, среди них четыре ребенка в возрасте 7, 10 и 11 лет") == \
         [("injured", 39), ("children", 4)]

@@ -378,19 +378,26 @@ _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the p
 _NON_DIGIT = re.compile(r"\D")
 _DIGIT = re.compile(r"\d")
 # «7 из 8 ракет», "2 out of the 8 missiles", "40 of 50 drones": the first number counts what the second's noun names
-# A toll told as lives taken («унёс жизни 11 человек», «забрав життя 11 людей», "claimed the lives of 11 people"):
-# a count of the dead, the word of death set before its number
-_LIVES_TAKEN = re.compile(r"\b((?:унес|унёс|унесл|забрал|забрав|забрал|обірвав|обірвал|оборвал)\w*\s+(?:жизн\w*|житт\w*)"
-                          r"|claimed\s+(?:the\s+)?lives\s+of)(\s+)(?=\d)", re.IGNORECASE)
-# People of a toll named, not counted («погибли водитель и фельдшер», "a driver and a paramedic were killed"):
-# as many as the people named, a count of the dead (or the injured) once written as one
+_OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|(?:out\s+)?of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})", re.IGNORECASE)
+# the words just before a total a count is some of («из 8», "of the 93", "out of 8")
+_OUT_OF_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)
+# A toll told as lives taken («унёс жизни 11 человек», «забрав життя 11 людей», "claimed the lives of 11 people")
+_LIVES_TAKEN = re.compile(r"\b((?:унес|унёс|забрал|забрав|обірвав|обірвал|оборвал)\w*\s+(?:жизн\w*|житт\w*)"
+                          r"|claimed\s+(?:the\s+)?lives\s+of)(\s+(?:(?:more|less|fewer)\s+than\s+|over\s+|at\s+least\s+"
+                          r"|nearly\s+|almost\s+|about\s+|более\s+|свыше\s+|около\s+|понад\s+|близько\s+)?)(?=\d)",
+                          re.IGNORECASE)
+_LIVES_COUNTED = re.compile(r"\b(?:claimed|took)\s+(\d[\d,]*)\s+lives\b", re.IGNORECASE)  # "the attack claimed 5 lives"
+# People of a toll named, not counted («погибли водитель и фельдшер», "a driver and a paramedic were killed")
 PERSON_NOUNS = ("водитель", "фельдшер", "врач", "медик", "медсестра", "женщина", "мужчина", "ребенок", "ребёнок",
                 "девочка", "мальчик", "пенсионер", "пенсионерка", "подросток", "житель", "жительница", "полицейский",
-                "спасатель", "взрослый", "водій", "лікар", "жінка", "чоловік", "дитина", "дівчинка", "хлопчик",
-                "пенсіонер", "пенсіонерка", "підліток", "мешканець", "мешканка", "поліцейський", "рятувальник",
-                "дорослий", "driver", "paramedic", "doctor", "nurse", "woman", "man", "child", "girl", "boy", "teenager",
-                "pensioner", "resident", "adult", "officer", "rescuer")
-PEOPLE_NOUNS = ("girls", "boys", "children", "women", "men", "adults", "residents")  # counted only with a number
+                "спасатель", "взрослый", "пассажир", "водій", "лікар", "жінка", "жінку", "чоловік", "чоловіка",
+                "дитина", "дитину", "дівчинка", "дівчинку", "хлопчик", "пенсіонер", "пенсіонерка", "пенсіонерку",
+                "підліток", "мешканець", "мешканка", "мешканку", "поліцейський", "рятувальник", "дорослий", "пасажир",
+                "driver", "paramedic", "doctor", "nurse", "woman", "man", "child", "girl", "boy", "teenager",
+                "pensioner", "resident", "adult", "officer", "rescuer", "passenger")
+# Plural nouns, counted only with a number («двое мужчин», "2 girls")
+PEOPLE_NOUNS = ("girls", "boys", "children", "women", "men", "adults", "residents", "мужчин", "женщин", "детей",
+                "чоловіків", "жінок", "дітей")
 _PERSON = r"(?:" + "|".join(sorted(PERSON_NOUNS + PEOPLE_NOUNS, key=len, reverse=True)) + r")\b"
 _NAMED = r"(?:(?:a|an|the|one|\d+)\s+)?" + _PERSON
 # one person, or several: a comma between them only in a list closed by "and" («водитель, фельдшер и врач»)
@@ -398,18 +405,44 @@ _AND = r"\s*,?\s*(?:\bи\b|\bі\b|\bта\b|\band\b)\s*"
 _NAMED_LIST = r"(?:(?:" + _NAMED + r"\s*,\s*)*" + _NAMED + _AND + _NAMED + r"|" + _NAMED + r")"
 _TOLL_VERB = r"(?:погиб(?:ла|ли|ло)?|ранен[аоы]?|пострадал[аи]?|загину(?:в|ла|ли)|поранен[аоі]?|постраждал[аи]?)"
 _NAMED_AFTER = re.compile(r"\b(" + _TOLL_VERB + r")\s+(" + _NAMED_LIST + r")", re.IGNORECASE)
-_NAMED_BEFORE = re.compile(r"\b(" + _NAMED_LIST + r")\s+((?:(?:was|were|have been|has been)\s+)?(?:killed|injured|wounded|hurt)"
-                           r"|died)\b", re.IGNORECASE)
+_NAMED_BEFORE = re.compile(r"(?<!\w)(" + _NAMED_LIST + r")\s+((?:(?:was|were|have been|has been)\s+)?(?:killed|injured|wounded"
+                           r"|hurt)|died|" + _TOLL_VERB + r")\b", re.IGNORECASE)
 _ONE_NAMED = re.compile(r"(?:(\d+)\s+)?(?:(?:a|an|the|one)\s+)?(" + _PERSON + r")", re.IGNORECASE)  # its number, if given
+_KILLED_VERB = ("погиб", "загину", "killed", "died")  # a toll verb of the dead; the others are of the injured
 
 
-def _named_toll(text: str) -> str:
-    """``text`` with a toll of people named, not counted, given its count: «погибли 2 человека: водитель и
-    фельдшер», "a driver and a paramedic, 2 people were killed"."""
-    text = _NAMED_AFTER.sub(lambda m: f"{m.group(1)} {n} человек: {m.group(2)}" if (n := _how_many(m.group(2)))
-                            else m.group(), text)
-    return _NAMED_BEFORE.sub(lambda m: f"{m.group(1)}, {n} people {m.group(2)}" if (n := _how_many(m.group(1)))
-                             else m.group(), text)
+def _named_toll(text: str) -> tuple[str, dict[int, str]]:
+    """``text`` with a toll of people named, not counted, given its count («погибли 2 человек: водитель и
+    фельдшер», "a driver and a paramedic, 2 people were killed"), and where each count given starts, with the
+    people as the post names them (the figure's words); not in a sentence that counts that toll already."""
+    found = sorted([(m, m.group(2), m.group(1), True) for m in _NAMED_AFTER.finditer(text)]
+                   + [(m, m.group(1), m.group(2), False) for m in _NAMED_BEFORE.finditer(text)], key=lambda f: f[0].start())
+    pieces: list[str] = []
+    named: dict[int, str] = {}
+    at = 0
+    for m, people, verb, verb_first in found:
+        if m.start() < at or not (n := _how_many(people)) or _counted(text, m, verb):
+            continue
+        pieces.append(text[at:m.start()])
+        before = sum(len(p) for p in pieces)
+        if verb_first:  # «погибли водитель и фельдшер»
+            named[before + len(verb) + 1] = " ".join(people.split())
+            pieces.append(f"{verb} {n} человек: {people}")
+        else:  # "a driver and a paramedic were killed"
+            named[before + len(people) + 2] = " ".join(people.split())
+            pieces.append(f"{people}, {n} people {verb}")
+        at = m.end()
+    return "".join(pieces) + text[at:], named
+
+
+def _counted(text: str, m: re.Match[str], verb: str) -> bool:
+    """Whether the sentence of a named toll gives a count of that toll besides it («Пострадал полицейский, ранены
+    3 человека»; "A woman and a man were injured, 10 people in total were hurt"): the count is the toll."""
+    left = max(text.rfind(mark, 0, m.start()) for mark in ".!?…\n;") + 1
+    right = min([at for at in (text.find(mark, m.end()) for mark in ".!?…\n;") if at >= 0], default=len(text))
+    rest = text[left:m.start()] + " " * (m.end() - m.start()) + text[m.end():right]
+    unit = "killed" if any(word in verb.lower() for word in _KILLED_VERB) else "injured"
+    return any(f.unit in (unit, "people") for f in extract_figures(rest, named_tolls=False))
 
 
 def _how_many(named: str) -> int:
@@ -417,14 +450,9 @@ def _how_many(named: str) -> int:
     it is a count alone ("2 children injured": a count already) or names people without their number
     ("adults and children")."""
     found = [(int(m.group(1)) if m.group(1) else None, m.group(2).lower()) for m in _ONE_NAMED.finditer(named)]
-    if len(found) == 1 and found[0][0] is not None or any(n is None and noun in PEOPLE_NOUNS for n, noun in found):
+    if (len(found) == 1 and found[0][0] is not None) or any(n is None and noun in PEOPLE_NOUNS for n, noun in found):
         return 0
     return sum(n or 1 for n, _ in found)
-
-
-_OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|(?:out\s+)?of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})", re.IGNORECASE)
-# the words just before a total a count is some of («из 8», "of the 93", "out of 8")
-_OUT_OF_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)
 # a count of other regions than the one a post is about («вместе с другими регионами — 42», "in other regions"),
 # or of the whole country named so («по нашій країні 120 ракетами», «по всей Украине», "across the country");
 # not a strike on the country told with a place in it («удар по Украине ... в Днепре»)
@@ -548,13 +576,14 @@ def _event_after(text: str, after: list[tuple[int, int, str]], end: int) -> tupl
     return (unit, following[0][1]) if unit else None
 
 
-def extract_figures(text: str, increments: list[Figure] | None = None) -> list[Figure]:
+def extract_figures(text: str, increments: list[Figure] | None = None, *, named_tolls: bool = True) -> list[Figure]:
     """Numbers with what they count, one figure per unit: the first value is the headline, the
     others (``Figure.also``) its parts («44 drones: 20 over Novgorod, 5 over Kursk») or the counts
     of a statement's other events; counts added to a toll («ещё двое ранены») go to ``increments``.
     Negated numbers («а не 9») and numbers told before («ранее сообщалось о 9») are no figures. See the module doc."""
     text = _SQUARE_METRE.sub("метров", _SQUARE_KM.sub("км²", digits_for_words(_URL.sub(" ", text))))
-    text = _named_toll(_LIVES_TAKEN.sub(r"\1 killed\2", _OUT_OF.sub(_count_out_of, text)))
+    text = _LIVES_COUNTED.sub(r"killed \1 lives", _LIVES_TAKEN.sub(r"\1 killed\2", _OUT_OF.sub(_count_out_of, text)))
+    text, named = _named_toll(text) if named_tolls else (text, {})
     figures: list[Figure] = []
     units: set[str] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
@@ -609,8 +638,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             if increments is not None and unit in INCREMENT_UNITS and unit not in {f.unit for f in increments}:
                 increments.append(Figure(unit, value, " ".join(text[m.start():noun[1] if noun else m.end()].split())))
             continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
-        found_figure = _ranged(Figure(unit, value, " ".join(text[m.start():end].split()), approximate=_approximate(before)),
-                               text, m.end())
+        written = named.get(m.start()) or " ".join(text[m.start():end].split())  # people named: the post's words
+        found_figure = _ranged(Figure(unit, value, written, approximate=_approximate(before)), text, m.end())
         value = found_figure.value
         if unit not in units:
             units.add(unit)
