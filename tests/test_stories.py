@@ -115,6 +115,12 @@ def test_those_still_in_hospital_are_a_count_of_their_own_not_the_injured_or_the
     assert figure_pairs("30 people were hospitalized.") == [("hospitalised", 30)]
 
 
+def test_a_total_others_stay_in_hospital_of_and_a_count_far_from_the_verb_of_staying_are_not_in_hospital():
+    assert figure_pairs("Из 12 пострадавших 8 остаются в больнице.") == [("injured", 12), ("in hospital", 8)]
+    assert figure_pairs("Remaining 3 injured were treated at a hospital.") == [("injured", 3)]
+    assert figure_pairs("2 people were injured and are still in hospital.") == [("injured", 2)]
+
+
 def test_people_of_a_toll_named_not_counted_are_counted_in_three_languages():
     assert figure_pairs("В результате погибли водитель и фельдшер, врач получил ранения.") == [("killed", 2)]
     assert figure_pairs("Загинули водій та фельдшер.") == [("killed", 2)]

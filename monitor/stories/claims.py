@@ -658,19 +658,32 @@ def extract_figures(text: str, increments: list[Figure] | None = None, *, named_
 
 
 # Those still in hospital («77 пострадавших остаются в больницах», "remain in hospital"), not those hospitalised
-_STAYING = re.compile(r"\b(?:оста[ёеюя]|находя|находит|залиша|перебува|remain|still)", re.IGNORECASE)
+_STAYING = re.compile(r"\b(?:оста[ёеюя]|находя|находит|залиша|перебува|remain(?!ing)|still)", re.IGNORECASE)
 _HOSPITAL = re.compile(r"\b(?:больниц|стационар|лікарн|госпітал(?!із)|hospitals?\b)", re.IGNORECASE)
+_TOTAL_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)  # «из 12 пострадавших 8 ...»: the total, not those staying
+STAYING_REACH = 2  # words at most between a count and the verb saying they stay («77 пострадавших остаются»)
 
 
 def _in_hospital(text: str, number: tuple[int, int], sentence: tuple[int, int]) -> str | None:
     """What a count of people counts when its clause says they are still in hospital («77 пострадавших
     остаются в больницах», «у лікарнях залишаються 30», "23 patients remain in hospitals"): a count of its
-    own ("in hospital", falling as they leave), not the injured or the hospitalised."""
+    own ("in hospital", falling as they leave), not the injured or the hospitalised. The verb of staying stands
+    within STAYING_REACH words of the count ("2 people were injured and are still in hospital": 2 injured), and
+    a total they are some of («из 12 пострадавших») is no such count."""
     (start, end), (left, right) = number, sentence
     clause_start = max([text.rfind(mark, left, start) for mark in ",;:("] + [left])
     breaks = [at for at in (text.find(mark, end, right) for mark in ",;:(") if at >= 0]
-    clause = text[clause_start:min(breaks, default=right)]
-    return "in hospital" if _HOSPITAL.search(clause) and _STAYING.search(clause) else None
+    clause_end = min(breaks, default=right)
+    if _TOTAL_BEFORE.search(text, clause_start, start) or not _HOSPITAL.search(text, clause_start, clause_end):
+        return None
+    return "in hospital" if any(_near(text, (start, end), (m.start(), m.end()))
+                                for m in _STAYING.finditer(text, clause_start, clause_end)) else None
+
+
+def _near(text: str, one: tuple[int, int], other: tuple[int, int]) -> bool:
+    """Whether two spans of a text stand within STAYING_REACH words of each other."""
+    between = text[one[1]:other[0]] if one[1] <= other[0] else text[other[1]:one[0]]
+    return len(_WORD.findall(between)) <= STAYING_REACH
 
 
 def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bool:
