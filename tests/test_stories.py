@@ -658,6 +658,27 @@ def test_a_larger_count_of_drones_over_several_regions_is_their_total_not_the_re
     assert [d for d, _ in made] == ["new", "repeat"]  # the first count, but of three regions
 
 
+def test_a_count_told_for_the_watched_region_in_a_post_naming_another_is_the_regions_own(tmp_path):
+    made = stream(tmp_path / "beside", [
+        ("gov", 0, "Над Курской областью сбиты два беспилотника, сообщил губернатор."),
+        ("mod", 60, "Над Курской областью сбиты семь беспилотников, ещё три — над Белгородской, сообщило Минобороны."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "(was 2)" in made[1][1]
+    made = stream(tmp_path / "apart", [
+        ("gov", 0, "Над Курской областью сбиты два беспилотника, сообщил губернатор."),
+        ("c", 60, "Над Курской областью сбиты 9 беспилотников, сообщил губернатор. В Белгородской области ранен мужчина."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "(was 2)" in made[1][1]
+    made = stream(tmp_path / "country", [
+        ("gov", 0, "Над Курской областью сбиты два беспилотника, сообщил губернатор."),
+        ("mod", 60, "Над территорией России сбиты 42 беспилотника, в том числе над Курской и Белгородской областями,"
+                    " сообщило Минобороны."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+
+
 def test_the_all_clear_after_an_attack_is_a_claim_of_its_own_and_retold_a_repeat(tmp_path):
     made = stream(tmp_path, [
         ("gov", 0, "Суджу атаковали беспилотники, сообщил губернатор Курской области."),

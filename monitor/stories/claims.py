@@ -497,6 +497,7 @@ class Figure:
     also: tuple[int, ...] = ()
     parts: tuple[int, ...] = ()  # those of ``also`` told as its parts («из них 27», "27 of them")
     approximate: bool = False  # told as approximate («более 120», "over 150")
+    sentence: str = field(default="", compare=False)  # the sentence it is told in (where it was counted)
 
     def key(self) -> tuple[str, int]:
         return (self.unit, self.value)
@@ -639,7 +640,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None, *, named_
                 increments.append(Figure(unit, value, " ".join(text[m.start():noun[1] if noun else m.end()].split())))
             continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
         written = named.get(m.start()) or " ".join(text[m.start():end].split())  # people named: the post's words
-        found_figure = _ranged(Figure(unit, value, written, approximate=_approximate(before)), text, m.end())
+        found_figure = _ranged(Figure(unit, value, written, approximate=_approximate(before), sentence=text[left:right]),
+                               text, m.end())
         value = found_figure.value
         if unit not in units:
             units.add(unit)

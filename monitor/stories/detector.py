@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import struct
 from collections import Counter
 from collections.abc import Callable
@@ -69,6 +70,7 @@ from .claims import (
     extract_facilities,
     extract_figures,
     extract_kinds,
+    folded_text,
     lead,
     same_time,
     similarities,
@@ -141,11 +143,29 @@ def _rounded(figure: Figure, known: list[int]) -> bool:
 
 
 def _over_regions(figure: Figure, known: list[int] | None) -> bool:
-    """Whether a count of drones or missiles, in a post naming regions besides the watched ones, is larger than
-    any the story has (or the first) and given without the region's part: the total over all of them (a defence
-    ministry's 42 drones over six regions after the region's 2; 130 drones over the country), not the region's."""
-    return not figure.parts and figure.unit.removesuffix(" shot down") in SHOT_DOWN_UNITS \
-        and figure.value > max(known or [0])
+    """Whether a count of drones or missiles told as a total over several regions (``Frame.totals``) is larger than
+    any the story has (or the first): the total over all of them (a defence ministry's 42 drones over six regions
+    after the region's 2; 130 drones over the country), not the region's count risen."""
+    return figure.value > max(known or [0])
+
+
+# Words naming the whole country a count is told over («над территорией России», "across the country")
+WHOLE_COUNTRY = frozenset({"россии", "россией", "россия", "стране", "страны", "країни", "країні", "україною", "україні",
+                           "russia", "country", "регионами", "регионах", "регіонами", "регіонах", "regions"})
+_CLAUSE_MARK = re.compile(r"[,;—–]")
+
+
+def _total_over_regions(figure: Figure, regions: list[str], named: Callable[[str], list[str]]) -> bool:
+    """Whether a count of drones or missiles is a total over several regions: its own sentence names two regions
+    or more or the whole country, and gives no part for the watched ``regions`` (its clause names none but them:
+    «Над Курской областью сбиты 7 беспилотников, ещё 3 — над Белгородской» tells Kursk's 7)."""
+    if figure.unit.removesuffix(" shot down") not in SHOT_DOWN_UNITS or figure.parts or not figure.sentence:
+        return False
+    clause = next((c for c in _CLAUSE_MARK.split(figure.sentence) if figure.words in " ".join(c.split())),
+                  figure.sentence)
+    if set(named(clause)) and set(named(clause)) <= set(regions):
+        return False  # the watched region's own count, told beside another region's
+    return len(set(named(figure.sentence))) >= 2 or bool(WHOLE_COUNTRY & set(folded_text(figure.sentence).split()))
 
 
 def _heard(figure: Figure, known: dict[str, list[int]]) -> bool:
@@ -156,7 +176,7 @@ def _heard(figure: Figure, known: dict[str, list[int]]) -> bool:
 
 def _not_news(frame: Frame, known: dict[str, list[int]]) -> str:
     """The figures of a post that are no change of a story's counts, in words, for the decision's reason."""
-    totals = [f for f in frame.figures if frame.wider and _over_regions(f, known.get(f.unit))]
+    totals = [f for f in frame.totals if _over_regions(f, known.get(f.unit))]
     heard = [f for f in frame.figures if _heard(f, known) and f.value not in known.get(f.unit, [])]
     return "".join([f"; {_figure_text(f)}: a total over several regions, not the region's count" for f in totals]
                    + [f"; {_figure_text(f)}: explosions heard, no news once the toll is known" for f in heard])
@@ -222,6 +242,7 @@ class Frame:
     lead_kinds: set[str] = field(default_factory=set)  # the event kinds its lead names
     facilities: dict[str, str] = field(default_factory=dict)  # airports and airfields it names: key -> name
     denies: bool = False  # it says a party denies or refutes what was told
+    totals: list[Figure] = field(default_factory=list)  # counts told as totals over several regions (_total_over_regions)
 
     def confirming(self) -> bool:
         """Whether it confirms the claim: a party says so, or a named speaker tells it as fact."""
@@ -629,7 +650,7 @@ class StoryDetector:
 
     def _adds(self, frame: Frame, story: dict[str, Any]) -> bool:
         """Whether the post's frame tells the story something new: a figure or a place."""
-        return bool(self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
+        return bool(self._figure_changes(frame.figures, story["figures"], wider=frame.wider, totals=frame.totals)
                     or [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])])
 
     def _in_span(self, story: dict[str, Any], date: str) -> bool:
@@ -689,6 +710,9 @@ class StoryDetector:
                           own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"),
                           own.confirms, own.hedged, outside, own.increments, own.lead_kinds, own.facilities,
                           own.denies)
+            if self.regions_of is not None:
+                cached = self._regions_cached(post, named)
+                frame.totals = [f for f in own.figures if _total_over_regions(f, regions, cached)]
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -803,7 +827,7 @@ class StoryDetector:
                 return Decision(watchlist, "new", story_id, post_id, reason,
                                 {"figures": [f.as_change() for f in frame.figures], "places": frame.places})
         story = self._story(story_id)
-        figures = self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
+        figures = self._figure_changes(frame.figures, story["figures"], wider=frame.wider, totals=frame.totals)
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
         # the first confirmation of a story told so far only as unconfirmed
         confirmation = frame.confirming() and UNCONFIRMED in story["kinds"]
@@ -871,7 +895,7 @@ class StoryDetector:
 
     @staticmethod
     def _figure_changes(figures: list[Figure], known: dict[str, list[int]], *,
-                        wider: bool = True) -> list[tuple[Figure, int | None]]:
+                        wider: bool = True, totals: list[Figure] | None = None) -> list[tuple[Figure, int | None]]:
         """The figures that tell the story something new, each with the value it replaces (None:
         a count of something not counted before). A value the story has had (a stale figure,
         retold after an update) is no news, nor a value given as a part of a larger one the story
@@ -890,7 +914,7 @@ class StoryDetector:
             values = known.get(f.unit)
             if wider and values and any(v in values for v in f.parts):
                 continue  # a larger total of which the story's count is a part (34 drones, 27 of them over Kursk)
-            if wider and _over_regions(f, values):
+            if f in (totals or []) and _over_regions(f, values):
                 continue  # drones or missiles over several regions: a total, not the region's count risen
             if values and _rounded(f, values):
                 continue  # "more than 120 injured" after 124: the known count rounded
@@ -938,7 +962,7 @@ class StoryDetector:
         if (post.get("lang") or "und") not in languages:
             languages.append(post.get("lang") or "und")
         for f in frame.figures:
-            if frame.wider and _over_regions(f, story["figures"].get(f.unit)):
+            if f in frame.totals and _over_regions(f, story["figures"].get(f.unit)):
                 story["figures"].setdefault(f.unit, []).insert(0, f.value)  # known, the region's own count stays the latest
                 continue
             values = story["figures"].setdefault(f.unit, [])
