@@ -701,7 +701,20 @@ def test_a_larger_count_of_another_party_told_beside_the_storys_is_a_change_once
         ("d", 70, "МЧС: при ракетном ударе по Курску пострадали восемь человек."),
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
-    assert "new figure: 8 told beside the known 6 (injured) (was 6)" in made[1][1]
+    assert "new figure: 8 (injured) from another source (was 6)" in made[1][1]
+
+
+def test_a_larger_count_of_a_longer_time_or_of_no_other_speaker_is_no_other_partys_count(tmp_path):
+    made = stream(tmp_path / "year", [
+        ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),
+        ("c", 60, "В Курске при ракетном ударе ранены шесть человек. Всего с начала года в области ранены 120 человек."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+    made = stream(tmp_path / "nobody", [
+        ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),
+        ("c", 60, "В Курске при ракетном ударе ранены шесть человек. При обстреле пострадали 11 человек."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
 
 
 def test_explosions_heard_are_news_only_before_a_strikes_toll_is_known(tmp_path):

@@ -498,6 +498,7 @@ class Figure:
     parts: tuple[int, ...] = ()  # those of ``also`` told as its parts («из них 27», "27 of them")
     approximate: bool = False  # told as approximate («более 120», "over 150")
     sentence: str = field(default="", compare=False)  # the sentence it is told in (where it was counted)
+    voiced: tuple[int, ...] = ()  # those of ``also`` told in a sentence of another speaker («По данным МЧС, ... 8»)
 
     def key(self) -> tuple[str, int]:
         return (self.unit, self.value)
@@ -655,8 +656,27 @@ def extract_figures(text: str, increments: list[Figure] | None = None, *, named_
                 figures[at_unit] = replace(found_figure, also=tuple(v for v in known.values() if v != value))
             elif value not in known.values():
                 part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
-                figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
+                voiced = (*known.voiced, value) if _another_speaker(text[left:right], known.sentence) else known.voiced
+                figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts,
+                                           voiced=voiced)
     return _shot_down_together(figures)
+
+
+# Services that give counts of their own besides the speakers of ACTOR_STEMS («по данным МЧС», «ДСНС повідомила»)
+SERVICE_STEMS = ("мчс", "гсчс", "дснс", "минздрав", "моз", "emergencies ministry", "emergency service", "health ministry")
+# A count told as a total of a longer time («всего с начала года», "since the start of the war"): no party's count of the event
+_CUMULATIVE = re.compile(r"\b(?:с\s+начала|за\s+(?:этот\s+|текущий\s+)?год|since\s+the\s+(?:start|beginning)|this\s+year"
+                         r"|so\s+far|з\s+початку|за\s+(?:цей\s+)?рік|с\s+(?:февраля|августа)\s+\d{4})", re.IGNORECASE)
+
+
+def _another_speaker(sentence: str, first: str) -> bool:
+    """Whether a sentence gives a count as another party's: it names a speaker (ACTOR_STEMS, SERVICE_STEMS), not
+    the one of the first count's sentence, and tells no total of a longer time (_CUMULATIVE)."""
+    if _CUMULATIVE.search(sentence):
+        return False
+    speaker = extract_actor(sentence) or next((s for s in SERVICE_STEMS if s in folded_text(sentence).split()
+                                               or " " in s and s in folded_text(sentence)), None)
+    return speaker is not None and (sentence == first or speaker != extract_actor(first))
 
 
 # Those still in hospital («77 пострадавших остаются в больницах», "remain in hospital"), not those hospitalised

@@ -925,9 +925,10 @@ class StoryDetector:
             elif not any(v in values for v in told):
                 changes.append((f, values[-1]))
             elif not wider and f.value in values \
-                    and (other := [v for v in f.also if v > f.value and v not in f.parts and v not in values]):
+                    and (other := [v for v in f.voiced if v > f.value and v not in f.parts and v not in values]):
                 # the story's count told with a larger one of another party («власти: 6 раненых; ГСЧС: 8»)
-                changes.append((replace(f, value=max(other), words=f"{max(other)} told beside the known {f.value}"), values[-1]))
+                changes.append((replace(f, value=max(other), words=f"{max(other)} ({f.unit}) from another source"),
+                                values[-1]))
         return changes
 
     def _open(self, watchlist: str, post: dict[str, Any], frame: Frame) -> int:
