@@ -693,6 +693,15 @@ def test_the_all_clear_after_an_attack_is_a_claim_of_its_own_and_retold_a_repeat
     assert "all-clear" not in extract_kinds("Рейсы отменены, в Сумах объявлена воздушная тревога")
 
 
+def test_an_all_clear_is_told_in_its_own_clause_and_leaves_an_alert_declared_after_it():
+    assert extract_kinds("Матчи отменены, тревога продолжается в Курске.") == {"air alert"}
+    assert {"air alert", "all-clear"} <= extract_kinds("Опасность отменили, но через час снова объявили ракетную тревогу.")
+    assert "all-clear" not in extract_kinds("В Курске отбоя нет от волонтеров.")
+    assert "all-clear" not in extract_kinds("В Курске сломался отбойный молоток.")
+    assert extract_kinds("The alert was lifted after two hours") == {"all-clear"}
+    assert extract_kinds("Отбой тревоги в Курске") == {"all-clear"}
+
+
 def test_a_larger_count_of_another_party_told_beside_the_storys_is_a_change_once(tmp_path):
     made = stream(tmp_path, [
         ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),

@@ -154,7 +154,6 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "retaliation": ("возмезд", "відплат", "retaliat"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
-    "all-clear": ("отбой", "отбоя", "отбое", "отбою", "відбій", "відбою"),  # the end of an alert («отбой опасности БПЛА», «відбій тривоги»)
     "fire": ("пожар", "пожеж", "fire", "blaze"),
     "mourning": ("траур", "жалоб", "mourning"),  # a day declared (_unsaid): «день жалоби», not «жалобы» (complaints)
     "outage": ("отключени", "відключенн", "знеструм", "обесточ", "перебои", "перебоя", "перебої", "перебоє", "blackout",
@@ -166,9 +165,14 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "statement": ("заяв", "statement", "stated", "said", "says", "сказал", "сказав", "сообщил", "повідом", "announc",
                   "оголос", "объяви"),
 }
-# An alert or danger lifted: the all-clear («опасность БПЛА отменили», «тривогу скасовано»)
+# An alert or danger lifted: the all-clear («опасность БПЛА отменили», «тривогу скасовано», "the alert was lifted")
 LIFTED_STEMS = ("отмен", "отменя", "скасов", "скасув", "lifted")
-DANGER_STEMS = ("опасн", "тревог", "тривог", "небезпек")
+DANGER_STEMS = ("опасн", "тревог", "тривог", "небезпек", "alert", "warning")
+ALL_CLEAR_WORDS = frozenset({"отбой", "відбій"})  # the all-clear as a word of its own («Отбой тревоги», «Відбій»)
+ALL_CLEAR_OF = frozenset({"отбоя", "отбое", "отбою", "відбою"})  # the all-clear of a danger named next («об отбое опасности»)
+DECLARED_STEMS = ("объяв", "оголош", "оголос", "declar")  # an alert declared («снова объявили ракетную тревогу»)
+_ALERT_STEMS = ("тревог", "тривог", "alert")
+_CLAUSE_BREAK = re.compile(r"[,;.!?…\n]|\s(?:но|але|but|однако|проте)\s", re.IGNORECASE)  # clauses of a sentence
 CRIMINAL_STEMS = ("уголовн", "кримінальн", "criminal")
 # What a criminal matter is: a case, proceedings, charges, the code (not "the criminal army", a label)
 CRIMINAL_MATTERS = ("дел", "провадж", "справ", "кодекс", "преслед", "переслід", "ответствен", "відповідальн",
@@ -1047,6 +1051,22 @@ def _power_cut(words: list[str]) -> bool:
     return False
 
 
+def _all_clear(words: list[str]) -> bool:
+    """Whether a clause's words tell an all-clear: the danger itself lifted («опасность отменили», «скасували
+    тривогу», "the alert was lifted"), "all clear", «отбой» as a word of its own, or «отбоя» of a danger
+    («об отбое опасности»; not «отбоя нет от волонтеров», nor «отбойный»)."""
+    if "all clear" in " ".join(words) or ALL_CLEAR_WORDS & set(words):
+        return True
+    return any(w.startswith(LIFTED_STEMS) and any(v.startswith(DANGER_STEMS) for v in words[max(0, at - 2):at + 3])
+               or w in ALL_CLEAR_OF and any(v.startswith(DANGER_STEMS) for v in words[at + 1:at + 3])
+               for at, w in enumerate(words))
+
+
+def _alert_declared(words: list[str]) -> bool:
+    """Whether a clause's words declare an alert («снова объявили ракетную тревогу», "an alert was declared")."""
+    return any(w.startswith(_ALERT_STEMS) for w in words) and any(w.startswith(DECLARED_STEMS) for w in words)
+
+
 def _kinds_of(words: list[str], text: str) -> set[str]:
     kinds = {kind for at, kind in enumerate(map(_kind, words)) if kind and not _unsaid(kind, words, at)}
     joined = " ".join(words)
@@ -1054,11 +1074,11 @@ def _kinds_of(words: list[str], text: str) -> set[str]:
         kinds.add("air alert")
     if "shot" in words and "shot down" in joined:
         kinds.add("shoot-down")
-    if "all clear" in joined or any(w.startswith(LIFTED_STEMS) and any(v.startswith(DANGER_STEMS) for v in words[max(0, at - 2):at + 3])
-                                    for at, w in enumerate(words)):
-        kinds.add("all-clear")  # «опасность отменили», «скасували тривогу», "the all clear": the danger itself lifted
-    if "all-clear" in kinds:
-        kinds.discard("air alert")  # the alert's end, not an alert: a claim of its own
+    clauses = [_words(clause) for clause in _CLAUSE_BREAK.split(text)]
+    if any(_all_clear(clause) for clause in clauses):
+        kinds.add("all-clear")
+        if not any(_alert_declared(clause) for clause in clauses):
+            kinds.discard("air alert")  # the alert's end, not an alert: a claim of its own
     if _REGIME_KTO.search(text):
         kinds.add("counter-terrorism")
     if _power_cut(words):
