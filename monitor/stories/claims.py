@@ -560,13 +560,16 @@ def _unit(word: str) -> str | None:
     return None if word.startswith(NOT_UNIT_STEMS) else _stem_of(word, UNIT_STEMS)
 
 
-# Words a kind's stem begins that tell no such event: weapons fired, not a fire («fired missiles»)
-NOT_KIND_WORDS = frozenset({"fired", "firing", "firearm", "firearms", "fireworks", "firefight", "firepower"})
+# Words a kind's stem begins that tell no such event: weapons fired, not a fire («fired missiles»); a maker (Bombardier)
+NOT_KIND_WORDS = frozenset({"bombardier", "bombardiers", "fired", "firing", "firearm", "firearms", "fireworks", "firefight", "firepower"})
+
+
+BOMBARDMENT_WORDS = frozenset({"bombardment", "bombardments", "bombard", "bombards", "bombarded", "bombarding"})  # not "Bombardier"
 
 
 @lru_cache(maxsize=200_000)
 def _kind(word: str) -> str | None:
-    if word.startswith("bombard"):
+    if word in BOMBARDMENT_WORDS:
         return "shelling"  # "the bombardment caused fires": any attack in English, no sign of bombs
     return None if word in NOT_KIND_WORDS else _stem_of(word, KIND_STEMS)
 
