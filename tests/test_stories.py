@@ -657,6 +657,19 @@ def test_a_larger_count_of_drones_over_several_regions_is_their_total_not_the_re
         ("mod", 60, "Над Курской, Брянской и Орловской областями сбиты 42 беспилотника, сообщило Минобороны."),
     ])
     assert [d for d, _ in made] == ["new", "repeat"]  # the first count, but of three regions
+    made = stream(tmp_path / "watched", [
+        ("gov", 0, "Два беспилотника, летевших на Москву, сбиты в Раменском городском округе, сообщил Собянин."),
+        ("c", 60, "Четыре беспилотника, летевших на Москву, сбиты в Раменском городском округе, сообщил Собянин."),
+    ], toml=MOSCOW)
+    assert [d for d, _ in made] == ["new", "update"]  # the watched regions' own count, though two are named
+
+
+MOSCOW = """
+[[watchlist]]
+name = "moscow"
+regions = ["RU-MOW", "RU-MOS"]
+recipients = ["desk@example.org"]
+"""
 
 
 def test_a_count_told_for_the_watched_region_in_a_post_naming_another_is_the_regions_own(tmp_path):
@@ -712,6 +725,11 @@ def test_a_larger_count_of_another_party_told_beside_the_storys_is_a_change_once
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
     assert "new figure: 8 (injured) from another source (was 6)" in made[1][1]
+    made = stream(tmp_path / "rescuers", [
+        ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),
+        ("c", 60, "В Курске при ракетном ударе ранены шесть человек. Спасательная служба объявила о восьми пострадавших."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
 
 
 def test_a_larger_count_of_a_longer_time_or_of_no_other_speaker_is_no_other_partys_count(tmp_path):

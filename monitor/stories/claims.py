@@ -669,8 +669,9 @@ def extract_figures(text: str, increments: list[Figure] | None = None, *, named_
     return _shot_down_together(figures)
 
 
-# Services that give counts of their own besides the speakers of ACTOR_STEMS («по данным МЧС», «ДСНС повідомила»)
-SERVICE_STEMS = ("мчс", "гсчс", "дснс", "минздрав", "моз", "emergencies ministry", "emergency service", "health ministry")
+# Services that give counts of their own besides ACTOR_STEMS («по данным МЧС», «Спасательная служба объявила»): word beginnings
+SERVICE_STEMS = ("мчс", "гсчс", "дснс", "минздрав", "спасател", "рятувальн", "rescue", "emergencies ministry", "emergency service",
+                 "health ministry")
 # A count told as a total of a longer time («всего с начала года», "since the start of the war"): no party's count of the event
 _CUMULATIVE = re.compile(r"\b(?:с\s+начала|за\s+(?:этот\s+|текущий\s+)?год|since\s+the\s+(?:start|beginning)|this\s+year"
                          r"|so\s+far|з\s+початку|за\s+(?:цей\s+)?рік|с\s+(?:февраля|августа)\s+\d{4})", re.IGNORECASE)
@@ -681,8 +682,8 @@ def _another_speaker(sentence: str, first: str) -> bool:
     the one of the first count's sentence, and tells no total of a longer time (_CUMULATIVE)."""
     if _CUMULATIVE.search(sentence):
         return False
-    speaker = extract_actor(sentence) or next((s for s in SERVICE_STEMS if s in folded_text(sentence).split()
-                                               or " " in s and s in folded_text(sentence)), None)
+    words = folded_text(sentence)
+    speaker = extract_actor(sentence) or next((s for s in SERVICE_STEMS if f" {s}" in f" {words}"), None)
     return speaker is not None and (sentence == first or speaker != extract_actor(first))
 
 

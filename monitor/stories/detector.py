@@ -151,21 +151,24 @@ def _over_regions(figure: Figure, known: list[int] | None) -> bool:
 
 # Words naming the whole country a count is told over («над территорией России», "across the country")
 WHOLE_COUNTRY = frozenset({"россии", "россией", "россия", "стране", "страны", "країни", "країні", "україною", "україні",
-                           "russia", "country", "регионами", "регионах", "регіонами", "регіонах", "regions"})
+                           "україна", "україни", "украина", "украины", "украине", "russia", "ukraine", "country",
+                           "регионами", "регионах", "регіонами", "регіонах", "regions"})
 _CLAUSE_MARK = re.compile(r"[,;—–]")
 
 
 def _total_over_regions(figure: Figure, regions: list[str], named: Callable[[str], list[str]]) -> bool:
     """Whether a count of drones or missiles is a total over several regions: its own sentence names two regions
-    or more or the whole country, and gives no part for the watched ``regions`` (its clause names none but them:
-    «Над Курской областью сбиты 7 беспилотников, ещё 3 — над Белгородской» tells Kursk's 7)."""
+    or more, one of them not watched, or the whole country, and gives no part for the watched ``regions`` (its
+    clause names none but them: «Над Курской областью сбиты 7 беспилотников, ещё 3 — над Белгородской» tells
+    Kursk's 7; drones flying to Moscow downed in Moscow region are the watched regions' own)."""
     if figure.unit.removesuffix(" shot down") not in SHOT_DOWN_UNITS or figure.parts or not figure.sentence:
         return False
     clause = next((c for c in _CLAUSE_MARK.split(figure.sentence) if figure.words in " ".join(c.split())),
                   figure.sentence)
     if set(named(clause)) and set(named(clause)) <= set(regions):
         return False  # the watched region's own count, told beside another region's
-    return len(set(named(figure.sentence))) >= 2 or bool(WHOLE_COUNTRY & set(folded_text(figure.sentence).split()))
+    told = set(named(figure.sentence))
+    return (len(told) >= 2 and bool(told - set(regions))) or bool(WHOLE_COUNTRY & set(folded_text(figure.sentence).split()))
 
 
 def _heard(figure: Figure, known: dict[str, list[int]]) -> bool:
