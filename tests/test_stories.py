@@ -115,6 +115,12 @@ def test_those_still_in_hospital_are_a_count_of_their_own_not_the_injured_or_the
     assert figure_pairs("30 people were hospitalized.") == [("hospitalised", 30)]
 
 
+def test_a_total_others_stay_in_hospital_of_and_a_count_far_from_the_verb_of_staying_are_not_in_hospital():
+    assert figure_pairs("Из 12 пострадавших 8 остаются в больнице.") == [("injured", 12), ("in hospital", 8)]
+    assert figure_pairs("Remaining 3 injured were treated at a hospital.") == [("injured", 3)]
+    assert figure_pairs("2 people were injured and are still in hospital.") == [("injured", 2)]
+
+
 def test_people_of_a_toll_named_not_counted_are_counted_in_three_languages():
     assert figure_pairs("В результате погибли водитель и фельдшер, врач получил ранения.") == [("killed", 2)]
     assert figure_pairs("Загинули водій та фельдшер.") == [("killed", 2)]
@@ -124,6 +130,31 @@ def test_people_of_a_toll_named_not_counted_are_counted_in_three_languages():
     # a count already, or people named without their number: nothing more
     assert figure_pairs("Two children injured by the attack are in serious condition.") == [("children", 2)]
     assert figure_pairs("Doctors fight for the lives of adults and children injured in the attack.") == []
+
+
+def test_a_count_of_a_toll_in_the_sentence_naming_people_of_it_is_the_toll():
+    assert figure_pairs("Пострадал полицейский, ранены 3 человека.") == [("injured", 3)]
+    assert figure_pairs("A woman and a man were injured, 10 people in total were hurt.") == [("injured", 10)]
+    assert figure_pairs("Погибла женщина, ранены 2 человека.") == [("killed", 1), ("injured", 2)]  # another toll
+
+
+def test_people_of_a_toll_named_before_its_verb_and_lives_taken_in_english():
+    assert figure_pairs("Водитель и пассажир погибли на месте.") == [("killed", 2)]
+    assert figure_pairs("Мужчина и женщина ранены.") == [("injured", 2)]
+    assert figure_pairs("Поранено жінку та дитину.") == [("injured", 2)]
+    assert figure_pairs("Ранены двое мужчин и женщина.") == [("injured", 3)]
+    assert figure_pairs("The war has claimed the lives of more than 10,000 civilians.") == [("killed", 10000)]
+    assert figure_pairs("The attack claimed 5 lives.") == [("killed", 5)]
+
+
+def test_people_named_in_a_toll_are_told_in_the_posts_words_and_beside_its_count_are_no_change(tmp_path):
+    made = stream(tmp_path, [
+        ("gov", 0, "В Курске при ракетном ударе ранены два человека, сообщил губернатор."),
+        ("c", 60, "При ракетном ударе по Курску пострадал полицейский, ранены два человека."),
+        ("d", 90, "При ракетном ударе по Курску погибли водитель и пассажир."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat", "update"]
+    assert "new figure: водитель и пассажир (killed)" in made[2][1]
 
 
 def test_ages_ordinals_and_a_sources_number_are_no_counts():
@@ -207,6 +238,7 @@ STORED_SIGNATURES = {
 def test_a_bombardment_in_english_is_any_attack_not_a_strike_by_bombs():
     assert extract_kinds("The bombardment caused fires in three houses.") == {"shelling", "fire"}
     assert "bombing" in extract_kinds("Russian aircraft dropped guided bombs on Kharkiv.")
+    assert extract_kinds("A Bombardier aircraft landed in Kursk.") == set()  # a maker's name
 
 
 def test_signatures_stay_those_stored_by_earlier_versions():
@@ -625,6 +657,40 @@ def test_a_larger_count_of_drones_over_several_regions_is_their_total_not_the_re
         ("mod", 60, "Над Курской, Брянской и Орловской областями сбиты 42 беспилотника, сообщило Минобороны."),
     ])
     assert [d for d, _ in made] == ["new", "repeat"]  # the first count, but of three regions
+    made = stream(tmp_path / "watched", [
+        ("gov", 0, "Два беспилотника, летевших на Москву, сбиты в Раменском городском округе, сообщил Собянин."),
+        ("c", 60, "Четыре беспилотника, летевших на Москву, сбиты в Раменском городском округе, сообщил Собянин."),
+    ], toml=MOSCOW)
+    assert [d for d, _ in made] == ["new", "update"]  # the watched regions' own count, though two are named
+
+
+MOSCOW = """
+[[watchlist]]
+name = "moscow"
+regions = ["RU-MOW", "RU-MOS"]
+recipients = ["desk@example.org"]
+"""
+
+
+def test_a_count_told_for_the_watched_region_in_a_post_naming_another_is_the_regions_own(tmp_path):
+    made = stream(tmp_path / "beside", [
+        ("gov", 0, "Над Курской областью сбиты два беспилотника, сообщил губернатор."),
+        ("mod", 60, "Над Курской областью сбиты семь беспилотников, ещё три — над Белгородской, сообщило Минобороны."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "(was 2)" in made[1][1]
+    made = stream(tmp_path / "apart", [
+        ("gov", 0, "Над Курской областью сбиты два беспилотника, сообщил губернатор."),
+        ("c", 60, "Над Курской областью сбиты 9 беспилотников, сообщил губернатор. В Белгородской области ранен мужчина."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+    assert "(was 2)" in made[1][1]
+    made = stream(tmp_path / "country", [
+        ("gov", 0, "Над Курской областью сбиты два беспилотника, сообщил губернатор."),
+        ("mod", 60, "Над территорией России сбиты 42 беспилотника, в том числе над Курской и Белгородской областями,"
+                    " сообщило Минобороны."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
 
 
 def test_the_all_clear_after_an_attack_is_a_claim_of_its_own_and_retold_a_repeat(tmp_path):
@@ -641,6 +707,15 @@ def test_the_all_clear_after_an_attack_is_a_claim_of_its_own_and_retold_a_repeat
     assert "all-clear" not in extract_kinds("Рейсы отменены, в Сумах объявлена воздушная тревога")
 
 
+def test_an_all_clear_is_told_in_its_own_clause_and_leaves_an_alert_declared_after_it():
+    assert extract_kinds("Матчи отменены, тревога продолжается в Курске.") == {"air alert"}
+    assert {"air alert", "all-clear"} <= extract_kinds("Опасность отменили, но через час снова объявили ракетную тревогу.")
+    assert "all-clear" not in extract_kinds("В Курске отбоя нет от волонтеров.")
+    assert "all-clear" not in extract_kinds("В Курске сломался отбойный молоток.")
+    assert extract_kinds("The alert was lifted after two hours") == {"all-clear"}
+    assert extract_kinds("Отбой тревоги в Курске") == {"all-clear"}
+
+
 def test_a_larger_count_of_another_party_told_beside_the_storys_is_a_change_once(tmp_path):
     made = stream(tmp_path, [
         ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),
@@ -649,7 +724,25 @@ def test_a_larger_count_of_another_party_told_beside_the_storys_is_a_change_once
         ("d", 70, "МЧС: при ракетном ударе по Курску пострадали восемь человек."),
     ])
     assert [d for d, _ in made] == ["new", "update", "repeat"]
-    assert "new figure: 8 told beside the known 6 (injured) (was 6)" in made[1][1]
+    assert "new figure: 8 (injured) from another source (was 6)" in made[1][1]
+    made = stream(tmp_path / "rescuers", [
+        ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),
+        ("c", 60, "В Курске при ракетном ударе ранены шесть человек. Спасательная служба объявила о восьми пострадавших."),
+    ])
+    assert [d for d, _ in made] == ["new", "update"]
+
+
+def test_a_larger_count_of_a_longer_time_or_of_no_other_speaker_is_no_other_partys_count(tmp_path):
+    made = stream(tmp_path / "year", [
+        ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),
+        ("c", 60, "В Курске при ракетном ударе ранены шесть человек. Всего с начала года в области ранены 120 человек."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
+    made = stream(tmp_path / "nobody", [
+        ("gov", 0, "В Курске при ракетном ударе ранены шесть человек, сообщил губернатор."),
+        ("c", 60, "В Курске при ракетном ударе ранены шесть человек. При обстреле пострадали 11 человек."),
+    ])
+    assert [d for d, _ in made] == ["new", "repeat"]
 
 
 def test_explosions_heard_are_news_only_before_a_strikes_toll_is_known(tmp_path):
@@ -853,6 +946,20 @@ def test_a_region_named_outside_the_lead_in_no_sentence_of_an_event_or_figure_is
               "Ночью прогремели взрывы. Горят склады. Об этом рассказал губернатор Курской области."]
     for name, text in zip("cde", events):
         assert [d for d, _ in stream(tmp_path / name, [("c", 0, text)])] == ["new"]
+
+
+def test_an_event_told_in_the_lead_without_a_place_is_where_a_later_sentence_names_the_region(tmp_path):
+    posts = ["Беспилотник атаковал легковой автомобиль на трассе. Водитель получил ранения. Это произошло в"
+             " Глушковском районе Курской области.",
+             "Беспилотник атаковал легковой автомобиль на трассе. Водитель получил ранения. Видео очевидцев из Курска.",
+             "Ночью беспилотники атаковали город. Разрушен жилой дом.\n#Курск",
+             "A drone hit an apartment block overnight, injuring two. Rescuers are at the scene. The building is in"
+             " Kursk.",
+             "Дрон влучив у склад. Спалахнула пожежа. Це в Курській області.",
+             "Ракетный удар по городу. Есть погибшие. Место — Курск."]
+    for i, text in enumerate(posts):
+        made = stream(tmp_path / str(i), [("c", 0, text)])
+        assert [d for d, _ in made] == ["new"], text
 
 
 def test_a_sentence_dated_the_evening_before_tells_an_event_not_a_recall(tmp_path):

@@ -154,7 +154,6 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "retaliation": ("возмезд", "відплат", "retaliat"),
     "bombing": ("авиабомб", "авіабомб", "кааб", "бомб", "bomb"),
     "air alert": ("тревог", "тривог", "air raid", "alert"),
-    "all-clear": ("отбой", "отбоя", "отбое", "отбою", "відбій", "відбою"),  # the end of an alert («отбой опасности БПЛА», «відбій тривоги»)
     "fire": ("пожар", "пожеж", "fire", "blaze"),
     "mourning": ("траур", "жалоб", "mourning"),  # a day declared (_unsaid): «день жалоби», not «жалобы» (complaints)
     "outage": ("отключени", "відключенн", "знеструм", "обесточ", "перебои", "перебоя", "перебої", "перебоє", "blackout",
@@ -166,9 +165,14 @@ KIND_STEMS: dict[str, tuple[str, ...]] = {
     "statement": ("заяв", "statement", "stated", "said", "says", "сказал", "сказав", "сообщил", "повідом", "announc",
                   "оголос", "объяви"),
 }
-# An alert or danger lifted: the all-clear («опасность БПЛА отменили», «тривогу скасовано»)
+# An alert or danger lifted: the all-clear («опасность БПЛА отменили», «тривогу скасовано», "the alert was lifted")
 LIFTED_STEMS = ("отмен", "отменя", "скасов", "скасув", "lifted")
-DANGER_STEMS = ("опасн", "тревог", "тривог", "небезпек")
+DANGER_STEMS = ("опасн", "тревог", "тривог", "небезпек", "alert", "warning")
+ALL_CLEAR_WORDS = frozenset({"отбой", "відбій"})  # the all-clear as a word of its own («Отбой тревоги», «Відбій»)
+ALL_CLEAR_OF = frozenset({"отбоя", "отбое", "отбою", "відбою"})  # the all-clear of a danger named next («об отбое опасности»)
+DECLARED_STEMS = ("объяв", "оголош", "оголос", "declar")  # an alert declared («снова объявили ракетную тревогу»)
+_ALERT_STEMS = ("тревог", "тривог", "alert")
+_CLAUSE_BREAK = re.compile(r"[,;.!?…\n]|\s(?:но|але|but|однако|проте)\s", re.IGNORECASE)  # clauses of a sentence
 CRIMINAL_STEMS = ("уголовн", "кримінальн", "criminal")
 # What a criminal matter is: a case, proceedings, charges, the code (not "the criminal army", a label)
 CRIMINAL_MATTERS = ("дел", "провадж", "справ", "кодекс", "преслед", "переслід", "ответствен", "відповідальн",
@@ -378,19 +382,26 @@ _LEAD_BREAK = re.compile(r"[.!?…]+(?=\s|$)|[\n;]")  # sentence ends, not the p
 _NON_DIGIT = re.compile(r"\D")
 _DIGIT = re.compile(r"\d")
 # «7 из 8 ракет», "2 out of the 8 missiles", "40 of 50 drones": the first number counts what the second's noun names
-# A toll told as lives taken («унёс жизни 11 человек», «забрав життя 11 людей», "claimed the lives of 11 people"):
-# a count of the dead, the word of death set before its number
-_LIVES_TAKEN = re.compile(r"\b((?:унес|унёс|унесл|забрал|забрав|забрал|обірвав|обірвал|оборвал)\w*\s+(?:жизн\w*|житт\w*)"
-                          r"|claimed\s+(?:the\s+)?lives\s+of)(\s+)(?=\d)", re.IGNORECASE)
-# People of a toll named, not counted («погибли водитель и фельдшер», "a driver and a paramedic were killed"):
-# as many as the people named, a count of the dead (or the injured) once written as one
+_OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|(?:out\s+)?of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})", re.IGNORECASE)
+# the words just before a total a count is some of («из 8», "of the 93", "out of 8")
+_OUT_OF_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)
+# A toll told as lives taken («унёс жизни 11 человек», «забрав життя 11 людей», "claimed the lives of 11 people")
+_LIVES_TAKEN = re.compile(r"\b((?:унес|унёс|забрал|забрав|обірвав|обірвал|оборвал)\w*\s+(?:жизн\w*|житт\w*)"
+                          r"|claimed\s+(?:the\s+)?lives\s+of)(\s+(?:(?:more|less|fewer)\s+than\s+|over\s+|at\s+least\s+"
+                          r"|nearly\s+|almost\s+|about\s+|более\s+|свыше\s+|около\s+|понад\s+|близько\s+)?)(?=\d)",
+                          re.IGNORECASE)
+_LIVES_COUNTED = re.compile(r"\b(?:claimed|took)\s+(\d[\d,]*)\s+lives\b", re.IGNORECASE)  # "the attack claimed 5 lives"
+# People of a toll named, not counted («погибли водитель и фельдшер», "a driver and a paramedic were killed")
 PERSON_NOUNS = ("водитель", "фельдшер", "врач", "медик", "медсестра", "женщина", "мужчина", "ребенок", "ребёнок",
                 "девочка", "мальчик", "пенсионер", "пенсионерка", "подросток", "житель", "жительница", "полицейский",
-                "спасатель", "взрослый", "водій", "лікар", "жінка", "чоловік", "дитина", "дівчинка", "хлопчик",
-                "пенсіонер", "пенсіонерка", "підліток", "мешканець", "мешканка", "поліцейський", "рятувальник",
-                "дорослий", "driver", "paramedic", "doctor", "nurse", "woman", "man", "child", "girl", "boy", "teenager",
-                "pensioner", "resident", "adult", "officer", "rescuer")
-PEOPLE_NOUNS = ("girls", "boys", "children", "women", "men", "adults", "residents")  # counted only with a number
+                "спасатель", "взрослый", "пассажир", "водій", "лікар", "жінка", "жінку", "чоловік", "чоловіка",
+                "дитина", "дитину", "дівчинка", "дівчинку", "хлопчик", "пенсіонер", "пенсіонерка", "пенсіонерку",
+                "підліток", "мешканець", "мешканка", "мешканку", "поліцейський", "рятувальник", "дорослий", "пасажир",
+                "driver", "paramedic", "doctor", "nurse", "woman", "man", "child", "girl", "boy", "teenager",
+                "pensioner", "resident", "adult", "officer", "rescuer", "passenger")
+# Plural nouns, counted only with a number («двое мужчин», "2 girls")
+PEOPLE_NOUNS = ("girls", "boys", "children", "women", "men", "adults", "residents", "мужчин", "женщин", "детей",
+                "чоловіків", "жінок", "дітей")
 _PERSON = r"(?:" + "|".join(sorted(PERSON_NOUNS + PEOPLE_NOUNS, key=len, reverse=True)) + r")\b"
 _NAMED = r"(?:(?:a|an|the|one|\d+)\s+)?" + _PERSON
 # one person, or several: a comma between them only in a list closed by "and" («водитель, фельдшер и врач»)
@@ -398,18 +409,44 @@ _AND = r"\s*,?\s*(?:\bи\b|\bі\b|\bта\b|\band\b)\s*"
 _NAMED_LIST = r"(?:(?:" + _NAMED + r"\s*,\s*)*" + _NAMED + _AND + _NAMED + r"|" + _NAMED + r")"
 _TOLL_VERB = r"(?:погиб(?:ла|ли|ло)?|ранен[аоы]?|пострадал[аи]?|загину(?:в|ла|ли)|поранен[аоі]?|постраждал[аи]?)"
 _NAMED_AFTER = re.compile(r"\b(" + _TOLL_VERB + r")\s+(" + _NAMED_LIST + r")", re.IGNORECASE)
-_NAMED_BEFORE = re.compile(r"\b(" + _NAMED_LIST + r")\s+((?:(?:was|were|have been|has been)\s+)?(?:killed|injured|wounded|hurt)"
-                           r"|died)\b", re.IGNORECASE)
+_NAMED_BEFORE = re.compile(r"(?<!\w)(" + _NAMED_LIST + r")\s+((?:(?:was|were|have been|has been)\s+)?(?:killed|injured|wounded"
+                           r"|hurt)|died|" + _TOLL_VERB + r")\b", re.IGNORECASE)
 _ONE_NAMED = re.compile(r"(?:(\d+)\s+)?(?:(?:a|an|the|one)\s+)?(" + _PERSON + r")", re.IGNORECASE)  # its number, if given
+_KILLED_VERB = ("погиб", "загину", "killed", "died")  # a toll verb of the dead; the others are of the injured
 
 
-def _named_toll(text: str) -> str:
-    """``text`` with a toll of people named, not counted, given its count: «погибли 2 человека: водитель и
-    фельдшер», "a driver and a paramedic, 2 people were killed"."""
-    text = _NAMED_AFTER.sub(lambda m: f"{m.group(1)} {n} человек: {m.group(2)}" if (n := _how_many(m.group(2)))
-                            else m.group(), text)
-    return _NAMED_BEFORE.sub(lambda m: f"{m.group(1)}, {n} people {m.group(2)}" if (n := _how_many(m.group(1)))
-                             else m.group(), text)
+def _named_toll(text: str) -> tuple[str, dict[int, str]]:
+    """``text`` with a toll of people named, not counted, given its count («погибли 2 человек: водитель и
+    фельдшер», "a driver and a paramedic, 2 people were killed"), and where each count given starts, with the
+    people as the post names them (the figure's words); not in a sentence that counts that toll already."""
+    found = sorted([(m, m.group(2), m.group(1), True) for m in _NAMED_AFTER.finditer(text)]
+                   + [(m, m.group(1), m.group(2), False) for m in _NAMED_BEFORE.finditer(text)], key=lambda f: f[0].start())
+    pieces: list[str] = []
+    named: dict[int, str] = {}
+    at = 0
+    for m, people, verb, verb_first in found:
+        if m.start() < at or not (n := _how_many(people)) or _counted(text, m, verb):
+            continue
+        pieces.append(text[at:m.start()])
+        before = sum(len(p) for p in pieces)
+        if verb_first:  # «погибли водитель и фельдшер»
+            named[before + len(verb) + 1] = " ".join(people.split())
+            pieces.append(f"{verb} {n} человек: {people}")
+        else:  # "a driver and a paramedic were killed"
+            named[before + len(people) + 2] = " ".join(people.split())
+            pieces.append(f"{people}, {n} people {verb}")
+        at = m.end()
+    return "".join(pieces) + text[at:], named
+
+
+def _counted(text: str, m: re.Match[str], verb: str) -> bool:
+    """Whether the sentence of a named toll gives a count of that toll besides it («Пострадал полицейский, ранены
+    3 человека»; "A woman and a man were injured, 10 people in total were hurt"): the count is the toll."""
+    left = max(text.rfind(mark, 0, m.start()) for mark in ".!?…\n;") + 1
+    right = min([at for at in (text.find(mark, m.end()) for mark in ".!?…\n;") if at >= 0], default=len(text))
+    rest = text[left:m.start()] + " " * (m.end() - m.start()) + text[m.end():right]
+    unit = "killed" if any(word in verb.lower() for word in _KILLED_VERB) else "injured"
+    return any(f.unit in (unit, "people") for f in extract_figures(rest, named_tolls=False))
 
 
 def _how_many(named: str) -> int:
@@ -417,14 +454,9 @@ def _how_many(named: str) -> int:
     it is a count alone ("2 children injured": a count already) or names people without their number
     ("adults and children")."""
     found = [(int(m.group(1)) if m.group(1) else None, m.group(2).lower()) for m in _ONE_NAMED.finditer(named)]
-    if len(found) == 1 and found[0][0] is not None or any(n is None and noun in PEOPLE_NOUNS for n, noun in found):
+    if (len(found) == 1 and found[0][0] is not None) or any(n is None and noun in PEOPLE_NOUNS for n, noun in found):
         return 0
     return sum(n or 1 for n, _ in found)
-
-
-_OUT_OF = re.compile(r"\b(\d+)(\s+(?:из|із|з|(?:out\s+)?of(?:\s+the)?)\s+\d+)((?:\s+[^\W\d_]+){1,3})", re.IGNORECASE)
-# the words just before a total a count is some of («из 8», "of the 93", "out of 8")
-_OUT_OF_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)
 # a count of other regions than the one a post is about («вместе с другими регионами — 42», "in other regions"),
 # or of the whole country named so («по нашій країні 120 ракетами», «по всей Украине», "across the country");
 # not a strike on the country told with a place in it («удар по Украине ... в Днепре»)
@@ -469,6 +501,8 @@ class Figure:
     also: tuple[int, ...] = ()
     parts: tuple[int, ...] = ()  # those of ``also`` told as its parts («из них 27», "27 of them")
     approximate: bool = False  # told as approximate («более 120», "over 150")
+    sentence: str = field(default="", compare=False)  # the sentence it is told in (where it was counted)
+    voiced: tuple[int, ...] = ()  # those of ``also`` told in a sentence of another speaker («По данным МЧС, ... 8»)
 
     def key(self) -> tuple[str, int]:
         return (self.unit, self.value)
@@ -526,13 +560,16 @@ def _unit(word: str) -> str | None:
     return None if word.startswith(NOT_UNIT_STEMS) else _stem_of(word, UNIT_STEMS)
 
 
-# Words a kind's stem begins that tell no such event: weapons fired, not a fire («fired missiles»)
-NOT_KIND_WORDS = frozenset({"fired", "firing", "firearm", "firearms", "fireworks", "firefight", "firepower"})
+# Words a kind's stem begins that tell no such event: weapons fired, not a fire («fired missiles»); a maker (Bombardier)
+NOT_KIND_WORDS = frozenset({"bombardier", "bombardiers", "fired", "firing", "firearm", "firearms", "fireworks", "firefight", "firepower"})
+
+
+BOMBARDMENT_WORDS = frozenset({"bombardment", "bombardments", "bombard", "bombards", "bombarded", "bombarding"})  # not "Bombardier"
 
 
 @lru_cache(maxsize=200_000)
 def _kind(word: str) -> str | None:
-    if word.startswith("bombard"):
+    if word in BOMBARDMENT_WORDS:
         return "shelling"  # "the bombardment caused fires": any attack in English, no sign of bombs
     return None if word in NOT_KIND_WORDS else _stem_of(word, KIND_STEMS)
 
@@ -548,13 +585,14 @@ def _event_after(text: str, after: list[tuple[int, int, str]], end: int) -> tupl
     return (unit, following[0][1]) if unit else None
 
 
-def extract_figures(text: str, increments: list[Figure] | None = None) -> list[Figure]:
+def extract_figures(text: str, increments: list[Figure] | None = None, *, named_tolls: bool = True) -> list[Figure]:
     """Numbers with what they count, one figure per unit: the first value is the headline, the
     others (``Figure.also``) its parts («44 drones: 20 over Novgorod, 5 over Kursk») or the counts
     of a statement's other events; counts added to a toll («ещё двое ранены») go to ``increments``.
     Negated numbers («а не 9») and numbers told before («ранее сообщалось о 9») are no figures. See the module doc."""
     text = _SQUARE_METRE.sub("метров", _SQUARE_KM.sub("км²", digits_for_words(_URL.sub(" ", text))))
-    text = _named_toll(_LIVES_TAKEN.sub(r"\1 killed\2", _OUT_OF.sub(_count_out_of, text)))
+    text = _LIVES_COUNTED.sub(r"killed \1 lives", _LIVES_TAKEN.sub(r"\1 killed\2", _OUT_OF.sub(_count_out_of, text)))
+    text, named = _named_toll(text) if named_tolls else (text, {})
     figures: list[Figure] = []
     units: set[str] = set()
     ends: list[int] | None = None  # where the text's sentences end, found at the first number
@@ -609,7 +647,8 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
             if increments is not None and unit in INCREMENT_UNITS and unit not in {f.unit for f in increments}:
                 increments.append(Figure(unit, value, " ".join(text[m.start():noun[1] if noun else m.end()].split())))
             continue  # «ещё один ребёнок скончался», "two more people died": an increment, not the toll
-        found_figure = _ranged(Figure(unit, value, " ".join(text[m.start():end].split()), approximate=_approximate(before)),
+        written = named.get(m.start()) or " ".join(text[m.start():end].split())  # people named: the post's words
+        found_figure = _ranged(Figure(unit, value, written, approximate=_approximate(before), sentence=text[left:right]),
                                text, m.end())
         value = found_figure.value
         if unit not in units:
@@ -624,24 +663,57 @@ def extract_figures(text: str, increments: list[Figure] | None = None) -> list[F
                 figures[at_unit] = replace(found_figure, also=tuple(v for v in known.values() if v != value))
             elif value not in known.values():
                 part = value < known.value and (part_after or any(w[2] in PART_WORDS for w in before))
-                figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts)
+                voiced = (*known.voiced, value) if _another_speaker(text[left:right], known.sentence) else known.voiced
+                figures[at_unit] = replace(known, also=(*known.also, value), parts=(*known.parts, value) if part else known.parts,
+                                           voiced=voiced)
     return _shot_down_together(figures)
 
 
+# Services that give counts of their own besides ACTOR_STEMS («по данным МЧС», «Спасательная служба объявила»): word beginnings
+SERVICE_STEMS = ("мчс", "гсчс", "дснс", "минздрав", "спасател", "рятувальн", "rescue", "emergencies ministry", "emergency service",
+                 "health ministry")
+# A count told as a total of a longer time («всего с начала года», "since the start of the war"): no party's count of the event
+_CUMULATIVE = re.compile(r"\b(?:с\s+начала|за\s+(?:этот\s+|текущий\s+)?год|since\s+the\s+(?:start|beginning)|this\s+year"
+                         r"|so\s+far|з\s+початку|за\s+(?:цей\s+)?рік|с\s+(?:февраля|августа)\s+\d{4})", re.IGNORECASE)
+
+
+def _another_speaker(sentence: str, first: str) -> bool:
+    """Whether a sentence gives a count as another party's: it names a speaker (ACTOR_STEMS, SERVICE_STEMS), not
+    the one of the first count's sentence, and tells no total of a longer time (_CUMULATIVE)."""
+    if _CUMULATIVE.search(sentence):
+        return False
+    words = folded_text(sentence)
+    speaker = extract_actor(sentence) or next((s for s in SERVICE_STEMS if f" {s}" in f" {words}"), None)
+    return speaker is not None and (sentence == first or speaker != extract_actor(first))
+
+
 # Those still in hospital («77 пострадавших остаются в больницах», "remain in hospital"), not those hospitalised
-_STAYING = re.compile(r"\b(?:оста[ёеюя]|находя|находит|залиша|перебува|remain|still)", re.IGNORECASE)
+_STAYING = re.compile(r"\b(?:оста[ёеюя]|находя|находит|залиша|перебува|remain(?!ing)|still)", re.IGNORECASE)
 _HOSPITAL = re.compile(r"\b(?:больниц|стационар|лікарн|госпітал(?!із)|hospitals?\b)", re.IGNORECASE)
+_TOTAL_BEFORE = re.compile(r"\b(?:из|із|з|of)(?:\s+the)?\s+$", re.IGNORECASE)  # «из 12 пострадавших 8 ...»: the total, not those staying
+STAYING_REACH = 2  # words at most between a count and the verb saying they stay («77 пострадавших остаются»)
 
 
 def _in_hospital(text: str, number: tuple[int, int], sentence: tuple[int, int]) -> str | None:
     """What a count of people counts when its clause says they are still in hospital («77 пострадавших
     остаются в больницах», «у лікарнях залишаються 30», "23 patients remain in hospitals"): a count of its
-    own ("in hospital", falling as they leave), not the injured or the hospitalised."""
+    own ("in hospital", falling as they leave), not the injured or the hospitalised. The verb of staying stands
+    within STAYING_REACH words of the count ("2 people were injured and are still in hospital": 2 injured), and
+    a total they are some of («из 12 пострадавших») is no such count."""
     (start, end), (left, right) = number, sentence
     clause_start = max([text.rfind(mark, left, start) for mark in ",;:("] + [left])
     breaks = [at for at in (text.find(mark, end, right) for mark in ",;:(") if at >= 0]
-    clause = text[clause_start:min(breaks, default=right)]
-    return "in hospital" if _HOSPITAL.search(clause) and _STAYING.search(clause) else None
+    clause_end = min(breaks, default=right)
+    if _TOTAL_BEFORE.search(text, clause_start, start) or not _HOSPITAL.search(text, clause_start, clause_end):
+        return None
+    return "in hospital" if any(_near(text, (start, end), (m.start(), m.end()))
+                                for m in _STAYING.finditer(text, clause_start, clause_end)) else None
+
+
+def _near(text: str, one: tuple[int, int], other: tuple[int, int]) -> bool:
+    """Whether two spans of a text stand within STAYING_REACH words of each other."""
+    between = text[one[1]:other[0]] if one[1] <= other[0] else text[other[1]:one[0]]
+    return len(_WORD.findall(between)) <= STAYING_REACH
 
 
 def _elsewhere(text: str, start: int, end: int, sentence: tuple[int, int]) -> bool:
@@ -983,6 +1055,22 @@ def _power_cut(words: list[str]) -> bool:
     return False
 
 
+def _all_clear(words: list[str]) -> bool:
+    """Whether a clause's words tell an all-clear: the danger itself lifted («опасность отменили», «скасували
+    тривогу», "the alert was lifted"), "all clear", «отбой» as a word of its own, or «отбоя» of a danger
+    («об отбое опасности»; not «отбоя нет от волонтеров», nor «отбойный»)."""
+    if "all clear" in " ".join(words) or ALL_CLEAR_WORDS & set(words):
+        return True
+    return any(w.startswith(LIFTED_STEMS) and any(v.startswith(DANGER_STEMS) for v in words[max(0, at - 2):at + 3])
+               or w in ALL_CLEAR_OF and any(v.startswith(DANGER_STEMS) for v in words[at + 1:at + 3])
+               for at, w in enumerate(words))
+
+
+def _alert_declared(words: list[str]) -> bool:
+    """Whether a clause's words declare an alert («снова объявили ракетную тревогу», "an alert was declared")."""
+    return any(w.startswith(_ALERT_STEMS) for w in words) and any(w.startswith(DECLARED_STEMS) for w in words)
+
+
 def _kinds_of(words: list[str], text: str) -> set[str]:
     kinds = {kind for at, kind in enumerate(map(_kind, words)) if kind and not _unsaid(kind, words, at)}
     joined = " ".join(words)
@@ -990,11 +1078,11 @@ def _kinds_of(words: list[str], text: str) -> set[str]:
         kinds.add("air alert")
     if "shot" in words and "shot down" in joined:
         kinds.add("shoot-down")
-    if "all clear" in joined or any(w.startswith(LIFTED_STEMS) and any(v.startswith(DANGER_STEMS) for v in words[max(0, at - 2):at + 3])
-                                    for at, w in enumerate(words)):
-        kinds.add("all-clear")  # «опасность отменили», «скасували тривогу», "the all clear": the danger itself lifted
-    if "all-clear" in kinds:
-        kinds.discard("air alert")  # the alert's end, not an alert: a claim of its own
+    clauses = [_words(clause) for clause in _CLAUSE_BREAK.split(text)]
+    if any(_all_clear(clause) for clause in clauses):
+        kinds.add("all-clear")
+        if not any(_alert_declared(clause) for clause in clauses):
+            kinds.discard("air alert")  # the alert's end, not an alert: a claim of its own
     if _REGIME_KTO.search(text):
         kinds.add("counter-terrorism")
     if _power_cut(words):

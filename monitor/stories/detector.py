@@ -18,7 +18,8 @@ the frame: different ones tell claims apart. Meaning (a cosine of sentence vecto
 less by what the frames share (``StoryDetector._compare``); a story post in another language counts
 CROSS_LANGUAGE nearer when the frames do not conflict.
 Decisions: MENTION when the post names the watched regions only in passing (``items.in_passing``:
-no story, no alert), or only as background (outside its lead, in no sentence of an event or figure);
+no story, no alert), or only as background (outside its lead, in no sentence of an event or figure, with a
+lead telling no event or about another region);
 NEW when the post opens a story; UPDATE when it adds a figure or a place the
 story did not have, a count added to a toll («ещё двое ранены»), a happening its lead is first to tell
 (a fire, an evacuation, a regime declared, a power outage: ``ASPECT_KINDS``) or a day of mourning, an
@@ -40,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import struct
 from collections import Counter
 from collections.abc import Callable
@@ -68,6 +70,7 @@ from .claims import (
     extract_facilities,
     extract_figures,
     extract_kinds,
+    folded_text,
     lead,
     same_time,
     similarities,
@@ -140,11 +143,32 @@ def _rounded(figure: Figure, known: list[int]) -> bool:
 
 
 def _over_regions(figure: Figure, known: list[int] | None) -> bool:
-    """Whether a count of drones or missiles, in a post naming regions besides the watched ones, is larger than
-    any the story has (or the first) and given without the region's part: the total over all of them (a defence
-    ministry's 42 drones over six regions after the region's 2; 130 drones over the country), not the region's."""
-    return not figure.parts and figure.unit.removesuffix(" shot down") in SHOT_DOWN_UNITS \
-        and figure.value > max(known or [0])
+    """Whether a count of drones or missiles told as a total over several regions (``Frame.totals``) is larger than
+    any the story has (or the first): the total over all of them (a defence ministry's 42 drones over six regions
+    after the region's 2; 130 drones over the country), not the region's count risen."""
+    return figure.value > max(known or [0])
+
+
+# Words naming the whole country a count is told over («над территорией России», "across the country")
+WHOLE_COUNTRY = frozenset({"россии", "россией", "россия", "стране", "страны", "країни", "країні", "україною", "україні",
+                           "україна", "україни", "украина", "украины", "украине", "russia", "ukraine", "country",
+                           "регионами", "регионах", "регіонами", "регіонах", "regions"})
+_CLAUSE_MARK = re.compile(r"[,;—–]")
+
+
+def _total_over_regions(figure: Figure, regions: list[str], named: Callable[[str], list[str]]) -> bool:
+    """Whether a count of drones or missiles is a total over several regions: its own sentence names two regions
+    or more, one of them not watched, or the whole country, and gives no part for the watched ``regions`` (its
+    clause names none but them: «Над Курской областью сбиты 7 беспилотников, ещё 3 — над Белгородской» tells
+    Kursk's 7; drones flying to Moscow downed in Moscow region are the watched regions' own)."""
+    if figure.unit.removesuffix(" shot down") not in SHOT_DOWN_UNITS or figure.parts or not figure.sentence:
+        return False
+    clause = next((c for c in _CLAUSE_MARK.split(figure.sentence) if figure.words in " ".join(c.split())),
+                  figure.sentence)
+    if set(named(clause)) and set(named(clause)) <= set(regions):
+        return False  # the watched region's own count, told beside another region's
+    told = set(named(figure.sentence))
+    return (len(told) >= 2 and bool(told - set(regions))) or bool(WHOLE_COUNTRY & set(folded_text(figure.sentence).split()))
 
 
 def _heard(figure: Figure, known: dict[str, list[int]]) -> bool:
@@ -155,10 +179,17 @@ def _heard(figure: Figure, known: dict[str, list[int]]) -> bool:
 
 def _not_news(frame: Frame, known: dict[str, list[int]]) -> str:
     """The figures of a post that are no change of a story's counts, in words, for the decision's reason."""
-    totals = [f for f in frame.figures if frame.wider and _over_regions(f, known.get(f.unit))]
+    totals = [f for f in frame.totals if _over_regions(f, known.get(f.unit))]
     heard = [f for f in frame.figures if _heard(f, known) and f.value not in known.get(f.unit, [])]
     return "".join([f"; {_figure_text(f)}: a total over several regions, not the region's count" for f in totals]
                    + [f"; {_figure_text(f)}: explosions heard, no news once the toll is known" for f in heard])
+
+
+def _tells_event(text: str) -> bool:
+    """Whether a text (a post's lead) tells an event or a figure: a kind besides telling and statements, or a count
+    of what happened (a bare count of people, «125 тысяч человек», may be a population)."""
+    return bool(extract_kinds(text) - TELLING_KINDS - STATEMENT_KINDS
+                or any(f.unit != "people" for f in extract_figures(text)))
 
 
 def _label(post: dict[str, Any]) -> str:
@@ -214,6 +245,7 @@ class Frame:
     lead_kinds: set[str] = field(default_factory=set)  # the event kinds its lead names
     facilities: dict[str, str] = field(default_factory=dict)  # airports and airfields it names: key -> name
     denies: bool = False  # it says a party denies or refutes what was told
+    totals: list[Figure] = field(default_factory=list)  # counts told as totals over several regions (_total_over_regions)
 
     def confirming(self) -> bool:
         """Whether it confirms the claim: a party says so, or a named speaker tells it as fact."""
@@ -621,7 +653,7 @@ class StoryDetector:
 
     def _adds(self, frame: Frame, story: dict[str, Any]) -> bool:
         """Whether the post's frame tells the story something new: a figure or a place."""
-        return bool(self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
+        return bool(self._figure_changes(frame.figures, story["figures"], wider=frame.wider, totals=frame.totals)
                     or [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])])
 
     def _in_span(self, story: dict[str, Any], date: str) -> bool:
@@ -671,12 +703,9 @@ class StoryDetector:
             places = [p.id for p in hit.places if p.kind != "region"]
             regions = list(dict.fromkeys([*hit.regions, *(p.region for p in hit.places)]))
             outside = post_regions is None or bool(set(post_regions) - set(regions))
-            if (elsewhere := ((outside or may_name_in_passing(post.get("text") or ""))
-                              and self._in_passing(post, regions, places, hit.places, named))
-                    or self._background(post, regions, places, hit.places, named)):
+            if mention := self._mention(post, regions, places, hit.places, named, outside=outside):
                 # about another region: it joins no story and raises nothing for this watchlist
-                decisions.append(Decision(hit.name, "mention", 0, post["id"],
-                                          f"named in passing: {elsewhere}",
+                decisions.append(Decision(hit.name, "mention", 0, post["id"], mention,
                                           regions=regions, keywords=list(hit.keywords)))
                 continue
             own = self._claim_for(post, regions, claim, date, named) if outside else claim
@@ -684,6 +713,9 @@ class StoryDetector:
                           own.when.day(date), own.spoken, own.when.clock, own.objects, post.get("lang"),
                           own.confirms, own.hedged, outside, own.increments, own.lead_kinds, own.facilities,
                           own.denies)
+            if self.regions_of is not None:
+                cached = self._regions_cached(post, named)
+                frame.totals = [f for f in own.figures if _total_over_regions(f, regions, cached)]
             decision = self._decide(hit.name, post, own, frame, vector, since, until)
             decision.regions = regions
             decision.keywords = list(hit.keywords)
@@ -700,6 +732,14 @@ class StoryDetector:
                 named[item] = regions_of(item, post.get("lang"))
             return named[item]
         return cached
+
+    def _mention(self, post: dict[str, Any], regions: list[str], places: list[str], hits: list[Any],
+                 named: dict[str, list[str]], *, outside: bool) -> str | None:
+        """Why the post only mentions the watched ``regions`` (in passing, or as background), or None."""
+        if outside or may_name_in_passing(post.get("text") or ""):
+            if elsewhere := self._in_passing(post, regions, places, hits, named):
+                return f"named in passing: {elsewhere}"
+        return self._background(post, regions, places, hits, named)
 
     def _in_passing(self, post: dict[str, Any], regions: list[str], places: list[str], hits: list[Any],
                     named: dict[str, list[str]]) -> str | None:
@@ -728,8 +768,9 @@ class StoryDetector:
     def _background(self, post: dict[str, Any], regions: list[str], places: list[str], hits: list[Any],
                     named: dict[str, list[str]]) -> str | None:
         """Why the watched ``regions`` are only the background of the post, or None: its lead names none of
-        them (nor a place of theirs, nor an airport), and no sentence naming them tells an event or a figure there
-        or names a speaker (an actor's flat in Odesa, people who moved from it): no event in the region is told."""
+        them (nor a place of theirs, nor an airport) and tells no event or is about another region, and no sentence
+        naming them tells an event or a figure there or names a speaker (an actor's flat in Odesa, people who moved
+        from it): no event in the region is told. A lead's event told without a place is where the region is named."""
         if self.regions_of is None or not regions:
             return None
         text = post.get("text") or ""
@@ -742,11 +783,13 @@ class StoryDetector:
         top = lead(text)
         if naming(top) or extract_facilities(top):  # an airport of the lead may be the region's
             return None
+        if _tells_event(top) and not set(cached(top)) - set(regions):
+            return None  # the lead tells an event, and the sentence naming the region says where it was
         told = [sentence for sentence in sentences_of(text) if naming(sentence)]
         if not told or any(extract_figures(sentence) or extract_kinds(sentence) or extract_actor(sentence)
                            for sentence in told):
             return None  # an event or a figure there, or the region's speaker («рассказал губернатор Курской области»)
-        return "named only as background: no event or figure told in the sentences naming it"
+        return "background: no event or figure in the sentences naming it"
 
     def _claim_for(self, post: dict[str, Any], regions: list[str], claim: Claim, date, named: dict[str, list[str]]) -> Claim:
         """The claim of the post's items about ``regions`` when it is a digest of several regions'
@@ -787,7 +830,7 @@ class StoryDetector:
                 return Decision(watchlist, "new", story_id, post_id, reason,
                                 {"figures": [f.as_change() for f in frame.figures], "places": frame.places})
         story = self._story(story_id)
-        figures = self._figure_changes(frame.figures, story["figures"], wider=frame.wider)
+        figures = self._figure_changes(frame.figures, story["figures"], wider=frame.wider, totals=frame.totals)
         new_places = [p for p in frame.places if not self.places.overlap([p], story["places"] + story["regions"])]
         # the first confirmation of a story told so far only as unconfirmed
         confirmation = frame.confirming() and UNCONFIRMED in story["kinds"]
@@ -855,7 +898,7 @@ class StoryDetector:
 
     @staticmethod
     def _figure_changes(figures: list[Figure], known: dict[str, list[int]], *,
-                        wider: bool = True) -> list[tuple[Figure, int | None]]:
+                        wider: bool = True, totals: list[Figure] | None = None) -> list[tuple[Figure, int | None]]:
         """The figures that tell the story something new, each with the value it replaces (None:
         a count of something not counted before). A value the story has had (a stale figure,
         retold after an update) is no news, nor a value given as a part of a larger one the story
@@ -874,7 +917,7 @@ class StoryDetector:
             values = known.get(f.unit)
             if wider and values and any(v in values for v in f.parts):
                 continue  # a larger total of which the story's count is a part (34 drones, 27 of them over Kursk)
-            if wider and _over_regions(f, values):
+            if f in (totals or []) and _over_regions(f, values):
                 continue  # drones or missiles over several regions: a total, not the region's count risen
             if values and _rounded(f, values):
                 continue  # "more than 120 injured" after 124: the known count rounded
@@ -885,9 +928,10 @@ class StoryDetector:
             elif not any(v in values for v in told):
                 changes.append((f, values[-1]))
             elif not wider and f.value in values \
-                    and (other := [v for v in f.also if v > f.value and v not in f.parts and v not in values]):
+                    and (other := [v for v in f.voiced if v > f.value and v not in f.parts and v not in values]):
                 # the story's count told with a larger one of another party («власти: 6 раненых; ГСЧС: 8»)
-                changes.append((replace(f, value=max(other), words=f"{max(other)} told beside the known {f.value}"), values[-1]))
+                changes.append((replace(f, value=max(other), words=f"{max(other)} ({f.unit}) from another source"),
+                                values[-1]))
         return changes
 
     def _open(self, watchlist: str, post: dict[str, Any], frame: Frame) -> int:
@@ -922,7 +966,7 @@ class StoryDetector:
         if (post.get("lang") or "und") not in languages:
             languages.append(post.get("lang") or "und")
         for f in frame.figures:
-            if frame.wider and _over_regions(f, story["figures"].get(f.unit)):
+            if f in frame.totals and _over_regions(f, story["figures"].get(f.unit)):
                 story["figures"].setdefault(f.unit, []).insert(0, f.value)  # known, the region's own count stays the latest
                 continue
             values = story["figures"].setdefault(f.unit, [])
