@@ -1376,3 +1376,30 @@ def test_a_town_that_labels_no_region_names_its_watched_region_in_the_lead(tmp_p
         ("news", 30, "В Измаиле повреждён порт. Ночью Россия также атаковала Киевскую и Харьковскую области."),
     ], toml=ODESA)
     assert [d for d, _ in made] == ["new", "new"]
+
+
+
+CRIMEA = '[[watchlist]]\nname = "crimea"\nregions = ["UA-40", "UA-43"]\nrecipients = ["desk@example.org"]\n'
+
+
+def test_a_count_of_a_city_regions_strike_by_the_same_weapon_is_the_storys_at_the_frames_nearness(tmp_path):
+    from monitor.stories.detector import MEANING_WITH_FRAME, MEANING_WITH_REGION, Frame
+    from monitor.stories.stage import detector_for
+
+    config = load_config(write_config(tmp_path, CRIMEA))
+    story = {"places": [], "regions": ["UA-40"], "figures": {"injured": [22], "killed": [2]}, "actors": ["governor"],
+             "kinds": ["attack", "casualties", "missile"], "day": None, "late": False}
+    near = (MEANING_WITH_FRAME + MEANING_WITH_REGION) / 2  # a retelling by another party, in its own words
+
+    def compare(text: str, kinds: set[str], places: list[str] | None = None) -> bool:
+        frame = Frame(kinds, places or [], ["UA-40"], extract_figures(text), "defence ministry",
+                      "2024-06-23T11:35:00+00:00")
+        with Archive(config.storage.path) as archive:
+            return detector_for(archive.conn, config)._compare(frame, story, near).same
+
+    assert compare("Над Севастополем сбиты четыре ракеты, пострадали 20 человек.", {"attack", "missile"})
+    # struck by drones, not missiles; or a place of its own named: told apart by meaning alone
+    assert not compare("Беспилотники атаковали Севастополь, пострадали 3 человека.", {"attack", "drone"})
+    assert not compare("Ракетный удар по Инкерману, пострадали 3 человека.", {"attack", "missile"},
+                       ["UA-40:geonames-712930"])
+    assert not compare("После ракетного удара по Севастополю повреждены 5 домов.", {"attack", "missile"})  # no count shared

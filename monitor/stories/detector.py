@@ -552,6 +552,10 @@ class StoryDetector:
             or (shared_places and telling_kinds)
             or (shared_facilities and shared_kinds)
             or (shared_units and shared_kinds and shared_places)  # the same count changing (24 injured after 5)
+            # the same count of a strike by the same weapon on a region told without a place in it (a city
+            # region: Sevastopol's injured by missiles, whoever counts them)
+            or (shared_units and shared_regions and kinds & story_kinds & WEAPON_KINDS and not frame.places
+                and not story["places"])
         )
         # or only on region and event: a count changing across the region, a claim about the whole
         # region (a state of emergency), or about a place in it, told once with the place and once
