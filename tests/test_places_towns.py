@@ -344,3 +344,25 @@ def test_a_town_named_like_a_word_is_the_object_of_a_verb_of_attack(everywhere, 
 @pytest.mark.parametrize("text", ["Дроны атаковали Жуковский", "Журналисты атаковали Чехова"])
 def test_a_surname_after_a_verb_of_attack_is_no_town(everywhere, text):
     assert watch_places(everywhere, text) == {}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("В Одесской области тревога. В Подольске прошёл митинг.", {"RU-MOS": ["Podolsk"], "UA-51": []}),  # not Podilsk
+    ("Лермонтов написал «Бородино». В Одесской области тревога.", {"UA-51": []}),  # not Budzhak
+    ("Час Ч настал: в Одессе объявлена тревога.", {"UA-51": ["Odesa"]}),  # «Ч» is no name of Chornomorsk
+    ("В Крыму вспоминали, как Советский Союз строил курорты.", {"UA-43": []}),  # «Советский» is no name of Ichki
+])
+def test_a_former_name_that_is_another_places_a_word_or_a_letter_names_no_town(matcher, text, expected):
+    assert watch_places(matcher, text) == expected
+
+
+def test_the_russian_names_of_codifier_towns_are_russian_and_no_other_places(generator):
+    names = {p["en"]: set(p["names"]["ru"]) for p in towns() if p["source"] == "katottg"}
+    assert not names["Podilsk"] & {"Подольск", "Котовск", "Подольськ"}  # Podolsk (Moscow Oblast), Kotovsk (Tambov)
+    assert "Ч" not in names["Chornomorsk"] and "Черноморск" in names["Chornomorsk"]
+    assert "Красний Луч" not in names["Khrustalnyi"] and "Бородино" not in names["Budzhak"]
+    assert "Стаханов" in names["Kadiivka"]  # a surname: a former name still used
+    assert generator.ukrainian_spelling("Красний Луч") and not generator.ukrainian_spelling("Красный Луч")
+    assert not generator.usable_former("Никита", "UA-43", {}) and not generator.usable_former("Ч", "UA-51", {})
+    assert not generator.usable_former("Котовск", "UA-51", {"котовск": {"RU-TAM"}})
+    assert generator.usable_former("Стаханов", "UA-09", {"стаханов": {"UA-09"}})

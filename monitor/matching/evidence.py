@@ -114,7 +114,7 @@ def _one_word_names(place: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def _word_reading(word: str, lang: str) -> tuple[bool, bool]:
+def word_reading(word: str, lang: str) -> tuple[bool, bool]:
     """(an ordinary word, a person's name) by the word's likeliest parse in ``lang``."""
     found = parses(word, lang)
     if not found or not is_known(word, lang):
@@ -158,7 +158,7 @@ def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
             words = _one_word_names(place)
             if any(lang == "ru" for lang, _ in words):  # the Russian dictionary tags toponyms; the Ukrainian one does not
                 words = [(lang, word) for lang, word in words if lang == "ru"]
-            readings = [_word_reading(word, lang) for lang, word in words]
+            readings = [word_reading(word, lang) for lang, word in words]
             if any(common for common, _ in readings):
                 reasons.append("common")
             if any(person for _, person in readings):
