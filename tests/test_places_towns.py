@@ -280,6 +280,8 @@ def test_a_small_town_of_a_name_no_other_place_has_is_taken_after_a_preposition_
     ("Жители Чехова слышали взрывы", "RU-MOS", "Chekhov"),
     ("Атака на порт Південне", "UA-51", "Pivdenne"),
     ("The mayor of Chekhov said", "RU-MOS", "Chekhov"),
+    ("Власти Фрязино сообщили о пожаре", "RU-MOS", "Fryazino"),  # left undeclined: no genitive reading
+    ("Власти Щёлково ввели режим ЧС", "RU-MOS", "Shchyolkovo"),
 ])
 def test_a_town_governed_by_a_facility_people_or_authority_noun_is_the_town(everywhere, text, region, town):
     assert watch_places(everywhere, text) == {region: [town]}

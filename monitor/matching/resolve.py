@@ -104,6 +104,7 @@ _PLACE_NOUNS = frozenset({"порт", "аэропорт", "аэродром", "�
                           "околиця", "окраїна", "адміністрація", "аеропорт", "аеродром"})
 _EN_PLACE_NOUNS = frozenset({"port", "airport", "airfield", "residents", "resident", "authorities", "mayor",
                              "outskirts", "people"})
+_UNDECLINED_ENDINGS = ("ово", "ёво", "ево", "ино", "ыно")  # «Фрязино», «Щёлково»: often left undeclined
 _TITLE_NOUNS = frozenset({"мэр", "глава", "мер", "голова"})  # also before a surname: the name must be no nominative
 # an airport or airfield is named after the place it lies at: «аэропорт «Домодедово»» is in Moscow Oblast
 _FACILITY_NOUNS = frozenset({"аэропорт", "аэродром", "аеропорт", "аеродром", "airport", "airfield"})
@@ -400,10 +401,15 @@ class Resolution:
         nouns = self.lemmas_at(j) & _PLACE_NOUNS
         if not nouns or tokens[s].script != "cyr":
             return False
-        if nouns & _PORT_NOUNS:
+        if nouns & _PORT_NOUNS or self.undeclined_toponym(s):
             return True
         cases = self.cases_at(s)
         return "gent" in cases and not (nouns & _TITLE_NOUNS and "nomn" in cases)
+
+    def undeclined_toponym(self, s: int) -> bool:
+        """A town's name in -ово, -ино the press leaves undeclined («Власти Фрязино», «мэр Щёлково»), likeliest a
+        toponym: the dictionary declines it, so it has no genitive reading there."""
+        return self.tokens[s].norm.endswith(_UNDECLINED_ENDINGS) and self.likeliest_toponym(s)
 
     def municipality_after(self, e: int) -> bool:
         """«Раменского городского округа», «Раменского района», «Чорноморської міської громади», "Ramenskoye urban
