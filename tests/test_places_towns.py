@@ -368,3 +368,24 @@ def test_the_russian_names_of_codifier_towns_are_russian_and_no_other_places(gen
     assert not generator.usable_former("Никита", "UA-43", {}) and not generator.usable_former("Ч", "UA-51", {})
     assert not generator.usable_former("Котовск", "UA-51", {"котовск": {"RU-TAM"}})
     assert generator.usable_former("Стаханов", "UA-09", {"стаханов": {"UA-09"}})
+
+
+@pytest.mark.parametrize("text", [
+    "Zhukovsky's team won the match.", "Zhukovsky said the team won.",  # the Latin spelling of a surname too
+    "Жена Королёва дала интервью.", "Депутат Королёв предложил закон.", "Сестра Королёва рассказала о детстве.",
+    "The Korolev crater on the Moon.",  # Korolyov, of other_cities.json, is named like a person as well
+])
+def test_a_town_or_city_named_like_a_person_needs_words_of_place_in_every_spelling(matcher, text):
+    assert watch_places(matcher, text) == {}
+
+
+@pytest.mark.parametrize("text, town", [
+    ("Взрыв в Королёве", "Korolyov"), ("Жители Королёва слышали взрыв", "Korolyov"),
+    ("A drone fell near Zhukovsky", "Zhukovsky"), ("Fire in Korolev", "Korolyov"),
+])
+def test_a_town_or_city_named_like_a_person_is_taken_on_words_of_place(matcher, text, town):
+    assert watch_places(matcher, text) == {"RU-MOS": [town]}
+
+
+def test_a_regions_capital_named_like_a_person_is_known_by_its_name(everywhere):
+    assert watch_places(everywhere, "Николаев снова атакован") == {"UA-48": ["Mykolaiv"]}

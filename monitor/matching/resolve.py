@@ -860,7 +860,7 @@ class Resolution:
             return "listed" in ambiguity or "common" in ambiguity
 
         # «В Подмосковье ... заявил Жуковский»: a town elsewhere named like a person needs words of its own
-        surname = self.person_word(s) and not (self.place_cue(s, e) or self.place_preposition(s))
+        surname = any(self.person_like(s, t) for t in terms) and not (self.place_cue(s, e) or self.place_preposition(s))
         named = by_district or [(t, f"its region ({m.places[t.ref]['region']}) named in the post") for t in terms
                                 if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))
                                 and not (surname and is_town_elsewhere(m.places[t.ref]))]
@@ -899,18 +899,20 @@ class Resolution:
         for t in candidates:
             # a Latin spelling is no Russian or Ukrainian word: "Derhachi" is the town, «дергачи» the birds
             ambiguity = [a for a in m._ambiguity[t.ref] if (a != "shared" or len(regions) == 1 and len(terms) == 1)
-                         and not (a == "common" and first.script == "lat")]
+                         and not (a == "common" and first.script == "lat")
+                         and not (a == "person_like" and first.script == "cyr" and not self.person_word(s))]
             about = ", ".join(REASON_TEXT[a] for a in ambiguity)
             kind = m.places[t.ref]["kind"]
             if "minor" in ambiguity and "shared" not in ambiguity and "listed" not in ambiguity:
                 ok, why = self.minor_evidence(s, e, t, ambiguity, len(terms), evidence_regions)
                 (kept if ok else rejected).append((t, f"ambiguous ({about}){why}"))
-            elif is_town_elsewhere(m.places[t.ref]) and (self.person_word(s) or {"common", "person"} & set(ambiguity)):
+            elif is_town_elsewhere(m.places[t.ref]) and (
+                    self.person_word(s) or {"common", "person", "person_like"} & set(ambiguity)):
                 # «Как писал Чехов», «губернатор Воробьёв»: a town elsewhere named like a person or a word is taken
                 # only after a preposition of place or a settlement word (a toponym tag is no evidence)
                 if first.capital and (cue or self.place_preposition(s)):
                     kept.append((t, f"a town named like a person or a word, after «{tokens[s - 1].raw}»"))
-                elif first.capital and not self.person_word(s) and self.attack_verb_before(s):
+                elif first.capital and not self.person_like(s, t) and self.attack_verb_before(s):
                     kept.append((t, f"a town named like a word, the object of «{tokens[s - 1].raw}»"))
                 elif self.town_region_evidence(s, t, evidence_regions):
                     kept.append((t, f"a town named like a word, its region ({m.places[t.ref]['region']}) or another "
@@ -927,7 +929,8 @@ class Resolution:
                 rejected.append((t, f"ambiguous ({about}): neither its district nor its region named"))
             elif cue and first.capital:
                 kept.append((t, f"ambiguous ({about}) but after a settlement word"))
-            elif (proper and prep) or (geox and (proper or first.capital and not {"common", "person"} & set(ambiguity))):
+            elif (proper and prep) or (geox and "person_like" not in ambiguity and (
+                    proper or first.capital and not {"common", "person"} & set(ambiguity))):
                 # at a sentence's start the toponym tag counts only for a name that is no ordinary word or person
                 kept.append((t, f"ambiguous ({about}) but a capitalised name "
                                 + (f"after «{tokens[s - 1].raw}»" if prep and proper else "tagged as a toponym")))
@@ -972,6 +975,10 @@ class Resolution:
             return False
         return self.tokens[s].script != "cyr" or "accs" in self.cases_at(s)
 
+    def person_like(self, s: int, t: Any) -> bool:
+        """The word at s can be a person's name, or is a Latin spelling of a place whose Russian name can be one."""
+        return self.person_word(s) or (self.tokens[s].script == "lat" and "person_like" in self.m._ambiguity[t.ref])
+
     def likeliest_toponym(self, s: int) -> bool:
         """The Russian dictionary's likeliest reading of the word at s is a toponym («Судаке», not «судак»)."""
         token = self.tokens[s]
@@ -982,7 +989,7 @@ class Resolution:
         """A capitalised town of towns.json named like no person, in a post naming its region or another place of it:
         taken plainly, on words of its own («в Чехове»), or as an airport's name («аэропорт «Домодедово»»)."""
         region = self.m.places[t.ref]["region"]
-        return (is_town_elsewhere(self.m.places[t.ref]) and self.tokens[s].capital and not self.person_word(s)
+        return (is_town_elsewhere(self.m.places[t.ref]) and self.tokens[s].capital and not self.person_like(s, t)
                 and region in evidence_regions | self.facility_regions | self.cued_regions)
 
     def without_towns_elsewhere(self, terms: list) -> tuple[list, list]:
