@@ -389,3 +389,19 @@ def test_a_town_or_city_named_like_a_person_is_taken_on_words_of_place(matcher, 
 
 def test_a_regions_capital_named_like_a_person_is_known_by_its_name(everywhere):
     assert watch_places(everywhere, "Николаев снова атакован") == {"UA-48": ["Mykolaiv"]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("В Подмосковье сбит дрон. Заря окрасила небо над полем.", {"RU-MOS": []}),  # at a sentence's start: the dawn
+    ("В Алтайском крае тревога. Южный ветер усилится.", {"RU-ALT": []}),  # an adjective of the noun after it
+    ("В Ленинградской области вспоминали, как Советский Союз строил курорты.", {"RU-LEN": []}),
+    ("В Подмосковье сбит дрон. Раменское атаковано.", {"RU-MOS": ["Ramenskoye"]}),  # a town named like an adjective
+    ("В Ленинградской области сбит дрон. Взрыв в Советском.", {"RU-LEN": ["Sovetskiy"]}),
+])
+def test_a_word_at_a_sentences_start_or_before_its_noun_is_no_town_where_its_region_is_named(everywhere, text, expected):
+    assert watch_places(everywhere, text) == expected
+
+
+def test_a_verb_of_attack_at_a_sentences_start_takes_no_town(matcher):
+    assert watch_places(matcher, "Атаковали Зарю в чате.") == {}  # no subject: a chat's quarrel, not a strike
+    assert watch_places(matcher, "Дроны атаковали Зарю.") == {"RU-MOS": ["Zarya"]}

@@ -863,7 +863,7 @@ class Resolution:
         surname = any(self.person_like(s, t) for t in terms) and not (self.place_cue(s, e) or self.place_preposition(s))
         named = by_district or [(t, f"its region ({m.places[t.ref]['region']}) named in the post") for t in terms
                                 if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))
-                                and not (surname and is_town_elsewhere(m.places[t.ref]))]
+                                and not ((surname or self.adjective_of_next_noun(s)) and is_town_elsewhere(m.places[t.ref]))]
         # a namesake city far away (Mikhaylovka of Volgograd Oblast) does not outweigh a village whose region is named
         city = any(m.places[t.ref]["kind"] == "city" and not m._ambiguity[t.ref] and not m.places[t.ref].get("namesake")
                    for t in terms)
@@ -969,10 +969,13 @@ class Resolution:
         return False, ": no settlement word, and neither its district nor its region named"
 
     def attack_verb_before(self, s: int) -> bool:
-        """A verb of an attack right before the word at s, which it governs in the accusative («атакували Раменське»)."""
+        """A verb of an attack right before the word at s, which it governs in the accusative («атакували Раменське»),
+        after its subject: not at a sentence's start."""
         j = s - 1
         if j < 0 or not self.adjacent(j, s) or not self.lemmas_at(j) & _ATTACK_VERBS:
             return False
+        if is_initial(self.text, self.tokens[j].start):
+            return False  # «Атаковали Зарю в чате»: a verb without its subject before it tells of no strike
         return self.tokens[s].script != "cyr" or "accs" in self.cases_at(s)
 
     def person_like(self, s: int, t: Any) -> bool:
@@ -989,8 +992,30 @@ class Resolution:
         """A capitalised town of towns.json named like no person, in a post naming its region or another place of it:
         taken plainly, on words of its own («в Чехове»), or as an airport's name («аэропорт «Домодедово»»)."""
         region = self.m.places[t.ref]["region"]
-        return (is_town_elsewhere(self.m.places[t.ref]) and self.tokens[s].capital and not self.person_like(s, t)
-                and region in evidence_regions | self.facility_regions | self.cued_regions)
+        if not (is_town_elsewhere(self.m.places[t.ref]) and self.tokens[s].capital and not self.person_like(s, t)):
+            return False
+        if self.adjective_of_next_noun(s) or not (self.proper(s) or self.likeliest_name(s)):
+            return False  # «Советский Союз», «Заря окрасила небо»: ordinary words, wherever the region is named
+        return region in evidence_regions | self.facility_regions | self.cued_regions
+
+    def adjective_of_next_noun(self, s: int) -> bool:
+        """The Cyrillic word at s, likeliest an adjective, agrees with the noun right after it («Советский Союз»,
+        «Южный ветер»): it qualifies that noun, no town named like an adjective (Раменское, Свободный)."""
+        token, nxt = self.tokens[s], s + 1
+        if token.script != "cyr" or nxt >= self.n or not self.adjacent(s, nxt) or self.tokens[nxt].script != "cyr":
+            return False
+        found = parses(token.norm, "ru")
+        return bool(found) and found[0].tag.POS == "ADJF" and agrees(token.norm, self.tokens[nxt].norm, "NOUN", ("ru",))
+
+    def likeliest_name(self, s: int) -> bool:
+        """At a sentence's start, where the capital letter tells nothing: the Russian dictionary's likeliest reading of
+        the word at s is a toponym or an adjective (a town named like one: «Раменское атаковано»), not a common noun
+        («Заря окрасила небо»); a Latin word passes."""
+        token = self.tokens[s]
+        if token.script != "cyr":
+            return True
+        found = parses(token.norm, "ru") if "ru" in languages_of(token.raw, token.norm) else []
+        return bool(found) and ("Geox" in found[0].tag.grammemes or found[0].tag.POS == "ADJF")
 
     def without_towns_elsewhere(self, terms: list) -> tuple[list, list]:
         """(terms, (town, why) left out): a bulk-generated town of a region watched at region level only (towns.json)
