@@ -965,7 +965,7 @@ class Resolution:
         if (self.place_preposition(s) and self.proper(s) and count == 1 and set(ambiguity) <= {"minor", "common"}
                 and is_town_elsewhere(m.places[t.ref]) and not self.person_word(s) and self.likeliest_toponym(s)):
             # «Пожар в Судаке»: the dictionary's likeliest reading is the toponym, not the fish
-            return True, f" but after «{tokens[s - 1].raw}», inside a sentence, likeliest a toponym"
+            return True, f" but after «{tokens[s - 1].raw}», not a sentence's first word, likeliest a toponym"
         return False, ": no settlement word, and neither its district nor its region named"
 
     def attack_verb_before(self, s: int) -> bool:
