@@ -280,6 +280,8 @@ def test_a_small_town_of_a_name_no_other_place_has_is_taken_after_a_preposition_
     ("Жители Чехова слышали взрывы", "RU-MOS", "Chekhov"),
     ("Атака на порт Південне", "UA-51", "Pivdenne"),
     ("The mayor of Chekhov said", "RU-MOS", "Chekhov"),
+    ("Власти Фрязино сообщили о пожаре", "RU-MOS", "Fryazino"),  # left undeclined: no genitive reading
+    ("Власти Щёлково ввели режим ЧС", "RU-MOS", "Shchyolkovo"),
 ])
 def test_a_town_governed_by_a_facility_people_or_authority_noun_is_the_town(everywhere, text, region, town):
     assert watch_places(everywhere, text) == {region: [town]}
@@ -344,3 +346,62 @@ def test_a_town_named_like_a_word_is_the_object_of_a_verb_of_attack(everywhere, 
 @pytest.mark.parametrize("text", ["Дроны атаковали Жуковский", "Журналисты атаковали Чехова"])
 def test_a_surname_after_a_verb_of_attack_is_no_town(everywhere, text):
     assert watch_places(everywhere, text) == {}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("В Одесской области тревога. В Подольске прошёл митинг.", {"RU-MOS": ["Podolsk"], "UA-51": []}),  # not Podilsk
+    ("Лермонтов написал «Бородино». В Одесской области тревога.", {"UA-51": []}),  # not Budzhak
+    ("Час Ч настал: в Одессе объявлена тревога.", {"UA-51": ["Odesa"]}),  # «Ч» is no name of Chornomorsk
+    ("В Крыму вспоминали, как Советский Союз строил курорты.", {"UA-43": []}),  # «Советский» is no name of Ichki
+])
+def test_a_former_name_that_is_another_places_a_word_or_a_letter_names_no_town(matcher, text, expected):
+    assert watch_places(matcher, text) == expected
+
+
+def test_the_russian_names_of_codifier_towns_are_russian_and_no_other_places(generator):
+    names = {p["en"]: set(p["names"]["ru"]) for p in towns() if p["source"] == "katottg"}
+    assert not names["Podilsk"] & {"Подольск", "Котовск", "Подольськ"}  # Podolsk (Moscow Oblast), Kotovsk (Tambov)
+    assert "Ч" not in names["Chornomorsk"] and "Черноморск" in names["Chornomorsk"]
+    assert "Красний Луч" not in names["Khrustalnyi"] and "Бородино" not in names["Budzhak"]
+    assert "Стаханов" in names["Kadiivka"]  # a surname: a former name still used
+    assert generator.ukrainian_spelling("Красний Луч") and not generator.ukrainian_spelling("Красный Луч")
+    assert not generator.usable_former("Никита", "UA-43", {}) and not generator.usable_former("Ч", "UA-51", {})
+    assert not generator.usable_former("Котовск", "UA-51", {"котовск": {"RU-TAM"}})
+    assert generator.usable_former("Стаханов", "UA-09", {"стаханов": {"UA-09"}})
+
+
+@pytest.mark.parametrize("text", [
+    "Zhukovsky's team won the match.", "Zhukovsky said the team won.",  # the Latin spelling of a surname too
+    "Жена Королёва дала интервью.", "Депутат Королёв предложил закон.", "Сестра Королёва рассказала о детстве.",
+    "The Korolev crater on the Moon.",  # Korolyov, of other_cities.json, is named like a person as well
+])
+def test_a_town_or_city_named_like_a_person_needs_words_of_place_in_every_spelling(matcher, text):
+    assert watch_places(matcher, text) == {}
+
+
+@pytest.mark.parametrize("text, town", [
+    ("Взрыв в Королёве", "Korolyov"), ("Жители Королёва слышали взрыв", "Korolyov"),
+    ("A drone fell near Zhukovsky", "Zhukovsky"), ("Fire in Korolev", "Korolyov"),
+])
+def test_a_town_or_city_named_like_a_person_is_taken_on_words_of_place(matcher, text, town):
+    assert watch_places(matcher, text) == {"RU-MOS": [town]}
+
+
+def test_a_regions_capital_named_like_a_person_is_known_by_its_name(everywhere):
+    assert watch_places(everywhere, "Николаев снова атакован") == {"UA-48": ["Mykolaiv"]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("В Подмосковье сбит дрон. Заря окрасила небо над полем.", {"RU-MOS": []}),  # at a sentence's start: the dawn
+    ("В Алтайском крае тревога. Южный ветер усилится.", {"RU-ALT": []}),  # an adjective of the noun after it
+    ("В Ленинградской области вспоминали, как Советский Союз строил курорты.", {"RU-LEN": []}),
+    ("В Подмосковье сбит дрон. Раменское атаковано.", {"RU-MOS": ["Ramenskoye"]}),  # a town named like an adjective
+    ("В Ленинградской области сбит дрон. Взрыв в Советском.", {"RU-LEN": ["Sovetskiy"]}),
+])
+def test_a_word_at_a_sentences_start_or_before_its_noun_is_no_town_where_its_region_is_named(everywhere, text, expected):
+    assert watch_places(everywhere, text) == expected
+
+
+def test_a_verb_of_attack_at_a_sentences_start_takes_no_town(matcher):
+    assert watch_places(matcher, "Атаковали Зарю в чате.") == {}  # no subject: a chat's quarrel, not a strike
+    assert watch_places(matcher, "Дроны атаковали Зарю.") == {"RU-MOS": ["Zarya"]}

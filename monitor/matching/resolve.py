@@ -104,6 +104,7 @@ _PLACE_NOUNS = frozenset({"порт", "аэропорт", "аэродром", "�
                           "околиця", "окраїна", "адміністрація", "аеропорт", "аеродром"})
 _EN_PLACE_NOUNS = frozenset({"port", "airport", "airfield", "residents", "resident", "authorities", "mayor",
                              "outskirts", "people"})
+_UNDECLINED_ENDINGS = ("ово", "ёво", "ево", "ино", "ыно")  # «Фрязино», «Щёлково»: often left undeclined
 _TITLE_NOUNS = frozenset({"мэр", "глава", "мер", "голова"})  # also before a surname: the name must be no nominative
 # an airport or airfield is named after the place it lies at: «аэропорт «Домодедово»» is in Moscow Oblast
 _FACILITY_NOUNS = frozenset({"аэропорт", "аэродром", "аеропорт", "аеродром", "airport", "airfield"})
@@ -400,10 +401,15 @@ class Resolution:
         nouns = self.lemmas_at(j) & _PLACE_NOUNS
         if not nouns or tokens[s].script != "cyr":
             return False
-        if nouns & _PORT_NOUNS:
+        if nouns & _PORT_NOUNS or self.undeclined_toponym(s):
             return True
         cases = self.cases_at(s)
         return "gent" in cases and not (nouns & _TITLE_NOUNS and "nomn" in cases)
+
+    def undeclined_toponym(self, s: int) -> bool:
+        """A town's name in -ово, -ино the press leaves undeclined («Власти Фрязино», «мэр Щёлково»), likeliest a
+        toponym: the dictionary declines it, so it has no genitive reading there."""
+        return self.tokens[s].norm.endswith(_UNDECLINED_ENDINGS) and self.likeliest_toponym(s)
 
     def municipality_after(self, e: int) -> bool:
         """«Раменского городского округа», «Раменского района», «Чорноморської міської громади», "Ramenskoye urban
@@ -854,10 +860,10 @@ class Resolution:
             return "listed" in ambiguity or "common" in ambiguity
 
         # «В Подмосковье ... заявил Жуковский»: a town elsewhere named like a person needs words of its own
-        surname = self.person_word(s) and not (self.place_cue(s, e) or self.place_preposition(s))
+        surname = any(self.person_like(s, t) for t in terms) and not (self.place_cue(s, e) or self.place_preposition(s))
         named = by_district or [(t, f"its region ({m.places[t.ref]['region']}) named in the post") for t in terms
                                 if m.places[t.ref]["region"] in evidence_regions and (proper or not strict(t))
-                                and not (surname and is_town_elsewhere(m.places[t.ref]))]
+                                and not ((surname or self.adjective_of_next_noun(s)) and is_town_elsewhere(m.places[t.ref]))]
         # a namesake city far away (Mikhaylovka of Volgograd Oblast) does not outweigh a village whose region is named
         city = any(m.places[t.ref]["kind"] == "city" and not m._ambiguity[t.ref] and not m.places[t.ref].get("namesake")
                    for t in terms)
@@ -893,18 +899,20 @@ class Resolution:
         for t in candidates:
             # a Latin spelling is no Russian or Ukrainian word: "Derhachi" is the town, «дергачи» the birds
             ambiguity = [a for a in m._ambiguity[t.ref] if (a != "shared" or len(regions) == 1 and len(terms) == 1)
-                         and not (a == "common" and first.script == "lat")]
+                         and not (a == "common" and first.script == "lat")
+                         and not (a == "person_like" and first.script == "cyr" and not self.person_word(s))]
             about = ", ".join(REASON_TEXT[a] for a in ambiguity)
             kind = m.places[t.ref]["kind"]
             if "minor" in ambiguity and "shared" not in ambiguity and "listed" not in ambiguity:
                 ok, why = self.minor_evidence(s, e, t, ambiguity, len(terms), evidence_regions)
                 (kept if ok else rejected).append((t, f"ambiguous ({about}){why}"))
-            elif is_town_elsewhere(m.places[t.ref]) and (self.person_word(s) or {"common", "person"} & set(ambiguity)):
+            elif is_town_elsewhere(m.places[t.ref]) and (
+                    self.person_word(s) or {"common", "person", "person_like"} & set(ambiguity)):
                 # «Как писал Чехов», «губернатор Воробьёв»: a town elsewhere named like a person or a word is taken
                 # only after a preposition of place or a settlement word (a toponym tag is no evidence)
                 if first.capital and (cue or self.place_preposition(s)):
                     kept.append((t, f"a town named like a person or a word, after «{tokens[s - 1].raw}»"))
-                elif first.capital and not self.person_word(s) and self.attack_verb_before(s):
+                elif first.capital and not self.person_like(s, t) and self.attack_verb_before(s):
                     kept.append((t, f"a town named like a word, the object of «{tokens[s - 1].raw}»"))
                 elif self.town_region_evidence(s, t, evidence_regions):
                     kept.append((t, f"a town named like a word, its region ({m.places[t.ref]['region']}) or another "
@@ -921,7 +929,8 @@ class Resolution:
                 rejected.append((t, f"ambiguous ({about}): neither its district nor its region named"))
             elif cue and first.capital:
                 kept.append((t, f"ambiguous ({about}) but after a settlement word"))
-            elif (proper and prep) or (geox and (proper or first.capital and not {"common", "person"} & set(ambiguity))):
+            elif (proper and prep) or (geox and "person_like" not in ambiguity and (
+                    proper or first.capital and not {"common", "person"} & set(ambiguity))):
                 # at a sentence's start the toponym tag counts only for a name that is no ordinary word or person
                 kept.append((t, f"ambiguous ({about}) but a capitalised name "
                                 + (f"after «{tokens[s - 1].raw}»" if prep and proper else "tagged as a toponym")))
@@ -956,15 +965,22 @@ class Resolution:
         if (self.place_preposition(s) and self.proper(s) and count == 1 and set(ambiguity) <= {"minor", "common"}
                 and is_town_elsewhere(m.places[t.ref]) and not self.person_word(s) and self.likeliest_toponym(s)):
             # «Пожар в Судаке»: the dictionary's likeliest reading is the toponym, not the fish
-            return True, f" but after «{tokens[s - 1].raw}», inside a sentence, likeliest a toponym"
+            return True, f" but after «{tokens[s - 1].raw}», not a sentence's first word, likeliest a toponym"
         return False, ": no settlement word, and neither its district nor its region named"
 
     def attack_verb_before(self, s: int) -> bool:
-        """A verb of an attack right before the word at s, which it governs in the accusative («атакували Раменське»)."""
+        """A verb of an attack right before the word at s, which it governs in the accusative («атакували Раменське»),
+        after its subject: not at a sentence's start."""
         j = s - 1
         if j < 0 or not self.adjacent(j, s) or not self.lemmas_at(j) & _ATTACK_VERBS:
             return False
+        if is_initial(self.text, self.tokens[j].start):
+            return False  # «Атаковали Зарю в чате»: a verb without its subject before it tells of no strike
         return self.tokens[s].script != "cyr" or "accs" in self.cases_at(s)
+
+    def person_like(self, s: int, t: Any) -> bool:
+        """The word at s can be a person's name, or is a Latin spelling of a place whose Russian name can be one."""
+        return self.person_word(s) or (self.tokens[s].script == "lat" and "person_like" in self.m._ambiguity[t.ref])
 
     def likeliest_toponym(self, s: int) -> bool:
         """The Russian dictionary's likeliest reading of the word at s is a toponym («Судаке», not «судак»)."""
@@ -976,8 +992,30 @@ class Resolution:
         """A capitalised town of towns.json named like no person, in a post naming its region or another place of it:
         taken plainly, on words of its own («в Чехове»), or as an airport's name («аэропорт «Домодедово»»)."""
         region = self.m.places[t.ref]["region"]
-        return (is_town_elsewhere(self.m.places[t.ref]) and self.tokens[s].capital and not self.person_word(s)
-                and region in evidence_regions | self.facility_regions | self.cued_regions)
+        if not (is_town_elsewhere(self.m.places[t.ref]) and self.tokens[s].capital and not self.person_like(s, t)):
+            return False
+        if self.adjective_of_next_noun(s) or not (self.proper(s) or self.likeliest_name(s)):
+            return False  # «Советский Союз», «Заря окрасила небо»: ordinary words, wherever the region is named
+        return region in evidence_regions | self.facility_regions | self.cued_regions
+
+    def adjective_of_next_noun(self, s: int) -> bool:
+        """The Cyrillic word at s, likeliest an adjective, agrees with the noun right after it («Советский Союз»,
+        «Южный ветер»): it qualifies that noun, no town named like an adjective (Раменское, Свободный)."""
+        token, nxt = self.tokens[s], s + 1
+        if token.script != "cyr" or nxt >= self.n or not self.adjacent(s, nxt) or self.tokens[nxt].script != "cyr":
+            return False
+        found = parses(token.norm, "ru")
+        return bool(found) and found[0].tag.POS == "ADJF" and agrees(token.norm, self.tokens[nxt].norm, "NOUN", ("ru",))
+
+    def likeliest_name(self, s: int) -> bool:
+        """At a sentence's start, where the capital letter tells nothing: the Russian dictionary's likeliest reading of
+        the word at s is a toponym or an adjective (a town named like one: «Раменское атаковано»), not a common noun
+        («Заря окрасила небо»); a Latin word passes."""
+        token = self.tokens[s]
+        if token.script != "cyr":
+            return True
+        found = parses(token.norm, "ru") if "ru" in languages_of(token.raw, token.norm) else []
+        return bool(found) and ("Geox" in found[0].tag.grammemes or found[0].tag.POS == "ADJF")
 
     def without_towns_elsewhere(self, terms: list) -> tuple[list, list]:
         """(terms, (town, why) left out): a bulk-generated town of a region watched at region level only (towns.json)
