@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,8 @@ import pytest
 from monitor.matching import Matcher
 from monitor.matching.evidence import is_minor
 from monitor.matching.gazetteer import load_gazetteer
+
+from .support.generators import generator as load_generator
 
 GAZETTEER = Path(__file__).resolve().parent.parent / "config" / "gazetteer"
 # Сеща: a settlement of Dubrovsky District, Bryansk Oblast, in GeoNames and not in the curated file.
@@ -26,12 +26,8 @@ def matcher() -> Matcher:
 
 @pytest.fixture(scope="module")
 def generator():
-    sys.path.insert(0, str(GAZETTEER))
-    spec = importlib.util.spec_from_file_location("generate_russia", GAZETTEER / "generate_russia.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    yield module
-    sys.path.remove(str(GAZETTEER))
+    with load_generator("generate_russia") as module:
+        yield module
 
 
 def places(matcher: Matcher, text: str) -> list[str]:

@@ -4,9 +4,7 @@ config/gazetteer/generate_towns.py): a watchlist of their region matches them, t
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
-import sys
 
 import pytest
 
@@ -16,6 +14,8 @@ from monitor.matching.evidence import is_minor, is_town_elsewhere
 from monitor.matching.gazetteer import load_gazetteer
 from monitor.matching.normalise import fold
 from monitor.resources import gazetteer_dir
+
+from .support.generators import generator as load_generator
 
 WATCHED = ("RU-MOS", "RU-MOW", "UA-51", "UA-43", "UA-56", "UA-48", "RU-PNZ")
 
@@ -120,12 +120,8 @@ def test_every_town_labels_no_region_and_is_one_of_its_name_in_its_region():
 
 @pytest.fixture(scope="module")
 def generator():
-    sys.path.insert(0, str(GAZETTEER))
-    spec = importlib.util.spec_from_file_location("generate_towns", GAZETTEER / "generate_towns.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    yield module
-    sys.path.remove(str(GAZETTEER))
+    with load_generator("generate_towns") as module:
+        yield module
 
 
 def town(region: str, geonameid: int, ru: str, population: int) -> dict:
