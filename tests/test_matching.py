@@ -501,6 +501,16 @@ def test_a_bad_labels_region_value_is_reported_with_its_file_and_entry(tmp_path)
         read_places(path)
 
 
+@pytest.mark.parametrize("population", ["5000", -1, 12.5, True])
+def test_a_bad_population_is_reported_with_its_file_and_entry(tmp_path, population):
+    from monitor.matching.gazetteer import GazetteerError, read_places
+
+    path = tmp_path / "RU-VOR.json"
+    path.write_text(json.dumps([{"id": "RU-VOR:x", "names": {"ru": ["Икс"]}, "population": population}]), encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r'RU-VOR\.json: entry 0 \(RU-VOR:x\): "population" must be a whole number'):
+        read_places(path)
+
+
 def test_a_city_of_another_region_keeps_a_border_village_of_its_name_out_without_naming_its_region(matcher):
     result = matcher.match("Атака дронов на Воронеж и Самару", lang="ru")
     assert result.regions == [] and result.places == []

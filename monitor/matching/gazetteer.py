@@ -165,6 +165,9 @@ def _check_place(path: Path, index: int, entry: Any, region_code: str | None) ->
     if not isinstance(namesake, bool) or (namesake and labels):
         raise GazetteerError(f'{path}: {where}: "namesake" must be true or false, and true only with "labels_region": false')
     place["namesake"] = namesake
+    population = entry.get("population")
+    if population is not None and (isinstance(population, bool) or not isinstance(population, int) or population < 0):
+        raise GazetteerError(f'{path}: {where}: "population" must be a whole number of people, got {population!r}')
     return place
 
 
